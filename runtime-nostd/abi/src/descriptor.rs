@@ -1,0 +1,277 @@
+//! Static descriptions of compiled modules and of whole images.
+//!
+//! # Section format
+//! The compiler emits, per module, one read-only data object
+//! `wafer_module_<prefix>` holding a [`ModuleDescriptor`]; pointers inside it
+//! are relocations resolved by the linker. Per image it emits one
+//! [`ImageManifest`] named [`IMAGE_MANIFEST_SYMBOL`]. All fields are naturally
+//! aligned and every struct is a multiple of 8 bytes, so the compiler can
+//! write them with `core::mem::offset_of!` on the host (also 64-bit LE).
+//!
+//! Instantiation, as the runtime performs it:
+//! 1. allocate `vmctx_size` bytes (zeroed, 16-aligned), set the header,
+//! 2. resolve every [`ImportDesc`] and fill its vmctx slot,
+//! 3. fill `funcrefs` from [`FuncDesc`], allocate defined memories/tables
+//!    (tables null-filled), set data/elem lengths from the descriptors,
+//! 4. call `instantiate(vmctx)` under trap protection: it initialises
+//!    globals, evaluates element items, applies active element and data
+//!    segments in order, drops them, and runs the start function.
+
+use crate::values::ValRaw;
+
+/// Magic number at the start of every descriptor ("WAFR").
+pub const DESCRIPTOR_MAGIC: u32 = 0x5246_4157;
+
+/// Symbol of the image manifest the runtime's entry point reads.
+pub const IMAGE_MANIFEST_SYMBOL: &str = "wafer_image";
+
+/// A byte string: UTF-8 names, signature strings.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Str {
+    pub ptr: *const u8,
+    pub len: u64,
+}
+
+impl Str {
+    /// The bytes.
+    ///
+    /// # Safety
+    /// `ptr` must point at `len` readable bytes that live forever (descriptor
+    /// data does).
+    pub unsafe fn bytes(&self) -> &'static [u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: guaranteed by the caller.
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len as usize) }
+    }
+}
+
+/// A counted array.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Slice<T> {
+    pub ptr: *const T,
+    pub len: u64,
+}
+
+impl<T> Clone for Slice<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Slice<T> {}
+
+impl<T> Slice<T> {
+    /// The elements.
+    ///
+    /// # Safety
+    /// `ptr` must point at `len` initialised elements that live forever.
+    pub unsafe fn items(&self) -> &'static [T] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: guaranteed by the caller.
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len as usize) }
+    }
+}
+
+/// Kind of an import or export.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternKind {
+    Func = 0,
+    Table = 1,
+    Memory = 2,
+    Global = 3,
+}
+
+impl ExternKind {
+    pub fn from_u32(v: u32) -> Option<ExternKind> {
+        Some(match v {
+            0 => ExternKind::Func,
+            1 => ExternKind::Table,
+            2 => ExternKind::Memory,
+            3 => ExternKind::Global,
+            _ => return None,
+        })
+    }
+}
+
+/// One import. `index` counts within its kind (the 3rd imported function has
+/// kind Func, index 2); its vmctx slot follows from [`crate::vmctx::VmctxLayout`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ImportDesc {
+    pub module: Str,
+    pub field: Str,
+    /// An [`ExternKind`].
+    pub kind: u32,
+    pub index: u32,
+    /// Func: signature string (`"ii>i"`). Global: value letter, then `m` if
+    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: empty.
+    pub ty: Str,
+    /// Func: canonical type id (see [`crate::vmctx::VMFuncRef::type_id`]).
+    pub type_id: *const u8,
+    /// Func: when non-null, the import is bound at link time to this native
+    /// symbol, called as `f(importer_vmctx, args...)`.
+    pub static_target: *const u8,
+    /// Table/Memory: minimum elements/pages required.
+    pub min: u64,
+    /// Table/Memory: maximum required, or [`crate::NO_MAX`].
+    pub max: u64,
+}
+
+/// One export. `index` is in the full index space of its kind (imports first).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ExportDesc {
+    pub name: Str,
+    /// An [`ExternKind`].
+    pub kind: u32,
+    pub index: u32,
+    /// Func: `extern "C" fn(funcref: *const VMFuncRef, values: *mut ValRaw)`.
+    /// Reads the arguments from `values[0..params]`, calls, writes the results
+    /// to `values[0..results]`; `values` must hold max(params, results) slots.
+    pub trampoline: *const u8,
+    /// Func: signature string. Global: as in [`ImportDesc::ty`].
+    pub ty: Str,
+}
+
+/// Signature of an export trampoline.
+pub type Trampoline = unsafe extern "C" fn(funcref: *const u8, values: *mut ValRaw);
+
+/// A defined linear memory.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryDesc {
+    pub min_pages: u64,
+    /// Declared maximum or [`crate::NO_MAX`].
+    pub max_pages: u64,
+}
+
+/// A defined table.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TableDesc {
+    pub min: u64,
+    /// Declared maximum or [`crate::NO_MAX`].
+    pub max: u64,
+    /// Element letter (`b'r'` funcref, `b'x'` externref).
+    pub elem: u32,
+    pub _pad: u32,
+}
+
+/// A trap site inside a function.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TrapSite {
+    /// Byte offset of the trapping instruction from the function's start.
+    pub code_offset: u32,
+    /// A [`crate::trap::TrapCode`].
+    pub code: u32,
+    /// Byte offset in the Wasm binary of the instruction that trapped.
+    pub wasm_offset: u32,
+    pub _pad: u32,
+}
+
+/// A defined function.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct FuncDesc {
+    /// Native code.
+    pub ptr: *const u8,
+    /// Length of the native code in bytes.
+    pub code_size: u64,
+    /// Canonical type id.
+    pub type_id: *const u8,
+    /// Name (from the name section) or empty.
+    pub name: Str,
+    /// Index in the function index space (imports first).
+    pub index: u32,
+    pub _pad: u32,
+    /// Trap sites, sorted by `code_offset`.
+    pub traps: Slice<TrapSite>,
+}
+
+/// A data segment's bytes (passive or active).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct DataDesc {
+    pub bytes: *const u8,
+    pub len: u64,
+}
+
+/// An element segment: its evaluated items live in the vmctx at
+/// `elem_item(first_item)..+len` (written by `instantiate`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ElemDesc {
+    pub first_item: u32,
+    pub len: u32,
+}
+
+/// Everything the runtime needs to instantiate and call a compiled module.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ModuleDescriptor {
+    /// [`DESCRIPTOR_MAGIC`].
+    pub magic: u32,
+    /// [`crate::ABI_VERSION`].
+    pub abi_version: u32,
+    /// The module's name (its symbol prefix).
+    pub name: Str,
+    /// The counts the vmctx layout derives from.
+    pub counts: crate::vmctx::ModuleCounts,
+    pub _pad: u32,
+    pub imports: Slice<ImportDesc>,
+    pub exports: Slice<ExportDesc>,
+    pub memories: Slice<MemoryDesc>,
+    pub tables: Slice<TableDesc>,
+    pub functions: Slice<FuncDesc>,
+    pub data: Slice<DataDesc>,
+    pub elems: Slice<ElemDesc>,
+    /// `extern "C" fn(vmctx)`: see the module docs, step 4.
+    pub instantiate: *const u8,
+}
+
+/// Signature of [`ModuleDescriptor::instantiate`].
+pub type InstantiateFn = unsafe extern "C" fn(vmctx: *mut u8);
+
+/// What the image's entry point does.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageMode {
+    /// Instantiate every module in order; run the last one's `_start` export
+    /// if it has one. Exit code 0, or the `proc_exit` code.
+    Command = 0,
+    /// Instantiate, then call `invoke_export` of the last module with
+    /// `invoke_args` and print each result on its own line.
+    Invoke = 1,
+    /// Answer the [`crate::serve`] protocol on the console.
+    Serve = 2,
+}
+
+/// One image: the modules linked into it and what to do at boot.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ImageManifest {
+    pub magic: u32,
+    pub abi_version: u32,
+    pub modules: Slice<*const ModuleDescriptor>,
+    /// An [`ImageMode`].
+    pub mode: u32,
+    pub _pad: u32,
+    pub invoke_export: Str,
+    pub invoke_args: Slice<ValRaw>,
+    /// Arguments baked in at build time (boards); on Linux the process's own
+    /// argv follows them.
+    pub args: Slice<Str>,
+    /// `KEY=VALUE` strings baked in at build time.
+    pub env: Slice<Str>,
+    /// Bytes of stack compiled code may use before `call stack exhausted`.
+    pub stack_size: u64,
+    /// Cap on every linear memory, in pages.
+    pub max_memory_pages: u64,
+}

@@ -1,0 +1,34 @@
+//! The contract between wafer-compiled code and the wafer runtime.
+//!
+//! Both sides depend on this crate and nothing else defines these numbers:
+//! the compiler (`wafer`) writes code and data that match these layouts, the
+//! runtime (`wafer-rt`) reads them. Everything here is `#[repr(C)]` and
+//! assumes a 64-bit little-endian target (x86_64, aarch64, riscv64).
+//!
+//! - [`trap`]: trap codes and their spec messages.
+//! - [`vmctx`]: the per-instance context every compiled function receives.
+//! - [`descriptor`]: the static description of a compiled module and of an image.
+//! - [`builtins`]: runtime functions that compiled code calls by symbol.
+//! - [`values`]: value types, signature strings, the array-call value slot.
+//! - [`serve`]: the line protocol of the serving entry point (spec harness).
+#![no_std]
+
+pub mod builtins;
+pub mod descriptor;
+pub mod serve;
+pub mod trap;
+pub mod values;
+pub mod vmctx;
+
+/// Bumped whenever a layout in this crate changes; the runtime refuses
+/// descriptors built for another version.
+pub const ABI_VERSION: u32 = 1;
+
+/// Size of a WebAssembly page in bytes.
+pub const WASM_PAGE_SIZE: u64 = 65536;
+
+/// The largest number of pages a 32-bit memory can have.
+pub const MAX_WASM_PAGES: u64 = 65536;
+
+/// "no maximum" in descriptor limit fields.
+pub const NO_MAX: u64 = u64::MAX;

@@ -1,0 +1,83 @@
+//! The serving protocol: how a test harness drives an image built in
+//! [`crate::descriptor::ImageMode::Serve`] over its console (stdin/stdout on
+//! Linux, the UART on boards).
+//!
+//! One request per line, one reply line per request, in order. Tokens are
+//! separated by single spaces. Names are hex-encoded bytes (`""` is `-`), so
+//! any UTF-8 export name fits on a line.
+//!
+//! ```text
+//! request                                   reply
+//! instantiate <module-index>                ok <instance-id> | trap <code> <message> | link <message>
+//! register <instance-id> <name-hex>         ok
+//! invoke <instance-id> <export-hex> <value>*   ok <value>* | trap <code> <message> | error <message>
+//! get <instance-id> <export-hex>            ok <value> | error <message>
+//! quit                                      (no reply; the image exits 0)
+//! ```
+//! On start the image prints [`READY`] on its own line.
+//!
+//! `<module-index>` indexes [`crate::descriptor::ImageManifest::modules`].
+//! Instance ids count from 0 in order of successful instantiation. The host
+//! instances `spectest` and `wasi_snapshot_preview1` are always importable.
+//!
+//! A value is `<type>:<hex bits>`, with the type's name from
+//! [`crate::values::ValType::name`]: `i32:2a`, `f64:7ff8000000000000`,
+//! `funcref:null`, `funcref:<hex address>`, `externref:null`,
+//! `externref:<hex N>` (the spec's `ref.extern N`).
+
+/// Printed once when the image is ready for requests.
+pub const READY: &str = "wafer-serve-ready";
+
+/// Encodes bytes as lowercase hex (`-` for empty) into `out`; returns the
+/// number of bytes written, or `None` if `out` is too small.
+pub fn hex_encode(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    if bytes.is_empty() {
+        *out.first_mut()? = b'-';
+        return Some(1);
+    }
+    if out.len() < bytes.len() * 2 {
+        return None;
+    }
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[(b >> 4) as usize];
+        out[2 * i + 1] = DIGITS[(b & 15) as usize];
+    }
+    Some(bytes.len() * 2)
+}
+
+/// Decodes hex (`-` is empty) into `out`; returns the decoded length.
+pub fn hex_decode(text: &[u8], out: &mut [u8]) -> Option<usize> {
+    if text == b"-" {
+        return Some(0);
+    }
+    if text.len() % 2 != 0 || out.len() < text.len() / 2 {
+        return None;
+    }
+    for (i, pair) in text.chunks(2).enumerate() {
+        out[i] = (hex_digit(pair[0])? << 4) | hex_digit(pair[1])?;
+    }
+    Some(text.len() / 2)
+}
+
+/// Value of one hex digit.
+pub fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Parses a hex number of at most 16 digits.
+pub fn parse_hex_u64(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 16 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in text {
+        v = (v << 4) | hex_digit(c)? as u64;
+    }
+    Some(v)
+}

@@ -1,0 +1,78 @@
+//! Trap codes shared by the compiler's trap tables and the runtime's reports.
+//!
+//! Compiled code raises a trap by executing a trap instruction (or a
+//! faulting `idiv` on x86_64) at a PC listed in its function's trap-site table
+//! ([`crate::descriptor::TrapSite`]); the runtime builtins raise them directly.
+//! Either way the runtime reports a [`TrapCode`] plus the Wasm location.
+
+/// Why a WebAssembly computation stopped. Stored as a `u32` in trap tables.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrapCode {
+    /// The `unreachable` instruction was executed.
+    Unreachable = 1,
+    /// A load, store or bulk memory operation left linear memory.
+    MemoryOutOfBounds = 2,
+    /// `table.get/set/fill/copy/init` left a table.
+    TableOutOfBounds = 3,
+    /// `call_indirect` index beyond the table's length.
+    UndefinedElement = 4,
+    /// `call_indirect` through a null entry.
+    UninitializedElement = 5,
+    /// `call_indirect` through an entry of another function type.
+    IndirectCallTypeMismatch = 6,
+    /// Signed division overflow or float-to-int out of range.
+    IntegerOverflow = 7,
+    /// Integer division or remainder by zero.
+    IntegerDivideByZero = 8,
+    /// Float-to-int conversion of NaN.
+    InvalidConversionToInteger = 9,
+    /// The wasm stack budget ran out (deep or infinite recursion).
+    CallStackExhausted = 10,
+    /// A null reference was dereferenced (reserved for typed references).
+    NullReference = 11,
+}
+
+impl TrapCode {
+    /// Every code, for tables and tests.
+    pub const ALL: [TrapCode; 11] = [
+        TrapCode::Unreachable,
+        TrapCode::MemoryOutOfBounds,
+        TrapCode::TableOutOfBounds,
+        TrapCode::UndefinedElement,
+        TrapCode::UninitializedElement,
+        TrapCode::IndirectCallTypeMismatch,
+        TrapCode::IntegerOverflow,
+        TrapCode::IntegerDivideByZero,
+        TrapCode::InvalidConversionToInteger,
+        TrapCode::CallStackExhausted,
+        TrapCode::NullReference,
+    ];
+
+    /// The numeric code stored in tables.
+    pub const fn as_u32(self) -> u32 {
+        self as u32
+    }
+
+    /// Decodes a stored code; `None` for anything unknown.
+    pub fn from_u32(code: u32) -> Option<TrapCode> {
+        TrapCode::ALL.iter().copied().find(|c| c.as_u32() == code)
+    }
+
+    /// The message the WebAssembly spec test suite uses for this trap.
+    pub const fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::UndefinedElement => "undefined element",
+            TrapCode::UninitializedElement => "uninitialized element",
+            TrapCode::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::IntegerDivideByZero => "integer divide by zero",
+            TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
+            TrapCode::CallStackExhausted => "call stack exhausted",
+            TrapCode::NullReference => "null reference",
+        }
+    }
+}

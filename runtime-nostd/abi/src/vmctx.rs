@@ -1,0 +1,233 @@
+//! The per-instance context (`vmctx`) passed as the first argument of every
+//! compiled function.
+//!
+//! # Layout
+//! A fixed header followed by arrays whose lengths depend on the module. The
+//! offsets are computed by [`VmctxLayout::new`] on both sides from the same
+//! [`ModuleCounts`], so the compiler and the runtime cannot disagree.
+//!
+//! ```text
+//! offset                      field
+//! 0                           stack_limit: usize     lowest SP compiled code may use
+//! 8                           descriptor: *const ModuleDescriptor
+//! 16                          instance: *mut ()      runtime-private record
+//! 24                          reserved: u64          (deadline / fuel, later)
+//! func_imports                [VMFuncRef; imported functions]   filled by the runtime's linker
+//! funcrefs                    [VMFuncRef; defined functions]    filled by the runtime
+//! memory_imports              [*mut VMMemory; imported memories]
+//! memories                    [VMMemory; defined memories]      owned by this instance
+//! table_imports               [*mut VMTable; imported tables]
+//! tables                      [VMTable; defined tables]
+//! global_imports              [*mut VMGlobal; imported globals]
+//! globals                     [VMGlobal; defined globals]       initialised by `instantiate`
+//! data_lengths                [u32; data segments]              0 once dropped
+//! elem_lengths                [u32; element segments]           0 once dropped
+//! elem_items                  [usize; sum of element segment lengths]
+//! size                        (rounded up to 16)
+//! ```
+//! Defined entities live inline so that compiled code reaches them with one
+//! load from `vmctx`; imported ones are pointers to the exporter's record.
+
+/// Offset of the stack limit: every function prologue compares SP with it.
+pub const STACK_LIMIT: u32 = 0;
+/// Offset of the pointer to the module's [`crate::descriptor::ModuleDescriptor`].
+pub const DESCRIPTOR: u32 = 8;
+/// Offset of the runtime's private instance pointer.
+pub const INSTANCE: u32 = 16;
+/// Size of the fixed header.
+pub const HEADER_SIZE: u32 = 32;
+
+/// A callable function: what a `funcref` points at and what an imported
+/// function slot holds. Calling it means `func_ptr(vmctx, args...)` with the
+/// target's C calling convention.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct VMFuncRef {
+    /// Native code of the function.
+    pub func_ptr: *const u8,
+    /// The context to pass as first argument (the callee's instance; for host
+    /// functions, the importing instance).
+    pub vmctx: *mut u8,
+    /// Canonical type id: the address of the weak symbol
+    /// `wafer.type.<signature>`, identical for identical types in one image.
+    pub type_id: *const u8,
+}
+
+impl VMFuncRef {
+    pub const FUNC_PTR: u32 = 0;
+    pub const VMCTX: u32 = 8;
+    pub const TYPE_ID: u32 = 16;
+    pub const SIZE: u32 = 24;
+}
+
+/// A linear memory.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct VMMemory {
+    /// First byte. Never moves for the life of the instance (the runtime
+    /// reserves the maximum up front), so compiled code may cache it.
+    pub base: *mut u8,
+    /// Current size in bytes; every access is checked against it.
+    pub length: u64,
+    /// Maximum size in pages this memory may grow to (declared maximum capped
+    /// by the image's configuration).
+    pub max_pages: u64,
+    /// Reserved for the runtime (e.g. the reserved size).
+    pub reserved: u64,
+}
+
+impl VMMemory {
+    pub const BASE: u32 = 0;
+    pub const LENGTH: u32 = 8;
+    pub const MAX_PAGES: u32 = 16;
+    pub const SIZE: u32 = 32;
+}
+
+/// A table of references (`usize` words: funcref pointers or externref words).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct VMTable {
+    /// First element.
+    pub base: *mut usize,
+    /// Current number of elements.
+    pub length: u64,
+    /// Maximum number of elements (declared maximum or the runtime's cap).
+    pub max: u64,
+    /// Elements allocated at `base`.
+    pub capacity: u64,
+}
+
+impl VMTable {
+    pub const BASE: u32 = 0;
+    pub const LENGTH: u32 = 8;
+    pub const MAX: u32 = 16;
+    pub const CAPACITY: u32 = 24;
+    pub const SIZE: u32 = 32;
+}
+
+/// A global's storage: 16 bytes, value in the low bytes (little-endian).
+#[repr(C, align(16))]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VMGlobal {
+    pub bits: [u64; 2],
+}
+
+impl VMGlobal {
+    pub const SIZE: u32 = 16;
+}
+
+/// How many of each entity a module has; the input of [`VmctxLayout::new`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleCounts {
+    pub imported_funcs: u32,
+    pub defined_funcs: u32,
+    pub imported_memories: u32,
+    pub defined_memories: u32,
+    pub imported_tables: u32,
+    pub defined_tables: u32,
+    pub imported_globals: u32,
+    pub defined_globals: u32,
+    pub data_segments: u32,
+    pub elem_segments: u32,
+    pub elem_items: u32,
+}
+
+/// Offsets of each array in a module's vmctx. See the module docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmctxLayout {
+    pub counts: ModuleCounts,
+    pub func_imports: u32,
+    pub funcrefs: u32,
+    pub memory_imports: u32,
+    pub memories: u32,
+    pub table_imports: u32,
+    pub tables: u32,
+    pub global_imports: u32,
+    pub globals: u32,
+    pub data_lengths: u32,
+    pub elem_lengths: u32,
+    pub elem_items: u32,
+    pub size: u32,
+}
+
+const fn align_up(value: u32, align: u32) -> u32 {
+    (value + align - 1) & !(align - 1)
+}
+
+impl VmctxLayout {
+    /// Lays out a vmctx for a module with the given counts.
+    pub const fn new(counts: ModuleCounts) -> VmctxLayout {
+        let func_imports = HEADER_SIZE;
+        let funcrefs = func_imports + counts.imported_funcs * VMFuncRef::SIZE;
+        let memory_imports = funcrefs + counts.defined_funcs * VMFuncRef::SIZE;
+        let memories = memory_imports + counts.imported_memories * 8;
+        let table_imports = memories + counts.defined_memories * VMMemory::SIZE;
+        let tables = table_imports + counts.imported_tables * 8;
+        let global_imports = tables + counts.defined_tables * VMTable::SIZE;
+        let globals = align_up(global_imports + counts.imported_globals * 8, 16);
+        let data_lengths = globals + counts.defined_globals * VMGlobal::SIZE;
+        let elem_lengths = data_lengths + counts.data_segments * 4;
+        let elem_items = align_up(elem_lengths + counts.elem_segments * 4, 8);
+        let size = align_up(elem_items + counts.elem_items * 8, 16);
+        VmctxLayout {
+            counts,
+            func_imports,
+            funcrefs,
+            memory_imports,
+            memories,
+            table_imports,
+            tables,
+            global_imports,
+            globals,
+            data_lengths,
+            elem_lengths,
+            elem_items,
+            size,
+        }
+    }
+
+    /// Offset of imported function slot `index`.
+    pub const fn func_import(&self, index: u32) -> u32 {
+        self.func_imports + index * VMFuncRef::SIZE
+    }
+    /// Offset of the funcref record of defined function `index`.
+    pub const fn funcref(&self, defined_index: u32) -> u32 {
+        self.funcrefs + defined_index * VMFuncRef::SIZE
+    }
+    /// Offset of the pointer to imported memory `index`.
+    pub const fn memory_import(&self, index: u32) -> u32 {
+        self.memory_imports + index * 8
+    }
+    /// Offset of defined memory `index`.
+    pub const fn memory(&self, defined_index: u32) -> u32 {
+        self.memories + defined_index * VMMemory::SIZE
+    }
+    /// Offset of the pointer to imported table `index`.
+    pub const fn table_import(&self, index: u32) -> u32 {
+        self.table_imports + index * 8
+    }
+    /// Offset of defined table `index`.
+    pub const fn table(&self, defined_index: u32) -> u32 {
+        self.tables + defined_index * VMTable::SIZE
+    }
+    /// Offset of the pointer to imported global `index`.
+    pub const fn global_import(&self, index: u32) -> u32 {
+        self.global_imports + index * 8
+    }
+    /// Offset of defined global `index`.
+    pub const fn global(&self, defined_index: u32) -> u32 {
+        self.globals + defined_index * VMGlobal::SIZE
+    }
+    /// Offset of the current length of data segment `index`.
+    pub const fn data_length(&self, index: u32) -> u32 {
+        self.data_lengths + index * 4
+    }
+    /// Offset of the current length of element segment `index`.
+    pub const fn elem_length(&self, index: u32) -> u32 {
+        self.elem_lengths + index * 4
+    }
+    /// Offset of element item `index` (items of all segments, concatenated).
+    pub const fn elem_item(&self, index: u32) -> u32 {
+        self.elem_items + index * 8
+    }
+}
