@@ -1,1 +1,25 @@
+//! wafer: a WebAssembly ahead-of-time compiler for embedded and IoT hardware.
+//!
+//! Data flow (see `docs/architecture.md`):
+//! bytes → [`input`] (wat→wasm) → [`module_info`] (parse + validate) →
+//! [`translate`] (Wasm operators → Cranelift IR per function) → [`emit`]
+//! (one relocatable ELF object per module: code, trap tables, descriptor) →
+//! [`image`] (manifest + runtime archive + lld → executable/firmware) →
+//! [`runner`] (native, qemu-user, qemu-system).
 
+pub mod config;
+pub mod emit;
+pub mod image;
+pub mod input;
+pub mod linker;
+pub mod module_info;
+pub mod output;
+pub mod runner;
+pub mod runtime_lib;
+pub mod translate;
+pub mod value;
+
+pub use config::{Board, Isa, Platform, Target};
+pub use emit::{CompileOptions, CompiledModule, ImportBinding, compile};
+pub use image::{ImageMode, ImageOptions};
+pub use value::Value;

@@ -1,0 +1,143 @@
+//! ISA descriptions: Cranelift triple, runtime Rust target, CPU presets.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Deserialize;
+
+use super::board::Platform;
+
+/// The instruction set architectures wafer generates code for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Isa {
+    X86_64,
+    Aarch64,
+    Riscv64,
+}
+
+impl Isa {
+    pub const ALL: [Isa; 3] = [Isa::X86_64, Isa::Aarch64, Isa::Riscv64];
+
+    /// The name used in `targets/<name>.toml` and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::X86_64 => "x86_64",
+            Isa::Aarch64 => "aarch64",
+            Isa::Riscv64 => "riscv64",
+        }
+    }
+
+    /// Parses an ISA name.
+    pub fn from_name(name: &str) -> Option<Isa> {
+        Isa::ALL.into_iter().find(|isa| isa.name() == name)
+    }
+
+    /// The ISA of the machine wafer itself runs on, if it is one we target.
+    pub fn host() -> Option<Isa> {
+        Isa::from_name(std::env::consts::ARCH)
+    }
+}
+
+impl fmt::Display for Isa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One CPU preset of an ISA: a named set of Cranelift ISA flags.
+#[derive(Clone, Debug, Deserialize)]
+pub struct CpuPreset {
+    pub about: String,
+    pub flags: Vec<String>,
+}
+
+/// The contents of `targets/<isa>.toml`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct TargetSpec {
+    pub name: String,
+    pub triple: String,
+    pub runtime_target: BTreeMap<String, String>,
+    pub qemu_user: String,
+    pub default_cpu: String,
+    pub cpu: BTreeMap<String, CpuPreset>,
+}
+
+impl TargetSpec {
+    /// The embedded description of `isa`.
+    pub fn of(isa: Isa) -> Result<TargetSpec> {
+        let file = format!("{}.toml", isa.name());
+        let text = super::embedded::TARGETS
+            .iter()
+            .find(|(name, _)| *name == file)
+            .map(|(_, text)| *text)
+            .ok_or_else(|| anyhow!("BUG: no embedded targets/{file}"))?;
+        toml::from_str(text).with_context(|| format!("BUG: targets/{file} does not parse"))
+    }
+
+    /// The Rust target the runtime is built for on `platform`.
+    pub fn runtime_target(&self, platform: Platform) -> Result<&str> {
+        self.runtime_target
+            .get(platform.name())
+            .map(String::as_str)
+            .ok_or_else(|| anyhow!("{} has no runtime for the {} platform", self.name, platform.name()))
+    }
+}
+
+/// An ISA plus the CPU preset to generate code for.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub isa: Isa,
+    pub spec: TargetSpec,
+    pub cpu: String,
+}
+
+impl Target {
+    /// The target for `isa` with its default CPU preset.
+    pub fn new(isa: Isa) -> Result<Target> {
+        let spec = TargetSpec::of(isa)?;
+        let cpu = spec.default_cpu.clone();
+        Ok(Target { isa, spec, cpu })
+    }
+
+    /// Parses `isa` or `isa:cpu` (e.g. `riscv64:rva22`).
+    ///
+    /// # Errors
+    /// Unknown ISA or CPU preset, with the list of valid names.
+    pub fn parse(text: &str) -> Result<Target> {
+        let (isa_name, cpu) = match text.split_once(':') {
+            Some((isa, cpu)) => (isa, Some(cpu)),
+            None => (text, None),
+        };
+        let isa = Isa::from_name(isa_name).ok_or_else(|| {
+            anyhow!(
+                "unknown target `{isa_name}`: expected one of x86_64, aarch64, riscv64 (see `wafer targets`)"
+            )
+        })?;
+        let mut target = Target::new(isa)?;
+        if let Some(cpu) = cpu {
+            target.set_cpu(cpu)?;
+        }
+        Ok(target)
+    }
+
+    /// Selects a CPU preset by name.
+    pub fn set_cpu(&mut self, cpu: &str) -> Result<()> {
+        if !self.spec.cpu.contains_key(cpu) {
+            let known: Vec<&str> = self.spec.cpu.keys().map(String::as_str).collect();
+            bail!(
+                "unknown CPU `{cpu}` for {}: expected one of {}",
+                self.isa,
+                known.join(", ")
+            );
+        }
+        self.cpu = cpu.to_string();
+        Ok(())
+    }
+
+    /// The Cranelift ISA flags of the selected CPU preset.
+    pub fn cpu_flags(&self) -> &[String] {
+        self.spec.cpu.get(&self.cpu).map(|p| p.flags.as_slice()).unwrap_or(&[])
+    }
+}

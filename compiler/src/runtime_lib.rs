@@ -1,0 +1,1 @@
+//! The prebuilt runtime archives embedded in wafer (placeholder).
