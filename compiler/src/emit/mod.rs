@@ -4,9 +4,25 @@
 //! trampolines, the `instantiate` function and the module descriptor
 //! (`wafer_module_<prefix>`, see `wafer_abi::descriptor`).
 
-use anyhow::Result;
+mod data;
+mod descriptor;
+mod functions;
+mod instantiate;
+pub mod isa;
+pub mod names;
+mod trampolines;
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, anyhow};
+use cranelift_module::{DataId, FuncId, Linkage, Module};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use wafer_abi::descriptor::ExternKind;
+use wafer_abi::vmctx::{ModuleCounts, VmctxLayout};
 
 use crate::config::Target;
+use crate::module_info::{self, ImportKind, ModuleInfo, signature_string};
+use crate::translate::env::{ModuleEnv, builtin_signature, wasm_signature};
 
 /// How function imports outside the runtime's host modules are bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,12 +80,232 @@ pub struct CompiledModule {
     pub exports: Vec<ExportSummary>,
 }
 
-/// Compiles a validated-or-not Wasm binary into an object.
+/// Import modules the runtime provides itself: never bound statically.
+pub const HOST_MODULES: &[&str] = &["wasi_snapshot_preview1", "spectest"];
+
+/// Compiles a Wasm binary into a relocatable object for `options.target`.
 ///
 /// # Errors
 /// Malformed or invalid modules, unsupported features (named, with the
 /// byte offset), code generation failures.
 pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> {
-    let _ = (wasm, options);
-    anyhow::bail!("not yet implemented")
+    names::check_prefix(&options.prefix)?;
+    let info = module_info::parse(wasm)?;
+    let isa = isa::build_isa(&options.target)?;
+    let mut builder = ObjectBuilder::new(
+        isa,
+        options.prefix.as_bytes().to_vec(),
+        cranelift_module::default_libcall_names(),
+    )
+    .context("cannot create an object builder")?;
+    builder.per_function_section(true);
+    let mut module = ObjectModule::new(builder);
+    let call_conv = module.isa().default_call_conv();
+
+    let type_ids = declare_type_ids(&mut module, &info)?;
+    let builtins = wafer_abi::builtins::ALL
+        .iter()
+        .map(|b| {
+            module
+                .declare_function(b.symbol, Linkage::Import, &builtin_signature(b, call_conv))
+                .with_context(|| format!("cannot declare builtin {}", b.symbol))
+        })
+        .collect::<Result<Vec<FuncId>>>()?;
+    let mut function_names = names::FunctionNames::default();
+    let mut defined_funcs = Vec::new();
+    let mut defined_symbols = Vec::new();
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let symbol = function_names.function(
+            &options.prefix,
+            index,
+            info.func_names.get(&index).copied(),
+        );
+        let sig = wasm_signature(info.func_type(index), call_conv);
+        let id = module
+            .declare_function(&symbol, Linkage::Local, &sig)
+            .with_context(|| format!("cannot declare function {symbol}"))?;
+        defined_funcs.push(id);
+        defined_symbols.push(symbol);
+    }
+
+    let env = ModuleEnv {
+        info: &info,
+        layout: VmctxLayout::new(counts(&info)),
+        call_conv,
+        defined_funcs,
+        builtins,
+        type_ids,
+    };
+    let compiled_functions = functions::compile_functions(&env, &mut module, &defined_symbols)?;
+    let trampolines = trampolines::define_trampolines(&env, &mut module, &options.prefix)?;
+    let instantiate = instantiate::define_instantiate(&env, &mut module, &options.prefix)?;
+    let imports = import_summaries(&info, options.imports);
+    let static_targets = declare_static_imports(&mut module, &info, &imports, call_conv)?;
+
+    let descriptor_symbol = names::descriptor_symbol(&options.prefix);
+    let descriptor_id = module
+        .declare_data(&descriptor_symbol, Linkage::Export, false, false)
+        .context("cannot declare the module descriptor")?;
+    descriptor::define_descriptor(
+        &env,
+        &mut module,
+        descriptor::DescriptorParts {
+            id: descriptor_id,
+            prefix: &options.prefix,
+            functions: &compiled_functions,
+            trampolines: &trampolines,
+            instantiate,
+            static_targets: &static_targets,
+        },
+    )?;
+
+    let exports = export_summaries(&info);
+    let object = module
+        .finish()
+        .emit()
+        .map_err(|e| anyhow!("cannot write the object file: {e}"))?;
+    Ok(CompiledModule {
+        prefix: options.prefix.clone(),
+        target: options.target.clone(),
+        object,
+        descriptor_symbol,
+        imports,
+        exports,
+    })
+}
+
+/// The vmctx counts of a module.
+pub fn counts(info: &ModuleInfo<'_>) -> ModuleCounts {
+    ModuleCounts {
+        imported_funcs: info.num_imported_funcs,
+        defined_funcs: info.num_defined_funcs(),
+        imported_memories: info.num_imported_memories,
+        defined_memories: info.memories.len() as u32 - info.num_imported_memories,
+        imported_tables: info.num_imported_tables,
+        defined_tables: info.tables.len() as u32 - info.num_imported_tables,
+        imported_globals: info.num_imported_globals,
+        defined_globals: info.globals.len() as u32 - info.num_imported_globals,
+        data_segments: info.data.len() as u32,
+        elem_segments: info.elements.len() as u32,
+        elem_items: info.elements.iter().map(|e| e.items.len() as u32).sum(),
+    }
+}
+
+/// Declares (and defines once) the weak type-id symbol of every type.
+fn declare_type_ids(module: &mut ObjectModule, info: &ModuleInfo<'_>) -> Result<Vec<DataId>> {
+    let mut by_signature: HashMap<String, DataId> = HashMap::new();
+    let mut ids = Vec::with_capacity(info.types.len());
+    for ty in &info.types {
+        let signature = signature_string(ty);
+        if let Some(&id) = by_signature.get(&signature) {
+            ids.push(id);
+            continue;
+        }
+        let symbol = names::type_id_symbol(&signature);
+        // Preemptible = weak: every module defines it, the linker keeps one,
+        // so its address is the same for equal signatures across modules.
+        let id = module
+            .declare_data(&symbol, Linkage::Preemptible, false, false)
+            .with_context(|| format!("cannot declare {symbol}"))?;
+        let mut description = cranelift_module::DataDescription::new();
+        description.define(vec![0u8].into_boxed_slice());
+        module
+            .define_data(id, &description)
+            .with_context(|| format!("cannot define {symbol}"))?;
+        by_signature.insert(signature, id);
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn global_type_string(ty: &wasmparser::GlobalType) -> String {
+    let mut s = module_info::type_letter(ty.content_type).to_string();
+    if ty.mutable {
+        s.push('m');
+    }
+    s
+}
+
+fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Vec<ImportSummary> {
+    info.imports
+        .iter()
+        .map(|import| {
+            let (kind, ty) = match &import.kind {
+                ImportKind::Func(t) => (
+                    ExternKind::Func,
+                    signature_string(&info.types[*t as usize]),
+                ),
+                ImportKind::Table(t) => (
+                    ExternKind::Table,
+                    module_info::ref_letter(t.element_type).to_string(),
+                ),
+                ImportKind::Memory(_) => (ExternKind::Memory, String::new()),
+                ImportKind::Global(g) => (ExternKind::Global, global_type_string(g)),
+            };
+            let symbol = (binding == ImportBinding::Static
+                && kind == ExternKind::Func
+                && !HOST_MODULES.contains(&import.module))
+            .then(|| names::static_import_symbol(import.module, import.field));
+            ImportSummary {
+                module: import.module.to_string(),
+                field: import.field.to_string(),
+                kind,
+                ty,
+                symbol,
+            }
+        })
+        .collect()
+}
+
+/// Declares the native symbols of statically bound imports, by import index.
+fn declare_static_imports(
+    module: &mut ObjectModule,
+    info: &ModuleInfo<'_>,
+    imports: &[ImportSummary],
+    call_conv: cranelift_codegen::isa::CallConv,
+) -> Result<Vec<Option<FuncId>>> {
+    imports
+        .iter()
+        .zip(&info.imports)
+        .map(|(summary, import)| {
+            let (Some(symbol), ImportKind::Func(t)) = (&summary.symbol, &import.kind) else {
+                return Ok(None);
+            };
+            let sig = wasm_signature(&info.types[*t as usize], call_conv);
+            module
+                .declare_function(symbol, Linkage::Import, &sig)
+                .map(Some)
+                .with_context(|| format!("cannot declare import symbol {symbol}"))
+        })
+        .collect()
+}
+
+fn export_summaries(info: &ModuleInfo<'_>) -> Vec<ExportSummary> {
+    info.exports
+        .iter()
+        .map(|export| {
+            let (kind, ty) = match export.kind {
+                wasmparser::ExternalKind::Func | wasmparser::ExternalKind::FuncExact => (
+                    ExternKind::Func,
+                    signature_string(info.func_type(export.index)),
+                ),
+                wasmparser::ExternalKind::Table => (
+                    ExternKind::Table,
+                    module_info::ref_letter(info.tables[export.index as usize].element_type)
+                        .to_string(),
+                ),
+                wasmparser::ExternalKind::Memory => (ExternKind::Memory, String::new()),
+                wasmparser::ExternalKind::Global => (
+                    ExternKind::Global,
+                    global_type_string(&info.globals[export.index as usize]),
+                ),
+                wasmparser::ExternalKind::Tag => (ExternKind::Func, String::from("?")),
+            };
+            ExportSummary {
+                name: export.name.to_string(),
+                kind,
+                ty,
+            }
+        })
+        .collect()
 }

@@ -1,1 +1,282 @@
-//! placeholder
+//! Translation of Wasm function bodies to Cranelift IR.
+//!
+//! One [`FuncTranslator`] walks one body's operators, keeping the Wasm
+//! operand stack as SSA values and the control stack as Cranelift blocks.
+//! The operators are split by concept: [`control`] (blocks, branches),
+//! [`numeric`] (arithmetic, comparisons, conversions), [`memory`] (loads,
+//! stores, bounds checks, bulk memory), [`table`] (tables and references),
+//! [`call`] (direct and indirect calls), [`global`] (globals and locals).
+//! Module-level context lives in [`env`]; constant expressions (global and
+//! segment initialisers) are in [`const_expr`].
+
+pub mod call;
+pub mod const_expr;
+pub mod control;
+pub mod env;
+pub mod global;
+pub mod memory;
+pub mod numeric;
+pub mod table;
+
+use anyhow::{Context, Result, anyhow, bail};
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_object::ObjectModule;
+use wasmparser::{FunctionBody, Operator};
+
+use crate::module_info::FuncType;
+use control::Frame;
+use env::{ModuleEnv, POINTER, clif_type};
+
+/// A wafer trap code as a Cranelift user trap code.
+pub fn user_trap(code: wafer_abi::trap::TrapCode) -> TrapCode {
+    TrapCode::user(code.as_u32() as u8).expect("wafer trap codes are valid user codes")
+}
+
+/// Maps a Cranelift trap code (built-in or wafer user code) to wafer's.
+pub fn wafer_trap_code(code: TrapCode) -> Option<wafer_abi::trap::TrapCode> {
+    use wafer_abi::trap::TrapCode as W;
+    Some(match code {
+        TrapCode::STACK_OVERFLOW => W::CallStackExhausted,
+        TrapCode::HEAP_OUT_OF_BOUNDS => W::MemoryOutOfBounds,
+        TrapCode::INTEGER_OVERFLOW => W::IntegerOverflow,
+        TrapCode::INTEGER_DIVISION_BY_ZERO => W::IntegerDivideByZero,
+        TrapCode::BAD_CONVERSION_TO_INTEGER => W::InvalidConversionToInteger,
+        other => return W::from_u32(other.as_raw().get() as u32),
+    })
+}
+
+/// Alias regions: loads from one never alias stores to another, so
+/// Cranelift may reuse a loaded memory length across heap stores.
+#[derive(Clone, Copy)]
+pub struct Regions {
+    pub vmctx: ir::AliasRegion,
+    pub heap: ir::AliasRegion,
+    pub table: ir::AliasRegion,
+}
+
+impl Regions {
+    /// Declares the regions in `func`.
+    pub fn declare(func: &mut ir::Function) -> Regions {
+        let mut region = |user_id, description| {
+            func.dfg.alias_regions.insert(ir::AliasRegionData {
+                user_id,
+                description: std::borrow::Cow::Borrowed(description),
+            })
+        };
+        Regions {
+            vmctx: region(1, "vmctx"),
+            heap: region(2, "heap"),
+            table: region(3, "table"),
+        }
+    }
+}
+
+/// Translates one function body.
+pub struct FuncTranslator<'f, 'e, 'm, 'a> {
+    pub env: &'e ModuleEnv<'m, 'a>,
+    pub module: &'e mut ObjectModule,
+    pub builder: FunctionBuilder<'f>,
+    pub stack: Vec<ir::Value>,
+    pub control: Vec<Frame>,
+    /// False after `br`, `return`, `unreachable` until the enclosing frame ends.
+    pub reachable: bool,
+    /// Nesting depth of blocks opened while unreachable (skipped whole).
+    pub skip_depth: u32,
+    pub vmctx: ir::Value,
+    pub locals: Vec<Variable>,
+    pub regions: Regions,
+}
+
+impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
+    /// A translator positioned in `builder`'s current block.
+    pub fn new(
+        env: &'e ModuleEnv<'m, 'a>,
+        module: &'e mut ObjectModule,
+        builder: FunctionBuilder<'f>,
+        vmctx: ir::Value,
+        regions: Regions,
+    ) -> Self {
+        FuncTranslator {
+            env,
+            module,
+            builder,
+            stack: Vec::new(),
+            control: Vec::new(),
+            reachable: true,
+            skip_depth: 0,
+            vmctx,
+            locals: Vec::new(),
+            regions,
+        }
+    }
+
+    /// Seals and finalises the function.
+    pub fn finish(mut self) {
+        self.builder.seal_all_blocks();
+        let config = cranelift_module::Module::target_config(self.module);
+        self.builder.finalize(config);
+    }
+
+    /// Flags for runtime-owned fields of the vmctx and its records.
+    pub fn vmctx_flags(&self) -> MemFlagsData {
+        MemFlagsData::trusted().with_alias_region(Some(self.regions.vmctx))
+    }
+
+    /// Flags for vmctx fields that never change once the instance runs
+    /// (import slots, memory bases): Cranelift may hoist and merge them.
+    pub fn readonly_flags(&self) -> MemFlagsData {
+        self.vmctx_flags().with_readonly().with_can_move()
+    }
+
+    /// Pops one operand.
+    pub fn pop(&mut self) -> Result<ir::Value> {
+        self.stack.pop().ok_or_else(|| anyhow!("operand stack underflow"))
+    }
+
+    /// Pops `n` operands, in push order.
+    pub fn pop_n(&mut self, n: usize) -> Result<Vec<ir::Value>> {
+        let len = self.stack.len();
+        if n > len {
+            bail!("operand stack underflow");
+        }
+        Ok(self.stack.split_off(len - n))
+    }
+
+    /// Pops two operands `(a, b)` where `b` was on top.
+    pub fn pop2(&mut self) -> Result<(ir::Value, ir::Value)> {
+        let b = self.pop()?;
+        let a = self.pop()?;
+        Ok((a, b))
+    }
+
+    /// Pushes a value.
+    pub fn push(&mut self, v: ir::Value) {
+        self.stack.push(v);
+    }
+
+    /// Converts an `i8` boolean (from `icmp`/`fcmp`) to a Wasm `i32`.
+    pub fn push_bool(&mut self, b: ir::Value) {
+        let v = self.builder.ins().uextend(types::I32, b);
+        self.push(v);
+    }
+
+    /// Traps unconditionally and marks the rest of the block unreachable.
+    pub fn trap(&mut self, code: wafer_abi::trap::TrapCode) {
+        self.builder.ins().trap(user_trap(code));
+        self.reachable = false;
+    }
+}
+
+/// Translates `body` of defined function `defined_index` into `builder`'s
+/// function, which already has its signature.
+///
+/// # Errors
+/// Operators wafer does not support (with their byte offset).
+pub fn translate_body(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    mut builder: FunctionBuilder<'_>,
+    func_type: &FuncType,
+    body: &FunctionBody<'_>,
+) -> Result<()> {
+    let regions = Regions::declare(builder.func);
+
+    // The prologue compares SP with vmctx.stack_limit (trap: call stack
+    // exhausted), so runaway recursion stops before leaving its stack.
+    let vmctx_gv = builder.create_global_value(ir::GlobalValueData::VMContext);
+    let limit_flags = builder
+        .func
+        .dfg
+        .mem_flags
+        .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
+    let stack_limit = builder.create_global_value(ir::GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
+        global_type: POINTER,
+        flags: limit_flags,
+    });
+    builder.func.stack_limit = Some(stack_limit);
+
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    builder.seal_block(entry);
+    let params = builder.block_params(entry).to_vec();
+    let vmctx = params[0];
+
+    let mut locals = Vec::new();
+    for (i, &ty) in func_type.params.iter().enumerate() {
+        let var = builder.declare_var(clif_type(ty));
+        builder.def_var(var, params[i + 1]);
+        locals.push(var);
+    }
+    let mut reader = body.get_locals_reader()?;
+    for _ in 0..reader.get_count() {
+        let (count, ty) = reader.read()?;
+        if ty == wasmparser::ValType::V128 {
+            bail!(
+                "unsupported feature: SIMD (v128 local) at byte offset {:#x}; wafer does not compile SIMD yet",
+                reader.original_position()
+            );
+        }
+        let clif = clif_type(ty);
+        for _ in 0..count {
+            let var = builder.declare_var(clif);
+            let zero = match clif {
+                types::F32 => builder.ins().f32const(0.0),
+                types::F64 => builder.ins().f64const(0.0),
+                t => builder.ins().iconst(t, 0),
+            };
+            builder.def_var(var, zero);
+            locals.push(var);
+        }
+    }
+
+    let return_block = builder.create_block();
+    for &ty in &func_type.results {
+        builder.append_block_param(return_block, clif_type(ty));
+    }
+
+    let mut translator = FuncTranslator::new(env, module, builder, vmctx, regions);
+    translator.locals = locals;
+    translator.control.push(Frame::function(return_block, func_type.results.len()));
+
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let (op, offset) = ops.read_with_offset()?;
+        translator
+            .builder
+            .set_srcloc(ir::SourceLoc::new(offset as u32));
+        translator
+            .translate_operator(&op, offset as usize)
+            .with_context(|| format!("at byte offset {offset:#x}"))?;
+    }
+    translator.finish();
+    Ok(())
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
+        if !self.reachable {
+            return self.skip_unreachable(op);
+        }
+        if self.translate_control(op)?
+            || self.translate_numeric(op)?
+            || self.translate_memory(op)?
+            || self.translate_table(op)?
+            || self.translate_call(op)?
+            || self.translate_variable(op)?
+        {
+            return Ok(());
+        }
+        let name = format!("{op:?}");
+        let name = name.split(['{', ' ', '(']).next().unwrap_or("?");
+        if name.starts_with("V128") || name.contains("x16") || name.contains("x8") || name.contains("x4") || name.contains("x2") {
+            bail!(
+                "unsupported feature: SIMD operator `{name}` at byte offset {offset:#x}; wafer does not compile SIMD yet"
+            );
+        }
+        bail!("unsupported operator `{name}` at byte offset {offset:#x}")
+    }
+}

@@ -1,0 +1,173 @@
+//! A builder for read-only data objects with pointers: bytes plus
+//! relocations, with nested arrays and strings laid out after their parent
+//! and referenced by self-relative relocations.
+
+use anyhow::{Context, Result};
+use cranelift_module::{DataDescription, DataId, FuncId, Module};
+use cranelift_object::ObjectModule;
+
+/// What a pointer slot points at.
+#[derive(Clone, Copy, Debug)]
+enum PointerTarget {
+    /// An offset inside the data object being built.
+    SelfOffset(u64),
+    Func(FuncId),
+    Data(DataId, i64),
+}
+
+/// Bytes under construction; see the module docs.
+#[derive(Default)]
+pub struct DataWriter {
+    bytes: Vec<u8>,
+    pointers: Vec<(usize, PointerTarget)>,
+    /// Children laid out after this writer: (slot, child, alignment).
+    children: Vec<(usize, DataWriter, usize)>,
+}
+
+impl DataWriter {
+    pub fn new() -> DataWriter {
+        DataWriter::default()
+    }
+
+    /// A writer holding raw bytes (strings, segment contents).
+    pub fn from_bytes(bytes: &[u8]) -> DataWriter {
+        DataWriter {
+            bytes: bytes.to_vec(),
+            ..DataWriter::default()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    pub fn u32(&mut self, v: u32) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn u64(&mut self, v: u64) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// A null pointer.
+    pub fn null(&mut self) {
+        self.u64(0);
+    }
+
+    /// A pointer to a function's code.
+    pub fn func_ptr(&mut self, func: FuncId) {
+        self.pointers.push((self.bytes.len(), PointerTarget::Func(func)));
+        self.u64(0);
+    }
+
+    /// A pointer to another data object, plus `addend`.
+    pub fn data_ptr(&mut self, data: DataId, addend: i64) {
+        self.pointers
+            .push((self.bytes.len(), PointerTarget::Data(data, addend)));
+        self.u64(0);
+    }
+
+    /// A pointer to `child`, laid out later with `align`.
+    pub fn child_ptr(&mut self, child: DataWriter, align: usize) {
+        if child.is_empty() {
+            self.null();
+            return;
+        }
+        self.children.push((self.bytes.len(), child, align));
+        self.u64(0);
+    }
+
+    /// A `Str { ptr, len }`.
+    pub fn str(&mut self, s: &[u8]) {
+        self.child_ptr(DataWriter::from_bytes(s), 1);
+        self.u64(s.len() as u64);
+    }
+
+    /// A `Slice { ptr, len }` of `count` records written into `records`.
+    pub fn slice(&mut self, records: DataWriter, count: usize) {
+        self.child_ptr(records, 16);
+        self.u64(count as u64);
+    }
+
+    /// Appends `other`'s bytes (a record written by another writer),
+    /// keeping its pointers and children.
+    pub fn append(&mut self, other: DataWriter) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.pointers.extend(
+            other
+                .pointers
+                .into_iter()
+                .map(|(at, target)| (at + base, shift(target, base as u64))),
+        );
+        self.children.extend(
+            other
+                .children
+                .into_iter()
+                .map(|(at, child, align)| (at + base, child, align)),
+        );
+    }
+
+    /// Lays out all children recursively; only self/func/data pointers remain.
+    fn flatten(mut self) -> DataWriter {
+        let children = std::mem::take(&mut self.children);
+        for (slot, child, align) in children {
+            let child = child.flatten();
+            while self.bytes.len() % align != 0 {
+                self.bytes.push(0);
+            }
+            let start = self.bytes.len();
+            self.pointers
+                .push((slot, PointerTarget::SelfOffset(start as u64)));
+            self.bytes.extend_from_slice(&child.bytes);
+            self.pointers.extend(
+                child
+                    .pointers
+                    .into_iter()
+                    .map(|(at, target)| (at + start, shift(target, start as u64))),
+            );
+        }
+        self
+    }
+
+    /// Defines data object `id` with these contents.
+    pub fn define(self, module: &mut ObjectModule, id: DataId, align: u64) -> Result<()> {
+        let flat = self.flatten();
+        let mut description = DataDescription::new();
+        // Relocated data must be defined with explicit bytes: zero-init data
+        // lands in .bss, where the linker silently drops relocations.
+        description.define(flat.bytes.into_boxed_slice());
+        description.set_align(align);
+        let own = module.declare_data_in_data(id, &mut description);
+        for (at, target) in flat.pointers {
+            let at = at as u32;
+            match target {
+                PointerTarget::SelfOffset(offset) => {
+                    description.write_data_addr(at, own, offset as i64)
+                }
+                PointerTarget::Func(func) => {
+                    let func = module.declare_func_in_data(func, &mut description);
+                    description.write_function_addr(at, func);
+                }
+                PointerTarget::Data(data, addend) => {
+                    let gv = module.declare_data_in_data(data, &mut description);
+                    description.write_data_addr(at, gv, addend);
+                }
+            }
+        }
+        module
+            .define_data(id, &description)
+            .context("cannot define module data")
+    }
+}
+
+fn shift(target: PointerTarget, by: u64) -> PointerTarget {
+    match target {
+        PointerTarget::SelfOffset(offset) => PointerTarget::SelfOffset(offset + by),
+        other => other,
+    }
+}

@@ -1,0 +1,253 @@
+//! Writing the module descriptor (`wafer_abi::descriptor::ModuleDescriptor`)
+//! and its arrays as one read-only data object.
+//!
+//! Records are written field by field in declaration order; after each
+//! record its size is checked against `size_of` of the contract type, so a
+//! layout change in `wafer-abi` that is not mirrored here fails loudly.
+
+use std::mem::size_of;
+
+use anyhow::{Result, ensure};
+use cranelift_module::{DataId, FuncId};
+use cranelift_object::ObjectModule;
+use wafer_abi::descriptor::{
+    DESCRIPTOR_MAGIC, DataDesc, ElemDesc, ExportDesc, ExternKind, FuncDesc, ImportDesc,
+    MemoryDesc, ModuleDescriptor, TableDesc, TrapSite,
+};
+use wafer_abi::{ABI_VERSION, NO_MAX};
+
+use super::data::DataWriter;
+use super::functions::CompiledFunction;
+use super::trampolines::Trampolines;
+use crate::module_info::{self, ImportKind, signature_string};
+use crate::translate::env::ModuleEnv;
+
+/// Everything the descriptor refers to besides the module info.
+pub struct DescriptorParts<'p> {
+    pub id: DataId,
+    pub prefix: &'p str,
+    pub functions: &'p [CompiledFunction],
+    pub trampolines: &'p Trampolines,
+    pub instantiate: FuncId,
+    pub static_targets: &'p [Option<FuncId>],
+}
+
+fn check_record<T>(record: &DataWriter, what: &str) -> Result<()> {
+    ensure!(
+        record.len() == size_of::<T>(),
+        "BUG: {what} record is {} bytes, wafer-abi says {}",
+        record.len(),
+        size_of::<T>()
+    );
+    Ok(())
+}
+
+/// Builds an array of records with `write`, checking each record's size.
+fn array<T, I>(
+    items: impl IntoIterator<Item = I>,
+    what: &str,
+    mut write: impl FnMut(&mut DataWriter, I) -> Result<()>,
+) -> Result<(DataWriter, usize)> {
+    let mut out = DataWriter::new();
+    let mut count = 0;
+    for item in items {
+        let mut record = DataWriter::new();
+        write(&mut record, item)?;
+        check_record::<T>(&record, what)?;
+        out.append(record);
+        count += 1;
+    }
+    Ok((out, count))
+}
+
+fn limits(min: u64, max: Option<u64>) -> (u64, u64) {
+    (min, max.unwrap_or(NO_MAX))
+}
+
+/// Defines the descriptor data object.
+pub fn define_descriptor(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    parts: DescriptorParts<'_>,
+) -> Result<()> {
+    let info = env.info;
+
+    let mut kind_counters = [0u32; 4];
+    let (imports, import_count) = array::<ImportDesc, _>(
+        info.imports.iter().zip(parts.static_targets),
+        "import",
+        |w, (import, static_target)| {
+            let (kind, ty, type_id, min, max) = match &import.kind {
+                ImportKind::Func(t) => (
+                    ExternKind::Func,
+                    signature_string(&info.types[*t as usize]),
+                    Some(env.type_ids[*t as usize]),
+                    0,
+                    NO_MAX,
+                ),
+                ImportKind::Table(t) => {
+                    let (min, max) = limits(t.initial, t.maximum);
+                    (
+                        ExternKind::Table,
+                        module_info::ref_letter(t.element_type).to_string(),
+                        None,
+                        min,
+                        max,
+                    )
+                }
+                ImportKind::Memory(m) => {
+                    let (min, max) = limits(m.initial, m.maximum);
+                    (ExternKind::Memory, String::new(), None, min, max)
+                }
+                ImportKind::Global(g) => {
+                    let mut ty = module_info::type_letter(g.content_type).to_string();
+                    if g.mutable {
+                        ty.push('m');
+                    }
+                    (ExternKind::Global, ty, None, 0, NO_MAX)
+                }
+            };
+            let counter = &mut kind_counters[kind as usize];
+            let index = *counter;
+            *counter += 1;
+            w.str(import.module.as_bytes());
+            w.str(import.field.as_bytes());
+            w.u32(kind as u32);
+            w.u32(index);
+            w.str(ty.as_bytes());
+            match type_id {
+                Some(id) => w.data_ptr(id, 0),
+                None => w.null(),
+            }
+            match static_target {
+                Some(f) => w.func_ptr(*f),
+                None => w.null(),
+            }
+            w.u64(min);
+            w.u64(max);
+            Ok(())
+        },
+    )?;
+
+    let (exports, export_count) =
+        array::<ExportDesc, _>(info.exports.iter(), "export", |w, export| {
+            let (kind, trampoline, ty) = match export.kind {
+                wasmparser::ExternalKind::Func => {
+                    let signature = signature_string(info.func_type(export.index));
+                    (ExternKind::Func, parts.trampolines.get(&signature).copied(), signature)
+                }
+                wasmparser::ExternalKind::Table => (ExternKind::Table, None, String::new()),
+                wasmparser::ExternalKind::Memory => (ExternKind::Memory, None, String::new()),
+                wasmparser::ExternalKind::Global => {
+                    let g = info.globals[export.index as usize];
+                    let mut ty = module_info::type_letter(g.content_type).to_string();
+                    if g.mutable {
+                        ty.push('m');
+                    }
+                    (ExternKind::Global, None, ty)
+                }
+                other => anyhow::bail!("unsupported export kind {other:?}"),
+            };
+            w.str(export.name.as_bytes());
+            w.u32(kind as u32);
+            w.u32(export.index);
+            match trampoline {
+                Some(f) => w.func_ptr(f),
+                None => w.null(),
+            }
+            w.str(ty.as_bytes());
+            Ok(())
+        })?;
+
+    let defined_memories = &info.memories[info.num_imported_memories as usize..];
+    let (memories, memory_count) =
+        array::<MemoryDesc, _>(defined_memories.iter(), "memory", |w, m| {
+            let (min, max) = limits(m.initial, m.maximum);
+            w.u64(min);
+            w.u64(max);
+            Ok(())
+        })?;
+
+    let defined_tables = &info.tables[info.num_imported_tables as usize..];
+    let (tables, table_count) = array::<TableDesc, _>(defined_tables.iter(), "table", |w, t| {
+        let (min, max) = limits(t.initial, t.maximum);
+        w.u64(min);
+        w.u64(max);
+        w.u32(module_info::ref_letter(t.element_type) as u32);
+        w.u32(0);
+        Ok(())
+    })?;
+
+    let (functions, function_count) = array::<FuncDesc, _>(
+        parts.functions.iter().enumerate(),
+        "function",
+        |w, (defined, f)| {
+            let index = info.num_imported_funcs + defined as u32;
+            w.func_ptr(f.id);
+            w.u64(f.code_size);
+            w.data_ptr(env.type_ids[info.funcs[index as usize] as usize], 0);
+            w.str(info.func_names.get(&index).copied().unwrap_or("").as_bytes());
+            w.u32(index);
+            w.u32(0);
+            let (traps, trap_count) = array::<TrapSite, _>(f.traps.iter(), "trap site", |t, site| {
+                t.u32(site.code_offset);
+                t.u32(site.code);
+                t.u32(site.wasm_offset);
+                t.u32(0);
+                Ok(())
+            })?;
+            w.slice(traps, trap_count);
+            Ok(())
+        },
+    )?;
+
+    let (data, data_count) = array::<DataDesc, _>(info.data.iter(), "data segment", |w, d| {
+        w.child_ptr(DataWriter::from_bytes(d.bytes), 8);
+        w.u64(d.bytes.len() as u64);
+        Ok(())
+    })?;
+
+    let mut first_item = 0u32;
+    let (elems, elem_count) = array::<ElemDesc, _>(info.elements.iter(), "element segment", |w, e| {
+        w.u32(first_item);
+        w.u32(e.items.len() as u32);
+        first_item += e.items.len() as u32;
+        Ok(())
+    })?;
+
+    let mut d = DataWriter::new();
+    d.u32(DESCRIPTOR_MAGIC);
+    d.u32(ABI_VERSION);
+    d.str(parts.prefix.as_bytes());
+    let c = env.layout.counts;
+    for v in [
+        c.imported_funcs,
+        c.defined_funcs,
+        c.imported_memories,
+        c.defined_memories,
+        c.imported_tables,
+        c.defined_tables,
+        c.imported_globals,
+        c.defined_globals,
+        c.data_segments,
+        c.elem_segments,
+        c.elem_items,
+    ] {
+        d.u32(v);
+    }
+    d.u32(0);
+    ensure!(
+        d.len() == std::mem::offset_of!(ModuleDescriptor, imports),
+        "BUG: descriptor header layout differs from wafer-abi"
+    );
+    d.slice(imports, import_count);
+    d.slice(exports, export_count);
+    d.slice(memories, memory_count);
+    d.slice(tables, table_count);
+    d.slice(functions, function_count);
+    d.slice(data, data_count);
+    d.slice(elems, elem_count);
+    d.func_ptr(parts.instantiate);
+    check_record::<ModuleDescriptor>(&d, "module descriptor")?;
+    d.define(module, parts.id, 16)
+}

@@ -1,0 +1,136 @@
+//! The compiled `instantiate(vmctx)` function of a module.
+//!
+//! The runtime calls it (under trap protection) once imports are bound and
+//! memories/tables allocated. In the spec's order it: initialises the
+//! defined globals, evaluates every element segment's items into the
+//! vmctx, drops declarative segments, applies active element segments then
+//! active data segments (each dropped after use), and calls the start
+//! function. A trap part-way leaves earlier effects in place, as the spec
+//! requires for shared tables and memories.
+
+use anyhow::{Context, Result, anyhow};
+use cranelift_codegen::ir::{
+    AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName, types,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_object::ObjectModule;
+use wafer_abi::builtins;
+
+use crate::module_info::{ElemItem, ElemMode};
+use crate::translate::env::{ModuleEnv, POINTER};
+use crate::translate::{FuncTranslator, Regions};
+
+/// Defines `<prefix>::instantiate`.
+pub fn define_instantiate(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    prefix: &str,
+) -> Result<FuncId> {
+    let symbol = format!("{prefix}::instantiate");
+    let mut sig = Signature::new(env.call_conv);
+    sig.params
+        .push(AbiParam::special(POINTER, ArgumentPurpose::VMContext));
+    let id = module
+        .declare_function(&symbol, Linkage::Local, &sig)
+        .with_context(|| format!("cannot declare {symbol}"))?;
+
+    let mut ctx = module.make_context();
+    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let mut builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
+    let regions = Regions::declare(builder.func);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    builder.seal_block(entry);
+    let vmctx = builder.block_params(entry)[0];
+    let mut t = FuncTranslator::new(env, module, builder, vmctx, regions);
+    emit_body(&mut t).with_context(|| format!("in {symbol}"))?;
+    t.builder.ins().return_(&[]);
+    t.finish();
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| anyhow!("code generation failed for {symbol}: {e:?}"))?;
+    Ok(id)
+}
+
+fn store_i32_zero(t: &mut FuncTranslator<'_, '_, '_, '_>, offset: u32) {
+    let zero = t.iconst32(0);
+    let flags = t.vmctx_flags();
+    t.builder.ins().store(flags, zero, t.vmctx, offset as i32);
+}
+
+fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
+    let info = t.env.info;
+    let layout = t.env.layout;
+
+    for (defined, init) in info.global_inits.iter().enumerate() {
+        let value = t.const_expr(init)?;
+        let flags = t.vmctx_flags();
+        let offset = layout.global(defined as u32) as i32;
+        t.builder.ins().store(flags, value, t.vmctx, offset);
+    }
+
+    let mut first_item = 0u32;
+    for segment in &info.elements {
+        for (j, item) in segment.items.iter().enumerate() {
+            let value = match item {
+                ElemItem::Func(f) => t.func_ref(*f),
+                ElemItem::Expr(expr) => t.const_expr(expr)?,
+            };
+            let flags = t.vmctx_flags();
+            let offset = layout.elem_item(first_item + j as u32) as i32;
+            t.builder.ins().store(flags, value, t.vmctx, offset);
+        }
+        first_item += segment.items.len() as u32;
+    }
+
+    for (index, segment) in info.elements.iter().enumerate() {
+        let index = index as u32;
+        match &segment.mode {
+            ElemMode::Passive => {}
+            ElemMode::Declared => store_i32_zero(t, layout.elem_length(index)),
+            ElemMode::Active { table, offset } => {
+                let offset = t.const_expr(offset)?;
+                let args = [
+                    t.iconst32(*table),
+                    t.iconst32(index),
+                    t.widen(offset),
+                    t.builder.ins().iconst(types::I64, 0),
+                    t.builder
+                        .ins()
+                        .iconst(types::I64, segment.items.len() as i64),
+                ];
+                t.call_builtin(&builtins::TABLE_INIT, &args);
+                store_i32_zero(t, layout.elem_length(index));
+            }
+        }
+    }
+
+    for (index, segment) in info.data.iter().enumerate() {
+        let index = index as u32;
+        let Some((memory, offset)) = &segment.active else {
+            continue;
+        };
+        let offset = t.const_expr(offset)?;
+        let args = [
+            t.iconst32(*memory),
+            t.iconst32(index),
+            t.widen(offset),
+            t.builder.ins().iconst(types::I64, 0),
+            t.builder
+                .ins()
+                .iconst(types::I64, segment.bytes.len() as i64),
+        ];
+        t.call_builtin(&builtins::MEMORY_INIT, &args);
+        store_i32_zero(t, layout.data_length(index));
+    }
+
+    if let Some(start) = info.start {
+        t.translate_call(&wasmparser::Operator::Call {
+            function_index: start,
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Building the Cranelift ISA for a [`Target`]: the single place that turns
+//! `targets/<isa>.toml` into code generation settings.
+
+use std::str::FromStr;
+
+use anyhow::{Context, Result, anyhow};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use target_lexicon::Triple;
+
+use crate::config::Target;
+
+/// Shared flags: optimise, static non-PIC code (images are linked static and
+/// non-PIE), and multi-value returns beyond the return registers.
+const SHARED_FLAGS: &[(&str, &str)] = &[
+    ("opt_level", "speed"),
+    ("is_pic", "false"),
+    ("enable_multi_ret_implicit_sret", "true"),
+    ("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }),
+    // Stack overflow is caught by the vmctx stack-limit check in every
+    // prologue, which needs no probestack support on any backend.
+    ("enable_probestack", "false"),
+];
+
+/// The Cranelift ISA for `target` with its CPU preset's flags.
+///
+/// # Errors
+/// A flag in the description that Cranelift does not know (a bug in
+/// `targets/`), or an unsupported triple.
+pub fn build_isa(target: &Target) -> Result<OwnedTargetIsa> {
+    let mut shared = settings::builder();
+    for (name, value) in SHARED_FLAGS {
+        shared
+            .set(name, value)
+            .map_err(|e| anyhow!("BUG: Cranelift flag {name}={value}: {e}"))?;
+    }
+    let triple = Triple::from_str(&target.spec.triple)
+        .map_err(|e| anyhow!("BUG: bad triple {}: {e}", target.spec.triple))?;
+    let mut isa = cranelift_codegen::isa::lookup(triple)
+        .with_context(|| format!("Cranelift has no backend for {}", target.spec.triple))?;
+    for flag in target.cpu_flags() {
+        isa.enable(flag).map_err(|e| {
+            anyhow!(
+                "BUG: targets/{}.toml CPU `{}` sets unknown flag `{flag}`: {e}",
+                target.isa,
+                target.cpu
+            )
+        })?;
+    }
+    isa.finish(settings::Flags::new(shared))
+        .map_err(|e| anyhow!("cannot configure Cranelift for {}: {e}", target.isa))
+}

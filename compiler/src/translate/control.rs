@@ -1,0 +1,354 @@
+//! Structured control flow: `block`, `loop`, `if`/`else`, `br`, `br_if`,
+//! `br_table`, `return`, `unreachable`, `end`, and skipping dead code.
+//!
+//! Every frame owns a continuation block `next` whose parameters are the
+//! frame's results; a `loop` also owns a `header` whose parameters are the
+//! loop's parameters (branches to a loop go there). Values stay on the
+//! Wasm operand stack as SSA values: blocks only take parameters where
+//! control flow merges.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, anyhow};
+use cranelift_codegen::ir::{self, BlockArg, BlockCall, InstBuilder, JumpTableData};
+use wasmparser::{BlockType, Operator, ValType};
+
+use super::FuncTranslator;
+use super::env::clif_type;
+
+/// What kind of construct a frame is.
+#[derive(Clone, Debug)]
+pub enum FrameKind {
+    Function,
+    Block,
+    Loop { header: ir::Block },
+    If {
+        else_block: ir::Block,
+        /// The `if`'s parameters, re-pushed when the `else` arm starts.
+        params: Vec<ir::Value>,
+        else_seen: bool,
+    },
+}
+
+/// One entry of the control stack.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub kind: FrameKind,
+    pub next: ir::Block,
+    pub num_params: usize,
+    pub num_results: usize,
+    /// Operand stack height below the frame's parameters.
+    pub height: usize,
+    /// Whether any branch (or fallthrough) reaches `next`.
+    pub next_reached: bool,
+}
+
+impl Frame {
+    /// The outermost frame: its `next` is the function's return block.
+    pub fn function(return_block: ir::Block, num_results: usize) -> Frame {
+        Frame {
+            kind: FrameKind::Function,
+            next: return_block,
+            num_params: 0,
+            num_results,
+            height: 0,
+            next_reached: false,
+        }
+    }
+
+    /// The block a branch to this frame goes to, and how many values it takes.
+    fn branch_target(&self) -> (ir::Block, usize) {
+        match self.kind {
+            FrameKind::Loop { header } => (header, self.num_params),
+            _ => (self.next, self.num_results),
+        }
+    }
+}
+
+/// Converts SSA values into block-call arguments.
+pub fn block_args(values: &[ir::Value]) -> Vec<BlockArg> {
+    values.iter().map(|&v| BlockArg::Value(v)).collect()
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// Parameter and result types of a block type.
+    fn block_signature(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+        match ty {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => (vec![], vec![t]),
+            BlockType::FuncType(index) => {
+                let ft = &self.env.info.types[index as usize];
+                (ft.params.clone(), ft.results.clone())
+            }
+        }
+    }
+
+    fn new_block_with_params(&mut self, types: &[ValType]) -> ir::Block {
+        let block = self.builder.create_block();
+        for &t in types {
+            self.builder.append_block_param(block, clif_type(t));
+        }
+        block
+    }
+
+    /// Handles an operator while the current position is unreachable:
+    /// nested blocks are skipped whole; `else`/`end` of the current frame
+    /// end the dead region.
+    pub fn skip_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.skip_depth += 1;
+            }
+            Operator::Else if self.skip_depth == 0 => self.translate_else()?,
+            Operator::End if self.skip_depth == 0 => self.translate_end()?,
+            Operator::End => self.skip_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Translates a control operator; `Ok(false)` if `op` is not one.
+    pub fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool> {
+        match *op {
+            Operator::Nop => {}
+            Operator::Unreachable => self.trap(wafer_abi::trap::TrapCode::Unreachable),
+            Operator::Block { blockty } => {
+                let (params, results) = self.block_signature(blockty);
+                let next = self.new_block_with_params(&results);
+                self.control.push(Frame {
+                    kind: FrameKind::Block,
+                    next,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height: self.stack.len() - params.len(),
+                    next_reached: false,
+                });
+            }
+            Operator::Loop { blockty } => {
+                let (params, results) = self.block_signature(blockty);
+                let header = self.new_block_with_params(&params);
+                let next = self.new_block_with_params(&results);
+                let args = self.pop_n(params.len())?;
+                self.builder.ins().jump(header, &block_args(&args));
+                self.builder.switch_to_block(header);
+                let header_params = self.builder.block_params(header).to_vec();
+                let height = self.stack.len();
+                self.stack.extend(header_params);
+                self.control.push(Frame {
+                    kind: FrameKind::Loop { header },
+                    next,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height,
+                    next_reached: false,
+                });
+            }
+            Operator::If { blockty } => {
+                let (params, results) = self.block_signature(blockty);
+                let condition = self.pop()?;
+                let then_block = self.builder.create_block();
+                let else_block = self.builder.create_block();
+                let next = self.new_block_with_params(&results);
+                self.builder
+                    .ins()
+                    .brif(condition, then_block, &[], else_block, &[]);
+                self.builder.seal_block(then_block);
+                self.builder.seal_block(else_block);
+                self.builder.switch_to_block(then_block);
+                let height = self.stack.len() - params.len();
+                let if_params = self.stack[height..].to_vec();
+                self.control.push(Frame {
+                    kind: FrameKind::If {
+                        else_block,
+                        params: if_params,
+                        else_seen: false,
+                    },
+                    next,
+                    num_params: params.len(),
+                    num_results: results.len(),
+                    height,
+                    next_reached: false,
+                });
+            }
+            Operator::Else => self.translate_else()?,
+            Operator::End => self.translate_end()?,
+            Operator::Br { relative_depth } => {
+                self.branch(relative_depth)?;
+                self.reachable = false;
+            }
+            Operator::BrIf { relative_depth } => {
+                let condition = self.pop()?;
+                let (target, arity) = self.frame(relative_depth)?.branch_target();
+                let args = self.stack[self.stack.len() - arity..].to_vec();
+                self.mark_reached(relative_depth);
+                let fallthrough = self.builder.create_block();
+                self.builder.ins().brif(
+                    condition,
+                    target,
+                    &block_args(&args),
+                    fallthrough,
+                    &[],
+                );
+                self.builder.seal_block(fallthrough);
+                self.builder.switch_to_block(fallthrough);
+            }
+            Operator::BrTable { ref targets } => {
+                let depths: Vec<u32> = targets.targets().collect::<Result<_, _>>()?;
+                self.br_table(&depths, targets.default())?;
+            }
+            Operator::Return => {
+                let depth = self.control.len() as u32 - 1;
+                self.branch(depth)?;
+                self.reachable = false;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn frame(&self, depth: u32) -> Result<&Frame> {
+        let len = self.control.len();
+        self.control
+            .get(len.wrapping_sub(1 + depth as usize))
+            .ok_or_else(|| anyhow!("branch depth {depth} out of range"))
+    }
+
+    fn mark_reached(&mut self, depth: u32) {
+        let index = self.control.len() - 1 - depth as usize;
+        let frame = &mut self.control[index];
+        if !matches!(frame.kind, FrameKind::Loop { .. }) {
+            frame.next_reached = true;
+        }
+    }
+
+    /// Jumps to the frame `depth` levels out with the values it expects.
+    fn branch(&mut self, depth: u32) -> Result<()> {
+        let (target, arity) = self.frame(depth)?.branch_target();
+        let args = self.stack[self.stack.len() - arity..].to_vec();
+        self.mark_reached(depth);
+        self.builder.ins().jump(target, &block_args(&args));
+        Ok(())
+    }
+
+    fn br_table(&mut self, depths: &[u32], default: u32) -> Result<()> {
+        let index = self.pop()?;
+        let (_, arity) = self.frame(default)?.branch_target();
+        let args = self.stack[self.stack.len() - arity..].to_vec();
+        // With arguments, each distinct target gets an edge block that
+        // forwards them; without, the table points at the targets directly.
+        let mut edges: HashMap<u32, ir::Block> = HashMap::new();
+        let mut block_for = |this: &mut Self, depth: u32| -> Result<ir::Block> {
+            this.mark_reached(depth);
+            let (target, _) = this.frame(depth)?.branch_target();
+            if arity == 0 {
+                return Ok(target);
+            }
+            if let Some(&edge) = edges.get(&depth) {
+                return Ok(edge);
+            }
+            let edge = this.builder.create_block();
+            edges.insert(depth, edge);
+            Ok(edge)
+        };
+        let default_block = block_for(self, default)?;
+        let mut table = Vec::with_capacity(depths.len());
+        for &depth in depths {
+            table.push(block_for(self, depth)?);
+        }
+        let pool = &mut self.builder.func.dfg.value_lists;
+        let default_call = BlockCall::new(default_block, [], pool);
+        let calls: Vec<BlockCall> = table
+            .iter()
+            .map(|&b| BlockCall::new(b, [], pool))
+            .collect();
+        let jt = self
+            .builder
+            .create_jump_table(JumpTableData::new(default_call, &calls));
+        self.builder.ins().br_table(index, jt);
+        for (depth, edge) in edges {
+            let (target, _) = self.frame(depth)?.branch_target();
+            self.builder.switch_to_block(edge);
+            self.builder.seal_block(edge);
+            self.builder.ins().jump(target, &block_args(&args));
+        }
+        self.reachable = false;
+        Ok(())
+    }
+
+    fn translate_else(&mut self) -> Result<()> {
+        let reachable = self.reachable;
+        let frame = self
+            .control
+            .last_mut()
+            .ok_or_else(|| anyhow!("`else` outside of `if`"))?;
+        let FrameKind::If {
+            else_block,
+            params,
+            else_seen,
+        } = &mut frame.kind
+        else {
+            return Err(anyhow!("`else` outside of `if`"));
+        };
+        *else_seen = true;
+        let else_block = *else_block;
+        let params = params.clone();
+        let (next, results, height) = (frame.next, frame.num_results, frame.height);
+        if reachable {
+            frame.next_reached = true;
+            let values = self.stack[self.stack.len() - results..].to_vec();
+            self.builder.ins().jump(next, &block_args(&values));
+        }
+        self.stack.truncate(height);
+        self.stack.extend(params);
+        self.builder.switch_to_block(else_block);
+        self.reachable = true;
+        Ok(())
+    }
+
+    fn translate_end(&mut self) -> Result<()> {
+        let mut frame = self
+            .control
+            .pop()
+            .ok_or_else(|| anyhow!("unbalanced `end`"))?;
+        if self.reachable {
+            let values = self.stack[self.stack.len() - frame.num_results..].to_vec();
+            self.builder.ins().jump(frame.next, &block_args(&values));
+            frame.next_reached = true;
+        }
+        if let FrameKind::If {
+            else_block,
+            params,
+            else_seen: false,
+        } = &frame.kind
+        {
+            // An `if` without `else` passes its parameters through.
+            self.builder.switch_to_block(*else_block);
+            self.builder.ins().jump(frame.next, &block_args(params));
+            frame.next_reached = true;
+        }
+        if let FrameKind::Loop { header } = frame.kind {
+            self.builder.seal_block(header);
+        }
+        self.stack.truncate(frame.height);
+        self.builder.switch_to_block(frame.next);
+        self.builder.seal_block(frame.next);
+        let results = self.builder.block_params(frame.next).to_vec();
+        self.stack.extend(results);
+        self.reachable = frame.next_reached;
+        if matches!(frame.kind, FrameKind::Function) {
+            if self.reachable {
+                let values = self.pop_n(frame.num_results)?;
+                self.builder.ins().return_(&values);
+            } else {
+                // Nothing reaches the return block: give it a terminator so
+                // the function is well formed.
+                self.builder.ins().trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
+            }
+        } else if !self.reachable {
+            // Nothing reaches `next`: code after it is dead until the
+            // enclosing frame's `else`/`end`.
+            self.builder.ins().trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! The module-level environment function translation reads: types, the
+//! vmctx layout, and the symbols of functions, builtins and type ids.
+
+use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, Signature, types};
+use cranelift_codegen::isa::CallConv;
+use cranelift_module::{DataId, FuncId};
+use wafer_abi::builtins::{AbiType, Builtin};
+use wafer_abi::vmctx::VmctxLayout;
+use wasmparser::ValType;
+
+use crate::module_info::{FuncType, ModuleInfo};
+
+/// Shared, read-only context for translating every function of a module.
+pub struct ModuleEnv<'m, 'a> {
+    pub info: &'m ModuleInfo<'a>,
+    pub layout: VmctxLayout,
+    pub call_conv: CallConv,
+    /// Symbols of the defined functions, by defined index.
+    pub defined_funcs: Vec<FuncId>,
+    /// Symbols of the runtime builtins, in `wafer_abi::builtins::ALL` order.
+    pub builtins: Vec<FuncId>,
+    /// The canonical type-id symbol of each type index.
+    pub type_ids: Vec<DataId>,
+}
+
+/// The pointer type of every supported target.
+pub const POINTER: ir::Type = types::I64;
+
+/// The Cranelift type of a Wasm value type (references are pointer words).
+pub fn clif_type(ty: ValType) -> ir::Type {
+    match ty {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::V128 => types::I8X16,
+        ValType::Ref(_) => POINTER,
+    }
+}
+
+/// The native signature of a Wasm function: `(vmctx, params...) -> results`.
+pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params
+        .push(AbiParam::special(POINTER, ArgumentPurpose::VMContext));
+    sig.params
+        .extend(ty.params.iter().map(|&t| AbiParam::new(clif_type(t))));
+    sig.returns
+        .extend(ty.results.iter().map(|&t| AbiParam::new(clif_type(t))));
+    sig
+}
+
+/// The native signature of a runtime builtin: `(vmctx, params...) -> result`.
+pub fn builtin_signature(builtin: &Builtin, call_conv: CallConv) -> Signature {
+    let abi = |t: &AbiType| match t {
+        AbiType::I32 => AbiParam::new(types::I32),
+        AbiType::I64 => AbiParam::new(types::I64),
+    };
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(POINTER));
+    sig.params.extend(builtin.params.iter().map(abi));
+    sig.returns.extend(builtin.result.iter().map(abi));
+    sig
+}
+
+impl ModuleEnv<'_, '_> {
+    /// The symbol of builtin `builtin`.
+    pub fn builtin_id(&self, builtin: &Builtin) -> FuncId {
+        let index = wafer_abi::builtins::ALL
+            .iter()
+            .position(|b| b.symbol == builtin.symbol)
+            .expect("every builtin is in ALL");
+        self.builtins[index]
+    }
+}

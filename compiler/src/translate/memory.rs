@@ -1,0 +1,294 @@
+//! Linear memory: loads, stores, `memory.size/grow`, bulk memory.
+//!
+//! # Bounds checks — the sandbox depends on this file
+//! There is no MMU on most targets, so no guard pages: every access is
+//! checked explicitly before it happens. For an access of `size` bytes at
+//! `addr` (an i32 zero-extended to 64 bits) with static `offset`:
+//!
+//! ```text
+//! end = addr + (offset + size)        // 64-bit: cannot overflow
+//! if end > length { trap out of bounds memory access }
+//! access at base + addr + offset
+//! ```
+//! That is one add, one compare and one branch. `length` is loaded from the
+//! memory record (it changes on `memory.grow`); when the memory is defined
+//! here and cannot grow (max == min) it is a constant instead. A constant
+//! address whose whole access lies below the memory's declared minimum (a
+//! memory never shrinks, and an import is at least its declared minimum) is
+//! not checked at all. `base` never moves, so its load is marked read-only
+//! and Cranelift hoists it.
+//!
+//! Any change here needs a second reviewer and the edge tests in
+//! `tests/wast/` (accesses at `length - size`, `length - size + 1`, offsets
+//! near 2^32).
+
+use anyhow::Result;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
+use wafer_abi::builtins;
+use wafer_abi::vmctx::VMMemory;
+use wafer_abi::WASM_PAGE_SIZE;
+use wasmparser::{MemArg, Operator};
+
+use super::FuncTranslator;
+use super::env::POINTER;
+
+/// Where a memory record lives: `record + field offset` addresses a field.
+#[derive(Clone, Copy)]
+pub struct RecordRef {
+    pub base: ir::Value,
+    pub offset: i32,
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// The record of memory `index`: inline in the vmctx when defined
+    /// here, behind a pointer when imported.
+    pub fn memory_record(&mut self, index: u32) -> RecordRef {
+        let layout = self.env.layout;
+        let imported = self.env.info.num_imported_memories;
+        if index < imported {
+            let flags = self.readonly_flags();
+            let ptr = self.builder.ins().load(
+                POINTER,
+                flags,
+                self.vmctx,
+                layout.memory_import(index) as i32,
+            );
+            RecordRef { base: ptr, offset: 0 }
+        } else {
+            RecordRef {
+                base: self.vmctx,
+                offset: layout.memory(index - imported) as i32,
+            }
+        }
+    }
+
+    /// The memory's current length in bytes: a constant when it cannot change.
+    fn memory_length(&mut self, index: u32, record: RecordRef) -> ir::Value {
+        let ty = self.env.info.memories[index as usize];
+        let defined = index >= self.env.info.num_imported_memories;
+        if defined && ty.maximum == Some(ty.initial) {
+            return self
+                .builder
+                .ins()
+                .iconst(types::I64, (ty.initial * WASM_PAGE_SIZE) as i64);
+        }
+        let flags = self.vmctx_flags();
+        self.builder.ins().load(
+            types::I64,
+            flags,
+            record.base,
+            record.offset + VMMemory::LENGTH as i32,
+        )
+    }
+
+    /// Computes the checked native address of an access of `size` bytes;
+    /// returns `(address, immediate offset)`.
+    fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
+        let addr32 = self.pop()?;
+        let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
+            anyhow::bail!("GC array accesses are not supported");
+        };
+        let record = self.memory_record(index);
+        let min_bytes = self.env.info.memories[index as usize].initial * WASM_PAGE_SIZE;
+        let end_offset = memarg.offset + size;
+
+        let constant = self.constant_of(addr32);
+        let provably_in_bounds =
+            constant.is_some_and(|c| (c as u32 as u64) + end_offset <= min_bytes);
+        let addr = self.builder.ins().uextend(types::I64, addr32);
+        if !provably_in_bounds {
+            let end = self.builder.ins().iadd_imm_u(addr, end_offset as i64);
+            let length = self.memory_length(index, record);
+            let out_of_bounds = self
+                .builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, end, length);
+            self.builder
+                .ins()
+                .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
+        }
+        let flags = self.readonly_flags();
+        let base = self.builder.ins().load(
+            POINTER,
+            flags,
+            record.base,
+            record.offset + VMMemory::BASE as i32,
+        );
+        let native = self.builder.ins().iadd(base, addr);
+        if memarg.offset <= i32::MAX as u64 {
+            Ok((native, memarg.offset as i32))
+        } else {
+            let with_offset = self.builder.ins().iadd_imm_u(native, memarg.offset as i64);
+            Ok((with_offset, 0))
+        }
+    }
+
+    /// The constant value of `v` if it is an `iconst`.
+    pub fn constant_of(&self, v: ir::Value) -> Option<i64> {
+        let dfg = &self.builder.func.dfg;
+        let ir::ValueDef::Result(inst, _) = dfg.value_def(v) else {
+            return None;
+        };
+        match dfg.insts[inst] {
+            ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
+    fn heap_flags(&self) -> MemFlagsData {
+        // Checked above, so the access itself cannot fault; Wasm allows
+        // unaligned accesses, so no alignment is promised.
+        MemFlagsData::new()
+            .with_notrap()
+            .with_alias_region(Some(self.regions.heap))
+    }
+
+    /// `load` of `ty` (`size` bytes), optionally extended to `extend_to`.
+    fn load(&mut self, memarg: &MemArg, ty: ir::Type, extend: Option<(ir::Type, bool)>) -> Result<()> {
+        let (addr, offset) = self.checked_address(memarg, u64::from(ty.bytes()))?;
+        let flags = self.heap_flags();
+        let value = match extend {
+            None => self.builder.ins().load(ty, flags, addr, offset),
+            Some((wide, signed)) => match (ty, signed) {
+                (types::I8, true) => self.builder.ins().sload8(wide, flags, addr, offset),
+                (types::I8, false) => self.builder.ins().uload8(wide, flags, addr, offset),
+                (types::I16, true) => self.builder.ins().sload16(wide, flags, addr, offset),
+                (types::I16, false) => self.builder.ins().uload16(wide, flags, addr, offset),
+                (types::I32, true) => self.builder.ins().sload32(flags, addr, offset),
+                (types::I32, false) => self.builder.ins().uload32(flags, addr, offset),
+                _ => unreachable!("only 8/16/32-bit loads extend"),
+            },
+        };
+        self.push(value);
+        Ok(())
+    }
+
+    /// `store` of the low `size` bytes of the top value.
+    fn store(&mut self, memarg: &MemArg, narrow: Option<ir::Type>) -> Result<()> {
+        let value = self.pop()?;
+        let ty = self.builder.func.dfg.value_type(value);
+        let size = narrow.unwrap_or(ty).bytes();
+        let (addr, offset) = self.checked_address(memarg, u64::from(size))?;
+        let flags = self.heap_flags();
+        match narrow {
+            None => self.builder.ins().store(flags, value, addr, offset),
+            Some(types::I8) => self.builder.ins().istore8(flags, value, addr, offset),
+            Some(types::I16) => self.builder.ins().istore16(flags, value, addr, offset),
+            Some(_) => self.builder.ins().istore32(flags, value, addr, offset),
+        };
+        Ok(())
+    }
+
+    /// Calls a runtime builtin with the vmctx first.
+    pub fn call_builtin(&mut self, builtin: &builtins::Builtin, args: &[ir::Value]) -> Option<ir::Value> {
+        let id = self.env.builtin_id(builtin);
+        let callee = cranelift_module::Module::declare_func_in_func(self.module, id, self.builder.func);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.builder.ins().call(callee, &all);
+        self.builder.inst_results(call).first().copied()
+    }
+
+    /// Widens an i32 address or length to the builtins' u64.
+    pub fn widen(&mut self, v: ir::Value) -> ir::Value {
+        self.builder.ins().uextend(types::I64, v)
+    }
+
+    pub fn iconst32(&mut self, v: u32) -> ir::Value {
+        self.builder.ins().iconst(types::I32, i64::from(v as i32))
+    }
+
+    /// Translates a memory operator; `Ok(false)` if `op` is not one.
+    pub fn translate_memory(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use types::{F32, F64, I8, I16, I32, I64};
+        match *op {
+            Operator::I32Load { ref memarg } => self.load(memarg, I32, None)?,
+            Operator::I64Load { ref memarg } => self.load(memarg, I64, None)?,
+            Operator::F32Load { ref memarg } => self.load(memarg, F32, None)?,
+            Operator::F64Load { ref memarg } => self.load(memarg, F64, None)?,
+            Operator::I32Load8S { ref memarg } => self.load(memarg, I8, Some((I32, true)))?,
+            Operator::I32Load8U { ref memarg } => self.load(memarg, I8, Some((I32, false)))?,
+            Operator::I32Load16S { ref memarg } => self.load(memarg, I16, Some((I32, true)))?,
+            Operator::I32Load16U { ref memarg } => self.load(memarg, I16, Some((I32, false)))?,
+            Operator::I64Load8S { ref memarg } => self.load(memarg, I8, Some((I64, true)))?,
+            Operator::I64Load8U { ref memarg } => self.load(memarg, I8, Some((I64, false)))?,
+            Operator::I64Load16S { ref memarg } => self.load(memarg, I16, Some((I64, true)))?,
+            Operator::I64Load16U { ref memarg } => self.load(memarg, I16, Some((I64, false)))?,
+            Operator::I64Load32S { ref memarg } => self.load(memarg, I32, Some((I64, true)))?,
+            Operator::I64Load32U { ref memarg } => self.load(memarg, I32, Some((I64, false)))?,
+            Operator::I32Store { ref memarg }
+            | Operator::I64Store { ref memarg }
+            | Operator::F32Store { ref memarg }
+            | Operator::F64Store { ref memarg } => self.store(memarg, None)?,
+            Operator::I32Store8 { ref memarg } | Operator::I64Store8 { ref memarg } => {
+                self.store(memarg, Some(I8))?
+            }
+            Operator::I32Store16 { ref memarg } | Operator::I64Store16 { ref memarg } => {
+                self.store(memarg, Some(I16))?
+            }
+            Operator::I64Store32 { ref memarg } => self.store(memarg, Some(I32))?,
+            Operator::MemorySize { mem } => {
+                let record = self.memory_record(mem);
+                let bytes = self.memory_length(mem, record);
+                let pages = self.builder.ins().ushr_imm_u(bytes, 16);
+                let pages = self.builder.ins().ireduce(I32, pages);
+                self.push(pages);
+            }
+            Operator::MemoryGrow { mem } => {
+                let delta = self.pop()?;
+                let delta = self.widen(delta);
+                let mem = self.iconst32(mem);
+                let old = self
+                    .call_builtin(&builtins::MEMORY_GROW, &[mem, delta])
+                    .expect("memory.grow returns a value");
+                self.push(old);
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } => {
+                let len = self.pop()?;
+                let src = self.pop()?;
+                let dst = self.pop()?;
+                let args = [
+                    self.iconst32(dst_mem),
+                    self.iconst32(src_mem),
+                    self.widen(dst),
+                    self.widen(src),
+                    self.widen(len),
+                ];
+                self.call_builtin(&builtins::MEMORY_COPY, &args);
+            }
+            Operator::MemoryFill { mem } => {
+                let len = self.pop()?;
+                let byte = self.pop()?;
+                let dst = self.pop()?;
+                let args = [self.iconst32(mem), self.widen(dst), byte, self.widen(len)];
+                self.call_builtin(&builtins::MEMORY_FILL, &args);
+            }
+            Operator::MemoryInit { data_index, mem } => {
+                let len = self.pop()?;
+                let src = self.pop()?;
+                let dst = self.pop()?;
+                let args = [
+                    self.iconst32(mem),
+                    self.iconst32(data_index),
+                    self.widen(dst),
+                    self.widen(src),
+                    self.widen(len),
+                ];
+                self.call_builtin(&builtins::MEMORY_INIT, &args);
+            }
+            Operator::DataDrop { data_index } => {
+                let zero = self.iconst32(0);
+                let flags = self.vmctx_flags();
+                let offset = self.env.layout.data_length(data_index) as i32;
+                self.builder.ins().store(flags, zero, self.vmctx, offset);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
