@@ -1,12 +1,20 @@
 //! Images: compiled modules + a generated manifest + the runtime archive,
 //! linked by lld into a static executable (Linux) or firmware (boards).
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result, anyhow, bail};
+use cranelift_module::{Linkage, Module};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use object::{Object, ObjectSymbol};
+use wafer_abi::descriptor::{IMAGE_MANIFEST_SYMBOL, ImageManifest};
 
 use crate::config::Board;
-use crate::emit::CompiledModule;
+use crate::emit::data::DataWriter;
+use crate::emit::{CompiledModule, isa};
+use crate::linker::Lld;
 use crate::value::Value;
 
 /// What the image does when it starts (see `wafer_abi::descriptor::ImageMode`).
@@ -18,6 +26,27 @@ pub enum ImageMode {
     Invoke { export: String, args: Vec<Value> },
     /// Answer the serving protocol (spec harness).
     Serve,
+}
+
+impl ImageMode {
+    fn abi(&self) -> wafer_abi::descriptor::ImageMode {
+        use wafer_abi::descriptor::ImageMode as Abi;
+        match self {
+            ImageMode::Command => Abi::Command,
+            ImageMode::Invoke { .. } => Abi::Invoke,
+            ImageMode::Serve => Abi::Serve,
+        }
+    }
+
+    /// The runtime entry point for this mode; the others are left out of
+    /// the image by `--gc-sections`.
+    fn main_symbol(&self) -> &'static str {
+        match self {
+            ImageMode::Command => "wafer_main_command",
+            ImageMode::Invoke { .. } => "wafer_main_invoke",
+            ImageMode::Serve => "wafer_main_serve",
+        }
+    }
 }
 
 /// How to build an image.
@@ -60,6 +89,176 @@ impl ImageOptions {
 /// Modules for another ISA than the board's, unresolved static imports
 /// (named), a missing linker, link failures.
 pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -> Result<()> {
-    let _ = (modules, options, output);
-    anyhow::bail!("not yet implemented")
+    let board = &options.board;
+    for m in modules {
+        if m.target.isa != board.target.isa {
+            bail!(
+                "module `{}` was compiled for {}, but board {} is {}",
+                m.prefix,
+                m.target.isa,
+                board.name,
+                board.target.isa
+            );
+        }
+    }
+    check_static_imports(modules, &options.link_objects)?;
+    let lld = Lld::find()?;
+    crate::output::check_parent_dir(output)?;
+
+    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let mut args: Vec<OsString> = Vec::new();
+    for (i, m) in modules.iter().enumerate() {
+        let path = work.path().join(format!("module{i}.o"));
+        std::fs::write(&path, &m.object).context("cannot write a temporary object")?;
+        args.push(path.into());
+    }
+    let manifest = work.path().join("manifest.o");
+    std::fs::write(&manifest, manifest_object(modules, options)?)
+        .context("cannot write a temporary object")?;
+    args.push(manifest.into());
+    args.extend(options.link_objects.iter().map(|p| p.clone().into_os_string()));
+    let runtime = work.path().join("libwafer_rt.a");
+    std::fs::write(
+        &runtime,
+        crate::runtime_lib::runtime_archive(board.target.isa, board.platform),
+    )
+    .context("cannot write the runtime archive")?;
+    args.push(runtime.into());
+
+    let tmp = crate::output::temp_beside(output)?;
+    let main = options.mode.main_symbol();
+    for flag in [
+        "-static",
+        "-nostdlib",
+        "--gc-sections",
+        "--no-undefined",
+        "--build-id=none",
+        "-z",
+        "noexecstack",
+        "-e",
+        "_start",
+    ] {
+        args.push(flag.into());
+    }
+    args.push(format!("--undefined={main}").into());
+    args.push(format!("--defsym=wafer_main={main}").into());
+    args.push("-o".into());
+    args.push(tmp.path().into());
+    lld.link(&args)?;
+    crate::output::persist(tmp, output)?;
+    make_executable(output)
+}
+
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut permissions = std::fs::metadata(path)?.permissions();
+    permissions.set_mode(permissions.mode() | 0o755);
+    std::fs::set_permissions(path, permissions)
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+/// Every statically bound import must be defined by one of `objects`.
+fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Result<()> {
+    let wanted: Vec<_> = modules
+        .iter()
+        .flat_map(|m| m.imports.iter().map(move |i| (m, i)))
+        .filter(|(_, i)| i.symbol.is_some())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let defined = defined_symbols(objects)?;
+    for (module, import) in wanted {
+        let symbol = import.symbol.as_deref().unwrap_or_default();
+        if !defined.contains(symbol) {
+            bail!(
+                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1 (and spectest); link an object or archive defining the C symbol `{symbol}` with --link",
+                module.prefix,
+                import.module,
+                import.field,
+                import.ty
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Global symbols defined by ELF objects or archives of objects.
+fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
+    let mut names = HashSet::new();
+    for path in paths {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut members: Vec<&[u8]> = Vec::new();
+        if let Ok(archive) = object::read::archive::ArchiveFile::parse(&*bytes) {
+            for member in archive.members() {
+                let member = member.with_context(|| format!("bad archive {}", path.display()))?;
+                members.push(member.data(&*bytes)?);
+            }
+        } else {
+            members.push(&bytes);
+        }
+        for data in members {
+            let file = object::File::parse(data)
+                .map_err(|e| anyhow!("{} is not an object file: {e}", path.display()))?;
+            for symbol in file.symbols() {
+                if symbol.is_definition() && symbol.is_global() {
+                    names.insert(symbol.name()?.to_string());
+                }
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The `wafer_image` object: which modules, in which order, and what to do.
+fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result<Vec<u8>> {
+    let isa = isa::build_isa(&options.board.target)?;
+    let builder = ObjectBuilder::new(isa, "wafer_image", cranelift_module::default_libcall_names())
+        .context("cannot create an object builder")?;
+    let mut module = ObjectModule::new(builder);
+    let id = module.declare_data(IMAGE_MANIFEST_SYMBOL, Linkage::Export, false, false)?;
+
+    let mut module_list = DataWriter::new();
+    for m in modules {
+        let descriptor = module.declare_data(&m.descriptor_symbol, Linkage::Import, false, false)?;
+        module_list.data_ptr(descriptor, 0);
+    }
+    let (export, invoke_args) = match &options.mode {
+        ImageMode::Invoke { export, args } => (export.as_str(), args.as_slice()),
+        _ => ("", &[][..]),
+    };
+    let mut arg_values = DataWriter::new();
+    for value in invoke_args {
+        let raw = value.to_raw();
+        arg_values.u64(raw.bits[0]);
+        arg_values.u64(raw.bits[1]);
+    }
+    let strings = |items: &[String]| {
+        let mut w = DataWriter::new();
+        for s in items {
+            w.str(s.as_bytes());
+        }
+        w
+    };
+
+    let mut w = DataWriter::new();
+    w.u32(wafer_abi::descriptor::DESCRIPTOR_MAGIC);
+    w.u32(wafer_abi::ABI_VERSION);
+    w.slice(module_list, modules.len());
+    w.u32(options.mode.abi() as u32);
+    w.u32(0);
+    w.str(export.as_bytes());
+    w.slice(arg_values, invoke_args.len());
+    w.slice(strings(&options.args), options.args.len());
+    w.slice(strings(&options.env), options.env.len());
+    w.u64(options.stack_size);
+    w.u64(options.max_memory_pages);
+    if w.len() != std::mem::size_of::<ImageManifest>() {
+        bail!("BUG: image manifest layout differs from wafer-abi");
+    }
+    w.define(&mut module, id, 16)?;
+    module
+        .finish()
+        .emit()
+        .map_err(|e| anyhow!("cannot write the manifest object: {e}"))
 }

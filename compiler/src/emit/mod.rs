@@ -4,7 +4,7 @@
 //! trampolines, the `instantiate` function and the module descriptor
 //! (`wafer_module_<prefix>`, see `wafer_abi::descriptor`).
 
-mod data;
+pub(crate) mod data;
 mod descriptor;
 mod functions;
 mod instantiate;
@@ -308,4 +308,72 @@ fn export_summaries(info: &ModuleInfo<'_>) -> Vec<ExportSummary> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Isa;
+
+    fn compile_for_all(wat: &str) -> Vec<CompiledModule> {
+        let wasm = wat::parse_str(wat).expect("test module parses");
+        Isa::ALL
+            .into_iter()
+            .map(|isa| {
+                let options = CompileOptions {
+                    target: Target::new(isa).unwrap(),
+                    prefix: "t".into(),
+                    imports: ImportBinding::Dynamic,
+                };
+                compile(&wasm, &options).unwrap_or_else(|e| panic!("{isa}: {e:#}"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn compiles_control_flow_memory_tables_and_calls_for_every_isa() {
+        let modules = compile_for_all(
+            r#"(module
+              (import "env" "f" (func $f (param i32) (result i32)))
+              (memory 1)
+              (table 2 funcref)
+              (global $g (mut i64) (i64.const 5))
+              (elem (i32.const 0) $add)
+              (data (i32.const 8) "hi")
+              (func $add (export "add") (param i32 i32) (result i32)
+                local.get 0 local.get 1 i32.add)
+              (func (export "mix") (param i32) (result i32 i64)
+                (block (result i32)
+                  (loop (drop (br_if 1 (i32.const 7) (local.get 0))) (br 0)) (unreachable))
+                (i32.load offset=4 (local.get 0))
+                i32.add
+                (call_indirect (param i32 i32) (result i32) (i32.const 1) (i32.const 2) (i32.const 0))
+                i32.add
+                (call $f)
+                (global.get $g))
+              (func (export "tbl") (param i32) (result i32)
+                (block (result i32) (br_table 0 1 (i32.const 3) (local.get 0))) drop (i32.const 4)))"#,
+        );
+        for m in &modules {
+            assert_eq!(&m.object[..4], b"\x7fELF");
+            assert_eq!(m.exports.len(), 3);
+            assert_eq!(m.exports[1].ty, "i>iI");
+        }
+    }
+
+    #[test]
+    fn rejects_simd_with_the_feature_named() {
+        let wasm = wat::parse_str(
+            "(module (func (result v128) (v128.const i64x2 0 0)))",
+        )
+        .unwrap();
+        let options = CompileOptions {
+            target: Target::new(Isa::X86_64).unwrap(),
+            prefix: "t".into(),
+            imports: ImportBinding::Dynamic,
+        };
+        let err = compile(&wasm, &options).unwrap_err().to_string();
+        assert!(err.contains("SIMD"), "{err}");
+        assert!(err.contains("byte offset"), "{err}");
+    }
 }
