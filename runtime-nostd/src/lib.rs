@@ -1,1 +1,53 @@
-#![no_std]
+//! wafer-rt: the runtime linked into every wafer image.
+//!
+//! `#![no_std]`, no allocator, no libc. It instantiates the compiled
+//! modules listed in the image manifest, owns their memories and tables,
+//! implements the builtins compiled code calls, turns CPU faults at trap
+//! sites into Wasm traps, and provides WASI on top of the platform layer.
+//!
+//! - [`platform`]: the one small interface to the machine (console, exit,
+//!   clocks, random, pages, fault handlers, process args). Linux today.
+//! - [`arch`]: per-ISA assembly: entry, protected calls, trap landing.
+//! - [`trap`]: catching and raising traps, trap-site lookup.
+//! - [`instance`]: instantiation and import resolution.
+//! - [`builtins`]: `memory.grow/copy/fill/init`, `table.*` for compiled code.
+//! - [`host`]: host modules `wasi_snapshot_preview1` and `spectest`.
+//! - [`modes`]: the three entry points (command, invoke, serve).
+#![cfg_attr(not(test), no_std)]
+// The runtime provides memcpy & co.; LLVM must not turn their loops into
+// calls to themselves.
+#![no_builtins]
+
+pub mod alloc;
+pub mod arch;
+pub mod builtins;
+pub mod console;
+pub mod host;
+pub mod instance;
+pub mod libcalls;
+pub mod mem;
+pub mod modes;
+pub mod text;
+pub mod trap;
+
+#[cfg(not(wafer_platform = "baremetal"))]
+#[path = "platform/linux/mod.rs"]
+pub mod platform;
+
+/// Exit status for a Wasm trap (as `abort` would give).
+pub const EXIT_TRAP: i32 = 134;
+/// Exit status for a fault of the runtime itself or an unusable image.
+pub const EXIT_FATAL: i32 = 70;
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
+    console::stderr_str("wafer: runtime panic\n");
+    platform::exit(EXIT_FATAL)
+}
+
+/// The precompiled `core` of `*-linux-gnu` targets refers to this symbol even
+/// with `panic=abort`; nothing ever unwinds.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}

@@ -117,6 +117,7 @@ impl VMGlobal {
 }
 
 /// How many of each entity a module has; the input of [`VmctxLayout::new`].
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ModuleCounts {
     pub imported_funcs: u32,

@@ -1,0 +1,223 @@
+//! Builtins compiled code calls (`wafer_abi::builtins`): growing memories
+//! and tables, and the bulk operations. Each checks its whole range before
+//! touching anything and raises the spec's trap if it does not fit.
+
+use wafer_abi::descriptor::ModuleDescriptor;
+use wafer_abi::trap::TrapCode;
+use wafer_abi::vmctx::{self, VMMemory, VMTable, VmctxLayout};
+use wafer_abi::WASM_PAGE_SIZE;
+
+use crate::trap::{Trap, raise};
+
+/// The layout and descriptor of the instance owning `vmctx`.
+///
+/// # Safety
+/// `vmctx` must be a live instance's vmctx.
+unsafe fn context(vmctx: *mut u8) -> (&'static ModuleDescriptor, VmctxLayout) {
+    // SAFETY: the header's descriptor pointer is set at instantiation.
+    unsafe {
+        let desc = &**(vmctx.add(vmctx::DESCRIPTOR as usize) as *const *const ModuleDescriptor);
+        (desc, VmctxLayout::new(desc.counts))
+    }
+}
+
+/// Memory `index` of the instance owning `vmctx`.
+///
+/// # Safety
+/// `vmctx` must be a live instance's vmctx and `index` valid for it.
+pub unsafe fn memory(vmctx: *mut u8, index: u32) -> *mut VMMemory {
+    // SAFETY: offsets from the instance's own layout.
+    unsafe {
+        let (_, layout) = context(vmctx);
+        if index < layout.counts.imported_memories {
+            *(vmctx.add(layout.memory_import(index) as usize) as *const *mut VMMemory)
+        } else {
+            vmctx.add(layout.memory(index - layout.counts.imported_memories) as usize) as *mut VMMemory
+        }
+    }
+}
+
+/// Table `index` of the instance owning `vmctx`.
+///
+/// # Safety
+/// As for [`memory`].
+pub unsafe fn table(vmctx: *mut u8, index: u32) -> *mut VMTable {
+    // SAFETY: offsets from the instance's own layout.
+    unsafe {
+        let (_, layout) = context(vmctx);
+        if index < layout.counts.imported_tables {
+            *(vmctx.add(layout.table_import(index) as usize) as *const *mut VMTable)
+        } else {
+            vmctx.add(layout.table(index - layout.counts.imported_tables) as usize) as *mut VMTable
+        }
+    }
+}
+
+/// Whether `[start, start + len)` fits in `limit` (no overflow: all < 2^34).
+fn fits(start: u64, len: u64, limit: u64) -> bool {
+    start.checked_add(len).is_some_and(|end| end <= limit)
+}
+
+fn trap(code: TrapCode) -> ! {
+    raise(Trap::new(code))
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    unsafe {
+        let m = &mut *memory(vmctx, mem);
+        let old = m.length / WASM_PAGE_SIZE;
+        if delta > m.max_pages - old {
+            return u32::MAX;
+        }
+        // The reservation already covers max_pages and is zero-filled.
+        m.length += delta * WASM_PAGE_SIZE;
+        old as u32
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_memory_copy(
+    vmctx: *mut u8,
+    dst_mem: u32,
+    src_mem: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) {
+    // SAFETY: ranges are checked against both memories' lengths first.
+    unsafe {
+        let d = &*memory(vmctx, dst_mem);
+        let s = &*memory(vmctx, src_mem);
+        if !fits(dst, len, d.length) || !fits(src, len, s.length) {
+            trap(TrapCode::MemoryOutOfBounds);
+        }
+        core::ptr::copy(s.base.add(src as usize), d.base.add(dst as usize), len as usize);
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_memory_fill(vmctx: *mut u8, mem: u32, dst: u64, byte: u32, len: u64) {
+    // SAFETY: the range is checked first.
+    unsafe {
+        let m = &*memory(vmctx, mem);
+        if !fits(dst, len, m.length) {
+            trap(TrapCode::MemoryOutOfBounds);
+        }
+        core::ptr::write_bytes(m.base.add(dst as usize), byte as u8, len as usize);
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_memory_init(
+    vmctx: *mut u8,
+    mem: u32,
+    segment: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) {
+    // SAFETY: both ranges are checked first; the segment's current length
+    // (0 once dropped) bounds the source.
+    unsafe {
+        let (desc, layout) = context(vmctx);
+        let available = *(vmctx.add(layout.data_length(segment) as usize) as *const u32) as u64;
+        let m = &*memory(vmctx, mem);
+        if !fits(src, len, available) || !fits(dst, len, m.length) {
+            trap(TrapCode::MemoryOutOfBounds);
+        }
+        if len > 0 {
+            let data = &desc.data.items()[segment as usize];
+            core::ptr::copy_nonoverlapping(data.bytes.add(src as usize), m.base.add(dst as usize), len as usize);
+        }
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_table_grow(vmctx: *mut u8, index: u32, init: u64, delta: u64) -> u32 {
+    // SAFETY: the table record belongs to a live instance; new storage is
+    // allocated before the record is updated.
+    unsafe {
+        let t = &mut *table(vmctx, index);
+        let limit = t.max.min(u32::MAX as u64);
+        let old = t.length;
+        if delta > limit - old.min(limit) {
+            return u32::MAX;
+        }
+        let new_length = old + delta;
+        if new_length > t.capacity {
+            let capacity = new_length.max(t.capacity * 2).min(limit.max(new_length));
+            let base = crate::alloc::alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
+            if base.is_null() {
+                return u32::MAX;
+            }
+            core::ptr::copy_nonoverlapping(t.base, base, old as usize);
+            t.base = base;
+            t.capacity = capacity;
+        }
+        for i in old..new_length {
+            *t.base.add(i as usize) = init as usize;
+        }
+        t.length = new_length;
+        old as u32
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_table_fill(vmctx: *mut u8, index: u32, dst: u64, value: u64, len: u64) {
+    // SAFETY: the range is checked first.
+    unsafe {
+        let t = &*table(vmctx, index);
+        if !fits(dst, len, t.length) {
+            trap(TrapCode::TableOutOfBounds);
+        }
+        for i in dst..dst + len {
+            *t.base.add(i as usize) = value as usize;
+        }
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_table_copy(
+    vmctx: *mut u8,
+    dst_table: u32,
+    src_table: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) {
+    // SAFETY: both ranges are checked first; `copy` handles overlap.
+    unsafe {
+        let d = &*table(vmctx, dst_table);
+        let s = &*table(vmctx, src_table);
+        if !fits(dst, len, d.length) || !fits(src, len, s.length) {
+            trap(TrapCode::TableOutOfBounds);
+        }
+        core::ptr::copy(s.base.add(src as usize), d.base.add(dst as usize), len as usize);
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_table_init(
+    vmctx: *mut u8,
+    index: u32,
+    segment: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) {
+    // SAFETY: both ranges are checked first; items were written by the
+    // module's initialiser.
+    unsafe {
+        let (desc, layout) = context(vmctx);
+        let available = *(vmctx.add(layout.elem_length(segment) as usize) as *const u32) as u64;
+        let t = &*table(vmctx, index);
+        if !fits(src, len, available) || !fits(dst, len, t.length) {
+            trap(TrapCode::TableOutOfBounds);
+        }
+        let first = desc.elems.items()[segment as usize].first_item;
+        let items = vmctx.add(layout.elem_item(first) as usize) as *const usize;
+        core::ptr::copy_nonoverlapping(items.add(src as usize), t.base.add(dst as usize), len as usize);
+    }
+}

@@ -1,0 +1,4 @@
+//! Host modules: what the runtime itself exports to Wasm.
+
+pub mod spectest;
+pub mod wasi;

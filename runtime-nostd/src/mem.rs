@@ -1,0 +1,75 @@
+//! `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`: needed by `core` and by
+//! Cranelift-generated code, and absent without libc. The crate is
+//! `#![no_builtins]`, so these loops are not turned into calls to themselves.
+
+#[cfg(not(test))]
+mod symbols {
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees non-overlapping valid ranges.
+        unsafe {
+            let mut i = 0;
+            while i < n {
+                *dst.add(i) = *src.add(i);
+                i += 1;
+            }
+        }
+        dst
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees valid ranges; the direction handles overlap.
+        unsafe {
+            if (dst as usize) <= (src as usize) {
+                let mut i = 0;
+                while i < n {
+                    *dst.add(i) = *src.add(i);
+                    i += 1;
+                }
+            } else {
+                let mut i = n;
+                while i > 0 {
+                    i -= 1;
+                    *dst.add(i) = *src.add(i);
+                }
+            }
+        }
+        dst
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memset(dst: *mut u8, value: i32, n: usize) -> *mut u8 {
+        // SAFETY: the caller guarantees a valid range.
+        unsafe {
+            let mut i = 0;
+            while i < n {
+                *dst.add(i) = value as u8;
+                i += 1;
+            }
+        }
+        dst
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        // SAFETY: the caller guarantees valid ranges.
+        unsafe {
+            let mut i = 0;
+            while i < n {
+                let (x, y) = (*a.add(i), *b.add(i));
+                if x != y {
+                    return x as i32 - y as i32;
+                }
+                i += 1;
+            }
+        }
+        0
+    }
+
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        // SAFETY: as memcmp.
+        unsafe { memcmp(a, b, n) }
+    }
+}

@@ -1,0 +1,37 @@
+//! The image's entry points, one per `wafer_abi::descriptor::ImageMode`.
+//! The image linker keeps exactly one (`--defsym=wafer_main=...`).
+
+pub mod command;
+pub mod invoke;
+pub mod serve;
+
+use wafer_abi::descriptor::{ExportDesc, Trampoline};
+use wafer_abi::values::{ValRaw, split_signature};
+
+use crate::instance::{Extern, Instance};
+use crate::trap::Trap;
+
+/// Most parameters/results a call can have through [`call_export`].
+pub const MAX_VALUES: usize = 256;
+
+/// Calls function export `export` of `inst` with `values[..params]`;
+/// results are left in `values[..results]`.
+pub fn call_export(inst: &Instance, export: &ExportDesc, values: &mut [ValRaw]) -> Result<(), Trap> {
+    let Some(Extern::Func { funcref, .. }) = inst.export_extern(export) else {
+        return Err(Trap::new(wafer_abi::trap::TrapCode::Unreachable));
+    };
+    // SAFETY: the trampoline was generated for this export's signature and
+    // `values` holds enough slots (checked by callers against the signature).
+    unsafe {
+        let trampoline: Trampoline = core::mem::transmute(export.trampoline);
+        let f: unsafe extern "C" fn(*mut u8, *mut u8) = core::mem::transmute(trampoline);
+        crate::trap::catch(f, funcref as *mut u8, values.as_mut_ptr() as *mut u8)
+    }
+}
+
+/// Parameter and result letters of a function export.
+pub fn export_signature(export: &ExportDesc) -> (&'static [u8], &'static [u8]) {
+    // SAFETY: descriptor strings are static.
+    let sig = unsafe { export.ty.bytes() };
+    split_signature(sig).unwrap_or((&[], &[]))
+}

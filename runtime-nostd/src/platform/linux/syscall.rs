@@ -1,0 +1,67 @@
+//! Raw Linux system calls for x86_64, aarch64 and riscv64 (no libc).
+
+/// System call numbers that differ between the ISAs.
+#[cfg(target_arch = "x86_64")]
+pub mod nr {
+    pub const READ: usize = 0;
+    pub const WRITE: usize = 1;
+    pub const MMAP: usize = 9;
+    pub const RT_SIGACTION: usize = 13;
+    pub const SIGALTSTACK: usize = 131;
+    pub const CLOCK_GETTIME: usize = 228;
+    pub const EXIT_GROUP: usize = 231;
+    pub const GETRANDOM: usize = 318;
+}
+
+/// System call numbers that differ between the ISAs (the generic table).
+#[cfg(any(target_arch = "aarch64", target_arch = "riscv64"))]
+pub mod nr {
+    pub const READ: usize = 63;
+    pub const WRITE: usize = 64;
+    pub const MMAP: usize = 222;
+    pub const RT_SIGACTION: usize = 134;
+    pub const SIGALTSTACK: usize = 132;
+    pub const CLOCK_GETTIME: usize = 113;
+    pub const EXIT_GROUP: usize = 94;
+    pub const GETRANDOM: usize = 278;
+}
+
+/// Performs system call `n` with up to six arguments; returns the raw
+/// result (negative errno on failure).
+///
+/// # Safety
+/// The arguments must be valid for the call.
+#[inline(always)]
+pub unsafe fn syscall6(n: usize, a: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the caller guarantees the arguments; the asm follows the
+    // kernel's system call convention of each ISA.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!(
+            "syscall",
+            inlateout("rax") n as isize => ret,
+            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
+            in("r10") a[3], in("r8") a[4], in("r9") a[5],
+            lateout("rcx") _, lateout("r11") _,
+            options(nostack),
+        );
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!(
+            "svc 0",
+            in("x8") n,
+            inlateout("x0") a[0] as isize => ret,
+            in("x1") a[1], in("x2") a[2], in("x3") a[3], in("x4") a[4], in("x5") a[5],
+            options(nostack),
+        );
+        #[cfg(target_arch = "riscv64")]
+        core::arch::asm!(
+            "ecall",
+            in("a7") n,
+            inlateout("a0") a[0] as isize => ret,
+            in("a1") a[1], in("a2") a[2], in("a3") a[3], in("a4") a[4], in("a5") a[5],
+            options(nostack),
+        );
+    }
+    ret
+}

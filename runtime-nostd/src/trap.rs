@@ -1,0 +1,173 @@
+//! Traps as data: catching them around calls into compiled code, raising
+//! them from builtins, and turning a faulting PC into a [`Trap`].
+//!
+//! The runtime is single-threaded: one chain of protected calls exists at a
+//! time, and [`CURRENT_JMPBUF`] points at the innermost one.
+
+use core::ptr::null_mut;
+
+use wafer_abi::descriptor::{FuncDesc, ModuleDescriptor};
+use wafer_abi::trap::TrapCode;
+
+use crate::arch::{JmpBuf, wafer_call_protected, wafer_longjmp};
+
+/// The innermost protected call's saved registers (read by the trap
+/// landing stub in assembly).
+pub static mut CURRENT_JMPBUF: *mut JmpBuf = null_mut();
+
+/// A trap: what happened and where in the Wasm code.
+#[derive(Clone, Copy, Debug)]
+pub struct Trap {
+    pub code: TrapCode,
+    /// The module and function the trap happened in, when it was in
+    /// compiled code.
+    pub module: Option<&'static ModuleDescriptor>,
+    pub function: Option<&'static FuncDesc>,
+    /// Byte offset in the Wasm binary (u32::MAX if unknown).
+    pub wasm_offset: u32,
+}
+
+impl Trap {
+    /// A trap raised by the runtime (no compiled-code location).
+    pub const fn new(code: TrapCode) -> Trap {
+        Trap {
+            code,
+            module: None,
+            function: None,
+            wasm_offset: u32::MAX,
+        }
+    }
+}
+
+static mut PENDING: Option<Trap> = None;
+
+/// Where compiled code may not push its stack below (set at entry).
+static mut STACK_LIMIT: usize = 0;
+
+/// Bytes below the stack limit that must stay usable for host functions and
+/// builtins called from Wasm at the very edge of its budget.
+pub const HOST_RESERVE: usize = 64 * 1024;
+
+/// Sets the stack limit compiled code runs with, from the stack pointer at
+/// entry and the manifest's budget.
+pub fn set_stack_base(stack_pointer: usize) {
+    // SAFETY: single-threaded; written before any Wasm runs.
+    unsafe {
+        STACK_BASE = stack_pointer;
+    }
+}
+
+static mut STACK_BASE: usize = 0;
+
+/// The stack limit for `budget` bytes of Wasm stack below the entry SP.
+pub fn stack_limit(budget: u64) -> usize {
+    // SAFETY: single-threaded reads of values written at entry.
+    unsafe {
+        if STACK_LIMIT == 0 {
+            // HOST_RESERVE more stays mapped below the limit (Linux grows
+            // the main stack to 8 MiB) for host functions called at the edge.
+            STACK_LIMIT = STACK_BASE.saturating_sub(budget as usize);
+        }
+        STACK_LIMIT
+    }
+}
+
+/// Calls `f(a, b)`; a trap inside ends the call and is returned.
+pub fn catch(f: unsafe extern "C" fn(*mut u8, *mut u8), a: *mut u8, b: *mut u8) -> Result<(), Trap> {
+    let mut buf = JmpBuf::new();
+    // SAFETY: single-threaded; the jmpbuf outlives the protected call and
+    // is unlinked before returning.
+    unsafe {
+        let previous = CURRENT_JMPBUF;
+        CURRENT_JMPBUF = &mut buf;
+        let code = wafer_call_protected(&mut buf, f, a, b);
+        CURRENT_JMPBUF = previous;
+        if code == 0 {
+            return Ok(());
+        }
+        let pending = core::ptr::replace(core::ptr::addr_of_mut!(PENDING), None);
+        Err(pending.unwrap_or(Trap::new(TrapCode::Unreachable)))
+    }
+}
+
+/// Raises `trap` from runtime code called by compiled code.
+pub fn raise(trap: Trap) -> ! {
+    // SAFETY: a protected call is active whenever compiled code runs, and
+    // compiled code is the only caller of builtins and host functions.
+    unsafe {
+        let buf = CURRENT_JMPBUF;
+        if buf.is_null() {
+            crate::console::stderr_str("wafer: trap outside of a protected call\n");
+            crate::platform::exit(crate::EXIT_FATAL);
+        }
+        PENDING = Some(trap);
+        wafer_longjmp(buf, 1)
+    }
+}
+
+/// Handles a CPU fault at `pc`: if `pc` is a trap site of compiled code
+/// inside a protected call, records the trap and returns the address to
+/// resume at; otherwise reports the fault and exits.
+pub fn handle_fault(signal: i32, pc: usize) -> usize {
+    // SAFETY: single-threaded; the fault interrupted the only thread.
+    unsafe {
+        if !CURRENT_JMPBUF.is_null()
+            && let Some(trap) = lookup(pc)
+        {
+            PENDING = Some(trap);
+            return crate::arch::trap_landing();
+        }
+    }
+    let mut w = crate::console::Stderr;
+    let _ = core::fmt::Write::write_fmt(
+        &mut w,
+        format_args!("wafer: fatal fault (signal {signal}) at pc {pc:#x}\n"),
+    );
+    crate::platform::exit(crate::EXIT_FATAL)
+}
+
+/// Finds the trap site at `pc` in every instantiated module.
+fn lookup(pc: usize) -> Option<Trap> {
+    for desc in crate::instance::descriptors() {
+        // SAFETY: descriptors are static data emitted by the compiler.
+        let functions = unsafe { desc.functions.items() };
+        for f in functions {
+            let start = f.ptr as usize;
+            if pc < start || pc >= start + f.code_size as usize {
+                continue;
+            }
+            let offset = (pc - start) as u32;
+            // SAFETY: as above.
+            let sites = unsafe { f.traps.items() };
+            let site = sites.iter().find(|s| s.code_offset == offset)?;
+            return Some(Trap {
+                code: TrapCode::from_u32(site.code)?,
+                module: Some(desc),
+                function: Some(f),
+                wasm_offset: site.wasm_offset,
+            });
+        }
+    }
+    None
+}
+
+/// Writes `trap: <message>` and, when known, the Wasm location.
+pub fn report(trap: &Trap) {
+    use core::fmt::Write;
+    let mut w = crate::console::Stderr;
+    let _ = writeln!(w, "trap: {}", trap.code.message());
+    if let (Some(module), Some(function)) = (trap.module, trap.function) {
+        // SAFETY: descriptor strings are static.
+        let (module_name, name) = unsafe { (module.name.bytes(), function.name.bytes()) };
+        let _ = write!(w, "  at {}!", crate::text::Utf8(module_name));
+        if name.is_empty() {
+            let _ = write!(w, "func[{}]", function.index);
+        } else {
+            let _ = write!(w, "{}", crate::text::Utf8(name));
+        }
+        if trap.wasm_offset != u32::MAX {
+            let _ = write!(w, " (wasm offset {:#x})", trap.wasm_offset);
+        }
+        let _ = writeln!(w);
+    }
+}
