@@ -1,1 +1,35 @@
+//! The spec-suite harness: runs `.wast` scripts through wafer.
+//!
+//! Like wasm2c's AOT harness, every module of a script is compiled ahead of
+//! time and linked into one serving image ([`wafer::ImageMode::Serve`]);
+//! the script's commands are then sent to that image over the serve
+//! protocol (`wafer_abi::serve`), natively or under QEMU.
+//!
+//! - [`script`]: `.wast` → compiled modules + a list of steps
+//! - [`expect`]: expected results and how replies are matched
+//! - [`client`]: the serve-protocol client (with timeouts)
+//! - [`runner`]: one script on one target → outcomes
+//! - [`skips`]: `tests/expected-failures.toml`
 
+pub mod client;
+pub mod expect;
+pub mod runner;
+pub mod script;
+pub mod skips;
+
+/// The result of one script step.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// 1-based line in the script.
+    pub line: usize,
+    pub status: Status,
+}
+
+/// Whether a step passed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail(String),
+    /// Not run, with the reason.
+    Skip(String),
+}

@@ -1,0 +1,242 @@
+//! Running one planned script on one board: compile every module, link
+//! them into one serving image, run the image, and check every step.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use wafer::{Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding};
+
+use crate::client::{ServeClient, hex_name};
+use crate::expect::{self, Expect};
+use crate::script::{Plan, Step};
+use crate::{Outcome, Status};
+
+/// How long one request may take before the image is considered hung.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs `plan` on `board`, using `work` for temporary files.
+pub fn run(plan: &Plan, board: &Board, work: &Path) -> Vec<Outcome> {
+    let compiled: Vec<Result<CompiledModule, String>> = plan
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, source)| {
+            let binary = source.binary.as_ref().map_err(|e| format!("text: {e}"))?;
+            let options = CompileOptions {
+                target: board.target.clone(),
+                prefix: format!("m{i}"),
+                imports: ImportBinding::Dynamic,
+            };
+            wafer::compile(binary, &options).map_err(|e| format!("{e:#}"))
+        })
+        .collect();
+
+    // Only modules that some step instantiates go into the image.
+    let mut image_index: HashMap<usize, usize> = HashMap::new();
+    let mut image_modules = Vec::new();
+    for step in &plan.steps {
+        if let Step::Instantiate { module, .. } = step
+            && let Ok(m) = &compiled[*module]
+            && !image_index.contains_key(module)
+        {
+            image_index.insert(*module, image_modules.len());
+            image_modules.push(m.clone());
+        }
+    }
+
+    let mut session = Session::start(board, &image_modules, work);
+    plan.steps
+        .iter()
+        .map(|step| session.step(step, &compiled, &image_index))
+        .collect()
+}
+
+/// The running image and the instance names of the script.
+struct Session {
+    client: Result<ServeClient, String>,
+    names: HashMap<String, usize>,
+    current: Option<usize>,
+}
+
+fn fail(line: usize, message: impl Into<String>) -> Outcome {
+    Outcome {
+        line,
+        status: Status::Fail(message.into()),
+    }
+}
+
+fn pass(line: usize) -> Outcome {
+    Outcome {
+        line,
+        status: Status::Pass,
+    }
+}
+
+impl Session {
+    fn start(board: &Board, modules: &[CompiledModule], work: &Path) -> Session {
+        let client = (|| {
+            if modules.is_empty() {
+                return Err("no module to run".to_string());
+            }
+            let mut options = ImageOptions::new(board.clone());
+            options.mode = ImageMode::Serve;
+            let image = work.join("serve.elf");
+            wafer::image::link(modules, &options, &image).map_err(|e| format!("link: {e:#}"))?;
+            let command = board.run_command(&image).map_err(|e| format!("{e:#}"))?;
+            let stderr = std::fs::File::create(work.join("stderr.txt")).map_err(|e| e.to_string())?;
+            ServeClient::start(command, stderr, REPLY_TIMEOUT).map_err(|e| format!("{e:#}"))
+        })();
+        Session {
+            client,
+            names: HashMap::new(),
+            current: None,
+        }
+    }
+
+    fn request(&mut self, line: &str) -> Result<String, String> {
+        let client = self.client.as_mut().map_err(|e| e.clone())?;
+        match client.request(line) {
+            Ok(reply) => Ok(reply),
+            Err(e) => {
+                let message = format!("{e:#}");
+                self.client = Err(format!("image stopped earlier: {message}"));
+                Err(message)
+            }
+        }
+    }
+
+    fn instance(&self, name: &Option<String>) -> Result<usize, String> {
+        match name {
+            Some(n) => self
+                .names
+                .get(n)
+                .copied()
+                .ok_or_else(|| format!("no instance named {n}")),
+            None => self.current.ok_or_else(|| "no current instance".to_string()),
+        }
+    }
+
+    fn step(
+        &mut self,
+        step: &Step,
+        compiled: &[Result<CompiledModule, String>],
+        image_index: &HashMap<usize, usize>,
+    ) -> Outcome {
+        match step {
+            Step::Unsupported { line, reason } => Outcome {
+                line: *line,
+                status: Status::Skip(reason.clone()),
+            },
+            Step::MustNotCompile { line, module } => match &compiled[*module] {
+                Err(_) => pass(*line),
+                Ok(_) => fail(*line, "module compiled, but the script says it is invalid or malformed"),
+            },
+            Step::Instantiate {
+                line,
+                module,
+                name,
+                expect,
+            } => {
+                let Some(&index) = image_index.get(module) else {
+                    let error = compiled[*module].as_ref().err().cloned().unwrap_or_default();
+                    return fail(*line, format!("module does not compile: {error}"));
+                };
+                let reply = match self.request(&format!("instantiate {index}")) {
+                    Ok(reply) => reply,
+                    Err(e) => return fail(*line, e),
+                };
+                let outcome = check_reply(*line, &reply, expect);
+                if let Some(id) = reply.strip_prefix("ok ").and_then(|id| id.parse().ok()) {
+                    self.current = Some(id);
+                    if let Some(name) = name {
+                        self.names.insert(name.clone(), id);
+                    }
+                }
+                outcome
+            }
+            Step::Register {
+                line,
+                name,
+                instance,
+            } => {
+                let id = match self.instance(instance) {
+                    Ok(id) => id,
+                    Err(e) => return fail(*line, e),
+                };
+                match self.request(&format!("register {id} {}", hex_name(name))) {
+                    Ok(reply) => check_reply(*line, &reply, &Expect::Success),
+                    Err(e) => fail(*line, e),
+                }
+            }
+            Step::Invoke {
+                line,
+                instance,
+                export,
+                args,
+                expect,
+            } => {
+                let args = match args {
+                    Ok(args) => args,
+                    Err(e) => return fail(*line, e.clone()),
+                };
+                let id = match self.instance(instance) {
+                    Ok(id) => id,
+                    Err(e) => return fail(*line, e),
+                };
+                let mut request = format!("invoke {id} {}", hex_name(export));
+                for arg in args {
+                    request.push(' ');
+                    request.push_str(arg);
+                }
+                match self.request(&request) {
+                    Ok(reply) => check_reply(*line, &reply, expect),
+                    Err(e) => fail(*line, e),
+                }
+            }
+            Step::Get {
+                line,
+                instance,
+                global,
+                expect,
+            } => {
+                let id = match self.instance(instance) {
+                    Ok(id) => id,
+                    Err(e) => return fail(*line, e),
+                };
+                match self.request(&format!("get {id} {}", hex_name(global))) {
+                    Ok(reply) => check_reply(*line, &reply, expect),
+                    Err(e) => fail(*line, e),
+                }
+            }
+        }
+    }
+}
+
+/// Checks a serve reply against what the step expects.
+fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
+    let (kind, rest) = reply.split_once(' ').unwrap_or((reply, ""));
+    match (kind, expected) {
+        ("ok", Expect::Success) => pass(line),
+        ("ok", Expect::Values(patterns)) => {
+            let values: Vec<&str> = rest.split(' ').filter(|t| !t.is_empty()).collect();
+            if values.len() == patterns.len()
+                && patterns.iter().zip(&values).all(|(p, v)| expect::matches(p, v))
+            {
+                pass(line)
+            } else {
+                fail(line, format!("expected {patterns:?}, got `{rest}`"))
+            }
+        }
+        ("trap", Expect::Trap(message)) => {
+            let actual = rest.split_once(' ').map_or("", |(_, m)| m);
+            if expect::trap_message_matches(message, actual) {
+                pass(line)
+            } else {
+                fail(line, format!("expected trap `{message}`, got trap `{actual}`"))
+            }
+        }
+        ("link", Expect::Link(_)) => pass(line),
+        _ => fail(line, format!("expected {expected:?}, got `{reply}`")),
+    }
+}

@@ -1,0 +1,188 @@
+//! Reading a `.wast` script into a [`Plan`]: the module binaries to compile
+//! and the steps to run against them, in order.
+
+use anyhow::{Context, Result, anyhow};
+
+use wast::lexer::Lexer;
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke};
+
+use crate::expect::{self, Expect};
+
+/// A module to compile: its binary, or the text error that makes it malformed.
+#[derive(Debug)]
+pub struct ModuleSource {
+    pub line: usize,
+    pub binary: Result<Vec<u8>, String>,
+}
+
+/// One step of a script.
+#[derive(Debug)]
+pub enum Step {
+    /// Instantiate module `module` (index into [`Plan::modules`]), naming
+    /// the instance `name`.
+    Instantiate {
+        line: usize,
+        module: usize,
+        name: Option<String>,
+        expect: Expect,
+    },
+    Register {
+        line: usize,
+        name: String,
+        instance: Option<String>,
+    },
+    Invoke {
+        line: usize,
+        instance: Option<String>,
+        export: String,
+        args: Result<Vec<String>, String>,
+        expect: Expect,
+    },
+    Get {
+        line: usize,
+        instance: Option<String>,
+        global: String,
+        expect: Expect,
+    },
+    /// `assert_invalid` / `assert_malformed`: compiling must fail.
+    MustNotCompile {
+        line: usize,
+        module: usize,
+    },
+    /// A directive the harness does not run, with the reason.
+    Unsupported { line: usize, reason: String },
+}
+
+/// A script ready to run.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub modules: Vec<ModuleSource>,
+    pub steps: Vec<Step>,
+}
+
+/// Parses `text` (from `path`, for messages) into a plan.
+pub fn plan(text: &str) -> Result<Plan> {
+    let mut lexer = Lexer::new(text);
+    // names.wast uses bidirectional-override characters on purpose.
+    lexer.allow_confusing_unicode(true);
+    let buffer = ParseBuffer::new_with_lexer(lexer).map_err(|e| anyhow!("{e}"))?;
+    let wast: Wast<'_> = parser::parse(&buffer).map_err(|e| anyhow!("{e}"))?;
+    let mut plan = Plan::default();
+    let line_of = |span: wast::token::Span| span.linecol_in(text).0 + 1;
+    for directive in wast.directives {
+        let line = line_of(directive.span());
+        match directive {
+            WastDirective::Module(module) => {
+                let name = module.name().map(|id| id.name().to_string());
+                let index = plan.add_module(line, module);
+                plan.steps.push(Step::Instantiate {
+                    line,
+                    module: index,
+                    name,
+                    expect: Expect::Success,
+                });
+            }
+            WastDirective::Register { name, module, .. } => plan.steps.push(Step::Register {
+                line,
+                name: name.to_string(),
+                instance: module.map(|id| id.name().to_string()),
+            }),
+            WastDirective::Invoke(invoke) => plan.push_invoke(line, invoke, Expect::Success),
+            WastDirective::AssertReturn { exec, results, .. } => {
+                let expect = results
+                    .iter()
+                    .map(expect::pattern)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Expect::Values);
+                match expect {
+                    Ok(expect) => plan.push_execute(line, exec, expect),
+                    Err(reason) => plan.steps.push(Step::Unsupported { line, reason }),
+                }
+            }
+            WastDirective::AssertTrap { exec, message, .. } => {
+                plan.push_execute(line, exec, Expect::Trap(message.to_string()))
+            }
+            WastDirective::AssertExhaustion { call, message, .. } => {
+                plan.push_invoke(line, call, Expect::Trap(message.to_string()))
+            }
+            WastDirective::AssertUnlinkable { module, message, .. } => {
+                let index = plan.add_module(line, QuoteWat::Wat(module));
+                plan.steps.push(Step::Instantiate {
+                    line,
+                    module: index,
+                    name: None,
+                    expect: Expect::Link(message.to_string()),
+                });
+            }
+            WastDirective::AssertInvalid { module, .. }
+            | WastDirective::AssertMalformed { module, .. } => {
+                let index = plan.add_module(line, module);
+                plan.steps.push(Step::MustNotCompile {
+                    line,
+                    module: index,
+                });
+            }
+            other => plan.steps.push(Step::Unsupported {
+                line,
+                reason: format!("directive not part of Wasm 2.0: {other:?}")
+                    .chars()
+                    .take(80)
+                    .collect(),
+            }),
+        }
+    }
+    Ok(plan)
+}
+
+impl Plan {
+    fn add_module(&mut self, line: usize, mut module: QuoteWat<'_>) -> usize {
+        let binary = module.encode().map_err(|e| e.to_string());
+        self.modules.push(ModuleSource { line, binary });
+        self.modules.len() - 1
+    }
+
+    fn push_invoke(&mut self, line: usize, invoke: WastInvoke<'_>, expect: Expect) {
+        let args = invoke
+            .args
+            .iter()
+            .map(expect::argument)
+            .collect::<Result<Vec<_>, _>>();
+        self.steps.push(Step::Invoke {
+            line,
+            instance: invoke.module.map(|id| id.name().to_string()),
+            export: invoke.name.to_string(),
+            args,
+            expect,
+        });
+    }
+
+    fn push_execute(&mut self, line: usize, exec: WastExecute<'_>, expect: Expect) {
+        match exec {
+            WastExecute::Invoke(invoke) => self.push_invoke(line, invoke, expect),
+            WastExecute::Get { module, global, .. } => self.steps.push(Step::Get {
+                line,
+                instance: module.map(|id| id.name().to_string()),
+                global: global.to_string(),
+                expect,
+            }),
+            WastExecute::Wat(wat) => {
+                // assert_trap on a module: instantiation must trap.
+                let index = self.add_module(line, QuoteWat::Wat(wat));
+                self.steps.push(Step::Instantiate {
+                    line,
+                    module: index,
+                    name: None,
+                    expect,
+                });
+            }
+        }
+    }
+}
+
+/// Reads and plans a script file.
+pub fn plan_file(path: &std::path::Path) -> Result<Plan> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    plan(&text).with_context(|| format!("cannot parse {}", path.display()))
+}
+
