@@ -1,1 +1,7 @@
-fn main() {}
+//! The `wafer` command line.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    wafer::cli::main()
+}

@@ -1,0 +1,115 @@
+//! The `wafer` command line: thin commands over the library.
+//!
+//! Every error ends as one `error: ...` line on stderr and exit code 1
+//! (usage errors from clap: 2); output files are written atomically.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// WebAssembly ahead-of-time compiler for embedded and IoT hardware.
+#[derive(Parser, Debug)]
+#[command(name = "wafer", version, about, allow_negative_numbers = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile a module to a relocatable ELF object for firmware you link yourself.
+    Compile {
+        /// The module: `.wasm` or `.wat`.
+        input: PathBuf,
+        /// Target ISA, optionally with a CPU preset: `aarch64`, `riscv64:rva22`.
+        #[arg(long, short)]
+        target: String,
+        #[command(flatten)]
+        codegen: Codegen,
+        /// Symbol prefix of the module (default: the input's file stem).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// Output object file.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Build a module into an image for a board (a static Linux executable
+    /// for the linux-* boards).
+    Build {
+        /// The module: `.wasm` or `.wat`.
+        input: PathBuf,
+        #[command(flatten)]
+        image: ImageArgs,
+        /// Output image.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Build a module for a board and run it (natively or under QEMU).
+    Run {
+        /// The module: `.wasm` or `.wat`.
+        input: PathBuf,
+        #[command(flatten)]
+        image: ImageArgs,
+        /// Call this export instead of `_start`, with the arguments that
+        /// follow the input, and print its results.
+        #[arg(long, value_name = "EXPORT")]
+        invoke: Option<String>,
+        /// Arguments: for the module (after `--`), or for `--invoke`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// List the target ISAs and their CPU presets.
+    Targets,
+    /// List the boards.
+    Boards,
+}
+
+/// Code generation options.
+#[derive(Args, Debug, Clone)]
+pub struct Codegen {
+    /// CPU preset of the target ISA (see `wafer targets`).
+    #[arg(long)]
+    pub cpu: Option<String>,
+}
+
+/// Options for building an image.
+#[derive(Args, Debug, Clone)]
+pub struct ImageArgs {
+    /// The board to build for (see `wafer boards`).
+    #[arg(long, short, default_value = "host")]
+    pub board: String,
+    #[command(flatten)]
+    pub codegen: Codegen,
+    /// Native stack for Wasm code, in bytes, before `call stack exhausted`.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub stack_size: u64,
+    /// Cap on every linear memory, in 64 KiB pages.
+    #[arg(long, value_name = "PAGES", default_value_t = wafer_abi::MAX_WASM_PAGES)]
+    pub max_memory: u64,
+    /// Object or archive providing statically bound imports (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub link: Vec<PathBuf>,
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match commands::run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            let message = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
