@@ -1,0 +1,245 @@
+//! The `wafer` command line, run as a user would: every command, the three
+//! Linux boards, and bad input (one clear error line, non-zero exit, no
+//! output file left behind).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn wafer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args(args)
+        .output()
+        .expect("wafer runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn example(name: &str) -> String {
+    examples().join(name).to_string_lossy().into_owned()
+}
+
+const LINUX_BOARDS: [&str; 3] = ["linux-x86_64", "linux-aarch64", "linux-riscv64"];
+
+fn invoke(board: &str, export: &str, args: &[&str]) -> Output {
+    let arith = example("arith.wat");
+    let mut all = vec!["run", arith.as_str(), "--board", board, "--invoke", export];
+    all.extend_from_slice(args);
+    wafer(&all)
+}
+
+/// Asserts a clean failure: exit 1, one `error:` line naming `needle`.
+fn assert_clean_error(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(o));
+    let err = stderr(o);
+    assert_eq!(err.lines().count(), 1, "expected one line, got: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "`{needle}` not in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn hello_prints_the_same_greeting_on_every_linux_board() {
+    let hello = example("hello.wat");
+    for board in ["host"].iter().chain(LINUX_BOARDS.iter()) {
+        let o = wafer(&["run", &hello, "--board", board]);
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "Hello from wafer!\n", "{board}");
+    }
+}
+
+#[test]
+fn invoke_prints_results_on_every_linux_board() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("add", &["1", "2"], "3\n"),
+        ("add", &["-5", "2"], "-3\n"),
+        ("add", &["2147483647", "1"], "-2147483648\n"),
+        ("mul64", &["-3", "1000000000000"], "-3000000000000\n"),
+        ("quarter", &["1"], "0.25\n"),
+        ("quarter", &["inf"], "inf\n"),
+        ("quarter", &["nan"], "nan\n"),
+        ("neg", &["0"], "-0\n"),
+        ("neg", &["-inf"], "inf\n"),
+        ("divmod", &["7", "2"], "3\n1\n"),
+        ("fac", &["20"], "2432902008176640000\n"),
+    ];
+    for board in LINUX_BOARDS {
+        for (export, args, expected) in cases {
+            let o = invoke(board, export, args);
+            assert!(o.status.success(), "{board} {export}: {}", stderr(&o));
+            assert_eq!(stdout(&o), *expected, "{board} {export} {args:?}");
+        }
+    }
+}
+
+#[test]
+fn traps_print_the_spec_message_and_exit_non_zero() {
+    for board in LINUX_BOARDS {
+        let o = invoke(board, "div", &["1", "0"]);
+        assert_eq!(o.status.code(), Some(134), "{board}");
+        assert!(stderr(&o).starts_with("trap: integer divide by zero\n"), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "");
+
+        let o = invoke(board, "div", &["-2147483648", "-1"]);
+        assert!(stderr(&o).starts_with("trap: integer overflow\n"), "{board}: {}", stderr(&o));
+
+        let o = invoke(board, "forever", &["1"]);
+        assert_eq!(o.status.code(), Some(134), "{board}");
+        assert!(stderr(&o).starts_with("trap: call stack exhausted\n"), "{board}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn module_arguments_and_exit_code_pass_through() {
+    let args = example("args.wat");
+    for board in LINUX_BOARDS {
+        let o = wafer(&["run", &args, "--board", board, "--", "one", "two words", "-3"]);
+        assert_eq!(o.status.code(), Some(3), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "one\ntwo words\n-3\n", "{board}");
+    }
+}
+
+#[test]
+fn proc_exit_code_becomes_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("exit.wat");
+    std::fs::write(
+        &module,
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (func (export "_start") (call $exit (i32.const 7))))"#,
+    )
+    .unwrap();
+    let o = wafer(&["run", module.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
+}
+
+#[test]
+fn flags_may_follow_or_precede_the_input() {
+    let hello = example("hello.wat");
+    let o = wafer(&["run", "--board", "linux-riscv64", &hello]);
+    assert_eq!(stdout(&o), "Hello from wafer!\n");
+}
+
+/// ELF header fields: (e_type, e_machine).
+fn elf_kind(path: &Path) -> (u16, u16) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    let half = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    (half(16), half(18))
+}
+
+#[test]
+fn compile_writes_a_relocatable_object_for_each_target() {
+    let dir = tempfile::tempdir().unwrap();
+    for (target, machine) in [("x86_64", 62), ("aarch64", 183), ("riscv64", 243), ("riscv64:rva22", 243)] {
+        let out = dir.path().join("arith.o");
+        let o = wafer(&["compile", &example("arith.wat"), "--target", target, "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{target}: {}", stderr(&o));
+        assert_eq!(elf_kind(&out), (1, machine), "{target}: ET_REL for the right machine");
+    }
+}
+
+#[test]
+fn build_writes_a_static_executable_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hello");
+    let o = wafer(&["build", &example("hello.wat"), "--board", "linux-x86_64", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(elf_kind(&out), (2, 62), "ET_EXEC, x86_64");
+    if cfg!(target_arch = "x86_64") {
+        let run = Command::new(&out).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello from wafer!\n");
+    }
+}
+
+#[test]
+fn targets_and_boards_list_what_is_supported() {
+    let targets = stdout(&wafer(&["targets"]));
+    for isa in ["x86_64", "aarch64", "riscv64"] {
+        assert!(targets.lines().any(|l| l.starts_with(isa)), "{targets}");
+    }
+    let boards = stdout(&wafer(&["boards"]));
+    for board in ["host", "linux-x86_64", "linux-aarch64", "linux-riscv64"] {
+        assert!(boards.lines().any(|l| l.starts_with(board)), "{boards}");
+    }
+}
+
+/// Runs `wafer compile` on `bytes` and checks the failure is clean.
+fn assert_compile_rejects(name: &str, bytes: &[u8], needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(name);
+    std::fs::write(&input, bytes).unwrap();
+    let out = dir.path().join("out.o");
+    let o = wafer(&["compile", input.to_str().unwrap(), "--target", "x86_64", "-o", out.to_str().unwrap()]);
+    assert_clean_error(&o, needle);
+    assert!(!out.exists(), "no output file after an error");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "only the input remains: {leftovers:?}");
+}
+
+#[test]
+fn bad_modules_get_one_clear_error_and_no_output() {
+    assert_compile_rejects("garbage.wasm", &[0xde, 0xad, 0xbe, 0xef, 0xff, 0x00], "neither a WebAssembly binary");
+    let valid = std::fs::read_to_string(example("arith.wat")).unwrap();
+    let binary = wat::parse_str(&valid).unwrap();
+    assert_compile_rejects("truncated.wasm", &binary[..binary.len() / 2], "invalid module");
+    assert_compile_rejects("bad.wat", b"(module (func (result i32)))", "type mismatch");
+    assert_compile_rejects("syntax.wat", b"(module (func", "syntax.wat");
+    assert_compile_rejects(
+        "simd.wat",
+        b"(module (func (result v128) (v128.const i64x2 0 0)))",
+        "SIMD",
+    );
+}
+
+#[test]
+fn a_missing_import_is_named_before_linking() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("needs.wat");
+    std::fs::write(&input, r#"(module (import "env" "sensor_read" (func (result i32))))"#).unwrap();
+    let out = dir.path().join("app");
+    let o = wafer(&["build", input.to_str().unwrap(), "--board", "linux-x86_64", "-o", out.to_str().unwrap()]);
+    assert_clean_error(&o, "env.sensor_read");
+    assert!(stderr(&o).contains("env_sensor_read"), "names the C symbol: {}", stderr(&o));
+    assert!(!out.exists());
+}
+
+#[test]
+fn unknown_targets_boards_and_directories_are_clean_errors() {
+    let hello = example("hello.wat");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.o");
+    assert_clean_error(
+        &wafer(&["compile", &hello, "--target", "mips", "-o", out.to_str().unwrap()]),
+        "unknown target `mips`",
+    );
+    assert_clean_error(&wafer(&["run", &hello, "--board", "pdp11"]), "unknown board `pdp11`");
+    assert_clean_error(
+        &wafer(&["compile", &hello, "--target", "riscv64", "--cpu", "z80", "-o", out.to_str().unwrap()]),
+        "unknown CPU `z80`",
+    );
+    let missing = dir.path().join("no/such/dir/app");
+    let o = wafer(&["build", &hello, "-o", missing.to_str().unwrap()]);
+    assert_clean_error(&o, "does not exist");
+    assert!(!out.exists());
+    assert_clean_error(&wafer(&["run", "/no/such/file.wasm"]), "cannot read");
+}
+
+#[test]
+fn invoke_mistakes_are_explained() {
+    let o = invoke("host", "nope", &[]);
+    assert_clean_error(&o, "exported functions: add");
+    let o = invoke("host", "add", &["1"]);
+    assert_clean_error(&o, "takes 2 argument(s) (i32, i32)");
+    let o = invoke("host", "add", &["1", "x"]);
+    assert_clean_error(&o, "`x` is not a valid i32");
+}
