@@ -8,7 +8,8 @@ mod descriptions;
 mod runtime;
 
 fn main() {
-    let out_dir = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out_dir =
+        std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     descriptions::generate(&out_dir);
     runtime::build_runtimes(&out_dir);
 }

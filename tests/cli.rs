@@ -86,15 +86,27 @@ fn traps_print_the_spec_message_and_exit_non_zero() {
     for board in LINUX_BOARDS {
         let o = invoke(board, "div", &["1", "0"]);
         assert_eq!(o.status.code(), Some(134), "{board}");
-        assert!(stderr(&o).starts_with("trap: integer divide by zero\n"), "{board}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("trap: integer divide by zero\n"),
+            "{board}: {}",
+            stderr(&o)
+        );
         assert_eq!(stdout(&o), "");
 
         let o = invoke(board, "div", &["-2147483648", "-1"]);
-        assert!(stderr(&o).starts_with("trap: integer overflow\n"), "{board}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("trap: integer overflow\n"),
+            "{board}: {}",
+            stderr(&o)
+        );
 
         let o = invoke(board, "forever", &["1"]);
         assert_eq!(o.status.code(), Some(134), "{board}");
-        assert!(stderr(&o).starts_with("trap: call stack exhausted\n"), "{board}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("trap: call stack exhausted\n"),
+            "{board}: {}",
+            stderr(&o)
+        );
     }
 }
 
@@ -102,7 +114,16 @@ fn traps_print_the_spec_message_and_exit_non_zero() {
 fn module_arguments_and_exit_code_pass_through() {
     let args = example("args.wat");
     for board in LINUX_BOARDS {
-        let o = wafer(&["run", &args, "--board", board, "--", "one", "two words", "-3"]);
+        let o = wafer(&[
+            "run",
+            &args,
+            "--board",
+            board,
+            "--",
+            "one",
+            "two words",
+            "-3",
+        ]);
         assert_eq!(o.status.code(), Some(3), "{board}: {}", stderr(&o));
         assert_eq!(stdout(&o), "one\ntwo words\n-3\n", "{board}");
     }
@@ -140,11 +161,27 @@ fn elf_kind(path: &Path) -> (u16, u16) {
 #[test]
 fn compile_writes_a_relocatable_object_for_each_target() {
     let dir = tempfile::tempdir().unwrap();
-    for (target, machine) in [("x86_64", 62), ("aarch64", 183), ("riscv64", 243), ("riscv64:rva22", 243)] {
+    for (target, machine) in [
+        ("x86_64", 62),
+        ("aarch64", 183),
+        ("riscv64", 243),
+        ("riscv64:rva22", 243),
+    ] {
         let out = dir.path().join("arith.o");
-        let o = wafer(&["compile", &example("arith.wat"), "--target", target, "-o", out.to_str().unwrap()]);
+        let o = wafer(&[
+            "compile",
+            &example("arith.wat"),
+            "--target",
+            target,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{target}: {}", stderr(&o));
-        assert_eq!(elf_kind(&out), (1, machine), "{target}: ET_REL for the right machine");
+        assert_eq!(
+            elf_kind(&out),
+            (1, machine),
+            "{target}: ET_REL for the right machine"
+        );
     }
 }
 
@@ -152,7 +189,14 @@ fn compile_writes_a_relocatable_object_for_each_target() {
 fn build_writes_a_static_executable_that_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("hello");
-    let o = wafer(&["build", &example("hello.wat"), "--board", "linux-x86_64", "-o", out.to_str().unwrap()]);
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "linux-x86_64",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(elf_kind(&out), (2, 62), "ET_EXEC, x86_64");
     if cfg!(target_arch = "x86_64") {
@@ -179,7 +223,14 @@ fn assert_compile_rejects(name: &str, bytes: &[u8], needle: &str) {
     let input = dir.path().join(name);
     std::fs::write(&input, bytes).unwrap();
     let out = dir.path().join("out.o");
-    let o = wafer(&["compile", input.to_str().unwrap(), "--target", "x86_64", "-o", out.to_str().unwrap()]);
+    let o = wafer(&[
+        "compile",
+        input.to_str().unwrap(),
+        "--target",
+        "x86_64",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_clean_error(&o, needle);
     assert!(!out.exists(), "no output file after an error");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -188,10 +239,18 @@ fn assert_compile_rejects(name: &str, bytes: &[u8], needle: &str) {
 
 #[test]
 fn bad_modules_get_one_clear_error_and_no_output() {
-    assert_compile_rejects("garbage.wasm", &[0xde, 0xad, 0xbe, 0xef, 0xff, 0x00], "neither a WebAssembly binary");
+    assert_compile_rejects(
+        "garbage.wasm",
+        &[0xde, 0xad, 0xbe, 0xef, 0xff, 0x00],
+        "neither a WebAssembly binary",
+    );
     let valid = std::fs::read_to_string(example("arith.wat")).unwrap();
     let binary = wat::parse_str(&valid).unwrap();
-    assert_compile_rejects("truncated.wasm", &binary[..binary.len() / 2], "invalid module");
+    assert_compile_rejects(
+        "truncated.wasm",
+        &binary[..binary.len() / 2],
+        "invalid module",
+    );
     assert_compile_rejects("bad.wat", b"(module (func (result i32)))", "type mismatch");
     assert_compile_rejects("syntax.wat", b"(module (func", "syntax.wat");
     assert_compile_rejects(
@@ -205,11 +264,26 @@ fn bad_modules_get_one_clear_error_and_no_output() {
 fn a_missing_import_is_named_before_linking() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("needs.wat");
-    std::fs::write(&input, r#"(module (import "env" "sensor_read" (func (result i32))))"#).unwrap();
+    std::fs::write(
+        &input,
+        r#"(module (import "env" "sensor_read" (func (result i32))))"#,
+    )
+    .unwrap();
     let out = dir.path().join("app");
-    let o = wafer(&["build", input.to_str().unwrap(), "--board", "linux-x86_64", "-o", out.to_str().unwrap()]);
+    let o = wafer(&[
+        "build",
+        input.to_str().unwrap(),
+        "--board",
+        "linux-x86_64",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_clean_error(&o, "env.sensor_read");
-    assert!(stderr(&o).contains("env_sensor_read"), "names the C symbol: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("env_sensor_read"),
+        "names the C symbol: {}",
+        stderr(&o)
+    );
     assert!(!out.exists());
 }
 
@@ -219,12 +293,31 @@ fn unknown_targets_boards_and_directories_are_clean_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.o");
     assert_clean_error(
-        &wafer(&["compile", &hello, "--target", "mips", "-o", out.to_str().unwrap()]),
+        &wafer(&[
+            "compile",
+            &hello,
+            "--target",
+            "mips",
+            "-o",
+            out.to_str().unwrap(),
+        ]),
         "unknown target `mips`",
     );
-    assert_clean_error(&wafer(&["run", &hello, "--board", "pdp11"]), "unknown board `pdp11`");
     assert_clean_error(
-        &wafer(&["compile", &hello, "--target", "riscv64", "--cpu", "z80", "-o", out.to_str().unwrap()]),
+        &wafer(&["run", &hello, "--board", "pdp11"]),
+        "unknown board `pdp11`",
+    );
+    assert_clean_error(
+        &wafer(&[
+            "compile",
+            &hello,
+            "--target",
+            "riscv64",
+            "--cpu",
+            "z80",
+            "-o",
+            out.to_str().unwrap(),
+        ]),
         "unknown CPU `z80`",
     );
     let missing = dir.path().join("no/such/dir/app");

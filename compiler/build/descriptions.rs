@@ -20,7 +20,12 @@ fn table(name: &str, dir: &Path) -> String {
     for file in list(dir) {
         println!("cargo:rerun-if-changed={}", file.display());
         let stem = file.file_name().unwrap().to_string_lossy().into_owned();
-        writeln!(out, "    ({stem:?}, include_str!({:?})),", file.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({stem:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     out

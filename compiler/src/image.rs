@@ -116,7 +116,12 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
     std::fs::write(&manifest, manifest_object(modules, options)?)
         .context("cannot write a temporary object")?;
     args.push(manifest.into());
-    args.extend(options.link_objects.iter().map(|p| p.clone().into_os_string()));
+    args.extend(
+        options
+            .link_objects
+            .iter()
+            .map(|p| p.clone().into_os_string()),
+    );
     let runtime = work.path().join("libwafer_rt.a");
     std::fs::write(
         &runtime,
@@ -187,7 +192,8 @@ fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Resu
 fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
     let mut names = HashSet::new();
     for path in paths {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut members: Vec<&[u8]> = Vec::new();
         if let Ok(archive) = object::read::archive::ArchiveFile::parse(&*bytes) {
             for member in archive.members() {
@@ -213,14 +219,19 @@ fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
 /// The `wafer_image` object: which modules, in which order, and what to do.
 fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result<Vec<u8>> {
     let isa = isa::build_isa(&options.board.target)?;
-    let builder = ObjectBuilder::new(isa, "wafer_image", cranelift_module::default_libcall_names())
-        .context("cannot create an object builder")?;
+    let builder = ObjectBuilder::new(
+        isa,
+        "wafer_image",
+        cranelift_module::default_libcall_names(),
+    )
+    .context("cannot create an object builder")?;
     let mut module = ObjectModule::new(builder);
     let id = module.declare_data(IMAGE_MANIFEST_SYMBOL, Linkage::Export, false, false)?;
 
     let mut module_list = DataWriter::new();
     for m in modules {
-        let descriptor = module.declare_data(&m.descriptor_symbol, Linkage::Import, false, false)?;
+        let descriptor =
+            module.declare_data(&m.descriptor_symbol, Linkage::Import, false, false)?;
         module_list.data_ptr(descriptor, 0);
     }
     let (export, invoke_args) = match &options.mode {

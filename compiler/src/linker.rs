@@ -34,7 +34,9 @@ impl Lld {
                 flavor_args: vec!["-flavor", "gnu"],
             });
         }
-        bail!("no linker found: install lld (`apt-get install lld`) or a Rust toolchain (it ships rust-lld)")
+        bail!(
+            "no linker found: install lld (`apt-get install lld`) or a Rust toolchain (it ships rust-lld)"
+        )
     }
 
     /// Runs lld with `args`.
@@ -57,7 +59,10 @@ impl Lld {
 }
 
 fn rust_lld() -> Option<PathBuf> {
-    let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
     let sysroot = PathBuf::from(String::from_utf8(sysroot.stdout).ok()?.trim());
     let host = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
     let candidate = sysroot.join("lib/rustlib").join(host).join("bin/rust-lld");

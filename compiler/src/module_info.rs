@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use anyhow::{Result, anyhow, bail};
 use wasmparser::{
-    CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind,
-    FunctionBody, GlobalType, MemoryType, Name, Parser, Payload, RefType, TableType, TypeRef,
-    ValType, Validator, WasmFeatures,
+    CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FunctionBody,
+    GlobalType, MemoryType, Name, Parser, Payload, RefType, TableType, TypeRef, ValType, Validator,
+    WasmFeatures,
 };
 
 /// A function type: parameters and results.
@@ -137,7 +137,13 @@ pub fn features() -> WasmFeatures {
 pub fn parse<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
     Validator::new_with_features(features())
         .validate_all(wasm)
-        .map_err(|e| anyhow!("invalid module: {} (at byte offset {:#x})", e.message(), e.offset()))?;
+        .map_err(|e| {
+            anyhow!(
+                "invalid module: {} (at byte offset {:#x})",
+                e.message(),
+                e.offset()
+            )
+        })?;
     collect(wasm).map_err(|e| anyhow!("invalid module: {e}"))
 }
 
@@ -230,7 +236,10 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g?;
-                    check_val_type(g.ty.content_type, g.init_expr.get_binary_reader().original_position() as usize)?;
+                    check_val_type(
+                        g.ty.content_type,
+                        g.init_expr.get_binary_reader().original_position() as usize,
+                    )?;
                     info.globals.push(g.ty);
                     info.global_inits.push(g.init_expr);
                 }

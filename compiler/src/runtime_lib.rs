@@ -5,7 +5,12 @@ use crate::config::{Isa, Platform};
 
 macro_rules! archive {
     ($dir:literal) => {
-        include_bytes!(concat!(env!("OUT_DIR"), "/runtime/", $dir, "/libwafer_rt.a"))
+        include_bytes!(concat!(
+            env!("OUT_DIR"),
+            "/runtime/",
+            $dir,
+            "/libwafer_rt.a"
+        ))
     };
 }
 

@@ -41,7 +41,11 @@ impl Value {
         Ok(match ty {
             ValType::I32 => Value::I32(parse_int(text, 32).ok_or_else(bad)? as i32),
             ValType::I64 => Value::I64(parse_int(text, 64).ok_or_else(bad)? as i64),
-            ValType::F32 => Value::F32(parse_float(text).ok_or_else(bad).map(|f| (f as f32).to_bits())?),
+            ValType::F32 => Value::F32(
+                parse_float(text)
+                    .ok_or_else(bad)
+                    .map(|f| (f as f32).to_bits())?,
+            ),
             ValType::F64 => Value::F64(parse_float(text).ok_or_else(bad)?.to_bits()),
             ValType::FuncRef | ValType::ExternRef if text == "null" => {
                 if ty == ValType::FuncRef {
@@ -52,7 +56,10 @@ impl Value {
             }
             ValType::ExternRef => Value::ExternRef(Some(parse_int(text, 64).ok_or_else(bad)?)),
             ValType::FuncRef | ValType::V128 => {
-                bail!("arguments of type {} cannot be given on the command line", ty.name())
+                bail!(
+                    "arguments of type {} cannot be given on the command line",
+                    ty.name()
+                )
             }
         })
     }
@@ -78,11 +85,18 @@ fn parse_int(text: &str, bits: u32) -> Option<u64> {
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     let digits = digits.replace('_', "");
-    let magnitude = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let magnitude = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         Some(hex) => u64::from_str_radix(hex, 16).ok()?,
         None => digits.parse::<u64>().ok()?,
     };
-    let mask = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     if negative {
         let limit = 1u64 << (bits - 1);
         if magnitude > limit {
@@ -111,7 +125,10 @@ mod tests {
     #[test]
     fn integers_accept_signed_and_unsigned_spellings() {
         assert_eq!(Value::parse("-5", ValType::I32).unwrap(), Value::I32(-5));
-        assert_eq!(Value::parse("4294967295", ValType::I32).unwrap(), Value::I32(-1));
+        assert_eq!(
+            Value::parse("4294967295", ValType::I32).unwrap(),
+            Value::I32(-1)
+        );
         assert_eq!(Value::parse("0x10", ValType::I64).unwrap(), Value::I64(16));
         assert!(Value::parse("4294967296", ValType::I32).is_err());
         assert!(Value::parse("-2147483649", ValType::I32).is_err());
@@ -120,9 +137,17 @@ mod tests {
 
     #[test]
     fn floats_accept_specials() {
-        assert_eq!(Value::parse("0.25", ValType::F32).unwrap(), Value::F32(0.25f32.to_bits()));
-        assert_eq!(Value::parse("-inf", ValType::F64).unwrap(), Value::F64(f64::NEG_INFINITY.to_bits()));
-        let Value::F64(bits) = Value::parse("nan", ValType::F64).unwrap() else { panic!() };
+        assert_eq!(
+            Value::parse("0.25", ValType::F32).unwrap(),
+            Value::F32(0.25f32.to_bits())
+        );
+        assert_eq!(
+            Value::parse("-inf", ValType::F64).unwrap(),
+            Value::F64(f64::NEG_INFINITY.to_bits())
+        );
+        let Value::F64(bits) = Value::parse("nan", ValType::F64).unwrap() else {
+            panic!()
+        };
         assert!(f64::from_bits(bits).is_nan());
     }
 }

@@ -2,10 +2,10 @@
 //! and tables, and the bulk operations. Each checks its whole range before
 //! touching anything and raises the spec's trap if it does not fit.
 
+use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::descriptor::ModuleDescriptor;
 use wafer_abi::trap::TrapCode;
 use wafer_abi::vmctx::{self, VMMemory, VMTable, VmctxLayout};
-use wafer_abi::WASM_PAGE_SIZE;
 
 use crate::trap::{Trap, raise};
 
@@ -32,7 +32,8 @@ pub unsafe fn memory(vmctx: *mut u8, index: u32) -> *mut VMMemory {
         if index < layout.counts.imported_memories {
             *(vmctx.add(layout.memory_import(index) as usize) as *const *mut VMMemory)
         } else {
-            vmctx.add(layout.memory(index - layout.counts.imported_memories) as usize) as *mut VMMemory
+            vmctx.add(layout.memory(index - layout.counts.imported_memories) as usize)
+                as *mut VMMemory
         }
     }
 }
@@ -62,6 +63,10 @@ fn trap(code: TrapCode) -> ! {
     raise(Trap::new(code))
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
@@ -77,6 +82,10 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wafer_memory_copy(
     vmctx: *mut u8,
@@ -93,12 +102,26 @@ pub unsafe extern "C" fn wafer_memory_copy(
         if !fits(dst, len, d.length) || !fits(src, len, s.length) {
             trap(TrapCode::MemoryOutOfBounds);
         }
-        core::ptr::copy(s.base.add(src as usize), d.base.add(dst as usize), len as usize);
+        core::ptr::copy(
+            s.base.add(src as usize),
+            d.base.add(dst as usize),
+            len as usize,
+        );
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn wafer_memory_fill(vmctx: *mut u8, mem: u32, dst: u64, byte: u32, len: u64) {
+pub unsafe extern "C" fn wafer_memory_fill(
+    vmctx: *mut u8,
+    mem: u32,
+    dst: u64,
+    byte: u32,
+    len: u64,
+) {
     // SAFETY: the range is checked first.
     unsafe {
         let m = &*memory(vmctx, mem);
@@ -109,6 +132,10 @@ pub unsafe extern "C" fn wafer_memory_fill(vmctx: *mut u8, mem: u32, dst: u64, b
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wafer_memory_init(
     vmctx: *mut u8,
@@ -129,13 +156,26 @@ pub unsafe extern "C" fn wafer_memory_init(
         }
         if len > 0 {
             let data = &desc.data.items()[segment as usize];
-            core::ptr::copy_nonoverlapping(data.bytes.add(src as usize), m.base.add(dst as usize), len as usize);
+            core::ptr::copy_nonoverlapping(
+                data.bytes.add(src as usize),
+                m.base.add(dst as usize),
+                len as usize,
+            );
         }
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn wafer_table_grow(vmctx: *mut u8, index: u32, init: u64, delta: u64) -> u32 {
+pub unsafe extern "C" fn wafer_table_grow(
+    vmctx: *mut u8,
+    index: u32,
+    init: u64,
+    delta: u64,
+) -> u32 {
     // SAFETY: the table record belongs to a live instance; new storage is
     // allocated before the record is updated.
     unsafe {
@@ -164,8 +204,18 @@ pub unsafe extern "C" fn wafer_table_grow(vmctx: *mut u8, index: u32, init: u64,
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn wafer_table_fill(vmctx: *mut u8, index: u32, dst: u64, value: u64, len: u64) {
+pub unsafe extern "C" fn wafer_table_fill(
+    vmctx: *mut u8,
+    index: u32,
+    dst: u64,
+    value: u64,
+    len: u64,
+) {
     // SAFETY: the range is checked first.
     unsafe {
         let t = &*table(vmctx, index);
@@ -178,6 +228,10 @@ pub unsafe extern "C" fn wafer_table_fill(vmctx: *mut u8, index: u32, dst: u64, 
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wafer_table_copy(
     vmctx: *mut u8,
@@ -194,10 +248,18 @@ pub unsafe extern "C" fn wafer_table_copy(
         if !fits(dst, len, d.length) || !fits(src, len, s.length) {
             trap(TrapCode::TableOutOfBounds);
         }
-        core::ptr::copy(s.base.add(src as usize), d.base.add(dst as usize), len as usize);
+        core::ptr::copy(
+            s.base.add(src as usize),
+            d.base.add(dst as usize),
+            len as usize,
+        );
     }
 }
 
+/// A builtin called by compiled code (see `wafer_abi::builtins`).
+///
+/// # Safety
+/// `vmctx` must be the calling instance's vmctx and the indices valid for it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wafer_table_init(
     vmctx: *mut u8,
@@ -218,6 +280,10 @@ pub unsafe extern "C" fn wafer_table_init(
         }
         let first = desc.elems.items()[segment as usize].first_item;
         let items = vmctx.add(layout.elem_item(first) as usize) as *const usize;
-        core::ptr::copy_nonoverlapping(items.add(src as usize), t.base.add(dst as usize), len as usize);
+        core::ptr::copy_nonoverlapping(
+            items.add(src as usize),
+            t.base.add(dst as usize),
+            len as usize,
+        );
     }
 }

@@ -52,10 +52,19 @@ pub enum Extern {
         sig: &'static [u8],
     },
     /// A host function: called with the importing instance's vmctx.
-    HostFunc { code: usize, sig: &'static [u8] },
+    HostFunc {
+        code: usize,
+        sig: &'static [u8],
+    },
     Memory(*mut VMMemory),
-    Table { table: *mut VMTable, elem: u8 },
-    Global { cell: *mut VMGlobal, ty: &'static [u8] },
+    Table {
+        table: *mut VMTable,
+        elem: u8,
+    },
+    Global {
+        cell: *mut VMGlobal,
+        ty: &'static [u8],
+    },
 }
 
 /// Why instantiation failed.
@@ -215,7 +224,13 @@ fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
 
 fn resolve(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor strings are static.
-    let (module, field, ty) = unsafe { (import.module.bytes(), import.field.bytes(), import.ty.bytes()) };
+    let (module, field, ty) = unsafe {
+        (
+            import.module.bytes(),
+            import.field.bytes(),
+            import.ty.bytes(),
+        )
+    };
     match module {
         b"wasi_snapshot_preview1" => crate::host::wasi::resolve(field, ty),
         b"spectest" => crate::host::spectest::resolve(field),
@@ -234,6 +249,10 @@ fn limits_match(actual_min: u64, actual_max: u64, required_min: u64, required_ma
 }
 
 /// Fills the vmctx slot of one import.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
 ///
 /// # Safety
 /// `vmctx` must be a vmctx laid out by `layout`.
@@ -284,7 +303,9 @@ unsafe fn bind_import(
             (Some(ExternKind::Memory), Extern::Memory(memory)) => {
                 let pages = (*memory).length / WASM_PAGE_SIZE;
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
-                    return Err(mismatch(format_args!("incompatible import type (memory limits)")));
+                    return Err(mismatch(format_args!(
+                        "incompatible import type (memory limits)"
+                    )));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
@@ -293,9 +314,12 @@ unsafe fn bind_import(
                 if wanted_ty.first() == Some(&elem) =>
             {
                 if !limits_match((*table).length, (*table).max, import.min, import.max) {
-                    return Err(mismatch(format_args!("incompatible import type (table limits)")));
+                    return Err(mismatch(format_args!(
+                        "incompatible import type (table limits)"
+                    )));
                 }
-                *(vmctx.add(layout.table_import(import.index) as usize) as *mut *mut VMTable) = table;
+                *(vmctx.add(layout.table_import(import.index) as usize) as *mut *mut VMTable) =
+                    table;
             }
             (Some(ExternKind::Global), Extern::Global { cell, ty }) if ty == wanted_ty => {
                 *(vmctx.add(layout.global_import(import.index) as usize) as *mut *mut VMGlobal) =
@@ -308,6 +332,10 @@ unsafe fn bind_import(
 }
 
 /// Instantiates `desc`; returns the new instance's id.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
 ///
 /// # Errors
 /// Link errors, traps in the initialiser or start function, resource limits.
@@ -323,7 +351,9 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
     let vmctx = alloc_zeroed(layout.size as usize, 16);
     let record = alloc_zeroed(core::mem::size_of::<Instance>(), 16) as *mut Instance;
     if vmctx.is_null() || record.is_null() {
-        return Err(resource_error(format_args!("out of memory for an instance")));
+        return Err(resource_error(format_args!(
+            "out of memory for an instance"
+        )));
     }
     // SAFETY: `vmctx` is a fresh zeroed allocation of `layout.size` bytes
     // and every offset written below comes from `layout`.
@@ -332,7 +362,11 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         *word(vmctx::STACK_LIMIT) = crate::trap::stack_limit(m.stack_size);
         *word(vmctx::DESCRIPTOR) = desc as *const _ as usize;
         *word(vmctx::INSTANCE) = record as usize;
-        record.write(Instance { desc, layout, vmctx });
+        record.write(Instance {
+            desc,
+            layout,
+            vmctx,
+        });
 
         for import in desc.imports.items() {
             bind_import(import, &layout, vmctx)?;
@@ -345,7 +379,11 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             };
         }
         for (i, memory) in desc.memories.items().iter().enumerate() {
-            let declared = if memory.max_pages == NO_MAX { MAX_WASM_PAGES } else { memory.max_pages };
+            let declared = if memory.max_pages == NO_MAX {
+                MAX_WASM_PAGES
+            } else {
+                memory.max_pages
+            };
             let cap = declared.min(m.max_memory_pages);
             if memory.min_pages > cap {
                 return Err(resource_error(format_args!(
@@ -387,7 +425,8 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         }
 
         let init: InstantiateFn = core::mem::transmute(desc.instantiate);
-        crate::trap::catch(run_initialiser, init as *mut u8, vmctx).map_err(InstantiateError::Trap)?;
+        crate::trap::catch(run_initialiser, init as *mut u8, vmctx)
+            .map_err(InstantiateError::Trap)?;
 
         if INSTANCE_COUNT == MAX_INSTANCES {
             return Err(resource_error(format_args!("too many instances")));

@@ -10,7 +10,8 @@ macro_rules! rounding {
         /// Rounds toward zero.
         pub fn $trunc(x: $float) -> $float {
             let bits = x.to_bits();
-            let exp = ((bits >> $mantissa) & ((1 << (<$bits>::BITS - 1 - $mantissa)) - 1)) as i32 - $bias;
+            let exp =
+                ((bits >> $mantissa) & ((1 << (<$bits>::BITS - 1 - $mantissa)) - 1)) as i32 - $bias;
             if exp == $bias + 1 {
                 return x + x; // infinity stays, NaN becomes quiet
             }
@@ -101,8 +102,23 @@ mod tests {
     use super::*;
 
     const SAMPLES: &[f64] = &[
-        0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, 1e300, -1e-300,
-        4503599627370495.5, -4503599627370497.0, 3.7, -3.7, f64::INFINITY, f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        0.5,
+        -0.5,
+        1.5,
+        -1.5,
+        2.5,
+        -2.5,
+        0.49999999999999994,
+        1e300,
+        -1e-300,
+        4503599627370495.5,
+        -4503599627370497.0,
+        3.7,
+        -3.7,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
     ];
 
     #[test]
@@ -111,7 +127,11 @@ mod tests {
             assert_eq!(trunc64(x).to_bits(), x.trunc().to_bits(), "trunc {x}");
             assert_eq!(floor64(x).to_bits(), x.floor().to_bits(), "floor {x}");
             assert_eq!(ceil64(x).to_bits(), x.ceil().to_bits(), "ceil {x}");
-            assert_eq!(nearest64(x).to_bits(), x.round_ties_even().to_bits(), "nearest {x}");
+            assert_eq!(
+                nearest64(x).to_bits(),
+                x.round_ties_even().to_bits(),
+                "nearest {x}"
+            );
         }
         assert!(nearest64(f64::NAN).is_nan());
     }
@@ -123,7 +143,11 @@ mod tests {
             assert_eq!(trunc32(x).to_bits(), x.trunc().to_bits(), "trunc {x}");
             assert_eq!(floor32(x).to_bits(), x.floor().to_bits(), "floor {x}");
             assert_eq!(ceil32(x).to_bits(), x.ceil().to_bits(), "ceil {x}");
-            assert_eq!(nearest32(x).to_bits(), x.round_ties_even().to_bits(), "nearest {x}");
+            assert_eq!(
+                nearest32(x).to_bits(),
+                x.round_ties_even().to_bits(),
+                "nearest {x}"
+            );
         }
     }
 }

@@ -73,7 +73,14 @@ pub fn stack_limit(budget: u64) -> usize {
 }
 
 /// Calls `f(a, b)`; a trap inside ends the call and is returned.
-pub fn catch(f: unsafe extern "C" fn(*mut u8, *mut u8), a: *mut u8, b: *mut u8) -> Result<(), Trap> {
+///
+/// # Safety
+/// `f` must be safe to call with `a` and `b`.
+pub unsafe fn catch(
+    f: unsafe extern "C" fn(*mut u8, *mut u8),
+    a: *mut u8,
+    b: *mut u8,
+) -> Result<(), Trap> {
     let mut buf = JmpBuf::new();
     // SAFETY: single-threaded; the jmpbuf outlives the protected call and
     // is unlinked before returning.

@@ -19,7 +19,11 @@ pub struct ServeClient {
 
 impl ServeClient {
     /// Starts `command` and waits for its ready line.
-    pub fn start(mut command: Command, stderr_file: std::fs::File, timeout: Duration) -> Result<ServeClient> {
+    pub fn start(
+        mut command: Command,
+        stderr_file: std::fs::File,
+        timeout: Duration,
+    ) -> Result<ServeClient> {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -65,12 +65,9 @@ fn core_pattern(core: &WastRetCore<'_>) -> Result<Pattern, String> {
         WastRetCore::RefNull(_) => Pattern::Null,
         WastRetCore::RefExtern(n) => Pattern::Extern(*n),
         WastRetCore::RefFunc(_) => Pattern::Func,
-        WastRetCore::Either(options) => Pattern::Either(
-            options
-                .iter()
-                .map(core_pattern)
-                .collect::<Result<_, _>>()?,
-        ),
+        WastRetCore::Either(options) => {
+            Pattern::Either(options.iter().map(core_pattern).collect::<Result<_, _>>()?)
+        }
         other => return Err(format!("unsupported expected value {other:?}")),
     })
 }
@@ -85,11 +82,10 @@ pub fn argument(arg: &WastArg<'_>) -> Result<String, String> {
         WastArgCore::I64(v) => format!("i64:{:x}", *v as u64),
         WastArgCore::F32(f) => format!("f32:{:x}", f.bits),
         WastArgCore::F64(f) => format!("f64:{:x}", f.bits),
-        WastArgCore::RefNull(wast::core::HeapType::Abstract { ty, .. })
-            if matches!(ty, wast::core::AbstractHeapType::Extern) =>
-        {
-            "externref:null".into()
-        }
+        WastArgCore::RefNull(wast::core::HeapType::Abstract {
+            ty: wast::core::AbstractHeapType::Extern,
+            ..
+        }) => "externref:null".into(),
         WastArgCore::RefNull(_) => "funcref:null".into(),
         WastArgCore::RefExtern(n) => format!("externref:{n:x}"),
         other => return Err(format!("unsupported argument {other:?}")),
@@ -129,7 +125,8 @@ pub fn matches(pattern: &Pattern, token: &str) -> bool {
                 Float::CanonicalNan => Float::CanonicalNan,
                 Float::ArithmeticNan => Float::ArithmeticNan,
             };
-            ty == "f32" && value.is_some_and(|b| float_matches(&f, b, 1 << 31, 0x7f80_0000, 0x0040_0000))
+            ty == "f32"
+                && value.is_some_and(|b| float_matches(&f, b, 1 << 31, 0x7f80_0000, 0x0040_0000))
         }
         Pattern::F64(f) => {
             ty == "f64"
@@ -138,7 +135,9 @@ pub fn matches(pattern: &Pattern, token: &str) -> bool {
                 })
         }
         Pattern::Null => value.is_none() && (ty == "funcref" || ty == "externref"),
-        Pattern::Extern(n) => ty == "externref" && value.is_some() && n.is_none_or(|n| value == Some(n as u64)),
+        Pattern::Extern(n) => {
+            ty == "externref" && value.is_some() && n.is_none_or(|n| value == Some(n as u64))
+        }
         Pattern::Func => ty == "funcref" && value.is_some(),
         Pattern::Either(options) => options.iter().any(|p| matches(p, token)),
     }

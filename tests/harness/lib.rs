@@ -9,7 +9,7 @@
 //! - [`expect`]: expected results and how replies are matched
 //! - [`client`]: the serve-protocol client (with timeouts)
 //! - [`runner`]: one script on one target → outcomes
-//! - [`skips`]: `tests/expected-failures.toml`
+//! - [`skips`]: the skip list, `tests/expected-failures.toml`
 
 pub mod client;
 pub mod expect;

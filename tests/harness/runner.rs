@@ -84,7 +84,8 @@ impl Session {
             let image = work.join("serve.elf");
             wafer::image::link(modules, &options, &image).map_err(|e| format!("link: {e:#}"))?;
             let command = board.run_command(&image).map_err(|e| format!("{e:#}"))?;
-            let stderr = std::fs::File::create(work.join("stderr.txt")).map_err(|e| e.to_string())?;
+            let stderr =
+                std::fs::File::create(work.join("stderr.txt")).map_err(|e| e.to_string())?;
             ServeClient::start(command, stderr, REPLY_TIMEOUT).map_err(|e| format!("{e:#}"))
         })();
         Session {
@@ -113,7 +114,9 @@ impl Session {
                 .get(n)
                 .copied()
                 .ok_or_else(|| format!("no instance named {n}")),
-            None => self.current.ok_or_else(|| "no current instance".to_string()),
+            None => self
+                .current
+                .ok_or_else(|| "no current instance".to_string()),
         }
     }
 
@@ -130,7 +133,10 @@ impl Session {
             },
             Step::MustNotCompile { line, module } => match &compiled[*module] {
                 Err(_) => pass(*line),
-                Ok(_) => fail(*line, "module compiled, but the script says it is invalid or malformed"),
+                Ok(_) => fail(
+                    *line,
+                    "module compiled, but the script says it is invalid or malformed",
+                ),
             },
             Step::Instantiate {
                 line,
@@ -139,7 +145,11 @@ impl Session {
                 expect,
             } => {
                 let Some(&index) = image_index.get(module) else {
-                    let error = compiled[*module].as_ref().err().cloned().unwrap_or_default();
+                    let error = compiled[*module]
+                        .as_ref()
+                        .err()
+                        .cloned()
+                        .unwrap_or_default();
                     return fail(*line, format!("module does not compile: {error}"));
                 };
                 let reply = match self.request(&format!("instantiate {index}")) {
@@ -221,7 +231,10 @@ fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
         ("ok", Expect::Values(patterns)) => {
             let values: Vec<&str> = rest.split(' ').filter(|t| !t.is_empty()).collect();
             if values.len() == patterns.len()
-                && patterns.iter().zip(&values).all(|(p, v)| expect::matches(p, v))
+                && patterns
+                    .iter()
+                    .zip(&values)
+                    .all(|(p, v)| expect::matches(p, v))
             {
                 pass(line)
             } else {
@@ -233,7 +246,10 @@ fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
             if expect::trap_message_matches(message, actual) {
                 pass(line)
             } else {
-                fail(line, format!("expected trap `{message}`, got trap `{actual}`"))
+                fail(
+                    line,
+                    format!("expected trap `{message}`, got trap `{actual}`"),
+                )
             }
         }
         ("link", Expect::Link(_)) => pass(line),

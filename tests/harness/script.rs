@@ -46,10 +46,7 @@ pub enum Step {
         expect: Expect,
     },
     /// `assert_invalid` / `assert_malformed`: compiling must fail.
-    MustNotCompile {
-        line: usize,
-        module: usize,
-    },
+    MustNotCompile { line: usize, module: usize },
     /// A directive the harness does not run, with the reason.
     Unsupported { line: usize, reason: String },
 }
@@ -106,7 +103,9 @@ pub fn plan(text: &str) -> Result<Plan> {
             WastDirective::AssertExhaustion { call, message, .. } => {
                 plan.push_invoke(line, call, Expect::Trap(message.to_string()))
             }
-            WastDirective::AssertUnlinkable { module, message, .. } => {
+            WastDirective::AssertUnlinkable {
+                module, message, ..
+            } => {
                 let index = plan.add_module(line, QuoteWat::Wat(module));
                 plan.steps.push(Step::Instantiate {
                     line,
@@ -182,7 +181,7 @@ impl Plan {
 
 /// Reads and plans a script file.
 pub fn plan_file(path: &std::path::Path) -> Result<Plan> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     plan(&text).with_context(|| format!("cannot parse {}", path.display()))
 }
-

@@ -30,8 +30,10 @@ struct SkipFile {
 
 /// Reads the skip list.
 pub fn load(path: &std::path::Path) -> Result<Vec<Skip>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let file: SkipFile = toml::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file: SkipFile =
+        toml::from_str(&text).with_context(|| format!("bad {}", path.display()))?;
     Ok(file.skip)
 }
 

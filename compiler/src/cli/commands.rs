@@ -66,7 +66,12 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Boards => {
             for name in Board::names() {
                 let board = Board::by_name(&name)?;
-                println!("{:<14} {:<8} {}", board.name, board.target.isa.name(), board.about);
+                println!(
+                    "{:<14} {:<8} {}",
+                    board.name,
+                    board.target.isa.name(),
+                    board.about
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -83,7 +88,10 @@ fn apply_codegen(target: &mut Target, codegen: &Codegen) -> Result<()> {
 fn compile(input: &Path, target: Target, prefix: Option<String>) -> Result<CompiledModule> {
     let wasm = crate::input::read_module(input)?;
     let prefix = prefix.unwrap_or_else(|| {
-        let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let stem = input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         sanitize_identifier(&stem)
     });
     let options = CompileOptions {
@@ -95,7 +103,11 @@ fn compile(input: &Path, target: Target, prefix: Option<String>) -> Result<Compi
 }
 
 /// Compiles `input` for the board in `image` and assembles image options.
-fn prepare(input: &Path, image: &ImageArgs, mode: ImageMode) -> Result<(CompiledModule, ImageOptions)> {
+fn prepare(
+    input: &Path,
+    image: &ImageArgs,
+    mode: ImageMode,
+) -> Result<(CompiledModule, ImageOptions)> {
     let mut board = Board::by_name(&image.board)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let module = compile(input, board.target.clone(), None)?;
@@ -122,7 +134,11 @@ fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result
         .ok_or_else(|| {
             anyhow!(
                 "the module exports no function `{export}`; its exported functions: {}",
-                if functions.is_empty() { "none".to_string() } else { functions.join(", ") }
+                if functions.is_empty() {
+                    "none".to_string()
+                } else {
+                    functions.join(", ")
+                }
             )
         })?;
     let (params, _) = split_signature(found.ty.as_bytes())
@@ -151,7 +167,12 @@ fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result
     })
 }
 
-fn run_module(input: &Path, image: &ImageArgs, invoke: Option<String>, args: Vec<String>) -> Result<ExitCode> {
+fn run_module(
+    input: &Path,
+    image: &ImageArgs,
+    invoke: Option<String>,
+    args: Vec<String>,
+) -> Result<ExitCode> {
     let (module, mut options) = prepare(input, image, ImageMode::Command)?;
     let module_args = match &invoke {
         Some(export) => {
@@ -161,7 +182,10 @@ fn run_module(input: &Path, image: &ImageArgs, invoke: Option<String>, args: Vec
         None => args,
     };
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into());
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
     let exe = work.path().join(stem);
     crate::image::link(&[module], &options, &exe)?;
     let status = options

@@ -81,7 +81,13 @@ impl TargetSpec {
         self.runtime_target
             .get(platform.name())
             .map(String::as_str)
-            .ok_or_else(|| anyhow!("{} has no runtime for the {} platform", self.name, platform.name()))
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} has no runtime for the {} platform",
+                    self.name,
+                    platform.name()
+                )
+            })
     }
 }
 
@@ -138,6 +144,10 @@ impl Target {
 
     /// The Cranelift ISA flags of the selected CPU preset.
     pub fn cpu_flags(&self) -> &[String] {
-        self.spec.cpu.get(&self.cpu).map(|p| p.flags.as_slice()).unwrap_or(&[])
+        self.spec
+            .cpu
+            .get(&self.cpu)
+            .map(|p| p.flags.as_slice())
+            .unwrap_or(&[])
     }
 }

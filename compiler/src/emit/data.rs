@@ -60,7 +60,8 @@ impl DataWriter {
 
     /// A pointer to a function's code.
     pub fn func_ptr(&mut self, func: FuncId) {
-        self.pointers.push((self.bytes.len(), PointerTarget::Func(func)));
+        self.pointers
+            .push((self.bytes.len(), PointerTarget::Func(func)));
         self.u64(0);
     }
 
@@ -117,7 +118,7 @@ impl DataWriter {
         let children = std::mem::take(&mut self.children);
         for (slot, child, align) in children {
             let child = child.flatten();
-            while self.bytes.len() % align != 0 {
+            while !self.bytes.len().is_multiple_of(align) {
                 self.bytes.push(0);
             }
             let start = self.bytes.len();

@@ -11,8 +11,8 @@ use anyhow::{Result, ensure};
 use cranelift_module::{DataId, FuncId};
 use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::{
-    DESCRIPTOR_MAGIC, DataDesc, ElemDesc, ExportDesc, ExternKind, FuncDesc, ImportDesc,
-    MemoryDesc, ModuleDescriptor, TableDesc, TrapSite,
+    DESCRIPTOR_MAGIC, DataDesc, ElemDesc, ExportDesc, ExternKind, FuncDesc, ImportDesc, MemoryDesc,
+    ModuleDescriptor, TableDesc, TrapSite,
 };
 use wafer_abi::{ABI_VERSION, NO_MAX};
 
@@ -134,7 +134,11 @@ pub fn define_descriptor(
             let (kind, trampoline, ty) = match export.kind {
                 wasmparser::ExternalKind::Func => {
                     let signature = signature_string(info.func_type(export.index));
-                    (ExternKind::Func, parts.trampolines.get(&signature).copied(), signature)
+                    (
+                        ExternKind::Func,
+                        parts.trampolines.get(&signature).copied(),
+                        signature,
+                    )
                 }
                 wasmparser::ExternalKind::Table => (ExternKind::Table, None, String::new()),
                 wasmparser::ExternalKind::Memory => (ExternKind::Memory, None, String::new()),
@@ -186,16 +190,23 @@ pub fn define_descriptor(
             w.func_ptr(f.id);
             w.u64(f.code_size);
             w.data_ptr(env.type_ids[info.funcs[index as usize] as usize], 0);
-            w.str(info.func_names.get(&index).copied().unwrap_or("").as_bytes());
+            w.str(
+                info.func_names
+                    .get(&index)
+                    .copied()
+                    .unwrap_or("")
+                    .as_bytes(),
+            );
             w.u32(index);
             w.u32(0);
-            let (traps, trap_count) = array::<TrapSite, _>(f.traps.iter(), "trap site", |t, site| {
-                t.u32(site.code_offset);
-                t.u32(site.code);
-                t.u32(site.wasm_offset);
-                t.u32(0);
-                Ok(())
-            })?;
+            let (traps, trap_count) =
+                array::<TrapSite, _>(f.traps.iter(), "trap site", |t, site| {
+                    t.u32(site.code_offset);
+                    t.u32(site.code);
+                    t.u32(site.wasm_offset);
+                    t.u32(0);
+                    Ok(())
+                })?;
             w.slice(traps, trap_count);
             Ok(())
         },
@@ -208,12 +219,13 @@ pub fn define_descriptor(
     })?;
 
     let mut first_item = 0u32;
-    let (elems, elem_count) = array::<ElemDesc, _>(info.elements.iter(), "element segment", |w, e| {
-        w.u32(first_item);
-        w.u32(e.items.len() as u32);
-        first_item += e.items.len() as u32;
-        Ok(())
-    })?;
+    let (elems, elem_count) =
+        array::<ElemDesc, _>(info.elements.iter(), "element segment", |w, e| {
+            w.u32(first_item);
+            w.u32(e.items.len() as u32);
+            first_item += e.items.len() as u32;
+            Ok(())
+        })?;
 
     let mut d = DataWriter::new();
     d.u32(DESCRIPTOR_MAGIC);

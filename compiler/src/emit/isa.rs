@@ -16,7 +16,14 @@ const SHARED_FLAGS: &[(&str, &str)] = &[
     ("opt_level", "speed"),
     ("is_pic", "false"),
     ("enable_multi_ret_implicit_sret", "true"),
-    ("enable_verifier", if cfg!(debug_assertions) { "true" } else { "false" }),
+    (
+        "enable_verifier",
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
+    ),
     // Stack overflow is caught by the vmctx stack-limit check in every
     // prologue, which needs no probestack support on any backend.
     ("enable_probestack", "false"),

@@ -115,11 +115,8 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
     let mut defined_funcs = Vec::new();
     let mut defined_symbols = Vec::new();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let symbol = function_names.function(
-            &options.prefix,
-            index,
-            info.func_names.get(&index).copied(),
-        );
+        let symbol =
+            function_names.function(&options.prefix, index, info.func_names.get(&index).copied());
         let sig = wasm_signature(info.func_type(index), call_conv);
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
@@ -231,10 +228,9 @@ fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Vec<Import
         .iter()
         .map(|import| {
             let (kind, ty) = match &import.kind {
-                ImportKind::Func(t) => (
-                    ExternKind::Func,
-                    signature_string(&info.types[*t as usize]),
-                ),
+                ImportKind::Func(t) => {
+                    (ExternKind::Func, signature_string(&info.types[*t as usize]))
+                }
                 ImportKind::Table(t) => (
                     ExternKind::Table,
                     module_info::ref_letter(t.element_type).to_string(),
@@ -363,10 +359,7 @@ mod tests {
 
     #[test]
     fn rejects_simd_with_the_feature_named() {
-        let wasm = wat::parse_str(
-            "(module (func (result v128) (v128.const i64x2 0 0)))",
-        )
-        .unwrap();
+        let wasm = wat::parse_str("(module (func (result v128) (v128.const i64x2 0 0)))").unwrap();
         let options = CompileOptions {
             target: Target::new(Isa::X86_64).unwrap(),
             prefix: "t".into(),

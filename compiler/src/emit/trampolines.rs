@@ -8,7 +8,9 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, anyhow};
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName};
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
+};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
@@ -68,8 +70,12 @@ fn define_trampoline(
     b.seal_block(entry);
     let (funcref, values) = (b.block_params(entry)[0], b.block_params(entry)[1]);
     let flags = MemFlagsData::trusted();
-    let func_ptr = b.ins().load(POINTER, flags, funcref, VMFuncRef::FUNC_PTR as i32);
-    let callee_vmctx = b.ins().load(POINTER, flags, funcref, VMFuncRef::VMCTX as i32);
+    let func_ptr = b
+        .ins()
+        .load(POINTER, flags, funcref, VMFuncRef::FUNC_PTR as i32);
+    let callee_vmctx = b
+        .ins()
+        .load(POINTER, flags, funcref, VMFuncRef::VMCTX as i32);
     let mut args = vec![callee_vmctx];
     for (i, &param) in ty.params.iter().enumerate() {
         let offset = (i * ValRaw::SIZE) as i32;

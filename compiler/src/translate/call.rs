@@ -52,12 +52,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.vmctx,
                 slot + VMFuncRef::FUNC_PTR as i32,
             );
-            let callee_vmctx = self.builder.ins().load(
-                POINTER,
-                flags,
-                self.vmctx,
-                slot + VMFuncRef::VMCTX as i32,
-            );
+            let callee_vmctx =
+                self.builder
+                    .ins()
+                    .load(POINTER, flags, self.vmctx, slot + VMFuncRef::VMCTX as i32);
             self.call_through_pointer(type_index, func_ptr, callee_vmctx, args);
             return Ok(());
         }
@@ -83,31 +81,27 @@ impl FuncTranslator<'_, '_, '_, '_> {
         // Type ids are addresses of per-signature weak symbols, so equal
         // signatures from any module in the image compare equal.
         let flags = self.vmctx_flags();
-        let actual = self.builder.ins().load(
-            POINTER,
-            flags,
-            funcref,
-            VMFuncRef::TYPE_ID as i32,
-        );
+        let actual = self
+            .builder
+            .ins()
+            .load(POINTER, flags, funcref, VMFuncRef::TYPE_ID as i32);
         let type_symbol = self.env.type_ids[type_index as usize];
-        let gv = self.module.declare_data_in_func(type_symbol, self.builder.func);
+        let gv = self
+            .module
+            .declare_data_in_func(type_symbol, self.builder.func);
         let expected = self.builder.ins().symbol_value(POINTER, gv);
         let mismatch = self.builder.ins().icmp(IntCC::NotEqual, actual, expected);
         self.builder
             .ins()
             .trapnz(mismatch, user_trap(Trap::IndirectCallTypeMismatch));
-        let func_ptr = self.builder.ins().load(
-            POINTER,
-            flags,
-            funcref,
-            VMFuncRef::FUNC_PTR as i32,
-        );
-        let callee_vmctx = self.builder.ins().load(
-            POINTER,
-            flags,
-            funcref,
-            VMFuncRef::VMCTX as i32,
-        );
+        let func_ptr = self
+            .builder
+            .ins()
+            .load(POINTER, flags, funcref, VMFuncRef::FUNC_PTR as i32);
+        let callee_vmctx =
+            self.builder
+                .ins()
+                .load(POINTER, flags, funcref, VMFuncRef::VMCTX as i32);
         self.call_through_pointer(type_index, func_ptr, callee_vmctx, args);
         Ok(())
     }

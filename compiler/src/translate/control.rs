@@ -21,7 +21,9 @@ use super::env::clif_type;
 pub enum FrameKind {
     Function,
     Block,
-    Loop { header: ir::Block },
+    Loop {
+        header: ir::Block,
+    },
     If {
         else_block: ir::Block,
         /// The `if`'s parameters, re-pushed when the `else` arm starts.
@@ -182,13 +184,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let args = self.stack[self.stack.len() - arity..].to_vec();
                 self.mark_reached(relative_depth);
                 let fallthrough = self.builder.create_block();
-                self.builder.ins().brif(
-                    condition,
-                    target,
-                    &block_args(&args),
-                    fallthrough,
-                    &[],
-                );
+                self.builder
+                    .ins()
+                    .brif(condition, target, &block_args(&args), fallthrough, &[]);
                 self.builder.seal_block(fallthrough);
                 self.builder.switch_to_block(fallthrough);
             }
@@ -257,10 +255,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
         let pool = &mut self.builder.func.dfg.value_lists;
         let default_call = BlockCall::new(default_block, [], pool);
-        let calls: Vec<BlockCall> = table
-            .iter()
-            .map(|&b| BlockCall::new(b, [], pool))
-            .collect();
+        let calls: Vec<BlockCall> = table.iter().map(|&b| BlockCall::new(b, [], pool)).collect();
         let jt = self
             .builder
             .create_jump_table(JumpTableData::new(default_call, &calls));
@@ -342,12 +337,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
             } else {
                 // Nothing reaches the return block: give it a terminator so
                 // the function is well formed.
-                self.builder.ins().trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
+                self.builder
+                    .ins()
+                    .trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
             }
         } else if !self.reachable {
             // Nothing reaches `next`: code after it is dead until the
             // enclosing frame's `else`/`end`.
-            self.builder.ins().trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
+            self.builder
+                .ins()
+                .trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
         }
         Ok(())
     }

@@ -66,7 +66,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
             Operator::LocalTee { local_index } => {
                 let var = self.local(local_index)?;
-                let v = *self.stack.last().ok_or_else(|| anyhow!("operand stack underflow"))?;
+                let v = *self
+                    .stack
+                    .last()
+                    .ok_or_else(|| anyhow!("operand stack underflow"))?;
                 self.builder.def_var(var, v);
             }
             Operator::GlobalGet { global_index } => {

@@ -25,9 +25,9 @@
 use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
+use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::builtins;
 use wafer_abi::vmctx::VMMemory;
-use wafer_abi::WASM_PAGE_SIZE;
 use wasmparser::{MemArg, Operator};
 
 use super::FuncTranslator;
@@ -54,7 +54,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.vmctx,
                 layout.memory_import(index) as i32,
             );
-            RecordRef { base: ptr, offset: 0 }
+            RecordRef {
+                base: ptr,
+                offset: 0,
+            }
         } else {
             RecordRef {
                 base: self.vmctx,
@@ -148,7 +151,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
     }
 
     /// `load` of `ty` (`size` bytes), optionally extended to `extend_to`.
-    fn load(&mut self, memarg: &MemArg, ty: ir::Type, extend: Option<(ir::Type, bool)>) -> Result<()> {
+    fn load(
+        &mut self,
+        memarg: &MemArg,
+        ty: ir::Type,
+        extend: Option<(ir::Type, bool)>,
+    ) -> Result<()> {
         let (addr, offset) = self.checked_address(memarg, u64::from(ty.bytes()))?;
         let flags = self.heap_flags();
         let value = match extend {
@@ -184,9 +192,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
     }
 
     /// Calls a runtime builtin with the vmctx first.
-    pub fn call_builtin(&mut self, builtin: &builtins::Builtin, args: &[ir::Value]) -> Option<ir::Value> {
+    pub fn call_builtin(
+        &mut self,
+        builtin: &builtins::Builtin,
+        args: &[ir::Value],
+    ) -> Option<ir::Value> {
         let id = self.env.builtin_id(builtin);
-        let callee = cranelift_module::Module::declare_func_in_func(self.module, id, self.builder.func);
+        let callee =
+            cranelift_module::Module::declare_func_in_func(self.module, id, self.builder.func);
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);

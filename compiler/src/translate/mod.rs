@@ -131,7 +131,9 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
 
     /// Pops one operand.
     pub fn pop(&mut self) -> Result<ir::Value> {
-        self.stack.pop().ok_or_else(|| anyhow!("operand stack underflow"))
+        self.stack
+            .pop()
+            .ok_or_else(|| anyhow!("operand stack underflow"))
     }
 
     /// Pops `n` operands, in push order.
@@ -240,7 +242,9 @@ pub fn translate_body(
 
     let mut translator = FuncTranslator::new(env, module, builder, vmctx, regions);
     translator.locals = locals;
-    translator.control.push(Frame::function(return_block, func_type.results.len()));
+    translator
+        .control
+        .push(Frame::function(return_block, func_type.results.len()));
 
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
@@ -272,7 +276,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
         let name = format!("{op:?}");
         let name = name.split(['{', ' ', '(']).next().unwrap_or("?");
-        if name.starts_with("V128") || name.contains("x16") || name.contains("x8") || name.contains("x4") || name.contains("x2") {
+        if name.starts_with("V128")
+            || name.contains("x16")
+            || name.contains("x8")
+            || name.contains("x4")
+            || name.contains("x2")
+        {
             bail!(
                 "unsupported feature: SIMD operator `{name}` at byte offset {offset:#x}; wafer does not compile SIMD yet"
             );

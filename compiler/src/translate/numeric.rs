@@ -15,7 +15,10 @@ use wasmparser::Operator;
 use super::FuncTranslator;
 
 impl FuncTranslator<'_, '_, '_, '_> {
-    fn unary(&mut self, f: impl FnOnce(&mut Self, cranelift_codegen::ir::Value) -> cranelift_codegen::ir::Value) -> Result<()> {
+    fn unary(
+        &mut self,
+        f: impl FnOnce(&mut Self, cranelift_codegen::ir::Value) -> cranelift_codegen::ir::Value,
+    ) -> Result<()> {
         let a = self.pop()?;
         let r = f(self, a);
         self.push(r);
@@ -24,7 +27,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     fn binary(
         &mut self,
-        f: impl FnOnce(&mut Self, cranelift_codegen::ir::Value, cranelift_codegen::ir::Value) -> cranelift_codegen::ir::Value,
+        f: impl FnOnce(
+            &mut Self,
+            cranelift_codegen::ir::Value,
+            cranelift_codegen::ir::Value,
+        ) -> cranelift_codegen::ir::Value,
     ) -> Result<()> {
         let (a, b) = self.pop2()?;
         let r = f(self, a, b);
@@ -83,17 +90,15 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.push(v);
             }
             Operator::F32Const { value } => {
-                let v = self
-                    .builder
-                    .ins()
-                    .f32const(cranelift_codegen::ir::immediates::Ieee32::with_bits(value.bits()));
+                let v = self.builder.ins().f32const(
+                    cranelift_codegen::ir::immediates::Ieee32::with_bits(value.bits()),
+                );
                 self.push(v);
             }
             Operator::F64Const { value } => {
-                let v = self
-                    .builder
-                    .ins()
-                    .f64const(cranelift_codegen::ir::immediates::Ieee64::with_bits(value.bits()));
+                let v = self.builder.ins().f64const(
+                    cranelift_codegen::ir::immediates::Ieee64::with_bits(value.bits()),
+                );
                 self.push(v);
             }
 
@@ -108,9 +113,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::I32LeS | Operator::I64LeS => self.icmp(IntCC::SignedLessThanOrEqual)?,
             Operator::I32LeU | Operator::I64LeU => self.icmp(IntCC::UnsignedLessThanOrEqual)?,
             Operator::I32GeS | Operator::I64GeS => self.icmp(IntCC::SignedGreaterThanOrEqual)?,
-            Operator::I32GeU | Operator::I64GeU => {
-                self.icmp(IntCC::UnsignedGreaterThanOrEqual)?
-            }
+            Operator::I32GeU | Operator::I64GeU => self.icmp(IntCC::UnsignedGreaterThanOrEqual)?,
 
             // Float comparisons.
             Operator::F32Eq | Operator::F64Eq => self.fcmp(FloatCC::Equal)?,
@@ -126,38 +129,84 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::I32Popcnt | Operator::I64Popcnt => {
                 self.unary(|t, a| t.builder.ins().popcnt(a))?
             }
-            Operator::I32Add | Operator::I64Add => self.binary(|t, a, b| t.builder.ins().iadd(a, b))?,
-            Operator::I32Sub | Operator::I64Sub => self.binary(|t, a, b| t.builder.ins().isub(a, b))?,
-            Operator::I32Mul | Operator::I64Mul => self.binary(|t, a, b| t.builder.ins().imul(a, b))?,
-            Operator::I32DivS | Operator::I64DivS => self.binary(|t, a, b| t.builder.ins().sdiv(a, b))?,
-            Operator::I32DivU | Operator::I64DivU => self.binary(|t, a, b| t.builder.ins().udiv(a, b))?,
-            Operator::I32RemS | Operator::I64RemS => self.binary(|t, a, b| t.builder.ins().srem(a, b))?,
-            Operator::I32RemU | Operator::I64RemU => self.binary(|t, a, b| t.builder.ins().urem(a, b))?,
-            Operator::I32And | Operator::I64And => self.binary(|t, a, b| t.builder.ins().band(a, b))?,
-            Operator::I32Or | Operator::I64Or => self.binary(|t, a, b| t.builder.ins().bor(a, b))?,
-            Operator::I32Xor | Operator::I64Xor => self.binary(|t, a, b| t.builder.ins().bxor(a, b))?,
-            Operator::I32Shl | Operator::I64Shl => self.binary(|t, a, b| t.builder.ins().ishl(a, b))?,
-            Operator::I32ShrS | Operator::I64ShrS => self.binary(|t, a, b| t.builder.ins().sshr(a, b))?,
-            Operator::I32ShrU | Operator::I64ShrU => self.binary(|t, a, b| t.builder.ins().ushr(a, b))?,
-            Operator::I32Rotl | Operator::I64Rotl => self.binary(|t, a, b| t.builder.ins().rotl(a, b))?,
-            Operator::I32Rotr | Operator::I64Rotr => self.binary(|t, a, b| t.builder.ins().rotr(a, b))?,
+            Operator::I32Add | Operator::I64Add => {
+                self.binary(|t, a, b| t.builder.ins().iadd(a, b))?
+            }
+            Operator::I32Sub | Operator::I64Sub => {
+                self.binary(|t, a, b| t.builder.ins().isub(a, b))?
+            }
+            Operator::I32Mul | Operator::I64Mul => {
+                self.binary(|t, a, b| t.builder.ins().imul(a, b))?
+            }
+            Operator::I32DivS | Operator::I64DivS => {
+                self.binary(|t, a, b| t.builder.ins().sdiv(a, b))?
+            }
+            Operator::I32DivU | Operator::I64DivU => {
+                self.binary(|t, a, b| t.builder.ins().udiv(a, b))?
+            }
+            Operator::I32RemS | Operator::I64RemS => {
+                self.binary(|t, a, b| t.builder.ins().srem(a, b))?
+            }
+            Operator::I32RemU | Operator::I64RemU => {
+                self.binary(|t, a, b| t.builder.ins().urem(a, b))?
+            }
+            Operator::I32And | Operator::I64And => {
+                self.binary(|t, a, b| t.builder.ins().band(a, b))?
+            }
+            Operator::I32Or | Operator::I64Or => {
+                self.binary(|t, a, b| t.builder.ins().bor(a, b))?
+            }
+            Operator::I32Xor | Operator::I64Xor => {
+                self.binary(|t, a, b| t.builder.ins().bxor(a, b))?
+            }
+            Operator::I32Shl | Operator::I64Shl => {
+                self.binary(|t, a, b| t.builder.ins().ishl(a, b))?
+            }
+            Operator::I32ShrS | Operator::I64ShrS => {
+                self.binary(|t, a, b| t.builder.ins().sshr(a, b))?
+            }
+            Operator::I32ShrU | Operator::I64ShrU => {
+                self.binary(|t, a, b| t.builder.ins().ushr(a, b))?
+            }
+            Operator::I32Rotl | Operator::I64Rotl => {
+                self.binary(|t, a, b| t.builder.ins().rotl(a, b))?
+            }
+            Operator::I32Rotr | Operator::I64Rotr => {
+                self.binary(|t, a, b| t.builder.ins().rotr(a, b))?
+            }
 
             // Float arithmetic.
             Operator::F32Abs | Operator::F64Abs => self.unary(|t, a| t.builder.ins().fabs(a))?,
             Operator::F32Neg | Operator::F64Neg => self.unary(|t, a| t.builder.ins().fneg(a))?,
             Operator::F32Ceil | Operator::F64Ceil => self.unary(|t, a| t.builder.ins().ceil(a))?,
-            Operator::F32Floor | Operator::F64Floor => self.unary(|t, a| t.builder.ins().floor(a))?,
-            Operator::F32Trunc | Operator::F64Trunc => self.unary(|t, a| t.builder.ins().trunc(a))?,
+            Operator::F32Floor | Operator::F64Floor => {
+                self.unary(|t, a| t.builder.ins().floor(a))?
+            }
+            Operator::F32Trunc | Operator::F64Trunc => {
+                self.unary(|t, a| t.builder.ins().trunc(a))?
+            }
             Operator::F32Nearest | Operator::F64Nearest => {
                 self.unary(|t, a| t.builder.ins().nearest(a))?
             }
             Operator::F32Sqrt | Operator::F64Sqrt => self.unary(|t, a| t.builder.ins().sqrt(a))?,
-            Operator::F32Add | Operator::F64Add => self.binary(|t, a, b| t.builder.ins().fadd(a, b))?,
-            Operator::F32Sub | Operator::F64Sub => self.binary(|t, a, b| t.builder.ins().fsub(a, b))?,
-            Operator::F32Mul | Operator::F64Mul => self.binary(|t, a, b| t.builder.ins().fmul(a, b))?,
-            Operator::F32Div | Operator::F64Div => self.binary(|t, a, b| t.builder.ins().fdiv(a, b))?,
-            Operator::F32Min | Operator::F64Min => self.binary(|t, a, b| t.builder.ins().fmin(a, b))?,
-            Operator::F32Max | Operator::F64Max => self.binary(|t, a, b| t.builder.ins().fmax(a, b))?,
+            Operator::F32Add | Operator::F64Add => {
+                self.binary(|t, a, b| t.builder.ins().fadd(a, b))?
+            }
+            Operator::F32Sub | Operator::F64Sub => {
+                self.binary(|t, a, b| t.builder.ins().fsub(a, b))?
+            }
+            Operator::F32Mul | Operator::F64Mul => {
+                self.binary(|t, a, b| t.builder.ins().fmul(a, b))?
+            }
+            Operator::F32Div | Operator::F64Div => {
+                self.binary(|t, a, b| t.builder.ins().fdiv(a, b))?
+            }
+            Operator::F32Min | Operator::F64Min => {
+                self.binary(|t, a, b| t.builder.ins().fmin(a, b))?
+            }
+            Operator::F32Max | Operator::F64Max => {
+                self.binary(|t, a, b| t.builder.ins().fmax(a, b))?
+            }
             Operator::F32Copysign | Operator::F64Copysign => {
                 self.binary(|t, a, b| t.builder.ins().fcopysign(a, b))?
             }

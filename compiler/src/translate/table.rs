@@ -30,7 +30,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.vmctx,
                 layout.table_import(index) as i32,
             );
-            RecordRef { base: ptr, offset: 0 }
+            RecordRef {
+                base: ptr,
+                offset: 0,
+            }
         } else {
             RecordRef {
                 base: self.vmctx,
@@ -56,10 +59,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let record = self.table_record(table);
         let index = self.builder.ins().uextend(types::I64, index);
         let length = self.table_field(record, VMTable::LENGTH);
-        let out_of_bounds = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
+        let out_of_bounds =
+            self.builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
         self.builder.ins().trapnz(out_of_bounds, user_trap(code));
         let base = self.table_field(record, VMTable::BASE);
         let scaled = self.builder.ins().ishl_imm_u(index, 3);
@@ -132,7 +135,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let len = self.pop()?;
                 let value = self.pop()?;
                 let dst = self.pop()?;
-                let args = [self.iconst32(table), self.widen(dst), value, self.widen(len)];
+                let args = [
+                    self.iconst32(table),
+                    self.widen(dst),
+                    value,
+                    self.widen(len),
+                ];
                 self.call_builtin(&builtins::TABLE_FILL, &args);
             }
             Operator::TableCopy {
@@ -174,5 +182,4 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
         Ok(true)
     }
-
 }

@@ -51,7 +51,7 @@ pub fn hex_decode(text: &[u8], out: &mut [u8]) -> Option<usize> {
     if text == b"-" {
         return Some(0);
     }
-    if text.len() % 2 != 0 || out.len() < text.len() / 2 {
+    if !text.len().is_multiple_of(2) || out.len() < text.len() / 2 {
         return None;
     }
     for (i, pair) in text.chunks(2).enumerate() {

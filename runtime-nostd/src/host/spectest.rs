@@ -2,8 +2,8 @@
 //! functions (silent), globals holding 666 / 666.6, a 10..20 funcref table
 //! and a 1..2 page memory.
 
-use wafer_abi::vmctx::{VMGlobal, VMMemory, VMTable};
 use wafer_abi::WASM_PAGE_SIZE;
+use wafer_abi::vmctx::{VMGlobal, VMMemory, VMTable};
 
 use crate::instance::Extern;
 
@@ -84,4 +84,3 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
         })
     }
 }
-

@@ -43,11 +43,15 @@ fn guest(vmctx: *mut u8, ptr: u32, len: u32) -> Option<&'static mut [u8]> {
 }
 
 fn put_u32(vmctx: *mut u8, ptr: u32, value: u32) -> bool {
-    guest(vmctx, ptr, 4).map(|b| b.copy_from_slice(&value.to_le_bytes())).is_some()
+    guest(vmctx, ptr, 4)
+        .map(|b| b.copy_from_slice(&value.to_le_bytes()))
+        .is_some()
 }
 
 fn put_u64(vmctx: *mut u8, ptr: u32, value: u64) -> bool {
-    guest(vmctx, ptr, 8).map(|b| b.copy_from_slice(&value.to_le_bytes())).is_some()
+    guest(vmctx, ptr, 8)
+        .map(|b| b.copy_from_slice(&value.to_le_bytes()))
+        .is_some()
 }
 
 fn get_u32(vmctx: *mut u8, ptr: u32) -> Option<u32> {
@@ -61,9 +65,15 @@ extern "C" fn fd_write(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nwritt
     }
     let mut total = 0u32;
     for i in 0..iovs_len {
-        let Some(base) = get_u32(vmctx, iovs.wrapping_add(i * 8)) else { return EFAULT };
-        let Some(len) = get_u32(vmctx, iovs.wrapping_add(i * 8 + 4)) else { return EFAULT };
-        let Some(bytes) = guest(vmctx, base, len) else { return EFAULT };
+        let Some(base) = get_u32(vmctx, iovs.wrapping_add(i * 8)) else {
+            return EFAULT;
+        };
+        let Some(len) = get_u32(vmctx, iovs.wrapping_add(i * 8 + 4)) else {
+            return EFAULT;
+        };
+        let Some(bytes) = guest(vmctx, base, len) else {
+            return EFAULT;
+        };
         if fd == 1 {
             crate::console::stdout(bytes);
         } else {
@@ -74,7 +84,11 @@ extern "C" fn fd_write(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nwritt
     if fd == 1 {
         crate::console::flush();
     }
-    if put_u32(vmctx, nwritten, total) { SUCCESS } else { EFAULT }
+    if put_u32(vmctx, nwritten, total) {
+        SUCCESS
+    } else {
+        EFAULT
+    }
 }
 
 extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: u32) -> i32 {
@@ -83,9 +97,15 @@ extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: 
     }
     let mut total = 0u32;
     for i in 0..iovs_len {
-        let Some(base) = get_u32(vmctx, iovs.wrapping_add(i * 8)) else { return EFAULT };
-        let Some(len) = get_u32(vmctx, iovs.wrapping_add(i * 8 + 4)) else { return EFAULT };
-        let Some(buf) = guest(vmctx, base, len) else { return EFAULT };
+        let Some(base) = get_u32(vmctx, iovs.wrapping_add(i * 8)) else {
+            return EFAULT;
+        };
+        let Some(len) = get_u32(vmctx, iovs.wrapping_add(i * 8 + 4)) else {
+            return EFAULT;
+        };
+        let Some(buf) = guest(vmctx, base, len) else {
+            return EFAULT;
+        };
         let n = crate::platform::read(0, buf);
         if n < 0 {
             return EIO;
@@ -95,7 +115,11 @@ extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: 
             break;
         }
     }
-    if put_u32(vmctx, nread, total) { SUCCESS } else { EFAULT }
+    if put_u32(vmctx, nread, total) {
+        SUCCESS
+    } else {
+        EFAULT
+    }
 }
 
 extern "C" fn proc_exit(_vmctx: *mut u8, code: i32) {
@@ -130,16 +154,23 @@ fn for_each_env(mut f: impl FnMut(&[u8])) {
     }
 }
 
-fn sizes_get(vmctx: *mut u8, count_ptr: u32, size_ptr: u32, each: fn(&mut dyn FnMut(&[u8]))) -> i32 {
+/// Visits each string of a list (arguments or environment).
+type EachString = fn(&mut dyn FnMut(&[u8]));
+
+fn sizes_get(vmctx: *mut u8, count_ptr: u32, size_ptr: u32, each: EachString) -> i32 {
     let (mut count, mut size) = (0u32, 0u32);
     each(&mut |s| {
         count += 1;
         size += s.len() as u32 + 1;
     });
-    if put_u32(vmctx, count_ptr, count) && put_u32(vmctx, size_ptr, size) { SUCCESS } else { EFAULT }
+    if put_u32(vmctx, count_ptr, count) && put_u32(vmctx, size_ptr, size) {
+        SUCCESS
+    } else {
+        EFAULT
+    }
 }
 
-fn strings_get(vmctx: *mut u8, ptrs: u32, buf: u32, each: fn(&mut dyn FnMut(&[u8]))) -> i32 {
+fn strings_get(vmctx: *mut u8, ptrs: u32, buf: u32, each: EachString) -> i32 {
     let (mut i, mut at, mut ok) = (0u32, buf, true);
     each(&mut |s| {
         ok &= put_u32(vmctx, ptrs.wrapping_add(i * 4), at);
@@ -181,19 +212,33 @@ extern "C" fn clock_time_get(vmctx: *mut u8, id: i32, _precision: i64, out: u32)
         1..=3 => crate::platform::monotonic_ns(),
         _ => return EINVAL,
     };
-    if put_u64(vmctx, out, now) { SUCCESS } else { EFAULT }
+    if put_u64(vmctx, out, now) {
+        SUCCESS
+    } else {
+        EFAULT
+    }
 }
 
 extern "C" fn clock_res_get(vmctx: *mut u8, id: i32, out: u32) -> i32 {
     if !(0..=3).contains(&id) {
         return EINVAL;
     }
-    if put_u64(vmctx, out, 1) { SUCCESS } else { EFAULT }
+    if put_u64(vmctx, out, 1) {
+        SUCCESS
+    } else {
+        EFAULT
+    }
 }
 
 extern "C" fn random_get(vmctx: *mut u8, buf: u32, len: u32) -> i32 {
-    let Some(bytes) = guest(vmctx, buf, len) else { return EFAULT };
-    if crate::platform::random_fill(bytes) { SUCCESS } else { EIO }
+    let Some(bytes) = guest(vmctx, buf, len) else {
+        return EFAULT;
+    };
+    if crate::platform::random_fill(bytes) {
+        SUCCESS
+    } else {
+        EIO
+    }
 }
 
 extern "C" fn fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
@@ -202,7 +247,9 @@ extern "C" fn fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     }
     // struct fdstat: u8 filetype (2 = character device), u16 flags, then
     // two u64 rights sets; all rights granted.
-    let Some(b) = guest(vmctx, out, 24) else { return EFAULT };
+    let Some(b) = guest(vmctx, out, 24) else {
+        return EFAULT;
+    };
     b.fill(0);
     b[0] = 2;
     b[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
@@ -215,7 +262,11 @@ extern "C" fn fd_prestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
 }
 
 extern "C" fn fd_close(_vmctx: *mut u8, fd: i32) -> i32 {
-    if (0..=2).contains(&fd) { SUCCESS } else { EBADF }
+    if (0..=2).contains(&fd) {
+        SUCCESS
+    } else {
+        EBADF
+    }
 }
 
 extern "C" fn fd_seek(_vmctx: *mut u8, fd: i32, _offset: i64, _whence: i32, _out: u32) -> i32 {

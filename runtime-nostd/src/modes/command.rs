@@ -1,6 +1,6 @@
 //! Command mode: instantiate every module, run the last one's `_start`.
 
-use crate::instance::{descriptors, instantiate, instance, report_error};
+use crate::instance::{descriptors, instance, instantiate, report_error};
 
 /// Entry point of command images.
 #[unsafe(no_mangle)]

@@ -17,11 +17,19 @@ pub fn write_value(w: &mut impl Write, ty: ValType, raw: ValRaw) -> core::fmt::R
     match ty {
         ValType::I32 => write!(w, "{}", bits as u32 as i32),
         ValType::I64 => write!(w, "{}", bits as i64),
-        ValType::F32 => write_float(w, f32::from_bits(bits as u32) as f64, f32::from_bits(bits as u32)),
+        ValType::F32 => write_float(
+            w,
+            f32::from_bits(bits as u32) as f64,
+            f32::from_bits(bits as u32),
+        ),
         ValType::F64 => write_float(w, f64::from_bits(bits), f64::from_bits(bits)),
         ValType::FuncRef | ValType::ExternRef if bits == 0 => w.write_str("null"),
         ValType::FuncRef | ValType::ExternRef => w.write_str("ref"),
-        ValType::V128 => write!(w, "{:#034x}", (raw.bits[1] as u128) << 64 | raw.bits[0] as u128),
+        ValType::V128 => write!(
+            w,
+            "{:#034x}",
+            (raw.bits[1] as u128) << 64 | raw.bits[0] as u128
+        ),
     }
 }
 

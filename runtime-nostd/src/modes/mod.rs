@@ -16,7 +16,11 @@ pub const MAX_VALUES: usize = 256;
 
 /// Calls function export `export` of `inst` with `values[..params]`;
 /// results are left in `values[..results]`.
-pub fn call_export(inst: &Instance, export: &ExportDesc, values: &mut [ValRaw]) -> Result<(), Trap> {
+pub fn call_export(
+    inst: &Instance,
+    export: &ExportDesc,
+    values: &mut [ValRaw],
+) -> Result<(), Trap> {
     let Some(Extern::Func { funcref, .. }) = inst.export_extern(export) else {
         return Err(Trap::new(wafer_abi::trap::TrapCode::Unreachable));
     };

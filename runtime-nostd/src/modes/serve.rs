@@ -24,7 +24,10 @@ fn read_line() -> Option<&'static [u8]> {
     unsafe {
         let input = &mut *core::ptr::addr_of_mut!(INPUT);
         loop {
-            if let Some(pos) = input[INPUT_START..INPUT_END].iter().position(|&b| b == b'\n') {
+            if let Some(pos) = input[INPUT_START..INPUT_END]
+                .iter()
+                .position(|&b| b == b'\n')
+            {
                 let line = &input[INPUT_START..INPUT_START + pos];
                 INPUT_START += pos + 1;
                 return Some(core::slice::from_raw_parts(line.as_ptr(), line.len()));
@@ -63,7 +66,11 @@ fn parse_value(token: &[u8]) -> Option<(ValType, ValRaw)> {
         0
     } else {
         let v = parse_hex_u64(rest)?;
-        if ty == ValType::ExternRef { v.checked_add(1)? } else { v }
+        if ty == ValType::ExternRef {
+            v.checked_add(1)?
+        } else {
+            v
+        }
     };
     Some((ty, ValRaw::from_u64(bits)))
 }
@@ -85,7 +92,11 @@ fn reply(args: core::fmt::Arguments<'_>) {
 }
 
 fn reply_trap(trap: &crate::trap::Trap) {
-    reply(format_args!("trap {} {}", trap.code.as_u32(), trap.code.message()));
+    reply(format_args!(
+        "trap {} {}",
+        trap.code.as_u32(),
+        trap.code.message()
+    ));
 }
 
 /// Decodes a hex name token into the shared name buffer.
@@ -107,15 +118,16 @@ fn handle(line: &[u8]) {
     let mut tokens = line.split(|&b| b == b' ').filter(|t| !t.is_empty());
     match tokens.next() {
         Some(b"instantiate") => {
-            let desc = number(tokens.next())
-                .and_then(|k| instance::descriptors().nth(k));
+            let desc = number(tokens.next()).and_then(|k| instance::descriptors().nth(k));
             let Some(desc) = desc else {
                 return reply(format_args!("error no such module"));
             };
             match instance::instantiate(desc) {
                 Ok(id) => reply(format_args!("ok {id}")),
                 Err(InstantiateError::Trap(trap)) => reply_trap(&trap),
-                Err(InstantiateError::Link(msg)) => reply(format_args!("link {}", Utf8(msg.as_bytes()))),
+                Err(InstantiateError::Link(msg)) => {
+                    reply(format_args!("link {}", Utf8(msg.as_bytes())))
+                }
                 Err(InstantiateError::Resource(msg)) => {
                     reply(format_args!("error {}", Utf8(msg.as_bytes())))
                 }

@@ -47,17 +47,26 @@ pub fn exit(code: i32) -> ! {
     unsafe {
         syscall6(nr::EXIT_GROUP, [code as usize, 0, 0, 0, 0, 0]);
     }
-    loop {}
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 fn clock(id: usize) -> u64 {
     let mut ts = [0i64; 2];
     // SAFETY: `ts` is a valid `struct timespec`.
-    let r = unsafe { syscall6(nr::CLOCK_GETTIME, [id, ts.as_mut_ptr() as usize, 0, 0, 0, 0]) };
+    let r = unsafe {
+        syscall6(
+            nr::CLOCK_GETTIME,
+            [id, ts.as_mut_ptr() as usize, 0, 0, 0, 0],
+        )
+    };
     if r < 0 {
         return 0;
     }
-    (ts[0] as u64).wrapping_mul(1_000_000_000).wrapping_add(ts[1] as u64)
+    (ts[0] as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts[1] as u64)
 }
 
 /// Wall-clock time in nanoseconds since 1970.
@@ -111,7 +120,11 @@ pub fn map_zeroed(bytes: usize) -> *mut u8 {
             ],
         )
     };
-    if r < 0 { core::ptr::null_mut() } else { r as *mut u8 }
+    if r < 0 {
+        core::ptr::null_mut()
+    } else {
+        r as *mut u8
+    }
 }
 
 /// Routes CPU faults (SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGTRAP) to the
