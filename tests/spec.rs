@@ -18,8 +18,19 @@ use wafer_tests::{Status, runner, script, skips};
 
 struct Job {
     isa: Isa,
+    /// CPU preset, when not the target's default.
+    cpu: Option<String>,
     name: String,
     path: PathBuf,
+}
+
+impl Job {
+    fn target_name(&self) -> String {
+        match &self.cpu {
+            Some(cpu) => format!("{}:{cpu}", self.isa.name()),
+            None => self.isa.name().to_string(),
+        }
+    }
 }
 
 #[derive(Default, Clone, Copy)]
@@ -78,18 +89,28 @@ fn main() {
     if let Some(filter) = env_list("WAFER_SPEC_FILES") {
         files.retain(|(name, _)| filter.iter().any(|f| name.contains(f.as_str())));
     }
-    let isas: Vec<Isa> = match env_list("WAFER_SPEC_TARGETS") {
+    let targets: Vec<(Isa, Option<String>)> = match env_list("WAFER_SPEC_TARGETS") {
         Some(names) => names
             .iter()
-            .map(|n| Isa::from_name(n).unwrap_or_else(|| panic!("unknown target {n}")))
+            .map(|n| {
+                let (isa, cpu) = match n.split_once(':') {
+                    Some((isa, cpu)) => (isa, Some(cpu.to_string())),
+                    None => (n.as_str(), None),
+                };
+                (
+                    Isa::from_name(isa).unwrap_or_else(|| panic!("unknown target {n}")),
+                    cpu,
+                )
+            })
             .collect(),
-        None => Isa::ALL.to_vec(),
+        None => Isa::ALL.iter().map(|&isa| (isa, None)).collect(),
     };
-    let jobs: Vec<Job> = isas
+    let jobs: Vec<Job> = targets
         .iter()
-        .flat_map(|&isa| {
+        .flat_map(|(isa, cpu)| {
             files.iter().map(move |(name, path)| Job {
-                isa,
+                isa: *isa,
+                cpu: cpu.clone(),
                 name: name.clone(),
                 path: path.clone(),
             })
@@ -97,7 +118,7 @@ fn main() {
         .collect();
 
     let queue = Mutex::new(jobs.into_iter());
-    let totals: Mutex<BTreeMap<Isa, Counts>> = Mutex::new(BTreeMap::new());
+    let totals: Mutex<BTreeMap<String, Counts>> = Mutex::new(BTreeMap::new());
     let problems: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
@@ -109,14 +130,14 @@ fn main() {
                     };
                     let (counts, lines) = run_job(&job, &skip_list);
                     let mut totals = totals.lock().unwrap();
-                    let t = totals.entry(job.isa).or_default();
+                    let t = totals.entry(job.target_name()).or_default();
                     t.passed += counts.passed;
                     t.failed += counts.failed;
                     t.skipped += counts.skipped;
                     drop(totals);
                     println!(
                         "{:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped",
-                        job.isa.name(),
+                        job.target_name(),
                         job.name,
                         counts.passed,
                         counts.failed,
@@ -142,13 +163,7 @@ fn main() {
     println!("|---|---:|---:|---:|");
     let mut all = Counts::default();
     for (isa, c) in &totals {
-        println!(
-            "| {} | {} | {} | {} |",
-            isa.name(),
-            c.passed,
-            c.failed,
-            c.skipped
-        );
+        println!("| {isa} | {} | {} | {} |", c.passed, c.failed, c.skipped);
         all.passed += c.passed;
         all.failed += c.failed;
         all.skipped += c.skipped;
@@ -180,11 +195,15 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
         }
     };
     let skip = skips::find(skip_list, &job.name, job.isa.name());
-    if let Some(skip) = skip.filter(|s| s.not_run) {
+    if skip.is_some_and(|s| s.not_run) {
         counts.skipped = plan.steps.len();
         return (counts, Vec::new());
     }
-    let board = Board::by_name(&format!("linux-{}", job.isa.name())).expect("linux boards exist");
+    let mut board =
+        Board::by_name(&format!("linux-{}", job.isa.name())).expect("linux boards exist");
+    if let Some(cpu) = &job.cpu {
+        board.target.set_cpu(cpu).expect("known CPU preset");
+    }
     let work = tempfile::tempdir().expect("temporary directory");
     let outcomes = runner::run(&plan, &board, work.path());
     let mut lines = Vec::new();
