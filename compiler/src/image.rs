@@ -138,6 +138,10 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         "--gc-sections",
         "--no-undefined",
         "--build-id=none",
+        // The precompiled `core` inside the runtime carries DWARF for Rust's
+        // sources; it is 10x the size of the code. Symbols stay, so `nm` and
+        // backtraces still speak Wasm.
+        "--strip-debug",
         "-z",
         "noexecstack",
         "-e",
