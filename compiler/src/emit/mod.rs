@@ -115,8 +115,14 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
     let mut defined_funcs = Vec::new();
     let mut defined_symbols = Vec::new();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let symbol =
-            function_names.function(&options.prefix, index, info.func_names.get(&index).copied());
+        // Name-section names first, else the first export name.
+        let name = info.func_names.get(&index).copied().or_else(|| {
+            info.exports
+                .iter()
+                .find(|e| e.kind == wasmparser::ExternalKind::Func && e.index == index)
+                .map(|e| e.name)
+        });
+        let symbol = function_names.function(&options.prefix, index, name);
         let sig = wasm_signature(info.func_type(index), call_conv);
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
