@@ -115,14 +115,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
     let mut defined_funcs = Vec::new();
     let mut defined_symbols = Vec::new();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
-        // Name-section names first, else the first export name.
-        let name = info.func_names.get(&index).copied().or_else(|| {
-            info.exports
-                .iter()
-                .find(|e| e.kind == wasmparser::ExternalKind::Func && e.index == index)
-                .map(|e| e.name)
-        });
-        let symbol = function_names.function(&options.prefix, index, name);
+        let symbol = function_names.function(&options.prefix, index, function_name(&info, index));
         let sig = wasm_signature(info.func_type(index), call_conv);
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
@@ -174,6 +167,17 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
         descriptor_symbol,
         imports,
         exports,
+    })
+}
+
+/// The name of function `index` for symbols and trap reports: its
+/// name-section name, else the first name it is exported under.
+pub fn function_name<'a>(info: &ModuleInfo<'a>, index: u32) -> Option<&'a str> {
+    info.func_names.get(&index).copied().or_else(|| {
+        info.exports
+            .iter()
+            .find(|e| e.kind == wasmparser::ExternalKind::Func && e.index == index)
+            .map(|e| e.name)
     })
 }
 
