@@ -190,13 +190,7 @@ pub fn define_descriptor(
             w.func_ptr(f.id);
             w.u64(f.code_size);
             w.data_ptr(env.type_ids[info.funcs[index as usize] as usize], 0);
-            w.str(
-                info.func_names
-                    .get(&index)
-                    .copied()
-                    .unwrap_or("")
-                    .as_bytes(),
-            );
+            w.str(super::function_name(info, index).unwrap_or("").as_bytes());
             w.u32(index);
             w.u32(0);
             let (traps, trap_count) =
