@@ -165,13 +165,14 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(reader) => {
-                for group in reader {
-                    for sub in group?.into_types() {
+                for group in reader.into_iter_with_offsets() {
+                    let (offset, group) = group?;
+                    for sub in group.into_types() {
                         let CompositeInnerType::Func(ft) = &sub.composite_type.inner else {
                             bail!("only function types are supported");
                         };
                         for &t in ft.params().iter().chain(ft.results()) {
-                            check_val_type(t, 0)?;
+                            check_val_type(t, offset as usize)?;
                         }
                         info.types.push(FuncType {
                             params: ft.params().to_vec(),
@@ -181,8 +182,9 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                 }
             }
             Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import?;
+                for import in reader.into_imports_with_offsets() {
+                    let (offset, import) = import?;
+                    let offset = offset as usize;
                     let kind = match import.ty {
                         TypeRef::Func(t) | TypeRef::FuncExact(t) => {
                             info.funcs.push(t);
@@ -200,7 +202,7 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                             ImportKind::Memory(m)
                         }
                         TypeRef::Global(g) => {
-                            check_val_type(g.content_type, 0)?;
+                            check_val_type(g.content_type, offset)?;
                             info.globals.push(g);
                             info.num_imported_globals += 1;
                             ImportKind::Global(g)
