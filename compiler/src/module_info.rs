@@ -144,7 +144,7 @@ pub fn parse<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                 e.offset()
             )
         })?;
-    collect(wasm).map_err(|e| anyhow!("invalid module: {e}"))
+    collect(wasm)
 }
 
 fn unsupported_simd(offset: usize) -> anyhow::Error {
