@@ -13,6 +13,7 @@ const RUNTIMES: &[(&str, &str, &str)] = &[
     ("x86_64", "linux", "x86_64-unknown-linux-gnu"),
     ("aarch64", "linux", "aarch64-unknown-linux-gnu"),
     ("riscv64", "linux", "riscv64gc-unknown-linux-gnu"),
+    ("riscv64", "baremetal", "riscv64gc-unknown-none-elf"),
 ];
 
 fn rerun_if_changed(dir: &Path) {

@@ -123,17 +123,34 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             .map(|p| p.clone().into_os_string()),
     );
     let runtime = work.path().join("libwafer_rt.a");
-    std::fs::write(
-        &runtime,
-        crate::runtime_lib::runtime_archive(board.target.isa, board.platform),
-    )
-    .context("cannot write the runtime archive")?;
+    let archive = crate::runtime_lib::runtime_archive(board.target.isa, board.platform)
+        .ok_or_else(|| {
+            anyhow!(
+                "board {} needs the {} runtime for {}, which wafer does not have yet",
+                board.name,
+                board.platform.name(),
+                board.target.isa
+            )
+        })?;
+    std::fs::write(&runtime, archive).context("cannot write the runtime archive")?;
     args.push(runtime.into());
+    if let Some(bare) = &board.bare {
+        let script = work.path().join("link.ld");
+        std::fs::write(
+            &script,
+            crate::baremetal::linker_script(&board.name, bare, options.stack_size),
+        )
+        .context("cannot write the linker script")?;
+        args.push("-T".into());
+        args.push(script.into());
+    }
 
     let tmp = crate::output::temp_beside(output)?;
     let main = options.mode.main_symbol();
+    if board.bare.is_none() {
+        args.push("-static".into());
+    }
     for flag in [
-        "-static",
         "-nostdlib",
         "--gc-sections",
         "--no-undefined",
@@ -220,6 +237,26 @@ fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
     Ok(names)
 }
 
+/// The `wafer_board` record: the board's devices for the runtime's drivers.
+fn define_board_record(module: &mut ObjectModule, bare: &crate::config::BareMetal) -> Result<()> {
+    use crate::baremetal::device_kind;
+    use wafer_abi::descriptor::{BOARD_CONFIG_SYMBOL, BoardConfig};
+    let id = module.declare_data(BOARD_CONFIG_SYMBOL, Linkage::Export, false, false)?;
+    let mut w = DataWriter::new();
+    w.u32(device_kind(&bare.console)?);
+    w.u32(device_kind(&bare.exit)?);
+    w.u64(bare.console.base);
+    w.u64(bare.exit.base);
+    w.u32(device_kind(&bare.timer)?);
+    w.u32(0);
+    w.u64(bare.timer.base);
+    w.u64(bare.timer.hz);
+    if w.len() != std::mem::size_of::<BoardConfig>() {
+        bail!("BUG: board record layout differs from wafer-abi");
+    }
+    w.define(module, id, 8)
+}
+
 /// The `wafer_image` object: which modules, in which order, and what to do.
 fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result<Vec<u8>> {
     let isa = isa::build_isa(&options.board.target)?;
@@ -267,11 +304,18 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     w.slice(strings(&options.args), options.args.len());
     w.slice(strings(&options.env), options.env.len());
     w.u64(options.stack_size);
-    w.u64(options.max_memory_pages);
+    let mut max_pages = options.max_memory_pages;
+    if let Some(bare) = &options.board.bare {
+        max_pages = max_pages.min(crate::baremetal::max_memory_pages(bare, options.stack_size));
+    }
+    w.u64(max_pages);
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }
     w.define(&mut module, id, 16)?;
+    if let Some(bare) = &options.board.bare {
+        define_board_record(&mut module, bare)?;
+    }
     module
         .finish()
         .emit()

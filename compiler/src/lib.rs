@@ -7,6 +7,7 @@
 //! [`image`] (manifest + runtime archive + lld → executable/firmware) →
 //! [`runner`] (native, qemu-user, qemu-system).
 
+pub mod baremetal;
 pub mod cli;
 pub mod config;
 pub mod emit;

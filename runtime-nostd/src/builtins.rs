@@ -76,7 +76,14 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
         if delta > m.max_pages - old {
             return u32::MAX;
         }
-        // The reservation already covers max_pages and is zero-filled.
+        // The reservation already covers max_pages.
+        if !crate::platform::MAPPED_MEMORY_IS_ZERO {
+            core::ptr::write_bytes(
+                m.base.add(m.length as usize),
+                0,
+                (delta * WASM_PAGE_SIZE) as usize,
+            );
+        }
         m.length += delta * WASM_PAGE_SIZE;
         old as u32
     }

@@ -384,18 +384,26 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             } else {
                 memory.max_pages
             };
-            let cap = declared.min(m.max_memory_pages);
+            // Tables and instances still need room after the memory.
+            let room = crate::platform::available(256 * 1024) as u64 / WASM_PAGE_SIZE;
+            let cap = declared
+                .min(m.max_memory_pages)
+                .min(room.max(memory.min_pages));
             if memory.min_pages > cap {
                 return Err(resource_error(format_args!(
                     "memory needs {} pages, the image allows {cap}",
                     memory.min_pages
                 )));
             }
-            let base = crate::platform::map_zeroed((cap * WASM_PAGE_SIZE) as usize);
+            let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
             if base.is_null() {
                 return Err(resource_error(format_args!(
                     "cannot reserve {cap} pages of linear memory"
                 )));
+            }
+            if !crate::platform::MAPPED_MEMORY_IS_ZERO {
+                // Only the initial pages; `memory.grow` zeroes what it adds.
+                core::ptr::write_bytes(base, 0, (memory.min_pages * WASM_PAGE_SIZE) as usize);
             }
             *(vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory) = VMMemory {
                 base,

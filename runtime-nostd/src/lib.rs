@@ -33,6 +33,12 @@ pub mod trap;
 #[cfg(not(wafer_platform = "baremetal"))]
 #[path = "platform/linux/mod.rs"]
 pub mod platform;
+#[cfg(wafer_platform = "baremetal")]
+#[path = "platform/baremetal/mod.rs"]
+pub mod platform;
+
+#[cfg(wafer_platform = "baremetal")]
+pub mod drivers;
 
 /// Exit status for a Wasm trap (as `abort` would give).
 pub const EXIT_TRAP: i32 = 134;

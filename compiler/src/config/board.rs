@@ -14,14 +14,67 @@ use super::target::{Isa, Target, TargetSpec};
 pub enum Platform {
     /// Static Linux executable using raw system calls.
     Linux,
+    /// Firmware that boots with no OS.
+    Baremetal,
 }
 
 impl Platform {
     pub fn name(self) -> &'static str {
         match self {
             Platform::Linux => "linux",
+            Platform::Baremetal => "baremetal",
         }
     }
+}
+
+/// A memory region of a board.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub base: u64,
+    pub size: u64,
+}
+
+/// Where a bare-metal image lives.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryMap {
+    /// Code and read-only data execute in place here.
+    pub flash: Region,
+    /// `.data`, `.bss`, stack, instances and linear memory.
+    pub ram: Region,
+}
+
+/// A peripheral: its IP block and where it is mapped.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    pub kind: String,
+    #[serde(default)]
+    pub base: u64,
+    /// Timers: ticks per second.
+    #[serde(default)]
+    pub hz: u64,
+}
+
+/// How to run the board under QEMU.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QemuSystem {
+    pub program: String,
+    /// The Debian package that provides `program`.
+    pub package: String,
+    pub args: Vec<String>,
+}
+
+/// The bare-metal part of a board description.
+#[derive(Clone, Debug)]
+pub struct BareMetal {
+    pub memory: MemoryMap,
+    pub console: Device,
+    pub exit: Device,
+    pub timer: Device,
+    pub qemu: QemuSystem,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -31,6 +84,11 @@ struct BoardFile {
     about: String,
     isa: String,
     platform: Platform,
+    memory: Option<MemoryMap>,
+    console: Option<Device>,
+    exit: Option<Device>,
+    timer: Option<Device>,
+    qemu: Option<QemuSystem>,
 }
 
 /// A board: an ISA, a platform, and how to run images on it.
@@ -40,6 +98,8 @@ pub struct Board {
     pub about: String,
     pub target: Target,
     pub platform: Platform,
+    /// Memory map, devices and QEMU machine of bare-metal boards.
+    pub bare: Option<BareMetal>,
 }
 
 impl Board {
@@ -83,11 +143,25 @@ impl Board {
             Isa::from_name(&parsed.isa)
                 .ok_or_else(|| anyhow!("BUG: boards/{file} names unknown isa {}", parsed.isa))?
         };
+        let bare = match parsed.platform {
+            Platform::Linux => None,
+            Platform::Baremetal => {
+                let missing = |what: &str| anyhow!("BUG: boards/{file} has no [{what}]");
+                Some(BareMetal {
+                    memory: parsed.memory.ok_or_else(|| missing("memory"))?,
+                    console: parsed.console.ok_or_else(|| missing("console"))?,
+                    exit: parsed.exit.ok_or_else(|| missing("exit"))?,
+                    timer: parsed.timer.ok_or_else(|| missing("timer"))?,
+                    qemu: parsed.qemu.ok_or_else(|| missing("qemu"))?,
+                })
+            }
+        };
         Ok(Board {
             name: parsed.name,
             about: parsed.about,
             target: Target::new(isa)?,
             platform: parsed.platform,
+            bare,
         })
     }
 
@@ -112,6 +186,27 @@ impl Board {
                 })?;
                 let mut cmd = Command::new(qemu);
                 cmd.arg(image);
+                Ok(cmd)
+            }
+            Platform::Baremetal => {
+                let bare = self.bare.as_ref().ok_or_else(|| {
+                    anyhow!("BUG: board {} has no bare-metal description", self.name)
+                })?;
+                let qemu = crate::runner::find_tool(&bare.qemu.program).ok_or_else(|| {
+                    anyhow!(
+                        "{} is not installed: the {} board runs under QEMU; install it with `apt-get install {}`",
+                        bare.qemu.program,
+                        self.name,
+                        bare.qemu.package
+                    )
+                })?;
+                // The generic loader puts the segments where they are linked
+                // (flash included) and starts hart 0 at the ELF entry;
+                // `-kernel` would start at the RAM base instead.
+                let mut loader = std::ffi::OsString::from("loader,cpu-num=0,file=");
+                loader.push(image);
+                let mut cmd = Command::new(qemu);
+                cmd.args(&bare.qemu.args).arg("-device").arg(loader);
                 Ok(cmd)
             }
         }

@@ -7,7 +7,7 @@
 mod board;
 mod target;
 
-pub use board::{Board, Platform};
+pub use board::{BareMetal, Board, Device, MemoryMap, Platform, QemuSystem, Region};
 pub use target::{Isa, Target, TargetSpec};
 
 /// `(file stem, contents)` of every embedded description.

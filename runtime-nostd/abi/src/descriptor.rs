@@ -275,3 +275,47 @@ pub struct ImageManifest {
     /// Cap on every linear memory, in pages.
     pub max_memory_pages: u64,
 }
+
+/// Symbol of the [`BoardConfig`] in bare-metal images.
+pub const BOARD_CONFIG_SYMBOL: &str = "wafer_board";
+
+/// Peripheral kinds a bare-metal runtime has drivers for (by IP block).
+pub mod device {
+    /// No such device on the board.
+    pub const NONE: u32 = 0;
+    /// Console: 16550-compatible UART, memory-mapped, byte registers.
+    pub const NS16550: u32 = 1;
+    /// Console: ARM PL011 UART.
+    pub const PL011: u32 = 2;
+    /// Exit: SiFive test device (`0x5555` pass, `code << 16 | 0x3333` fail).
+    pub const SIFIVE_TEST: u32 = 3;
+    /// Exit: ARM semihosting `SYS_EXIT_EXTENDED`.
+    pub const SEMIHOSTING: u32 = 4;
+    /// Timer: RISC-V CLINT `mtime` register.
+    pub const CLINT_MTIME: u32 = 5;
+    /// Timer: ARM generic timer (`CNTVCT_EL0` / `CNTFRQ_EL0`).
+    pub const ARM_GENERIC_TIMER: u32 = 6;
+    /// Console: SiFive UART.
+    pub const SIFIVE_UART: u32 = 7;
+    /// Exit: x86 `isa-debug-exit` I/O port.
+    pub const ISA_DEBUG_EXIT: u32 = 8;
+    /// Exit: none; the CPU halts (documented per board).
+    pub const HALT: u32 = 9;
+}
+
+/// The peripherals of a bare-metal board, generated from `boards/<name>.toml`
+/// into every bare-metal image; the runtime's drivers read it at boot.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct BoardConfig {
+    /// A [`device`] kind and its base address.
+    pub console_kind: u32,
+    pub exit_kind: u32,
+    pub console_base: u64,
+    pub exit_base: u64,
+    pub timer_kind: u32,
+    pub _pad: u32,
+    pub timer_base: u64,
+    /// Timer ticks per second.
+    pub timer_hz: u64,
+}

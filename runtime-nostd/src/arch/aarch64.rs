@@ -2,7 +2,7 @@
 //!
 //! JmpBuf words: 0-9 x19-x28, 10 x29, 11 x30, 12 sp, 13-20 d8-d15.
 
-#[cfg(not(test))]
+#[cfg(all(not(test), not(wafer_platform = "baremetal")))]
 core::arch::global_asm!(
     ".globl _start",
     "_start:",

@@ -59,6 +59,7 @@ pub fn trap_landing() -> usize {
 }
 
 /// Address the kernel enters for fault signals.
+#[cfg(not(wafer_platform = "baremetal"))]
 pub fn signal_entry() -> usize {
     #[cfg(target_arch = "x86_64")]
     return wafer_signal_entry as *const () as usize;
@@ -67,7 +68,7 @@ pub fn signal_entry() -> usize {
 }
 
 /// The `rt_sigreturn` trampoline (x86_64 requires one).
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(wafer_platform = "baremetal")))]
 pub fn signal_restorer() -> usize {
     wafer_signal_restorer as *const () as usize
 }

@@ -2,7 +2,7 @@
 //!
 //! JmpBuf words: 0 ra, 1 sp, 2-13 s0-s11, 14-25 fs0-fs11.
 
-#[cfg(not(test))]
+#[cfg(all(not(test), not(wafer_platform = "baremetal")))]
 core::arch::global_asm!(
     ".globl _start",
     "_start:",

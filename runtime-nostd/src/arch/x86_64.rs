@@ -3,7 +3,7 @@
 //! JmpBuf words: 0 rbx, 1 rbp, 2 r12, 3 r13, 4 r14, 5 r15, 6 rsp (after
 //! return), 7 return address.
 
-#[cfg(not(test))]
+#[cfg(all(not(test), not(wafer_platform = "baremetal")))]
 core::arch::global_asm!(
     ".globl _start",
     "_start:",

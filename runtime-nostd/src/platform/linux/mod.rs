@@ -99,6 +99,19 @@ pub fn random_fill(buf: &mut [u8]) -> bool {
     true
 }
 
+/// Fresh mappings are zero-filled by the kernel.
+pub const MAPPED_MEMORY_IS_ZERO: bool = true;
+
+/// Address space is not the limit on Linux: the image's cap is.
+pub fn available(_reserve: usize) -> usize {
+    usize::MAX
+}
+
+/// Maps `bytes` of memory (zeroed on Linux); see [`map_zeroed`].
+pub fn map(bytes: usize) -> *mut u8 {
+    map_zeroed(bytes)
+}
+
 /// Maps `bytes` of zeroed, readable and writable memory that is only
 /// backed when touched (so reserving a 4 GiB linear memory is cheap).
 /// Returns null on failure.

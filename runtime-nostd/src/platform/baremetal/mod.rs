@@ -1,0 +1,175 @@
+//! The bare-metal platform: no OS, the board's devices behind the same
+//! interface as the Linux platform (see `platform/linux/mod.rs` for the
+//! list). The board's devices come from the `wafer_board` record that
+//! `wafer build` generates from `boards/<name>.toml`.
+//!
+//! Memory: the linker script gives the heap `[__wafer_heap_start,
+//! __wafer_heap_end)` in RAM; instances, tables and linear memories are
+//! carved from it and never freed.
+
+#[cfg(target_arch = "riscv64")]
+mod riscv64;
+
+use wafer_abi::descriptor::{BoardConfig, device};
+
+use crate::drivers;
+
+unsafe extern "C" {
+    static wafer_board: BoardConfig;
+    static mut __wafer_heap_start: u8;
+    static mut __wafer_heap_end: u8;
+}
+
+fn board() -> &'static BoardConfig {
+    // SAFETY: the image linker always provides the board record.
+    unsafe { &*core::ptr::addr_of!(wafer_board) }
+}
+
+/// Writes to the console (stdout and stderr share it).
+pub fn write(_fd: i32, bytes: &[u8]) -> isize {
+    let b = board();
+    if b.console_kind == device::NS16550 {
+        drivers::ns16550::write(b.console_base, bytes);
+    }
+    bytes.len() as isize
+}
+
+/// Reads from the console (blocking for the first byte).
+pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
+    let b = board();
+    match b.console_kind {
+        device::NS16550 => drivers::ns16550::read(b.console_base, buf) as isize,
+        _ => 0,
+    }
+}
+
+/// Ends the program: through the board's exit device, else halts.
+pub fn exit(code: i32) -> ! {
+    crate::console::flush();
+    let b = board();
+    if b.exit_kind == device::SIFIVE_TEST {
+        drivers::sifive_test::exit(b.exit_base, code);
+    }
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+fn ticks_to_ns(ticks: u64, hz: u64) -> u64 {
+    if hz == 0 {
+        return 0;
+    }
+    ((ticks as u128 * 1_000_000_000) / hz as u128) as u64
+}
+
+/// Time since boot in nanoseconds.
+pub fn monotonic_ns() -> u64 {
+    let b = board();
+    match b.timer_kind {
+        device::CLINT_MTIME => ticks_to_ns(drivers::clint::now(b.timer_base), b.timer_hz),
+        _ => 0,
+    }
+}
+
+/// Boards have no wall clock: time since boot (documented).
+pub fn realtime_ns() -> u64 {
+    monotonic_ns()
+}
+
+static mut PRNG_STATE: u64 = 0;
+
+/// No hardware entropy source on the supported boards: a xorshift PRNG
+/// seeded from the timer at first use (`wafer build` warns about it).
+pub fn random_fill(buf: &mut [u8]) -> bool {
+    // SAFETY: single-threaded access to the generator state.
+    unsafe {
+        if PRNG_STATE == 0 {
+            PRNG_STATE = monotonic_ns() | 1;
+        }
+        for b in buf {
+            PRNG_STATE ^= PRNG_STATE << 13;
+            PRNG_STATE ^= PRNG_STATE >> 7;
+            PRNG_STATE ^= PRNG_STATE << 17;
+            *b = (PRNG_STATE >> 24) as u8;
+        }
+    }
+    true
+}
+
+static mut HEAP_NEXT: usize = 0;
+
+/// Memory from [`map`] holds whatever RAM held at boot.
+pub const MAPPED_MEMORY_IS_ZERO: bool = false;
+
+/// Bytes the heap can still hand out, minus `reserve`.
+pub fn available(reserve: usize) -> usize {
+    // SAFETY: reads linker symbols' addresses and the bump pointer.
+    unsafe {
+        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
+        let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
+        let next = if HEAP_NEXT == 0 { start } else { HEAP_NEXT };
+        end.saturating_sub(next.next_multiple_of(4096))
+            .saturating_sub(reserve)
+    }
+}
+
+/// Carves `bytes` (zeroed, 4 KiB aligned) from the heap; null when full.
+pub fn map_zeroed(bytes: usize) -> *mut u8 {
+    let p = map(bytes);
+    if !p.is_null() {
+        // SAFETY: `map` returned `bytes` writable bytes.
+        unsafe { core::ptr::write_bytes(p, 0, bytes) };
+    }
+    p
+}
+
+/// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap; null when full.
+pub fn map(bytes: usize) -> *mut u8 {
+    // SAFETY: single-threaded bump allocation inside the linker-provided heap.
+    unsafe {
+        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
+        let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
+        if HEAP_NEXT == 0 {
+            HEAP_NEXT = start;
+        }
+        let at = HEAP_NEXT.next_multiple_of(4096);
+        let size = bytes.max(1).next_multiple_of(4096);
+        if at.checked_add(size).is_none_or(|e| e > end) {
+            return core::ptr::null_mut();
+        }
+        HEAP_NEXT = at + size;
+        at as *mut u8
+    }
+}
+
+/// The exception vector is installed by the boot code.
+pub fn install_fault_handlers() {}
+
+/// Bare-metal images have no process arguments (they are baked in).
+pub fn args() -> core::iter::Empty<&'static [u8]> {
+    core::iter::empty()
+}
+
+/// Bare-metal images have no process environment (it is baked in).
+pub fn env() -> core::iter::Empty<&'static [u8]> {
+    core::iter::empty()
+}
+
+/// Called by the boot code with the initial stack pointer.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baremetal_entry(stack_pointer: usize) -> ! {
+    crate::trap::set_stack_base(stack_pointer);
+    unsafe extern "C" {
+        fn wafer_main() -> !;
+    }
+    // SAFETY: `wafer_main` is the mode entry chosen by the image linker.
+    unsafe { wafer_main() }
+}
+
+/// Called by the exception vector: returns where to resume (the trap
+/// landing) or ends the program for faults outside compiled code.
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baremetal_exception(cause: usize, pc: usize) -> usize {
+    crate::trap::handle_fault(cause as i32, pc)
+}
