@@ -382,3 +382,61 @@ fn bare_metal_image_links_code_into_flash_and_data_into_ram() {
     let entry = u64::from_le_bytes(bytes[24..32].try_into().unwrap());
     assert_eq!(entry, 0x2000_0000, "boots from the flash base");
 }
+
+#[test]
+fn riscv64_raw_binary_boots_from_emulated_nor_flash() {
+    // The flashing proof: the .bin a user would flash, written into QEMU's
+    // pflash bank 0 (padded to the bank's 32 MiB), boots with no -kernel.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("fw.bin");
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "qemu-virt-riscv64",
+        "--format",
+        "bin",
+        "-o",
+        bin.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let image = std::fs::read(&bin).unwrap();
+    assert!(
+        image.len() < 256 * 1024,
+        "the image itself stays small: {}",
+        image.len()
+    );
+    let flash = dir.path().join("flash.bin");
+    let mut padded = image.clone();
+    padded.resize(32 << 20, 0xff);
+    std::fs::write(&flash, padded).unwrap();
+    let run = Command::new("qemu-system-riscv64")
+        .args(["-M", "virt", "-bios", "none", "-nographic", "-drive"])
+        .arg(format!(
+            "if=pflash,format=raw,unit=0,file={}",
+            flash.display()
+        ))
+        .output()
+        .expect("qemu-system-riscv64 runs");
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello from wafer!\n");
+    assert!(run.status.success());
+
+    let hex = dir.path().join("fw.hex");
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "qemu-virt-riscv64",
+        "--format",
+        "hex",
+        "-o",
+        hex.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&hex).unwrap();
+    assert!(
+        text.starts_with(":020000042000DA\n"),
+        "upper address 0x2000: {text:.40}"
+    );
+    assert!(text.ends_with(":00000001FF\n"));
+}

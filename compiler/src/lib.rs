@@ -11,6 +11,7 @@ pub mod baremetal;
 pub mod cli;
 pub mod config;
 pub mod emit;
+pub mod formats;
 pub mod image;
 pub mod input;
 pub mod linker;

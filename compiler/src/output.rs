@@ -44,8 +44,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     persist(tmp, path)
 }
 
-/// Moves a finished temporary file to `path`.
+/// Moves a finished temporary file to `path` (readable by everyone, like
+/// any compiler output; temporary files start private).
 pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;

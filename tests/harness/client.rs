@@ -3,7 +3,8 @@
 //! script instead of the test run.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
@@ -15,15 +16,20 @@ pub struct ServeClient {
     stdin: ChildStdin,
     replies: Receiver<String>,
     timeout: Duration,
+    /// Where the image's stderr goes; its last line explains a crash.
+    stderr_path: PathBuf,
 }
 
 impl ServeClient {
-    /// Starts `command` and waits for its ready line.
+    /// Starts `command`, with its stderr going to the file `stderr_path`,
+    /// and waits for its ready line.
     pub fn start(
         mut command: Command,
-        stderr_file: std::fs::File,
+        stderr_path: &Path,
         timeout: Duration,
     ) -> Result<ServeClient> {
+        let stderr_file = std::fs::File::create(stderr_path)
+            .with_context(|| format!("cannot create {}", stderr_path.display()))?;
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -46,6 +52,7 @@ impl ServeClient {
             stdin,
             replies,
             timeout,
+            stderr_path: stderr_path.to_path_buf(),
         };
         let ready = client.receive()?;
         if ready != wafer_abi::serve::READY {
@@ -63,7 +70,14 @@ impl ServeClient {
             }
             Err(RecvTimeoutError::Disconnected) => {
                 let status = self.child.wait().ok();
-                Err(anyhow!("the image exited ({status:?})"))
+                let stderr = std::fs::read_to_string(&self.stderr_path).unwrap_or_default();
+                let last_words = stderr
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .map(|l| format!(", its last words: `{}`", l.trim()))
+                    .unwrap_or_default();
+                Err(anyhow!("the image {}{last_words}", describe_exit(status)))
             }
         }
     }
@@ -89,6 +103,19 @@ impl Drop for ServeClient {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// How a process ended, in words.
+fn describe_exit(status: Option<ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(signal)) => format!("was killed by signal {signal}"),
+            _ => "stopped".into(),
+        },
+        None => "stopped (status unknown)".into(),
     }
 }
 

@@ -167,6 +167,23 @@ pub fn link_message_matches(expected: &str, actual: &str) -> bool {
     !expected.is_empty() && actual.starts_with(expected)
 }
 
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expect::Success => f.write_str("success"),
+            Expect::Values(patterns) => {
+                f.write_str("results")?;
+                for p in patterns {
+                    write!(f, " {p}")?;
+                }
+                Ok(())
+            }
+            Expect::Trap(message) => write!(f, "trap `{message}`"),
+            Expect::Link(message) => write!(f, "link error `{message}`"),
+        }
+    }
+}
+
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

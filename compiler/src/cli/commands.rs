@@ -9,6 +9,7 @@ use wafer_abi::values::{ValType, split_signature};
 
 use super::{Codegen, Command, ImageArgs};
 use crate::emit::names::sanitize_identifier;
+use crate::formats::Format;
 use crate::{
     Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding, Isa, Target,
     Value,
@@ -34,11 +35,24 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Build {
             input,
             image,
+            format,
             output,
         } => {
             crate::output::check_parent_dir(&output)?;
             let (module, options) = prepare(&input, &image, ImageMode::Command)?;
-            crate::image::link(&[module], &options, &output)?;
+            if format == Format::Elf {
+                crate::image::link(&[module], &options, &output)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+            let elf = work.path().join("image.elf");
+            crate::image::link(&[module], &options, &elf)?;
+            let elf = std::fs::read(&elf).context("cannot read the linked image")?;
+            let bytes = match format {
+                Format::Bin => crate::formats::to_binary(&elf)?,
+                _ => crate::formats::to_intel_hex(&elf)?.into_bytes(),
+            };
+            crate::output::write_atomic(&output, &bytes)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {

@@ -43,6 +43,9 @@ pub enum Command {
         input: PathBuf,
         #[command(flatten)]
         image: ImageArgs,
+        /// Output format: ELF, raw binary or Intel HEX (for flashing).
+        #[arg(long, value_enum, default_value = "elf")]
+        format: crate::formats::Format,
         /// Output image.
         #[arg(long, short)]
         output: PathBuf,
