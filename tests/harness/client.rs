@@ -126,3 +126,64 @@ pub fn hex_name(name: &str) -> String {
     }
     name.bytes().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str) -> Command {
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(script);
+        command
+    }
+
+    #[test]
+    fn a_dying_image_is_reported_with_its_exit_and_last_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = "echo wafer-serve-ready; read request; echo ok 0; read request; \
+                      echo 'wafer: out of memory' >&2; exit 3";
+        let mut client = ServeClient::start(
+            shell(script),
+            &dir.path().join("err"),
+            Duration::from_secs(20),
+        )
+        .unwrap();
+        assert_eq!(client.request("instantiate 0").unwrap(), "ok 0");
+        let error = format!("{:#}", client.request("invoke 0 66").unwrap_err());
+        assert!(error.contains("exited with code 3"), "{error}");
+        assert!(error.contains("wafer: out of memory"), "{error}");
+    }
+
+    #[test]
+    fn a_hung_image_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = "echo wafer-serve-ready; exec sleep 30";
+        let mut client = ServeClient::start(
+            shell(script),
+            &dir.path().join("err"),
+            Duration::from_millis(300),
+        )
+        .unwrap();
+        let error = format!("{:#}", client.request("instantiate 0").unwrap_err());
+        assert!(error.contains("no reply within"), "{error}");
+    }
+
+    #[test]
+    fn an_image_that_never_gets_ready_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let result = ServeClient::start(
+            shell("echo 'Hello'"),
+            &dir.path().join("err"),
+            Duration::from_secs(20),
+        );
+        let error = format!("{:#}", result.err().expect("not ready"));
+        assert!(error.contains("did not start serving"), "{error}");
+    }
+
+    #[test]
+    fn names_are_hex_encoded() {
+        assert_eq!(hex_name(""), "-");
+        assert_eq!(hex_name("f"), "66");
+        assert_eq!(hex_name("é"), "c3a9");
+    }
+}
