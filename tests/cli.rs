@@ -440,3 +440,36 @@ fn riscv64_raw_binary_boots_from_emulated_nor_flash() {
     );
     assert!(text.ends_with(":00000001FF\n"));
 }
+
+#[test]
+fn size_reports_flash_and_ram() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fw.elf");
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "qemu-virt-riscv64",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = wafer(&["size", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = stdout(&o);
+    let total = |label: &str| -> u64 {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{report}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let image = std::fs::read(&out).unwrap().len() as u64;
+    let flash = total("flash");
+    assert!(
+        flash > 1024 && flash < image,
+        "flash {flash} of a {image}-byte ELF"
+    );
+    assert!(total("RAM") >= 1 << 20, "RAM includes the 1 MiB Wasm stack");
+    assert!(report.contains("compiled module"), "{report}");
+}

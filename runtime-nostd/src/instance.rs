@@ -82,7 +82,9 @@ static mut INSTANCES: [*mut Instance; MAX_INSTANCES] = [core::ptr::null_mut(); M
 static mut INSTANCE_COUNT: usize = 0;
 
 const MAX_REGISTERED: usize = 256;
-static mut REGISTERED: [(&[u8], usize); MAX_REGISTERED] = [(&[], 0); MAX_REGISTERED];
+/// (name pointer, name length, instance id); all-zero so it lives in
+/// `.bss`, not in the image's flash.
+static mut REGISTERED: [(usize, usize, usize); MAX_REGISTERED] = [(0, 0, 0); MAX_REGISTERED];
 static mut REGISTERED_COUNT: usize = 0;
 
 /// Instance `id`, if it exists.
@@ -109,7 +111,7 @@ pub fn register(name: &[u8], id: usize) -> bool {
             return false;
         }
         core::ptr::copy_nonoverlapping(name.as_ptr(), copy, name.len());
-        REGISTERED[REGISTERED_COUNT] = (core::slice::from_raw_parts(copy, name.len()), id);
+        REGISTERED[REGISTERED_COUNT] = (copy as usize, name.len(), id);
         REGISTERED_COUNT += 1;
         true
     }
@@ -122,8 +124,8 @@ fn registered(name: &[u8]) -> Option<usize> {
         entries[..REGISTERED_COUNT]
             .iter()
             .rev()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, id)| id)
+            .find(|&&(ptr, len, _)| core::slice::from_raw_parts(ptr as *const u8, len) == name)
+            .map(|&(_, _, id)| id)
     }
 }
 

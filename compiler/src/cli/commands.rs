@@ -61,6 +61,15 @@ pub fn run(command: Command) -> Result<ExitCode> {
             invoke,
             args,
         } => run_module(&input, &image, invoke, args),
+        Command::Size { image } => {
+            let bytes = std::fs::read(&image)
+                .with_context(|| format!("cannot read {}", image.display()))?;
+            print!(
+                "{}",
+                crate::size::report(&bytes).with_context(|| format!("{}", image.display()))?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Targets => {
             for isa in Isa::ALL {
                 let target = Target::new(isa)?;

@@ -64,6 +64,11 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Show an image's flash and RAM use by section and by part.
+    Size {
+        /// An image built by `wafer build` (ELF).
+        image: PathBuf,
+    },
     /// List the target ISAs and their CPU presets.
     Targets,
     /// List the boards.

@@ -1,0 +1,125 @@
+//! `wafer size`: where an image's bytes go, like `size -A` but readable:
+//! per section, flash and RAM totals, and compiled module vs runtime.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result};
+use object::{Object, ObjectSection, ObjectSymbol, SectionFlags, SectionKind, SymbolKind};
+
+/// One section's contribution.
+struct Row {
+    name: String,
+    size: u64,
+    address: u64,
+    flash: bool,
+    ram: bool,
+}
+
+fn human(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.2} MiB", bytes as f64 / (1u64 << 20) as f64)
+    } else if bytes >= 1 << 10 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// The report for the ELF image `bytes`.
+///
+/// # Errors
+/// Not an ELF image.
+pub fn report(bytes: &[u8]) -> Result<String> {
+    let file = object::File::parse(bytes).context("not an ELF image")?;
+    let mut rows = Vec::new();
+    for section in file.sections() {
+        let allocated = match section.flags() {
+            SectionFlags::Elf { sh_flags } => sh_flags & u64::from(object::elf::SHF_ALLOC) != 0,
+            _ => false,
+        };
+        if !allocated || section.size() == 0 {
+            continue;
+        }
+        let kind = section.kind();
+        let has_contents = !matches!(
+            kind,
+            SectionKind::UninitializedData | SectionKind::UninitializedTls
+        );
+        let name = section.name().unwrap_or("?");
+        // Relocated read-only data may carry the write flag; it still
+        // executes in place from flash.
+        let writable = (matches!(kind, SectionKind::Data | SectionKind::UninitializedData)
+            && !name.starts_with(".rodata"))
+            || name == ".stack";
+        rows.push(Row {
+            name: section.name().unwrap_or("?").to_string(),
+            size: section.size(),
+            address: section.address(),
+            // Contents are stored in the image (flash); writable sections
+            // also occupy RAM (`.data` is copied there at boot).
+            flash: has_contents,
+            ram: writable,
+        });
+    }
+    let mut module_code = 0u64;
+    let mut module_data = 0u64;
+    for symbol in file.symbols() {
+        let name = symbol.name().unwrap_or("");
+        let compiled = name.contains("::")
+            || name.starts_with("wafer_module_")
+            || name.starts_with("wafer.type.")
+            || name == "wafer_image"
+            || name == "wafer_board";
+        if !compiled || name.starts_with("core::") {
+            continue;
+        }
+        match symbol.kind() {
+            SymbolKind::Text => module_code += symbol.size(),
+            SymbolKind::Data => module_data += symbol.size(),
+            _ => {}
+        }
+    }
+    let flash: u64 = rows.iter().filter(|r| r.flash).map(|r| r.size).sum();
+    let ram: u64 = rows.iter().filter(|r| r.ram).map(|r| r.size).sum();
+    let code: u64 = rows
+        .iter()
+        .filter(|r| r.name.starts_with(".text"))
+        .map(|r| r.size)
+        .sum();
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<12} {:>10} {:>18}  where",
+        "section", "bytes", "address"
+    );
+    for r in &rows {
+        let place = match (r.flash, r.ram) {
+            (true, true) => "flash (copied to RAM)",
+            (true, false) => "flash",
+            _ => "RAM",
+        };
+        let _ = writeln!(
+            out,
+            "{:<12} {:>10} {:>#18x}  {place}",
+            r.name, r.size, r.address
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "flash {:>10} bytes  ({})", flash, human(flash));
+    let _ = writeln!(
+        out,
+        "RAM   {:>10} bytes  ({}) + heap: instances and linear memory",
+        ram,
+        human(ram)
+    );
+    let runtime_code = code.saturating_sub(module_code);
+    let _ = writeln!(
+        out,
+        "parts: compiled module {} code + {} data; runtime {} code",
+        human(module_code),
+        human(module_data),
+        human(runtime_code)
+    );
+    Ok(out)
+}
