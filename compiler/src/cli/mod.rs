@@ -3,12 +3,14 @@
 //! Every error ends as one `error: ...` line on stderr and exit code 1
 //! (usage errors from clap: 2); output files are written atomically.
 
+mod argv;
 mod commands;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// WebAssembly ahead-of-time compiler for embedded and IoT hardware.
 #[derive(Parser, Debug)]
@@ -104,7 +106,8 @@ pub struct ImageArgs {
 
 /// Runs the command line; the process exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args = argv::normalize(std::env::args_os().collect(), &Cli::command());
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -112,12 +115,5 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match commands::run(cli.command) {
-        Ok(code) => code,
-        Err(e) => {
-            let message = format!("{e:#}").replace('\n', " ");
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
+    report::run_reporting(|| commands::run(cli.command))
 }
