@@ -36,7 +36,8 @@ pub fn normalize(args: Vec<OsString>, cli: &clap::Command) -> Vec<OsString> {
         run.get_arguments()
             .filter(|a| !a.is_positional() && a.get_action().takes_values())
             .any(|a| {
-                a.get_long().is_some_and(|l| flag.strip_prefix("--") == Some(l))
+                a.get_long()
+                    .is_some_and(|l| flag.strip_prefix("--") == Some(l))
                     || a.get_short().is_some_and(|s| flag == format!("-{s}"))
             })
     };
