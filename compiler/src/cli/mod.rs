@@ -97,7 +97,12 @@ pub struct ImageArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     pub stack_size: u64,
     /// Cap on every linear memory, in 64 KiB pages.
-    #[arg(long, value_name = "PAGES", default_value_t = wafer_abi::MAX_WASM_PAGES)]
+    #[arg(
+        long,
+        value_name = "PAGES",
+        default_value_t = wafer_abi::MAX_WASM_PAGES,
+        value_parser = clap::value_parser!(u64).range(0..=wafer_abi::MAX_WASM_PAGES)
+    )]
     pub max_memory: u64,
     /// Object or archive providing statically bound imports (repeatable).
     #[arg(long, value_name = "FILE")]
