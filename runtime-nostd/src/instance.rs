@@ -380,40 +380,6 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
                 type_id: f.type_id,
             };
         }
-        for (i, memory) in desc.memories.items().iter().enumerate() {
-            let declared = if memory.max_pages == NO_MAX {
-                MAX_WASM_PAGES
-            } else {
-                memory.max_pages
-            };
-            // Tables and instances still need room after the memory.
-            let room = crate::platform::available(256 * 1024) as u64 / WASM_PAGE_SIZE;
-            let cap = declared
-                .min(m.max_memory_pages)
-                .min(room.max(memory.min_pages));
-            if memory.min_pages > cap {
-                return Err(resource_error(format_args!(
-                    "memory needs {} pages, the image allows {cap}",
-                    memory.min_pages
-                )));
-            }
-            let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
-            if base.is_null() {
-                return Err(resource_error(format_args!(
-                    "cannot reserve {cap} pages of linear memory"
-                )));
-            }
-            if !crate::platform::MAPPED_MEMORY_IS_ZERO {
-                // Only the initial pages; `memory.grow` zeroes what it adds.
-                core::ptr::write_bytes(base, 0, (memory.min_pages * WASM_PAGE_SIZE) as usize);
-            }
-            *(vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory) = VMMemory {
-                base,
-                length: memory.min_pages * WASM_PAGE_SIZE,
-                max_pages: cap,
-                reserved: memory.max_pages,
-            };
-        }
         for (i, table) in desc.tables.items().iter().enumerate() {
             let capacity = table.min.max(4);
             let base = alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
@@ -426,6 +392,24 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
                 max: table.max,
                 capacity,
             };
+        }
+        // Memories last: on boards the last one may keep growing into the
+        // free heap until something else is allocated.
+        for (i, memory) in desc.memories.items().iter().enumerate() {
+            let declared = if memory.max_pages == NO_MAX {
+                MAX_WASM_PAGES
+            } else {
+                memory.max_pages
+            };
+            let cap = declared.min(m.max_memory_pages);
+            if memory.min_pages > cap {
+                return Err(resource_error(format_args!(
+                    "memory needs {} pages, the image allows {cap}",
+                    memory.min_pages
+                )));
+            }
+            let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
+            reserve_memory(record, memory.min_pages, cap, memory.max_pages)?;
         }
         for (i, data) in desc.data.items().iter().enumerate() {
             *(vmctx.add(layout.data_length(i as u32) as usize) as *mut u32) = data.len as u32;
@@ -445,6 +429,62 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         INSTANCE_COUNT += 1;
         Ok(INSTANCE_COUNT - 1)
     }
+}
+
+/// Reserves a linear memory of `min_pages` that may grow to `cap` pages
+/// and fills its record (`declared_max` is kept for import matching).
+///
+/// On Linux the whole `cap` is reserved (address space is cheap; pages are
+/// backed when touched). On boards the memory takes the rest of the heap and
+/// keeps it until anything else is allocated (`platform::give_rest_of_heap`):
+/// a firmware module can use all free RAM, and many test instances share it.
+///
+/// # Safety
+/// `record` must be the memory's record in a live vmctx.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+unsafe fn reserve_memory(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+) -> Result<(), InstantiateError> {
+    #[cfg(wafer_platform = "baremetal")]
+    let (base, cap) = {
+        let base = crate::platform::heap_cursor();
+        let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
+        if room < min_pages {
+            return Err(resource_error(format_args!(
+                "memory needs {min_pages} pages, {room} are free in RAM"
+            )));
+        }
+        (base, cap.min(room))
+    };
+    #[cfg(not(wafer_platform = "baremetal"))]
+    let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
+    if base.is_null() {
+        return Err(resource_error(format_args!(
+            "cannot reserve {cap} pages of linear memory"
+        )));
+    }
+    // SAFETY: `record` is valid (caller); `base` has room for `min_pages`.
+    unsafe {
+        if !crate::platform::MAPPED_MEMORY_IS_ZERO {
+            // Only the initial pages; `memory.grow` zeroes what it adds.
+            core::ptr::write_bytes(base, 0, (min_pages * WASM_PAGE_SIZE) as usize);
+        }
+        *record = VMMemory {
+            base,
+            length: min_pages * WASM_PAGE_SIZE,
+            max_pages: cap,
+            reserved: declared_max,
+        };
+        #[cfg(wafer_platform = "baremetal")]
+        crate::platform::give_rest_of_heap(record);
+    }
+    Ok(())
 }
 
 /// Adapts the initialiser to `trap::catch`'s two-argument call.

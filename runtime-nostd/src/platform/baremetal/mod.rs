@@ -123,8 +123,53 @@ pub fn map_zeroed(bytes: usize) -> *mut u8 {
     p
 }
 
+/// The linear memory that owns the free end of the heap, if any.
+static mut GROWABLE: *mut wafer_abi::vmctx::VMMemory = core::ptr::null_mut();
+
+/// Hands the rest of the heap to `memory` (whose `base` must be the current
+/// end of the heap): it may grow into free RAM until anything else is
+/// allocated, at which point its maximum shrinks to its size then. This
+/// lets one firmware module use all free RAM and many test instances share
+/// it.
+///
+/// # Safety
+/// `memory` must stay valid for the rest of the program.
+pub unsafe fn give_rest_of_heap(memory: *mut wafer_abi::vmctx::VMMemory) {
+    // SAFETY: single-threaded; see above.
+    unsafe {
+        seal_growable();
+        GROWABLE = memory;
+    }
+}
+
+/// Ends the growable memory's claim on the free heap.
+fn seal_growable() {
+    // SAFETY: single-threaded; GROWABLE points at a live memory record.
+    unsafe {
+        if GROWABLE.is_null() {
+            return;
+        }
+        let m = &mut *GROWABLE;
+        m.max_pages = m.length / wafer_abi::WASM_PAGE_SIZE;
+        HEAP_NEXT = (m.base as usize + m.length as usize).next_multiple_of(4096);
+        GROWABLE = core::ptr::null_mut();
+    }
+}
+
+/// Where the next allocation would start (the base a growable memory gets).
+pub fn heap_cursor() -> *mut u8 {
+    seal_growable();
+    // SAFETY: reads linker symbols' addresses and the bump pointer.
+    unsafe {
+        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
+        let next = if HEAP_NEXT == 0 { start } else { HEAP_NEXT };
+        next.next_multiple_of(4096) as *mut u8
+    }
+}
+
 /// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap; null when full.
 pub fn map(bytes: usize) -> *mut u8 {
+    seal_growable();
     // SAFETY: single-threaded bump allocation inside the linker-provided heap.
     unsafe {
         let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
