@@ -6,15 +6,24 @@
 //! file) on a thread pool; each job compiles the file's modules, links one
 //! serving image and drives it (see the `wafer_tests` library).
 //!
-//! Environment: `WAFER_SPEC_TARGETS=x86_64,aarch64` and
-//! `WAFER_SPEC_FILES=i32,call` narrow the run.
+//! Environment: `WAFER_SPEC_TARGETS=x86_64,aarch64` (or a CPU preset,
+//! `x86_64:baseline`) and `WAFER_SPEC_FILES=i32,call` narrow the run.
+//!
+//! Output: one line per job (`target file passed failed skipped`) with its
+//! first failures as `file:line: what differed`, then a markdown table per
+//! target and the line `N passed, M failed, K skipped`. Exits 1 on any
+//! failure.
 
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use wafer::{Board, Isa};
 use wafer_tests::{Status, runner, script, skips};
+
+/// Failures printed per job; the rest are only counted.
+const FAILURES_SHOWN: usize = 8;
 
 struct Job {
     isa: Isa,
@@ -26,6 +35,9 @@ struct Job {
 
 impl Job {
     fn target_name(&self) -> String {
+        if let Some(board) = self.cpu.as_deref().and_then(|c| c.strip_prefix('@')) {
+            return board.to_string();
+        }
         match &self.cpu {
             Some(cpu) => format!("{}:{cpu}", self.isa.name()),
             None => self.isa.name().to_string(),
@@ -38,6 +50,91 @@ struct Counts {
     passed: usize,
     failed: usize,
     skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let skip_list = skips::load(&root.join("expected-failures.toml"))
+        .unwrap_or_else(|e| usage_error(&format!("{e:#}")));
+    let jobs = jobs_from_env(root);
+    if jobs.is_empty() {
+        usage_error("no .wast file matches WAFER_SPEC_FILES");
+    }
+
+    let (totals, failing) = run_pool(jobs, &skip_list);
+
+    println!();
+    println!("| target | passed | failed | skipped |");
+    println!("|---|---:|---:|---:|");
+    let mut all = Counts::default();
+    for (target, c) in &totals {
+        println!("| {target} | {} | {} | {} |", c.passed, c.failed, c.skipped);
+        all.add(*c);
+    }
+    for skip in skip_list.iter().filter(|s| s.not_run) {
+        println!("\nnot run: {} ({})", skip.file, skip.reason);
+    }
+    if !failing.is_empty() {
+        println!("\nfailing: {}", failing.join(", "));
+    }
+    println!(
+        "\n{} passed, {} failed, {} skipped",
+        all.passed, all.failed, all.skipped
+    );
+    if all.failed > 0 || all.passed == 0 {
+        std::process::exit(1);
+    }
+}
+
+fn usage_error(message: &str) -> ! {
+    eprintln!("spec: {message}");
+    std::process::exit(2)
+}
+
+/// Every (target, file) pair selected by the environment.
+fn jobs_from_env(root: &Path) -> Vec<Job> {
+    let mut files = wast_files(&suite_dir(), "");
+    files.extend(wast_files(&root.join("wast"), "wafer/"));
+    if let Some(filter) = env_list("WAFER_SPEC_FILES") {
+        files.retain(|(name, _)| filter.iter().any(|f| name.contains(f.as_str())));
+    }
+    // Entries are `isa`, `isa:cpu` (a Linux board) or a board name.
+    let targets: Vec<(Isa, Option<String>)> = match env_list("WAFER_SPEC_TARGETS") {
+        Some(names) => names.iter().map(|n| parse_target(n)).collect(),
+        None => Isa::ALL.iter().map(|&isa| (isa, None)).collect(),
+    };
+    targets
+        .iter()
+        .flat_map(|(isa, cpu)| {
+            files.iter().map(move |(name, path)| Job {
+                isa: *isa,
+                cpu: cpu.clone(),
+                name: name.clone(),
+                path: path.clone(),
+            })
+        })
+        .collect()
+}
+
+/// `isa` or `isa:cpu`, checked against the target descriptions.
+fn parse_target(text: &str) -> (Isa, Option<String>) {
+    if let Err(e) = wafer::Target::parse(text) {
+        usage_error(&format!("WAFER_SPEC_TARGETS: {e:#}"));
+    }
+    let (isa, cpu) = match text.split_once(':') {
+        Some((isa, cpu)) => (isa, Some(cpu.to_string())),
+        None => (text, None),
+    };
+    let isa = Isa::from_name(isa).unwrap_or_else(|| usage_error(&format!("unknown ISA {isa}")));
+    (isa, cpu)
 }
 
 fn suite_dir() -> PathBuf {
@@ -54,20 +151,18 @@ fn suite_dir() -> PathBuf {
 }
 
 fn wast_files(dir: &Path, prefix: &str) -> Vec<(String, PathBuf)> {
-    let mut files: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot read the spec suite at {}: {e} (set WAFER_TESTSUITE)",
-                dir.display()
-            )
-        })
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
+        usage_error(&format!(
+            "cannot read the spec suite at {}: {e} (set WAFER_TESTSUITE)",
+            dir.display()
+        ))
+    });
+    let mut files: Vec<(String, PathBuf)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wast"))
-        .map(|p| {
-            (
-                format!("{prefix}{}", p.file_name().unwrap().to_string_lossy()),
-                p,
-            )
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            Some((format!("{prefix}{name}"), p))
         })
         .collect();
     files.sort();
@@ -81,62 +176,45 @@ fn env_list(name: &str) -> Option<Vec<String>> {
         .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
 }
 
-fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let skip_list = skips::load(&root.join("expected-failures.toml")).expect("skip list parses");
-    let mut files = wast_files(&suite_dir(), "");
-    files.extend(wast_files(&root.join("wast"), "wafer/"));
-    if let Some(filter) = env_list("WAFER_SPEC_FILES") {
-        files.retain(|(name, _)| filter.iter().any(|f| name.contains(f.as_str())));
-    }
-    let targets: Vec<(Isa, Option<String>)> = match env_list("WAFER_SPEC_TARGETS") {
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                let (isa, cpu) = match n.split_once(':') {
-                    Some((isa, cpu)) => (isa, Some(cpu.to_string())),
-                    None => (n.as_str(), None),
-                };
-                (
-                    Isa::from_name(isa).unwrap_or_else(|| panic!("unknown target {n}")),
-                    cpu,
-                )
-            })
-            .collect(),
-        None => Isa::ALL.iter().map(|&isa| (isa, None)).collect(),
-    };
-    let jobs: Vec<Job> = targets
-        .iter()
-        .flat_map(|(isa, cpu)| {
-            files.iter().map(move |(name, path)| Job {
-                isa: *isa,
-                cpu: cpu.clone(),
-                name: name.clone(),
-                path: path.clone(),
-            })
-        })
-        .collect();
-
+/// Runs `jobs` on one thread per core, printing each job's report as it
+/// finishes; returns the counts per target and the failing jobs.
+fn run_pool(jobs: Vec<Job>, skip_list: &[skips::Skip]) -> (BTreeMap<String, Counts>, Vec<String>) {
     let queue = Mutex::new(jobs.into_iter());
     let totals: Mutex<BTreeMap<String, Counts>> = Mutex::new(BTreeMap::new());
-    let problems: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let failing: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                loop {
-                    let Some(job) = queue.lock().unwrap().next() else {
-                        break;
-                    };
-                    let (counts, lines) = run_job(&job, &skip_list);
-                    let mut totals = totals.lock().unwrap();
-                    let t = totals.entry(job.target_name()).or_default();
-                    t.passed += counts.passed;
-                    t.failed += counts.failed;
-                    t.skipped += counts.skipped;
-                    drop(totals);
-                    println!(
-                        "{:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped",
+                while let Some(job) = queue.lock().unwrap().next() {
+                    // A panic in wafer is a failure of this file, not the
+                    // end of the run.
+                    let (counts, lines) =
+                        catch_unwind(AssertUnwindSafe(|| run_job(&job, skip_list))).unwrap_or_else(
+                            |panic| {
+                                let failed = Counts {
+                                    failed: 1,
+                                    ..Counts::default()
+                                };
+                                (
+                                    failed,
+                                    vec![format!("{}: panicked: {}", job.name, panic_text(&panic))],
+                                )
+                            },
+                        );
+                    totals
+                        .lock()
+                        .unwrap()
+                        .entry(job.target_name())
+                        .or_default()
+                        .add(counts);
+                    if counts.failed > 0 {
+                        let name = format!("{} {}", job.target_name(), job.name);
+                        failing.lock().unwrap().push(name);
+                    }
+                    // One print per job, so reports of parallel jobs don't mix.
+                    let mut report = format!(
+                        "{:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped\n",
                         job.target_name(),
                         job.name,
                         counts.passed,
@@ -144,44 +222,24 @@ fn main() {
                         counts.skipped
                     );
                     for line in &lines {
-                        println!("    {line}");
+                        report.push_str(&format!("    {line}\n"));
                     }
-                    if counts.failed > 0 {
-                        problems
-                            .lock()
-                            .unwrap()
-                            .push(format!("{} {}", job.isa, job.name));
-                    }
+                    print!("{report}");
                 }
             });
         }
     });
+    let mut failing = failing.into_inner().unwrap();
+    failing.sort();
+    (totals.into_inner().unwrap(), failing)
+}
 
-    let totals = totals.into_inner().unwrap();
-    println!();
-    println!("| target | passed | failed | skipped |");
-    println!("|---|---:|---:|---:|");
-    let mut all = Counts::default();
-    for (isa, c) in &totals {
-        println!("| {isa} | {} | {} | {} |", c.passed, c.failed, c.skipped);
-        all.passed += c.passed;
-        all.failed += c.failed;
-        all.skipped += c.skipped;
-    }
-    for skip in skip_list.iter().filter(|s| s.not_run) {
-        println!("\nnot run: {} ({})", skip.file, skip.reason);
-    }
-    let problems = problems.into_inner().unwrap();
-    if !problems.is_empty() {
-        println!("\nfailing: {}", problems.join(", "));
-    }
-    println!(
-        "\n{} passed, {} failed, {} skipped",
-        all.passed, all.failed, all.skipped
-    );
-    if all.failed > 0 || all.passed == 0 {
-        std::process::exit(1);
-    }
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Runs one file on one target; returns the counts and lines to print.
@@ -194,7 +252,7 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
             return (counts, vec![format!("{}: {e:#}", job.name)]);
         }
     };
-    let skip = skips::find(skip_list, &job.name, job.isa.name());
+    let skip = skips::find(skip_list, &job.name, &job.target_name());
     if skip.is_some_and(|s| s.not_run) {
         counts.skipped = plan.steps.len();
         return (counts, Vec::new());
@@ -202,7 +260,10 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
     let mut board =
         Board::by_name(&format!("linux-{}", job.isa.name())).expect("linux boards exist");
     if let Some(cpu) = &job.cpu {
-        board.target.set_cpu(cpu).expect("known CPU preset");
+        board
+            .target
+            .set_cpu(cpu)
+            .expect("CPU preset checked at start");
     }
     let work = tempfile::tempdir().expect("temporary directory");
     let outcomes = runner::run(&plan, &board, work.path());
@@ -212,11 +273,14 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
             Status::Pass => counts.passed += 1,
             Status::Fail(message) => {
                 counts.failed += 1;
-                if lines.len() < 8 {
+                if lines.len() < FAILURES_SHOWN {
                     lines.push(format!("{}:{}: {message}", job.name, outcome.line));
                 }
             }
         }
+    }
+    if counts.failed > FAILURES_SHOWN {
+        lines.push(format!("... and {} more", counts.failed - FAILURES_SHOWN));
     }
     if let Some(skip) = skip {
         if counts.failed == 0 {

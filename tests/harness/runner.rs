@@ -2,6 +2,7 @@
 //! them into one serving image, run the image, and check every step.
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,20 +16,53 @@ use crate::{Outcome, Status};
 /// How long one request may take before the image is considered hung.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Why a module did not compile.
+#[derive(Clone, Debug)]
+enum NotCompiled {
+    /// wafer returned an error (or the text did not parse): a rejection.
+    Rejected(String),
+    /// wafer panicked: a bug, and never a valid rejection.
+    Panicked(String),
+}
+
+impl std::fmt::Display for NotCompiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotCompiled::Rejected(e) => f.write_str(e),
+            NotCompiled::Panicked(e) => write!(f, "wafer::compile panicked: {e}"),
+        }
+    }
+}
+
+type Compiled = Result<CompiledModule, NotCompiled>;
+
+fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
+    let options = CompileOptions {
+        target: board.target.clone(),
+        prefix: format!("m{index}"),
+        imports: ImportBinding::Dynamic,
+    };
+    match catch_unwind(AssertUnwindSafe(|| wafer::compile(binary, &options))) {
+        Ok(result) => result.map_err(|e| NotCompiled::Rejected(format!("{e:#}"))),
+        Err(panic) => Err(NotCompiled::Panicked(
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default(),
+        )),
+    }
+}
+
 /// Runs `plan` on `board`, using `work` for temporary files.
 pub fn run(plan: &Plan, board: &Board, work: &Path) -> Vec<Outcome> {
-    let compiled: Vec<Result<CompiledModule, String>> = plan
+    let compiled: Vec<Compiled> = plan
         .modules
         .iter()
         .enumerate()
-        .map(|(i, source)| {
-            let binary = source.binary.as_ref().map_err(|e| format!("text: {e}"))?;
-            let options = CompileOptions {
-                target: board.target.clone(),
-                prefix: format!("m{i}"),
-                imports: ImportBinding::Dynamic,
-            };
-            wafer::compile(binary, &options).map_err(|e| format!("{e:#}"))
+        .map(|(i, source)| match &source.binary {
+            Ok(binary) => compile(i, binary, board),
+            Err(e) => Err(NotCompiled::Rejected(format!("text: {e}"))),
         })
         .collect();
 
@@ -122,7 +156,7 @@ impl Session {
     fn step(
         &mut self,
         step: &Step,
-        compiled: &[Result<CompiledModule, String>],
+        compiled: &[Compiled],
         image_index: &HashMap<usize, usize>,
     ) -> Outcome {
         match step {
@@ -131,7 +165,8 @@ impl Session {
                 fail(*line, format!("the harness cannot run this: {reason}"))
             }
             Step::MustNotCompile { line, module } => match &compiled[*module] {
-                Err(_) => pass(*line),
+                Err(NotCompiled::Rejected(_)) => pass(*line),
+                Err(panicked) => fail(*line, panicked.to_string()),
                 Ok(_) => fail(
                     *line,
                     "module compiled, but the script says it is invalid or malformed",
@@ -147,7 +182,7 @@ impl Session {
                     let error = compiled[*module]
                         .as_ref()
                         .err()
-                        .cloned()
+                        .map(|e| e.to_string())
                         .unwrap_or_default();
                     if matches!(expect, Expect::Success) {
                         self.current = None;
