@@ -83,5 +83,8 @@ fn mutated_modules_are_compiled_or_cleanly_rejected() {
         let _ = std::fs::remove_file(&out);
     }
     // The mutations must actually exercise the error paths.
-    assert!(rejected > 50, "only {rejected} of 150 mutants were rejected");
+    assert!(
+        rejected > 50,
+        "only {rejected} of 150 mutants were rejected"
+    );
 }
