@@ -451,16 +451,22 @@ unsafe fn reserve_memory(
     cap: u64,
     declared_max: u64,
 ) -> Result<(), InstantiateError> {
+    // A memory with a declared maximum that fits comfortably gets exactly
+    // that; one without takes the free end of the heap.
     #[cfg(wafer_platform = "baremetal")]
-    let (base, cap) = {
-        let base = crate::platform::heap_cursor();
+    let (base, cap, growable) = {
         let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
         if room < min_pages {
             return Err(resource_error(format_args!(
                 "memory needs {min_pages} pages, {room} are free in RAM"
             )));
         }
-        (base, cap.min(room))
+        if declared_max != NO_MAX && cap <= room / 2 {
+            let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
+            (base, cap, false)
+        } else {
+            (crate::platform::heap_cursor(), cap.min(room), true)
+        }
     };
     #[cfg(not(wafer_platform = "baremetal"))]
     let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
@@ -482,7 +488,9 @@ unsafe fn reserve_memory(
             reserved: declared_max,
         };
         #[cfg(wafer_platform = "baremetal")]
-        crate::platform::give_rest_of_heap(record);
+        if growable {
+            crate::platform::give_rest_of_heap(record);
+        }
     }
     Ok(())
 }
