@@ -124,8 +124,12 @@ fn jobs_from_env(root: &Path) -> Vec<Job> {
         .collect()
 }
 
-/// `isa` or `isa:cpu`, checked against the target descriptions.
+/// `isa` or `isa:cpu` (run on the ISA's Linux board), or a board name
+/// (kept as `@board`), checked against the descriptions.
 fn parse_target(text: &str) -> (Isa, Option<String>) {
+    if let Ok(board) = Board::by_name(text) {
+        return (board.target.isa, Some(format!("@{text}")));
+    }
     if let Err(e) = wafer::Target::parse(text) {
         usage_error(&format!("WAFER_SPEC_TARGETS: {e:#}"));
     }
@@ -257,14 +261,22 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
         counts.skipped = plan.steps.len();
         return (counts, Vec::new());
     }
-    let mut board =
-        Board::by_name(&format!("linux-{}", job.isa.name())).expect("linux boards exist");
-    if let Some(cpu) = &job.cpu {
-        board
-            .target
-            .set_cpu(cpu)
-            .expect("CPU preset checked at start");
-    }
+    let board = match job.cpu.as_deref() {
+        Some(cpu) if cpu.starts_with('@') => {
+            Board::by_name(&cpu[1..]).expect("board checked at start")
+        }
+        cpu => {
+            let mut board =
+                Board::by_name(&format!("linux-{}", job.isa.name())).expect("linux boards exist");
+            if let Some(cpu) = cpu {
+                board
+                    .target
+                    .set_cpu(cpu)
+                    .expect("CPU preset checked at start");
+            }
+            board
+        }
+    };
     let work = tempfile::tempdir().expect("temporary directory");
     let outcomes = runner::run(&plan, &board, work.path());
     let mut lines = Vec::new();
