@@ -12,6 +12,7 @@ use std::process::Command;
 const RUNTIMES: &[(&str, &str, &str)] = &[
     ("x86_64", "linux", "x86_64-unknown-linux-gnu"),
     ("aarch64", "linux", "aarch64-unknown-linux-gnu"),
+    ("aarch64", "baremetal", "aarch64-unknown-none"),
     ("riscv64", "linux", "riscv64gc-unknown-linux-gnu"),
     ("riscv64", "baremetal", "riscv64gc-unknown-none-elf"),
 ];

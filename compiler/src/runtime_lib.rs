@@ -20,6 +20,7 @@ pub fn runtime_archive(isa: Isa, platform: Platform) -> Option<&'static [u8]> {
         (Isa::X86_64, Platform::Linux) => archive!("x86_64-linux"),
         (Isa::Aarch64, Platform::Linux) => archive!("aarch64-linux"),
         (Isa::Riscv64, Platform::Linux) => archive!("riscv64-linux"),
+        (Isa::Aarch64, Platform::Baremetal) => archive!("aarch64-baremetal"),
         (Isa::Riscv64, Platform::Baremetal) => archive!("riscv64-baremetal"),
         _ => return None,
     })

@@ -7,8 +7,11 @@
 //! 3. Dispatch on the kind in `platform/baremetal/mod.rs`; boards that have
 //!    the block then only name it in their TOML.
 
+pub mod arm_generic_timer;
 pub mod clint;
 pub mod ns16550;
+pub mod pl011;
+pub mod semihosting;
 pub mod sifive_test;
 
 /// Volatile 8-bit register read.

@@ -7,6 +7,8 @@
 //! __wafer_heap_end)` in RAM; instances, tables and linear memories are
 //! carved from it and never freed.
 
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 #[cfg(target_arch = "riscv64")]
 mod riscv64;
 
@@ -28,8 +30,10 @@ fn board() -> &'static BoardConfig {
 /// Writes to the console (stdout and stderr share it).
 pub fn write(_fd: i32, bytes: &[u8]) -> isize {
     let b = board();
-    if b.console_kind == device::NS16550 {
-        drivers::ns16550::write(b.console_base, bytes);
+    match b.console_kind {
+        device::NS16550 => drivers::ns16550::write(b.console_base, bytes),
+        device::PL011 => drivers::pl011::write(b.console_base, bytes),
+        _ => {}
     }
     bytes.len() as isize
 }
@@ -39,6 +43,7 @@ pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
     let b = board();
     match b.console_kind {
         device::NS16550 => drivers::ns16550::read(b.console_base, buf) as isize,
+        device::PL011 => drivers::pl011::read(b.console_base, buf) as isize,
         _ => 0,
     }
 }
@@ -47,8 +52,10 @@ pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
 pub fn exit(code: i32) -> ! {
     crate::console::flush();
     let b = board();
-    if b.exit_kind == device::SIFIVE_TEST {
-        drivers::sifive_test::exit(b.exit_base, code);
+    match b.exit_kind {
+        device::SIFIVE_TEST => drivers::sifive_test::exit(b.exit_base, code),
+        device::SEMIHOSTING => drivers::semihosting::exit(code),
+        _ => {}
     }
     loop {
         core::hint::spin_loop();
@@ -67,6 +74,10 @@ pub fn monotonic_ns() -> u64 {
     let b = board();
     match b.timer_kind {
         device::CLINT_MTIME => ticks_to_ns(drivers::clint::now(b.timer_base), b.timer_hz),
+        device::ARM_GENERIC_TIMER => {
+            let (ticks, hz) = drivers::arm_generic_timer::now();
+            ticks_to_ns(ticks, hz)
+        }
         _ => 0,
     }
 }
