@@ -480,3 +480,84 @@ fn size_reports_flash_and_ram() {
     assert!(total("RAM") >= 1 << 20, "RAM includes the 1 MiB Wasm stack");
     assert!(report.contains("compiled module"), "{report}");
 }
+
+#[test]
+fn bare_metal_aarch64_boots_prints_traps_and_allows_unaligned_access() {
+    let board = "qemu-virt-aarch64";
+    let o = wafer(&["run", &example("hello.wat"), "--board", board]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "Hello from wafer!\n");
+    let o = invoke(board, "div", &["1", "0"]);
+    assert_eq!(o.status.code(), Some(134));
+    assert!(
+        stdout(&o).starts_with("trap: integer divide by zero\n"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Wasm allows unaligned accesses; with the MMU off they would fault.
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("unaligned.wat");
+    std::fs::write(
+        &module,
+        r#"(module (memory 1)
+             (func (export "u") (result i64)
+               (i64.store offset=1 (i32.const 2) (i64.const 0x1122334455667788))
+               (i64.load offset=3 (i32.const 0))))"#,
+    )
+    .unwrap();
+    let o = wafer(&[
+        "run",
+        module.to_str().unwrap(),
+        "--board",
+        board,
+        "--invoke",
+        "u",
+    ]);
+    assert_eq!(
+        stdout(&o),
+        format!("{}\n", 0x1122334455667788i64),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn aarch64_raw_binary_boots_from_emulated_nor_flash() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("fw.bin");
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "qemu-virt-aarch64",
+        "--format",
+        "bin",
+        "-o",
+        bin.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut padded = std::fs::read(&bin).unwrap();
+    assert!(padded.len() < 256 * 1024, "the image itself stays small");
+    padded.resize(64 << 20, 0xff);
+    let flash = dir.path().join("flash.bin");
+    std::fs::write(&flash, padded).unwrap();
+    let run = Command::new("qemu-system-aarch64")
+        .args([
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a53",
+            "-nographic",
+            "-semihosting",
+            "-drive",
+        ])
+        .arg(format!(
+            "if=pflash,format=raw,unit=0,file={}",
+            flash.display()
+        ))
+        .output()
+        .expect("qemu-system-aarch64 runs");
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello from wafer!\n");
+    assert!(run.status.success());
+}
