@@ -25,24 +25,20 @@ use wafer_tests::{Status, runner, script, skips};
 /// Failures printed per job; the rest are only counted.
 const FAILURES_SHOWN: usize = 8;
 
-struct Job {
-    isa: Isa,
-    /// CPU preset, when not the target's default.
-    cpu: Option<String>,
+/// Where a job runs: a Linux board for an ISA (with a CPU preset), or a
+/// board named directly.
+#[derive(Clone)]
+struct RunTarget {
+    /// As given in `WAFER_SPEC_TARGETS` (`x86_64`, `x86_64:baseline`,
+    /// `qemu-virt-riscv64`); names the row of the results table.
     name: String,
-    path: PathBuf,
+    board: Board,
 }
 
-impl Job {
-    fn target_name(&self) -> String {
-        if let Some(board) = self.cpu.as_deref().and_then(|c| c.strip_prefix('@')) {
-            return board.to_string();
-        }
-        match &self.cpu {
-            Some(cpu) => format!("{}:{cpu}", self.isa.name()),
-            None => self.isa.name().to_string(),
-        }
-    }
+struct Job {
+    target: RunTarget,
+    name: String,
+    path: PathBuf,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -107,16 +103,18 @@ fn jobs_from_env(root: &Path) -> Vec<Job> {
         files.retain(|(name, _)| filter.iter().any(|f| name.contains(f.as_str())));
     }
     // Entries are `isa`, `isa:cpu` (a Linux board) or a board name.
-    let targets: Vec<(Isa, Option<String>)> = match env_list("WAFER_SPEC_TARGETS") {
+    let targets: Vec<RunTarget> = match env_list("WAFER_SPEC_TARGETS") {
         Some(names) => names.iter().map(|n| parse_target(n)).collect(),
-        None => Isa::ALL.iter().map(|&isa| (isa, None)).collect(),
+        None => Isa::ALL
+            .iter()
+            .map(|isa| parse_target(isa.name()))
+            .collect(),
     };
     targets
         .iter()
-        .flat_map(|(isa, cpu)| {
+        .flat_map(|target| {
             files.iter().map(move |(name, path)| Job {
-                isa: *isa,
-                cpu: cpu.clone(),
+                target: target.clone(),
                 name: name.clone(),
                 path: path.clone(),
             })
@@ -124,21 +122,24 @@ fn jobs_from_env(root: &Path) -> Vec<Job> {
         .collect()
 }
 
-/// `isa` or `isa:cpu` (run on the ISA's Linux board), or a board name
-/// (kept as `@board`), checked against the descriptions.
-fn parse_target(text: &str) -> (Isa, Option<String>) {
-    if let Ok(board) = Board::by_name(text) {
-        return (board.target.isa, Some(format!("@{text}")));
-    }
-    if let Err(e) = wafer::Target::parse(text) {
-        usage_error(&format!("WAFER_SPEC_TARGETS: {e:#}"));
-    }
-    let (isa, cpu) = match text.split_once(':') {
-        Some((isa, cpu)) => (isa, Some(cpu.to_string())),
-        None => (text, None),
+/// A board name, or `isa` / `isa:cpu` for the ISA's Linux board with that
+/// CPU preset.
+fn parse_target(text: &str) -> RunTarget {
+    let board = match Board::by_name(text) {
+        Ok(board) => board,
+        Err(_) => {
+            let target = wafer::Target::parse(text)
+                .unwrap_or_else(|e| usage_error(&format!("WAFER_SPEC_TARGETS: {e:#}")));
+            let mut board = Board::by_name(&format!("linux-{}", target.isa.name()))
+                .unwrap_or_else(|e| usage_error(&format!("{e:#}")));
+            board.target = target;
+            board
+        }
     };
-    let isa = Isa::from_name(isa).unwrap_or_else(|| usage_error(&format!("unknown ISA {isa}")));
-    (isa, cpu)
+    RunTarget {
+        name: text.to_string(),
+        board,
+    }
 }
 
 fn suite_dir() -> PathBuf {
@@ -209,21 +210,17 @@ fn run_pool(jobs: Vec<Job>, skip_list: &[skips::Skip]) -> (BTreeMap<String, Coun
                     totals
                         .lock()
                         .unwrap()
-                        .entry(job.target_name())
+                        .entry(job.target.name.clone())
                         .or_default()
                         .add(counts);
                     if counts.failed > 0 {
-                        let name = format!("{} {}", job.target_name(), job.name);
+                        let name = format!("{} {}", job.target.name, job.name);
                         failing.lock().unwrap().push(name);
                     }
                     // One print per job, so reports of parallel jobs don't mix.
                     let mut report = format!(
-                        "{:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped\n",
-                        job.target_name(),
-                        job.name,
-                        counts.passed,
-                        counts.failed,
-                        counts.skipped
+                        "{:<17} {:<36} {:>5} passed {:>4} failed {:>5} skipped\n",
+                        job.target.name, job.name, counts.passed, counts.failed, counts.skipped
                     );
                     for line in &lines {
                         report.push_str(&format!("    {line}\n"));
@@ -256,29 +253,13 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
             return (counts, vec![format!("{}: {e:#}", job.name)]);
         }
     };
-    let skip = skips::find(skip_list, &job.name, &job.target_name());
+    let skip = skips::find(skip_list, &job.name, &job.target.name);
     if skip.is_some_and(|s| s.not_run) {
         counts.skipped = plan.steps.len();
         return (counts, Vec::new());
     }
-    let board = match job.cpu.as_deref() {
-        Some(cpu) if cpu.starts_with('@') => {
-            Board::by_name(&cpu[1..]).expect("board checked at start")
-        }
-        cpu => {
-            let mut board =
-                Board::by_name(&format!("linux-{}", job.isa.name())).expect("linux boards exist");
-            if let Some(cpu) = cpu {
-                board
-                    .target
-                    .set_cpu(cpu)
-                    .expect("CPU preset checked at start");
-            }
-            board
-        }
-    };
     let work = tempfile::tempdir().expect("temporary directory");
-    let outcomes = runner::run(&plan, &board, work.path());
+    let outcomes = runner::run(&plan, &job.target.board, work.path());
     let mut lines = Vec::new();
     for outcome in &outcomes {
         match &outcome.status {
