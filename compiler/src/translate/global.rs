@@ -9,25 +9,19 @@ use cranelift_codegen::ir::{self, InstBuilder};
 use wasmparser::Operator;
 
 use super::FuncTranslator;
-use super::env::{POINTER, clif_type};
+use super::env::clif_type;
 
 impl FuncTranslator<'_, '_, '_, '_> {
     /// Address of global `index`'s cell as `(base, offset)`.
     pub fn global_address(&mut self, index: u32) -> (ir::Value, i32) {
         let layout = self.env.layout;
-        let imported = self.env.info.num_imported_globals;
-        if index < imported {
-            let flags = self.readonly_flags();
-            let ptr = self.builder.ins().load(
-                POINTER,
-                flags,
-                self.vmctx,
-                layout.global_import(index) as i32,
-            );
-            (ptr, 0)
-        } else {
-            (self.vmctx, layout.global(index - imported) as i32)
-        }
+        let record = self.record(super::Place::of(
+            index,
+            self.env.info.num_imported_globals,
+            |i| layout.global_import(i),
+            |i| layout.global(i),
+        ));
+        (record.base, record.offset)
     }
 
     /// Loads global `index`.

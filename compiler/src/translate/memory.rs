@@ -45,25 +45,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// here, behind a pointer when imported.
     pub fn memory_record(&mut self, index: u32) -> RecordRef {
         let layout = self.env.layout;
-        let imported = self.env.info.num_imported_memories;
-        if index < imported {
-            let flags = self.readonly_flags();
-            let ptr = self.builder.ins().load(
-                POINTER,
-                flags,
-                self.vmctx,
-                layout.memory_import(index) as i32,
-            );
-            RecordRef {
-                base: ptr,
-                offset: 0,
-            }
-        } else {
-            RecordRef {
-                base: self.vmctx,
-                offset: layout.memory(index - imported) as i32,
-            }
-        }
+        self.record(super::Place::of(
+            index,
+            self.env.info.num_imported_memories,
+            |i| layout.memory_import(i),
+            |i| layout.memory(i),
+        ))
     }
 
     /// The memory's current length in bytes: a constant when it cannot change.

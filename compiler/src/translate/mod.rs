@@ -72,6 +72,31 @@ impl Regions {
     }
 }
 
+/// Where a memory, table or global record lives in the vmctx.
+#[derive(Clone, Copy)]
+pub enum Place {
+    /// Behind the pointer in this import slot (the exporter's record).
+    Imported(u32),
+    /// Inline at this offset (defined by the module).
+    Inline(u32),
+}
+
+impl Place {
+    /// The place of entity `index` of a kind with `imported` imports.
+    pub fn of(
+        index: u32,
+        imported: u32,
+        slot: impl Fn(u32) -> u32,
+        inline: impl Fn(u32) -> u32,
+    ) -> Place {
+        if index < imported {
+            Place::Imported(slot(index))
+        } else {
+            Place::Inline(inline(index - imported))
+        }
+    }
+}
+
 /// Translates one function body.
 pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     pub env: &'e ModuleEnv<'m, 'a>,
@@ -127,6 +152,25 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
     /// (import slots, memory bases): Cranelift may hoist and merge them.
     pub fn readonly_flags(&self) -> MemFlagsData {
         self.vmctx_flags().with_readonly().with_can_move()
+    }
+
+    /// The record at `place`. Import slots never change once the instance
+    /// runs, so the pointer load is read-only and may be hoisted.
+    pub fn record(&mut self, place: Place) -> memory::RecordRef {
+        match place {
+            Place::Imported(slot) => {
+                let flags = self.readonly_flags();
+                let base = self
+                    .builder
+                    .ins()
+                    .load(POINTER, flags, self.vmctx, slot as i32);
+                memory::RecordRef { base, offset: 0 }
+            }
+            Place::Inline(offset) => memory::RecordRef {
+                base: self.vmctx,
+                offset: offset as i32,
+            },
+        }
     }
 
     /// Pops one operand.

@@ -21,25 +21,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// The record of table `index` (inline when defined, else imported pointer).
     fn table_record(&mut self, index: u32) -> RecordRef {
         let layout = self.env.layout;
-        let imported = self.env.info.num_imported_tables;
-        if index < imported {
-            let flags = self.readonly_flags();
-            let ptr = self.builder.ins().load(
-                POINTER,
-                flags,
-                self.vmctx,
-                layout.table_import(index) as i32,
-            );
-            RecordRef {
-                base: ptr,
-                offset: 0,
-            }
-        } else {
-            RecordRef {
-                base: self.vmctx,
-                offset: layout.table(index - imported) as i32,
-            }
-        }
+        self.record(super::Place::of(
+            index,
+            self.env.info.num_imported_tables,
+            |i| layout.table_import(i),
+            |i| layout.table(i),
+        ))
     }
 
     fn table_field(&mut self, record: RecordRef, field: u32) -> ir::Value {
