@@ -59,21 +59,25 @@ fn get_u32(vmctx: *mut u8, ptr: u32) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+/// The guest buffer described by iovec `index` of the array at `iovs`
+/// (`{ base: u32, len: u32 }` each); `None` if anything is out of bounds.
+fn iovec(vmctx: *mut u8, iovs: u32, index: u32) -> Option<&'static mut [u8]> {
+    let at = iovs.wrapping_add(index.wrapping_mul(8));
+    let base = get_u32(vmctx, at)?;
+    let len = get_u32(vmctx, at.wrapping_add(4))?;
+    guest(vmctx, base, len)
+}
+
 extern "C" fn fd_write(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nwritten: u32) -> i32 {
     if fd != 1 && fd != 2 {
         return EBADF;
     }
     let mut total = 0u32;
     for i in 0..iovs_len {
-        let Some(base) = get_u32(vmctx, iovs.wrapping_add(i * 8)) else {
+        let Some(bytes) = iovec(vmctx, iovs, i) else {
             return EFAULT;
         };
-        let Some(len) = get_u32(vmctx, iovs.wrapping_add(i * 8 + 4)) else {
-            return EFAULT;
-        };
-        let Some(bytes) = guest(vmctx, base, len) else {
-            return EFAULT;
-        };
+        let len = bytes.len() as u32;
         if fd == 1 {
             crate::console::stdout(bytes);
         } else {
@@ -97,15 +101,10 @@ extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: 
     }
     let mut total = 0u32;
     for i in 0..iovs_len {
-        let Some(base) = get_u32(vmctx, iovs.wrapping_add(i * 8)) else {
+        let Some(buf) = iovec(vmctx, iovs, i) else {
             return EFAULT;
         };
-        let Some(len) = get_u32(vmctx, iovs.wrapping_add(i * 8 + 4)) else {
-            return EFAULT;
-        };
-        let Some(buf) = guest(vmctx, base, len) else {
-            return EFAULT;
-        };
+        let len = buf.len() as u32;
         let n = crate::platform::read(0, buf);
         if n < 0 {
             return EIO;

@@ -9,7 +9,7 @@ use core::fmt::Write;
 use wafer_abi::values::{ValRaw, ValType};
 
 use crate::console::Stdout;
-use crate::instance::{descriptors, instance, instantiate, manifest, report_error};
+use crate::instance::manifest;
 
 /// Writes one value of type `ty` as `--invoke` prints it.
 pub fn write_value(w: &mut impl Write, ty: ValType, raw: ValRaw) -> core::fmt::Result {
@@ -44,23 +44,11 @@ fn write_float(w: &mut impl Write, wide: f64, value: impl core::fmt::Display) ->
 /// Entry point of invoke images.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_main_invoke() -> ! {
-    let mut last = None;
-    for desc in descriptors() {
-        match instantiate(desc) {
-            Ok(id) => last = Some(id),
-            Err(e) => {
-                report_error(desc, &e);
-                crate::platform::exit(match e {
-                    crate::instance::InstantiateError::Trap(_) => crate::EXIT_TRAP,
-                    _ => crate::EXIT_FATAL,
-                });
-            }
-        }
-    }
+    let last = super::instantiate_all_or_exit();
     let m = manifest();
     // SAFETY: manifest data is static.
     let (name, args) = unsafe { (m.invoke_export.bytes(), m.invoke_args.items()) };
-    let Some(inst) = last.and_then(instance) else {
+    let Some(inst) = last else {
         crate::console::stderr_str("wafer: the image has no module\n");
         crate::platform::exit(crate::EXIT_FATAL)
     };

@@ -33,6 +33,25 @@ pub fn call_export(
     }
 }
 
+/// Instantiates every module of the image in order and returns the last
+/// instance; on failure reports it and exits (134 for a trap, else 70).
+pub fn instantiate_all_or_exit() -> Option<&'static Instance> {
+    let mut last = None;
+    for desc in crate::instance::descriptors() {
+        match crate::instance::instantiate(desc) {
+            Ok(id) => last = Some(id),
+            Err(e) => {
+                crate::instance::report_error(desc, &e);
+                crate::platform::exit(match e {
+                    crate::instance::InstantiateError::Trap(_) => crate::EXIT_TRAP,
+                    _ => crate::EXIT_FATAL,
+                });
+            }
+        }
+    }
+    last.and_then(crate::instance::instance)
+}
+
 /// Parameter and result letters of a function export.
 pub fn export_signature(export: &ExportDesc) -> (&'static [u8], &'static [u8]) {
     // SAFETY: descriptor strings are static.
