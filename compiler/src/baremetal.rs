@@ -63,6 +63,11 @@ pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> Str
      load all of RAM. The runtime zeroes what it hands out. */
   __wafer_heap_start = ALIGN(__wafer_stack_top, 4096);
   __wafer_heap_end = ORIGIN(RAM) + LENGTH(RAM);
+  /* The board's memory, for boot code that maps it (aarch64's MMU). */
+  __wafer_flash_start = ORIGIN(FLASH);
+  __wafer_flash_end = ORIGIN(FLASH) + LENGTH(FLASH);
+  __wafer_ram_start = ORIGIN(RAM);
+  __wafer_ram_end = ORIGIN(RAM) + LENGTH(RAM);
   /DISCARD/ : {{ *(.eh_frame .eh_frame_hdr .comment .note .note.*) }}
 }}
 ASSERT(__wafer_heap_start <= __wafer_heap_end, "ERROR(wafer): the image's data and stack do not fit in RAM");
@@ -84,6 +89,10 @@ pub fn device_kind(device: &Device) -> Result<u32> {
         "halt" => device::HALT,
         "clint-mtime" => device::CLINT_MTIME,
         "arm-generic-timer" => device::ARM_GENERIC_TIMER,
+        "hpet" => device::HPET,
+        "rdrand" => device::RDRAND,
+        "bcm2835-rng" => device::BCM2835_RNG,
+        "ns16550-io" => device::NS16550_IO,
         other => bail!("BUG: unknown device kind `{other}` in a board description"),
     })
 }

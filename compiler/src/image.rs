@@ -248,9 +248,12 @@ fn define_board_record(module: &mut ObjectModule, bare: &crate::config::BareMeta
     w.u64(bare.console.base);
     w.u64(bare.exit.base);
     w.u32(device_kind(&bare.timer)?);
-    w.u32(0);
+    w.u32(bare.boot_core);
     w.u64(bare.timer.base);
     w.u64(bare.timer.hz);
+    w.u32(device_kind(&bare.rng)?);
+    w.u32(0);
+    w.u64(bare.rng.base);
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }

@@ -139,6 +139,8 @@ fn prepare(
     options.stack_size = image.stack_size;
     options.max_memory_pages = image.max_memory;
     options.link_objects = image.link.clone();
+    options.args = image.baked_args.clone();
+    options.env = image.baked_env.clone();
     Ok((module, options))
 }
 
@@ -197,13 +199,17 @@ fn run_module(
     args: Vec<String>,
 ) -> Result<ExitCode> {
     let (module, mut options) = prepare(input, image, ImageMode::Command)?;
-    let module_args = match &invoke {
+    let mut module_args = match &invoke {
         Some(export) => {
             options.mode = invoke_mode(&module, export, &args)?;
             Vec::new()
         }
         None => args,
     };
+    // A board has no command line: its arguments are part of the image.
+    if options.board.bare.is_some() {
+        options.args.append(&mut module_args);
+    }
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let stem = input
         .file_stem()

@@ -62,7 +62,8 @@ pub enum Command {
         /// follow the input, and print its results.
         #[arg(long, value_name = "EXPORT")]
         invoke: Option<String>,
-        /// Arguments: for the module (after `--`), or for `--invoke`.
+        /// Arguments: for the module (after `--`; baked into the image on
+        /// bare-metal boards), or for `--invoke`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
@@ -107,6 +108,25 @@ pub struct ImageArgs {
     /// Object or archive providing statically bound imports (repeatable).
     #[arg(long, value_name = "FILE")]
     pub link: Vec<PathBuf>,
+    /// WASI argument baked into the image, after argv[0] (repeatable).
+    #[arg(
+        long = "arg",
+        id = "baked_arg",
+        value_name = "ARG",
+        allow_hyphen_values = true
+    )]
+    pub baked_args: Vec<String>,
+    /// WASI environment variable baked into the image (repeatable).
+    #[arg(long = "env", id = "baked_env", value_name = "KEY=VALUE", value_parser = parse_env_var)]
+    pub baked_env: Vec<String>,
+}
+
+/// Accepts `KEY=VALUE` with a non-empty key.
+fn parse_env_var(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((key, _)) if !key.is_empty() => Ok(text.to_string()),
+        _ => Err(format!("`{text}` is not of the form KEY=VALUE")),
+    }
 }
 
 /// Runs the command line; the process exit code.

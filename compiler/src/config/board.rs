@@ -65,6 +65,22 @@ pub struct QemuSystem {
     /// The Debian package that provides `program`.
     pub package: String,
     pub args: Vec<String>,
+    /// How QEMU gets the image.
+    #[serde(default)]
+    pub load: QemuLoad,
+}
+
+/// How QEMU loads a bare-metal image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QemuLoad {
+    /// `-device loader`: segments where they are linked (flash included),
+    /// core 0 starts at the ELF entry, like a reset into flash.
+    #[default]
+    Loader,
+    /// `-kernel`: the machine's own boot path (Raspberry Pi: every core
+    /// enters at EL2, as the GPU firmware does).
+    Kernel,
 }
 
 /// The bare-metal part of a board description.
@@ -74,6 +90,10 @@ pub struct BareMetal {
     pub console: Device,
     pub exit: Device,
     pub timer: Device,
+    /// Hardware entropy source; kind `none` when the board has none.
+    pub rng: Device,
+    /// The core that runs the image (the others are parked at boot).
+    pub boot_core: u32,
     pub qemu: QemuSystem,
 }
 
@@ -88,6 +108,9 @@ struct BoardFile {
     console: Option<Device>,
     exit: Option<Device>,
     timer: Option<Device>,
+    rng: Option<Device>,
+    #[serde(default)]
+    boot_core: u32,
     qemu: Option<QemuSystem>,
 }
 
@@ -152,6 +175,12 @@ impl Board {
                     console: parsed.console.ok_or_else(|| missing("console"))?,
                     exit: parsed.exit.ok_or_else(|| missing("exit"))?,
                     timer: parsed.timer.ok_or_else(|| missing("timer"))?,
+                    rng: parsed.rng.unwrap_or(Device {
+                        kind: "none".into(),
+                        base: 0,
+                        hz: 0,
+                    }),
+                    boot_core: parsed.boot_core,
                     qemu: parsed.qemu.ok_or_else(|| missing("qemu"))?,
                 })
             }
@@ -200,13 +229,18 @@ impl Board {
                         bare.qemu.package
                     )
                 })?;
-                // The generic loader puts the segments where they are linked
-                // (flash included) and starts hart 0 at the ELF entry;
-                // `-kernel` would start at the RAM base instead.
-                let mut loader = std::ffi::OsString::from("loader,cpu-num=0,file=");
-                loader.push(image);
                 let mut cmd = Command::new(qemu);
-                cmd.args(&bare.qemu.args).arg("-device").arg(loader);
+                cmd.args(&bare.qemu.args);
+                match bare.qemu.load {
+                    QemuLoad::Loader => {
+                        let mut loader = std::ffi::OsString::from("loader,cpu-num=0,file=");
+                        loader.push(image);
+                        cmd.arg("-device").arg(loader);
+                    }
+                    QemuLoad::Kernel => {
+                        cmd.arg("-kernel").arg(image);
+                    }
+                }
                 Ok(cmd)
             }
         }

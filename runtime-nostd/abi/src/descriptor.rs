@@ -301,6 +301,14 @@ pub mod device {
     pub const ISA_DEBUG_EXIT: u32 = 8;
     /// Exit: none; the CPU halts (documented per board).
     pub const HALT: u32 = 9;
+    /// Timer: x86 HPET main counter (period from its capabilities register).
+    pub const HPET: u32 = 10;
+    /// Entropy: the x86 `RDRAND` instruction.
+    pub const RDRAND: u32 = 11;
+    /// Entropy: Broadcom BCM2835 RNG block (Raspberry Pi).
+    pub const BCM2835_RNG: u32 = 12;
+    /// Console: 16550-compatible UART on x86 I/O ports (PC COM1).
+    pub const NS16550_IO: u32 = 13;
 }
 
 /// The peripherals of a bare-metal board, generated from `boards/<name>.toml`
@@ -314,8 +322,16 @@ pub struct BoardConfig {
     pub console_base: u64,
     pub exit_base: u64,
     pub timer_kind: u32,
-    pub _pad: u32,
+    /// The hart/core (`mhartid`, `MPIDR_EL1.Aff0`) that runs the image; the
+    /// boot code parks every other one. Not always 0: the SiFive FU540's
+    /// hart 0 is an E51 without an FPU.
+    pub boot_core: u32,
     pub timer_base: u64,
     /// Timer ticks per second.
     pub timer_hz: u64,
+    /// Hardware entropy source behind `random_get`, or [`device::NONE`]
+    /// (then a PRNG seeded from the timer, and `wafer build` warns).
+    pub rng_kind: u32,
+    pub _pad: u32,
+    pub rng_base: u64,
 }

@@ -8,11 +8,13 @@
 //!    the block then only name it in their TOML.
 
 pub mod arm_generic_timer;
+pub mod bcm2835_rng;
 pub mod clint;
 pub mod ns16550;
 pub mod pl011;
 pub mod semihosting;
 pub mod sifive_test;
+pub mod sifive_uart;
 
 /// Volatile 8-bit register read.
 ///

@@ -1,25 +1,29 @@
 //! aarch64 boot code (EL1) and exception vectors.
 //!
-//! Boot: park every core but 0, enable FP/SIMD (`CPACR_EL1.FPEN`), set the
-//! stack, zero `.bss`, copy `.data` from flash, install the vectors, and
-//! turn the MMU on with an identity map: with the MMU off all memory is
-//! Device memory, where the unaligned accesses Wasm allows would fault.
+//! Boot: park every core but the board's boot core, drop to EL1 when
+//! started at EL3 or EL2 (the Raspberry Pi firmware starts at EL2), enable
+//! FP/SIMD (`CPACR_EL1.FPEN`), set the stack, zero `.bss`, copy `.data` from flash,
+//! install the vectors, and turn the MMU on with an identity map: with the
+//! MMU off all memory is Device memory, where the unaligned accesses Wasm
+//! allows would fault.
 //!
-//! The map (4 KiB granule, 39-bit VA, from level 1): the first GiB in 2 MiB
-//! blocks — the first 128 MiB (flash) Normal, the rest Device, never
-//! executable — and the next three GiB (RAM) Normal in 1 GiB blocks.
+//! The map (4 KiB granule, 39-bit VA): the first 4 GiB in 2 MiB blocks
+//! (level 1 -> four level-2 tables). A block that overlaps the board's
+//! flash or RAM (linker symbols `__wafer_{flash,ram}_{start,end}`) is
+//! Normal write-back memory; every other block is Device-nGnRnE and never
+//! executable, so peripherals work wherever the board puts them.
 
 /// Level-1 and level-2 translation tables (zeroed with `.bss`).
 #[repr(C, align(4096))]
 pub struct PageTables {
     level1: [u64; 512],
-    level2: [u64; 512],
+    level2: [[u64; 512]; 4],
 }
 
 #[unsafe(no_mangle)]
 pub static mut WAFER_PAGE_TABLES: PageTables = PageTables {
     level1: [0; 512],
-    level2: [0; 512],
+    level2: [[0; 512]; 4],
 };
 
 core::arch::global_asm!(
@@ -28,8 +32,38 @@ core::arch::global_asm!(
     "_start:",
     "mrs x0, mpidr_el1",
     "and x0, x0, #0xff",
-    "cbnz x0, 9f",
-    "mov x0, #(3 << 20)",
+    "ldr x1, =wafer_board",
+    "ldr w1, [x1, #{boot_core}]",
+    "cmp x0, x1",
+    "b.ne 9f",
+    // Started at EL3 or EL2 (Raspberry Pi firmware, `kernel_old=1`, QEMU
+    // without firmware): run EL1 in AArch64, non-secure, with FP, timers
+    // and counters untrapped, and enter it.
+    "mrs x0, CurrentEL",
+    "cmp x0, #(1 << 2)",
+    "b.eq 8f",
+    "mov x1, #(1 << 31)", // HCR_EL2.RW
+    "msr hcr_el2, x1",
+    "mov x1, #0x33ff", // CPTR_EL2: RES1 bits, TFP clear
+    "msr cptr_el2, x1",
+    "msr hstr_el2, xzr",
+    "mov x1, #3", // CNTHCTL_EL2.EL1PCTEN | EL1PCEN
+    "msr cnthctl_el2, x1",
+    "msr cntvoff_el2, xzr",
+    "mov x1, #0x3c5", // SPSR: EL1h, DAIF masked
+    "adr x2, 8f",
+    "cmp x0, #(3 << 2)",
+    "b.ne 7f",
+    "mov x3, #0x431", // SCR_EL3: RW, RES1, NS
+    "msr scr_el3, x3",
+    "msr cptr_el3, xzr",
+    "msr spsr_el3, x1",
+    "msr elr_el3, x2",
+    "eret",
+    "7: msr spsr_el2, x1",
+    "msr elr_el2, x2",
+    "eret",
+    "8: mov x0, #(3 << 20)",
     "msr cpacr_el1, x0",
     "isb",
     "ldr x0, =__wafer_stack_top",
@@ -60,31 +94,39 @@ core::arch::global_asm!(
     ".text",
     "wafer_mmu_on:",
     "ldr x0, =WAFER_PAGE_TABLES",
-    "add x1, x0, #4096", // level-2 table
-    "orr x2, x1, #3",    // table descriptor
-    "str x2, [x0]",      // L1[0] -> L2 (first GiB)
-    "ldr x3, =0x705",    // Normal, inner shareable, AF, block
-    "mov x4, #0x40000000",
-    "mov x9, #0x40000000",
-    "orr x2, x4, x3",
-    "str x2, [x0, #8]", // L1[1]: 1-2 GiB
-    "add x4, x4, x9",
-    "orr x2, x4, x3",
-    "str x2, [x0, #16]", // L1[2]
-    "add x4, x4, x9",
-    "orr x2, x4, x3",
-    "str x2, [x0, #24]",           // L1[3]
-    "mov x5, #0",                  // L2 index
-    "ldr x6, =0x0060000000000401", // Device nGnRnE, AF, XN, block
-    "mov x8, #0x8000000",          // end of flash
-    "5: lsl x4, x5, #21",
-    "cmp x4, x8",
-    "csel x7, x3, x6, lo", // flash Normal, the rest Device
+    // L1[0..4] -> the four level-2 tables.
+    "mov x5, #0",
+    "5: add x1, x0, #4096",
+    "add x1, x1, x5, lsl #12",
+    "orr x1, x1, #3", // table descriptor
+    "str x1, [x0, x5, lsl #3]",
+    "add x5, x5, #1",
+    "cmp x5, #4",
+    "b.lo 5b",
+    // 2048 blocks of 2 MiB: Normal when they overlap flash or RAM.
+    "add x1, x0, #4096",            // first level-2 entry
+    "ldr x3, =0x705",               // Normal, inner shareable, AF, block
+    "ldr x6, =0x0060000000000401",  // Device nGnRnE, AF, XN, block
+    "ldr x10, =__wafer_flash_start",
+    "ldr x11, =__wafer_flash_end",
+    "ldr x12, =__wafer_ram_start",
+    "ldr x13, =__wafer_ram_end",
+    "mov x5, #0",
+    "6: lsl x4, x5, #21",           // block start
+    "add x9, x4, #0x200000",        // block end
+    "mov x7, x6",
+    // overlap(start, end) = block_start < end && start < block_end
+    "cmp x4, x11",
+    "ccmp x10, x9, #2, lo", // not lo (C set) when the first test failed
+    "csel x7, x3, x7, lo",
+    "cmp x4, x13",
+    "ccmp x12, x9, #2, lo",
+    "csel x7, x3, x7, lo",
     "orr x2, x4, x7",
     "str x2, [x1, x5, lsl #3]",
     "add x5, x5, #1",
-    "cmp x5, #512",
-    "b.lo 5b",
+    "cmp x5, #2048",
+    "b.lo 6b",
     "ldr x2, =0xff00", // attr0 Device-nGnRnE, attr1 Normal WB
     "msr mair_el1, x2",
     "ldr x2, =0x200803519", // T0SZ=25, WBWA, inner shareable, 4K, EPD1, 40-bit PA
@@ -95,11 +137,9 @@ core::arch::global_asm!(
     "tlbi vmalle1",
     "dsb ish",
     "isb",
-    "mrs x2, sctlr_el1",
-    "orr x2, x2, #1",         // M
-    "orr x2, x2, #(1 << 2)",  // C
-    "orr x2, x2, #(1 << 12)", // I
-    "bic x2, x2, #(1 << 1)",  // A: no alignment checks
+    // SCTLR_EL1 from its RES1 bits (its reset value is UNKNOWN): M, C, I
+    // on, alignment checks (A) off.
+    "ldr x2, =0x30d01805",
     "msr sctlr_el1, x2",
     "isb",
     "ret",
@@ -143,4 +183,5 @@ core::arch::global_asm!(
     "ldr x30, [sp, #160]",
     "add sp, sp, #256",
     "eret",
+    boot_core = const core::mem::offset_of!(wafer_abi::descriptor::BoardConfig, boot_core),
 );

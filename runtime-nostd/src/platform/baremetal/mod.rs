@@ -33,6 +33,7 @@ pub fn write(_fd: i32, bytes: &[u8]) -> isize {
     match b.console_kind {
         device::NS16550 => drivers::ns16550::write(b.console_base, bytes),
         device::PL011 => drivers::pl011::write(b.console_base, bytes),
+        device::SIFIVE_UART => drivers::sifive_uart::write(b.console_base, bytes),
         _ => {}
     }
     bytes.len() as isize
@@ -44,6 +45,7 @@ pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
     match b.console_kind {
         device::NS16550 => drivers::ns16550::read(b.console_base, buf) as isize,
         device::PL011 => drivers::pl011::read(b.console_base, buf) as isize,
+        device::SIFIVE_UART => drivers::sifive_uart::read(b.console_base, buf) as isize,
         _ => 0,
     }
 }
@@ -89,9 +91,19 @@ pub fn realtime_ns() -> u64 {
 
 static mut PRNG_STATE: u64 = 0;
 
-/// No hardware entropy source on the supported boards: a xorshift PRNG
-/// seeded from the timer at first use (`wafer build` warns about it).
+/// `random_get`: the board's hardware source when it has one, else a
+/// xorshift PRNG seeded from the timer at first use, which is predictable
+/// (`wafer build` warns about it).
 pub fn random_fill(buf: &mut [u8]) -> bool {
+    let b = board();
+    match b.rng_kind {
+        device::BCM2835_RNG => drivers::bcm2835_rng::fill(b.rng_base, buf),
+        _ => prng_fill(buf),
+    }
+    true
+}
+
+fn prng_fill(buf: &mut [u8]) {
     // SAFETY: single-threaded access to the generator state.
     unsafe {
         if PRNG_STATE == 0 {
@@ -104,7 +116,6 @@ pub fn random_fill(buf: &mut [u8]) -> bool {
             *b = (PRNG_STATE >> 24) as u8;
         }
     }
-    true
 }
 
 static mut HEAP_NEXT: usize = 0;

@@ -1,6 +1,6 @@
 //! riscv64 boot code (M-mode) and exception vector.
 //!
-//! Boot: park every hart but 0, set the stack, enable the FPU
+//! Boot: park every hart but the board's boot hart, set the stack, enable the FPU
 //! (`mstatus.FS`), zero `.bss`, copy `.data` from its load address in
 //! flash, install the vector, enter Rust. The vector saves the integer
 //! registers, asks the runtime where to resume (a trap landing for Wasm
@@ -12,7 +12,12 @@ core::arch::global_asm!(
     "_start:",
     "csrw mie, zero",
     "csrr t0, mhartid",
-    "bnez t0, 9f",
+    ".option push",
+    ".option norelax",
+    "la t1, wafer_board",
+    ".option pop",
+    "lwu t1, {boot_core}(t1)",
+    "bne t0, t1, 9f",
     ".option push",
     ".option norelax",
     "la sp, __wafer_stack_top",
@@ -93,4 +98,5 @@ core::arch::global_asm!(
     "ld t6, 248(sp)",
     "addi sp, sp, 256",
     "mret",
+    boot_core = const core::mem::offset_of!(wafer_abi::descriptor::BoardConfig, boot_core),
 );
