@@ -11,6 +11,9 @@ use std::process::Command;
 /// (ISA, platform, Rust target) of every archive to build.
 const RUNTIMES: &[(&str, &str, &str)] = &[
     ("x86_64", "linux", "x86_64-unknown-linux-gnu"),
+    // Not x86_64-unknown-none: that target is soft-float, and its float
+    // arguments would not match Cranelift's SSE calling convention.
+    ("x86_64", "baremetal", "x86_64-unknown-linux-gnu"),
     ("aarch64", "linux", "aarch64-unknown-linux-gnu"),
     ("aarch64", "baremetal", "aarch64-unknown-none"),
     ("riscv64", "linux", "riscv64gc-unknown-linux-gnu"),

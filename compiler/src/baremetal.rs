@@ -68,6 +68,8 @@ pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> Str
   __wafer_flash_end = ORIGIN(FLASH) + LENGTH(FLASH);
   __wafer_ram_start = ORIGIN(RAM);
   __wafer_ram_end = ORIGIN(RAM) + LENGTH(RAM);
+  /* The PVH entry note (x86_64 boards), in a PT_NOTE segment. */
+  .note.wafer : ALIGN(4) {{ KEEP(*(.note.wafer.*)) }} > FLASH
   /DISCARD/ : {{ *(.eh_frame .eh_frame_hdr .comment .note .note.*) }}
 }}
 ASSERT(__wafer_heap_start <= __wafer_heap_end, "ERROR(wafer): the image's data and stack do not fit in RAM");

@@ -14,14 +14,14 @@ macro_rules! archive {
     };
 }
 
-/// The runtime static library for `isa` on `platform`, if there is one.
-pub fn runtime_archive(isa: Isa, platform: Platform) -> Option<&'static [u8]> {
-    Some(match (isa, platform) {
+/// The runtime static library for `isa` on `platform`.
+pub fn runtime_archive(isa: Isa, platform: Platform) -> &'static [u8] {
+    match (isa, platform) {
         (Isa::X86_64, Platform::Linux) => archive!("x86_64-linux"),
         (Isa::Aarch64, Platform::Linux) => archive!("aarch64-linux"),
         (Isa::Riscv64, Platform::Linux) => archive!("riscv64-linux"),
+        (Isa::X86_64, Platform::Baremetal) => archive!("x86_64-baremetal"),
         (Isa::Aarch64, Platform::Baremetal) => archive!("aarch64-baremetal"),
         (Isa::Riscv64, Platform::Baremetal) => archive!("riscv64-baremetal"),
-        _ => return None,
-    })
+    }
 }

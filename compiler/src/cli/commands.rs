@@ -223,14 +223,5 @@ fn run_module(
         .args(&module_args)
         .status()
         .with_context(|| format!("cannot run the image on {}", options.board.name))?;
-    Ok(exit_code(status))
-}
-
-fn exit_code(status: std::process::ExitStatus) -> ExitCode {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => ExitCode::from(code as u8),
-        (None, Some(signal)) => ExitCode::from(128u8.wrapping_add(signal as u8)),
-        _ => ExitCode::from(1),
-    }
+    Ok(ExitCode::from(options.board.exit_code(status)?))
 }

@@ -1,9 +1,9 @@
 //! Board descriptions: where an image runs and how.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
 use super::target::{Isa, Target, TargetSpec};
@@ -192,6 +192,40 @@ impl Board {
             platform: parsed.platform,
             bare,
         })
+    }
+
+    /// The exit code of a module from the status of the command that ran
+    /// its image (see [`Board::run_command`]).
+    ///
+    /// # Errors
+    /// The image ended without an exit code (a reset, a triple fault).
+    pub fn exit_code(&self, status: ExitStatus) -> Result<u8> {
+        use std::os::unix::process::ExitStatusExt;
+        let code = match (status.code(), status.signal()) {
+            (Some(code), _) => code,
+            (None, Some(signal)) => return Ok(128u8.wrapping_add(signal as u8)),
+            _ => return Ok(1),
+        };
+        let debug_exit = self
+            .bare
+            .as_ref()
+            .is_some_and(|bare| bare.exit.kind == "isa-debug-exit");
+        if !debug_exit {
+            return Ok(code as u8);
+        }
+        // See runtime-nostd/src/drivers/isa_debug_exit.rs for the encoding.
+        match code {
+            0 => bail!(
+                "the {} board reset without reporting an exit code (a triple fault?)",
+                self.name
+            ),
+            1 => Ok(1), // QEMU failed and said why on stderr.
+            _ => Ok(match code >> 1 {
+                127 => 134,
+                126 => 125,
+                value => (value - 1) as u8,
+            }),
+        }
     }
 
     /// The command that runs `image` on this board: the image itself when

@@ -47,9 +47,9 @@ unsafe extern "C" {
     /// See the module docs.
     pub fn wafer_longjmp(buf: *mut JmpBuf, code: u32) -> !;
     fn wafer_trap_landing();
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(wafer_platform = "baremetal")))]
     fn wafer_signal_entry();
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", not(wafer_platform = "baremetal")))]
     fn wafer_signal_restorer();
 }
 

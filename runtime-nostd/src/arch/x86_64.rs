@@ -1,4 +1,5 @@
-//! x86_64 (System V): entry, protected calls, trap landing, signal entry.
+//! x86_64 (System V): entry, protected calls, trap landing, and on Linux
+//! the signal entry.
 //!
 //! JmpBuf words: 0 rbx, 1 rbp, 2 r12, 3 r13, 4 r14, 5 r15, 6 rsp (after
 //! return), 7 return address.
@@ -53,7 +54,12 @@ core::arch::global_asm!(
     "mov rdi, qword ptr [rip + {current}]",
     "mov esi, 1",
     "jmp wafer_longjmp",
-    "",
+    current = sym crate::trap::CURRENT_JMPBUF,
+);
+
+// Linux only: the signal entry and the `rt_sigreturn` restorer.
+#[cfg(not(wafer_platform = "baremetal"))]
+core::arch::global_asm!(
     ".globl wafer_signal_entry",
     "wafer_signal_entry:",
     "push rbp",
@@ -69,5 +75,4 @@ core::arch::global_asm!(
     "mov eax, 15",
     "syscall",
     "ud2",
-    current = sym crate::trap::CURRENT_JMPBUF,
 );

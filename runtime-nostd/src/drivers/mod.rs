@@ -10,8 +10,14 @@
 pub mod arm_generic_timer;
 pub mod bcm2835_rng;
 pub mod clint;
+pub mod hpet;
+#[cfg(target_arch = "x86_64")]
+pub mod isa_debug_exit;
 pub mod ns16550;
 pub mod pl011;
+#[cfg(target_arch = "x86_64")]
+pub mod port;
+pub mod rdrand;
 pub mod semihosting;
 pub mod sifive_test;
 pub mod sifive_uart;

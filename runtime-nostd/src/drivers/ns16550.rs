@@ -1,29 +1,68 @@
-//! 16550-compatible UART (QEMU `virt` boards, many SoCs): byte registers.
+//! 16550-compatible UART (QEMU `virt` boards, many SoCs, the PC's COM
+//! ports): byte registers, memory-mapped or (x86) in I/O port space.
 
-use super::{read8, write8};
-
-const RBR_THR: u64 = 0;
-const LSR: u64 = 5;
+const RBR_THR: u16 = 0;
+const LSR: u16 = 5;
 const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
+/// How the UART's registers are reached.
+pub trait Registers {
+    /// # Safety
+    /// The registers must be the board's UART.
+    unsafe fn read(&self, register: u16) -> u8;
+    /// # Safety
+    /// As for [`Registers::read`].
+    unsafe fn write(&self, register: u16, value: u8);
+}
+
+/// Memory-mapped byte registers at a base address.
+pub struct Mmio(pub u64);
+
+impl Registers for Mmio {
+    unsafe fn read(&self, register: u16) -> u8 {
+        // SAFETY: guaranteed by the caller.
+        unsafe { super::read8(self.0 + register as u64) }
+    }
+    unsafe fn write(&self, register: u16, value: u8) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { super::write8(self.0 + register as u64, value) }
+    }
+}
+
+/// x86 I/O ports from a base port (COM1 = 0x3f8).
+#[cfg(target_arch = "x86_64")]
+pub struct Ports(pub u16);
+
+#[cfg(target_arch = "x86_64")]
+impl Registers for Ports {
+    unsafe fn read(&self, register: u16) -> u8 {
+        // SAFETY: guaranteed by the caller.
+        unsafe { super::port::inb(self.0 + register) }
+    }
+    unsafe fn write(&self, register: u16, value: u8) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { super::port::outb(self.0 + register, value) }
+    }
+}
+
 /// Writes `bytes`, waiting for the transmitter each time.
-pub fn write(base: u64, bytes: &[u8]) {
+pub fn write(uart: &impl Registers, bytes: &[u8]) {
     for &b in bytes {
-        // SAFETY: `base` is the board's UART (from its description).
+        // SAFETY: `uart` is the board's UART (from its description).
         unsafe {
-            while read8(base + LSR) & LSR_THR_EMPTY == 0 {}
-            write8(base + RBR_THR, b);
+            while uart.read(LSR) & LSR_THR_EMPTY == 0 {}
+            uart.write(RBR_THR, b);
         }
     }
 }
 
 /// Reads at least one byte (blocking), then whatever else is ready.
-pub fn read(base: u64, buf: &mut [u8]) -> usize {
+pub fn read(uart: &impl Registers, buf: &mut [u8]) -> usize {
     let mut n = 0;
     while n < buf.len() {
         // SAFETY: as above.
-        let ready = unsafe { read8(base + LSR) & LSR_DATA_READY != 0 };
+        let ready = unsafe { uart.read(LSR) & LSR_DATA_READY != 0 };
         if !ready {
             if n > 0 {
                 break;
@@ -31,7 +70,7 @@ pub fn read(base: u64, buf: &mut [u8]) -> usize {
             continue;
         }
         // SAFETY: as above.
-        buf[n] = unsafe { read8(base + RBR_THR) };
+        buf[n] = unsafe { uart.read(RBR_THR) };
         n += 1;
     }
     n

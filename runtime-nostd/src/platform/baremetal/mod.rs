@@ -11,10 +11,15 @@
 mod aarch64;
 #[cfg(target_arch = "riscv64")]
 mod riscv64;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
 
 use wafer_abi::descriptor::{BoardConfig, device};
 
 use crate::drivers;
+use crate::drivers::ns16550::Mmio;
+#[cfg(target_arch = "x86_64")]
+use crate::drivers::ns16550::Ports;
 
 unsafe extern "C" {
     static wafer_board: BoardConfig;
@@ -31,7 +36,9 @@ fn board() -> &'static BoardConfig {
 pub fn write(_fd: i32, bytes: &[u8]) -> isize {
     let b = board();
     match b.console_kind {
-        device::NS16550 => drivers::ns16550::write(b.console_base, bytes),
+        device::NS16550 => drivers::ns16550::write(&Mmio(b.console_base), bytes),
+        #[cfg(target_arch = "x86_64")]
+        device::NS16550_IO => drivers::ns16550::write(&Ports(b.console_base as u16), bytes),
         device::PL011 => drivers::pl011::write(b.console_base, bytes),
         device::SIFIVE_UART => drivers::sifive_uart::write(b.console_base, bytes),
         _ => {}
@@ -43,7 +50,9 @@ pub fn write(_fd: i32, bytes: &[u8]) -> isize {
 pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
     let b = board();
     match b.console_kind {
-        device::NS16550 => drivers::ns16550::read(b.console_base, buf) as isize,
+        device::NS16550 => drivers::ns16550::read(&Mmio(b.console_base), buf) as isize,
+        #[cfg(target_arch = "x86_64")]
+        device::NS16550_IO => drivers::ns16550::read(&Ports(b.console_base as u16), buf) as isize,
         device::PL011 => drivers::pl011::read(b.console_base, buf) as isize,
         device::SIFIVE_UART => drivers::sifive_uart::read(b.console_base, buf) as isize,
         _ => 0,
@@ -57,6 +66,8 @@ pub fn exit(code: i32) -> ! {
     match b.exit_kind {
         device::SIFIVE_TEST => drivers::sifive_test::exit(b.exit_base, code),
         device::SEMIHOSTING => drivers::semihosting::exit(code),
+        #[cfg(target_arch = "x86_64")]
+        device::ISA_DEBUG_EXIT => drivers::isa_debug_exit::exit(b.exit_base, code),
         _ => {}
     }
     loop {
@@ -80,6 +91,7 @@ pub fn monotonic_ns() -> u64 {
             let (ticks, hz) = drivers::arm_generic_timer::now();
             ticks_to_ns(ticks, hz)
         }
+        device::HPET => drivers::hpet::now_ns(b.timer_base),
         _ => 0,
     }
 }
@@ -98,6 +110,7 @@ pub fn random_fill(buf: &mut [u8]) -> bool {
     let b = board();
     match b.rng_kind {
         device::BCM2835_RNG => drivers::bcm2835_rng::fill(b.rng_base, buf),
+        device::RDRAND if drivers::rdrand::fill(buf) => {}
         _ => prng_fill(buf),
     }
     true
