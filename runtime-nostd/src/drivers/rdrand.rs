@@ -5,8 +5,7 @@
 pub fn fill(buf: &mut [u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        // SAFETY: CPUID leaf 1 exists on every x86_64 CPU.
-        let ecx = unsafe { core::arch::x86_64::__cpuid(1) }.ecx;
+        let ecx = core::arch::x86_64::__cpuid(1).ecx;
         if ecx & (1 << 30) == 0 {
             return false;
         }

@@ -12,14 +12,16 @@ pub fn exit(code: i32) -> ! {
     const ADP_STOPPED_APPLICATION_EXIT: u64 = 0x2_0026;
     // 64-bit semihosting takes a pointer to (reason, subcode).
     let block = [ADP_STOPPED_APPLICATION_EXIT, code as u32 as u64];
-    // SAFETY: the semihosting call reads the two-word block and does not
-    // return when the host ends the program.
+    // SAFETY (both): the semihosting call reads the two-word block and does
+    // not return when the host ends the program.
+    #[cfg(target_arch = "aarch64")]
     unsafe {
-        #[cfg(target_arch = "aarch64")]
         core::arch::asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr());
-        // The RISC-V semihosting sequence: three uncompressed instructions
-        // in one aligned block, so the debugger can recognise the `ebreak`.
-        #[cfg(target_arch = "riscv64")]
+    }
+    // The RISC-V semihosting sequence: three uncompressed instructions in
+    // one aligned block, so the debugger can recognise the `ebreak`.
+    #[cfg(target_arch = "riscv64")]
+    unsafe {
         core::arch::asm!(
             ".option push",
             ".option norvc",
