@@ -102,6 +102,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         }
     }
     check_static_imports(modules, &options.link_objects)?;
+    crate::board_check::check_memory(modules, options)?;
     let lld = Lld::find()?;
     crate::output::check_parent_dir(output)?;
 
@@ -162,7 +163,15 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
     args.push(format!("--defsym=wafer_main={main}").into());
     args.push("-o".into());
     args.push(tmp.path().into());
-    lld.link(&args)?;
+    lld.link(&args).map_err(|e| {
+        let overflow = e
+            .downcast_ref::<crate::linker::LinkFailed>()
+            .and_then(|failed| crate::board_check::explain_link_overflow(&failed.stderr, options));
+        match overflow {
+            Some(message) => anyhow!(message),
+            None => e,
+        }
+    })?;
     crate::output::persist(tmp, output)?;
     make_executable(output)
 }

@@ -8,6 +8,7 @@
 //! [`runner`] (native, qemu-user, qemu-system).
 
 pub mod baremetal;
+pub mod board_check;
 pub mod cli;
 pub mod config;
 pub mod emit;

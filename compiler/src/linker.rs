@@ -50,13 +50,29 @@ impl Lld {
             .output()
             .with_context(|| format!("cannot run {}", self.program.display()))?;
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let first: Vec<&str> = stderr.lines().take(8).collect();
-            bail!("linking failed: {}", first.join("; "));
+            return Err(LinkFailed {
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            }
+            .into());
         }
         Ok(())
     }
 }
+
+/// lld ran and reported errors.
+#[derive(Debug)]
+pub struct LinkFailed {
+    pub stderr: String,
+}
+
+impl std::fmt::Display for LinkFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let first: Vec<&str> = self.stderr.lines().take(8).collect();
+        write!(f, "linking failed: {}", first.join("; "))
+    }
+}
+
+impl std::error::Error for LinkFailed {}
 
 fn rust_lld() -> Option<PathBuf> {
     let sysroot = Command::new("rustc")

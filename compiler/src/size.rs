@@ -15,7 +15,8 @@ struct Row {
     ram: bool,
 }
 
-fn human(bytes: u64) -> String {
+/// Bytes in MiB/KiB/B, for reports and messages.
+pub fn human(bytes: u64) -> String {
     if bytes >= 1 << 20 {
         format!("{:.2} MiB", bytes as f64 / (1u64 << 20) as f64)
     } else if bytes >= 1 << 10 {

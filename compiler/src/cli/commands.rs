@@ -40,6 +40,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         } => {
             crate::output::check_parent_dir(&output)?;
             let (module, options) = prepare(&input, &image, ImageMode::Command)?;
+            print_warnings(&module, &options);
             if format == Format::Elf {
                 crate::image::link(&[module], &options, &output)?;
                 return Ok(ExitCode::SUCCESS);
@@ -59,8 +60,9 @@ pub fn run(command: Command) -> Result<ExitCode> {
             input,
             image,
             invoke,
+            gdb,
             args,
-        } => run_module(&input, &image, invoke, args),
+        } => run_module(&input, &image, invoke, gdb, args),
         Command::Size { image } => {
             let bytes = std::fs::read(&image)
                 .with_context(|| format!("cannot read {}", image.display()))?;
@@ -192,10 +194,18 @@ fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result
     })
 }
 
+/// `warning:` lines on stderr for what the board cannot provide.
+fn print_warnings(module: &CompiledModule, options: &ImageOptions) {
+    for warning in crate::board_check::warnings(std::slice::from_ref(module), options) {
+        eprintln!("warning: {warning}");
+    }
+}
+
 fn run_module(
     input: &Path,
     image: &ImageArgs,
     invoke: Option<String>,
+    gdb: Option<u16>,
     args: Vec<String>,
 ) -> Result<ExitCode> {
     let (module, mut options) = prepare(input, image, ImageMode::Command)?;
@@ -210,6 +220,7 @@ fn run_module(
     if options.board.bare.is_some() {
         options.args.append(&mut module_args);
     }
+    print_warnings(&module, &options);
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let stem = input
         .file_stem()
@@ -217,9 +228,18 @@ fn run_module(
         .unwrap_or_else(|| "app".into());
     let exe = work.path().join(stem);
     crate::image::link(&[module], &options, &exe)?;
-    let status = options
-        .board
-        .run_command(&exe)?
+    let mut command = match gdb {
+        Some(port) => {
+            let (command, gdb_line) = options.board.debug_command(&exe, port)?;
+            eprintln!(
+                "wafer: {} waits for gdb on localhost:{port}; in another terminal:\n  {gdb_line}",
+                options.board.name
+            );
+            command
+        }
+        None => options.board.run_command(&exe)?,
+    };
+    let status = command
         .args(&module_args)
         .status()
         .with_context(|| format!("cannot run the image on {}", options.board.name))?;

@@ -62,6 +62,10 @@ pub enum Command {
         /// follow the input, and print its results.
         #[arg(long, value_name = "EXPORT")]
         invoke: Option<String>,
+        /// Start QEMU's gdb server on PORT (default 1234) and wait for a
+        /// debugger before the first instruction; prints the gdb command.
+        #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "1234", require_equals = true)]
+        gdb: Option<u16>,
         /// Arguments: for the module (after `--`; baked into the image on
         /// bare-metal boards), or for `--invoke`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

@@ -228,6 +228,47 @@ impl Board {
         }
     }
 
+    /// The command that runs `image` under QEMU stopped at its first
+    /// instruction with a gdb server on `port`, and the gdb command line
+    /// that attaches to it.
+    ///
+    /// # Errors
+    /// As for [`Board::run_command`].
+    pub fn debug_command(&self, image: &Path, port: u16) -> Result<(Command, String)> {
+        let mut command = match self.platform {
+            // The host board too runs under qemu-user here: it has the gdb
+            // server built in and stops before the first instruction.
+            Platform::Linux => {
+                let spec: &TargetSpec = &self.target.spec;
+                let qemu = crate::runner::find_tool(&spec.qemu_user).ok_or_else(|| {
+                    anyhow!(
+                        "{} is not installed: --gdb runs the image under QEMU user mode; install it with `apt-get install qemu-user`",
+                        spec.qemu_user
+                    )
+                })?;
+                let mut cmd = Command::new(qemu);
+                cmd.arg("-g").arg(port.to_string()).arg(image);
+                cmd
+            }
+            Platform::Baremetal => {
+                let mut cmd = self.run_command(image)?;
+                cmd.arg("-S").arg("-gdb").arg(format!("tcp:localhost:{port}"));
+                cmd
+            }
+        };
+        command.stdin(std::process::Stdio::inherit());
+        let gdb = if Isa::host() == Some(self.target.isa) {
+            "gdb"
+        } else {
+            "gdb-multiarch"
+        };
+        let line = format!(
+            "{gdb} {} -ex 'target remote localhost:{port}'",
+            image.display()
+        );
+        Ok((command, line))
+    }
+
     /// The command that runs `image` on this board: the image itself when
     /// the board is this machine, else the right QEMU.
     ///

@@ -78,6 +78,15 @@ pub struct CompiledModule {
     pub descriptor_symbol: String,
     pub imports: Vec<ImportSummary>,
     pub exports: Vec<ExportSummary>,
+    /// The memories the module defines (not imported ones), in order.
+    pub memories: Vec<MemorySummary>,
+}
+
+/// A linear memory a module defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemorySummary {
+    pub min_pages: u64,
+    pub max_pages: Option<u64>,
 }
 
 /// Import modules the runtime provides itself: never bound statically.
@@ -167,6 +176,13 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
         descriptor_symbol,
         imports,
         exports,
+        memories: info.memories[info.num_imported_memories as usize..]
+            .iter()
+            .map(|m| MemorySummary {
+                min_pages: m.initial,
+                max_pages: m.maximum,
+            })
+            .collect(),
     })
 }
 

@@ -1,0 +1,138 @@
+//! Whether a build fits its board, said with numbers before anything is
+//! written: linear memory against the RAM the board leaves, the stack
+//! against RAM, code and data against flash (from lld's overflow report),
+//! and warnings for what the board cannot provide (hardware randomness).
+
+use anyhow::{Result, bail};
+
+use crate::config::{BareMetal, Board};
+use crate::size::human;
+use crate::{CompiledModule, ImageOptions};
+
+fn pages(n: u64) -> String {
+    format!(
+        "{n} page{} = {}",
+        if n == 1 { "" } else { "s" },
+        human(n * wafer_abi::WASM_PAGE_SIZE)
+    )
+}
+
+/// Checks every defined memory's initial size against `--max-memory` and,
+/// on bare-metal boards, the RAM left after the image's stack.
+///
+/// # Errors
+/// A memory that cannot be allocated at start (the message has the numbers
+/// and what to change).
+pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Result<()> {
+    let cap = options.max_memory_pages;
+    for m in modules {
+        for memory in &m.memories {
+            if memory.min_pages > cap {
+                bail!(
+                    "module `{}` needs {} of linear memory at start, but --max-memory allows {}",
+                    m.prefix,
+                    pages(memory.min_pages),
+                    pages(cap)
+                );
+            }
+        }
+    }
+    let Some(bare) = &options.board.bare else {
+        return Ok(());
+    };
+    check_stack(&options.board, bare, options.stack_size)?;
+    let available = crate::baremetal::max_memory_pages(bare, options.stack_size);
+    let needed: u64 = modules
+        .iter()
+        .flat_map(|m| &m.memories)
+        .map(|memory| memory.min_pages)
+        .sum();
+    if needed > available {
+        let who = match modules {
+            [m] => format!("module `{}`", m.prefix),
+            _ => "the modules".to_string(),
+        };
+        bail!(
+            "{who} needs {} of RAM for linear memory; {} leaves {} for it (RAM {} minus {} of stack); use a smaller initial memory or a smaller --stack-size",
+            pages(needed),
+            options.board.name,
+            pages(available),
+            human(bare.memory.ram.size),
+            human(stack_bytes(options.stack_size)),
+        );
+    }
+    Ok(())
+}
+
+/// The stack an image reserves: Wasm stack plus the runtime's share.
+fn stack_bytes(stack_size: u64) -> u64 {
+    stack_size + crate::baremetal::RUNTIME_STACK_RESERVE
+}
+
+fn check_stack(board: &Board, bare: &BareMetal, stack_size: u64) -> Result<()> {
+    let stack = stack_bytes(stack_size);
+    if stack > bare.memory.ram.size {
+        bail!(
+            "a {} stack (--stack-size {} + {} for the runtime) does not fit in the {} of RAM of {}; use a smaller --stack-size",
+            human(stack),
+            human(stack_size),
+            human(crate::baremetal::RUNTIME_STACK_RESERVE),
+            human(bare.memory.ram.size),
+            board.name
+        );
+    }
+    Ok(())
+}
+
+/// Turns lld's report of an overflowing memory region into a message with
+/// the board's numbers; `None` when `stderr` reports something else.
+pub fn explain_link_overflow(stderr: &str, options: &ImageOptions) -> Option<String> {
+    let bare = options.board.bare.as_ref()?;
+    let board = &options.board.name;
+    let overflow = |region: &str| -> Option<u64> {
+        let marker = format!("will not fit in region '{region}': overflowed by ");
+        stderr.lines().find_map(|line| {
+            let (_, number) = line.split_once(&marker)?;
+            number.split_whitespace().next()?.parse().ok()
+        })
+    };
+    if let Some(bytes) = overflow("FLASH") {
+        return Some(format!(
+            "the image does not fit in {board}'s flash: code and data need {} more than its {}; make the module's code or data segments smaller",
+            human(bytes),
+            human(bare.memory.flash.size)
+        ));
+    }
+    let ram_overflow = overflow("RAM");
+    if ram_overflow.is_some() || stderr.contains("ERROR(wafer): the image's data and stack") {
+        let by = ram_overflow
+            .map(|b| format!(" by {}", human(b)))
+            .unwrap_or_default();
+        return Some(format!(
+            "the image's data, bss and {} stack overflow {board}'s {} of RAM{by}; use a smaller --stack-size or less static data",
+            human(stack_bytes(options.stack_size)),
+            human(bare.memory.ram.size)
+        ));
+    }
+    None
+}
+
+/// What the board cannot do that the modules rely on, one line each.
+pub fn warnings(modules: &[CompiledModule], options: &ImageOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(bare) = &options.board.bare else {
+        return out;
+    };
+    let uses_random = modules.iter().any(|m| {
+        m.imports
+            .iter()
+            .any(|i| i.module == "wasi_snapshot_preview1" && i.field == "random_get")
+    });
+    if uses_random && bare.rng.kind == "none" {
+        out.push(format!(
+            "{} has no hardware random source: random_get returns a xorshift sequence seeded from the boot timer, which is predictable; do not use it for keys or nonces",
+            options.board.name
+        ));
+    }
+    out
+}
