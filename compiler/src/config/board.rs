@@ -252,7 +252,9 @@ impl Board {
             }
             Platform::Baremetal => {
                 let mut cmd = self.run_command(image)?;
-                cmd.arg("-S").arg("-gdb").arg(format!("tcp:localhost:{port}"));
+                cmd.arg("-S")
+                    .arg("-gdb")
+                    .arg(format!("tcp:localhost:{port}"));
                 cmd
             }
         };

@@ -1,0 +1,384 @@
+//! Every board, bare metal included: the examples behave the same
+//! everywhere, images boot the way the real hardware loads them, and what
+//! does not fit a board is refused at build time with numbers.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{assert_clean_error, example, stderr, stdout, wafer};
+
+/// Every board `wafer boards` lists except `host` (the reference).
+const BOARDS: [&str; 8] = [
+    "linux-x86_64",
+    "linux-aarch64",
+    "linux-riscv64",
+    "qemu-virt-aarch64",
+    "qemu-virt-riscv64",
+    "qemu-x86_64",
+    "raspi3b",
+    "sifive-u",
+];
+
+/// What a user sees of a run: the console (stdout, then stderr; a board
+/// has one console, so its trap report comes on stdout) and the exit code.
+fn observed(board: &str, args: &[&str]) -> (String, Option<i32>) {
+    let mut all = vec!["run", "--board", board];
+    all.extend_from_slice(args);
+    let o = wafer(&all);
+    (format!("{}{}", stdout(&o), stderr(&o)), o.status.code())
+}
+
+#[test]
+fn examples_behave_the_same_on_every_board() {
+    let (hello, args, trap, arith, env) = (
+        example("hello.wat"),
+        example("args.wat"),
+        example("trap.wat"),
+        example("arith.wat"),
+        example("env.wat"),
+    );
+    let runs: Vec<Vec<&str>> = vec![
+        vec![&hello],
+        vec![&args, "--", "first", "-x", "third"],
+        vec![&trap],
+        vec![&arith, "--invoke", "fac", "20"],
+        vec![&arith, "--invoke", "quarter", "-3"],
+        vec![&arith, "--invoke", "div", "1", "0"],
+        vec![&env, "--env", "GREETING=hi there"],
+    ];
+    // The reference, checked against known output so that a board agreeing
+    // with a broken host cannot pass.
+    let reference: Vec<(String, Option<i32>)> = runs.iter().map(|r| observed("host", r)).collect();
+    assert_eq!(reference[0], ("Hello from wafer!\n".into(), Some(0)));
+    assert_eq!(reference[1], ("first\n-x\nthird\n".into(), Some(3)));
+    assert_eq!(reference[2].1, Some(134));
+    assert!(
+        reference[2]
+            .0
+            .starts_with("reading past the end of memory\ntrap: out of bounds memory access\n"),
+        "{}",
+        reference[2].0
+    );
+    assert_eq!(reference[3], ("2432902008176640000\n".into(), Some(0)));
+    assert_eq!(reference[4], ("-0.75\n".into(), Some(0)));
+    assert_eq!(reference[5].1, Some(134));
+    assert!(reference[6].0.contains("GREETING=hi there\n"));
+
+    std::thread::scope(|scope| {
+        for board in BOARDS {
+            let (runs, reference, env) = (&runs, &reference, &env);
+            scope.spawn(move || {
+                for (run, expected) in runs.iter().zip(reference) {
+                    let got = observed(board, run);
+                    // Linux passes the process environment through after
+                    // the baked variables; a board has only the baked ones.
+                    if run[0] == env.as_str() && board.starts_with("linux-") {
+                        assert!(got.0.contains("GREETING=hi there\n"), "{board}: {got:?}");
+                    } else if run[0] == env.as_str() {
+                        assert_eq!(got, ("GREETING=hi there\n".into(), Some(0)), "{board}");
+                    } else {
+                        assert_eq!(&got, expected, "{board}: {run:?}");
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn raspi3b_kernel8_img_boots_the_way_the_pi_firmware_loads_it() {
+    // The Pi's GPU firmware loads kernel8.img (a raw binary) at 0x80000 and
+    // starts the cores at EL2, as QEMU's -kernel does for raspi3b.
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("kernel8.img");
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "raspi3b",
+        "--format",
+        "bin",
+        "-o",
+        img.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = Command::new("qemu-system-aarch64")
+        .args(["-M", "raspi3b", "-nographic", "-semihosting", "-kernel"])
+        .arg(&img)
+        .output()
+        .expect("qemu-system-aarch64 runs");
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello from wafer!\n");
+    assert_eq!(run.status.code(), Some(0));
+}
+
+fn write_module(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn qemu_x86_64_exit_codes_survive_the_debug_exit_device() {
+    // isa-debug-exit leaves 7 bits of status; wafer decodes them back.
+    let dir = tempfile::tempdir().unwrap();
+    let module = write_module(
+        dir.path(),
+        "exit.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (func (export "exit") (param i32) (call $exit (local.get 0))))"#,
+    );
+    for (code, expected) in [(0, 0), (1, 1), (3, 3), (124, 124), (125, 125), (200, 125)] {
+        let arg = code.to_string();
+        let o = wafer(&[
+            "run",
+            &module,
+            "--board",
+            "qemu-x86_64",
+            "--invoke",
+            "exit",
+            &arg,
+        ]);
+        assert_eq!(o.status.code(), Some(expected), "proc_exit({code})");
+    }
+}
+
+#[test]
+fn arguments_and_environment_are_baked_into_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let fw = dir.path().join("fw.elf");
+    let o = wafer(&[
+        "build",
+        &example("args.wat"),
+        "--board",
+        "qemu-virt-riscv64",
+        "--arg",
+        "one",
+        "--arg=--two",
+        "-o",
+        fw.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The image runs on its own, with plain QEMU: nothing is passed at run time.
+    let run = Command::new("qemu-system-riscv64")
+        .args(["-M", "virt", "-bios", "none", "-m", "128M", "-nographic"])
+        .arg("-device")
+        .arg(format!("loader,cpu-num=0,file={}", fw.display()))
+        .output()
+        .expect("qemu-system-riscv64 runs");
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "one\n--two\n");
+
+    // On Linux the process's own arguments follow the baked ones.
+    let o = wafer(&[
+        "run",
+        &example("args.wat"),
+        "--board",
+        "linux-aarch64",
+        "--arg",
+        "baked",
+        "--",
+        "given",
+    ]);
+    assert_eq!(stdout(&o), "baked\ngiven\n", "{}", stderr(&o));
+
+    let o = wafer(&["run", &example("env.wat"), "--env", "NOEQUALS"]);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert!(
+        stderr(&o).contains("is not of the form KEY=VALUE"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A module with one active data segment of `size` bytes.
+fn module_with_data(size: usize) -> Vec<u8> {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    fn section(id: u8, payload: Vec<u8>, out: &mut Vec<u8>) {
+        out.push(id);
+        leb(payload.len(), out);
+        out.extend(payload);
+    }
+    let pages = size.div_ceil(65536) + 1;
+    let mut memory = vec![1, 0];
+    leb(pages, &mut memory);
+    let mut data = vec![1, 0, 0x41, 0, 0x0b];
+    leb(size, &mut data);
+    data.resize(data.len() + size, 0x5a);
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    section(5, memory, &mut wasm);
+    section(11, data, &mut wasm);
+    wasm
+}
+
+#[test]
+fn what_does_not_fit_a_board_is_refused_with_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fw.elf");
+    let out_s = out.to_str().unwrap();
+    let big_memory = write_module(dir.path(), "big.wat", "(module (memory 3000))");
+
+    let o = wafer(&[
+        "build",
+        &big_memory,
+        "--board",
+        "qemu-virt-riscv64",
+        "-o",
+        out_s,
+    ]);
+    assert_clean_error(&o, "needs 3000 pages = 187.50 MiB of RAM for linear memory");
+    assert!(
+        stderr(&o).contains("qemu-virt-riscv64 leaves"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = wafer(&["build", &big_memory, "--max-memory", "10", "-o", out_s]);
+    assert_clean_error(&o, "but --max-memory allows 10 pages");
+
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "sifive-u",
+        "--stack-size",
+        "200000000",
+        "-o",
+        out_s,
+    ]);
+    assert_clean_error(&o, "does not fit in the 128.00 MiB of RAM of sifive-u");
+
+    // 16 MiB of data segment: more than qemu-x86_64's 15 MiB load area.
+    let wasm = dir.path().join("data.wasm");
+    std::fs::write(&wasm, module_with_data(16 << 20)).unwrap();
+    let o = wafer(&[
+        "build",
+        wasm.to_str().unwrap(),
+        "--board",
+        "qemu-x86_64",
+        "-o",
+        out_s,
+    ]);
+    assert_clean_error(&o, "does not fit in qemu-x86_64's flash");
+    assert!(
+        stderr(&o).contains("more than its 15.00 MiB"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "no half-written image");
+}
+
+#[test]
+fn random_get_without_a_hardware_source_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = write_module(
+        dir.path(),
+        "rand.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "random_get" (func $r (param i32 i32) (result i32)))
+             (memory 1)
+             (func (export "two_draws_differ") (result i32)
+               (drop (call $r (i32.const 0) (i32.const 8)))
+               (drop (call $r (i32.const 8) (i32.const 8)))
+               (i64.ne (i64.load (i32.const 0)) (i64.load (i32.const 8)))))"#,
+    );
+    for (board, warns) in [
+        ("qemu-virt-riscv64", true),
+        ("raspi3b", false),
+        ("qemu-x86_64", false),
+    ] {
+        let o = wafer(&[
+            "run",
+            &module,
+            "--board",
+            board,
+            "--invoke",
+            "two_draws_differ",
+        ]);
+        assert_eq!(stdout(&o), "1\n", "{board}: {}", stderr(&o));
+        let warning = format!("warning: {board} has no hardware random source");
+        assert_eq!(
+            stderr(&o).contains(&warning),
+            warns,
+            "{board}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn gdb_flag_starts_a_gdb_server_that_waits_for_the_debugger() {
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let port_arg = format!("--gdb={port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args([
+            "run",
+            &example("hello.wat"),
+            "--board",
+            "qemu-virt-aarch64",
+            &port_arg,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wafer runs");
+    // QEMU waits for the debugger forever: a failing assertion must not
+    // leave it behind.
+    let child = KillOnDrop(Some(child));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut stream = loop {
+        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no gdb server on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Remote protocol: ask why the target stopped (it waits at reset)...
+    stream.write_all(b"$?#3f").unwrap();
+    let mut reply = [0u8; 64];
+    let n = stream.read(&mut reply).unwrap();
+    let reply = String::from_utf8_lossy(&reply[..n]).into_owned();
+    assert!(reply.contains("$T05") || reply.contains("$S05"), "{reply}");
+    // ...then continue: the program runs to its end.
+    stream.write_all(b"+$c#63").unwrap();
+    let out = child.wait_with_output();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Hello from wafer!\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("target remote localhost:{port}")),
+        "{err}"
+    );
+    assert!(out.status.success());
+}
+
+struct KillOnDrop(Option<std::process::Child>);
+
+impl KillOnDrop {
+    fn wait_with_output(mut self) -> std::process::Output {
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
