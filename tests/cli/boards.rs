@@ -350,9 +350,14 @@ fn gdb_flag_starts_a_gdb_server_that_waits_for_the_debugger() {
         .unwrap();
     // Remote protocol: ask why the target stopped (it waits at reset)...
     stream.write_all(b"$?#3f").unwrap();
-    let mut reply = [0u8; 64];
-    let n = stream.read(&mut reply).unwrap();
-    let reply = String::from_utf8_lossy(&reply[..n]).into_owned();
+    // The acknowledgement and the stop packet may arrive in pieces.
+    let mut reply = String::new();
+    let mut buf = [0u8; 64];
+    while !reply.contains('#') {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the gdb server closed the connection: {reply}");
+        reply.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
     assert!(reply.contains("$T05") || reply.contains("$S05"), "{reply}");
     // ...then continue: the program runs to its end.
     stream.write_all(b"+$c#63").unwrap();
