@@ -21,6 +21,8 @@ pub fn now_ns(base: u64) -> u64 {
         }
         let period_fs = reg(base, CAPABILITIES).read_volatile() >> 32;
         let ticks = reg(base, MAIN_COUNTER).read_volatile();
-        ((ticks as u128 * period_fs as u128) / 1_000_000) as u64
+        // fs -> ns without 128-bit arithmetic (see `ticks_to_ns`).
+        const FS_PER_NS: u64 = 1_000_000;
+        (ticks / FS_PER_NS) * period_fs + (ticks % FS_PER_NS) * period_fs / FS_PER_NS
     }
 }
