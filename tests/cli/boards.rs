@@ -387,3 +387,35 @@ impl Drop for KillOnDrop {
         }
     }
 }
+
+#[test]
+fn a_missing_qemu_or_linker_names_the_debian_package() {
+    // A PATH with lld but no QEMU, then one with neither (and no rustc, so
+    // no rust-lld either).
+    let dir = tempfile::tempdir().unwrap();
+    let lld = which("ld.lld").expect("ld.lld is installed (.ci/setup)");
+    std::os::unix::fs::symlink(lld, dir.path().join("ld.lld")).unwrap();
+    let run = |path: &Path, board: &str| {
+        Command::new(env!("CARGO_BIN_EXE_wafer"))
+            .args(["run", &example("hello.wat"), "--board", board])
+            .env("PATH", path)
+            .output()
+            .expect("wafer runs")
+    };
+    for (board, package) in [
+        ("sifive-u", "apt-get install qemu-system-misc"),
+        ("raspi3b", "apt-get install qemu-system-arm"),
+        ("qemu-x86_64", "apt-get install qemu-system-x86"),
+        ("linux-riscv64", "apt-get install qemu-user"),
+    ] {
+        assert_clean_error(&run(dir.path(), board), package);
+    }
+    let empty = tempfile::tempdir().unwrap();
+    assert_clean_error(&run(empty.path(), "sifive-u"), "apt-get install lld");
+}
+
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
