@@ -4,11 +4,11 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{assert_clean_error, example, stderr, stdout, wafer};
+use super::{assert_clean_error, example, invoke, stderr, stdout, wafer};
 
 /// Every board `wafer boards` lists except `host` (the reference).
 const BOARDS: [&str; 8] = [
@@ -88,30 +88,192 @@ fn examples_behave_the_same_on_every_board() {
     });
 }
 
+/// The bare-metal boards.
+const BARE_METAL: [&str; 5] = [
+    "qemu-virt-aarch64",
+    "qemu-virt-riscv64",
+    "qemu-x86_64",
+    "raspi3b",
+    "sifive-u",
+];
+
+/// Builds `examples/hello.wat` for `board` as `format` into `dir`.
+fn build_hello(dir: &Path, board: &str, format: &str) -> PathBuf {
+    let out = dir.join(format!("{board}.{format}"));
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        board,
+        "--format",
+        format,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{board}: {}", stderr(&o));
+    out
+}
+
+/// Runs a QEMU system emulator the way a user would type it.
+fn qemu(program: &str, args: &[&str], last: impl AsRef<std::ffi::OsStr>) -> Output {
+    Command::new(program)
+        .args(args)
+        .arg(last)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"))
+}
+
+#[test]
+fn bare_metal_boards_trap_recover_and_allow_unaligned_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let unaligned = write_module(
+        dir.path(),
+        "unaligned.wat",
+        r#"(module (memory 1)
+             (func (export "u") (result i64)
+               (i64.store offset=1 (i32.const 2) (i64.const 0x1122334455667788))
+               (i64.load offset=3 (i32.const 0))))"#,
+    );
+    std::thread::scope(|scope| {
+        for board in BARE_METAL {
+            let unaligned = &unaligned;
+            scope.spawn(move || {
+                // Traps arrive as CPU exceptions and are recovered the same
+                // way as on Linux; the one console carries the report.
+                let o = invoke(board, "divmod", &["7", "2"]);
+                assert_eq!(stdout(&o), "3\n1\n", "{board}: {}", stderr(&o));
+                let o = invoke(board, "forever", &["1"]);
+                assert_eq!(o.status.code(), Some(134), "{board}");
+                assert!(
+                    stdout(&o).starts_with("trap: call stack exhausted\n"),
+                    "{board}: {}",
+                    stdout(&o)
+                );
+                // Wasm allows unaligned accesses; on aarch64 with the MMU
+                // off they would fault.
+                let o = wafer(&["run", unaligned, "--board", board, "--invoke", "u"]);
+                assert_eq!(
+                    stdout(&o),
+                    format!("{}\n", 0x1122334455667788i64),
+                    "{board}: {}",
+                    stderr(&o)
+                );
+            });
+        }
+    });
+}
+
+#[test]
+fn bare_metal_images_start_at_the_boards_boot_address() {
+    let dir = tempfile::tempdir().unwrap();
+    for (board, entry) in [
+        ("qemu-virt-riscv64", 0x2000_0000u64),
+        ("sifive-u", 0x2000_0000),
+        ("qemu-virt-aarch64", 0),
+        ("raspi3b", 0x8_0000),
+        ("qemu-x86_64", 0x10_0000),
+    ] {
+        let bytes = std::fs::read(build_hello(dir.path(), board, "elf")).unwrap();
+        let e_entry = u64::from_le_bytes(bytes[24..32].try_into().unwrap());
+        assert_eq!(e_entry, entry, "{board} boots from its flash/load base");
+    }
+}
+
+#[test]
+fn raw_binaries_boot_from_emulated_nor_flash() {
+    // The flashing proof: the .bin a user would flash, written into QEMU's
+    // pflash bank 0 (a copy padded to the bank's size), boots with no
+    // -kernel, with the plain QEMU command lines of the README.
+    let dir = tempfile::tempdir().unwrap();
+    let boards: [(&str, &str, &[&str], usize); 2] = [
+        (
+            "qemu-virt-riscv64",
+            "qemu-system-riscv64",
+            &["-M", "virt", "-bios", "none", "-nographic", "-drive"],
+            32 << 20,
+        ),
+        (
+            "qemu-virt-aarch64",
+            "qemu-system-aarch64",
+            &[
+                "-M",
+                "virt",
+                "-cpu",
+                "cortex-a53",
+                "-nographic",
+                "-semihosting",
+                "-drive",
+            ],
+            64 << 20,
+        ),
+    ];
+    for (board, program, args, bank) in boards {
+        let image = std::fs::read(build_hello(dir.path(), board, "bin")).unwrap();
+        assert!(
+            image.len() < 256 * 1024,
+            "{board}: the image stays small: {}",
+            image.len()
+        );
+        let mut padded = image;
+        padded.resize(bank, 0xff);
+        let flash = dir.path().join(format!("{board}-flash.bin"));
+        std::fs::write(&flash, padded).unwrap();
+        let drive = format!("if=pflash,format=raw,unit=0,file={}", flash.display());
+        let run = qemu(program, args, drive);
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout),
+            "Hello from wafer!\n",
+            "{board}"
+        );
+        assert!(run.status.success(), "{board}");
+    }
+
+    let hex = std::fs::read_to_string(build_hello(dir.path(), "qemu-virt-riscv64", "hex")).unwrap();
+    assert!(
+        hex.starts_with(":020000042000DA\n"),
+        "upper address 0x2000: {hex:.40}"
+    );
+    assert!(hex.ends_with(":00000001FF\n"));
+}
+
 #[test]
 fn raspi3b_kernel8_img_boots_the_way_the_pi_firmware_loads_it() {
     // The Pi's GPU firmware loads kernel8.img (a raw binary) at 0x80000 and
     // starts the cores at EL2, as QEMU's -kernel does for raspi3b.
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("kernel8.img");
-    let o = wafer(&[
-        "build",
-        &example("hello.wat"),
-        "--board",
-        "raspi3b",
-        "--format",
-        "bin",
-        "-o",
-        img.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let run = Command::new("qemu-system-aarch64")
-        .args(["-M", "raspi3b", "-nographic", "-semihosting", "-kernel"])
-        .arg(&img)
-        .output()
-        .expect("qemu-system-aarch64 runs");
+    std::fs::rename(build_hello(dir.path(), "raspi3b", "bin"), &img).unwrap();
+    let run = qemu(
+        "qemu-system-aarch64",
+        &["-M", "raspi3b", "-nographic", "-semihosting", "-kernel"],
+        &img,
+    );
     assert_eq!(String::from_utf8_lossy(&run.stdout), "Hello from wafer!\n");
     assert_eq!(run.status.code(), Some(0));
+}
+
+#[test]
+fn size_reports_flash_and_ram() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = build_hello(dir.path(), "qemu-virt-riscv64", "elf");
+    let o = wafer(&["size", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = stdout(&o);
+    let total = |label: &str| -> u64 {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("{report}"));
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let image = std::fs::read(&out).unwrap().len() as u64;
+    let flash = total("flash");
+    assert!(
+        flash > 1024 && flash < image,
+        "flash {flash} of a {image}-byte ELF"
+    );
+    assert!(total("RAM") >= 1 << 20, "RAM includes the 1 MiB Wasm stack");
+    assert!(report.contains("compiled module"), "{report}");
 }
 
 fn write_module(dir: &Path, name: &str, text: &str) -> String {
@@ -163,12 +325,20 @@ fn arguments_and_environment_are_baked_into_images() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     // The image runs on its own, with plain QEMU: nothing is passed at run time.
-    let run = Command::new("qemu-system-riscv64")
-        .args(["-M", "virt", "-bios", "none", "-m", "128M", "-nographic"])
-        .arg("-device")
-        .arg(format!("loader,cpu-num=0,file={}", fw.display()))
-        .output()
-        .expect("qemu-system-riscv64 runs");
+    let run = qemu(
+        "qemu-system-riscv64",
+        &[
+            "-M",
+            "virt",
+            "-bios",
+            "none",
+            "-m",
+            "128M",
+            "-nographic",
+            "-device",
+        ],
+        format!("loader,cpu-num=0,file={}", fw.display()),
+    );
     assert_eq!(String::from_utf8_lossy(&run.stdout), "one\n--two\n");
 
     // On Linux the process's own arguments follow the baked ones.
