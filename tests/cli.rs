@@ -33,6 +33,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Writes `text` to `name` in `dir`; returns the path as a string.
+fn module_file(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
 fn example(name: &str) -> String {
     examples().join(name).to_string_lossy().into_owned()
 }

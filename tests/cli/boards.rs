@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{assert_clean_error, example, invoke, stderr, stdout, wafer};
+use super::{assert_clean_error, example, invoke, module_file, stderr, stdout, wafer};
 
 /// Every board `wafer boards` lists except `host` (the reference).
 const BOARDS: [&str; 8] = [
@@ -126,7 +126,7 @@ fn qemu(program: &str, args: &[&str], last: impl AsRef<std::ffi::OsStr>) -> Outp
 #[test]
 fn bare_metal_boards_trap_recover_and_allow_unaligned_access() {
     let dir = tempfile::tempdir().unwrap();
-    let unaligned = write_module(
+    let unaligned = module_file(
         dir.path(),
         "unaligned.wat",
         r#"(module (memory 1)
@@ -276,17 +276,11 @@ fn size_reports_flash_and_ram() {
     assert!(report.contains("compiled module"), "{report}");
 }
 
-fn write_module(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
-
 #[test]
 fn qemu_x86_64_exit_codes_survive_the_debug_exit_device() {
     // isa-debug-exit leaves 7 bits of status; wafer decodes them back.
     let dir = tempfile::tempdir().unwrap();
-    let module = write_module(
+    let module = module_file(
         dir.path(),
         "exit.wat",
         r#"(module
@@ -398,7 +392,7 @@ fn what_does_not_fit_a_board_is_refused_with_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fw.elf");
     let out_s = out.to_str().unwrap();
-    let big_memory = write_module(dir.path(), "big.wat", "(module (memory 3000))");
+    let big_memory = module_file(dir.path(), "big.wat", "(module (memory 3000))");
 
     let o = wafer(&[
         "build",
@@ -453,7 +447,7 @@ fn what_does_not_fit_a_board_is_refused_with_numbers() {
 #[test]
 fn random_get_without_a_hardware_source_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
-    let module = write_module(
+    let module = module_file(
         dir.path(),
         "rand.wat",
         r#"(module

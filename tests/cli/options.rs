@@ -6,14 +6,7 @@ use std::path::Path;
 
 use object::{Object, ObjectSymbol};
 
-use super::{LINUX_BOARDS, elf_kind, example, invoke, stderr, stdout, wafer};
-
-/// Writes `text` to `name` in `dir`; returns the path as a string.
-fn module_file(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_string_lossy().into_owned()
-}
+use super::{LINUX_BOARDS, elf_kind, example, invoke, module_file, stderr, stdout, wafer};
 
 #[test]
 fn flags_may_follow_invoke_values_and_negative_specials_are_values() {

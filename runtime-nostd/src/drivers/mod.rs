@@ -22,6 +22,11 @@ pub mod semihosting;
 pub mod sifive_test;
 pub mod sifive_uart;
 
+/// The device register of type `T` at `base + offset`, for volatile access.
+pub fn register<T>(base: u64, offset: u64) -> *mut T {
+    (base + offset) as *mut T
+}
+
 /// Volatile 8-bit register read.
 ///
 /// # Safety

@@ -5,6 +5,8 @@
 //! The baud divisor is left as the boot ROM or previous stage set it: the
 //! runtime does not know the board's bus clock.
 
+use super::register;
+
 const TXDATA: u64 = 0x00;
 const RXDATA: u64 = 0x04;
 const TXCTRL: u64 = 0x08;
@@ -12,17 +14,13 @@ const RXCTRL: u64 = 0x0c;
 const FIFO_FLAG: u32 = 1 << 31;
 const ENABLE: u32 = 1;
 
-fn reg(base: u64, offset: u64) -> *mut u32 {
-    (base + offset) as *mut u32
-}
-
 /// Turns the transmitter and receiver on (they are off after reset).
 fn enable(base: u64) {
     // SAFETY: `base` is the board's SiFive UART (from its description).
     unsafe {
-        let tx = reg(base, TXCTRL);
+        let tx = register::<u32>(base, TXCTRL);
         tx.write_volatile(tx.read_volatile() | ENABLE);
-        let rx = reg(base, RXCTRL);
+        let rx = register::<u32>(base, RXCTRL);
         rx.write_volatile(rx.read_volatile() | ENABLE);
     }
 }
@@ -33,8 +31,8 @@ pub fn write(base: u64, bytes: &[u8]) {
     for &b in bytes {
         // SAFETY: as above.
         unsafe {
-            while reg(base, TXDATA).read_volatile() & FIFO_FLAG != 0 {}
-            reg(base, TXDATA).write_volatile(b as u32);
+            while register::<u32>(base, TXDATA).read_volatile() & FIFO_FLAG != 0 {}
+            register::<u32>(base, TXDATA).write_volatile(b as u32);
         }
     }
 }
@@ -45,7 +43,7 @@ pub fn read(base: u64, buf: &mut [u8]) -> usize {
     let mut n = 0;
     while n < buf.len() {
         // SAFETY: as above. One read both tests and pops the FIFO.
-        let word = unsafe { reg(base, RXDATA).read_volatile() };
+        let word = unsafe { register::<u32>(base, RXDATA).read_volatile() };
         if word & FIFO_FLAG != 0 {
             if n > 0 {
                 break;
