@@ -351,4 +351,17 @@ fn invoke_mistakes_are_explained() {
     assert_clean_error(&o, "takes 2 argument(s) (i32, i32)");
     let o = invoke("host", "add", &["1", "x"]);
     assert_clean_error(&o, "`x` is not a valid i32");
+
+    // Running a library module (no `_start`) would do nothing: say so.
+    let o = wafer(&["run", &example("arith.wat")]);
+    assert_clean_error(&o, "exports no `_start` function");
+    assert!(stderr(&o).contains("--invoke NAME (its exported functions: add, div"));
+    // Building one is allowed (its start function and data still run), with
+    // a warning.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lib");
+    let o = wafer(&["build", &example("arith.wat"), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("warning: the module exports no `_start`"));
+    assert!(out.exists());
 }

@@ -126,9 +126,16 @@ pub fn handle_fault(signal: i32, pc: usize) -> usize {
         }
     }
     let mut w = crate::console::Stderr;
+    // `signal` is a signal number on Linux, the ISA's exception cause
+    // (mcause, ESR_EL1, x86 vector) on bare metal.
+    let what = if cfg!(wafer_platform = "baremetal") {
+        "CPU exception, cause"
+    } else {
+        "signal"
+    };
     let _ = core::fmt::Write::write_fmt(
         &mut w,
-        format_args!("wafer: fatal fault (signal {signal}) at pc {pc:#x}\n"),
+        format_args!("wafer: fatal fault ({what} {signal:#x}) at pc {pc:#x}\n"),
     );
     crate::platform::exit(crate::EXIT_FATAL)
 }

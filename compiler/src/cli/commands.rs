@@ -40,20 +40,10 @@ pub fn run(command: Command) -> Result<ExitCode> {
         } => {
             crate::output::check_parent_dir(&output)?;
             let (module, options) = prepare(&input, &image, ImageMode::Command)?;
+            build_image(&module, &options, format, &output)?;
+            // Warnings only for an image that exists: a failed build says
+            // one thing, its error.
             print_warnings(&module, &options);
-            if format == Format::Elf {
-                crate::image::link(&[module], &options, &output)?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            let work = tempfile::tempdir().context("cannot create a temporary directory")?;
-            let elf = work.path().join("image.elf");
-            crate::image::link(&[module], &options, &elf)?;
-            let elf = std::fs::read(&elf).context("cannot read the linked image")?;
-            let bytes = match format {
-                Format::Bin => crate::formats::to_binary(&elf)?,
-                _ => crate::formats::to_intel_hex(&elf)?.into_bytes(),
-            };
-            crate::output::write_atomic(&output, &bytes)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -146,14 +136,30 @@ fn prepare(
     Ok((module, options))
 }
 
-/// Parses `--invoke` arguments against the export's signature.
-fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result<ImageMode> {
+/// The module's exported function names, comma-separated, or `none`.
+fn exported_functions(module: &CompiledModule) -> String {
     let functions: Vec<&str> = module
         .exports
         .iter()
         .filter(|e| e.kind == ExternKind::Func)
         .map(|e| e.name.as_str())
         .collect();
+    if functions.is_empty() {
+        "none".to_string()
+    } else {
+        functions.join(", ")
+    }
+}
+
+fn has_start(module: &CompiledModule) -> bool {
+    module
+        .exports
+        .iter()
+        .any(|e| e.kind == ExternKind::Func && e.name == "_start")
+}
+
+/// Parses `--invoke` arguments against the export's signature.
+fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result<ImageMode> {
     let found = module
         .exports
         .iter()
@@ -161,11 +167,7 @@ fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result
         .ok_or_else(|| {
             anyhow!(
                 "the module exports no function `{export}`; its exported functions: {}",
-                if functions.is_empty() {
-                    "none".to_string()
-                } else {
-                    functions.join(", ")
-                }
+                exported_functions(module)
             )
         })?;
     let (params, _) = split_signature(found.ty.as_bytes())
@@ -194,8 +196,35 @@ fn invoke_mode(module: &CompiledModule, export: &str, args: &[String]) -> Result
     })
 }
 
+/// Links `module` into an image at `output` in `format`.
+fn build_image(
+    module: &CompiledModule,
+    options: &ImageOptions,
+    format: Format,
+    output: &Path,
+) -> Result<()> {
+    let modules = std::slice::from_ref(module);
+    if format == Format::Elf {
+        return crate::image::link(modules, options, output);
+    }
+    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let elf = work.path().join("image.elf");
+    crate::image::link(modules, options, &elf)?;
+    let elf = std::fs::read(&elf).context("cannot read the linked image")?;
+    let bytes = match format {
+        Format::Bin => crate::formats::to_binary(&elf)?,
+        _ => crate::formats::to_intel_hex(&elf)?.into_bytes(),
+    };
+    crate::output::write_atomic(output, &bytes)
+}
+
 /// `warning:` lines on stderr for what the board cannot provide.
 fn print_warnings(module: &CompiledModule, options: &ImageOptions) {
+    if options.mode == ImageMode::Command && !has_start(module) {
+        eprintln!(
+            "warning: the module exports no `_start` function: the image instantiates it (data, start function) and exits 0"
+        );
+    }
     for warning in crate::board_check::warnings(std::slice::from_ref(module), options) {
         eprintln!("warning: {warning}");
     }
@@ -214,20 +243,24 @@ fn run_module(
             options.mode = invoke_mode(&module, export, &args)?;
             Vec::new()
         }
+        None if !has_start(&module) => bail!(
+            "the module exports no `_start` function, so running it would only instantiate it; call an export with --invoke NAME (its exported functions: {})",
+            exported_functions(&module)
+        ),
         None => args,
     };
     // A board has no command line: its arguments are part of the image.
     if options.board.bare.is_some() {
         options.args.append(&mut module_args);
     }
-    print_warnings(&module, &options);
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     let stem = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into());
     let exe = work.path().join(stem);
-    crate::image::link(&[module], &options, &exe)?;
+    crate::image::link(std::slice::from_ref(&module), &options, &exe)?;
+    print_warnings(&module, &options);
     let mut command = match gdb {
         Some(port) => {
             let (command, gdb_line) = options.board.debug_command(&exe, port)?;
