@@ -4,8 +4,10 @@
 //! (usage errors from clap: 2); output files are written atomically.
 
 mod argv;
+mod build;
 mod commands;
 mod report;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,0 +1,98 @@
+//! Compiling a module for a board and linking its image: `compile`,
+//! `build`, and the first half of `run`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use wafer_abi::descriptor::ExternKind;
+
+use super::{Codegen, ImageArgs};
+use crate::emit::names::sanitize_identifier;
+use crate::formats::Format;
+use crate::{
+    Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding, Target,
+};
+
+pub fn apply_codegen(target: &mut Target, codegen: &Codegen) -> Result<()> {
+    if let Some(cpu) = &codegen.cpu {
+        target.set_cpu(cpu)?;
+    }
+    Ok(())
+}
+
+pub fn compile(input: &Path, target: Target, prefix: Option<String>) -> Result<CompiledModule> {
+    let wasm = crate::input::read_module(input)?;
+    let prefix = prefix.unwrap_or_else(|| {
+        let stem = input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        sanitize_identifier(&stem)
+    });
+    let options = CompileOptions {
+        target,
+        prefix,
+        imports: ImportBinding::Static,
+    };
+    crate::compile(&wasm, &options).with_context(|| format!("cannot compile {}", input.display()))
+}
+
+/// Compiles `input` for the board in `image` and assembles image options.
+pub fn prepare(
+    input: &Path,
+    image: &ImageArgs,
+    mode: ImageMode,
+) -> Result<(CompiledModule, ImageOptions)> {
+    let mut board = Board::by_name(&image.board)?;
+    apply_codegen(&mut board.target, &image.codegen)?;
+    let module = compile(input, board.target.clone(), None)?;
+    let mut options = ImageOptions::new(board);
+    options.mode = mode;
+    options.stack_size = image.stack_size;
+    options.max_memory_pages = image.max_memory;
+    options.link_objects = image.link.clone();
+    options.args = image.baked_args.clone();
+    options.env = image.baked_env.clone();
+    Ok((module, options))
+}
+
+pub fn has_start(module: &CompiledModule) -> bool {
+    module
+        .exports
+        .iter()
+        .any(|e| e.kind == ExternKind::Func && e.name == "_start")
+}
+
+/// Links `module` into an image at `output` in `format`.
+pub fn build_image(
+    module: &CompiledModule,
+    options: &ImageOptions,
+    format: Format,
+    output: &Path,
+) -> Result<()> {
+    let modules = std::slice::from_ref(module);
+    if format == Format::Elf {
+        return crate::image::link(modules, options, output);
+    }
+    let work = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let elf = work.path().join("image.elf");
+    crate::image::link(modules, options, &elf)?;
+    let elf = std::fs::read(&elf).context("cannot read the linked image")?;
+    let bytes = match format {
+        Format::Bin => crate::formats::to_binary(&elf)?,
+        _ => crate::formats::to_intel_hex(&elf)?.into_bytes(),
+    };
+    crate::output::write_atomic(output, &bytes)
+}
+
+/// `warning:` lines on stderr for what the board cannot provide.
+pub fn print_warnings(module: &CompiledModule, options: &ImageOptions) {
+    if options.mode == ImageMode::Command && !has_start(module) {
+        eprintln!(
+            "warning: the module exports no `_start` function: the image instantiates it (data, start function) and exits 0"
+        );
+    }
+    for warning in crate::board_check::warnings(std::slice::from_ref(module), options) {
+        eprintln!("warning: {warning}");
+    }
+}
