@@ -63,6 +63,37 @@ fn trap(code: TrapCode) -> ! {
     raise(Trap::new(code))
 }
 
+/// `start..start + len` of the `limit` elements at `base`.
+struct Span<T> {
+    base: *const T,
+    limit: u64,
+    start: u64,
+}
+
+/// The shared step of `memory.copy/init` and `table.copy/init`: checks
+/// both spans for `len` elements, trapping with `code` if either does not
+/// fit, then copies (overlap allowed).
+///
+/// # Safety
+/// Each span's `base` must point at `limit` valid elements, `dst`'s
+/// writable.
+unsafe fn checked_copy<T>(dst: Span<T>, src: Span<T>, len: u64, code: TrapCode) {
+    if !fits(dst.start, len, dst.limit) || !fits(src.start, len, src.limit) {
+        trap(code);
+    }
+    if len == 0 {
+        return; // a dropped segment's base may be dangling
+    }
+    // SAFETY: both ranges are inside their limits (checked above).
+    unsafe {
+        core::ptr::copy(
+            src.base.add(src.start as usize),
+            (dst.base as *mut T).add(dst.start as usize),
+            len as usize,
+        );
+    }
+}
+
 /// A builtin called by compiled code (see `wafer_abi::builtins`).
 ///
 /// # Safety
@@ -102,17 +133,23 @@ pub unsafe extern "C" fn wafer_memory_copy(
     src: u64,
     len: u64,
 ) {
-    // SAFETY: ranges are checked against both memories' lengths first.
+    // SAFETY: the records belong to the calling instance.
     unsafe {
         let d = &*memory(vmctx, dst_mem);
         let s = &*memory(vmctx, src_mem);
-        if !fits(dst, len, d.length) || !fits(src, len, s.length) {
-            trap(TrapCode::MemoryOutOfBounds);
-        }
-        core::ptr::copy(
-            s.base.add(src as usize),
-            d.base.add(dst as usize),
-            len as usize,
+        checked_copy(
+            Span {
+                base: d.base,
+                limit: d.length,
+                start: dst,
+            },
+            Span {
+                base: s.base,
+                limit: s.length,
+                start: src,
+            },
+            len,
+            TrapCode::MemoryOutOfBounds,
         );
     }
 }
@@ -152,23 +189,27 @@ pub unsafe extern "C" fn wafer_memory_init(
     src: u64,
     len: u64,
 ) {
-    // SAFETY: both ranges are checked first; the segment's current length
-    // (0 once dropped) bounds the source.
+    // SAFETY: the segment's current length (0 once dropped) bounds the
+    // source.
     unsafe {
         let (desc, layout) = context(vmctx);
         let available = *(vmctx.add(layout.data_length(segment) as usize) as *const u32) as u64;
         let m = &*memory(vmctx, mem);
-        if !fits(src, len, available) || !fits(dst, len, m.length) {
-            trap(TrapCode::MemoryOutOfBounds);
-        }
-        if len > 0 {
-            let data = &desc.data.items()[segment as usize];
-            core::ptr::copy_nonoverlapping(
-                data.bytes.add(src as usize),
-                m.base.add(dst as usize),
-                len as usize,
-            );
-        }
+        let data = &desc.data.items()[segment as usize];
+        checked_copy(
+            Span {
+                base: m.base,
+                limit: m.length,
+                start: dst,
+            },
+            Span {
+                base: data.bytes,
+                limit: available,
+                start: src,
+            },
+            len,
+            TrapCode::MemoryOutOfBounds,
+        );
     }
 }
 
@@ -248,17 +289,23 @@ pub unsafe extern "C" fn wafer_table_copy(
     src: u64,
     len: u64,
 ) {
-    // SAFETY: both ranges are checked first; `copy` handles overlap.
+    // SAFETY: the records belong to the calling instance.
     unsafe {
         let d = &*table(vmctx, dst_table);
         let s = &*table(vmctx, src_table);
-        if !fits(dst, len, d.length) || !fits(src, len, s.length) {
-            trap(TrapCode::TableOutOfBounds);
-        }
-        core::ptr::copy(
-            s.base.add(src as usize),
-            d.base.add(dst as usize),
-            len as usize,
+        checked_copy(
+            Span {
+                base: d.base,
+                limit: d.length,
+                start: dst,
+            },
+            Span {
+                base: s.base,
+                limit: s.length,
+                start: src,
+            },
+            len,
+            TrapCode::TableOutOfBounds,
         );
     }
 }
@@ -276,21 +323,27 @@ pub unsafe extern "C" fn wafer_table_init(
     src: u64,
     len: u64,
 ) {
-    // SAFETY: both ranges are checked first; items were written by the
-    // module's initialiser.
+    // SAFETY: the segment's items were written by the module's initialiser;
+    // its current length (0 once dropped) bounds the source.
     unsafe {
         let (desc, layout) = context(vmctx);
         let available = *(vmctx.add(layout.elem_length(segment) as usize) as *const u32) as u64;
         let t = &*table(vmctx, index);
-        if !fits(src, len, available) || !fits(dst, len, t.length) {
-            trap(TrapCode::TableOutOfBounds);
-        }
         let first = desc.elems.items()[segment as usize].first_item;
         let items = vmctx.add(layout.elem_item(first) as usize) as *const usize;
-        core::ptr::copy_nonoverlapping(
-            items.add(src as usize),
-            t.base.add(dst as usize),
-            len as usize,
+        checked_copy(
+            Span {
+                base: t.base,
+                limit: t.length,
+                start: dst,
+            },
+            Span {
+                base: items,
+                limit: available,
+                start: src,
+            },
+            len,
+            TrapCode::TableOutOfBounds,
         );
     }
 }
