@@ -10,7 +10,7 @@
 
 use anyhow::{Context, Result, anyhow};
 use cranelift_codegen::ir::{
-    AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName, types,
+    AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName, Value, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId, Linkage, Module};
@@ -61,6 +61,29 @@ fn store_i32_zero(t: &mut FuncTranslator<'_, '_, '_, '_>, offset: u32) {
     t.builder.ins().store(flags, zero, t.vmctx, offset as i32);
 }
 
+/// Applies an active segment as `table.init`/`memory.init` of all of it at
+/// `offset` (the builtin traps when it does not fit), then drops it by
+/// zeroing its length slot in the vmctx.
+fn apply_and_drop(
+    t: &mut FuncTranslator<'_, '_, '_, '_>,
+    init: &builtins::Builtin,
+    target: u32,
+    segment: u32,
+    offset: Value,
+    length: u64,
+    length_slot: u32,
+) {
+    let args = [
+        t.iconst32(target),
+        t.iconst32(segment),
+        t.widen(offset),
+        t.builder.ins().iconst(types::I64, 0),
+        t.builder.ins().iconst(types::I64, length as i64),
+    ];
+    t.call_builtin(init, &args);
+    store_i32_zero(t, length_slot);
+}
+
 fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
     let info = t.env.info;
     let layout = t.env.layout;
@@ -93,17 +116,17 @@ fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
             ElemMode::Declared => store_i32_zero(t, layout.elem_length(index)),
             ElemMode::Active { table, offset } => {
                 let offset = t.const_expr(offset)?;
-                let args = [
-                    t.iconst32(*table),
-                    t.iconst32(index),
-                    t.widen(offset),
-                    t.builder.ins().iconst(types::I64, 0),
-                    t.builder
-                        .ins()
-                        .iconst(types::I64, segment.items.len() as i64),
-                ];
-                t.call_builtin(&builtins::TABLE_INIT, &args);
-                store_i32_zero(t, layout.elem_length(index));
+                let length = segment.items.len() as u64;
+                let slot = layout.elem_length(index);
+                apply_and_drop(
+                    t,
+                    &builtins::TABLE_INIT,
+                    *table,
+                    index,
+                    offset,
+                    length,
+                    slot,
+                );
             }
         }
     }
@@ -114,17 +137,17 @@ fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
             continue;
         };
         let offset = t.const_expr(offset)?;
-        let args = [
-            t.iconst32(*memory),
-            t.iconst32(index),
-            t.widen(offset),
-            t.builder.ins().iconst(types::I64, 0),
-            t.builder
-                .ins()
-                .iconst(types::I64, segment.bytes.len() as i64),
-        ];
-        t.call_builtin(&builtins::MEMORY_INIT, &args);
-        store_i32_zero(t, layout.data_length(index));
+        let length = segment.bytes.len() as u64;
+        let slot = layout.data_length(index);
+        apply_and_drop(
+            t,
+            &builtins::MEMORY_INIT,
+            *memory,
+            index,
+            offset,
+            length,
+            slot,
+        );
     }
 
     if let Some(start) = info.start {
