@@ -16,13 +16,13 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "| board | flash (image) | static RAM (with 1 MiB stack) | compiled module | runtime code |"
+echo "| board | flash (image) | static RAM (.data, .bss; boards: + 1 MiB stack) | compiled module | runtime code |"
 echo "|---|---:|---:|---:|---:|"
 for board in $("$WAFER" boards | awk '$1 != "host" { print $1 }'); do
   "$WAFER" build examples/hello.wat --board "$board" -o "$work/$board.elf"
   "$WAFER" size "$work/$board.elf" | awk -v board="$board" '
     $1 == "flash" { flash = $2 }
-    $1 == "RAM"   { ram = $2 }
+    $1 == "RAM" && $2 != "parts:" { ram = $2 }
     $1 == "parts:" {
       # parts: compiled module <n> <unit> code + <n> <unit> data; runtime <n> <unit> code
       module = $4 " " $5 " + " $8 " " $9

@@ -122,5 +122,74 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         human(module_data),
         human(runtime_code)
     );
+    let stack: u64 = rows
+        .iter()
+        .filter(|r| r.name == ".stack")
+        .map(|r| r.size)
+        .sum();
+    let memories = initial_memories(&file);
+    let pages: u64 = memories.iter().map(|(_, p)| p).sum();
+    let per_module: Vec<String> = memories
+        .iter()
+        .map(|(name, p)| format!("{name}: {p} page{}", if *p == 1 { "" } else { "s" }))
+        .collect();
+    let stack = if stack == 0 {
+        "the process's (Linux)".to_string()
+    } else {
+        human(stack)
+    };
+    let _ = writeln!(
+        out,
+        "RAM parts: stack {stack}; linear memory at start {} ({}), from the heap",
+        human(pages * wafer_abi::WASM_PAGE_SIZE),
+        if per_module.is_empty() {
+            "no module defines one".to_string()
+        } else {
+            per_module.join(", ")
+        }
+    );
     Ok(out)
+}
+
+/// Each module's initial linear memory in pages, read from the module
+/// descriptors (`wafer_module_<name>`) linked into the image.
+fn initial_memories(file: &object::File) -> Vec<(String, u64)> {
+    use wafer_abi::descriptor::{MemoryDesc, ModuleDescriptor};
+    let read = |address: u64, size: u64| -> Option<&[u8]> {
+        file.sections()
+            .find_map(|s| s.data_range(address, size).ok().flatten())
+    };
+    let word = |bytes: &[u8], offset: usize| -> Option<u64> {
+        Some(u64::from_le_bytes(
+            bytes.get(offset..offset + 8)?.try_into().ok()?,
+        ))
+    };
+    let mut out = Vec::new();
+    for symbol in file.symbols() {
+        let Some(name) = symbol
+            .name()
+            .ok()
+            .and_then(|n| n.strip_prefix("wafer_module_"))
+        else {
+            continue;
+        };
+        let size = std::mem::size_of::<ModuleDescriptor>() as u64;
+        let Some(descriptor) = read(symbol.address(), size) else {
+            continue;
+        };
+        let slice = std::mem::offset_of!(ModuleDescriptor, memories);
+        let (Some(pointer), Some(count)) = (word(descriptor, slice), word(descriptor, slice + 8))
+        else {
+            continue;
+        };
+        let stride = std::mem::size_of::<MemoryDesc>() as u64;
+        let pages = (0..count)
+            .filter_map(|i| {
+                let memory = read(pointer + i * stride, stride)?;
+                word(memory, std::mem::offset_of!(MemoryDesc, min_pages))
+            })
+            .sum();
+        out.push((name.to_string(), pages));
+    }
+    out
 }

@@ -274,6 +274,12 @@ fn size_reports_flash_and_ram() {
     );
     assert!(total("RAM") >= 1 << 20, "RAM includes the 1 MiB Wasm stack");
     assert!(report.contains("compiled module"), "{report}");
+    // hello.wat declares one page; the stack is 1 MiB + the runtime's share.
+    assert!(
+        report
+            .contains("RAM parts: stack 1.09 MiB; linear memory at start 64.0 KiB (hello: 1 page)"),
+        "{report}"
+    );
 }
 
 #[test]
