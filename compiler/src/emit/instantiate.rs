@@ -8,12 +8,9 @@
 //! function. A trap part-way leaves earlier effects in place, as the spec
 //! requires for shared tables and memories.
 
-use anyhow::{Context, Result, anyhow};
-use cranelift_codegen::ir::{
-    AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, UserFuncName, Value, types,
-};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{FuncId, Linkage, Module};
+use anyhow::Result;
+use cranelift_codegen::ir::{AbiParam, ArgumentPurpose, InstBuilder, Signature, Value, types};
+use cranelift_module::FuncId;
 use cranelift_object::ObjectModule;
 use wafer_abi::builtins;
 
@@ -31,28 +28,14 @@ pub fn define_instantiate(
     let mut sig = Signature::new(env.call_conv);
     sig.params
         .push(AbiParam::special(POINTER, ArgumentPurpose::VMContext));
-    let id = module
-        .declare_function(&symbol, Linkage::Local, &sig)
-        .with_context(|| format!("cannot declare {symbol}"))?;
-
-    let mut ctx = module.make_context();
-    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-    let mut builder_ctx = FunctionBuilderContext::new();
-    let mut builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
-    let regions = Regions::declare(builder.func);
-    let entry = builder.create_block();
-    builder.append_block_params_for_function_params(entry);
-    builder.switch_to_block(entry);
-    builder.seal_block(entry);
-    let vmctx = builder.block_params(entry)[0];
-    let mut t = FuncTranslator::new(env, module, builder, vmctx, regions);
-    emit_body(&mut t).with_context(|| format!("in {symbol}"))?;
-    t.builder.ins().return_(&[]);
-    t.finish();
-    module
-        .define_function(id, &mut ctx)
-        .map_err(|e| anyhow!("code generation failed for {symbol}: {e:?}"))?;
-    Ok(id)
+    super::define_local_function(module, &symbol, sig, |module, builder, params| {
+        let regions = Regions::declare(builder.func);
+        let mut t = FuncTranslator::new(env, module, builder, params[0], regions);
+        emit_body(&mut t)?;
+        t.builder.ins().return_(&[]);
+        t.finish();
+        Ok(())
+    })
 }
 
 fn store_i32_zero(t: &mut FuncTranslator<'_, '_, '_, '_>, offset: u32) {

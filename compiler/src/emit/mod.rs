@@ -24,6 +24,41 @@ use crate::config::Target;
 use crate::module_info::{self, ImportKind, ModuleInfo, signature_string};
 use crate::translate::env::{ModuleEnv, builtin_signature, wasm_signature};
 
+/// Declares a module-local function `symbol` with `sig`, builds its body
+/// with `body` (handed the module, a builder positioned in the sealed entry
+/// block, and the entry's parameters; it must finalize the builder), and
+/// defines it. The shared frame of `instantiate` and the trampolines.
+pub(crate) fn define_local_function(
+    module: &mut ObjectModule,
+    symbol: &str,
+    sig: cranelift_codegen::ir::Signature,
+    body: impl for<'f> FnOnce(
+        &mut ObjectModule,
+        cranelift_frontend::FunctionBuilder<'f>,
+        &[cranelift_codegen::ir::Value],
+    ) -> Result<()>,
+) -> Result<FuncId> {
+    use cranelift_codegen::ir::{Function, UserFuncName};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    let id = module
+        .declare_function(symbol, Linkage::Local, &sig)
+        .with_context(|| format!("cannot declare {symbol}"))?;
+    let mut ctx = module.make_context();
+    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let mut builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
+    let entry = builder.create_block();
+    builder.append_block_params_for_function_params(entry);
+    builder.switch_to_block(entry);
+    builder.seal_block(entry);
+    let params = builder.block_params(entry).to_vec();
+    body(module, builder, &params).with_context(|| format!("in {symbol}"))?;
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| anyhow!("code generation failed for {symbol}: {e:?}"))?;
+    Ok(id)
+}
+
 /// How function imports outside the runtime's host modules are bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportBinding {

@@ -7,12 +7,9 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result, anyhow};
-use cranelift_codegen::ir::{
-    AbiParam, Function, InstBuilder, MemFlagsData, Signature, UserFuncName,
-};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{FuncId, Linkage, Module};
+use anyhow::Result;
+use cranelift_codegen::ir::{AbiParam, InstBuilder, MemFlagsData, Signature};
+use cranelift_module::{FuncId, Module};
 use cranelift_object::ObjectModule;
 use wafer_abi::values::ValRaw;
 use wafer_abi::vmctx::VMFuncRef;
@@ -56,43 +53,30 @@ fn define_trampoline(
     let mut sig = Signature::new(env.call_conv);
     sig.params.push(AbiParam::new(POINTER));
     sig.params.push(AbiParam::new(POINTER));
-    let id = module
-        .declare_function(&symbol, Linkage::Local, &sig)
-        .with_context(|| format!("cannot declare {symbol}"))?;
-
-    let mut ctx = module.make_context();
-    ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
-    let mut builder_ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let (funcref, values) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-    let flags = MemFlagsData::trusted();
-    let func_ptr = b
-        .ins()
-        .load(POINTER, flags, funcref, VMFuncRef::FUNC_PTR as i32);
-    let callee_vmctx = b
-        .ins()
-        .load(POINTER, flags, funcref, VMFuncRef::VMCTX as i32);
-    let mut args = vec![callee_vmctx];
-    for (i, &param) in ty.params.iter().enumerate() {
-        let offset = (i * ValRaw::SIZE) as i32;
-        args.push(b.ins().load(clif_type(param), flags, values, offset));
-    }
-    let callee_sig = b.import_signature(wasm_signature(ty, env.call_conv));
-    let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
-    let results = b.inst_results(call).to_vec();
-    for (i, result) in results.into_iter().enumerate() {
-        let offset = (i * ValRaw::SIZE) as i32;
-        b.ins().store(flags, result, values, offset);
-    }
-    b.ins().return_(&[]);
-    b.seal_all_blocks();
-    b.finalize(module.target_config());
-    module
-        .define_function(id, &mut ctx)
-        .map_err(|e| anyhow!("code generation failed for {symbol}: {e:?}"))?;
-    Ok(id)
+    super::define_local_function(module, &symbol, sig, |module, mut b, params| {
+        let (funcref, values) = (params[0], params[1]);
+        let flags = MemFlagsData::trusted();
+        let func_ptr = b
+            .ins()
+            .load(POINTER, flags, funcref, VMFuncRef::FUNC_PTR as i32);
+        let callee_vmctx = b
+            .ins()
+            .load(POINTER, flags, funcref, VMFuncRef::VMCTX as i32);
+        let mut args = vec![callee_vmctx];
+        for (i, &param) in ty.params.iter().enumerate() {
+            let offset = (i * ValRaw::SIZE) as i32;
+            args.push(b.ins().load(clif_type(param), flags, values, offset));
+        }
+        let callee_sig = b.import_signature(wasm_signature(ty, env.call_conv));
+        let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
+        let results = b.inst_results(call).to_vec();
+        for (i, result) in results.into_iter().enumerate() {
+            let offset = (i * ValRaw::SIZE) as i32;
+            b.ins().store(flags, result, values, offset);
+        }
+        b.ins().return_(&[]);
+        b.seal_all_blocks();
+        b.finalize(module.target_config());
+        Ok(())
+    })
 }
