@@ -40,10 +40,10 @@ pub mod platform;
 #[cfg(wafer_platform = "baremetal")]
 pub mod drivers;
 
-/// Exit status for a Wasm trap (as `abort` would give).
-pub const EXIT_TRAP: i32 = 134;
+/// Exit status for a Wasm trap (see `wafer_abi::exit`).
+pub const EXIT_TRAP: i32 = wafer_abi::exit::TRAP;
 /// Exit status for a fault of the runtime itself or an unusable image.
-pub const EXIT_FATAL: i32 = 70;
+pub const EXIT_FATAL: i32 = wafer_abi::exit::FATAL;
 
 #[cfg(not(test))]
 #[panic_handler]

@@ -6,7 +6,7 @@ use std::process::{Command, ExitStatus};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
-use super::target::{Isa, Target, TargetSpec};
+use super::target::{Isa, Target};
 
 /// The runtime flavour an image is linked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -194,6 +194,21 @@ impl Board {
         })
     }
 
+    /// QEMU user mode for this board's ISA.
+    ///
+    /// # Errors
+    /// It is not installed (the message names the Debian package).
+    fn qemu_user(&self) -> Result<Command> {
+        let program = &self.target.spec.qemu_user;
+        let qemu = crate::runner::find_tool(program).ok_or_else(|| {
+            anyhow!(
+                "{program} is not installed: the {} board runs under QEMU user mode; install it with `apt-get install qemu-user`",
+                self.name
+            )
+        })?;
+        Ok(Command::new(qemu))
+    }
+
     /// The exit code of a module from the status of the command that ran
     /// its image (see [`Board::run_command`]).
     ///
@@ -213,18 +228,14 @@ impl Board {
         if !debug_exit {
             return Ok(code as u8);
         }
-        // See runtime-nostd/src/drivers/isa_debug_exit.rs for the encoding.
-        match code {
-            0 => bail!(
+        match wafer_abi::exit::debug_exit::decode(code) {
+            Some(exit_code) => Ok(exit_code),
+            None if code == 0 => bail!(
                 "the {} board reset without reporting an exit code (a triple fault?)",
                 self.name
             ),
-            1 => Ok(1), // QEMU failed and said why on stderr.
-            _ => Ok(match code >> 1 {
-                127 => 134,
-                126 => 125,
-                value => (value - 1) as u8,
-            }),
+            // QEMU failed and said why on stderr.
+            None => Ok(code as u8),
         }
     }
 
@@ -235,18 +246,11 @@ impl Board {
     /// # Errors
     /// As for [`Board::run_command`].
     pub fn debug_command(&self, image: &Path, port: u16) -> Result<(Command, String)> {
-        let mut command = match self.platform {
+        let command = match self.platform {
             // The host board too runs under qemu-user here: it has the gdb
             // server built in and stops before the first instruction.
             Platform::Linux => {
-                let spec: &TargetSpec = &self.target.spec;
-                let qemu = crate::runner::find_tool(&spec.qemu_user).ok_or_else(|| {
-                    anyhow!(
-                        "{} is not installed: --gdb runs the image under QEMU user mode; install it with `apt-get install qemu-user`",
-                        spec.qemu_user
-                    )
-                })?;
-                let mut cmd = Command::new(qemu);
+                let mut cmd = self.qemu_user()?;
                 cmd.arg("-g").arg(port.to_string()).arg(image);
                 cmd
             }
@@ -258,7 +262,6 @@ impl Board {
                 cmd
             }
         };
-        command.stdin(std::process::Stdio::inherit());
         let gdb = if Isa::host() == Some(self.target.isa) {
             "gdb"
         } else {
@@ -282,15 +285,7 @@ impl Board {
                 if Isa::host() == Some(self.target.isa) && std::env::consts::OS == "linux" {
                     return Ok(Command::new(image));
                 }
-                let spec: &TargetSpec = &self.target.spec;
-                let qemu = crate::runner::find_tool(&spec.qemu_user).ok_or_else(|| {
-                    anyhow!(
-                        "{} is not installed: the {} board runs under QEMU user mode; install it with `apt-get install qemu-user`",
-                        spec.qemu_user,
-                        self.name
-                    )
-                })?;
-                let mut cmd = Command::new(qemu);
+                let mut cmd = self.qemu_user()?;
                 cmd.arg(image);
                 Ok(cmd)
             }

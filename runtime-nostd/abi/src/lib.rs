@@ -11,10 +11,12 @@
 //! - [`builtins`]: runtime functions that compiled code calls by symbol.
 //! - [`values`]: value types, signature strings, the array-call value slot.
 //! - [`serve`]: the line protocol of the serving entry point (spec harness).
+//! - [`exit`]: the exit codes of images and their encoding on exit devices.
 #![no_std]
 
 pub mod builtins;
 pub mod descriptor;
+pub mod exit;
 pub mod serve;
 pub mod trap;
 pub mod values;

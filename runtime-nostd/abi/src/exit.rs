@@ -1,0 +1,74 @@
+//! Exit codes an image ends with, and how they cross exit devices that
+//! carry fewer bits than a host exit status.
+
+/// Exit status for a Wasm trap (as `abort` would give).
+pub const TRAP: i32 = 134;
+/// Exit status for a fault of the runtime itself or an unusable image.
+pub const FATAL: i32 = 70;
+
+/// QEMU's x86 `isa-debug-exit` device ends QEMU with status `(v << 1) | 1`
+/// for a written value `v`; a host status keeps 8 bits, so `v` has 7, and
+/// QEMU exits with 1 on its own failures. The runtime writes
+/// [`debug_exit::encode`] of the exit code and `wafer run` turns the status
+/// back with [`debug_exit::decode`].
+pub mod debug_exit {
+    /// `v` for a trap.
+    const TRAP_VALUE: u32 = 127;
+    /// `v` for an exit code too large to carry.
+    const SATURATED_VALUE: u32 = 126;
+    /// The largest exit code carried exactly (as `code + 1`, so that `v`
+    /// is never 0 and status 1 stays QEMU's).
+    pub const MAX_EXACT: i32 = 124;
+
+    /// The value the runtime writes for exit `code`.
+    pub fn encode(code: i32) -> u32 {
+        match code {
+            0..=MAX_EXACT => code as u32 + 1,
+            super::TRAP => TRAP_VALUE,
+            _ => SATURATED_VALUE,
+        }
+    }
+
+    /// The exit code behind QEMU's exit `status`, or `None` when the status
+    /// did not come from the device: 0 (the machine reset or powered off)
+    /// or any other even status (QEMU's own, 1 included, is odd but `v` = 0
+    /// is never written, so 1 is QEMU's too).
+    pub fn decode(status: i32) -> Option<u8> {
+        if status & 1 == 0 || status == 1 {
+            return None;
+        }
+        Some(match status as u32 >> 1 {
+            TRAP_VALUE => super::TRAP as u8,
+            SATURATED_VALUE => MAX_EXACT as u8 + 1,
+            value => (value - 1) as u8,
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// What QEMU does with the written value, truncated as a host does.
+        fn status(value: u32) -> i32 {
+            (((value << 1) | 1) & 0xff) as i32
+        }
+
+        #[test]
+        fn codes_survive_the_round_trip_through_qemu() {
+            for code in 0..=MAX_EXACT {
+                assert_eq!(decode(status(encode(code))), Some(code as u8));
+            }
+            assert_eq!(decode(status(encode(super::super::TRAP))), Some(134));
+            assert_eq!(decode(status(encode(125))), Some(125), "saturated");
+            assert_eq!(decode(status(encode(200))), Some(125), "saturated");
+            assert_eq!(decode(status(encode(-1))), Some(125), "saturated");
+        }
+
+        #[test]
+        fn statuses_qemu_gives_itself_are_not_exit_codes() {
+            assert_eq!(decode(0), None, "reset or power-off");
+            assert_eq!(decode(1), None, "QEMU's own failure");
+            assert_eq!(decode(2), None, "even: not from the device");
+        }
+    }
+}
