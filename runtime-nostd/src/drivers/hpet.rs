@@ -19,8 +19,7 @@ pub fn now_ns(base: u64) -> u64 {
         }
         let period_fs = register::<u64>(base, CAPABILITIES).read_volatile() >> 32;
         let ticks = register::<u64>(base, MAIN_COUNTER).read_volatile();
-        // fs -> ns without 128-bit arithmetic (see `ticks_to_ns`).
         const FS_PER_NS: u64 = 1_000_000;
-        (ticks / FS_PER_NS) * period_fs + (ticks % FS_PER_NS) * period_fs / FS_PER_NS
+        super::mul_div(ticks, period_fs, FS_PER_NS)
     }
 }

@@ -22,6 +22,17 @@ pub mod semihosting;
 pub mod sifive_test;
 pub mod sifive_uart;
 
+/// `value * mul / div` for timer conversions, without 128-bit arithmetic
+/// (about 1 KiB of division code on these targets): the quotient and the
+/// remainder of `value / div` are scaled apart, exact as long as
+/// `div * mul` fits in 64 bits.
+pub fn mul_div(value: u64, mul: u64, div: u64) -> u64 {
+    if div == 0 {
+        return 0;
+    }
+    (value / div) * mul + (value % div) * mul / div
+}
+
 /// The device register of type `T` at `base + offset`, for volatile access.
 pub fn register<T>(base: u64, offset: u64) -> *mut T {
     (base + offset) as *mut T

@@ -76,13 +76,7 @@ pub fn exit(code: i32) -> ! {
 }
 
 fn ticks_to_ns(ticks: u64, hz: u64) -> u64 {
-    if hz == 0 {
-        return 0;
-    }
-    // Whole seconds and the remainder apart: no overflow for timers up to
-    // 18 GHz, and no 128-bit division (about 1 KiB of code on 64-bit
-    // targets without a divide-by-u128 instruction).
-    (ticks / hz) * 1_000_000_000 + (ticks % hz) * 1_000_000_000 / hz
+    drivers::mul_div(ticks, 1_000_000_000, hz)
 }
 
 /// Time since boot in nanoseconds.
