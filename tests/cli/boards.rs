@@ -589,3 +589,41 @@ fn which(program: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(program))
         .find(|p| p.is_file())
 }
+
+#[test]
+fn board_clocks_tick_at_the_rate_of_real_time() {
+    // The module spins until clock_time_get says 500 ms have passed; with a
+    // timer frequency off by 10x (sifive-u's CLINT runs at 1 MHz, not the
+    // virt board's 10 MHz) it would return after 50 ms or 5 s.
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(
+        dir.path(),
+        "spin.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "clock_time_get"
+               (func $now (param i32 i64 i32) (result i32)))
+             (memory 1)
+             (func (export "_start") (local $t0 i64)
+               (drop (call $now (i32.const 1) (i64.const 0) (i32.const 0)))
+               (local.set $t0 (i64.load (i32.const 0)))
+               (loop $spin
+                 (drop (call $now (i32.const 1) (i64.const 0) (i32.const 0)))
+                 (br_if $spin (i64.lt_u (i64.sub (i64.load (i32.const 0)) (local.get $t0))
+                                        (i64.const 500000000))))))"#,
+    );
+    std::thread::scope(|scope| {
+        for board in BARE_METAL {
+            let module = &module;
+            scope.spawn(move || {
+                let start = Instant::now();
+                let o = wafer(&["run", module, "--board", board]);
+                let elapsed = start.elapsed();
+                assert!(o.status.success(), "{board}: {}", stderr(&o));
+                assert!(
+                    elapsed >= Duration::from_millis(450) && elapsed < Duration::from_secs(3),
+                    "{board}: 500 ms of guest time took {elapsed:?}"
+                );
+            });
+        }
+    });
+}
