@@ -102,6 +102,9 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         }
     }
     check_static_imports(modules, &options.link_objects)?;
+    if options.mode != ImageMode::Serve {
+        crate::import_check::check_imports(modules)?;
+    }
     crate::board_check::check_memory(modules, options)?;
     let lld = Lld::find()?;
     crate::output::check_parent_dir(output)?;

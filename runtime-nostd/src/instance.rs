@@ -218,6 +218,22 @@ fn link_error(import: &ImportDesc, what: core::fmt::Arguments<'_>) -> Instantiat
     InstantiateError::Link(buf)
 }
 
+/// An import whose type differs from what resolves it, with both types.
+fn type_error(import: &ImportDesc, wanted: &[u8], found: &[u8]) -> InstantiateError {
+    let mut buf = FixedBuf::new();
+    // SAFETY: descriptor strings are static.
+    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
+    let _ = write!(
+        buf,
+        "incompatible import type: {}.{} (imported as `{}`, provided as `{}`)",
+        Utf8(module),
+        Utf8(field),
+        Utf8(wanted),
+        Utf8(found)
+    );
+    InstantiateError::Link(buf)
+}
+
 fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
     let mut buf = FixedBuf::new();
     let _ = buf.write_fmt(what);
@@ -226,15 +242,9 @@ fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
 
 fn resolve(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor strings are static.
-    let (module, field, ty) = unsafe {
-        (
-            import.module.bytes(),
-            import.field.bytes(),
-            import.ty.bytes(),
-        )
-    };
+    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
     match module {
-        b"wasi_snapshot_preview1" => crate::host::wasi::resolve(field, ty),
+        b"wasi_snapshot_preview1" => crate::host::wasi::resolve(field),
         b"spectest" => crate::host::spectest::resolve(field),
         _ => {
             let inst = instance(registered(module)?)?;
@@ -326,6 +336,12 @@ unsafe fn bind_import(
             (Some(ExternKind::Global), Extern::Global { cell, ty }) if ty == wanted_ty => {
                 *(vmctx.add(layout.global_import(import.index) as usize) as *mut *mut VMGlobal) =
                     cell;
+            }
+            (Some(ExternKind::Func), Extern::Func { sig, .. } | Extern::HostFunc { sig, .. }) => {
+                return Err(type_error(import, wanted_ty, sig));
+            }
+            (Some(ExternKind::Global), Extern::Global { ty, .. }) => {
+                return Err(type_error(import, wanted_ty, ty));
             }
             _ => return Err(mismatch(format_args!("incompatible import type"))),
         }
@@ -504,7 +520,8 @@ unsafe extern "C" fn run_initialiser(init: *mut u8, vmctx: *mut u8) {
     }
 }
 
-/// Writes an instantiation failure for `desc` to stderr.
+/// Writes an instantiation failure for `desc` to stderr: a trap as every
+/// trap is reported, anything else as one `error:` line like the CLI's.
 pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
     // SAFETY: descriptor strings are static.
     let name = unsafe { desc.name.bytes() };
@@ -514,7 +531,7 @@ pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
             let mut w = crate::console::Stderr;
             let _ = writeln!(
                 w,
-                "wafer: cannot instantiate {}: {}",
+                "error: cannot instantiate module `{}`: {}",
                 Utf8(name),
                 Utf8(msg.as_bytes())
             );

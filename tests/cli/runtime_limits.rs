@@ -1,0 +1,226 @@
+//! Runtime limits and contracts, end to end: `proc_exit` codes outside
+//! 0–125, imports refused at build time, WASI calls with bad pointers,
+//! stack budgets against the real stack, table caps, address-space limits.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{assert_clean_error, module_file, stderr, stdout, wafer};
+
+/// Runs `wafer args`, killing it after `limit` (a regression may block on
+/// input that never comes); `None` if it had to be killed.
+fn wafer_within(args: &[&str], limit: Duration) -> Option<std::process::Output> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wafer runs");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+            child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
+            return Some(std::process::Output {
+                status,
+                stdout: out,
+                stderr: err,
+            });
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const EXIT_MODULE: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (func (export "exit") (param i32) (call $exit (local.get 0))))"#;
+
+#[test]
+fn proc_exit_codes_beyond_125_exit_with_125_on_every_kind_of_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "exit.wat", EXIT_MODULE);
+    // 256 is 0 in an 8-bit status (it used to report success); 134 is a
+    // trap's status; -1 is 4294967295 as WASI passes it.
+    let cases = [
+        (0, 0),
+        (7, 7),
+        (125, 125),
+        (126, 125),
+        (134, 125),
+        (256, 125),
+        (-1, 125),
+    ];
+    for board in ["host", "linux-aarch64", "qemu-virt-riscv64"] {
+        for (code, expected) in cases {
+            let arg = code.to_string();
+            let o = wafer(&["run", &module, "--board", board, "--invoke", "exit", &arg]);
+            assert_eq!(o.status.code(), Some(expected), "{board} proc_exit({code})");
+            let note = format!(
+                "wafer: proc_exit({}) is outside 0-125; exiting with 125\n",
+                code as u32
+            );
+            // Boards have one console for stdout and stderr.
+            let console = stdout(&o) + &stderr(&o);
+            if code as u32 > 125 {
+                assert_eq!(console, note, "{board}");
+            } else {
+                assert_eq!(console, "", "{board} proc_exit({code})");
+            }
+        }
+    }
+}
+
+#[test]
+fn imports_an_image_cannot_satisfy_are_refused_by_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            r#"(module (import "env" "mem" (memory 1)) (func (export "_start")))"#,
+            "imports memory `env.mem`, which a wafer image cannot provide",
+        ),
+        (
+            r#"(module (import "env" "t" (table 1 funcref)) (func (export "_start")))"#,
+            "imports table `env.t`",
+        ),
+        (
+            r#"(module (import "env" "g" (global i32)) (func (export "_start")))"#,
+            "imports global `env.g`",
+        ),
+        (
+            r#"(module (import "wasi_snapshot_preview1" "fd_write"
+                 (func (param i32 i32 i32) (result i32))) (func (export "_start")))"#,
+            "imports `wasi_snapshot_preview1.fd_write` with type (func (param i32 i32 i32) (result i32)), but WASI's `fd_write` has type (func (param i32 i32 i32 i32) (result i32))",
+        ),
+        (
+            r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i64)))
+                 (func (export "_start")))"#,
+            "but WASI's `proc_exit` has type (func (param i32))",
+        ),
+        (
+            r#"(module (import "wasi_snapshot_preview1" "no_such_call" (func (result i32)))
+                 (func (export "_start")))"#,
+            "`wasi_snapshot_preview1.no_such_call`, which is not a WASI preview 1 function",
+        ),
+    ];
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let module = module_file(dir.path(), &format!("m{i}.wat"), text);
+        let image = dir.path().join(format!("m{i}.elf"));
+        let o = wafer(&["build", &module, "-o", image.to_str().unwrap()]);
+        assert_clean_error(&o, needle);
+        assert!(!image.exists(), "no image is left behind for {text}");
+        let o = wafer(&["run", &module]);
+        assert_clean_error(&o, needle);
+    }
+    // `compile` makes an object for firmware that resolves imports itself.
+    let module = module_file(dir.path(), "mem.wat", cases[0].0);
+    let object = dir.path().join("mem.o");
+    let o = wafer(&[
+        "compile",
+        &module,
+        "--target",
+        "x86_64",
+        "-o",
+        object.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn wasi_imports_with_their_own_signature_still_build_and_run() {
+    // An unimplemented WASI function (ENOSYS = 52) with its real signature.
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(
+        dir.path(),
+        "sync.wat",
+        r#"(module (import "wasi_snapshot_preview1" "fd_sync" (func $sync (param i32) (result i32)))
+             (func (export "sync") (result i32) (call $sync (i32.const 1))))"#,
+    );
+    let o = wafer(&["run", &module, "--invoke", "sync"]);
+    assert_eq!(stdout(&o), "52\n", "{}", stderr(&o));
+}
+
+/// fd_write/fd_read/args_get/environ_sizes_get with one bad pointer each;
+/// memory holds iovec 0 = "leak\n" at 16 and the sentinel 0x11111111 at
+/// 0x100.
+const BAD_POINTERS: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $args (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "\10\00\00\00\05\00\00\00\ff\ff\0f\00\05\00\00\00")
+  (data (i32.const 16) "leak\n")
+  (data (i32.const 0x100) "\11\11\11\11\11\11\11\11")
+  ;; 0x20000000 iovecs: the first is fine, the array runs out of memory.
+  (func (export "huge_iovec_count") (result i32)
+    (call $write (i32.const 1) (i32.const 0) (i32.const 0x20000000) (i32.const 0x200)))
+  ;; The second iovec's buffer is outside memory.
+  (func (export "bad_second_iovec") (result i32)
+    (call $write (i32.const 1) (i32.const 0) (i32.const 2) (i32.const 0x200)))
+  ;; Everything fine but where the byte count goes.
+  (func (export "bad_nwritten") (result i32)
+    (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 0xfffe)))
+  (func (export "bad_nread") (result i32)
+    (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 0xfffe)))
+  ;; Pointer array fine, string buffer outside memory: the array must not
+  ;; be written either.
+  (func (export "bad_args_buffer") (result i32 i32)
+    (call $args (i32.const 0x100) (i32.const 0xffff))
+    (i32.load (i32.const 0x100)))
+  (func (export "bad_env_size_pointer") (result i32 i32)
+    (call $env_sizes (i32.const 0x100) (i32.const 0x10000))
+    (i32.load (i32.const 0x100))))"#;
+
+#[test]
+fn wasi_calls_with_a_bad_pointer_have_no_effect_and_return_efault() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "bad.wat", BAD_POINTERS);
+    let cases = [
+        ("huge_iovec_count", "21\n"),
+        ("bad_second_iovec", "21\n"),
+        ("bad_nwritten", "21\n"),
+        ("bad_nread", "21\n"),
+        // 286331153 = 0x11111111: the sentinel is untouched.
+        ("bad_args_buffer", "21\n286331153\n"),
+        ("bad_env_size_pointer", "21\n286331153\n"),
+    ];
+    for board in ["host", "linux-riscv64"] {
+        for (export, expected) in cases {
+            let o = wafer(&["run", &module, "--board", board, "--invoke", export]);
+            assert!(o.status.success(), "{board} {export}: {}", stderr(&o));
+            // Nothing of "leak\n" reached stdout: only the printed results.
+            assert_eq!(stdout(&o), expected, "{board} {export}");
+        }
+    }
+}
+
+#[test]
+fn fd_read_on_a_board_checks_its_pointers_before_waiting_for_the_uart() {
+    // Nothing ever arrives on the UART: a read that waits first never ends.
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "bad.wat", BAD_POINTERS);
+    for (export, expected) in [("bad_nread", "21\n"), ("huge_iovec_count", "21\n")] {
+        let o = wafer_within(
+            &[
+                "run",
+                &module,
+                "--board",
+                "qemu-virt-riscv64",
+                "--invoke",
+                export,
+            ],
+            Duration::from_secs(60),
+        )
+        .unwrap_or_else(|| panic!("{export} blocked"));
+        assert!(o.status.success(), "{export}: {}", stderr(&o));
+        assert_eq!(stdout(&o), expected, "{export}");
+    }
+}
