@@ -224,3 +224,142 @@ fn fd_read_on_a_board_checks_its_pointers_before_waiting_for_the_uart() {
         assert_eq!(stdout(&o), expected, "{export}");
     }
 }
+
+const DEPTH: &str = r#"(module
+  (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1)
+              (call $depth (i32.sub (local.get 0) (i32.const 1))))))))"#;
+
+/// `wafer args` under `ulimit -s <stack_kib>` (which qemu-user also takes
+/// as the size of the guest's stack).
+fn wafer_with_stack_rlimit(stack_kib: u32, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -s {stack_kib} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_wafer"))
+        .args(args);
+    command.output().expect("sh runs")
+}
+
+#[test]
+fn deep_recursion_traps_whatever_the_stack_rlimit() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
+    let deeper_than_any_budget = "100000000";
+    for board in ["host", "linux-aarch64", "linux-riscv64"] {
+        // (rlimit KiB, --stack-size): the default budget under a 1 MiB
+        // rlimit, and a budget as large as the whole 8 MiB rlimit.
+        for (rlimit, budget) in [
+            (1024, None),
+            (8192, Some("8388608")),
+            (1024, Some("8388608")),
+        ] {
+            let mut args = vec!["run", &depth, "--board", board, "--invoke", "depth"];
+            args.push(deeper_than_any_budget);
+            if let Some(budget) = budget {
+                args.extend(["--stack-size", budget]);
+            }
+            let o = wafer_with_stack_rlimit(rlimit, &args);
+            let what = format!("{board}, ulimit -s {rlimit}, --stack-size {budget:?}");
+            assert_eq!(o.status.code(), Some(134), "{what}: {}", stderr(&o));
+            assert!(
+                stderr(&o).starts_with("trap: call stack exhausted\n"),
+                "{what}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_stack_budget_beyond_the_rlimit_is_really_available() {
+    // 200000 frames need several MiB: more than `ulimit -s 1024` allows,
+    // within a 64 MiB budget, which the runtime maps itself.
+    let dir = tempfile::tempdir().unwrap();
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
+    for board in ["host", "linux-aarch64", "linux-riscv64"] {
+        let o = wafer_with_stack_rlimit(
+            1024,
+            &[
+                "run",
+                &depth,
+                "--board",
+                board,
+                "--stack-size",
+                "67108864",
+                "--invoke",
+                "depth",
+                "200000",
+            ],
+        );
+        assert_eq!(stdout(&o), "200000\n", "{board}: {}", stderr(&o));
+        // ... and the default 1 MiB budget is too small for it.
+        let o = wafer(&[
+            "run", &depth, "--board", board, "--invoke", "depth", "200000",
+        ]);
+        assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn stack_size_outside_its_range_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
+    for size in ["18446744073709551615", "1073741825", "0", "4095"] {
+        let o = wafer(&[
+            "run",
+            &depth,
+            "--stack-size",
+            size,
+            "--invoke",
+            "depth",
+            "1",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{size}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is not in 4096..=1073741824"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = wafer(&[
+        "run",
+        &depth,
+        "--stack-size",
+        "1073741824",
+        "--invoke",
+        "depth",
+        "1",
+    ]);
+    assert_eq!(stdout(&o), "1\n", "the largest budget maps: {}", stderr(&o));
+}
+
+#[test]
+fn a_stack_the_address_space_cannot_hold_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
+    let image = dir.path().join("depth");
+    let o = wafer(&[
+        "build",
+        &depth,
+        "--stack-size",
+        "1073741824",
+        "-o",
+        image.to_str().unwrap(),
+    ]);
+    assert!(image.exists(), "{}", stderr(&o));
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 500000 && exec \"$0\"")
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(70), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "error: cannot map a stack of 1073741824 bytes for Wasm code (--stack-size): the address space is limited (ulimit -v); raise the limit or use a smaller --stack-size\n"
+    );
+}

@@ -6,6 +6,7 @@ pub mod nr {
     pub const READ: usize = 0;
     pub const WRITE: usize = 1;
     pub const MMAP: usize = 9;
+    pub const MPROTECT: usize = 10;
     pub const RT_SIGACTION: usize = 13;
     pub const SIGALTSTACK: usize = 131;
     pub const CLOCK_GETTIME: usize = 228;
@@ -19,6 +20,7 @@ pub mod nr {
     pub const READ: usize = 63;
     pub const WRITE: usize = 64;
     pub const MMAP: usize = 222;
+    pub const MPROTECT: usize = 226;
     pub const RT_SIGACTION: usize = 134;
     pub const SIGALTSTACK: usize = 132;
     pub const CLOCK_GETTIME: usize = 113;
