@@ -397,10 +397,19 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             };
         }
         for (i, table) in desc.tables.items().iter().enumerate() {
-            let capacity = table.min.max(4);
-            let base = alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
+            let cap = table_cap(table.max);
+            if table.min > cap {
+                return Err(resource_error(format_args!(
+                    "a table needs {} elements, --max-table-elements allows {cap}",
+                    table.min
+                )));
+            }
+            let (base, capacity) = reserve_table(table.min, cap);
             if base.is_null() {
-                return Err(resource_error(format_args!("out of memory for a table")));
+                return Err(resource_error(format_args!(
+                    "out of memory for a table of {} elements",
+                    table.min
+                )));
             }
             *(vmctx.add(layout.table(i as u32) as usize) as *mut VMTable) = VMTable {
                 base,
@@ -485,8 +494,13 @@ unsafe fn reserve_memory(
         }
     };
     #[cfg(not(wafer_platform = "baremetal"))]
-    let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
+    let (base, cap) = reserve_largest(min_pages, cap);
     if base.is_null() {
+        #[cfg(not(wafer_platform = "baremetal"))]
+        return Err(resource_error(format_args!(
+            "cannot reserve {min_pages} pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory"
+        )));
+        #[cfg(wafer_platform = "baremetal")]
         return Err(resource_error(format_args!(
             "cannot reserve {cap} pages of linear memory"
         )));
@@ -509,6 +523,59 @@ unsafe fn reserve_memory(
         }
     }
     Ok(())
+}
+
+/// The most elements a table declared with maximum `declared_max` may
+/// grow to: its maximum, the image's `--max-table-elements`, and 2^32 - 1
+/// (indices are i32), whichever is smallest.
+pub fn table_cap(declared_max: u64) -> u64 {
+    declared_max
+        .min(manifest().max_table_elements)
+        .min(u32::MAX as u64)
+}
+
+/// Allocates the element buffer of a table of `min` elements that may
+/// grow to `cap`; returns it and its capacity in elements (null when out
+/// of memory).
+///
+/// On Linux the whole cap is allocated up front, so `table.grow` never
+/// moves the buffer: large buffers are their own mapping, backed only where
+/// touched (the largest of `cap`, `cap / 2`, … the address space allows,
+/// like a memory's reservation). On boards RAM is real: the buffer starts
+/// at the minimum and `table.grow` extends or moves it
+/// (`alloc::grow_zeroed`).
+fn reserve_table(min: u64, cap: u64) -> (*mut usize, u64) {
+    let floor = min.max(4);
+    let mut capacity = if cfg!(wafer_platform = "baremetal") {
+        floor
+    } else {
+        cap.max(floor)
+    };
+    loop {
+        let base = alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
+        if !base.is_null() || capacity == floor {
+            return (base, capacity);
+        }
+        capacity = (capacity / 2).max(floor);
+    }
+}
+
+/// Reserves address space for a linear memory of `min_pages` that may grow
+/// to `cap` pages: all of `cap` when the address space allows, else the
+/// largest of `cap / 2`, `cap / 4`, … (at least `min_pages`) it does, which
+/// becomes the memory's maximum. Under `ulimit -v` a 4 GiB reservation per
+/// memory is refused, and a memory that can grow less beats no memory.
+/// Returns null (and `min_pages`) when not even `min_pages` fit.
+#[cfg(not(wafer_platform = "baremetal"))]
+fn reserve_largest(min_pages: u64, cap: u64) -> (*mut u8, u64) {
+    let mut pages = cap;
+    loop {
+        let base = crate::platform::map((pages * WASM_PAGE_SIZE) as usize);
+        if !base.is_null() || pages == min_pages {
+            return (base, pages);
+        }
+        pages = (pages / 2).max(min_pages);
+    }
 }
 
 /// Adapts the initialiser to `trap::catch`'s two-argument call.

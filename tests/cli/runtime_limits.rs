@@ -363,3 +363,172 @@ fn a_stack_the_address_space_cannot_hold_is_refused_in_one_line() {
         "error: cannot map a stack of 1073741824 bytes for Wasm code (--stack-size): the address space is limited (ulimit -v); raise the limit or use a smaller --stack-size\n"
     );
 }
+
+const TABLE_GROWTH: &str = r#"(module
+  (table $t 0 funcref)
+  (func (export "grow") (param i32) (result i32)
+    (table.grow $t (ref.null func) (local.get 0)))
+  ;; Grows by 65536 until refused; the size it reached.
+  (func (export "grow_until_refused") (result i32)
+    (loop $again
+      (br_if $again
+        (i32.ne (table.grow $t (ref.null func) (i32.const 65536)) (i32.const -1))))
+    (table.size $t)))"#;
+
+#[test]
+fn a_table_without_maximum_stops_growing_at_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "grow.wat", TABLE_GROWTH);
+    // The default cap is 2^20 elements; it used to grow until the kernel
+    // killed the process.
+    for board in ["host", "linux-aarch64", "qemu-virt-riscv64"] {
+        let o = wafer(&[
+            "run",
+            &module,
+            "--board",
+            board,
+            "--invoke",
+            "grow_until_refused",
+        ]);
+        assert_eq!(stdout(&o), "1048576\n", "{board}: {}", stderr(&o));
+        assert!(o.status.success(), "{board}");
+    }
+    let run = |cap: &str, delta: &str| {
+        let o = wafer(&[
+            "run",
+            &module,
+            "--max-table-elements",
+            cap,
+            "--invoke",
+            "grow",
+            delta,
+        ]);
+        stdout(&o)
+    };
+    assert_eq!(run("1000", "1000"), "0\n", "up to the cap");
+    assert_eq!(
+        run("1000", "1001"),
+        "-1\n",
+        "beyond it: the spec's failed grow"
+    );
+    assert_eq!(run("0", "1"), "-1\n");
+    let o = wafer(&[
+        "run",
+        &module,
+        "--max-table-elements",
+        "4294967296",
+        "--invoke",
+        "grow",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "beyond u32: {}", stderr(&o));
+}
+
+#[test]
+fn a_table_larger_than_the_cap_at_start_is_refused_by_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "big.wat", "(module (table 2000 funcref))");
+    let image = dir.path().join("big");
+    let o = wafer(&[
+        "build",
+        &module,
+        "--max-table-elements",
+        "1000",
+        "-o",
+        image.to_str().unwrap(),
+    ]);
+    assert_clean_error(
+        &o,
+        "module `big` needs a table of 2000 elements at start, but --max-table-elements allows 1000",
+    );
+    assert!(!image.exists());
+}
+
+#[test]
+fn a_table_too_large_for_the_boards_ram_is_refused_by_build_with_the_numbers() {
+    // 20 million 8-byte references are 152.59 MiB; the board has 128 MiB.
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(
+        dir.path(),
+        "big.wat",
+        "(module (table 20000000 funcref) (memory 1))",
+    );
+    let image = dir.path().join("fw.elf");
+    let o = wafer(&[
+        "build",
+        &module,
+        "--board",
+        "qemu-virt-riscv64",
+        "--max-table-elements",
+        "100000000",
+        "-o",
+        image.to_str().unwrap(),
+    ]);
+    assert_clean_error(
+        &o,
+        "module `big` needs 152.59 MiB of RAM for tables (20000000 elements) and 64.0 KiB for linear memory at start; qemu-virt-riscv64 leaves 126.62 MiB for them (RAM 128.00 MiB minus 1.09 MiB of stack); use smaller initial tables",
+    );
+    assert!(!image.exists());
+    // The same table fits on the host, where it is only address space.
+    let o = wafer(&[
+        "run",
+        &module,
+        "--max-table-elements",
+        "100000000",
+        "--invoke",
+        "nothing",
+    ]);
+    assert!(!stderr(&o).contains("table"), "{}", stderr(&o));
+}
+
+/// Runs the image at `image` under `ulimit -v <kib>`.
+fn run_with_address_space_limit(kib: u32, image: &std::path::Path) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\""))
+        .arg(image)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn memories_fit_a_limited_address_space_or_say_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // One page that grows by 1000 pages (62.5 MiB): every memory used to
+    // reserve 4 GiB of address space, refused under `ulimit -v 3000000`.
+    let small = module_file(
+        dir.path(),
+        "small.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory 1)
+             (func (export "_start")
+               (call $exit (i32.add (i32.const 10) (memory.grow (i32.const 1000))))))"#,
+    );
+    let image = dir.path().join("small");
+    let o = wafer(&["build", &small, "-o", image.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_with_address_space_limit(3_000_000, &image);
+    assert_eq!(
+        o.status.code(),
+        Some(11),
+        "grew from 1 page: {}",
+        stderr(&o)
+    );
+
+    // 50000 pages (3.05 GiB) at start cannot fit in 2.86 GiB.
+    let big = module_file(
+        dir.path(),
+        "big.wat",
+        r#"(module (memory 50000) (func (export "_start")))"#,
+    );
+    let image = dir.path().join("big");
+    let o = wafer(&["build", &big, "-o", image.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_with_address_space_limit(3_000_000, &image);
+    assert_eq!(o.status.code(), Some(70));
+    assert_eq!(
+        stderr(&o),
+        "error: cannot instantiate module `big`: cannot reserve 50000 pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory\n"
+    );
+}

@@ -125,6 +125,15 @@ pub struct ImageArgs {
         value_parser = clap::value_parser!(u64).range(0..=wafer_abi::MAX_WASM_PAGES)
     )]
     pub max_memory: u64,
+    /// Cap on every table, in elements: `table.grow` beyond it returns -1,
+    /// and a module whose tables start larger is refused.
+    #[arg(
+        long,
+        value_name = "ELEMENTS",
+        default_value_t = crate::image::DEFAULT_MAX_TABLE_ELEMENTS,
+        value_parser = clap::value_parser!(u64).range(0..=u32::MAX as u64)
+    )]
+    pub max_table_elements: u64,
     /// Object or archive providing statically bound imports (repeatable).
     #[arg(long, value_name = "FILE")]
     pub link: Vec<PathBuf>,

@@ -14,6 +14,8 @@
 //! 6. the process: [`args`], [`env`] (from the initial stack).
 
 mod signals;
+// The entry that uses it is not compiled for unit tests.
+#[cfg_attr(test, allow(dead_code))]
 mod stack;
 mod syscall;
 
