@@ -532,3 +532,28 @@ fn memories_fit_a_limited_address_space_or_say_why_not() {
         "error: cannot instantiate module `big`: cannot reserve 50000 pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory\n"
     );
 }
+
+#[test]
+fn qemu_users_own_guest_stack_size_does_not_matter() {
+    // QEMU_STACK_SIZE sets the guest's main stack (fixed, not growable);
+    // 64 KiB holds far fewer than 10000 frames, the runtime's stack does.
+    let dir = tempfile::tempdir().unwrap();
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
+    for board in ["linux-aarch64", "linux-riscv64"] {
+        let run = |n: &str| {
+            Command::new(env!("CARGO_BIN_EXE_wafer"))
+                .args(["run", &depth, "--board", board, "--invoke", "depth", n])
+                .env("QEMU_STACK_SIZE", "65536")
+                .output()
+                .unwrap()
+        };
+        let o = run("10000");
+        assert_eq!(stdout(&o), "10000\n", "{board}: {}", stderr(&o));
+        let o = run("100000000");
+        assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("trap: call stack exhausted\n"),
+            "{board}"
+        );
+    }
+}
