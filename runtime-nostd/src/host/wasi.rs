@@ -8,7 +8,10 @@
 //! resolves to a stub returning `ENOSYS`.
 //!
 //! Every function receives the importing instance's vmctx and reaches its
-//! memory 0 through it; guest pointers are bounds-checked (`EFAULT`).
+//! memory 0 through it. Every guest pointer a call uses is bounds-checked
+//! before the call has any effect (output, input, a write to memory): a bad
+//! one anywhere returns `EFAULT` and nothing happened. Names and signatures
+//! come from `wafer_abi::wasi`, which `wafer build` checks imports against.
 
 use crate::instance::Extern;
 
