@@ -11,6 +11,8 @@ mod boards;
 mod mutated_input;
 #[path = "cli/options.rs"]
 mod options;
+#[path = "cli/runtime_limits.rs"]
+mod runtime_limits;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
 

@@ -1,7 +1,8 @@
 //! Whether a build fits its board, said with numbers before anything is
-//! written: linear memory against the RAM the board leaves, the stack
-//! against RAM, code and data against flash (from lld's overflow report),
-//! and warnings for what the board cannot provide (hardware randomness).
+//! written: linear memory and tables against the image's caps and the RAM
+//! the board leaves, the stack against RAM, code and data against flash
+//! (from lld's overflow report), and warnings for what the board cannot
+//! provide (hardware randomness).
 
 use anyhow::{Result, bail};
 
@@ -17,8 +18,9 @@ fn pages(n: u64) -> String {
     )
 }
 
-/// Checks every defined memory's initial size against `--max-memory` and,
-/// on bare-metal boards, the RAM left after the image's stack.
+/// Checks every defined memory's and table's initial size against
+/// `--max-memory` / `--max-table-elements` and, on bare-metal boards, the
+/// RAM left after the image's stack.
 ///
 /// # Errors
 /// A memory that cannot be allocated at start (the message has the numbers
@@ -37,6 +39,7 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
             }
         }
     }
+    check_table_cap(modules, options.max_table_elements)?;
     let Some(bare) = &options.board.bare else {
         return Ok(());
     };
@@ -57,6 +60,63 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
             pages(needed),
             options.board.name,
             pages(available),
+            human(bare.memory.ram.size),
+            human(stack_bytes(options.stack_size)),
+        );
+    }
+    check_tables_fit(modules, options, bare, available)
+}
+
+/// Every defined table's initial size against `--max-table-elements`.
+fn check_table_cap(modules: &[CompiledModule], cap: u64) -> Result<()> {
+    for m in modules {
+        for table in &m.tables {
+            if table.min_elements > cap {
+                bail!(
+                    "module `{}` needs a table of {} elements at start, but --max-table-elements allows {cap}",
+                    m.prefix,
+                    table.min_elements
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bytes of RAM the runtime allocates for a table of `min` elements at
+/// start (8-byte references, at least 4; `reserve_table` in the runtime).
+fn table_bytes(min: u64) -> u64 {
+    min.max(4).saturating_mul(8)
+}
+
+/// The tables' initial buffers next to the initial linear memories, in
+/// the RAM the board leaves after the stack (`available_pages`).
+fn check_tables_fit(
+    modules: &[CompiledModule],
+    options: &ImageOptions,
+    bare: &BareMetal,
+    available_pages: u64,
+) -> Result<()> {
+    let tables = modules.iter().flat_map(|m| &m.tables);
+    let elements: u64 = tables.clone().map(|t| t.min_elements).sum();
+    let table_ram: u64 = tables.map(|t| table_bytes(t.min_elements)).sum();
+    let memory_ram: u64 = modules
+        .iter()
+        .flat_map(|m| &m.memories)
+        .map(|memory| memory.min_pages * wafer_abi::WASM_PAGE_SIZE)
+        .sum();
+    let room = available_pages * wafer_abi::WASM_PAGE_SIZE;
+    if table_ram.saturating_add(memory_ram) > room {
+        let who = match modules {
+            [m] => format!("module `{}`", m.prefix),
+            _ => "the modules".to_string(),
+        };
+        bail!(
+            "{who} needs {} of RAM for tables ({elements} elements) and {} for linear memory at start; {} leaves {} for them (RAM {} minus {} of stack); use smaller initial tables",
+            human(table_ram),
+            human(memory_ram),
+            options.board.name,
+            human(room),
             human(bare.memory.ram.size),
             human(stack_bytes(options.stack_size)),
         );

@@ -49,6 +49,12 @@ impl ImageMode {
     }
 }
 
+/// The default cap on every table: 2^20 elements (8 MiB of 64-bit
+/// references), far beyond what compilers emit (a few thousand entries for
+/// large C++ programs), small enough that a runaway `table.grow` loop ends
+/// in -1 long before it exhausts a host or a board.
+pub const DEFAULT_MAX_TABLE_ELEMENTS: u64 = 1 << 20;
+
 /// How to build an image.
 #[derive(Clone, Debug)]
 pub struct ImageOptions {
@@ -58,6 +64,8 @@ pub struct ImageOptions {
     pub stack_size: u64,
     /// Cap on every linear memory, in 64 KiB pages.
     pub max_memory_pages: u64,
+    /// Cap on every table, in elements.
+    pub max_table_elements: u64,
     /// WASI arguments baked into the image (after argv[0]).
     pub args: Vec<String>,
     /// WASI environment baked into the image (`KEY=VALUE`).
@@ -68,13 +76,15 @@ pub struct ImageOptions {
 
 impl ImageOptions {
     /// Defaults for `board`: command mode, 1 MiB of wasm stack, memories
-    /// capped at 4 GiB (65536 pages).
+    /// capped at 4 GiB (65536 pages), tables at
+    /// [`DEFAULT_MAX_TABLE_ELEMENTS`].
     pub fn new(board: Board) -> ImageOptions {
         ImageOptions {
             board,
             mode: ImageMode::Command,
             stack_size: 1 << 20,
             max_memory_pages: wafer_abi::MAX_WASM_PAGES,
+            max_table_elements: DEFAULT_MAX_TABLE_ELEMENTS,
             args: Vec::new(),
             env: Vec::new(),
             link_objects: Vec::new(),
@@ -102,6 +112,9 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         }
     }
     check_static_imports(modules, &options.link_objects)?;
+    if options.mode != ImageMode::Serve {
+        crate::import_check::check_imports(modules)?;
+    }
     crate::board_check::check_memory(modules, options)?;
     let lld = Lld::find()?;
     crate::output::check_parent_dir(output)?;
@@ -313,6 +326,7 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
         max_pages = max_pages.min(crate::baremetal::max_memory_pages(bare, options.stack_size));
     }
     w.u64(max_pages);
+    w.u64(options.max_table_elements);
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

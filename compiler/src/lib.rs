@@ -14,6 +14,7 @@ pub mod config;
 pub mod emit;
 pub mod formats;
 pub mod image;
+pub mod import_check;
 pub mod input;
 pub mod linker;
 pub mod module_info;

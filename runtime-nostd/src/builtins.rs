@@ -224,23 +224,30 @@ pub unsafe extern "C" fn wafer_table_grow(
     init: u64,
     delta: u64,
 ) -> u32 {
-    // SAFETY: the table record belongs to a live instance; new storage is
-    // allocated before the record is updated.
+    // SAFETY: the table record belongs to a live instance; the buffer is
+    // grown (or moved, the old one freed) before the record is updated.
     unsafe {
         let t = &mut *table(vmctx, index);
-        let limit = t.max.min(u32::MAX as u64);
+        // The image's cap (--max-table-elements) bounds tables without a
+        // maximum: growth beyond it fails like any other (-1).
+        let limit = crate::instance::table_cap(t.max);
         let old = t.length;
         if delta > limit - old.min(limit) {
             return u32::MAX;
         }
         let new_length = old + delta;
         if new_length > t.capacity {
+            // Doubling keeps the copies (on boards) amortised.
             let capacity = new_length.max(t.capacity * 2).min(limit.max(new_length));
-            let base = crate::alloc::alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
+            let base = crate::alloc::grow_zeroed(
+                t.base as *mut u8,
+                (t.capacity * 8) as usize,
+                (capacity * 8) as usize,
+                8,
+            ) as *mut usize;
             if base.is_null() {
                 return u32::MAX;
             }
-            core::ptr::copy_nonoverlapping(t.base, base, old as usize);
             t.base = base;
             t.capacity = capacity;
         }

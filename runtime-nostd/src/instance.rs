@@ -218,6 +218,22 @@ fn link_error(import: &ImportDesc, what: core::fmt::Arguments<'_>) -> Instantiat
     InstantiateError::Link(buf)
 }
 
+/// An import whose type differs from what resolves it, with both types.
+fn type_error(import: &ImportDesc, wanted: &[u8], found: &[u8]) -> InstantiateError {
+    let mut buf = FixedBuf::new();
+    // SAFETY: descriptor strings are static.
+    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
+    let _ = write!(
+        buf,
+        "incompatible import type: {}.{} (imported as `{}`, provided as `{}`)",
+        Utf8(module),
+        Utf8(field),
+        Utf8(wanted),
+        Utf8(found)
+    );
+    InstantiateError::Link(buf)
+}
+
 fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
     let mut buf = FixedBuf::new();
     let _ = buf.write_fmt(what);
@@ -226,15 +242,9 @@ fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
 
 fn resolve(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor strings are static.
-    let (module, field, ty) = unsafe {
-        (
-            import.module.bytes(),
-            import.field.bytes(),
-            import.ty.bytes(),
-        )
-    };
+    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
     match module {
-        b"wasi_snapshot_preview1" => crate::host::wasi::resolve(field, ty),
+        b"wasi_snapshot_preview1" => crate::host::wasi::resolve(field),
         b"spectest" => crate::host::spectest::resolve(field),
         _ => {
             let inst = instance(registered(module)?)?;
@@ -327,6 +337,12 @@ unsafe fn bind_import(
                 *(vmctx.add(layout.global_import(import.index) as usize) as *mut *mut VMGlobal) =
                     cell;
             }
+            (Some(ExternKind::Func), Extern::Func { sig, .. } | Extern::HostFunc { sig, .. }) => {
+                return Err(type_error(import, wanted_ty, sig));
+            }
+            (Some(ExternKind::Global), Extern::Global { ty, .. }) => {
+                return Err(type_error(import, wanted_ty, ty));
+            }
             _ => return Err(mismatch(format_args!("incompatible import type"))),
         }
     }
@@ -381,10 +397,19 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             };
         }
         for (i, table) in desc.tables.items().iter().enumerate() {
-            let capacity = table.min.max(4);
-            let base = alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
+            let cap = table_cap(table.max);
+            if table.min > cap {
+                return Err(resource_error(format_args!(
+                    "a table needs {} elements, --max-table-elements allows {cap}",
+                    table.min
+                )));
+            }
+            let (base, capacity) = reserve_table(table.min, cap);
             if base.is_null() {
-                return Err(resource_error(format_args!("out of memory for a table")));
+                return Err(resource_error(format_args!(
+                    "out of memory for a table of {} elements",
+                    table.min
+                )));
             }
             *(vmctx.add(layout.table(i as u32) as usize) as *mut VMTable) = VMTable {
                 base,
@@ -469,8 +494,13 @@ unsafe fn reserve_memory(
         }
     };
     #[cfg(not(wafer_platform = "baremetal"))]
-    let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
+    let (base, cap) = reserve_largest(min_pages, cap);
     if base.is_null() {
+        #[cfg(not(wafer_platform = "baremetal"))]
+        return Err(resource_error(format_args!(
+            "cannot reserve {min_pages} pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory"
+        )));
+        #[cfg(wafer_platform = "baremetal")]
         return Err(resource_error(format_args!(
             "cannot reserve {cap} pages of linear memory"
         )));
@@ -495,6 +525,59 @@ unsafe fn reserve_memory(
     Ok(())
 }
 
+/// The most elements a table declared with maximum `declared_max` may
+/// grow to: its maximum, the image's `--max-table-elements`, and 2^32 - 1
+/// (indices are i32), whichever is smallest.
+pub fn table_cap(declared_max: u64) -> u64 {
+    declared_max
+        .min(manifest().max_table_elements)
+        .min(u32::MAX as u64)
+}
+
+/// Allocates the element buffer of a table of `min` elements that may
+/// grow to `cap`; returns it and its capacity in elements (null when out
+/// of memory).
+///
+/// On Linux the whole cap is allocated up front, so `table.grow` never
+/// moves the buffer: large buffers are their own mapping, backed only where
+/// touched (the largest of `cap`, `cap / 2`, … the address space allows,
+/// like a memory's reservation). On boards RAM is real: the buffer starts
+/// at the minimum and `table.grow` extends or moves it
+/// (`alloc::grow_zeroed`).
+fn reserve_table(min: u64, cap: u64) -> (*mut usize, u64) {
+    let floor = min.max(4);
+    let mut capacity = if cfg!(wafer_platform = "baremetal") {
+        floor
+    } else {
+        cap.max(floor)
+    };
+    loop {
+        let base = alloc_zeroed((capacity * 8) as usize, 8) as *mut usize;
+        if !base.is_null() || capacity == floor {
+            return (base, capacity);
+        }
+        capacity = (capacity / 2).max(floor);
+    }
+}
+
+/// Reserves address space for a linear memory of `min_pages` that may grow
+/// to `cap` pages: all of `cap` when the address space allows, else the
+/// largest of `cap / 2`, `cap / 4`, … (at least `min_pages`) it does, which
+/// becomes the memory's maximum. Under `ulimit -v` a 4 GiB reservation per
+/// memory is refused, and a memory that can grow less beats no memory.
+/// Returns null (and `min_pages`) when not even `min_pages` fit.
+#[cfg(not(wafer_platform = "baremetal"))]
+fn reserve_largest(min_pages: u64, cap: u64) -> (*mut u8, u64) {
+    let mut pages = cap;
+    loop {
+        let base = crate::platform::map((pages * WASM_PAGE_SIZE) as usize);
+        if !base.is_null() || pages == min_pages {
+            return (base, pages);
+        }
+        pages = (pages / 2).max(min_pages);
+    }
+}
+
 /// Adapts the initialiser to `trap::catch`'s two-argument call.
 unsafe extern "C" fn run_initialiser(init: *mut u8, vmctx: *mut u8) {
     // SAFETY: `init` is the descriptor's instantiate function.
@@ -504,7 +587,8 @@ unsafe extern "C" fn run_initialiser(init: *mut u8, vmctx: *mut u8) {
     }
 }
 
-/// Writes an instantiation failure for `desc` to stderr.
+/// Writes an instantiation failure for `desc` to stderr: a trap as every
+/// trap is reported, anything else as one `error:` line like the CLI's.
 pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
     // SAFETY: descriptor strings are static.
     let name = unsafe { desc.name.bytes() };
@@ -514,7 +598,7 @@ pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
             let mut w = crate::console::Stderr;
             let _ = writeln!(
                 w,
-                "wafer: cannot instantiate {}: {}",
+                "error: cannot instantiate module `{}`: {}",
                 Utf8(name),
                 Utf8(msg.as_bytes())
             );

@@ -64,8 +64,9 @@ pub fn stack_limit(budget: u64) -> usize {
     // SAFETY: single-threaded reads of values written at entry.
     unsafe {
         if STACK_LIMIT == 0 {
-            // HOST_RESERVE more stays mapped below the limit (Linux grows
-            // the main stack to 8 MiB) for host functions called at the edge.
+            // HOST_RESERVE more stays mapped below the limit for host
+            // functions called at the edge (Linux: platform/linux/stack.rs
+            // maps it; boards: the linker script's runtime share).
             STACK_LIMIT = STACK_BASE.saturating_sub(budget as usize);
         }
         STACK_LIMIT

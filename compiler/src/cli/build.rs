@@ -50,6 +50,7 @@ pub fn prepare(
     options.mode = mode;
     options.stack_size = image.stack_size;
     options.max_memory_pages = image.max_memory;
+    options.max_table_elements = image.max_table_elements;
     options.link_objects = image.link.clone();
     options.args = image.baked_args.clone();
     options.env = image.baked_env.clone();

@@ -92,6 +92,14 @@ pub struct Codegen {
     pub cpu: Option<String>,
 }
 
+/// The smallest `--stack-size`: one page.
+pub const MIN_STACK_SIZE: u64 = 4096;
+/// The largest `--stack-size`: 1 GiB, far beyond any sane recursion and
+/// still a mapping every 64-bit Linux grants (the runtime maps the stack
+/// itself, see runtime-nostd/src/platform/linux/stack.rs); boards are
+/// bounded further by their RAM.
+pub const MAX_STACK_SIZE: u64 = 1 << 30;
+
 /// Options for building an image.
 #[derive(Args, Debug, Clone)]
 pub struct ImageArgs {
@@ -100,8 +108,14 @@ pub struct ImageArgs {
     pub board: String,
     #[command(flatten)]
     pub codegen: Codegen,
-    /// Native stack for Wasm code, in bytes, before `call stack exhausted`.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    /// Native stack for Wasm code, in bytes, before `call stack exhausted`
+    /// (4096 to 1073741824 = 1 GiB).
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = 1 << 20,
+        value_parser = clap::value_parser!(u64).range(MIN_STACK_SIZE..=MAX_STACK_SIZE)
+    )]
     pub stack_size: u64,
     /// Cap on every linear memory, in 64 KiB pages.
     #[arg(
@@ -111,6 +125,15 @@ pub struct ImageArgs {
         value_parser = clap::value_parser!(u64).range(0..=wafer_abi::MAX_WASM_PAGES)
     )]
     pub max_memory: u64,
+    /// Cap on every table, in elements: `table.grow` beyond it returns -1,
+    /// and a module whose tables start larger is refused.
+    #[arg(
+        long,
+        value_name = "ELEMENTS",
+        default_value_t = crate::image::DEFAULT_MAX_TABLE_ELEMENTS,
+        value_parser = clap::value_parser!(u64).range(0..=u32::MAX as u64)
+    )]
+    pub max_table_elements: u64,
     /// Object or archive providing statically bound imports (repeatable).
     #[arg(long, value_name = "FILE")]
     pub link: Vec<PathBuf>,

@@ -115,6 +115,15 @@ pub struct CompiledModule {
     pub exports: Vec<ExportSummary>,
     /// The memories the module defines (not imported ones), in order.
     pub memories: Vec<MemorySummary>,
+    /// The tables the module defines (not imported ones), in order.
+    pub tables: Vec<TableSummary>,
+}
+
+/// A table a module defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TableSummary {
+    pub min_elements: u64,
+    pub max_elements: Option<u64>,
 }
 
 /// A linear memory a module defines.
@@ -216,6 +225,13 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
             .map(|m| MemorySummary {
                 min_pages: m.initial,
                 max_pages: m.maximum,
+            })
+            .collect(),
+        tables: info.tables[info.num_imported_tables as usize..]
+            .iter()
+            .map(|t| TableSummary {
+                min_elements: t.initial,
+                max_elements: t.maximum,
             })
             .collect(),
     })

@@ -274,6 +274,8 @@ pub struct ImageManifest {
     pub stack_size: u64,
     /// Cap on every linear memory, in pages.
     pub max_memory_pages: u64,
+    /// Cap on every table, in elements: `table.grow` beyond it returns -1.
+    pub max_table_elements: u64,
 }
 
 /// Symbol of the [`BoardConfig`] in bare-metal images.

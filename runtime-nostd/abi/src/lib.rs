@@ -12,6 +12,7 @@
 //! - [`values`]: value types, signature strings, the array-call value slot.
 //! - [`serve`]: the line protocol of the serving entry point (spec harness).
 //! - [`exit`]: the exit codes of images and their encoding on exit devices.
+//! - [`wasi`]: the WASI preview 1 functions and their signatures.
 #![no_std]
 
 pub mod builtins;
@@ -21,6 +22,7 @@ pub mod serve;
 pub mod trap;
 pub mod values;
 pub mod vmctx;
+pub mod wasi;
 
 /// Bumped whenever a layout in this crate changes; the runtime refuses
 /// descriptors built for another version.

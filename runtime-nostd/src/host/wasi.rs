@@ -8,7 +8,10 @@
 //! resolves to a stub returning `ENOSYS`.
 //!
 //! Every function receives the importing instance's vmctx and reaches its
-//! memory 0 through it; guest pointers are bounds-checked (`EFAULT`).
+//! memory 0 through it. Every guest pointer a call uses is bounds-checked
+//! before the call has any effect (output, input, a write to memory): a bad
+//! one anywhere returns `EFAULT` and nothing happened. Names and signatures
+//! come from `wafer_abi::wasi`, which `wafer build` checks imports against.
 
 use crate::instance::Extern;
 
@@ -59,23 +62,44 @@ fn get_u32(vmctx: *mut u8, ptr: u32) -> Option<u32> {
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+/// Whether `len` bytes at `ptr` lie inside the importing instance's
+/// memory 0 (`len` may exceed `u32`: an array of many records).
+fn in_memory(vmctx: *mut u8, ptr: u32, len: u64) -> bool {
+    memory(vmctx).is_some_and(|mem| {
+        (ptr as u64)
+            .checked_add(len)
+            .is_some_and(|end| end <= mem.len() as u64)
+    })
+}
+
 /// The guest buffer described by iovec `index` of the array at `iovs`
 /// (`{ base: u32, len: u32 }` each); `None` if anything is out of bounds.
 fn iovec(vmctx: *mut u8, iovs: u32, index: u32) -> Option<&'static mut [u8]> {
-    let at = iovs.wrapping_add(index.wrapping_mul(8));
+    let at = iovs.checked_add(index.checked_mul(8)?)?;
     let base = get_u32(vmctx, at)?;
-    let len = get_u32(vmctx, at.wrapping_add(4))?;
+    let len = get_u32(vmctx, at.checked_add(4)?)?;
     guest(vmctx, base, len)
+}
+
+/// Whether the iovec array at `iovs` and every buffer it describes lie in
+/// memory: checked in full before a single byte moves, so a bad pointer
+/// anywhere means `EFAULT` and no effect at all.
+fn iovecs_valid(vmctx: *mut u8, iovs: u32, iovs_len: u32) -> bool {
+    in_memory(vmctx, iovs, iovs_len as u64 * 8)
+        && (0..iovs_len).all(|i| iovec(vmctx, iovs, i).is_some())
 }
 
 extern "C" fn fd_write(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nwritten: u32) -> i32 {
     if fd != 1 && fd != 2 {
         return EBADF;
     }
+    if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, nwritten, 4) {
+        return EFAULT;
+    }
     let mut total = 0u32;
     for i in 0..iovs_len {
         let Some(bytes) = iovec(vmctx, iovs, i) else {
-            return EFAULT;
+            return EFAULT; // not reached: checked above
         };
         let len = bytes.len() as u32;
         if fd == 1 {
@@ -99,10 +123,15 @@ extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: 
     if fd != 0 {
         return EBADF;
     }
+    // Before reading: on boards the read blocks on the UART, and input it
+    // consumed could not be given back.
+    if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, nread, 4) {
+        return EFAULT;
+    }
     let mut total = 0u32;
     for i in 0..iovs_len {
         let Some(buf) = iovec(vmctx, iovs, i) else {
-            return EFAULT;
+            return EFAULT; // not reached: checked above
         };
         let len = buf.len() as u32;
         let n = crate::platform::read(0, buf);
@@ -121,8 +150,21 @@ extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: 
     }
 }
 
-extern "C" fn proc_exit(_vmctx: *mut u8, code: i32) {
-    crate::platform::exit(code)
+/// Ends the program with `proc_exit_status(code)` (see `wafer_abi::exit`):
+/// codes beyond 0–125 become 125, with a note on stderr saying so.
+extern "C" fn proc_exit(_vmctx: *mut u8, code: u32) {
+    let status = wafer_abi::exit::proc_exit_status(code);
+    if status as u32 != code {
+        let mut w = crate::console::Stderr;
+        let _ = core::fmt::Write::write_fmt(
+            &mut w,
+            format_args!(
+                "wafer: proc_exit({code}) is outside 0-{}; exiting with {status}\n",
+                wafer_abi::exit::MAX_PROC_EXIT
+            ),
+        );
+    }
+    crate::platform::exit(status)
 }
 
 /// WASI's argv: the program name, arguments baked into the image, then
@@ -156,33 +198,43 @@ fn for_each_env(mut f: impl FnMut(&[u8])) {
 /// Visits each string of a list (arguments or environment).
 type EachString = fn(&mut dyn FnMut(&[u8]));
 
-fn sizes_get(vmctx: *mut u8, count_ptr: u32, size_ptr: u32, each: EachString) -> i32 {
-    let (mut count, mut size) = (0u32, 0u32);
+/// The number of strings and their total size with NUL terminators.
+fn count_strings(each: EachString) -> (u64, u64) {
+    let (mut count, mut size) = (0u64, 0u64);
     each(&mut |s| {
         count += 1;
-        size += s.len() as u32 + 1;
+        size += s.len() as u64 + 1;
     });
-    if put_u32(vmctx, count_ptr, count) && put_u32(vmctx, size_ptr, size) {
-        SUCCESS
-    } else {
-        EFAULT
+    (count, size)
+}
+
+fn sizes_get(vmctx: *mut u8, count_ptr: u32, size_ptr: u32, each: EachString) -> i32 {
+    let (count, size) = count_strings(each);
+    if !in_memory(vmctx, count_ptr, 4) || !in_memory(vmctx, size_ptr, 4) {
+        return EFAULT;
     }
+    put_u32(vmctx, count_ptr, count as u32);
+    put_u32(vmctx, size_ptr, size as u32);
+    SUCCESS
 }
 
 fn strings_get(vmctx: *mut u8, ptrs: u32, buf: u32, each: EachString) -> i32 {
-    let (mut i, mut at, mut ok) = (0u32, buf, true);
+    // Both arrays are checked whole first, so a bad pointer writes nothing.
+    let (count, size) = count_strings(each);
+    if !in_memory(vmctx, ptrs, count * 4) || !in_memory(vmctx, buf, size) {
+        return EFAULT;
+    }
+    let (mut i, mut at) = (0u32, buf);
     each(&mut |s| {
-        ok &= put_u32(vmctx, ptrs.wrapping_add(i * 4), at);
+        put_u32(vmctx, ptrs.wrapping_add(i * 4), at);
         if let Some(dst) = guest(vmctx, at, s.len() as u32 + 1) {
             dst[..s.len()].copy_from_slice(s);
             dst[s.len()] = 0;
-        } else {
-            ok = false;
         }
         at = at.wrapping_add(s.len() as u32 + 1);
         i += 1;
     });
-    if ok { SUCCESS } else { EFAULT }
+    SUCCESS
 }
 
 fn args(f: &mut dyn FnMut(&[u8])) {
@@ -280,39 +332,30 @@ extern "C" fn not_implemented() -> i32 {
     ENOSYS
 }
 
-/// Resolves `wasi_snapshot_preview1.<field>` for an import of signature `sig`.
-pub fn resolve(field: &[u8], sig: &[u8]) -> Option<Extern> {
-    let (code, own_sig): (usize, &'static [u8]) = match field {
-        b"fd_write" => (fd_write as *const () as usize, b"iiii>i"),
-        b"fd_read" => (fd_read as *const () as usize, b"iiii>i"),
-        b"proc_exit" => (proc_exit as *const () as usize, b"i>"),
-        b"args_sizes_get" => (args_sizes_get as *const () as usize, b"ii>i"),
-        b"args_get" => (args_get as *const () as usize, b"ii>i"),
-        b"environ_sizes_get" => (environ_sizes_get as *const () as usize, b"ii>i"),
-        b"environ_get" => (environ_get as *const () as usize, b"ii>i"),
-        b"clock_time_get" => (clock_time_get as *const () as usize, b"iIi>i"),
-        b"clock_res_get" => (clock_res_get as *const () as usize, b"ii>i"),
-        b"random_get" => (random_get as *const () as usize, b"ii>i"),
-        b"fd_fdstat_get" => (fd_fdstat_get as *const () as usize, b"ii>i"),
-        b"fd_prestat_get" => (fd_prestat_get as *const () as usize, b"ii>i"),
-        b"fd_close" => (fd_close as *const () as usize, b"i>i"),
-        b"fd_seek" => (fd_seek as *const () as usize, b"iIii>i"),
-        b"sched_yield" => (sched_yield as *const () as usize, b">i"),
-        // Every other preview1 function returns an errno; extra arguments
-        // are ignored by the C calling convention.
-        _ if sig.ends_with(b">i") => {
-            return Some(Extern::HostFunc {
-                code: not_implemented as *const () as usize,
-                sig: static_sig(sig)?,
-            });
-        }
-        _ => return None,
+/// Resolves `wasi_snapshot_preview1.<field>` to its host function, with
+/// the signature from `wafer_abi::wasi` (the importer's linker compares it
+/// with the import's); `None` if preview1 has no such function.
+pub fn resolve(field: &[u8]) -> Option<Extern> {
+    let sig = wafer_abi::wasi::signature(field)?.as_bytes();
+    let code = match field {
+        b"fd_write" => fd_write as *const () as usize,
+        b"fd_read" => fd_read as *const () as usize,
+        b"proc_exit" => proc_exit as *const () as usize,
+        b"args_sizes_get" => args_sizes_get as *const () as usize,
+        b"args_get" => args_get as *const () as usize,
+        b"environ_sizes_get" => environ_sizes_get as *const () as usize,
+        b"environ_get" => environ_get as *const () as usize,
+        b"clock_time_get" => clock_time_get as *const () as usize,
+        b"clock_res_get" => clock_res_get as *const () as usize,
+        b"random_get" => random_get as *const () as usize,
+        b"fd_fdstat_get" => fd_fdstat_get as *const () as usize,
+        b"fd_prestat_get" => fd_prestat_get as *const () as usize,
+        b"fd_close" => fd_close as *const () as usize,
+        b"fd_seek" => fd_seek as *const () as usize,
+        b"sched_yield" => sched_yield as *const () as usize,
+        // Every other preview1 function returns an errno; its arguments
+        // are ignored (the C calling convention allows it).
+        _ => not_implemented as *const () as usize,
     };
-    Some(Extern::HostFunc { code, sig: own_sig })
-}
-
-/// The import's own signature string, which lives in static descriptor data.
-fn static_sig(sig: &[u8]) -> Option<&'static [u8]> {
-    // SAFETY: `sig` points into a module descriptor, which is static data.
-    Some(unsafe { core::slice::from_raw_parts(sig.as_ptr(), sig.len()) })
+    Some(Extern::HostFunc { code, sig })
 }

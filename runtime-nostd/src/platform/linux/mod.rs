@@ -14,6 +14,9 @@
 //! 6. the process: [`args`], [`env`] (from the initial stack).
 
 mod signals;
+// The entry that uses it is not compiled for unit tests.
+#[cfg_attr(test, allow(dead_code))]
+mod stack;
 mod syscall;
 
 use syscall::{nr, syscall6};
@@ -217,6 +220,24 @@ pub unsafe extern "C" fn wafer_linux_entry(sp: *const usize) -> ! {
         ENVP = sp.add(2 + ARGC) as *const *const u8;
     }
     install_fault_handlers();
+    let budget = crate::instance::manifest().stack_size;
+    let Some(top) = stack::map_stack(budget) else {
+        let mut w = crate::console::Stderr;
+        let _ = core::fmt::Write::write_fmt(
+            &mut w,
+            format_args!(
+                "error: cannot map a stack of {budget} bytes for Wasm code (--stack-size): the address space is limited (ulimit -v); raise the limit or use a smaller --stack-size\n"
+            ),
+        );
+        exit(crate::EXIT_FATAL)
+    };
+    // SAFETY: `top` is the top of a fresh stack mapping nothing else uses.
+    unsafe { stack::switch_to(top, run_on_wasm_stack) }
+}
+
+/// The rest of the entry, on the runtime's own stack (see [`stack`]).
+#[cfg(not(test))]
+extern "C" fn run_on_wasm_stack() -> ! {
     crate::trap::set_stack_base(crate::arch::stack_pointer());
     // SAFETY: `wafer_main` is one of the mode entry points, chosen by the
     // image linker with --defsym.

@@ -6,6 +6,8 @@ pub mod nr {
     pub const READ: usize = 0;
     pub const WRITE: usize = 1;
     pub const MMAP: usize = 9;
+    #[cfg_attr(test, allow(dead_code))]
+    pub const MPROTECT: usize = 10;
     pub const RT_SIGACTION: usize = 13;
     pub const SIGALTSTACK: usize = 131;
     pub const CLOCK_GETTIME: usize = 228;
@@ -19,6 +21,8 @@ pub mod nr {
     pub const READ: usize = 63;
     pub const WRITE: usize = 64;
     pub const MMAP: usize = 222;
+    #[cfg_attr(test, allow(dead_code))]
+    pub const MPROTECT: usize = 226;
     pub const RT_SIGACTION: usize = 134;
     pub const SIGALTSTACK: usize = 132;
     pub const CLOCK_GETTIME: usize = 113;

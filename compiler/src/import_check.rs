@@ -1,0 +1,183 @@
+//! Build-time check that a single image can satisfy every import, so that
+//! `wafer build` refuses what would otherwise fail only when the image runs
+//! (`cannot instantiate`). Statically bound function imports are checked
+//! against the `--link` objects by `image::link`; this covers the rest:
+//! WASI functions against `wafer_abi::wasi` (the table the runtime resolves
+//! them with), and imports no wafer image can provide.
+
+use anyhow::{Result, bail};
+use wafer_abi::descriptor::ExternKind;
+use wafer_abi::values::{ValType, split_signature};
+
+use crate::CompiledModule;
+use crate::emit::ImportSummary;
+
+/// Checks every import of `modules` that is not bound to a C symbol.
+///
+/// Only for images whose modules are not linked to each other at run time
+/// (command and invoke images; the serving image used by the spec harness
+/// resolves imports against registered instances instead).
+///
+/// # Errors
+/// The first import the image cannot satisfy, naming it, its type and the
+/// type expected.
+pub fn check_imports(modules: &[CompiledModule]) -> Result<()> {
+    for m in modules {
+        for import in m.imports.iter().filter(|i| i.symbol.is_none()) {
+            check_import(&m.prefix, import)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_import(prefix: &str, import: &ImportSummary) -> Result<()> {
+    let name = format!("{}.{}", import.module, import.field);
+    match import.module.as_str() {
+        wafer_abi::wasi::MODULE => {
+            let Some(expected) = wafer_abi::wasi::signature(import.field.as_bytes()) else {
+                bail!("module `{prefix}` imports `{name}`, which is not a WASI preview 1 function");
+            };
+            if import.kind != ExternKind::Func {
+                bail!(
+                    "module `{prefix}` imports `{name}` as a {}, but WASI's `{}` is a function {}",
+                    kind_name(import.kind),
+                    import.field,
+                    wasm_signature(expected)
+                );
+            }
+            if import.ty != expected {
+                bail!(
+                    "module `{prefix}` imports `{name}` with type {}, but WASI's `{}` has type {}",
+                    wasm_signature(&import.ty),
+                    import.field,
+                    wasm_signature(expected)
+                );
+            }
+            Ok(())
+        }
+        // The spec suite's host module: the runtime provides it and checks
+        // its types at instantiation.
+        "spectest" => Ok(()),
+        _ => bail!(
+            "module `{prefix}` imports {} `{name}`, which a wafer image cannot provide: only functions are imported from outside (WASI, or C symbols linked with --link); define the {} in the module",
+            kind_name(import.kind),
+            kind_name(import.kind)
+        ),
+    }
+}
+
+fn kind_name(kind: ExternKind) -> &'static str {
+    match kind {
+        ExternKind::Func => "function",
+        ExternKind::Table => "table",
+        ExternKind::Memory => "memory",
+        ExternKind::Global => "global",
+    }
+}
+
+/// A signature string (`"iI>i"`) in Wasm text syntax:
+/// `(func (param i32 i64) (result i32))`.
+fn wasm_signature(sig: &str) -> String {
+    let Some((params, results)) = split_signature(sig.as_bytes()) else {
+        return format!("`{sig}`");
+    };
+    let names = |letters: &[u8]| -> String {
+        letters
+            .iter()
+            .map(|&l| ValType::from_letter(l).map_or("?", ValType::name))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = String::from("(func");
+    if !params.is_empty() {
+        out += &format!(" (param {})", names(params));
+    }
+    if !results.is_empty() {
+        out += &format!(" (result {})", names(results));
+    }
+    out + ")"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn import(module: &str, field: &str, kind: ExternKind, ty: &str) -> ImportSummary {
+        ImportSummary {
+            module: module.into(),
+            field: field.into(),
+            kind,
+            ty: ty.into(),
+            symbol: None,
+        }
+    }
+
+    #[test]
+    fn wasi_functions_with_their_own_signature_pass() {
+        let fd_write = import(
+            "wasi_snapshot_preview1",
+            "fd_write",
+            ExternKind::Func,
+            "iiii>i",
+        );
+        assert!(check_import("m", &fd_write).is_ok());
+        // Unimplemented (ENOSYS) functions are fine with their signature too.
+        let open = import(
+            "wasi_snapshot_preview1",
+            "path_open",
+            ExternKind::Func,
+            "iiiiiIIii>i",
+        );
+        assert!(check_import("m", &open).is_ok());
+    }
+
+    #[test]
+    fn a_wasi_function_with_another_signature_names_both_types() {
+        let bad = import(
+            "wasi_snapshot_preview1",
+            "fd_write",
+            ExternKind::Func,
+            "iii>i",
+        );
+        let err = check_import("m", &bad).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "module `m` imports `wasi_snapshot_preview1.fd_write` with type (func (param i32 i32 i32) (result i32)), but WASI's `fd_write` has type (func (param i32 i32 i32 i32) (result i32))"
+        );
+    }
+
+    #[test]
+    fn unknown_wasi_names_and_non_function_imports_are_refused() {
+        let unknown = import(
+            "wasi_snapshot_preview1",
+            "fd_frobnicate",
+            ExternKind::Func,
+            ">i",
+        );
+        assert!(
+            check_import("m", &unknown)
+                .unwrap_err()
+                .to_string()
+                .contains("not a WASI preview 1 function")
+        );
+        let memory = import("env", "mem", ExternKind::Memory, "");
+        let err = check_import("m", &memory).unwrap_err().to_string();
+        assert!(err.contains("imports memory `env.mem`"), "{err}");
+        let global = import(
+            "wasi_snapshot_preview1",
+            "proc_exit",
+            ExternKind::Global,
+            "i",
+        );
+        let err = check_import("m", &global).unwrap_err().to_string();
+        assert!(err.contains("as a global"), "{err}");
+    }
+
+    #[test]
+    fn signatures_read_as_wasm_text() {
+        assert_eq!(wasm_signature("i>"), "(func (param i32))");
+        assert_eq!(wasm_signature(">i"), "(func (result i32))");
+        assert_eq!(wasm_signature("iI>"), "(func (param i32 i64))");
+        assert_eq!(wasm_signature(">"), "(func)");
+    }
+}
