@@ -262,4 +262,5 @@ def main():
     out.write_text("\n".join(s.lines) + "\n")
 
 
-main()
+if __name__ == "__main__":
+    main()
