@@ -6,7 +6,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Duration;
 
-use wafer::{Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding};
+use wafer::{
+    Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding, Platform,
+};
 
 use crate::client::{ServeClient, hex_name};
 use crate::expect::{self, Expect};
@@ -80,10 +82,51 @@ pub fn run(plan: &Plan, board: &Board, work: &Path) -> Vec<Outcome> {
     }
 
     let mut session = Session::start(board, &image_modules, work);
-    plan.steps
-        .iter()
-        .map(|step| session.step(step, &compiled, &image_index))
-        .collect()
+    session.exact_traps = plan.exact_trap_messages;
+    let check_canaries = board.platform == Platform::Baremetal;
+    let mut outcomes = Vec::with_capacity(plan.steps.len() + 1);
+    for step in &plan.steps {
+        session.trapped = false;
+        let mut outcome = session.step(step, &compiled, &image_index);
+        // A trap is where an escape would have happened: look right away,
+        // so the damage is reported at the step that did it.
+        if check_canaries
+            && session.trapped
+            && let Err(e) = session.check_canaries()
+        {
+            outcome = fail(outcome.line, format!("after this trap: {e}"));
+        }
+        outcomes.push(outcome);
+    }
+    if check_canaries && let Some(last) = plan.steps.last() {
+        let line = step_line(last);
+        outcomes.push(match session.check_canaries() {
+            Ok(_) => pass(line),
+            Err(e) => fail(line, format!("after the script: {e}")),
+        });
+    }
+    outcomes
+}
+
+/// Reads a `canary` reply: the number of guarded regions, or what is wrong.
+/// A board that guards nothing is wrong too: its canaries were never placed.
+pub fn canary_verdict(reply: &str) -> Result<usize, String> {
+    match reply.strip_prefix("ok ").map(str::parse::<usize>) {
+        Some(Ok(0)) => Err("the image placed no canaries".into()),
+        Some(Ok(regions)) => Ok(regions),
+        _ => Err(reply.strip_prefix("error ").unwrap_or(reply).to_string()),
+    }
+}
+
+fn step_line(step: &Step) -> usize {
+    match step {
+        Step::Instantiate { line, .. }
+        | Step::Register { line, .. }
+        | Step::Invoke { line, .. }
+        | Step::Get { line, .. }
+        | Step::MustNotCompile { line, .. }
+        | Step::Unsupported { line, .. } => *line,
+    }
 }
 
 /// The running image and the instance names of the script.
@@ -91,6 +134,10 @@ struct Session {
     client: Result<ServeClient, String>,
     names: HashMap<String, usize>,
     current: Option<usize>,
+    /// Trap messages must be equal (see [`Plan::exact_trap_messages`]).
+    exact_traps: bool,
+    /// Whether a reply since this was last cleared was a trap.
+    trapped: bool,
 }
 
 fn fail(line: usize, message: impl Into<String>) -> Outcome {
@@ -125,13 +172,25 @@ impl Session {
             client,
             names: HashMap::new(),
             current: None,
+            exact_traps: false,
+            trapped: false,
         }
+    }
+
+    /// Asks the image to check its canaries (boards place them around
+    /// every memory, allocation, `.data`/`.bss` and the stack).
+    fn check_canaries(&mut self) -> Result<usize, String> {
+        let reply = self.request("canary")?;
+        canary_verdict(&reply).map_err(|e| format!("canary check failed: {e}"))
     }
 
     fn request(&mut self, line: &str) -> Result<String, String> {
         let client = self.client.as_mut().map_err(|e| e.clone())?;
         match client.request(line) {
-            Ok(reply) => Ok(reply),
+            Ok(reply) => {
+                self.trapped |= reply.starts_with("trap ");
+                Ok(reply)
+            }
             Err(e) => {
                 let message = format!("{e:#}");
                 self.client = Err(format!("image stopped earlier: {message}"));
@@ -193,7 +252,7 @@ impl Session {
                     Ok(reply) => reply,
                     Err(e) => return fail(*line, e),
                 };
-                let outcome = check_reply(*line, &reply, expect);
+                let outcome = check_reply(*line, &reply, expect, self.exact_traps);
                 if let Some(id) = reply.strip_prefix("ok ").and_then(|id| id.parse().ok()) {
                     self.current = Some(id);
                     if let Some(name) = name {
@@ -216,7 +275,7 @@ impl Session {
                     Err(e) => return fail(*line, e),
                 };
                 match self.request(&format!("register {id} {}", hex_name(name))) {
-                    Ok(reply) => check_reply(*line, &reply, &Expect::Success),
+                    Ok(reply) => check_reply(*line, &reply, &Expect::Success, self.exact_traps),
                     Err(e) => fail(*line, e),
                 }
             }
@@ -241,7 +300,7 @@ impl Session {
                     request.push_str(arg);
                 }
                 match self.request(&request) {
-                    Ok(reply) => check_reply(*line, &reply, expect),
+                    Ok(reply) => check_reply(*line, &reply, expect, self.exact_traps),
                     Err(e) => fail(*line, e),
                 }
             }
@@ -256,7 +315,7 @@ impl Session {
                     Err(e) => return fail(*line, e),
                 };
                 match self.request(&format!("get {id} {}", hex_name(global))) {
-                    Ok(reply) => check_reply(*line, &reply, expect),
+                    Ok(reply) => check_reply(*line, &reply, expect, self.exact_traps),
                     Err(e) => fail(*line, e),
                 }
             }
@@ -264,8 +323,9 @@ impl Session {
     }
 }
 
-/// Checks a serve reply against what the step expects.
-fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
+/// Checks a serve reply against what the step expects; `exact`: trap
+/// messages must be equal (see [`Plan::exact_trap_messages`]).
+fn check_reply(line: usize, reply: &str, expected: &Expect, exact: bool) -> Outcome {
     let (kind, rest) = reply.split_once(' ').unwrap_or((reply, ""));
     match (kind, expected) {
         ("ok", Expect::Success) => pass(line),
@@ -295,7 +355,12 @@ fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
         ("trap", Expect::Trap(message)) => {
             // `trap <code> <message>`
             let actual = rest.split_once(' ').map_or("", |(_, m)| m);
-            if expect::trap_message_matches(message, actual) {
+            let matches = if exact {
+                actual == message
+            } else {
+                expect::trap_message_matches(message, actual)
+            };
+            if matches {
                 pass(line)
             } else {
                 fail(
