@@ -20,7 +20,7 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a module did not compile.
 #[derive(Clone, Debug)]
-enum NotCompiled {
+pub(crate) enum NotCompiled {
     /// wafer returned an error (or the text did not parse): a rejection.
     Rejected(String),
     /// wafer panicked: a bug, and never a valid rejection.
@@ -36,9 +36,9 @@ impl std::fmt::Display for NotCompiled {
     }
 }
 
-type Compiled = Result<CompiledModule, NotCompiled>;
+pub(crate) type Compiled = Result<CompiledModule, NotCompiled>;
 
-fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
+pub(crate) fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
     let options = CompileOptions {
         target: board.target.clone(),
         prefix: format!("m{index}"),
@@ -98,7 +98,11 @@ pub fn run(plan: &Plan, board: &Board, work: &Path) -> Vec<Outcome> {
         }
         outcomes.push(outcome);
     }
-    if check_canaries && let Some(last) = plan.steps.last() {
+    // (A script that instantiates nothing has no image to ask.)
+    if check_canaries
+        && !image_modules.is_empty()
+        && let Some(last) = plan.steps.last()
+    {
         let line = step_line(last);
         outcomes.push(match session.check_canaries() {
             Ok(_) => pass(line),
@@ -129,6 +133,26 @@ fn step_line(step: &Step) -> usize {
     }
 }
 
+/// Links `modules` into a serving image for `board` in `work` and returns
+/// the command that runs it.
+///
+/// # Errors
+/// No modules, a link error, or the board's QEMU is missing.
+pub fn serving_command(
+    board: &Board,
+    modules: &[CompiledModule],
+    work: &Path,
+) -> Result<std::process::Command, String> {
+    if modules.is_empty() {
+        return Err("no module to run".to_string());
+    }
+    let mut options = ImageOptions::new(board.clone());
+    options.mode = ImageMode::Serve;
+    let image = work.join("serve.elf");
+    wafer::image::link(modules, &options, &image).map_err(|e| format!("link: {e:#}"))?;
+    board.run_command(&image).map_err(|e| format!("{e:#}"))
+}
+
 /// The running image and the instance names of the script.
 struct Session {
     client: Result<ServeClient, String>,
@@ -156,18 +180,10 @@ fn pass(line: usize) -> Outcome {
 
 impl Session {
     fn start(board: &Board, modules: &[CompiledModule], work: &Path) -> Session {
-        let client = (|| {
-            if modules.is_empty() {
-                return Err("no module to run".to_string());
-            }
-            let mut options = ImageOptions::new(board.clone());
-            options.mode = ImageMode::Serve;
-            let image = work.join("serve.elf");
-            wafer::image::link(modules, &options, &image).map_err(|e| format!("link: {e:#}"))?;
-            let command = board.run_command(&image).map_err(|e| format!("{e:#}"))?;
+        let client = serving_command(board, modules, work).and_then(|command| {
             ServeClient::start(command, &work.join("stderr.txt"), REPLY_TIMEOUT)
                 .map_err(|e| format!("{e:#}"))
-        })();
+        });
         Session {
             client,
             names: HashMap::new(),
