@@ -77,8 +77,7 @@ fn place_static_canaries() {
 
 /// Where the heap ends for allocations: below the end-of-RAM canary.
 fn heap_limit() -> usize {
-    // SAFETY: reads a linker symbol's address.
-    let end = unsafe { core::ptr::addr_of_mut!(__wafer_heap_end) as usize };
+    let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
     end - HEAP_CANARY_BYTES
 }
 
