@@ -70,11 +70,11 @@ pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> Str
     . = ALIGN(8);
     __wafer_bss_end = .;
   }} > RAM
-  .canary.stack_bottom (NOLOAD) : ALIGN(16) {{
+  .canary.bss (NOLOAD) : ALIGN(16) {{
     __wafer_canary_stack_bottom_start = .; . += {canary:#x}; __wafer_canary_stack_bottom_end = .;
   }} > RAM
   .stack (NOLOAD) : ALIGN(16) {{ . += {stack:#x}; __wafer_stack_top = .; }} > RAM
-  .canary.stack_top (NOLOAD) : ALIGN(16) {{
+  .canary.stack (NOLOAD) : ALIGN(16) {{
     __wafer_canary_stack_top_start = .; . += {canary:#x}; __wafer_canary_stack_top_end = .;
   }} > RAM
   /* The heap is no section: loaders (QEMU's among them) must not zero or

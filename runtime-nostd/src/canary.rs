@@ -59,7 +59,7 @@ pub const HEAP_CANARY_BYTES: usize = 1024;
 /// Regions one image can guard; more are still filled but reported as
 /// unchecked. (Linux places none: no room taken there.)
 #[cfg(any(test, wafer_platform = "baremetal"))]
-pub const MAX_REGIONS: usize = 2048;
+pub const MAX_REGIONS: usize = 1024;
 #[cfg(not(any(test, wafer_platform = "baremetal")))]
 pub const MAX_REGIONS: usize = 0;
 
@@ -99,9 +99,10 @@ pub struct Registry {
     regions: [Region; MAX_REGIONS],
     count: usize,
     unchecked: usize,
-    /// Damage found when a memory's end canary moved (kept until reported
-    /// and after: a damaged image stays damaged).
-    moved_damage: Option<Damage>,
+    /// The first damaged word found when a memory's end canary moved, 0 if
+    /// none (kept: a damaged image stays damaged). Not an `Option`: the
+    /// registry must be all zeros to live in `.bss`, not in flash.
+    moved_damage_at: usize,
 }
 
 impl Default for Registry {
@@ -120,7 +121,7 @@ impl Registry {
             }; MAX_REGIONS],
             count: 0,
             unchecked: 0,
-            moved_damage: None,
+            moved_damage_at: 0,
         }
     }
 
@@ -154,12 +155,9 @@ impl Registry {
         // SAFETY: registered regions stay mapped; `to` per the caller.
         unsafe {
             if let Some(address) = first_difference(region.start, region.len)
-                && self.moved_damage.is_none()
+                && self.moved_damage_at == 0
             {
-                self.moved_damage = Some(Damage {
-                    kind: Kind::MemoryEnd,
-                    address,
-                });
+                self.moved_damage_at = address;
             }
             fill(to, region.len);
         }
@@ -171,8 +169,11 @@ impl Registry {
     /// # Errors
     /// The first damaged region, or more regions than could be recorded.
     pub fn check(&self) -> Result<usize, CheckError> {
-        if let Some(damage) = self.moved_damage {
-            return Err(CheckError::Damaged(damage));
+        if self.moved_damage_at != 0 {
+            return Err(CheckError::Damaged(Damage {
+                kind: Kind::MemoryEnd,
+                address: self.moved_damage_at,
+            }));
         }
         for r in &self.regions[..self.count] {
             // SAFETY: registered regions stay mapped for the image's life.
