@@ -135,3 +135,28 @@
   (func (export "call") (param i32) (call_indirect (type $v) (local.get 0))))
 (assert_trap (invoke "call" (i32.const 0)) "undefined element")
 (assert_trap (invoke "call" (i32.const -1)) "undefined element")
+
+;; Two tables of different sizes: each is checked against its own length,
+;; also when copying between them.
+(module
+  (type $v (func (result i32)))
+  (table $small 2 funcref)
+  (table $big 8 funcref)
+  (func $one (type $v) (i32.const 1))
+  (func $two (type $v) (i32.const 2))
+  (elem (table $big) (i32.const 6) func $one $two)
+  (func (export "call_small") (param i32) (result i32) (call_indirect $small (type $v) (local.get 0)))
+  (func (export "call_big") (param i32) (result i32) (call_indirect $big (type $v) (local.get 0)))
+  (func (export "big_to_small") (param i32 i32 i32) (table.copy $small $big (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "small_to_big") (param i32 i32 i32) (table.copy $big $small (local.get 0) (local.get 1) (local.get 2))))
+(assert_return (invoke "call_big" (i32.const 7)) (i32.const 2))
+(assert_trap (invoke "call_small" (i32.const 2)) "undefined element")
+(assert_trap (invoke "call_small" (i32.const 7)) "undefined element")
+(assert_trap (invoke "big_to_small" (i32.const 1) (i32.const 6) (i32.const 2)) "out of bounds table access")
+(assert_trap (invoke "call_small" (i32.const 1)) "uninitialized element")
+(assert_trap (invoke "small_to_big" (i32.const 6) (i32.const 1) (i32.const 2)) "out of bounds table access")
+(assert_return (invoke "call_big" (i32.const 6)) (i32.const 1))
+(assert_return (invoke "big_to_small" (i32.const 0) (i32.const 6) (i32.const 2)))
+(assert_return (invoke "call_small" (i32.const 1)) (i32.const 2))
+(assert_return (invoke "small_to_big" (i32.const 6) (i32.const 0) (i32.const 2)))
+(assert_return (invoke "call_big" (i32.const 7)) (i32.const 2))
