@@ -406,3 +406,36 @@ fn list_or_nothing(items: &[String]) -> String {
         items.join(" ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_scripts_want_the_exact_trap_message() {
+        let expected = Expect::Trap("out of bounds memory access".into());
+        let longer = "trap 1 out of bounds memory access at 0x10";
+        // The spec's rule: the expected text is a prefix.
+        assert_eq!(
+            check_reply(3, longer, &expected, false).status,
+            Status::Pass
+        );
+        assert!(matches!(
+            check_reply(3, longer, &expected, true).status,
+            Status::Fail(_)
+        ));
+        let exact = "trap 1 out of bounds memory access";
+        assert_eq!(check_reply(3, exact, &expected, true).status, Status::Pass);
+    }
+
+    #[test]
+    fn only_escape_scripts_are_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, exact) in [("escape_x.wast", true), ("bounds.wast", false)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, "(module)").unwrap();
+            let plan = crate::script::plan_file(&path).unwrap();
+            assert_eq!(plan.exact_trap_messages, exact, "{name}");
+        }
+    }
+}
