@@ -7,7 +7,9 @@
 //! serving image and drives it (see the `wafer_tests` library).
 //!
 //! Environment: `WAFER_SPEC_TARGETS=x86_64,aarch64` (or a CPU preset,
-//! `x86_64:baseline`) and `WAFER_SPEC_FILES=i32,call` narrow the run.
+//! `x86_64:baseline`, or any board name: `linux-riscv64`, `host`,
+//! `raspi3b`, `sifive-u`, ...) and `WAFER_SPEC_FILES=i32,call` (substrings
+//! of the file name; our own scripts are `wafer/<name>`) narrow the run.
 //!
 //! Output: one line per job (`target file passed failed skipped`) with its
 //! first failures as `file:line: what differed`, then a markdown table per

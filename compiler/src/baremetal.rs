@@ -18,11 +18,17 @@ use crate::config::{BareMetal, Device};
 /// RAM kept beside the Wasm stack for the runtime and host functions.
 pub const RUNTIME_STACK_RESERVE: u64 = 96 * 1024;
 
+/// Size of each of the three canary regions of the linker script (below
+/// `.data`, between `.bss` and the stack, above the stack), which the
+/// runtime fills at boot and checks on request (`runtime-nostd/src/canary.rs`).
+pub const CANARY_BYTES: u64 = 4096;
+
 /// The linker script of an image for `bare` with `stack_size` bytes of
 /// Wasm stack.
 pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> String {
     let m = &bare.memory;
     let stack = (stack_size + RUNTIME_STACK_RESERVE).next_multiple_of(16);
+    let canary = CANARY_BYTES;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -45,6 +51,12 @@ pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> Str
         r#"SECTIONS {{
   .text : {{ KEEP(*(.text.boot)) *(.text .text.*) }} > FLASH
   .rodata : ALIGN(8) {{ *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.*) }} > FLASH
+  /* Canaries (filled at boot, checked by the runtime): a stray write
+     below .data, between .bss and the stack, or above the stack top
+     shows up in them. */
+  .canary.data (NOLOAD) : ALIGN(8) {{
+    __wafer_canary_data_start = .; . += {canary:#x}; __wafer_canary_data_end = .;
+  }} > RAM
   .data : ALIGN(8) {{
     __wafer_data_start = .;
     *(.data .data.* .sdata .sdata.*)
@@ -58,10 +70,16 @@ pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> Str
     . = ALIGN(8);
     __wafer_bss_end = .;
   }} > RAM
+  .canary.bss (NOLOAD) : ALIGN(16) {{
+    __wafer_canary_stack_bottom_start = .; . += {canary:#x}; __wafer_canary_stack_bottom_end = .;
+  }} > RAM
   .stack (NOLOAD) : ALIGN(16) {{ . += {stack:#x}; __wafer_stack_top = .; }} > RAM
+  .canary.stack (NOLOAD) : ALIGN(16) {{
+    __wafer_canary_stack_top_start = .; . += {canary:#x}; __wafer_canary_stack_top_end = .;
+  }} > RAM
   /* The heap is no section: loaders (QEMU's among them) must not zero or
      load all of RAM. The runtime zeroes what it hands out. */
-  __wafer_heap_start = ALIGN(__wafer_stack_top, 4096);
+  __wafer_heap_start = ALIGN(__wafer_canary_stack_top_end, 4096);
   __wafer_heap_end = ORIGIN(RAM) + LENGTH(RAM);
   /* The board's memory, for boot code that maps it (aarch64's MMU). */
   __wafer_flash_start = ORIGIN(FLASH);
@@ -101,7 +119,8 @@ pub fn device_kind(device: &Device) -> Result<u32> {
 
 /// Pages of linear memory the heap of `bare` can hold next to the image.
 pub fn max_memory_pages(bare: &BareMetal, stack_size: u64) -> u64 {
-    // Leave a quarter MiB for instances and tables plus the stack.
-    let reserved = stack_size + RUNTIME_STACK_RESERVE + (1 << 18);
+    // Leave a quarter MiB for instances and tables plus the stack and
+    // the canaries.
+    let reserved = stack_size + RUNTIME_STACK_RESERVE + 3 * CANARY_BYTES + (1 << 18);
     bare.memory.ram.size.saturating_sub(reserved) / wafer_abi::WASM_PAGE_SIZE
 }

@@ -107,6 +107,10 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
         if delta > m.max_pages - old {
             return u32::MAX;
         }
+        // Boards: the memory's end canary moves to the new end (checked
+        // first, before the zeroing below would erase damage).
+        #[cfg(wafer_platform = "baremetal")]
+        crate::canary::memory_growing(m.base, m.length, m.length + delta * WASM_PAGE_SIZE);
         // The reservation already covers max_pages.
         if !crate::platform::MAPPED_MEMORY_IS_ZERO {
             core::ptr::write_bytes(

@@ -518,8 +518,12 @@ unsafe fn reserve_memory(
             reserved: declared_max,
         };
         #[cfg(wafer_platform = "baremetal")]
-        if growable {
-            crate::platform::give_rest_of_heap(record);
+        {
+            // Its reservation (or free heap) has room past the length.
+            crate::canary::guard_memory_end(base, min_pages * WASM_PAGE_SIZE);
+            if growable {
+                crate::platform::give_rest_of_heap(record);
+            }
         }
     }
     Ok(())

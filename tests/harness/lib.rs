@@ -10,9 +10,16 @@
 //! - [`client`]: the serve-protocol client (with timeouts)
 //! - [`runner`]: one script on one target → outcomes
 //! - [`skips`]: the skip list, `tests/expected-failures.toml`
+//!
+//! Tests only: `gdb` (writes a board's memory from outside) and
+//! `canary_proof` (a damaged canary fails the check).
 
+#[cfg(test)]
+mod canary_proof;
 pub mod client;
 pub mod expect;
+#[cfg(test)]
+mod gdb;
 pub mod runner;
 pub mod script;
 pub mod skips;

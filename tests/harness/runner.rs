@@ -6,7 +6,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Duration;
 
-use wafer::{Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding};
+use wafer::{
+    Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding, Platform,
+};
 
 use crate::client::{ServeClient, hex_name};
 use crate::expect::{self, Expect};
@@ -18,7 +20,7 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a module did not compile.
 #[derive(Clone, Debug)]
-enum NotCompiled {
+pub(crate) enum NotCompiled {
     /// wafer returned an error (or the text did not parse): a rejection.
     Rejected(String),
     /// wafer panicked: a bug, and never a valid rejection.
@@ -34,9 +36,9 @@ impl std::fmt::Display for NotCompiled {
     }
 }
 
-type Compiled = Result<CompiledModule, NotCompiled>;
+pub(crate) type Compiled = Result<CompiledModule, NotCompiled>;
 
-fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
+pub(crate) fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
     let options = CompileOptions {
         target: board.target.clone(),
         prefix: format!("m{index}"),
@@ -80,10 +82,75 @@ pub fn run(plan: &Plan, board: &Board, work: &Path) -> Vec<Outcome> {
     }
 
     let mut session = Session::start(board, &image_modules, work);
-    plan.steps
-        .iter()
-        .map(|step| session.step(step, &compiled, &image_index))
-        .collect()
+    session.exact_traps = plan.exact_trap_messages;
+    let check_canaries = board.platform == Platform::Baremetal;
+    let mut outcomes = Vec::with_capacity(plan.steps.len() + 1);
+    for step in &plan.steps {
+        session.trapped = false;
+        let mut outcome = session.step(step, &compiled, &image_index);
+        // A trap is where an escape would have happened: look right away,
+        // so the damage is reported at the step that did it.
+        if check_canaries
+            && session.trapped
+            && let Err(e) = session.check_canaries()
+        {
+            outcome = fail(outcome.line, format!("after this trap: {e}"));
+        }
+        outcomes.push(outcome);
+    }
+    // (A script that instantiates nothing has no image to ask.)
+    if check_canaries
+        && !image_modules.is_empty()
+        && let Some(last) = plan.steps.last()
+    {
+        let line = step_line(last);
+        outcomes.push(match session.check_canaries() {
+            Ok(_) => pass(line),
+            Err(e) => fail(line, format!("after the script: {e}")),
+        });
+    }
+    outcomes
+}
+
+/// Reads a `canary` reply: the number of guarded regions, or what is wrong.
+/// A board that guards nothing is wrong too: its canaries were never placed.
+pub fn canary_verdict(reply: &str) -> Result<usize, String> {
+    match reply.strip_prefix("ok ").map(str::parse::<usize>) {
+        Some(Ok(0)) => Err("the image placed no canaries".into()),
+        Some(Ok(regions)) => Ok(regions),
+        _ => Err(reply.strip_prefix("error ").unwrap_or(reply).to_string()),
+    }
+}
+
+fn step_line(step: &Step) -> usize {
+    match step {
+        Step::Instantiate { line, .. }
+        | Step::Register { line, .. }
+        | Step::Invoke { line, .. }
+        | Step::Get { line, .. }
+        | Step::MustNotCompile { line, .. }
+        | Step::Unsupported { line, .. } => *line,
+    }
+}
+
+/// Links `modules` into a serving image for `board` in `work` and returns
+/// the command that runs it.
+///
+/// # Errors
+/// No modules, a link error, or the board's QEMU is missing.
+pub fn serving_command(
+    board: &Board,
+    modules: &[CompiledModule],
+    work: &Path,
+) -> Result<std::process::Command, String> {
+    if modules.is_empty() {
+        return Err("no module to run".to_string());
+    }
+    let mut options = ImageOptions::new(board.clone());
+    options.mode = ImageMode::Serve;
+    let image = work.join("serve.elf");
+    wafer::image::link(modules, &options, &image).map_err(|e| format!("link: {e:#}"))?;
+    board.run_command(&image).map_err(|e| format!("{e:#}"))
 }
 
 /// The running image and the instance names of the script.
@@ -91,6 +158,10 @@ struct Session {
     client: Result<ServeClient, String>,
     names: HashMap<String, usize>,
     current: Option<usize>,
+    /// Trap messages must be equal (see [`Plan::exact_trap_messages`]).
+    exact_traps: bool,
+    /// Whether a reply since this was last cleared was a trap.
+    trapped: bool,
 }
 
 fn fail(line: usize, message: impl Into<String>) -> Outcome {
@@ -109,29 +180,33 @@ fn pass(line: usize) -> Outcome {
 
 impl Session {
     fn start(board: &Board, modules: &[CompiledModule], work: &Path) -> Session {
-        let client = (|| {
-            if modules.is_empty() {
-                return Err("no module to run".to_string());
-            }
-            let mut options = ImageOptions::new(board.clone());
-            options.mode = ImageMode::Serve;
-            let image = work.join("serve.elf");
-            wafer::image::link(modules, &options, &image).map_err(|e| format!("link: {e:#}"))?;
-            let command = board.run_command(&image).map_err(|e| format!("{e:#}"))?;
+        let client = serving_command(board, modules, work).and_then(|command| {
             ServeClient::start(command, &work.join("stderr.txt"), REPLY_TIMEOUT)
                 .map_err(|e| format!("{e:#}"))
-        })();
+        });
         Session {
             client,
             names: HashMap::new(),
             current: None,
+            exact_traps: false,
+            trapped: false,
         }
+    }
+
+    /// Asks the image to check its canaries (boards place them around
+    /// every memory, allocation, `.data`/`.bss` and the stack).
+    fn check_canaries(&mut self) -> Result<usize, String> {
+        let reply = self.request("canary")?;
+        canary_verdict(&reply).map_err(|e| format!("canary check failed: {e}"))
     }
 
     fn request(&mut self, line: &str) -> Result<String, String> {
         let client = self.client.as_mut().map_err(|e| e.clone())?;
         match client.request(line) {
-            Ok(reply) => Ok(reply),
+            Ok(reply) => {
+                self.trapped |= reply.starts_with("trap ");
+                Ok(reply)
+            }
             Err(e) => {
                 let message = format!("{e:#}");
                 self.client = Err(format!("image stopped earlier: {message}"));
@@ -193,7 +268,7 @@ impl Session {
                     Ok(reply) => reply,
                     Err(e) => return fail(*line, e),
                 };
-                let outcome = check_reply(*line, &reply, expect);
+                let outcome = check_reply(*line, &reply, expect, self.exact_traps);
                 if let Some(id) = reply.strip_prefix("ok ").and_then(|id| id.parse().ok()) {
                     self.current = Some(id);
                     if let Some(name) = name {
@@ -216,7 +291,7 @@ impl Session {
                     Err(e) => return fail(*line, e),
                 };
                 match self.request(&format!("register {id} {}", hex_name(name))) {
-                    Ok(reply) => check_reply(*line, &reply, &Expect::Success),
+                    Ok(reply) => check_reply(*line, &reply, &Expect::Success, self.exact_traps),
                     Err(e) => fail(*line, e),
                 }
             }
@@ -241,7 +316,7 @@ impl Session {
                     request.push_str(arg);
                 }
                 match self.request(&request) {
-                    Ok(reply) => check_reply(*line, &reply, expect),
+                    Ok(reply) => check_reply(*line, &reply, expect, self.exact_traps),
                     Err(e) => fail(*line, e),
                 }
             }
@@ -256,7 +331,7 @@ impl Session {
                     Err(e) => return fail(*line, e),
                 };
                 match self.request(&format!("get {id} {}", hex_name(global))) {
-                    Ok(reply) => check_reply(*line, &reply, expect),
+                    Ok(reply) => check_reply(*line, &reply, expect, self.exact_traps),
                     Err(e) => fail(*line, e),
                 }
             }
@@ -264,8 +339,9 @@ impl Session {
     }
 }
 
-/// Checks a serve reply against what the step expects.
-fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
+/// Checks a serve reply against what the step expects; `exact`: trap
+/// messages must be equal (see [`Plan::exact_trap_messages`]).
+fn check_reply(line: usize, reply: &str, expected: &Expect, exact: bool) -> Outcome {
     let (kind, rest) = reply.split_once(' ').unwrap_or((reply, ""));
     match (kind, expected) {
         ("ok", Expect::Success) => pass(line),
@@ -295,7 +371,12 @@ fn check_reply(line: usize, reply: &str, expected: &Expect) -> Outcome {
         ("trap", Expect::Trap(message)) => {
             // `trap <code> <message>`
             let actual = rest.split_once(' ').map_or("", |(_, m)| m);
-            if expect::trap_message_matches(message, actual) {
+            let matches = if exact {
+                actual == message
+            } else {
+                expect::trap_message_matches(message, actual)
+            };
+            if matches {
                 pass(line)
             } else {
                 fail(
@@ -323,5 +404,38 @@ fn list_or_nothing(items: &[String]) -> String {
         "no results".into()
     } else {
         items.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_scripts_want_the_exact_trap_message() {
+        let expected = Expect::Trap("out of bounds memory access".into());
+        let longer = "trap 1 out of bounds memory access at 0x10";
+        // The spec's rule: the expected text is a prefix.
+        assert_eq!(
+            check_reply(3, longer, &expected, false).status,
+            Status::Pass
+        );
+        assert!(matches!(
+            check_reply(3, longer, &expected, true).status,
+            Status::Fail(_)
+        ));
+        let exact = "trap 1 out of bounds memory access";
+        assert_eq!(check_reply(3, exact, &expected, true).status, Status::Pass);
+    }
+
+    #[test]
+    fn only_escape_scripts_are_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, exact) in [("escape_x.wast", true), ("bounds.wast", false)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, "(module)").unwrap();
+            let plan = crate::script::plan_file(&path).unwrap();
+            assert_eq!(plan.exact_trap_messages, exact, "{name}");
+        }
     }
 }

@@ -12,9 +12,15 @@
 //! register <instance-id> <name-hex>         ok
 //! invoke <instance-id> <export-hex> <value>*   ok <value>* | trap <code> <message> | error <message>
 //! get <instance-id> <export-hex>            ok <value> | error <message>
+//! canary                                    ok <regions> | error canary <what, where>
 //! quit                                      (no reply; the image exits 0)
 //! ```
 //! On start the image prints [`READY`] on its own line.
+//!
+//! `canary` checks the guard regions boards place around every linear
+//! memory, heap allocation, `.data`/`.bss` and the stack (the runtime's
+//! `canary.rs`): `ok <n>` with the number of regions (0 on Linux, which
+//! places none), or `error` naming the first damaged one and its address.
 //!
 //! `<module-index>` indexes [`crate::descriptor::ImageManifest::modules`].
 //! Instance ids count from 0 in order of successful instantiation. The host

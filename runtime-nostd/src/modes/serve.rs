@@ -162,6 +162,17 @@ fn handle(line: &[u8]) {
                 _ => reply(format_args!("error no such global")),
             }
         }
+        Some(b"canary") => match crate::canary::check() {
+            Ok(regions) => reply(format_args!("ok {regions}")),
+            Err(crate::canary::CheckError::Damaged(d)) => reply(format_args!(
+                "error canary damaged: {} at {:#x}",
+                d.kind.name(),
+                d.address
+            )),
+            Err(crate::canary::CheckError::TooMany { unchecked }) => reply(format_args!(
+                "error canary: {unchecked} regions placed but not checked (registry full)"
+            )),
+        },
         Some(b"quit") => crate::platform::exit(0),
         _ => reply(format_args!("error unknown request")),
     }

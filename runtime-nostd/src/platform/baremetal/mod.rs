@@ -5,7 +5,10 @@
 //!
 //! Memory: the linker script gives the heap `[__wafer_heap_start,
 //! __wafer_heap_end)` in RAM; instances, tables and linear memories are
-//! carved from it and never freed.
+//! carved from it and never freed. Every allocation gets a canary below
+//! and above it, the last bytes of RAM are one, and the linker script
+//! leaves room for three more around `.data`/`.bss` and the stack
+//! (`crate::canary`; placed at boot by [`place_static_canaries`]).
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
@@ -25,6 +28,77 @@ unsafe extern "C" {
     static wafer_board: BoardConfig;
     static mut __wafer_heap_start: u8;
     static mut __wafer_heap_end: u8;
+    static mut __wafer_canary_data_start: u8;
+    static mut __wafer_canary_data_end: u8;
+    static mut __wafer_canary_stack_bottom_start: u8;
+    static mut __wafer_canary_stack_bottom_end: u8;
+    static mut __wafer_canary_stack_top_start: u8;
+    static mut __wafer_canary_stack_top_end: u8;
+}
+
+use crate::canary::{self, HEAP_CANARY_BYTES, Kind};
+
+/// Fills the linker script's canaries and the end of RAM. Runs first at
+/// boot, before anything could write near them.
+fn place_static_canaries() {
+    // SAFETY: the linker script reserves these ranges (8-aligned, in RAM,
+    // used by nothing else); the heap's last bytes are kept out of every
+    // allocation by `heap_limit`.
+    unsafe {
+        let range = |start: *mut u8, end: *mut u8| (start as usize, end as usize - start as usize);
+        for ((start, len), kind) in [
+            (
+                range(
+                    core::ptr::addr_of_mut!(__wafer_canary_data_start),
+                    core::ptr::addr_of_mut!(__wafer_canary_data_end),
+                ),
+                Kind::BeforeData,
+            ),
+            (
+                range(
+                    core::ptr::addr_of_mut!(__wafer_canary_stack_bottom_start),
+                    core::ptr::addr_of_mut!(__wafer_canary_stack_bottom_end),
+                ),
+                Kind::StackBottom,
+            ),
+            (
+                range(
+                    core::ptr::addr_of_mut!(__wafer_canary_stack_top_start),
+                    core::ptr::addr_of_mut!(__wafer_canary_stack_top_end),
+                ),
+                Kind::StackTop,
+            ),
+            ((heap_limit(), HEAP_CANARY_BYTES), Kind::EndOfRam),
+        ] {
+            canary::place(start, len, kind);
+        }
+    }
+}
+
+/// Where the heap ends for allocations: below the end-of-RAM canary.
+fn heap_limit() -> usize {
+    let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
+    end - HEAP_CANARY_BYTES
+}
+
+/// Where an allocation made now would start: 4 KiB aligned, with room for
+/// its lower canary after the heap's current end, which is after the
+/// growable memory if there is one (allocating seals it there).
+fn next_payload() -> usize {
+    // SAFETY: reads a linker symbol's address, the bump pointer and the
+    // live growable memory's record.
+    unsafe {
+        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
+        let next = if !GROWABLE.is_null() {
+            let m = &*GROWABLE;
+            m.base as usize + m.length as usize + HEAP_CANARY_BYTES
+        } else if HEAP_NEXT == 0 {
+            start
+        } else {
+            HEAP_NEXT
+        };
+        (next + HEAP_CANARY_BYTES).next_multiple_of(4096)
+    }
 }
 
 fn board() -> &'static BoardConfig {
@@ -133,16 +207,14 @@ static mut HEAP_NEXT: usize = 0;
 /// Memory from [`map`] holds whatever RAM held at boot.
 pub const MAPPED_MEMORY_IS_ZERO: bool = false;
 
-/// Bytes the heap can still hand out, minus `reserve`.
+/// Bytes the heap can still hand out in one piece, minus `reserve`:
+/// from where the next allocation would start to the end-of-RAM canary
+/// (the allocation's upper canary, or a memory's end canary, may overlap
+/// that one: they agree).
 pub fn available(reserve: usize) -> usize {
-    // SAFETY: reads linker symbols' addresses and the bump pointer.
-    unsafe {
-        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
-        let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
-        let next = if HEAP_NEXT == 0 { start } else { HEAP_NEXT };
-        end.saturating_sub(next.next_multiple_of(4096))
-            .saturating_sub(reserve)
-    }
+    heap_limit()
+        .saturating_sub(next_payload())
+        .saturating_sub(reserve)
 }
 
 /// Carves `bytes` (zeroed, 4 KiB aligned) from the heap; null when full.
@@ -174,7 +246,9 @@ pub unsafe fn give_rest_of_heap(memory: *mut wafer_abi::vmctx::VMMemory) {
     }
 }
 
-/// Ends the growable memory's claim on the free heap.
+/// Ends the growable memory's claim on the free heap. Its end canary
+/// (at its length, placed by `instance.rs`) stays where it is, now for
+/// good, and the heap goes on after it.
 fn seal_growable() {
     // SAFETY: single-threaded; GROWABLE points at a live memory record.
     unsafe {
@@ -183,40 +257,51 @@ fn seal_growable() {
         }
         let m = &mut *GROWABLE;
         m.max_pages = m.length / wafer_abi::WASM_PAGE_SIZE;
-        HEAP_NEXT = (m.base as usize + m.length as usize).next_multiple_of(4096);
+        HEAP_NEXT = m.base as usize + m.length as usize + HEAP_CANARY_BYTES;
         GROWABLE = core::ptr::null_mut();
     }
 }
 
-/// Where the next allocation would start (the base a growable memory gets).
+/// Where the next allocation would start (the base a growable memory
+/// gets), with a canary placed below it.
 pub fn heap_cursor() -> *mut u8 {
     seal_growable();
-    // SAFETY: reads linker symbols' addresses and the bump pointer.
+    let at = next_payload();
+    // SAFETY: the canary lies between the heap's end and `at`, in RAM
+    // nothing owns; single-threaded bump pointer.
     unsafe {
-        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
-        let next = if HEAP_NEXT == 0 { start } else { HEAP_NEXT };
-        next.next_multiple_of(4096) as *mut u8
+        canary::place(
+            at - HEAP_CANARY_BYTES,
+            HEAP_CANARY_BYTES,
+            Kind::BeforeAllocation,
+        );
+        HEAP_NEXT = at;
     }
+    at as *mut u8
 }
 
-/// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap; null when full.
+/// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap, with a canary
+/// below and above; null when full.
 pub fn map(bytes: usize) -> *mut u8 {
     seal_growable();
-    // SAFETY: single-threaded bump allocation inside the linker-provided heap.
+    let at = next_payload();
+    let size = bytes.max(1).next_multiple_of(4096);
+    let Some(end) = at.checked_add(size).filter(|&e| e <= heap_limit()) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: both canaries lie in free heap (below `at`, and from `end`
+    // up to at most the end-of-RAM canary, which has the same pattern);
+    // single-threaded bump pointer.
     unsafe {
-        let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
-        let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
-        if HEAP_NEXT == 0 {
-            HEAP_NEXT = start;
-        }
-        let at = HEAP_NEXT.next_multiple_of(4096);
-        let size = bytes.max(1).next_multiple_of(4096);
-        if at.checked_add(size).is_none_or(|e| e > end) {
-            return core::ptr::null_mut();
-        }
-        HEAP_NEXT = at + size;
-        at as *mut u8
+        canary::place(
+            at - HEAP_CANARY_BYTES,
+            HEAP_CANARY_BYTES,
+            Kind::BeforeAllocation,
+        );
+        canary::place(end, HEAP_CANARY_BYTES, Kind::AfterAllocation);
+        HEAP_NEXT = end + HEAP_CANARY_BYTES;
     }
+    at as *mut u8
 }
 
 /// The exception vector is installed by the boot code.
@@ -236,6 +321,7 @@ pub fn env() -> core::iter::Empty<&'static [u8]> {
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baremetal_entry(stack_pointer: usize) -> ! {
+    place_static_canaries();
     crate::trap::set_stack_base(stack_pointer);
     unsafe extern "C" {
         fn wafer_main() -> !;
