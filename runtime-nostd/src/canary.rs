@@ -105,8 +105,9 @@ pub struct Registry {
     count: usize,
     unchecked: usize,
     /// The first damaged word found when a memory's end canary moved, 0 if
-    /// none (kept: a damaged image stays damaged). Not an `Option`: the
-    /// registry must be all zeros to live in `.bss`, not in flash.
+    /// none (kept: a damaged image stays damaged). Not an `Option`: an
+    /// all-zero [`Registry::new`] is written as a memset, not copied from
+    /// 24 KiB of flash.
     moved_damage_at: usize,
 }
 
@@ -227,9 +228,11 @@ static mut ACTIVE: *mut Registry = core::ptr::null_mut();
 /// anything is allocated, so that every allocation gets its canaries (see
 /// [`heap_gap`]).
 ///
-/// The registry is not a static: a static would sit in every image's
-/// `.bss` (the linker cannot drop it, since [`place`] refers to it), while
-/// only serving images use it. The caller takes it from the heap.
+/// The registry is not a static: only serving images use it, but a static
+/// would sit in every image's `.bss`. Even one that only this function
+/// refers to stays: the optimiser turns `ACTIVE` into a flag and [`place`]
+/// into a direct use of the static, so `--gc-sections` cannot drop it
+/// (tried). The caller takes it from the heap instead.
 pub fn enable(registry: &'static mut Registry) {
     // SAFETY: single-threaded; `registry` is used through `ACTIVE` only.
     unsafe { ACTIVE = registry }
