@@ -230,9 +230,10 @@ static mut ACTIVE: *mut Registry = core::ptr::null_mut();
 ///
 /// The registry is not a static: only serving images use it, but a static
 /// would sit in every image's `.bss`. Even one that only this function
-/// refers to stays: the optimiser turns `ACTIVE` into a flag and [`place`]
-/// into a direct use of the static, so `--gc-sections` cannot drop it
-/// (tried). The caller takes it from the heap instead.
+/// referred to stayed in command images when tried (presumably because
+/// the optimiser sees that `ACTIVE` can only point at it and refers to it
+/// directly wherever `ACTIVE` is read). The caller takes it from the heap
+/// instead.
 pub fn enable(registry: &'static mut Registry) {
     // SAFETY: single-threaded; `registry` is used through `ACTIVE` only.
     unsafe { ACTIVE = registry }
