@@ -14,21 +14,39 @@ use anyhow::{Result, bail};
 use wafer_abi::descriptor::device;
 
 use crate::config::{BareMetal, Device};
+use crate::image::ImageMode;
 
 /// RAM kept beside the Wasm stack for the runtime and host functions.
 pub const RUNTIME_STACK_RESERVE: u64 = 96 * 1024;
 
 /// Size of each of the three canary regions of the linker script (below
-/// `.data`, between `.bss` and the stack, above the stack), which the
-/// runtime fills at boot and checks on request (`runtime-nostd/src/canary.rs`).
+/// `.data`, between `.bss` and the stack, above the stack) in serving
+/// images, which the runtime fills at start and checks on request
+/// (`runtime-nostd/src/canary.rs`).
 pub const CANARY_BYTES: u64 = 4096;
 
-/// The linker script of an image for `bare` with `stack_size` bytes of
-/// Wasm stack.
-pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> String {
+/// Size of each linker-script canary region in an image of `mode`: only
+/// serving images (the spec harness's) check canaries, so only they pay
+/// RAM for them; in the others the regions are empty (same symbols, so the
+/// runtime links the same way).
+pub fn canary_bytes(mode: &ImageMode) -> u64 {
+    match mode {
+        ImageMode::Serve => CANARY_BYTES,
+        ImageMode::Command | ImageMode::Invoke { .. } => 0,
+    }
+}
+
+/// The linker script of an image of `mode` for `bare` with `stack_size`
+/// bytes of Wasm stack.
+pub fn linker_script(
+    board_name: &str,
+    bare: &BareMetal,
+    stack_size: u64,
+    mode: &ImageMode,
+) -> String {
     let m = &bare.memory;
     let stack = (stack_size + RUNTIME_STACK_RESERVE).next_multiple_of(16);
-    let canary = CANARY_BYTES;
+    let canary = canary_bytes(mode);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -51,9 +69,9 @@ pub fn linker_script(board_name: &str, bare: &BareMetal, stack_size: u64) -> Str
         r#"SECTIONS {{
   .text : {{ KEEP(*(.text.boot)) *(.text .text.*) }} > FLASH
   .rodata : ALIGN(8) {{ *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.*) }} > FLASH
-  /* Canaries (filled at boot, checked by the runtime): a stray write
-     below .data, between .bss and the stack, or above the stack top
-     shows up in them. */
+  /* Canaries (filled at start, checked by the runtime; empty unless
+     the image serves the spec harness): a stray write below .data,
+     between .bss and the stack, or above the stack top shows up in them. */
   .canary.data (NOLOAD) : ALIGN(8) {{
     __wafer_canary_data_start = .; . += {canary:#x}; __wafer_canary_data_end = .;
   }} > RAM
@@ -117,10 +135,68 @@ pub fn device_kind(device: &Device) -> Result<u32> {
     })
 }
 
-/// Pages of linear memory the heap of `bare` can hold next to the image.
-pub fn max_memory_pages(bare: &BareMetal, stack_size: u64) -> u64 {
+/// Pages of linear memory the heap of `bare` can hold next to an image of
+/// `mode`.
+pub fn max_memory_pages(bare: &BareMetal, stack_size: u64, mode: &ImageMode) -> u64 {
     // Leave a quarter MiB for instances and tables plus the stack and
     // the canaries.
-    let reserved = stack_size + RUNTIME_STACK_RESERVE + 3 * CANARY_BYTES + (1 << 18);
+    let reserved = stack_size + RUNTIME_STACK_RESERVE + 3 * canary_bytes(mode) + (1 << 18);
     bare.memory.ram.size.saturating_sub(reserved) / wafer_abi::WASM_PAGE_SIZE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Board;
+
+    const CANARY_SYMBOLS: [&str; 3] = [
+        "__wafer_canary_data_start",
+        "__wafer_canary_stack_bottom_start",
+        "__wafer_canary_stack_top_start",
+    ];
+
+    fn script(mode: &ImageMode) -> String {
+        let board = Board::by_name("qemu-virt-riscv64").unwrap();
+        linker_script(&board.name, board.bare.as_ref().unwrap(), 1 << 20, mode)
+    }
+
+    /// The size each canary section gives its region, e.g. `0x1000`.
+    fn canary_sizes(script: &str) -> Vec<String> {
+        CANARY_SYMBOLS
+            .iter()
+            .map(|symbol| {
+                let line = script
+                    .lines()
+                    .find(|l| l.contains(&format!("{symbol} = .;")))
+                    .unwrap_or_else(|| panic!("no {symbol} in\n{script}"));
+                let (_, after) = line.split_once(". += ").unwrap();
+                after.split(';').next().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_serving_images_reserve_ram_for_canaries() {
+        assert_eq!(canary_sizes(&script(&ImageMode::Serve)), ["0x1000"; 3]);
+        let invoke = ImageMode::Invoke {
+            export: "f".into(),
+            args: Vec::new(),
+        };
+        for mode in [ImageMode::Command, invoke] {
+            assert_eq!(canary_sizes(&script(&mode)), ["0x0"; 3], "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn images_without_canaries_leave_their_ram_to_linear_memory() {
+        let board = Board::by_name("qemu-virt-riscv64").unwrap();
+        let bare = board.bare.as_ref().unwrap();
+        // A stack that leaves a whole number of pages: 128 MiB of RAM minus
+        // 1056 KiB of stack, 96 KiB for the runtime and 256 KiB for
+        // instances is 129664 KiB = 2026 pages; a serving image's three
+        // 4 KiB canaries cost it one page.
+        let stack = (1 << 20) + 32 * 1024;
+        assert_eq!(max_memory_pages(bare, stack, &ImageMode::Command), 2026);
+        assert_eq!(max_memory_pages(bare, stack, &ImageMode::Serve), 2025);
+    }
 }

@@ -44,7 +44,7 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
         return Ok(());
     };
     check_stack(&options.board, bare, options.stack_size)?;
-    let available = crate::baremetal::max_memory_pages(bare, options.stack_size);
+    let available = crate::baremetal::max_memory_pages(bare, options.stack_size, &options.mode);
     let needed: u64 = modules
         .iter()
         .flat_map(|m| &m.memories)

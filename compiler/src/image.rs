@@ -144,7 +144,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         let script = work.path().join("link.ld");
         std::fs::write(
             &script,
-            crate::baremetal::linker_script(&board.name, bare, options.stack_size),
+            crate::baremetal::linker_script(&board.name, bare, options.stack_size, &options.mode),
         )
         .context("cannot write the linker script")?;
         args.push("-T".into());
@@ -323,7 +323,11 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     w.u64(options.stack_size);
     let mut max_pages = options.max_memory_pages;
     if let Some(bare) = &options.board.bare {
-        max_pages = max_pages.min(crate::baremetal::max_memory_pages(bare, options.stack_size));
+        max_pages = max_pages.min(crate::baremetal::max_memory_pages(
+            bare,
+            options.stack_size,
+            &options.mode,
+        ));
     }
     w.u64(max_pages);
     w.u64(options.max_table_elements);

@@ -14,6 +14,14 @@
 //! the reservation. `memory.grow` moves it ([`memory_growing`]), checking it
 //! first so damage done before the growth is not erased by it.
 //!
+//! Canaries are on only in serving images on boards ([`enable`], called by
+//! `wafer_main_serve` through `platform::enable_canaries`), because only
+//! the serve request `canary` ever checks them. Firmware that users flash
+//! (command and invoke images) would pay for them and never look: the
+//! registry, 2 KiB around every heap allocation, and the linker script's
+//! 4 KiB regions, which `wafer build` makes zero bytes long outside
+//! serving images. While they are off, [`place`] and the rest do nothing.
+//!
 //! On Linux nothing registers a region (the pages around memories are
 //! unmapped or the process's own), and the check reports 0 regions.
 
@@ -57,11 +65,8 @@ impl Kind {
 pub const HEAP_CANARY_BYTES: usize = 1024;
 
 /// Regions one image can guard; more are still filled but reported as
-/// unchecked. (Linux places none: no room taken there.)
-#[cfg(any(test, wafer_platform = "baremetal"))]
+/// unchecked.
 pub const MAX_REGIONS: usize = 1024;
-#[cfg(not(any(test, wafer_platform = "baremetal")))]
-pub const MAX_REGIONS: usize = 0;
 
 const PATTERN: u64 = 0xca4a_7e57_5afe_0bad;
 
@@ -100,8 +105,9 @@ pub struct Registry {
     count: usize,
     unchecked: usize,
     /// The first damaged word found when a memory's end canary moved, 0 if
-    /// none (kept: a damaged image stays damaged). Not an `Option`: the
-    /// registry must be all zeros to live in `.bss`, not in flash.
+    /// none (kept: a damaged image stays damaged). Not an `Option`: an
+    /// all-zero [`Registry::new`] is written as a memset, not copied from
+    /// 24 KiB of flash.
     moved_damage_at: usize,
 }
 
@@ -215,25 +221,57 @@ unsafe fn first_difference(start: usize, len: usize) -> Option<usize> {
         .find(|&at| unsafe { core::ptr::read_volatile(at as *const u64) } != word_at(at))
 }
 
-static mut REGISTRY: Registry = Registry::new();
+/// The registry in use: null (canaries off) until [`enable`].
+static mut ACTIVE: *mut Registry = core::ptr::null_mut();
 
-fn registry() -> &'static mut Registry {
-    // SAFETY: the runtime is single-threaded and never holds two of these
-    // references at once (each function below takes it once).
-    unsafe { &mut *core::ptr::addr_of_mut!(REGISTRY) }
+/// Turns canaries on, recording them in `registry`. Must run before
+/// anything is allocated, so that every allocation gets its canaries (see
+/// [`heap_gap`]).
+///
+/// The registry is not a static: only serving images use it, but a static
+/// would sit in every image's `.bss`. Even one that only this function
+/// referred to stayed in command images when tried (presumably because
+/// the optimiser sees that `ACTIVE` can only point at it and refers to it
+/// directly wherever `ACTIVE` is read). The caller takes it from the heap
+/// instead.
+pub fn enable(registry: &'static mut Registry) {
+    // SAFETY: single-threaded; `registry` is used through `ACTIVE` only.
+    unsafe { ACTIVE = registry }
 }
 
-/// Places a canary (see [`Registry::place`]).
+/// Whether canaries are on (serving images on boards).
+pub fn enabled() -> bool {
+    // SAFETY: single-threaded read of a pointer set once at start.
+    unsafe { !ACTIVE.is_null() }
+}
+
+/// Bytes the heap keeps free for a canary on each side of an allocation:
+/// [`HEAP_CANARY_BYTES`] when canaries are on, none when they are off.
+pub fn heap_gap() -> usize {
+    if enabled() { HEAP_CANARY_BYTES } else { 0 }
+}
+
+fn registry() -> Option<&'static mut Registry> {
+    // SAFETY: the runtime is single-threaded and never holds two of these
+    // references at once (each function below takes it once); `ACTIVE` is
+    // null or the registry given to `enable`, which lives forever.
+    unsafe { ACTIVE.as_mut() }
+}
+
+/// Places a canary (see [`Registry::place`]); nothing when canaries are off.
 ///
 /// # Safety
 /// As for [`Registry::place`].
 pub unsafe fn place(start: usize, len: usize, kind: Kind) {
-    // SAFETY: forwarded.
-    unsafe { registry().place(start, len, kind) }
+    if let Some(registry) = registry() {
+        // SAFETY: forwarded.
+        unsafe { registry.place(start, len, kind) }
+    }
 }
 
 /// Places the end canary of a linear memory `[base, base + length)` whose
-/// reservation (or allocation end canary) has room for it.
+/// reservation (or allocation end canary) has room for it; nothing when
+/// canaries are off.
 ///
 /// # Safety
 /// As for [`Registry::place`], for `[base + length, + HEAP_CANARY_BYTES)`.
@@ -255,16 +293,19 @@ pub unsafe fn guard_memory_end(base: *mut u8, length: u64) {
 /// `new_length` must be within the memory's reservation.
 pub unsafe fn memory_growing(base: *mut u8, old_length: u64, new_length: u64) {
     let base = base as usize;
-    // SAFETY: forwarded.
-    unsafe { registry().move_memory_end(base + old_length as usize, base + new_length as usize) }
+    if let Some(registry) = registry() {
+        // SAFETY: forwarded.
+        unsafe { registry.move_memory_end(base + old_length as usize, base + new_length as usize) }
+    }
 }
 
-/// Checks every canary of the image (see [`Registry::check`]).
+/// Checks every canary of the image (see [`Registry::check`]); 0 regions
+/// when canaries are off.
 ///
 /// # Errors
 /// As for [`Registry::check`].
 pub fn check() -> Result<usize, CheckError> {
-    registry().check()
+    registry().map_or(Ok(0), |registry| registry.check())
 }
 
 #[cfg(test)]
@@ -340,6 +381,24 @@ mod tests {
                 address: base + 2048 + 24,
             }))
         );
+    }
+
+    /// Images other than serving ones never call `enable` (no test here
+    /// does either: the state is global): nothing is written, the heap
+    /// keeps no room, and the check has nothing to report.
+    #[test]
+    fn while_canaries_are_off_nothing_is_placed_or_moved() {
+        let mut memory = buffer();
+        let base = memory.as_mut_ptr() as usize;
+        assert!(!enabled());
+        assert_eq!(heap_gap(), 0);
+        unsafe {
+            place(base, 64, Kind::BeforeAllocation);
+            guard_memory_end(base as *mut u8, 1024);
+            memory_growing(base as *mut u8, 1024, 2048);
+        }
+        assert!(memory.iter().all(|&word| word == 0));
+        assert_eq!(check(), Ok(0));
     }
 
     #[test]

@@ -226,6 +226,10 @@ fn invoke<'a>(mut tokens: impl Iterator<Item = &'a [u8]>) {
 /// Entry point of serving images.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_main_serve() -> ! {
+    // Only serving images check canaries (request `canary`), so only they
+    // place them; first, before anything is allocated.
+    #[cfg(wafer_platform = "baremetal")]
+    crate::platform::enable_canaries();
     reply(format_args!("{READY}"));
     while let Some(line) = read_line() {
         handle(line);

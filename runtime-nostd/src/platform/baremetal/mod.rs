@@ -5,10 +5,11 @@
 //!
 //! Memory: the linker script gives the heap `[__wafer_heap_start,
 //! __wafer_heap_end)` in RAM; instances, tables and linear memories are
-//! carved from it and never freed. Every allocation gets a canary below
+//! carved from it and never freed. In serving images (the only ones that
+//! check them, see `crate::canary`) every allocation gets a canary below
 //! and above it, the last bytes of RAM are one, and the linker script
-//! leaves room for three more around `.data`/`.bss` and the stack
-//! (`crate::canary`; placed at boot by [`place_static_canaries`]).
+//! leaves room for three more around `.data`/`.bss` and the stack (placed
+//! by [`enable_canaries`]). Other images pack allocations tightly.
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
@@ -36,10 +37,32 @@ unsafe extern "C" {
     static mut __wafer_canary_stack_top_end: u8;
 }
 
-use crate::canary::{self, HEAP_CANARY_BYTES, Kind};
+use crate::canary::{self, HEAP_CANARY_BYTES, Kind, Registry};
 
-/// Fills the linker script's canaries and the end of RAM. Runs first at
-/// boot, before anything could write near them.
+/// Serving images only: turns canaries on and places the static ones.
+/// `wafer_main_serve` calls it first, before anything is allocated or
+/// could write near them. No other image calls it, so none of them keeps
+/// a registry or leaves room around allocations, and their linker script
+/// gives the static canaries zero bytes (`compiler/src/baremetal.rs`).
+pub fn enable_canaries() {
+    // The registry is the first thing on the heap, taken while canaries
+    // are still off (so it has none of its own: the stack-top canary is
+    // below it, the next allocation's canary above).
+    let registry = map(core::mem::size_of::<Registry>()) as *mut Registry;
+    if registry.is_null() {
+        crate::console::stderr_str("wafer: no RAM for the canary registry\n");
+        exit(crate::EXIT_FATAL);
+    }
+    // SAFETY: `map` returned room for a `Registry` (4 KiB aligned) that
+    // nothing else uses, for the rest of the program.
+    unsafe {
+        registry.write(Registry::new());
+        canary::enable(&mut *registry);
+    }
+    place_static_canaries();
+}
+
+/// Fills the linker script's canaries and the end of RAM.
 fn place_static_canaries() {
     // SAFETY: the linker script reserves these ranges (8-aligned, in RAM,
     // used by nothing else); the heap's last bytes are kept out of every
@@ -75,29 +98,32 @@ fn place_static_canaries() {
     }
 }
 
-/// Where the heap ends for allocations: below the end-of-RAM canary.
+/// Where the heap ends for allocations: below the end-of-RAM canary, if
+/// canaries are on.
 fn heap_limit() -> usize {
     let end = core::ptr::addr_of_mut!(__wafer_heap_end) as usize;
-    end - HEAP_CANARY_BYTES
+    end - canary::heap_gap()
 }
 
 /// Where an allocation made now would start: 4 KiB aligned, with room for
-/// its lower canary after the heap's current end, which is after the
-/// growable memory if there is one (allocating seals it there).
+/// its lower canary (if canaries are on) after the heap's current end,
+/// which is after the growable memory if there is one (allocating seals it
+/// there).
 fn next_payload() -> usize {
+    let gap = canary::heap_gap();
     // SAFETY: reads a linker symbol's address, the bump pointer and the
     // live growable memory's record.
     unsafe {
         let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
         let next = if !GROWABLE.is_null() {
             let m = &*GROWABLE;
-            m.base as usize + m.length as usize + HEAP_CANARY_BYTES
+            m.base as usize + m.length as usize + gap
         } else if HEAP_NEXT == 0 {
             start
         } else {
             HEAP_NEXT
         };
-        (next + HEAP_CANARY_BYTES).next_multiple_of(4096)
+        (next + gap).next_multiple_of(4096)
     }
 }
 
@@ -257,34 +283,32 @@ fn seal_growable() {
         }
         let m = &mut *GROWABLE;
         m.max_pages = m.length / wafer_abi::WASM_PAGE_SIZE;
-        HEAP_NEXT = m.base as usize + m.length as usize + HEAP_CANARY_BYTES;
+        HEAP_NEXT = m.base as usize + m.length as usize + canary::heap_gap();
         GROWABLE = core::ptr::null_mut();
     }
 }
 
 /// Where the next allocation would start (the base a growable memory
-/// gets), with a canary placed below it.
+/// gets), with a canary placed below it (if canaries are on).
 pub fn heap_cursor() -> *mut u8 {
     seal_growable();
     let at = next_payload();
+    let gap = canary::heap_gap();
     // SAFETY: the canary lies between the heap's end and `at`, in RAM
     // nothing owns; single-threaded bump pointer.
     unsafe {
-        canary::place(
-            at - HEAP_CANARY_BYTES,
-            HEAP_CANARY_BYTES,
-            Kind::BeforeAllocation,
-        );
+        canary::place(at - gap, gap, Kind::BeforeAllocation);
         HEAP_NEXT = at;
     }
     at as *mut u8
 }
 
 /// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap, with a canary
-/// below and above; null when full.
+/// below and above (if canaries are on); null when full.
 pub fn map(bytes: usize) -> *mut u8 {
     seal_growable();
     let at = next_payload();
+    let gap = canary::heap_gap();
     let size = bytes.max(1).next_multiple_of(4096);
     let Some(end) = at.checked_add(size).filter(|&e| e <= heap_limit()) else {
         return core::ptr::null_mut();
@@ -293,13 +317,9 @@ pub fn map(bytes: usize) -> *mut u8 {
     // up to at most the end-of-RAM canary, which has the same pattern);
     // single-threaded bump pointer.
     unsafe {
-        canary::place(
-            at - HEAP_CANARY_BYTES,
-            HEAP_CANARY_BYTES,
-            Kind::BeforeAllocation,
-        );
-        canary::place(end, HEAP_CANARY_BYTES, Kind::AfterAllocation);
-        HEAP_NEXT = end + HEAP_CANARY_BYTES;
+        canary::place(at - gap, gap, Kind::BeforeAllocation);
+        canary::place(end, gap, Kind::AfterAllocation);
+        HEAP_NEXT = end + gap;
     }
     at as *mut u8
 }
@@ -321,7 +341,6 @@ pub fn env() -> core::iter::Empty<&'static [u8]> {
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baremetal_entry(stack_pointer: usize) -> ! {
-    place_static_canaries();
     crate::trap::set_stack_base(stack_pointer);
     unsafe extern "C" {
         fn wafer_main() -> !;
