@@ -6,6 +6,33 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
+/// Refuses an output that is one of the inputs: writing it would destroy
+/// the user's file. Compared by device and inode, so another spelling of
+/// the path, a symbolic link or a hard link to an input is caught too.
+///
+/// # Errors
+/// `output` exists and is the same file as one of `inputs`.
+pub fn check_not_an_input(output: &Path, inputs: &[&Path]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // An output that does not exist yet cannot be an input.
+    let Ok(out) = std::fs::metadata(output) else {
+        return Ok(());
+    };
+    for input in inputs {
+        let Ok(meta) = std::fs::metadata(input) else {
+            continue;
+        };
+        if (meta.dev(), meta.ino()) == (out.dev(), out.ino()) {
+            bail!(
+                "the output {} is the input {}: refusing to overwrite it; choose another -o",
+                output.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `path`'s directory exists, with a message that says so.
 pub fn check_parent_dir(path: &Path) -> Result<()> {
     let parent = match path.parent() {
@@ -55,4 +82,30 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
         .map_err(|e| e.error)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_file_under_any_name_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("app.wat");
+        std::fs::write(&input, "(module)").unwrap();
+        let other = dir.path().join("other.wat");
+        std::fs::write(&other, "(module)").unwrap();
+        let respelled = dir.path().join(".").join("app.wat");
+        let symlink = dir.path().join("link.wat");
+        std::os::unix::fs::symlink(&input, &symlink).unwrap();
+        let hard = dir.path().join("hard.wat");
+        std::fs::hard_link(&input, &hard).unwrap();
+        for output in [&input, &respelled, &symlink, &hard] {
+            let err = check_not_an_input(output, &[&other, &input]).unwrap_err();
+            assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+        }
+        // Different files, and outputs that do not exist yet, are fine.
+        assert!(check_not_an_input(&other, &[&input]).is_ok());
+        assert!(check_not_an_input(&dir.path().join("new.o"), &[&input]).is_ok());
+    }
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::Command;
-use super::build::{apply_codegen, build_image, compile, prepare, print_warnings};
+use super::build::{
+    apply_codegen, build_image, check_build_request, compile, prepare, print_warnings,
+};
 use super::run::run_module;
 use crate::{Board, ImageMode, Isa, Target};
 
@@ -23,6 +25,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             let mut target = Target::parse(&target)?;
             apply_codegen(&mut target, &codegen)?;
             crate::output::check_parent_dir(&output)?;
+            crate::output::check_not_an_input(&output, &[&input])?;
             let module = compile(&input, target, prefix)?;
             crate::output::write_atomic(&output, &module.object)?;
             Ok(ExitCode::SUCCESS)
@@ -33,7 +36,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             format,
             output,
         } => {
-            crate::output::check_parent_dir(&output)?;
+            check_build_request(&input, &image, format, &output)?;
             let (module, options) = prepare(&input, &image, ImageMode::Command)?;
             build_image(&module, &options, format, &output)?;
             // Warnings only for an image that exists: a failed build says
