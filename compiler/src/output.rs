@@ -2,7 +2,8 @@
 //! rename, so an error never leaves a half-written output.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 
@@ -57,10 +58,31 @@ pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".wafer-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))
+        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    unfinished().push(tmp.path().to_path_buf());
+    Ok(tmp)
+}
+
+/// Temporary outputs not yet persisted: a signal that ends `wafer` removes
+/// them (dropping them would need the thread that owns them).
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn unfinished() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    UNFINISHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes every temporary output that has not become an output; for a
+/// signal that ends `wafer`.
+pub fn remove_unfinished() {
+    for path in unfinished().drain(..) {
+        // Already gone when its owner dropped it after an error.
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Writes `bytes` to `path` atomically.
@@ -78,9 +100,13 @@ pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(0o644))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
+    let temp_path = tmp.path().to_path_buf();
+    let persisted = tmp
+        .persist(path)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| format!("cannot write {}", path.display()));
+    unfinished().retain(|p| *p != temp_path);
+    persisted?;
     Ok(())
 }
 

@@ -14,6 +14,14 @@ use crate::{Board, ImageMode, Isa, Target};
 
 /// Runs one command.
 pub fn run(command: Command) -> Result<ExitCode> {
+    // Commands that make temporary files clean them up on every exit path.
+    let _scratch = match command {
+        Command::Compile { .. } | Command::Build { .. } | Command::Run { .. } => {
+            crate::runner::signals::install()?;
+            Some(crate::scratch::start()?)
+        }
+        _ => None,
+    };
     match command {
         Command::Compile {
             input,
