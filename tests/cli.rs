@@ -5,8 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "cli/bad_input.rs"]
+mod bad_input;
 #[path = "cli/boards.rs"]
 mod boards;
+#[path = "cli/hygiene.rs"]
+mod hygiene;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]

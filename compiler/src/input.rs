@@ -97,7 +97,11 @@ mod tests {
 
     #[test]
     fn a_wasm_name_is_never_parsed_as_text() {
-        let err = |bytes: &[u8]| module_bytes(bytes, Path::new("app.wasm")).unwrap_err().to_string();
+        let err = |bytes: &[u8]| {
+            module_bytes(bytes, Path::new("app.wasm"))
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             err(b""),
             "app.wasm is not a WebAssembly binary (expected \\0asm, found end of file)"
@@ -114,7 +118,11 @@ mod tests {
 
     #[test]
     fn a_wrong_or_missing_version_is_named() {
-        let err = |bytes: &[u8]| module_bytes(bytes, Path::new("m.wasm")).unwrap_err().to_string();
+        let err = |bytes: &[u8]| {
+            module_bytes(bytes, Path::new("m.wasm"))
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             err(b"\0asm\x0d\0\x01\0"),
             "m.wasm is a WebAssembly binary of an unsupported version (expected 01 00 00 00, found 0d 00 01 00)"

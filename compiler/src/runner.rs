@@ -35,7 +35,11 @@ fn is_executable(path: &Path) -> bool {
 ///
 /// # Errors
 /// The command cannot be started or waited for.
-pub fn run_image(command: &mut Command, image: ImageFile, split_console: bool) -> Result<ExitStatus> {
+pub fn run_image(
+    command: &mut Command,
+    image: ImageFile,
+    split_console: bool,
+) -> Result<ExitStatus> {
     if split_console {
         command.stdout(Stdio::piped());
     }

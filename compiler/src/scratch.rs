@@ -38,6 +38,9 @@ impl Drop for Guard {
 pub fn start() -> Result<Guard> {
     let base = std::env::temp_dir();
     sweep_stale(&base);
+    // Held while the directory is made, so that a signal arriving meanwhile
+    // (`release` from the signal thread) waits and then finds it.
+    let mut slot = lock();
     let dir = tempfile::Builder::new()
         .prefix(&format!("{PREFIX}{}.", std::process::id()))
         .tempdir_in(&base)
@@ -45,7 +48,7 @@ pub fn start() -> Result<Guard> {
     // Only the first call in a process takes effect; a second `start`
     // (tests calling the CLI in-process) keeps using the first directory.
     let _ = tempfile::env::override_temp_dir(dir.path());
-    *lock() = Some(dir);
+    *slot = Some(dir);
     Ok(Guard(()))
 }
 
@@ -57,7 +60,9 @@ pub fn release() {
 
 fn lock() -> std::sync::MutexGuard<'static, Option<tempfile::TempDir>> {
     // A panic while holding the lock cannot leave the Option inconsistent.
-    SCRATCH.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    SCRATCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Removes `wafer-<pid>.*` directories in `base` whose process is gone.
@@ -116,7 +121,9 @@ mod tests {
         let dead = child.id();
         child.wait().unwrap();
         let stale = base.path().join(format!("wafer-{dead}.abc"));
-        let live = base.path().join(format!("wafer-{}.abc", std::process::id()));
+        let live = base
+            .path()
+            .join(format!("wafer-{}.abc", std::process::id()));
         let unrelated = base.path().join("wafer-notes.d");
         for dir in [&stale, &live, &unrelated] {
             std::fs::create_dir(dir).unwrap();

@@ -61,9 +61,9 @@ fn examples_behave_the_same_on_every_board() {
     assert_eq!(reference[1], ("first\n-x\nthird\n".into(), Some(3)));
     assert_eq!(reference[2].1, Some(134));
     assert!(
-        reference[2]
-            .0
-            .starts_with("reading past the end of memory\nstderr: trap: out of bounds memory access\n"),
+        reference[2].0.starts_with(
+            "reading past the end of memory\nstderr: trap: out of bounds memory access\n"
+        ),
         "{}",
         reference[2].0
     );

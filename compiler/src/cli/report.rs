@@ -29,12 +29,18 @@ pub fn run_reporting(command: impl FnOnce() -> anyhow::Result<ExitCode>) -> Exit
     match panic::catch_unwind(AssertUnwindSafe(command)) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
-            eprintln!("error: {}", one_line(&format!("{error:#}")));
+            eprintln!("{}", error_line(&error));
             ExitCode::from(1)
         }
         // The hook has printed the message.
         Err(_) => ExitCode::from(1),
     }
+}
+
+/// The line the user sees for `error`: every cause's `Display` (never its
+/// `Debug`, which would print internal structures), joined with `: `.
+fn error_line(error: &anyhow::Error) -> String {
+    format!("error: {}", one_line(&format!("{error:#}")))
 }
 
 /// Messages from parsers (e.g. `wat`) span lines; the user gets one.
@@ -50,6 +56,16 @@ fn one_line(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn causes_are_sentences_not_structures() {
+        let io = std::fs::read("/no/such/file.wasm").unwrap_err();
+        let error = anyhow::Error::from(io).context("cannot read /no/such/file.wasm");
+        assert_eq!(
+            error_line(&error),
+            "error: cannot read /no/such/file.wasm: No such file or directory (os error 2)"
+        );
+    }
 
     #[test]
     fn multi_line_messages_become_one_line() {
