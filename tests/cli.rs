@@ -262,7 +262,7 @@ fn bad_modules_get_one_clear_error_and_no_output() {
     assert_compile_rejects(
         "garbage.wasm",
         &[0xde, 0xad, 0xbe, 0xef, 0xff, 0x00],
-        "neither a WebAssembly binary",
+        "is not a WebAssembly binary (expected \\0asm, found de ad be ef)",
     );
     let valid = std::fs::read_to_string(example("arith.wat")).unwrap();
     let binary = wat::parse_str(&valid).unwrap();
