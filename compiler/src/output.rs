@@ -50,6 +50,9 @@ pub fn check_parent_dir(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Name prefix of temporary outputs; the pid follows.
+const TEMP_PREFIX: &str = ".wafer-";
+
 /// A temporary file in `path`'s directory that becomes `path` on
 /// [`tempfile::NamedTempFile::persist`]; dropped, it is deleted.
 pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
@@ -58,8 +61,11 @@ pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // Named after this process, so that the next wafer writing here can
+    // remove what a killed one left (SIGKILL runs no clean-up code).
+    crate::scratch::sweep_dead(dir, TEMP_PREFIX);
     let tmp = tempfile::Builder::new()
-        .prefix(".wafer-")
+        .prefix(&format!("{TEMP_PREFIX}{}.", std::process::id()))
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a file in {}", dir.display()))?;
     unfinished().push(tmp.path().to_path_buf());

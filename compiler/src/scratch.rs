@@ -37,7 +37,7 @@ impl Drop for Guard {
 /// The temporary directory is not writable.
 pub fn start() -> Result<Guard> {
     let base = std::env::temp_dir();
-    sweep_stale(&base);
+    sweep_dead(&base, PREFIX);
     // Held while the directory is made, so that a signal arriving meanwhile
     // (`release` from the signal thread) waits and then finds it.
     let mut slot = lock();
@@ -65,28 +65,32 @@ fn lock() -> std::sync::MutexGuard<'static, Option<tempfile::TempDir>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Removes `wafer-<pid>.*` directories in `base` whose process is gone.
-fn sweep_stale(base: &Path) {
-    let Ok(entries) = std::fs::read_dir(base) else {
+/// Removes the entries of `dir` named `<prefix><pid>.<random>` whose
+/// process is gone: files or directories a killed `wafer` left behind.
+pub fn sweep_dead(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = owner_pid(&name.to_string_lossy()) else {
+        let Some(pid) = owner_pid(&name.to_string_lossy(), prefix) else {
             continue;
         };
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && !process_exists(pid) {
-            // Another wafer may be sweeping the same directory: losing
-            // that race is fine.
-            let _ = std::fs::remove_dir_all(entry.path());
+        if process_exists(pid) {
+            continue;
         }
+        // Another wafer may be sweeping the same directory: losing that
+        // race is fine.
+        let _ = match entry.file_type() {
+            Ok(t) if t.is_dir() => std::fs::remove_dir_all(entry.path()),
+            _ => std::fs::remove_file(entry.path()),
+        };
     }
 }
 
-/// The pid in a scratch directory name `wafer-<pid>.<random>`.
-fn owner_pid(name: &str) -> Option<i32> {
-    let (pid, random) = name.strip_prefix(PREFIX)?.split_once('.')?;
+/// The pid in a name `<prefix><pid>.<random>`.
+fn owner_pid(name: &str, prefix: &str) -> Option<i32> {
+    let (pid, random) = name.strip_prefix(prefix)?.split_once('.')?;
     if random.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -105,12 +109,14 @@ mod tests {
 
     #[test]
     fn only_scratch_names_carry_a_pid() {
-        assert_eq!(owner_pid("wafer-1234.AbC9zq"), Some(1234));
-        assert_eq!(owner_pid("wafer-1234."), None);
-        assert_eq!(owner_pid("wafer-12a4.x"), None);
-        assert_eq!(owner_pid("wafer-mutant-3.wasm"), None);
-        assert_eq!(owner_pid(".tmpXYZ"), None);
-        assert_eq!(owner_pid("wafer-0.x"), None);
+        assert_eq!(owner_pid("wafer-1234.AbC9zq", PREFIX), Some(1234));
+        assert_eq!(owner_pid(".wafer-1234.AbC9zq", ".wafer-"), Some(1234));
+        assert_eq!(owner_pid(".wafer-1234.AbC9zq", PREFIX), None);
+        assert_eq!(owner_pid("wafer-1234.", PREFIX), None);
+        assert_eq!(owner_pid("wafer-12a4.x", PREFIX), None);
+        assert_eq!(owner_pid("wafer-mutant-3.wasm", PREFIX), None);
+        assert_eq!(owner_pid(".tmpXYZ", PREFIX), None);
+        assert_eq!(owner_pid("wafer-0.x", PREFIX), None);
     }
 
     #[test]
@@ -129,8 +135,12 @@ mod tests {
             std::fs::create_dir(dir).unwrap();
             std::fs::write(dir.join("f"), "x").unwrap();
         }
-        sweep_stale(base.path());
-        assert!(!stale.exists() || process_exists(dead as i32), "pid reused");
+        let stale_file = base.path().join(format!("wafer-{dead}.out"));
+        std::fs::write(&stale_file, "x").unwrap();
+        sweep_dead(base.path(), PREFIX);
+        let reused = process_exists(dead as i32);
+        assert!(!stale.exists() || reused, "stale directory kept");
+        assert!(!stale_file.exists() || reused, "stale file kept");
         assert!(live.exists());
         assert!(unrelated.exists());
     }

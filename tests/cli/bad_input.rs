@@ -46,6 +46,9 @@ enum Expect {
     /// A command that never returns: after the image has started, SIGTERM
     /// must end wafer with 143 and leave nothing behind.
     StoppedBySigterm,
+    /// A non-zero exit without a crash: a module that must not look
+    /// successful, whatever its exact exit code.
+    Fails,
 }
 
 /// One row of the catalog.
@@ -64,6 +67,10 @@ struct Case {
     max_mib: u64,
     /// Prepares extra files in the case directory (links, objects).
     setup: Option<fn(&Path)>,
+    /// The branch whose work the row checks, when that is not this one's:
+    /// named in the failure so that a row failing before the merge is
+    /// recognised.
+    needs: Option<&'static str>,
 }
 
 /// Default bounds: a debug build of wafer answers a small module in well
@@ -82,7 +89,13 @@ impl Case {
             seconds: SECONDS,
             max_mib: MAX_MIB,
             setup: None,
+            needs: None,
         }
+    }
+
+    fn needs(mut self, branch: &'static str) -> Case {
+        self.needs = Some(branch);
+        self
     }
 
     fn file(mut self, name: &'static str, bytes: impl Into<Vec<u8>>) -> Case {
@@ -495,6 +508,7 @@ fn catalog() -> Vec<Case> {
             CompilesOrError("functions"),
         )
         // Measured: 14 s and 139 MiB for a debug build sharing two cores.
+        .needs("limits")
         .bounds(40, 400),
         compile_wasm(
             "1 000 000 nested blocks",
@@ -510,6 +524,7 @@ fn catalog() -> Vec<Case> {
         )
         // Like the million operand-stack values below; needs the `limits`
         // work (on the `cli` branch alone it does not finish in 20 s).
+        .needs("limits")
         .bounds(20, 400),
         compile_wasm(
             "1 000 000 values on the operand stack",
@@ -525,6 +540,7 @@ fn catalog() -> Vec<Case> {
             CompilesOrError("operand stack"),
         )
         // Measured: 2.9 s and 93 MiB.
+        .needs("limits")
         .bounds(20, 400),
         Case::new(
             "4 GiB memory on a bare-metal board",
@@ -801,6 +817,33 @@ fn catalog() -> Vec<Case> {
             "m.wat",
             r#"(module (func $s unreachable) (start $s) (func (export "_start")))"#,
         ),
+        // -- runtime checks (the `rt` work)
+        run_wat(
+            "proc_exit(256) does not look like success",
+            // An exit status keeps 8 bits: 256 must not become 0.
+            r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                 (func (export "_start") (call $exit (i32.const 256))))"#,
+            Fails,
+        )
+        .needs("rt"),
+        Case::new(
+            "WASI import with the wrong signature",
+            "build {in} -o {out}",
+            Error("fd_write"),
+        )
+        .file(
+            "m.wat",
+            r#"(module (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32)))
+                     (func (export "_start") (call $w (i32.const 1))))"#,
+        )
+        .needs("rt"),
+        Case::new(
+            "--stack-size of 2^64-1",
+            "build {in} --stack-size 18446744073709551615 -o {out}",
+            Usage("--stack-size"),
+        )
+        .file("m.wat", "(module)")
+        .needs("rt"),
         // -- a start function that never returns: valid, so it builds; it
         //    runs until stopped, and stopping it leaves nothing behind
         Case::new(
@@ -1031,6 +1074,11 @@ fn check(case: &Case) -> (Vec<String>, String) {
                 broken.push(format!("exit {:?}, expected 0", done.status));
             }
         }
+        Expect::Fails => {
+            if code.is_none_or(|c| c == 0) {
+                broken.push(format!("exit {:?}, expected a failure", done.status));
+            }
+        }
         Expect::StoppedBySigterm => {
             if code != Some(143) {
                 broken.push(format!(
@@ -1137,8 +1185,12 @@ fn every_bad_input_gets_a_clean_answer() {
                         eprintln!("{timing} {}", case.name);
                     }
                     if !broken.is_empty() {
+                        let needs = case
+                            .needs
+                            .map(|b| format!(" [needs the `{b}` branch]"))
+                            .unwrap_or_default();
                         failures.lock().unwrap().push(format!(
-                            "{}: {}",
+                            "{}{needs}: {}",
                             case.name,
                             broken.join("; ")
                         ));

@@ -197,3 +197,23 @@ fn scratch_directories_of_killed_runs_are_swept_on_the_next_start() {
     assert!(!stale.exists(), "the stale scratch directory was swept");
     assert!(mine.exists(), "other files are left alone");
 }
+
+#[test]
+fn temporary_outputs_of_killed_builds_are_swept_by_the_next_build_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gone = Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    // What `wafer build -o app` killed with SIGKILL mid-write leaves.
+    let stale = dir.path().join(format!(".wafer-{pid}.XyZ123"));
+    std::fs::write(&stale, "half an image").unwrap();
+    let module = module_file(dir.path(), "m.wat", "(module)");
+    let o = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args(["compile", &module, "--target", "x86_64", "-o"])
+        .arg(dir.path().join("m.o"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!stale.exists(), "swept");
+    assert!(dir.path().join("m.o").exists());
+}
