@@ -57,6 +57,12 @@ const TEMP_PREFIX: &str = ".wafer-";
 /// [`tempfile::NamedTempFile::persist`]; dropped, it is deleted.
 pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     check_parent_dir(path)?;
+    if is_device_or_pipe(path) {
+        // Written through by `persist`; the directory (`/dev`) is not ours.
+        let tmp = tempfile::NamedTempFile::new()
+            .context("cannot create a file in the temporary directory")?;
+        return Ok(tmp);
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -99,10 +105,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     persist(tmp, path)
 }
 
+/// `-o /dev/null`, `-o /dev/stdout`, a named pipe, an SD card's block
+/// device: outputs to write into, not to replace with a regular file.
+fn is_device_or_pipe(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| {
+        let t = m.file_type();
+        t.is_char_device() || t.is_block_device() || t.is_fifo() || t.is_socket()
+    })
+}
+
 /// Moves a finished temporary file to `path` (readable by everyone, like
-/// any compiler output; temporary files start private).
+/// any compiler output; temporary files start private). A device or pipe
+/// at `path` gets the bytes written into it instead.
 pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
+    if is_device_or_pipe(path) {
+        let mut target = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut source = tmp.reopen().context("cannot read the temporary output")?;
+        std::io::copy(&mut source, &mut target)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        return Ok(());
+    }
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(0o644))
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -139,5 +166,27 @@ mod tests {
         // Different files, and outputs that do not exist yet, are fine.
         assert!(check_not_an_input(&other, &[&input]).is_ok());
         assert!(check_not_an_input(&dir.path().join("new.o"), &[&input]).is_ok());
+    }
+
+    #[test]
+    fn a_pipe_is_written_through_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        // A named pipe stands for /dev/null and friends: replacing the
+        // real one in a test would break the machine if the code were wrong.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomic(&fifo, b"image").unwrap();
+        assert_eq!(reader.join().unwrap(), b"image");
+        let kind = std::fs::metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "still a pipe");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file beside it");
     }
 }
