@@ -34,8 +34,22 @@ pub fn check_not_an_input(output: &Path, inputs: &[&Path]) -> Result<()> {
     Ok(())
 }
 
-/// Checks that `path`'s directory exists, with a message that says so.
+/// Checks that `path` can name an output file: its directory exists, and it
+/// is not a directory itself (the system's answer to writing one, "Not a
+/// directory", would confuse).
 pub fn check_parent_dir(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        bail!(
+            "cannot write {}: it is a directory; give a file name",
+            path.display()
+        );
+    }
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        bail!(
+            "cannot write {}: a file name cannot end with `/`",
+            path.display()
+        );
+    }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => return Ok(()),

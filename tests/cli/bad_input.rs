@@ -623,10 +623,16 @@ fn catalog() -> Vec<Case> {
         Case::new(
             "output is a directory",
             "compile {in} --target x86_64 -o {dir}/sub",
-            Error("cannot write"),
+            Error("it is a directory; give a file name"),
         )
         .file("m.wasm", valid.clone())
         .setup(|dir| std::fs::create_dir(dir.join("sub")).unwrap()),
+        Case::new(
+            "output name ending in /",
+            "compile {in} --target x86_64 -o {dir}/new/",
+            Error("a file name cannot end with `/`"),
+        )
+        .file("m.wasm", valid.clone()),
         Case::new(
             "output in an unwritable place",
             "compile {in} --target x86_64 -o /proc/wafer.o",
@@ -901,6 +907,12 @@ fn catalog() -> Vec<Case> {
         Case::new(
             "run of a start function that never returns",
             "run {in}",
+            StoppedBySigterm,
+        )
+        .file("m.wat", SPIN_IN_START),
+        Case::new(
+            "run of a start function that never returns on a bare-metal board",
+            "run {in} --board qemu-virt-riscv64",
             StoppedBySigterm,
         )
         .file("m.wat", SPIN_IN_START),
