@@ -217,3 +217,37 @@ fn temporary_outputs_of_killed_builds_are_swept_by_the_next_build_there() {
     assert!(!stale.exists(), "swept");
     assert!(dir.path().join("m.o").exists());
 }
+
+#[test]
+fn the_image_runs_from_memory_but_sees_its_module_name_as_argv0() {
+    // Prints WASI argv[0] (the only argument: its length is the buffer
+    // size minus the NUL).
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(
+        dir.path(),
+        "prog.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory 1)
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (drop (call $get (i32.const 16) (i32.const 256)))
+    (i32.store (i32.const 8) (i32.load (i32.const 16)))
+    (i32.store (i32.const 12) (i32.sub (i32.load (i32.const 4)) (i32.const 1)))
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 0)))))"#,
+    );
+    for board in ["host", "linux-riscv64"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_wafer"))
+            .args(["run", &module, "--board", board])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{board}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "prog", "{board}");
+    }
+}

@@ -94,7 +94,7 @@ pub fn run_module(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into());
-    let exe = work.path().join(stem);
+    let exe = work.path().join(&stem);
     crate::image::link(std::slice::from_ref(&module), &options, &exe)?;
     print_warnings(&module, &options);
     // A debugger reads the image's symbols from disk; otherwise the image
@@ -118,7 +118,11 @@ pub fn run_module(
             );
             command
         }
-        None => options.board.run_command(image.path())?,
+        // The program sees its module's name as argv[0], not the memory
+        // file's path.
+        None => options
+            .board
+            .run_command_named(image.path(), stem.as_ref())?,
     };
     command.args(&module_args);
     // A board's console carries the runtime's diagnostics too.
