@@ -38,10 +38,25 @@ pub fn module_bytes(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
             path.display()
         )
     })?;
-    wat::parse_str(text).map_err(|mut e| {
-        e.set_path(path);
-        anyhow!("{}", e.to_string().replace('\n', " "))
+    parse_text(text).map_err(|e| {
+        let (line, column) = e.span().linecol_in(text);
+        anyhow!(
+            "{}:{}:{}: {}",
+            path.display(),
+            line + 1,
+            column + 1,
+            e.message()
+        )
     })
+}
+
+/// Encodes WebAssembly text (what `wat::parse_str` does), keeping the
+/// parser's error so that the message can be one line with the position
+/// in front, without the source snippet `wat` would draw.
+fn parse_text(text: &str) -> std::result::Result<Vec<u8>, wast::Error> {
+    let buffer = wast::parser::ParseBuffer::new(text)?;
+    let mut module = wast::parser::parse::<wast::Wat>(&buffer)?;
+    module.encode()
 }
 
 /// A binary must start with the magic and version 1; a text parser's
@@ -93,6 +108,18 @@ mod tests {
         assert!(err.to_string().contains("junk.bin"), "{err}");
         let err = module_bytes(b"(module (func", Path::new("bad.wat")).unwrap_err();
         assert!(err.to_string().contains("bad.wat"), "{err}");
+    }
+
+    #[test]
+    fn text_errors_are_one_line_with_the_position_first() {
+        let err = module_bytes(b"(module\n  (func (i32.frob)))", Path::new("app.wat"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "app.wat:2:10: unknown operator or unexpected token");
+        let err = module_bytes(b"", Path::new("empty.wat"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "empty.wat:1:1: expected at least one module field");
     }
 
     #[test]

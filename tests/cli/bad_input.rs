@@ -305,23 +305,27 @@ fn catalog() -> Vec<Case> {
             Error("neither a WebAssembly binary"),
         )
         .file("m.wat", vec![0xff, 0xfe, 0x00, 0x80]),
-        compile_wat(
+        Case::new(
             "invalid UTF-8 in a .wat file",
-            "(module)",
+            "compile {in} --target x86_64 -o {out}",
             Error("nor UTF-8 text"),
         )
         .file("m.wat", b"(module (func $\xc3\x28))".to_vec()),
         compile_wat(
             "WAT syntax error",
             "(module (func (i32.add",
-            Error("m.wat:1:"),
+            Error("m.wat:1:23: expected an instruction"),
         ),
         compile_wat(
             "unknown WAT instruction",
             "(module (func i32.frobnicate))",
             Error("unknown operator"),
         ),
-        compile_wat("empty .wat file", "", CompilesOrError("")),
+        compile_wat(
+            "empty .wat file",
+            "",
+            Error("m.wat:1:1: expected at least one module field"),
+        ),
         // -- damaged binaries
         compile_wasm(
             "truncated section",
