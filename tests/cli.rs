@@ -5,8 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "cli/bad_input.rs"]
+mod bad_input;
 #[path = "cli/boards.rs"]
 mod boards;
+#[path = "cli/hygiene.rs"]
+mod hygiene;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]
@@ -260,7 +264,7 @@ fn bad_modules_get_one_clear_error_and_no_output() {
     assert_compile_rejects(
         "garbage.wasm",
         &[0xde, 0xad, 0xbe, 0xef, 0xff, 0x00],
-        "neither a WebAssembly binary",
+        "is not a WebAssembly binary (expected \\0asm, found de ad be ef)",
     );
     let valid = std::fs::read_to_string(example("arith.wat")).unwrap();
     let binary = wat::parse_str(&valid).unwrap();

@@ -21,6 +21,7 @@ pub mod module_info;
 pub mod output;
 pub mod runner;
 pub mod runtime_lib;
+pub mod scratch;
 pub mod size;
 pub mod translate;
 pub mod value;

@@ -1,6 +1,18 @@
-//! Running images: natively or under QEMU.
+//! Running images: natively or under QEMU, tied to `wafer` so that nothing
+//! outlives it, with a bare-metal console split into stdout and stderr.
 
+pub mod child;
+pub mod diagnostics;
+pub mod signals;
+
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+use anyhow::{Context, Result};
+
+use child::ImageFile;
+use diagnostics::Splitter;
 
 /// Finds an executable on `PATH`.
 pub fn find_tool(name: &str) -> Option<PathBuf> {
@@ -15,4 +27,63 @@ fn is_executable(path: &Path) -> bool {
     path.metadata()
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         .unwrap_or(false)
+}
+
+/// Runs `command` (which runs `image`) to its end, forwarding SIGINT,
+/// SIGTERM and SIGHUP to it. With `split_console`, its stdout is a board's
+/// console: runtime diagnostics go to stderr (see [`diagnostics`]).
+///
+/// # Errors
+/// The command cannot be started or waited for.
+pub fn run_image(
+    command: &mut Command,
+    image: ImageFile,
+    split_console: bool,
+) -> Result<ExitStatus> {
+    if split_console {
+        command.stdout(Stdio::piped());
+    }
+    let mut child = child::spawn_tied(command, &image)?;
+    signals::forward_to(child.id());
+    // The child has its own reference to the image now.
+    drop(image);
+    let pump = child
+        .stdout
+        .take()
+        .map(|console| std::thread::spawn(move || split(console)));
+    let status = child.wait();
+    signals::stop_forwarding();
+    if let Some(pump) = pump {
+        // The pump ends at end of file, which the child's exit brings.
+        let _ = pump.join();
+    }
+    status.context("cannot wait for the image")
+}
+
+/// Copies the console to stdout and stderr as it arrives.
+fn split(mut console: impl Read) {
+    let mut splitter = Splitter::default();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let n = match console.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        emit(splitter.feed(&buffer[..n]));
+    }
+    emit(splitter.finish());
+}
+
+fn emit(routed: diagnostics::Routed) {
+    // A closed stdout or stderr (`wafer run x | head`) must not stop the
+    // image's other stream; the write errors are dropped.
+    if !routed.stdout.is_empty() {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(&routed.stdout).and_then(|()| out.flush());
+    }
+    if !routed.stderr.is_empty() {
+        let _ = std::io::stderr().lock().write_all(&routed.stderr);
+    }
 }

@@ -22,13 +22,18 @@ const BOARDS: [&str; 8] = [
     "sifive-u",
 ];
 
-/// What a user sees of a run: the console (stdout, then stderr; a board
-/// has one console, so its trap report comes on stdout) and the exit code.
+/// What a user sees of a run: stdout, then stderr with every line marked
+/// `stderr: ` (a board has one console; `wafer run` must still put the trap
+/// report on stderr, as on Linux), and the exit code.
 fn observed(board: &str, args: &[&str]) -> (String, Option<i32>) {
     let mut all = vec!["run", "--board", board];
     all.extend_from_slice(args);
     let o = wafer(&all);
-    (format!("{}{}", stdout(&o), stderr(&o)), o.status.code())
+    let marked: String = stderr(&o)
+        .lines()
+        .map(|line| format!("stderr: {line}\n"))
+        .collect();
+    (format!("{}{marked}", stdout(&o)), o.status.code())
 }
 
 #[test]
@@ -56,9 +61,9 @@ fn examples_behave_the_same_on_every_board() {
     assert_eq!(reference[1], ("first\n-x\nthird\n".into(), Some(3)));
     assert_eq!(reference[2].1, Some(134));
     assert!(
-        reference[2]
-            .0
-            .starts_with("reading past the end of memory\ntrap: out of bounds memory access\n"),
+        reference[2].0.starts_with(
+            "reading past the end of memory\nstderr: trap: out of bounds memory access\n"
+        ),
         "{}",
         reference[2].0
     );
@@ -139,16 +144,18 @@ fn bare_metal_boards_trap_recover_and_allow_unaligned_access() {
             let unaligned = &unaligned;
             scope.spawn(move || {
                 // Traps arrive as CPU exceptions and are recovered the same
-                // way as on Linux; the one console carries the report.
+                // way as on Linux; `wafer run` takes the report off the
+                // one console and puts it on stderr.
                 let o = invoke(board, "divmod", &["7", "2"]);
                 assert_eq!(stdout(&o), "3\n1\n", "{board}: {}", stderr(&o));
                 let o = invoke(board, "forever", &["1"]);
                 assert_eq!(o.status.code(), Some(134), "{board}");
                 assert!(
-                    stdout(&o).starts_with("trap: call stack exhausted\n"),
+                    stderr(&o).starts_with("trap: call stack exhausted\n"),
                     "{board}: {}",
-                    stdout(&o)
+                    stderr(&o)
                 );
+                assert_eq!(stdout(&o), "", "{board}");
                 // Wasm allows unaligned accesses; on aarch64 with the MMU
                 // off they would fault.
                 let o = wafer(&["run", unaligned, "--board", board, "--invoke", "u"]);

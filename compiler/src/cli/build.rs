@@ -37,6 +37,33 @@ pub fn compile(input: &Path, target: Target, prefix: Option<String>) -> Result<C
     crate::compile(&wasm, &options).with_context(|| format!("cannot compile {}", input.display()))
 }
 
+/// Checks a `wafer build` request before any work: the output's directory
+/// exists, the output is none of the inputs (module, `--link` objects), and
+/// the format suits the board.
+pub fn check_build_request(
+    input: &Path,
+    image: &ImageArgs,
+    format: Format,
+    output: &Path,
+) -> Result<()> {
+    crate::output::check_parent_dir(output)?;
+    let mut inputs: Vec<&Path> = vec![input];
+    inputs.extend(image.link.iter().map(|p| p.as_path()));
+    crate::output::check_not_an_input(output, &inputs)?;
+    let board = Board::by_name(&image.board)?;
+    if board.bare.is_none() && format != Format::Elf {
+        let name = match format {
+            Format::Bin => "bin",
+            _ => "hex",
+        };
+        anyhow::bail!(
+            "--format {name} is for flashing bare-metal boards; {} is a Linux board, whose image is an ELF executable (use --format elf, or a bare-metal board from `wafer boards`)",
+            board.name
+        );
+    }
+    Ok(())
+}
+
 /// Compiles `input` for the board in `image` and assembles image options.
 pub fn prepare(
     input: &Path,

@@ -6,12 +6,22 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use super::Command;
-use super::build::{apply_codegen, build_image, compile, prepare, print_warnings};
+use super::build::{
+    apply_codegen, build_image, check_build_request, compile, prepare, print_warnings,
+};
 use super::run::run_module;
 use crate::{Board, ImageMode, Isa, Target};
 
 /// Runs one command.
 pub fn run(command: Command) -> Result<ExitCode> {
+    // Commands that make temporary files clean them up on every exit path.
+    let _scratch = match command {
+        Command::Compile { .. } | Command::Build { .. } | Command::Run { .. } => {
+            crate::runner::signals::install()?;
+            Some(crate::scratch::start()?)
+        }
+        _ => None,
+    };
     match command {
         Command::Compile {
             input,
@@ -23,6 +33,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             let mut target = Target::parse(&target)?;
             apply_codegen(&mut target, &codegen)?;
             crate::output::check_parent_dir(&output)?;
+            crate::output::check_not_an_input(&output, &[&input])?;
             let module = compile(&input, target, prefix)?;
             crate::output::write_atomic(&output, &module.object)?;
             Ok(ExitCode::SUCCESS)
@@ -33,7 +44,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             format,
             output,
         } => {
-            crate::output::check_parent_dir(&output)?;
+            check_build_request(&input, &image, format, &output)?;
             let (module, options) = prepare(&input, &image, ImageMode::Command)?;
             build_image(&module, &options, format, &output)?;
             // Warnings only for an image that exists: a failed build says

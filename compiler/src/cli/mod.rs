@@ -163,11 +163,7 @@ pub fn main() -> ExitCode {
     let args = argv::normalize(std::env::args_os().collect(), &Cli::command());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+        Err(e) => return report::parse_failure(&e),
     };
     report::run_reporting(|| commands::run(cli.command))
 }

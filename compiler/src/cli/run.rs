@@ -10,6 +10,7 @@ use wafer_abi::values::{ValType, split_signature};
 
 use super::ImageArgs;
 use super::build::{has_start, prepare, print_warnings};
+use crate::runner::child::ImageFile;
 use crate::{CompiledModule, ImageMode, Value};
 
 /// The module's exported function names, comma-separated, or `none`.
@@ -93,23 +94,43 @@ pub fn run_module(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into());
-    let exe = work.path().join(stem);
+    let exe = work.path().join(&stem);
     crate::image::link(std::slice::from_ref(&module), &options, &exe)?;
     print_warnings(&module, &options);
+    // A debugger reads the image's symbols from disk; otherwise the image
+    // runs from memory and no temporary file outlives this point, even if
+    // wafer is killed with SIGKILL.
+    let image = match gdb {
+        Some(_) => ImageFile::on_disk(&exe),
+        None => {
+            let image = ImageFile::in_memory(&exe)?;
+            drop(work);
+            crate::scratch::release();
+            image
+        }
+    };
     let mut command = match gdb {
         Some(port) => {
-            let (command, gdb_line) = options.board.debug_command(&exe, port)?;
+            let (command, gdb_line) = options.board.debug_command(image.path(), port)?;
             eprintln!(
                 "wafer: {} waits for gdb on localhost:{port}; in another terminal:\n  {gdb_line}",
                 options.board.name
             );
             command
         }
-        None => options.board.run_command(&exe)?,
+        // The program sees its module's name as argv[0], not the memory
+        // file's path.
+        None => options
+            .board
+            .run_command_named(image.path(), stem.as_ref())?,
     };
-    let status = command
-        .args(&module_args)
-        .status()
+    command.args(&module_args);
+    // A board's console carries the runtime's diagnostics too.
+    let split_console = options.board.bare.is_some();
+    let status = crate::runner::run_image(&mut command, image, split_console)
         .with_context(|| format!("cannot run the image on {}", options.board.name))?;
+    if let Some(signal) = crate::runner::signals::received() {
+        return Ok(ExitCode::from(128 + signal as u8));
+    }
     Ok(ExitCode::from(options.board.exit_code(status)?))
 }

@@ -280,13 +280,26 @@ impl Board {
     /// # Errors
     /// The QEMU binary is missing (the message names the Debian package).
     pub fn run_command(&self, image: &Path) -> Result<Command> {
+        self.run_command_named(image, image.as_os_str())
+    }
+
+    /// As [`Board::run_command`], with `name` as the program's `argv[0]`
+    /// (WASI's program name) on Linux boards: `wafer run` starts images
+    /// from memory files whose paths mean nothing to the program.
+    ///
+    /// # Errors
+    /// As for [`Board::run_command`].
+    pub fn run_command_named(&self, image: &Path, name: &std::ffi::OsStr) -> Result<Command> {
+        use std::os::unix::process::CommandExt;
         match self.platform {
             Platform::Linux => {
                 if Isa::host() == Some(self.target.isa) && std::env::consts::OS == "linux" {
-                    return Ok(Command::new(image));
+                    let mut cmd = Command::new(image);
+                    cmd.arg0(name);
+                    return Ok(cmd);
                 }
                 let mut cmd = self.qemu_user()?;
-                cmd.arg(image);
+                cmd.arg("-0").arg(name).arg(image);
                 Ok(cmd)
             }
             Platform::Baremetal => {

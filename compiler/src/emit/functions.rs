@@ -49,9 +49,9 @@ pub fn compile_functions(
         let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
         translate_body(env, module, builder, func_type, body)
             .with_context(|| format!("in function {index} ({symbol})"))?;
-        module.define_function(id, &mut ctx).map_err(|e| {
-            anyhow!("code generation failed for function {index} ({symbol}): {e:?}")
-        })?;
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| anyhow!("code generation failed for function {index} ({symbol}): {e}"))?;
         let code = ctx
             .compiled_code()
             .ok_or_else(|| anyhow!("BUG: no compiled code for {symbol}"))?;

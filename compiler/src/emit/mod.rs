@@ -55,7 +55,7 @@ pub(crate) fn define_local_function(
     body(module, builder, &params).with_context(|| format!("in {symbol}"))?;
     module
         .define_function(id, &mut ctx)
-        .map_err(|e| anyhow!("code generation failed for {symbol}: {e:?}"))?;
+        .map_err(|e| anyhow!("code generation failed for {symbol}: {e}"))?;
     Ok(id)
 }
 
