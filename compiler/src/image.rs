@@ -185,16 +185,9 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             None => e,
         }
     })?;
-    crate::output::persist(tmp, output)?;
-    make_executable(output)
-}
-
-fn make_executable(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut permissions = std::fs::metadata(path)?.permissions();
-    permissions.set_mode(permissions.mode() | 0o755);
-    std::fs::set_permissions(path, permissions)
-        .with_context(|| format!("cannot make {} executable", path.display()))
+    // Executable: Linux images run as they are, and a bare-metal ELF is a
+    // program too (QEMU's -kernel, debuggers).
+    crate::output::persist(tmp, output, 0o755)
 }
 
 /// Every statically bound import must be defined by one of `objects`.

@@ -116,7 +116,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = temp_beside(path)?;
     tmp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    persist(tmp, path)
+    persist(tmp, path, 0o644)
 }
 
 /// `-o /dev/null`, `-o /dev/stdout`, a named pipe, an SD card's block
@@ -129,23 +129,28 @@ fn is_device_or_pipe(path: &Path) -> bool {
     })
 }
 
-/// Moves a finished temporary file to `path` (readable by everyone, like
-/// any compiler output; temporary files start private). A device or pipe
-/// at `path` gets the bytes written into it instead.
-pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+/// Moves a finished temporary file to `path` with permissions `mode`
+/// (temporary files start private; outputs are readable by everyone, like
+/// any compiler's). A device or pipe at `path` gets the bytes written into
+/// it instead, and keeps its own permissions: `-o /dev/null` must not turn
+/// the system's null device executable.
+pub fn persist(tmp: tempfile::NamedTempFile, path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     if is_device_or_pipe(path) {
         let mut target = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        let mut source = tmp.reopen().context("cannot read the temporary output")?;
+        // By path, not `reopen`: lld replaces the file at the temporary's
+        // path with the image it links.
+        let mut source =
+            std::fs::File::open(tmp.path()).context("cannot read the temporary output")?;
         std::io::copy(&mut source, &mut target)
             .with_context(|| format!("cannot write {}", path.display()))?;
         return Ok(());
     }
     tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .set_permissions(std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("cannot write {}", path.display()))?;
     let temp_path = tmp.path().to_path_buf();
     let persisted = tmp
@@ -198,8 +203,14 @@ mod tests {
         };
         write_atomic(&fifo, b"image").unwrap();
         assert_eq!(reader.join().unwrap(), b"image");
-        let kind = std::fs::metadata(&fifo).unwrap().file_type();
-        assert!(kind.is_fifo(), "still a pipe");
+        let metadata = std::fs::metadata(&fifo).unwrap();
+        assert!(metadata.file_type().is_fifo(), "still a pipe");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            metadata.permissions().mode() & 0o777,
+            0o600,
+            "its mode untouched"
+        );
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file beside it");
     }

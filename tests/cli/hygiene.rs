@@ -251,3 +251,31 @@ fn the_image_runs_from_memory_but_sees_its_module_name_as_argv0() {
         assert_eq!(String::from_utf8_lossy(&o.stdout), "prog", "{board}");
     }
 }
+
+#[test]
+fn an_image_written_into_a_pipe_leaves_the_pipe_as_it_was() {
+    // `-o /dev/null` stands for every device or pipe: written into, never
+    // replaced or made executable (root would chmod the system's device).
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("image.pipe");
+    let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let module = module_file(dir.path(), "m.wat", r#"(module (func (export "_start")))"#);
+    let o = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args(["build", &module, "--board", "linux-x86_64", "-o"])
+        .arg(&fifo)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let image = reader.join().unwrap();
+    assert_eq!(&image[..4], b"\x7fELF", "the image came through the pipe");
+    let metadata = std::fs::metadata(&fifo).unwrap();
+    assert!(metadata.file_type().is_fifo());
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+}
