@@ -14,6 +14,7 @@ pub mod const_expr;
 pub mod control;
 pub mod env;
 pub mod global;
+pub mod limits;
 pub mod memory;
 pub mod numeric;
 pub mod table;
@@ -298,6 +299,7 @@ pub fn translate_body(
             .set_srcloc(ir::SourceLoc::new(offset as u32));
         translator
             .translate_operator(&op, offset as usize)
+            .and_then(|()| limits::check(translator.control.len(), translator.stack.len()))
             .with_context(|| format!("at byte offset {offset:#x}"))?;
     }
     translator.finish();
