@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 #[path = "cli/boards.rs"]
 mod boards;
+#[path = "cli/limits.rs"]
+mod limits;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]
