@@ -601,3 +601,29 @@ fn limits_table() {
         );
     }
 }
+
+#[test]
+fn imports_sharing_a_symbol_with_different_types_are_named() {
+    // `a-b` and `a_b` both become `env_a_b`; used to be a dump of two
+    // Cranelift signatures.
+    let dir = tempfile::tempdir().unwrap();
+    let wat = module_file(
+        dir.path(),
+        "two.wat",
+        r#"(module (import "env" "a-b" (func (param i32))) (import "env" "a_b" (func (result i32))))"#,
+    );
+    let obj = dir.path().join("two.o").to_string_lossy().into_owned();
+    let o = wafer(&["compile", &wat, "--target", "x86_64", "-o", &obj]);
+    assert_clean_error(
+        &o,
+        "`env.a-b` (i>) and `env.a_b` (>i) both bind to the native symbol `env_a_b`",
+    );
+    // With the same type they are one native function.
+    let wat = module_file(
+        dir.path(),
+        "same.wat",
+        r#"(module (import "env" "a-b" (func (param i32))) (import "env" "a_b" (func (param i32))))"#,
+    );
+    let o = wafer(&["compile", &wat, "--target", "x86_64", "-o", &obj]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -15,7 +15,7 @@ mod trampolines;
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use wafer_abi::descriptor::ExternKind;
@@ -319,12 +319,18 @@ fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Result<Vec
 }
 
 /// Declares the native symbols of statically bound imports, by import index.
+///
+/// Two imports may share a symbol (the same name imported twice, or names
+/// that only differ in characters that become `_`); that is fine when their
+/// types agree, and refused with both names when they do not, since one
+/// native function cannot have two signatures.
 fn declare_static_imports(
     module: &mut ObjectModule,
     info: &ModuleInfo<'_>,
     imports: &[ImportSummary],
     call_conv: cranelift_codegen::isa::CallConv,
 ) -> Result<Vec<Option<FuncId>>> {
+    let mut first_with_symbol: HashMap<&str, &ImportSummary> = HashMap::new();
     imports
         .iter()
         .zip(&info.imports)
@@ -332,6 +338,19 @@ fn declare_static_imports(
             let (Some(symbol), ImportKind::Func(t)) = (&summary.symbol, &import.kind) else {
                 return Ok(None);
             };
+            let first = *first_with_symbol.entry(symbol).or_insert(summary);
+            if first.ty != summary.ty {
+                bail!(
+                    "imports `{}.{}` ({}) and `{}.{}` ({}) both bind to the native symbol \
+                     `{symbol}` but have different types; rename one",
+                    first.module,
+                    first.field,
+                    first.ty,
+                    summary.module,
+                    summary.field,
+                    summary.ty
+                );
+            }
             let sig = wasm_signature(&info.types[*t as usize], call_conv);
             module
                 .declare_function(symbol, Linkage::Import, &sig)
