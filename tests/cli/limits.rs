@@ -627,3 +627,20 @@ fn imports_sharing_a_symbol_with_different_types_are_named() {
     let o = wafer(&["compile", &wat, "--target", "x86_64", "-o", &obj]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn trap_reports_name_functions_on_one_line() {
+    // The report printed the name as it was: a newline and a NUL in it.
+    let dir = tempfile::tempdir().unwrap();
+    let wat = module_file(
+        dir.path(),
+        "trapname.wat",
+        r#"(module (func (@name "bad\nname\00x") (export "main") (result i32) unreachable))"#,
+    );
+    let o = wafer(&["run", &wat, "--invoke", "main"]);
+    assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "trap: unreachable\n  at trapname!bad_name_x (wasm offset 0x22)\n"
+    );
+}
