@@ -532,7 +532,7 @@ fn imports_that_would_bind_to_runtime_symbols_are_refused() {
 // ---- the table in docs/limits.md ----------------------------------------
 
 #[test]
-#[ignore = "a measurement for docs/limits.md, not a check (about a minute): \
+#[ignore = "a measurement for docs/limits.md, not a check (about two minutes): \
             WAFER=path/to/wafer cargo test -p wafer --test cli -- --ignored \
             limits_table --nocapture"]
 fn limits_table() {
@@ -577,6 +577,10 @@ fn limits_table() {
         (
             "100 000 named functions",
             Box::new(|| many_functions(100_000)),
+        ),
+        (
+            "1 000 000 named functions (the limit)",
+            Box::new(|| many_functions(1_000_000)),
         ),
     ];
     println!("| input (`wafer compile --target x86_64`) | module | result | time | peak RSS |");
