@@ -575,6 +575,10 @@ fn limits_table() {
             Box::new(largest_body),
         ),
         (
+            "50 000 locals read after 20 000 `br_if`s",
+            Box::new(|| locals_read_after_branches(50_000, 20_000)),
+        ),
+        (
             "100 000 named functions",
             Box::new(|| many_functions(100_000)),
         ),
@@ -647,4 +651,51 @@ fn trap_reports_name_functions_on_one_line() {
         stderr(&o),
         "trap: unreachable\n  at trapname!bad_name_x (wasm offset 0x22)\n"
     );
+}
+
+/// `main` with `locals` i32 locals: sets the last to 5, runs `branches`
+/// `br_if`s (each a Cranelift block), reads every local, and returns the
+/// last plus 2 (7).
+fn locals_read_after_branches(locals: u32, branches: usize) -> Vec<u8> {
+    let mut declared = vec![0x01];
+    leb(u64::from(locals), &mut declared);
+    declared.push(0x7f);
+    let last = u64::from(locals - 1);
+    let mut code = vec![0x41, 0x05, 0x21]; // i32.const 5; local.set last
+    leb(last, &mut code);
+    code.extend(BLOCK_EMPTY);
+    code.extend([0x41, 0x00, 0x0d, 0x00].repeat(branches)); // i32.const 0; br_if 0
+    code.push(END);
+    for i in 0..locals {
+        code.push(0x20); // local.get i
+        leb(u64::from(i), &mut code);
+        code.push(0x1a); // drop
+    }
+    code.push(0x20); // local.get last
+    leb(last, &mut code);
+    code.extend([0x41, 0x02, 0x6a]); // i32.const 2; i32.add
+    module_with_main_and_locals(&declared, &code)
+}
+
+#[test]
+fn many_locals_read_after_many_branches_compile_in_bounded_memory() {
+    // As SSA variables this took 4 GiB and 130 s (Cranelift recorded every
+    // local in every block); now the locals live in a stack slot.
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(
+        dir.path(),
+        "lb.wasm",
+        &locals_read_after_branches(50_000, 20_000),
+    );
+    let output = dir.path().join("lb.o").to_string_lossy().into_owned();
+    let m = measure(&compile_args(&input, &output));
+    m.assert_success("50 000 locals after 20 000 branches");
+    m.assert_within(
+        "50 000 locals after 20 000 branches",
+        256 * MIB,
+        Duration::from_secs(30),
+    );
+    let o = wafer(&["run", &input, "--invoke", "main"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "7\n");
 }
