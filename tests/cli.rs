@@ -11,6 +11,8 @@ mod bad_input;
 mod boards;
 #[path = "cli/hygiene.rs"]
 mod hygiene;
+#[path = "cli/limits.rs"]
+mod limits;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]

@@ -2,7 +2,7 @@
 //! relocations, with nested arrays and strings laid out after their parent
 //! and referenced by self-relative relocations.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use cranelift_object::ObjectModule;
 
@@ -162,7 +162,7 @@ impl DataWriter {
         }
         module
             .define_data(id, &description)
-            .context("cannot define module data")
+            .map_err(|e| super::errors::module_error("the module data", &e))
     }
 }
 

@@ -190,7 +190,10 @@ pub fn define_descriptor(
             w.func_ptr(f.id);
             w.u64(f.code_size);
             w.data_ptr(env.type_ids[info.funcs[index as usize] as usize], 0);
-            w.str(super::function_name(info, index).unwrap_or("").as_bytes());
+            // The name trap reports print: the symbol's readable form, so
+            // that a name cannot break the report's lines or flood it.
+            let name = super::function_name(info, index).map(super::names::readable_function_name);
+            w.str(name.unwrap_or_default().as_bytes());
             w.u32(index);
             w.u32(0);
             let (traps, trap_count) =

@@ -12,6 +12,7 @@ use cranelift_module::{FuncId, Module};
 use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
+use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, wasm_signature};
 use crate::translate::{translate_body, wafer_trap_code};
 
@@ -48,10 +49,10 @@ pub fn compile_functions(
         );
         let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
         translate_body(env, module, builder, func_type, body)
-            .with_context(|| format!("in function {index} ({symbol})"))?;
+            .with_context(|| format!("in function {index} (`{symbol}`)"))?;
         module
             .define_function(id, &mut ctx)
-            .map_err(|e| anyhow!("code generation failed for function {index} ({symbol}): {e}"))?;
+            .map_err(|e| module_error(&format!("function {index} (`{symbol}`)"), &e))?;
         let code = ctx
             .compiled_code()
             .ok_or_else(|| anyhow!("BUG: no compiled code for {symbol}"))?;

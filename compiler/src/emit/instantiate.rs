@@ -18,13 +18,13 @@ use crate::module_info::{ElemItem, ElemMode};
 use crate::translate::env::{ModuleEnv, POINTER};
 use crate::translate::{FuncTranslator, Regions};
 
-/// Defines `<prefix>::instantiate`.
+/// Defines `<prefix>.instantiate`.
 pub fn define_instantiate(
     env: &ModuleEnv<'_, '_>,
     module: &mut ObjectModule,
     prefix: &str,
 ) -> Result<FuncId> {
-    let symbol = format!("{prefix}::instantiate");
+    let symbol = super::names::instantiate_symbol(prefix);
     let mut sig = Signature::new(env.call_conv);
     sig.params
         .push(AbiParam::special(POINTER, ArgumentPurpose::VMContext));

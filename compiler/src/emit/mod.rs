@@ -6,6 +6,7 @@
 
 pub(crate) mod data;
 mod descriptor;
+mod errors;
 mod functions;
 mod instantiate;
 pub mod isa;
@@ -14,7 +15,7 @@ mod trampolines;
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use wafer_abi::descriptor::ExternKind;
@@ -42,7 +43,7 @@ pub(crate) fn define_local_function(
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
     let id = module
         .declare_function(symbol, Linkage::Local, &sig)
-        .with_context(|| format!("cannot declare {symbol}"))?;
+        .map_err(|e| errors::module_error(&format!("`{symbol}`"), &e))?;
     let mut ctx = module.make_context();
     ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
     let mut builder_ctx = FunctionBuilderContext::new();
@@ -55,7 +56,7 @@ pub(crate) fn define_local_function(
     body(module, builder, &params).with_context(|| format!("in {symbol}"))?;
     module
         .define_function(id, &mut ctx)
-        .map_err(|e| anyhow!("code generation failed for {symbol}: {e}"))?;
+        .map_err(|e| errors::module_error(&format!("`{symbol}`"), &e))?;
     Ok(id)
 }
 
@@ -161,7 +162,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
         .map(|b| {
             module
                 .declare_function(b.symbol, Linkage::Import, &builtin_signature(b, call_conv))
-                .with_context(|| format!("cannot declare builtin {}", b.symbol))
+                .map_err(|e| errors::module_error(&format!("builtin `{}`", b.symbol), &e))
         })
         .collect::<Result<Vec<FuncId>>>()?;
     let mut function_names = names::FunctionNames::default();
@@ -172,7 +173,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
         let sig = wasm_signature(info.func_type(index), call_conv);
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
-            .with_context(|| format!("cannot declare function {symbol}"))?;
+            .map_err(|e| errors::module_error(&format!("function {index} (`{symbol}`)"), &e))?;
         defined_funcs.push(id);
         defined_symbols.push(symbol);
     }
@@ -188,13 +189,13 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
     let compiled_functions = functions::compile_functions(&env, &mut module, &defined_symbols)?;
     let trampolines = trampolines::define_trampolines(&env, &mut module, &options.prefix)?;
     let instantiate = instantiate::define_instantiate(&env, &mut module, &options.prefix)?;
-    let imports = import_summaries(&info, options.imports);
+    let imports = import_summaries(&info, options.imports)?;
     let static_targets = declare_static_imports(&mut module, &info, &imports, call_conv)?;
 
     let descriptor_symbol = names::descriptor_symbol(&options.prefix);
     let descriptor_id = module
         .declare_data(&descriptor_symbol, Linkage::Export, false, false)
-        .context("cannot declare the module descriptor")?;
+        .map_err(|e| errors::module_error("the module descriptor", &e))?;
     descriptor::define_descriptor(
         &env,
         &mut module,
@@ -280,12 +281,12 @@ fn declare_type_ids(module: &mut ObjectModule, info: &ModuleInfo<'_>) -> Result<
         // so its address is the same for equal signatures across modules.
         let id = module
             .declare_data(&symbol, Linkage::Preemptible, false, false)
-            .with_context(|| format!("cannot declare {symbol}"))?;
+            .map_err(|e| errors::module_error(&format!("type id `{symbol}`"), &e))?;
         let mut description = cranelift_module::DataDescription::new();
         description.define(vec![0u8].into_boxed_slice());
         module
             .define_data(id, &description)
-            .with_context(|| format!("cannot define {symbol}"))?;
+            .map_err(|e| errors::module_error(&format!("type id `{symbol}`"), &e))?;
         by_signature.insert(signature, id);
         ids.push(id);
     }
@@ -300,7 +301,7 @@ fn global_type_string(ty: &wasmparser::GlobalType) -> String {
     s
 }
 
-fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Vec<ImportSummary> {
+fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Result<Vec<ImportSummary>> {
     info.imports
         .iter()
         .map(|import| {
@@ -319,24 +320,33 @@ fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Vec<Import
                 && kind == ExternKind::Func
                 && !HOST_MODULES.contains(&import.module))
             .then(|| names::static_import_symbol(import.module, import.field));
-            ImportSummary {
+            if let Some(symbol) = &symbol {
+                names::check_static_import_symbol(import.module, import.field, symbol)?;
+            }
+            Ok(ImportSummary {
                 module: import.module.to_string(),
                 field: import.field.to_string(),
                 kind,
                 ty,
                 symbol,
-            }
+            })
         })
         .collect()
 }
 
 /// Declares the native symbols of statically bound imports, by import index.
+///
+/// Two imports may share a symbol (the same name imported twice, or names
+/// that only differ in characters that become `_`); that is fine when their
+/// types agree, and refused with both names when they do not, since one
+/// native function cannot have two signatures.
 fn declare_static_imports(
     module: &mut ObjectModule,
     info: &ModuleInfo<'_>,
     imports: &[ImportSummary],
     call_conv: cranelift_codegen::isa::CallConv,
 ) -> Result<Vec<Option<FuncId>>> {
+    let mut first_with_symbol: HashMap<&str, &ImportSummary> = HashMap::new();
     imports
         .iter()
         .zip(&info.imports)
@@ -344,11 +354,24 @@ fn declare_static_imports(
             let (Some(symbol), ImportKind::Func(t)) = (&summary.symbol, &import.kind) else {
                 return Ok(None);
             };
+            let first = *first_with_symbol.entry(symbol).or_insert(summary);
+            if first.ty != summary.ty {
+                bail!(
+                    "imports `{}.{}` ({}) and `{}.{}` ({}) both bind to the native symbol \
+                     `{symbol}` but have different types; rename one",
+                    first.module,
+                    first.field,
+                    first.ty,
+                    summary.module,
+                    summary.field,
+                    summary.ty
+                );
+            }
             let sig = wasm_signature(&info.types[*t as usize], call_conv);
             module
                 .declare_function(symbol, Linkage::Import, &sig)
                 .map(Some)
-                .with_context(|| format!("cannot declare import symbol {symbol}"))
+                .map_err(|e| errors::module_error(&format!("import symbol `{symbol}`"), &e))
         })
         .collect()
 }

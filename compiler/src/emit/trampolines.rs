@@ -49,7 +49,7 @@ fn define_trampoline(
     ty: &FuncType,
     signature: &str,
 ) -> Result<FuncId> {
-    let symbol = format!("{prefix}::trampoline[{signature}]");
+    let symbol = super::names::trampoline_symbol(prefix, signature);
     let mut sig = Signature::new(env.call_conv);
     sig.params.push(AbiParam::new(POINTER));
     sig.params.push(AbiParam::new(POINTER));

@@ -1,11 +1,17 @@
 //! Structured control flow: `block`, `loop`, `if`/`else`, `br`, `br_if`,
 //! `br_table`, `return`, `unreachable`, `end`, and skipping dead code.
 //!
-//! Every frame owns a continuation block `next` whose parameters are the
+//! Every frame has a continuation block `next` whose parameters are the
 //! frame's results; a `loop` also owns a `header` whose parameters are the
 //! loop's parameters (branches to a loop go there). Values stay on the
 //! Wasm operand stack as SSA values: blocks only take parameters where
 //! control flow merges.
+//!
+//! A `block`'s `next` is created only when a branch targets it, and a
+//! `loop`'s never (branches to a loop go to its header): a frame that is
+//! only fallen out of continues in the same Cranelift block. So nesting
+//! that nothing branches out of costs no Cranelift blocks, jumps or
+//! dominator-tree depth, and its memory stays one [`Frame`] per open level.
 
 use std::collections::HashMap;
 
@@ -36,7 +42,11 @@ pub enum FrameKind {
 #[derive(Clone, Debug)]
 pub struct Frame {
     pub kind: FrameKind,
-    pub next: ir::Block,
+    /// The continuation; `None` for a `block` until something branches to
+    /// it, always `None` for a `loop` (nothing can branch to its end).
+    pub next: Option<ir::Block>,
+    /// The frame's type, to give a lazily created `next` its parameters.
+    pub blockty: BlockType,
     pub num_params: usize,
     pub num_results: usize,
     /// Operand stack height below the frame's parameters.
@@ -50,19 +60,12 @@ impl Frame {
     pub fn function(return_block: ir::Block, num_results: usize) -> Frame {
         Frame {
             kind: FrameKind::Function,
-            next: return_block,
+            next: Some(return_block),
+            blockty: BlockType::Empty,
             num_params: 0,
             num_results,
             height: 0,
             next_reached: false,
-        }
-    }
-
-    /// The block a branch to this frame goes to, and how many values it takes.
-    fn branch_target(&self) -> (ir::Block, usize) {
-        match self.kind {
-            FrameKind::Loop { header } => (header, self.num_params),
-            _ => (self.next, self.num_results),
         }
     }
 }
@@ -116,10 +119,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::Unreachable => self.trap(wafer_abi::trap::TrapCode::Unreachable),
             Operator::Block { blockty } => {
                 let (params, results) = self.block_signature(blockty);
-                let next = self.new_block_with_params(&results);
                 self.control.push(Frame {
                     kind: FrameKind::Block,
-                    next,
+                    next: None,
+                    blockty,
                     num_params: params.len(),
                     num_results: results.len(),
                     height: self.stack.len() - params.len(),
@@ -129,7 +132,6 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_signature(blockty);
                 let header = self.new_block_with_params(&params);
-                let next = self.new_block_with_params(&results);
                 let args = self.pop_n(params.len())?;
                 self.builder.ins().jump(header, &block_args(&args));
                 self.builder.switch_to_block(header);
@@ -138,7 +140,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.stack.extend(header_params);
                 self.control.push(Frame {
                     kind: FrameKind::Loop { header },
-                    next,
+                    next: None,
+                    blockty,
                     num_params: params.len(),
                     num_results: results.len(),
                     height,
@@ -165,7 +168,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
                         params: if_params,
                         else_seen: false,
                     },
-                    next,
+                    next: Some(next),
+                    blockty,
                     num_params: params.len(),
                     num_results: results.len(),
                     height,
@@ -180,7 +184,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
             Operator::BrIf { relative_depth } => {
                 let condition = self.pop()?;
-                let (target, arity) = self.frame(relative_depth)?.branch_target();
+                let (target, arity) = self.branch_target(relative_depth)?;
                 let args = self.stack[self.stack.len() - arity..].to_vec();
                 self.mark_reached(relative_depth);
                 let fallthrough = self.builder.create_block();
@@ -204,11 +208,32 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(true)
     }
 
-    fn frame(&self, depth: u32) -> Result<&Frame> {
-        let len = self.control.len();
+    fn frame_index(&self, depth: u32) -> Result<usize> {
         self.control
-            .get(len.wrapping_sub(1 + depth as usize))
+            .len()
+            .checked_sub(1 + depth as usize)
             .ok_or_else(|| anyhow!("branch depth {depth} out of range"))
+    }
+
+    /// The block a branch `depth` frames out goes to (creating a `block`'s
+    /// continuation on first use), and how many values it takes.
+    fn branch_target(&mut self, depth: u32) -> Result<(ir::Block, usize)> {
+        let index = self.frame_index(depth)?;
+        let frame = &self.control[index];
+        if let FrameKind::Loop { header } = frame.kind {
+            return Ok((header, frame.num_params));
+        }
+        let (next, blockty, arity) = (frame.next, frame.blockty, frame.num_results);
+        let next = match next {
+            Some(next) => next,
+            None => {
+                let (_, results) = self.block_signature(blockty);
+                let next = self.new_block_with_params(&results);
+                self.control[index].next = Some(next);
+                next
+            }
+        };
+        Ok((next, arity))
     }
 
     fn mark_reached(&mut self, depth: u32) {
@@ -221,7 +246,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// Jumps to the frame `depth` levels out with the values it expects.
     fn branch(&mut self, depth: u32) -> Result<()> {
-        let (target, arity) = self.frame(depth)?.branch_target();
+        let (target, arity) = self.branch_target(depth)?;
         let args = self.stack[self.stack.len() - arity..].to_vec();
         self.mark_reached(depth);
         self.builder.ins().jump(target, &block_args(&args));
@@ -230,14 +255,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     fn br_table(&mut self, depths: &[u32], default: u32) -> Result<()> {
         let index = self.pop()?;
-        let (_, arity) = self.frame(default)?.branch_target();
+        let (_, arity) = self.branch_target(default)?;
         let args = self.stack[self.stack.len() - arity..].to_vec();
         // With arguments, each distinct target gets an edge block that
         // forwards them; without, the table points at the targets directly.
         let mut edges: HashMap<u32, ir::Block> = HashMap::new();
         let mut block_for = |this: &mut Self, depth: u32| -> Result<ir::Block> {
             this.mark_reached(depth);
-            let (target, _) = this.frame(depth)?.branch_target();
+            let (target, _) = this.branch_target(depth)?;
             if arity == 0 {
                 return Ok(target);
             }
@@ -261,7 +286,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .create_jump_table(JumpTableData::new(default_call, &calls));
         self.builder.ins().br_table(index, jt);
         for (depth, edge) in edges {
-            let (target, _) = self.frame(depth)?.branch_target();
+            let (target, _) = self.branch_target(depth)?;
             self.builder.switch_to_block(edge);
             self.builder.seal_block(edge);
             self.builder.ins().jump(target, &block_args(&args));
@@ -276,18 +301,21 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .control
             .last_mut()
             .ok_or_else(|| anyhow!("`else` outside of `if`"))?;
-        let FrameKind::If {
-            else_block,
-            params,
-            else_seen,
-        } = &mut frame.kind
+        let (
+            FrameKind::If {
+                else_block,
+                params,
+                else_seen,
+            },
+            Some(next),
+        ) = (&mut frame.kind, frame.next)
         else {
             return Err(anyhow!("`else` outside of `if`"));
         };
         *else_seen = true;
         let else_block = *else_block;
-        let params = params.clone();
-        let (next, results, height) = (frame.next, frame.num_results, frame.height);
+        let params = std::mem::take(params);
+        let (results, height) = (frame.num_results, frame.height);
         if reachable {
             frame.next_reached = true;
             let values = self.stack[self.stack.len() - results..].to_vec();
@@ -305,9 +333,15 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .control
             .pop()
             .ok_or_else(|| anyhow!("unbalanced `end`"))?;
+        if let FrameKind::Loop { header } = frame.kind {
+            self.builder.seal_block(header);
+        }
+        let Some(next) = frame.next else {
+            return self.end_without_branches(&frame);
+        };
         if self.reachable {
             let values = self.stack[self.stack.len() - frame.num_results..].to_vec();
-            self.builder.ins().jump(frame.next, &block_args(&values));
+            self.builder.ins().jump(next, &block_args(&values));
             frame.next_reached = true;
         }
         if let FrameKind::If {
@@ -318,16 +352,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
         {
             // An `if` without `else` passes its parameters through.
             self.builder.switch_to_block(*else_block);
-            self.builder.ins().jump(frame.next, &block_args(params));
+            self.builder.ins().jump(next, &block_args(params));
             frame.next_reached = true;
         }
-        if let FrameKind::Loop { header } = frame.kind {
-            self.builder.seal_block(header);
-        }
         self.stack.truncate(frame.height);
-        self.builder.switch_to_block(frame.next);
-        self.builder.seal_block(frame.next);
-        let results = self.builder.block_params(frame.next).to_vec();
+        self.builder.switch_to_block(next);
+        self.builder.seal_block(next);
+        let results = self.builder.block_params(next).to_vec();
         self.stack.extend(results);
         self.reachable = frame.next_reached;
         if matches!(frame.kind, FrameKind::Function) {
@@ -347,6 +378,20 @@ impl FuncTranslator<'_, '_, '_, '_> {
             self.builder
                 .ins()
                 .trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
+        }
+        Ok(())
+    }
+
+    /// The `end` of a `block` nothing branched out of, or of a `loop`: control continues in
+    /// the current Cranelift block with the results already on the stack,
+    /// or stays unreachable (the current block is already terminated).
+    fn end_without_branches(&mut self, frame: &Frame) -> Result<()> {
+        if self.reachable {
+            let results = self.pop_n(frame.num_results)?;
+            self.stack.truncate(frame.height);
+            self.stack.extend(results);
+        } else {
+            self.stack.truncate(frame.height);
         }
         Ok(())
     }

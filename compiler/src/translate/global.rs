@@ -38,7 +38,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .load(clif_type(ty.content_type), flags, base, offset)
     }
 
-    fn local(&self, index: u32) -> Result<cranelift_frontend::Variable> {
+    fn local(&self, index: u32) -> Result<super::locals::Local> {
         self.locals
             .get(index as usize)
             .copied()
@@ -49,22 +49,22 @@ impl FuncTranslator<'_, '_, '_, '_> {
     pub fn translate_variable(&mut self, op: &Operator<'_>) -> Result<bool> {
         match *op {
             Operator::LocalGet { local_index } => {
-                let var = self.local(local_index)?;
-                let v = self.builder.use_var(var);
+                let local = self.local(local_index)?;
+                let v = super::locals::get(&mut self.builder, local);
                 self.push(v);
             }
             Operator::LocalSet { local_index } => {
-                let var = self.local(local_index)?;
+                let local = self.local(local_index)?;
                 let v = self.pop()?;
-                self.builder.def_var(var, v);
+                super::locals::set(&mut self.builder, local, v);
             }
             Operator::LocalTee { local_index } => {
-                let var = self.local(local_index)?;
+                let local = self.local(local_index)?;
                 let v = *self
                     .stack
                     .last()
                     .ok_or_else(|| anyhow!("operand stack underflow"))?;
-                self.builder.def_var(var, v);
+                super::locals::set(&mut self.builder, local, v);
             }
             Operator::GlobalGet { global_index } => {
                 let v = self.global_get(global_index);

@@ -14,13 +14,15 @@ pub mod const_expr;
 pub mod control;
 pub mod env;
 pub mod global;
+pub mod limits;
+pub mod locals;
 pub mod memory;
 pub mod numeric;
 pub mod table;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
-use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_frontend::FunctionBuilder;
 use cranelift_object::ObjectModule;
 use wasmparser::{FunctionBody, Operator};
 
@@ -109,7 +111,7 @@ pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     /// Nesting depth of blocks opened while unreachable (skipped whole).
     pub skip_depth: u32,
     pub vmctx: ir::Value,
-    pub locals: Vec<Variable>,
+    pub locals: Vec<locals::Local>,
     pub regions: Regions,
 }
 
@@ -251,12 +253,7 @@ pub fn translate_body(
     let params = builder.block_params(entry).to_vec();
     let vmctx = params[0];
 
-    let mut locals = Vec::new();
-    for (i, &ty) in func_type.params.iter().enumerate() {
-        let var = builder.declare_var(clif_type(ty));
-        builder.def_var(var, params[i + 1]);
-        locals.push(var);
-    }
+    let mut local_types: Vec<ir::Type> = func_type.params.iter().map(|&t| clif_type(t)).collect();
     let mut reader = body.get_locals_reader()?;
     for _ in 0..reader.get_count() {
         let (count, ty) = reader.read()?;
@@ -266,18 +263,11 @@ pub fn translate_body(
                 reader.original_position()
             );
         }
-        let clif = clif_type(ty);
-        for _ in 0..count {
-            let var = builder.declare_var(clif);
-            let zero = match clif {
-                types::F32 => builder.ins().f32const(0.0),
-                types::F64 => builder.ins().f64const(0.0),
-                t => builder.ins().iconst(t, 0),
-            };
-            builder.def_var(var, zero);
-            locals.push(var);
-        }
+        // The validator caps a function's locals at 50 000.
+        local_types.extend(std::iter::repeat_n(clif_type(ty), count as usize));
     }
+    let in_memory = locals::needs_memory_locals(local_types.len(), body)?;
+    let locals = locals::declare_locals(&mut builder, &local_types, &params[1..], in_memory);
 
     let return_block = builder.create_block();
     for &ty in &func_type.results {
@@ -298,6 +288,7 @@ pub fn translate_body(
             .set_srcloc(ir::SourceLoc::new(offset as u32));
         translator
             .translate_operator(&op, offset as usize)
+            .and_then(|()| limits::check(translator.control.len(), translator.stack.len()))
             .with_context(|| format!("at byte offset {offset:#x}"))?;
     }
     translator.finish();
