@@ -13,6 +13,8 @@ mod boards;
 mod hygiene;
 #[path = "cli/limits.rs"]
 mod limits;
+#[path = "cli/measure.rs"]
+mod measure;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]

@@ -13,19 +13,17 @@
 //!   (no output, no `.wafer-*` temporary), and wafer's private TMPDIR is
 //!   empty;
 //! - peak memory (the largest resident set of wafer and anything it waited
-//!   for: lld, QEMU, the image; `wait4`'s `ru_maxrss`) below the row's
-//!   bound. Linux starts a child's peak at its parent's resident size at
-//!   `fork` (kept across `exec`), so the figure includes this test
-//!   process's ~50 MiB: it over-states wafer's peak, never under-states it,
-//!   and the check is conservative.
+//!   for: lld, QEMU, the image; see `measure.rs`) below the row's bound.
 //!
 //! Inputs are made here: WebAssembly text, or binaries assembled with the
 //! helpers below, so every byte of a case is visible in this file.
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use super::measure::{self, Measured};
 
 /// Makes a case's input bytes.
 type Generator = Box<dyn Fn() -> Vec<u8> + Send + Sync>;
@@ -83,6 +81,7 @@ struct Case {
 /// reads as ~60 MiB, most of it this test process (see the module docs).
 const SECONDS: u64 = 10;
 const MAX_MIB: u64 = 160;
+const MIB: u64 = 1024 * 1024;
 
 impl Case {
     fn new(name: &'static str, args: &str, expect: Expect) -> Case {
@@ -940,43 +939,8 @@ const SPIN_IN_START: &str =
 
 // ---- running a row -----------------------------------------------------
 
-/// How a run ended.
-struct Finished {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    peak_mib: u64,
-    elapsed: Duration,
-}
-
-/// Waits for `pid` with a bound, returning its status and peak RSS in KiB
-/// (wafer's, or the largest of the children it waited for).
-fn wait_with_rusage(pid: i32, bound: Duration) -> Result<(ExitStatus, u64), String> {
-    let deadline = Instant::now() + bound;
-    loop {
-        let mut status = 0;
-        // SAFETY: zeroed rusage is a valid out-parameter.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: waiting for our own child, with valid out-pointers.
-        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if done == pid {
-            return Ok((ExitStatus::from_raw(status), usage.ru_maxrss as u64));
-        }
-        if done < 0 {
-            return Err(format!("wait4: {}", std::io::Error::last_os_error()));
-        }
-        if Instant::now() > deadline {
-            // SAFETY: killing our own child; its child dies with it.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            let _ = unsafe { libc::waitpid(pid, &mut status, 0) };
-            return Err(format!("no result within {bound:?}: killed"));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// Runs wafer for `case` in `dir` with `tmp` as TMPDIR.
-fn run_case(case: &Case, dir: &Path, tmp: &Path) -> Result<Finished, String> {
+fn run_case(case: &Case, dir: &Path, tmp: &Path) -> Result<Measured, String> {
     let input = case
         .input
         .as_ref()
@@ -991,35 +955,18 @@ fn run_case(case: &Case, dir: &Path, tmp: &Path) -> Result<Finished, String> {
                 .replace("{dir}", &dir.to_string_lossy())
         })
         .collect();
-    // Output goes to files, not pipes: a pipe would need reader threads
-    // while this thread polls for the time bound.
-    let stdout_path = tmp.with_extension("stdout");
-    let stderr_path = tmp.with_extension("stderr");
-    let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_wafer"))
-        .args(&args)
-        .env("TMPDIR", tmp)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout_path).unwrap())
-        .stderr(std::fs::File::create(&stderr_path).unwrap())
-        .spawn()
-        .map_err(|e| format!("cannot start wafer: {e}"))?;
-    let pid = child.id() as i32;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wafer"));
+    command.args(&args).env("TMPDIR", tmp);
+    // Output goes to files beside (not into) TMPDIR, which must stay empty.
+    let running = measure::spawn(&command, &tmp.with_extension("run"));
     let bound = Duration::from_secs(case.seconds);
     if matches!(case.expect, Expect::StoppedBySigterm) {
-        super::hygiene::started_child(child.id(), bound);
+        let wafer = running.program_pid(bound);
+        super::hygiene::started_child(wafer as u32, bound);
         // SAFETY: signalling our own child.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        unsafe { libc::kill(wafer, libc::SIGTERM) };
     }
-    let (status, peak_kib) = wait_with_rusage(pid, bound)?;
-    let read = |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
-    Ok(Finished {
-        status,
-        stdout: read(&stdout_path),
-        stderr: read(&stderr_path),
-        peak_mib: peak_kib / 1024,
-        elapsed: started.elapsed(),
-    })
+    running.wait(bound)
 }
 
 /// Does `line` look like Rust `Debug` output of an internal value:
@@ -1171,10 +1118,11 @@ fn check(case: &Case) -> (Vec<String>, String) {
     if done.elapsed > Duration::from_secs(case.seconds) {
         broken.push(format!("took {:?}", done.elapsed));
     }
-    if done.peak_mib > case.max_mib {
+    if done.peak_rss / MIB > case.max_mib {
         broken.push(format!(
             "peak memory {} MiB > {} MiB",
-            done.peak_mib, case.max_mib
+            done.peak_rss / MIB,
+            case.max_mib
         ));
     }
     if let Some((path, print)) = &input_print
@@ -1203,7 +1151,7 @@ fn check(case: &Case) -> (Vec<String>, String) {
     let timing = format!(
         "{:6.2}s {:5} MiB",
         done.elapsed.as_secs_f64(),
-        done.peak_mib
+        done.peak_rss / MIB
     );
     (broken, timing)
 }

@@ -40,6 +40,12 @@ fn stat(pid: i32) -> Option<(i32, char, String)> {
 /// The child of `parent` once it runs the image or QEMU (not the linker,
 /// and not yet-to-exec `wafer`).
 pub(super) fn started_child(parent: u32, within: Duration) -> i32 {
+    child_process(parent, within, &["wafer", "ld.lld", "lld", "rust-lld"])
+}
+
+/// The first child of `parent` whose command name is not in `skip`,
+/// waiting up to `within` for one to appear.
+pub(super) fn child_process(parent: u32, within: Duration, skip: &[&str]) -> i32 {
     let deadline = Instant::now() + within;
     loop {
         let found = std::fs::read_dir("/proc")
@@ -48,14 +54,16 @@ pub(super) fn started_child(parent: u32, within: Duration) -> i32 {
             .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
             .find(|&pid| {
                 stat(pid).is_some_and(|(ppid, _, comm)| {
-                    ppid == parent as i32
-                        && !["wafer", "ld.lld", "lld", "rust-lld"].contains(&comm.as_str())
+                    ppid == parent as i32 && !skip.contains(&comm.as_str())
                 })
             });
         if let Some(pid) = found {
             return pid;
         }
-        assert!(Instant::now() < deadline, "wafer started no child");
+        assert!(
+            Instant::now() < deadline,
+            "process {parent} started no child"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

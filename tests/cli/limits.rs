@@ -5,73 +5,50 @@
 //! takes seconds but the behaviour before the limits were set (about 1 KiB
 //! and a quadratic amount of time per nested `block`, 740 bytes per operand
 //! stack value) would break the memory or time bound. Peak memory is the
-//! child's `ru_maxrss`, read with `wait4`, so tests running in parallel do
-//! not disturb each other's numbers. It is an upper bound of wafer's own
-//! peak: the child runs in this process's memory between `vfork` and
-//! `exec`, so it also counts this process's peak until then (tens of MiB at
-//! most; see the baseline row of the table test).
+//! child's high-water mark as `tests/cli/measure.rs` reads it, so tests
+//! running in parallel do not disturb each other's numbers.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use super::{assert_clean_error, module_file, stderr, stdout, wafer};
+use super::{assert_clean_error, measure, module_file, stderr, stdout, wafer};
 
 const MIB: u64 = 1024 * 1024;
 
-/// `getrusage`'s record on 64-bit Linux (every `long` is 64 bits).
-#[repr(C)]
-#[derive(Default)]
-struct RUsage {
-    user_and_system_time: [i64; 4],
-    max_rss_kib: i64,
-    other_counters: [i64; 13],
-}
-
-unsafe extern "C" {
-    /// Waits for child `pid` and returns its own resource usage (std's
-    /// `Child::wait` discards it).
-    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut RUsage) -> i32;
-}
-
-/// A finished `wafer` run: exit code, stderr, peak RSS, wall time.
-struct Measured {
-    code: Option<i32>,
-    stderr: String,
-    peak_rss: u64,
-    elapsed: Duration,
-}
+/// Peak memory and time of one `wafer` run, and the checks on them.
+struct Measured(measure::Measured);
 
 impl Measured {
+    fn code(&self) -> Option<i32> {
+        self.0.status.code()
+    }
+
     fn assert_within(&self, what: &str, max_rss: u64, max_time: Duration) {
         assert!(
-            self.peak_rss <= max_rss,
+            self.0.peak_rss <= max_rss,
             "{what}: peak RSS {} MiB > {} MiB",
-            self.peak_rss / MIB,
+            self.0.peak_rss / MIB,
             max_rss / MIB
         );
         assert!(
-            self.elapsed <= max_time,
+            self.0.elapsed <= max_time,
             "{what}: took {:?} > {max_time:?}",
-            self.elapsed
+            self.0.elapsed
         );
     }
 
     fn assert_success(&self, what: &str) {
-        assert_eq!(self.code, Some(0), "{what}: {}", self.stderr);
+        assert_eq!(self.code(), Some(0), "{what}: {}", self.0.stderr);
     }
 
     /// One `error:` line naming `needle`, exit 1 (as `assert_clean_error`).
     fn assert_clean_error(&self, needle: &str) {
-        assert_eq!(self.code, Some(1), "stderr: {}", self.stderr);
-        assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
-        assert!(self.stderr.starts_with("error: "), "{}", self.stderr);
-        assert!(
-            self.stderr.contains(needle),
-            "`{needle}` not in {}",
-            self.stderr
-        );
+        let stderr = &self.0.stderr;
+        assert_eq!(self.code(), Some(1), "stderr: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(stderr.contains(needle), "`{needle}` not in {stderr}");
     }
 }
 
@@ -80,42 +57,18 @@ fn measure(args: &[&str]) -> Measured {
     measure_program(env!("CARGO_BIN_EXE_wafer"), args)
 }
 
-/// Runs `program args` and measures its peak memory and time.
+/// Runs `program args` and measures its peak memory and time (bounded at
+/// ten minutes: the assertions bound it much lower).
 fn measure_program(program: &str, args: &[&str]) -> Measured {
-    let start = Instant::now();
-    let child = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the program starts");
-    reap(child, start)
-}
-
-/// Waits for `child` with `wait4`, which (unlike `Child::wait`) reports
-/// the child's resource usage.
-fn reap(mut child: Child, start: Instant) -> Measured {
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr is piped")
-        .read_to_string(&mut err)
-        .expect("stderr is readable");
-    let pid = child.id() as i32;
-    let mut status = 0;
-    let mut usage = RUsage::default();
-    // SAFETY: `pid` is our child, not yet reaped (we never call
-    // `child.wait`); `status` and `usage` are valid for writes.
-    let reaped = unsafe { wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4 failed");
-    let exited = status & 0x7f == 0;
-    Measured {
-        code: exited.then_some((status >> 8) & 0xff),
-        stderr: err,
-        peak_rss: usage.max_rss_kib as u64 * 1024,
-        elapsed: start.elapsed(),
-    }
+    let scratch = tempfile::tempdir().expect("a scratch directory");
+    let mut command = Command::new(program);
+    command.args(args);
+    let run = measure::run(
+        &command,
+        &scratch.path().join("run"),
+        Duration::from_secs(600),
+    );
+    Measured(run.expect("the program ends"))
 }
 
 // ---- Wasm bytes ----------------------------------------------------------
@@ -287,9 +240,9 @@ fn nesting_beyond_the_limit_is_one_error_line() {
     let m = measure(&compile_args(&input, &output));
     m.assert_clean_error("nested more than 100000 deep");
     assert!(
-        m.stderr.contains("function 0 (`deep::main`)"),
+        m.0.stderr.contains("function 0 (`deep::main`)"),
         "{}",
-        m.stderr
+        m.0.stderr
     );
     m.assert_within("1 000 000 nested blocks", 96 * MIB, Duration::from_secs(10));
     assert!(!Path::new(&output).exists());
@@ -599,13 +552,13 @@ fn limits_table() {
         println!(
             "| {what} | {:.1} MB | {} | {:.2} s | {} MiB |",
             size as f64 / 1e6,
-            if m.code == Some(0) {
+            if m.code() == Some(0) {
                 "compiled"
             } else {
                 "one `error:` line"
             },
-            m.elapsed.as_secs_f64(),
-            m.peak_rss / MIB
+            m.0.elapsed.as_secs_f64(),
+            m.0.peak_rss / MIB
         );
     }
 }
