@@ -23,6 +23,8 @@ mod options;
 mod runtime_limits;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
+#[path = "cli/wasm_bytes.rs"]
+mod wasm_bytes;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")

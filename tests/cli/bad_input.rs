@@ -24,6 +24,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::measure::{self, Measured};
+use super::wasm_bytes::{leb, module, section, vector};
 
 /// Makes a case's input bytes.
 type Generator = Box<dyn Fn() -> Vec<u8> + Send + Sync>;
@@ -154,48 +155,6 @@ fn run_wat(name: &'static str, text: &str, expect: Expect) -> Case {
 }
 
 // ---- hand-assembled binaries -------------------------------------------
-
-const HEADER: [u8; 8] = *b"\0asm\x01\0\0\0";
-
-/// Unsigned LEB128.
-fn leb(mut n: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// A section: id, size, contents.
-fn section(id: u8, contents: &[u8]) -> Vec<u8> {
-    let mut out = vec![id];
-    out.extend(leb(contents.len() as u64));
-    out.extend_from_slice(contents);
-    out
-}
-
-/// A vector: count, then the items.
-fn vector(items: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = leb(items.len() as u64);
-    for item in items {
-        out.extend_from_slice(item);
-    }
-    out
-}
-
-/// A module from its sections.
-fn module(sections: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = HEADER.to_vec();
-    for s in sections {
-        out.extend_from_slice(s);
-    }
-    out
-}
 
 /// A function body: size, local groups `(count, type)`, code (with `end`).
 fn body(locals: &[(u64, u8)], code: &[u8]) -> Vec<u8> {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use super::wasm_bytes::{leb_into, module, section};
 use super::{assert_clean_error, example, invoke, module_file, stderr, stdout, wafer};
 
 /// Every board `wafer boards` lists except `host` (the reference).
@@ -372,32 +373,13 @@ fn arguments_and_environment_are_baked_into_images() {
 
 /// A module with one active data segment of `size` bytes.
 fn module_with_data(size: usize) -> Vec<u8> {
-    fn leb(mut n: usize, out: &mut Vec<u8>) {
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if n == 0 {
-                out.push(byte);
-                return;
-            }
-            out.push(byte | 0x80);
-        }
-    }
-    fn section(id: u8, payload: Vec<u8>, out: &mut Vec<u8>) {
-        out.push(id);
-        leb(payload.len(), out);
-        out.extend(payload);
-    }
     let pages = size.div_ceil(65536) + 1;
     let mut memory = vec![1, 0];
-    leb(pages, &mut memory);
+    leb_into(pages as u64, &mut memory);
     let mut data = vec![1, 0, 0x41, 0, 0x0b];
-    leb(size, &mut data);
+    leb_into(size as u64, &mut data);
     data.resize(data.len() + size, 0x5a);
-    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
-    section(5, memory, &mut wasm);
-    section(11, data, &mut wasm);
-    wasm
+    module(&[section(5, &memory), section(11, &data)])
 }
 
 #[test]

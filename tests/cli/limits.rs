@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use super::wasm_bytes::{HEADER, leb_into, section, vector};
 use super::{assert_clean_error, measure, module_file, stderr, stdout, wafer};
 
 const MIB: u64 = 1024 * 1024;
@@ -73,36 +74,6 @@ fn measure_program(program: &str, args: &[&str]) -> Measured {
 
 // ---- Wasm bytes ----------------------------------------------------------
 
-fn leb(mut n: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn section(id: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![id];
-    leb(payload.len() as u64, &mut out);
-    out.extend_from_slice(payload);
-    out
-}
-
-/// A vector: count, then the items.
-fn vector(items: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = Vec::new();
-    leb(items.len() as u64, &mut out);
-    for item in items {
-        out.extend_from_slice(item);
-    }
-    out
-}
-
-const HEADER: &[u8] = b"\0asm\x01\0\0\0";
 const TYPE_VOID_TO_I32: &[u8] = &[0x60, 0x00, 0x01, 0x7f];
 const I32_CONST_7: &[u8] = &[0x41, 0x07];
 const BLOCK_EMPTY: &[u8] = &[0x02, 0x40];
@@ -120,7 +91,7 @@ fn module_with_main_and_locals(locals: &[u8], code: &[u8]) -> Vec<u8> {
     body.extend_from_slice(code);
     body.push(END);
     let mut entry = Vec::new();
-    leb(body.len() as u64, &mut entry);
+    leb_into(body.len() as u64, &mut entry);
     entry.extend_from_slice(&body);
     let mut m = HEADER.to_vec();
     m.extend(section(1, &vector(&[TYPE_VOID_TO_I32.to_vec()])));
@@ -157,29 +128,29 @@ fn many_functions(count: u32) -> Vec<u8> {
     let bodies: Vec<Vec<u8>> = (0..count)
         .map(|i| {
             let mut body = vec![0x00, 0x41];
-            leb(u64::from(i), &mut body); // i32.const i (i < 2^20: positive LEB)
+            leb_into(u64::from(i), &mut body); // i32.const i (i < 2^20: positive LEB)
             body.push(END);
             let mut entry = Vec::new();
-            leb(body.len() as u64, &mut entry);
+            leb_into(body.len() as u64, &mut entry);
             entry.extend(body);
             entry
         })
         .collect();
     let mut export = b"\x04last\x00".to_vec();
-    leb(u64::from(count - 1), &mut export);
+    leb_into(u64::from(count - 1), &mut export);
     let names: Vec<Vec<u8>> = (0..count)
         .map(|i| {
             let name = format!("function_{i}");
             let mut naming = Vec::new();
-            leb(u64::from(i), &mut naming);
-            leb(name.len() as u64, &mut naming);
+            leb_into(u64::from(i), &mut naming);
+            leb_into(name.len() as u64, &mut naming);
             naming.extend(name.as_bytes());
             naming
         })
         .collect();
     let function_names = vector(&names);
     let mut name_payload = b"\x04name\x01".to_vec();
-    leb(function_names.len() as u64, &mut name_payload);
+    leb_into(function_names.len() as u64, &mut name_payload);
     name_payload.extend(function_names);
     let mut m = HEADER.to_vec();
     m.extend(section(1, &vector(&[TYPE_VOID_TO_I32.to_vec()])));
@@ -303,7 +274,7 @@ fn a_count_larger_than_the_section_is_refused_without_allocating_it() {
     // The type section claims 1 000 000 types (the most allowed) and holds one.
     let mut claims_many = HEADER.to_vec();
     let mut types = Vec::new();
-    leb(1_000_000, &mut types);
+    leb_into(1_000_000, &mut types);
     types.extend([0x60, 0, 0]);
     claims_many.extend(section(1, &types));
     for (name, bytes, needle) in [
@@ -611,21 +582,21 @@ fn trap_reports_name_functions_on_one_line() {
 /// last plus 2 (7).
 fn locals_read_after_branches(locals: u32, branches: usize) -> Vec<u8> {
     let mut declared = vec![0x01];
-    leb(u64::from(locals), &mut declared);
+    leb_into(u64::from(locals), &mut declared);
     declared.push(0x7f);
     let last = u64::from(locals - 1);
     let mut code = vec![0x41, 0x05, 0x21]; // i32.const 5; local.set last
-    leb(last, &mut code);
+    leb_into(last, &mut code);
     code.extend(BLOCK_EMPTY);
     code.extend([0x41, 0x00, 0x0d, 0x00].repeat(branches)); // i32.const 0; br_if 0
     code.push(END);
     for i in 0..locals {
         code.push(0x20); // local.get i
-        leb(u64::from(i), &mut code);
+        leb_into(u64::from(i), &mut code);
         code.push(0x1a); // drop
     }
     code.push(0x20); // local.get last
-    leb(last, &mut code);
+    leb_into(last, &mut code);
     code.extend([0x41, 0x02, 0x6a]); // i32.const 2; i32.add
     module_with_main_and_locals(&declared, &code)
 }
