@@ -45,18 +45,11 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
     };
     check_stack(&options.board, bare, options.stack_size)?;
     let available = crate::baremetal::max_memory_pages(bare, options.stack_size, &options.mode);
-    let needed: u64 = modules
-        .iter()
-        .flat_map(|m| &m.memories)
-        .map(|memory| memory.min_pages)
-        .sum();
+    let needed = initial_memory_pages(modules);
     if needed > available {
-        let who = match modules {
-            [m] => format!("module `{}`", m.prefix),
-            _ => "the modules".to_string(),
-        };
         bail!(
-            "{who} needs {} of RAM for linear memory; {} leaves {} for it (RAM {} minus {} of stack); use a smaller initial memory or a smaller --stack-size",
+            "{} needs {} of RAM for linear memory; {} leaves {} for it (RAM {} minus {} of stack); use a smaller initial memory or a smaller --stack-size",
+            who(modules),
             pages(needed),
             options.board.name,
             pages(available),
@@ -65,6 +58,23 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
         );
     }
     check_tables_fit(modules, options, bare, available)
+}
+
+/// How an error names what it is about: the module, or all of them.
+fn who(modules: &[CompiledModule]) -> String {
+    match modules {
+        [m] => format!("module `{}`", m.prefix),
+        _ => "the modules".to_string(),
+    }
+}
+
+/// The pages all linear memories take when the image starts.
+fn initial_memory_pages(modules: &[CompiledModule]) -> u64 {
+    modules
+        .iter()
+        .flat_map(|m| &m.memories)
+        .map(|memory| memory.min_pages)
+        .sum()
 }
 
 /// Every defined table's initial size against `--max-table-elements`.
@@ -100,19 +110,12 @@ fn check_tables_fit(
     let tables = modules.iter().flat_map(|m| &m.tables);
     let elements: u64 = tables.clone().map(|t| t.min_elements).sum();
     let table_ram: u64 = tables.map(|t| table_bytes(t.min_elements)).sum();
-    let memory_ram: u64 = modules
-        .iter()
-        .flat_map(|m| &m.memories)
-        .map(|memory| memory.min_pages * wafer_abi::WASM_PAGE_SIZE)
-        .sum();
+    let memory_ram = initial_memory_pages(modules) * wafer_abi::WASM_PAGE_SIZE;
     let room = available_pages * wafer_abi::WASM_PAGE_SIZE;
     if table_ram.saturating_add(memory_ram) > room {
-        let who = match modules {
-            [m] => format!("module `{}`", m.prefix),
-            _ => "the modules".to_string(),
-        };
         bail!(
-            "{who} needs {} of RAM for tables ({elements} elements) and {} for linear memory at start; {} leaves {} for them (RAM {} minus {} of stack); use smaller initial tables",
+            "{} needs {} of RAM for tables ({elements} elements) and {} for linear memory at start; {} leaves {} for them (RAM {} minus {} of stack); use smaller initial tables",
+            who(modules),
             human(table_ram),
             human(memory_ram),
             options.board.name,
