@@ -80,6 +80,14 @@ impl Running {
         super::hygiene::child_process(self.time.id(), within, &[])
     }
 
+    /// Kills the whole run: `time`, the program, and what it started.
+    fn kill(&mut self) {
+        let group = self.time.id() as i32;
+        // SAFETY: signalling our own process group.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+        let _ = self.time.wait();
+    }
+
     /// Waits for the end, or kills the whole run after `bound` (measured
     /// from the start).
     pub fn wait(mut self, bound: Duration) -> Result<Measured, String> {
@@ -89,10 +97,7 @@ impl Running {
                 break status;
             }
             if Instant::now() > deadline {
-                let group = self.time.id() as i32;
-                // SAFETY: signalling our own process group.
-                unsafe { libc::kill(-group, libc::SIGKILL) };
-                let _ = self.time.wait();
+                self.kill();
                 return Err(format!("no result within {bound:?}: killed"));
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -124,5 +129,15 @@ impl Running {
             peak_rss: peak_kib * 1024,
             elapsed,
         })
+    }
+}
+
+impl Drop for Running {
+    /// A test that fails between start and `wait` (a panicking assertion)
+    /// must not leave a spinning image or QEMU behind.
+    fn drop(&mut self) {
+        if let Ok(None) = self.time.try_wait() {
+            self.kill();
+        }
     }
 }
