@@ -12,6 +12,7 @@
 //! register <instance-id> <name-hex>         ok
 //! invoke <instance-id> <export-hex> <value>*   ok <value>* | trap <code> <message> | error <message>
 //! get <instance-id> <export-hex>            ok <value> | error <message>
+//! memhash <instance-id> <export-hex>        ok <length-hex> <fnv1a64-hex> | error <message>
 //! quit                                      (no reply; the image exits 0)
 //! ```
 //! On start the image prints [`READY`] on its own line.
@@ -24,6 +25,10 @@
 //! [`crate::values::ValType::name`]: `i32:2a`, `f64:7ff8000000000000`,
 //! `funcref:null`, `funcref:<hex address>`, `externref:null`,
 //! `externref:<hex N>` (the spec's `ref.extern N`).
+
+//! `memhash` digests an exported memory's current contents with
+//! [`fnv1a64`], so a differential fuzzer can compare a whole linear memory
+//! with a reference interpreter's in one short reply line.
 
 /// Printed once when the image is ready for requests.
 pub const READY: &str = "wafer-serve-ready";
@@ -80,4 +85,29 @@ pub fn parse_hex_u64(text: &[u8]) -> Option<u64> {
         v = (v << 4) | hex_digit(c)? as u64;
     }
     Some(v)
+}
+
+/// 64-bit FNV-1a of `bytes`: the digest of the `memhash` request. Not
+/// cryptographic; it only has to make an accidental collision between two
+/// differing memories unlikely, and be cheap to compute on any target.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= b as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_published_test_vectors() {
+        // From the FNV reference (draft-eastlake-fnv): "" and "a", "foobar".
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
 }
