@@ -1,0 +1,179 @@
+//! The reference: a test case run in the wasmi interpreter, linked into
+//! this process.
+
+use wafer_abi::serve::fnv1a64;
+use wasmi::{Engine, ExternRef, F32, F64, Func, Instance, Linker, Module, Nullable, Store, Val};
+
+use crate::generate::TestCase;
+use crate::trace::{MemoryDigest, Outcome, State, Step, Trace, Trap};
+use crate::value::Value;
+
+/// wasmi's default recursion limit (1000 frames) is below what `FUEL`
+/// allows, so deep but finite recursion would be "inconclusive" far more
+/// often than needed; wafer's default 1 MiB stack holds several thousand
+/// frames. The limits only need to be generous, not equal.
+const MAX_RECURSION_DEPTH: usize = 20_000;
+const MAX_STACK_HEIGHT: usize = 4_000_000;
+
+/// Runs `case` in wasmi.
+///
+/// # Errors
+/// The module does not load in wasmi (wasm-smith produced something
+/// outside what wasmi supports — a fuzzer configuration problem, not a
+/// wafer bug).
+pub fn run(case: &TestCase) -> anyhow::Result<Trace> {
+    let mut config = wasmi::Config::default();
+    config
+        .set_max_recursion_depth(MAX_RECURSION_DEPTH)
+        .set_max_stack_height(MAX_STACK_HEIGHT);
+    let engine = Engine::new(&config);
+    let module = Module::new(&engine, &case.wasm)
+        .map_err(|e| anyhow::anyhow!("wasmi rejects the module: {e}"))?;
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::<()>::new(&engine);
+    let mut trace = Trace::default();
+    let instance = match linker.instantiate_and_start(&mut store, &module) {
+        Ok(instance) => instance,
+        Err(e) => {
+            trace.steps.push(Step {
+                outcome: Outcome::Trapped(trap_of(&e)),
+                state: None,
+            });
+            return Ok(trace);
+        }
+    };
+    trace.steps.push(Step {
+        outcome: Outcome::Returned(Vec::new()),
+        state: Some(state(&store, instance, case)),
+    });
+    for call in &case.calls {
+        let outcome = invoke(&mut store, instance, case, call);
+        trace.steps.push(Step {
+            outcome,
+            state: Some(state(&store, instance, case)),
+        });
+    }
+    Ok(trace)
+}
+
+fn invoke(
+    store: &mut Store<()>,
+    instance: Instance,
+    case: &TestCase,
+    call: &crate::generate::Call,
+) -> Outcome {
+    let Some(func) = instance.get_func(&*store, &call.export) else {
+        return Outcome::Trapped(Trap::Other(format!("no function `{}`", call.export)));
+    };
+    let Some((_, sig)) = case.exports.funcs.iter().find(|(n, _)| *n == call.export) else {
+        return Outcome::Trapped(Trap::Other(format!("no signature for `{}`", call.export)));
+    };
+    let args: Vec<Val> = call.args.iter().map(|v| to_wasmi(store, v)).collect();
+    let mut results: Vec<Val> = sig
+        .results
+        .iter()
+        .map(|&t| to_wasmi(store, &Value::zero(t)))
+        .collect();
+    match func.call(&mut *store, &args, &mut results) {
+        Ok(()) => Outcome::Returned(results.iter().map(|v| from_wasmi(store, v)).collect()),
+        Err(e) => Outcome::Trapped(trap_of(&e)),
+    }
+}
+
+/// The trap kind of a wasmi error; anything that is neither a trap code nor
+/// an out-of-bounds segment at instantiation is an `Other` with wasmi's
+/// words.
+fn trap_of(error: &wasmi::Error) -> Trap {
+    use wasmi::TrapCode as C;
+    use wasmi::errors::{ErrorKind, InstantiationError, MemoryError, TableError};
+    // Active segments that do not fit fail instantiation with a table or
+    // memory error instead of a trap code; the spec calls both traps.
+    match error.kind() {
+        ErrorKind::Table(
+            TableError::InitOutOfBounds
+            | TableError::CopyOutOfBounds
+            | TableError::FillOutOfBounds
+            | TableError::SetOutOfBounds,
+        )
+        | ErrorKind::Instantiation(InstantiationError::ElementSegmentDoesNotFit { .. }) => {
+            return Trap::TableOutOfBounds;
+        }
+        ErrorKind::Memory(MemoryError::OutOfBoundsAccess) => return Trap::MemoryOutOfBounds,
+        _ => {}
+    }
+    match error.as_trap_code() {
+        Some(C::UnreachableCodeReached) => Trap::Unreachable,
+        Some(C::MemoryOutOfBounds) => Trap::MemoryOutOfBounds,
+        Some(C::TableOutOfBounds) => Trap::TableOutOfBounds,
+        Some(C::IndirectCallToNull) => Trap::UninitializedElement,
+        Some(C::IntegerDivisionByZero) => Trap::IntegerDivideByZero,
+        Some(C::IntegerOverflow) => Trap::IntegerOverflow,
+        Some(C::BadConversionToInteger) => Trap::InvalidConversionToInteger,
+        Some(C::StackOverflow) => Trap::CallStackExhausted,
+        Some(C::BadSignature) => Trap::IndirectCallTypeMismatch,
+        _ => Trap::Other(format!("wasmi: {error}")),
+    }
+}
+
+/// Exported memories' digests and exported globals' values.
+fn state(store: &Store<()>, instance: Instance, case: &TestCase) -> State {
+    let memories = case
+        .exports
+        .memories
+        .iter()
+        .map(|name| match instance.get_memory(store, name) {
+            Some(memory) => {
+                let bytes = memory.data(store);
+                MemoryDigest {
+                    length: bytes.len() as u64,
+                    hash: fnv1a64(bytes),
+                }
+            }
+            // Cannot happen for an exported memory; a digest no real memory
+            // has makes the comparison fail loudly if it does.
+            None => MemoryDigest {
+                length: u64::MAX,
+                hash: 0,
+            },
+        })
+        .collect();
+    let globals = case
+        .exports
+        .globals
+        .iter()
+        .map(|name| match instance.get_global(store, name) {
+            Some(global) => from_wasmi(store, &global.get(store)),
+            None => Value::ExternRef(Some(u32::MAX)),
+        })
+        .collect();
+    State { memories, globals }
+}
+
+fn to_wasmi(store: &mut Store<()>, value: &Value) -> Val {
+    match *value {
+        Value::I32(v) => Val::I32(v as i32),
+        Value::I64(v) => Val::I64(v as i64),
+        Value::F32(bits) => Val::F32(F32::from_bits(bits)),
+        Value::F64(bits) => Val::F64(F64::from_bits(bits)),
+        // Only null funcrefs are passed (see `Value::token`).
+        Value::FuncRef { .. } => Val::FuncRef(Nullable::<Func>::Null),
+        Value::ExternRef(None) => Val::ExternRef(Nullable::Null),
+        Value::ExternRef(Some(n)) => Val::ExternRef(Nullable::Val(ExternRef::new(store, n))),
+    }
+}
+
+fn from_wasmi(store: &Store<()>, value: &Val) -> Value {
+    match value {
+        Val::I32(v) => Value::I32(*v as u32),
+        Val::I64(v) => Value::I64(*v as u64),
+        Val::F32(v) => Value::F32(v.to_bits()),
+        Val::F64(v) => Value::F64(v.to_bits()),
+        Val::FuncRef(f) => Value::FuncRef { null: f.is_null() },
+        Val::ExternRef(Nullable::Null) => Value::ExternRef(None),
+        // Externrefs only ever hold the u32 payloads `to_wasmi` made.
+        Val::ExternRef(Nullable::Val(r)) => {
+            Value::ExternRef(Some(r.data(store).downcast_ref::<u32>().copied().unwrap_or(u32::MAX)))
+        }
+        Val::V128(_) => Value::ExternRef(Some(u32::MAX)),
+    }
+}
