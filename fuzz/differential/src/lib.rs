@@ -25,3 +25,7 @@ pub mod seeds;
 pub mod trace;
 pub mod under_wafer;
 pub mod value;
+
+/// Re-exported for the cargo-fuzz targets, which depend on this crate only.
+pub use tempfile::TempDir;
+pub use wafer::{Board, Isa};

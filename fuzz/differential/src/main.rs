@@ -42,7 +42,7 @@ enum Command {
         #[command(flatten)]
         run: RunOptions,
         /// Test cases per serving image.
-        #[arg(long, default_value_t = 25)]
+        #[arg(long, default_value_t = 100)]
         batch: usize,
     },
     /// Spec-suite modules, their mutations, wasm-smith modules and random

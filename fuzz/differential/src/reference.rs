@@ -15,13 +15,32 @@ use crate::value::Value;
 const MAX_RECURSION_DEPTH: usize = 20_000;
 const MAX_STACK_HEIGHT: usize = 4_000_000;
 
-/// Runs `case` in wasmi.
+/// Native stack for the thread wasmi runs on: wasmi's calls recurse on the
+/// native stack, and [`MAX_RECURSION_DEPTH`] frames overflow the 2 MiB of
+/// a default thread (found by the end-to-end test). Only touched pages are
+/// ever committed.
+const NATIVE_STACK: usize = 512 << 20;
+
+/// Runs `case` in wasmi, on a thread with a stack large enough for
+/// [`MAX_RECURSION_DEPTH`].
 ///
 /// # Errors
 /// The module does not load in wasmi (wasm-smith produced something
 /// outside what wasmi supports — a fuzzer configuration problem, not a
 /// wafer bug).
 pub fn run(case: &TestCase) -> anyhow::Result<Trace> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("wasmi".into())
+            .stack_size(NATIVE_STACK)
+            .spawn_scoped(scope, || run_here(case))
+            .map_err(|e| anyhow::anyhow!("cannot start the wasmi thread: {e}"))?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn run_here(case: &TestCase) -> anyhow::Result<Trace> {
     let mut config = wasmi::Config::default();
     config
         .set_max_recursion_depth(MAX_RECURSION_DEPTH)
