@@ -133,7 +133,10 @@ mod tests {
 
     fn state(hash: u64, global: u32) -> Option<State> {
         Some(State {
-            memories: vec![MemoryDigest { length: 65536, hash }],
+            memories: vec![MemoryDigest {
+                length: 65536,
+                hash,
+            }],
             globals: vec![Value::I32(global)],
         })
     }
@@ -163,20 +166,32 @@ mod tests {
 
     #[test]
     fn a_different_result_is_a_mismatch_naming_the_call() {
-        let want = trace(vec![(ok(vec![]), state(1, 0)), (ok(vec![Value::I32(1)]), state(1, 0))]);
-        let got = trace(vec![(ok(vec![]), state(1, 0)), (ok(vec![Value::I32(2)]), state(1, 0))]);
+        let want = trace(vec![
+            (ok(vec![]), state(1, 0)),
+            (ok(vec![Value::I32(1)]), state(1, 0)),
+        ]);
+        let got = trace(vec![
+            (ok(vec![]), state(1, 0)),
+            (ok(vec![Value::I32(2)]), state(1, 0)),
+        ]);
         let Verdict::Mismatch(text) = compare(&case(), &want, &got) else {
             panic!("no mismatch")
         };
         assert!(text.contains("call 1 `f`(i32:7)"), "{text}");
-        assert!(text.contains("wasmi returned i32:1, wafer returned i32:2"), "{text}");
+        assert!(
+            text.contains("wasmi returned i32:1, wafer returned i32:2"),
+            "{text}"
+        );
     }
 
     #[test]
     fn trap_kinds_must_agree_not_just_trapping() {
         let want = trace(vec![(Outcome::Trapped(Trap::MemoryOutOfBounds), None)]);
         let got = trace(vec![(Outcome::Trapped(Trap::IntegerOverflow), None)]);
-        assert!(matches!(compare(&case(), &want, &got), Verdict::Mismatch(_)));
+        assert!(matches!(
+            compare(&case(), &want, &got),
+            Verdict::Mismatch(_)
+        ));
     }
 
     #[test]
@@ -191,7 +206,10 @@ mod tests {
         let Verdict::Mismatch(text) = compare(&case(), &base, &global) else {
             panic!("global difference not seen")
         };
-        assert!(text.contains("global `g`: wasmi i32:0, wafer i32:5"), "{text}");
+        assert!(
+            text.contains("global `g`: wasmi i32:0, wafer i32:5"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -208,14 +226,23 @@ mod tests {
             (ok(vec![Value::I32(4)]), state(7, 9)),
             (ok(vec![]), state(7, 9)),
         ]);
-        assert_eq!(compare(&case(), &want, &got), Verdict::Inconclusive { step: 1 });
-        assert_eq!(compare(&case(), &got, &want), Verdict::Inconclusive { step: 1 });
+        assert_eq!(
+            compare(&case(), &want, &got),
+            Verdict::Inconclusive { step: 1 }
+        );
+        assert_eq!(
+            compare(&case(), &got, &want),
+            Verdict::Inconclusive { step: 1 }
+        );
     }
 
     #[test]
     fn a_shorter_trace_is_a_mismatch() {
         let want = trace(vec![(ok(vec![]), state(1, 0)), (ok(vec![]), state(1, 0))]);
         let got = trace(vec![(ok(vec![]), state(1, 0))]);
-        assert!(matches!(compare(&case(), &want, &got), Verdict::Mismatch(_)));
+        assert!(matches!(
+            compare(&case(), &want, &got),
+            Verdict::Mismatch(_)
+        ));
     }
 }

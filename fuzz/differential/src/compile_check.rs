@@ -59,7 +59,8 @@ mod tests {
     fn garbage_is_rejected_and_a_valid_module_accepted_on_every_isa() {
         assert_eq!(check(b"\0asm\x01\0\0\0\xff"), Ok(false));
         assert_eq!(check(b""), Ok(false));
-        let wasm = wat::parse_str("(module (func (export \"f\") (result i32) i32.const 1))").unwrap();
+        let wasm =
+            wat::parse_str("(module (func (export \"f\") (result i32) i32.const 1))").unwrap();
         assert_eq!(check(&wasm), Ok(true));
     }
 }

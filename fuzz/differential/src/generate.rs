@@ -117,7 +117,7 @@ impl TestCase {
         module
             .ensure_termination(FUEL)
             .context("wasm-smith: ensure_termination")?;
-        let wasm = module.to_bytes();
+        let wasm = crate::canonicalize::canonicalize_conversion_nans(&module.to_bytes())?;
         let exports = exports_of(&wasm)?;
         let calls = calls_for(&exports, &mut u);
         Ok(TestCase {
@@ -315,7 +315,10 @@ mod tests {
         }
         // Random bytes that never produce a callable export would make the
         // differential target a compile-only test.
-        assert!(with_calls > 100, "only {with_calls} of 200 cases have calls");
+        assert!(
+            with_calls > 100,
+            "only {with_calls} of 200 cases have calls"
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //!
 //! - [`generate`]: bytes → a `wasm-smith` module wafer must accept, plus the
 //!   calls to make (every exported function, several argument sets)
+//! - [`canonicalize`]: NaN canonicalisation after the two float
+//!   conversions wasm-smith leaves alone
 //! - [`reference`]: runs a test case in wasmi → a [`trace::Trace`]
 //! - [`under_wafer`]: compiles a batch of test cases, links them into one
 //!   serving image per ISA, runs it (natively or under qemu-user) → traces
@@ -16,6 +18,7 @@
 //! - [`seeds`]: modules of the spec suite's `.wast` scripts, as seeds
 //! - [`rng`]: the driver's deterministic byte source
 
+pub mod canonicalize;
 pub mod compare;
 pub mod compile_check;
 pub mod generate;

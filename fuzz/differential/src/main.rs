@@ -26,7 +26,10 @@ use wafer_fuzz::under_wafer::{self, WaferRun};
 use wafer_fuzz::{reference, seeds};
 
 #[derive(Parser)]
-#[command(name = "wafer-fuzz", about = "Differential fuzzing of wafer against wasmi")]
+#[command(
+    name = "wafer-fuzz",
+    about = "Differential fuzzing of wafer against wasmi"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,6 +60,9 @@ enum Command {
         input: PathBuf,
         #[arg(long, default_value = "x86_64")]
         isa: String,
+        /// Print the module as text first.
+        #[arg(long)]
+        wat: bool,
     },
 }
 
@@ -87,7 +93,10 @@ impl RunOptions {
     }
 
     fn seeds(&self) -> Vec<Vec<u8>> {
-        let dir = self.testsuite.clone().unwrap_or_else(seeds::default_testsuite);
+        let dir = self
+            .testsuite
+            .clone()
+            .unwrap_or_else(seeds::default_testsuite);
         match seeds::spec_modules(&dir) {
             Ok(modules) => modules,
             Err(e) => {
@@ -114,7 +123,7 @@ fn run(command: Command) -> Result<bool> {
     match command {
         Command::Diff { isa, run, batch } => diff(&board(&isa)?, &run, batch.max(1)),
         Command::Compile { run } => compile(&run),
-        Command::Repro { input, isa } => repro(&input, &board(&isa)?),
+        Command::Repro { input, isa, wat } => repro(&input, &board(&isa)?, wat),
     }
 }
 
@@ -148,6 +157,9 @@ fn next_input(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
 struct DiffStats {
     modules: u64,
     calls: u64,
+    /// Calls that trapped (on both sides, when they agree): a run where
+    /// nothing traps would not be testing trap handling.
+    trapped_calls: u64,
     mismatches: u64,
     crashes: u64,
     inconclusive: u64,
@@ -180,7 +192,14 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
                 Ok(trace) => trace,
                 Err(e) => {
                     // Not wafer's fault, but the generator config is wrong.
-                    save(&options.failures, isa, "reference", &input, &case, &format!("{e:#}"))?;
+                    save(
+                        &options.failures,
+                        isa,
+                        "reference",
+                        &input,
+                        &case,
+                        &format!("{e:#}"),
+                    )?;
                     stats.crashes += 1;
                     continue;
                 }
@@ -195,6 +214,10 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
             let (kind, what) = match run {
                 WaferRun::Ran(got) => {
                     stats.calls += got.steps.len().saturating_sub(1) as u64;
+                    stats.trapped_calls += got.steps[1.min(got.steps.len())..]
+                        .iter()
+                        .filter(|s| matches!(s.outcome, wafer_fuzz::trace::Outcome::Trapped(_)))
+                        .count() as u64;
                     match compare(case, want, &got) {
                         Verdict::Agree => continue,
                         Verdict::Inconclusive { .. } => {
@@ -226,9 +249,10 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
     }
     let seconds = start.elapsed().as_secs_f64();
     println!(
-        "isa {isa}: modules {}, calls {}, modules/s {:.1}, mismatches {}, crashes {}, inconclusive {} ({seconds:.0} s, seed {seed})",
+        "isa {isa}: modules {}, calls {} ({} trapped), modules/s {:.1}, mismatches {}, crashes {}, inconclusive {} ({seconds:.0} s, seed {seed})",
         stats.modules,
         stats.calls,
+        stats.trapped_calls,
         stats.modules as f64 / seconds,
         stats.mismatches,
         stats.crashes,
@@ -280,7 +304,9 @@ fn compile(options: &RunOptions) -> Result<bool> {
                     CompileFinding::Panicked(m) => format!("wafer::compile panicked: {m}"),
                     CompileFinding::Slow(t) => format!("wafer::compile took {t:?}"),
                 };
-                let path = options.failures.join(format!("compile-{:016x}.wasm", fnv(&bytes)));
+                let path = options
+                    .failures
+                    .join(format!("compile-{:016x}.wasm", fnv(&bytes)));
                 std::fs::create_dir_all(&options.failures)?;
                 std::fs::write(&path, &bytes)?;
                 std::fs::write(path.with_extension("txt"), &what)?;
@@ -296,9 +322,12 @@ fn compile(options: &RunOptions) -> Result<bool> {
     Ok(failures == 0)
 }
 
-fn repro(input: &Path, board: &Board) -> Result<bool> {
+fn repro(input: &Path, board: &Board, print_wat: bool) -> Result<bool> {
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let case = TestCase::generate(&bytes)?;
+    if print_wat {
+        println!("{}", wasmprinter::print_bytes(&case.wasm)?);
+    }
     let want = reference::run(&case)?;
     let work = tempfile::tempdir()?;
     let mut runs = under_wafer::run_batch(std::slice::from_ref(&case), board, work.path());
@@ -306,12 +335,20 @@ fn repro(input: &Path, board: &Board) -> Result<bool> {
         bail!("no run");
     };
     for (i, step) in want.steps.iter().enumerate() {
-        println!("wasmi {}: {}", wafer_fuzz::compare::describe_step(&case, i), step.outcome);
+        println!(
+            "wasmi {}: {}",
+            wafer_fuzz::compare::describe_step(&case, i),
+            step.outcome
+        );
     }
     match run {
         WaferRun::Ran(got) => {
             for (i, step) in got.steps.iter().enumerate() {
-                println!("wafer {}: {}", wafer_fuzz::compare::describe_step(&case, i), step.outcome);
+                println!(
+                    "wafer {}: {}",
+                    wafer_fuzz::compare::describe_step(&case, i),
+                    step.outcome
+                );
             }
             let verdict = compare(&case, &want, &got);
             println!("{verdict:?}");
@@ -325,7 +362,14 @@ fn repro(input: &Path, board: &Board) -> Result<bool> {
 }
 
 /// Saves a failing input; returns the path of its `.bin`.
-fn save(dir: &Path, isa: &str, kind: &str, input: &[u8], case: &TestCase, what: &str) -> Result<PathBuf> {
+fn save(
+    dir: &Path,
+    isa: &str,
+    kind: &str,
+    input: &[u8],
+    case: &TestCase,
+    what: &str,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let base = dir.join(format!("{isa}-{kind}-{:016x}", fnv(input)));
     std::fs::write(base.with_extension("bin"), input)?;

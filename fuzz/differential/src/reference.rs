@@ -190,9 +190,12 @@ fn from_wasmi(store: &Store<()>, value: &Val) -> Value {
         Val::FuncRef(f) => Value::FuncRef { null: f.is_null() },
         Val::ExternRef(Nullable::Null) => Value::ExternRef(None),
         // Externrefs only ever hold the u32 payloads `to_wasmi` made.
-        Val::ExternRef(Nullable::Val(r)) => {
-            Value::ExternRef(Some(r.data(store).downcast_ref::<u32>().copied().unwrap_or(u32::MAX)))
-        }
+        Val::ExternRef(Nullable::Val(r)) => Value::ExternRef(Some(
+            r.data(store)
+                .downcast_ref::<u32>()
+                .copied()
+                .unwrap_or(u32::MAX),
+        )),
         Val::V128(_) => Value::ExternRef(Some(u32::MAX)),
     }
 }

@@ -66,7 +66,14 @@ pub fn run_batch(cases: &[TestCase], board: &Board, work: &Path) -> Vec<WaferRun
             Ok(()) => {
                 let mut client = None;
                 for &(case, module) in &in_image {
-                    runs[case] = Some(run_case(&mut client, board, &image, work, module, &cases[case]));
+                    runs[case] = Some(run_case(
+                        &mut client,
+                        board,
+                        &image,
+                        work,
+                        module,
+                        &cases[case],
+                    ));
                 }
             }
         }
@@ -117,9 +124,9 @@ fn run_case(
     case: &TestCase,
 ) -> WaferRun {
     if client.is_none() {
-        let started = board
-            .run_command(image)
-            .and_then(|command| ServeClient::start(command, &work.join("stderr.txt"), REPLY_TIMEOUT));
+        let started = board.run_command(image).and_then(|command| {
+            ServeClient::start(command, &work.join("stderr.txt"), REPLY_TIMEOUT)
+        });
         match started {
             Ok(c) => *client = Some(c),
             Err(e) => return WaferRun::ImageFailed(format!("cannot start the image: {e:#}")),

@@ -14,7 +14,9 @@ pub enum Value {
     I64(u64),
     F32(u32),
     F64(u64),
-    FuncRef { null: bool },
+    FuncRef {
+        null: bool,
+    },
     /// The spec's `ref.extern N`; `None` is `ref.null extern`.
     ExternRef(Option<u32>),
 }
@@ -152,7 +154,10 @@ mod tests {
         assert!(Value::F64(0x7ff8_0000_0000_0000).agrees_with(&Value::F64(0x7ff0_0000_0000_0001)));
         // Infinity is not a NaN.
         assert!(!Value::F64(0x7ff0_0000_0000_0000).agrees_with(&Value::F64(0x7ff8_0000_0000_0000)));
-        assert!(!Value::F32(0).agrees_with(&Value::F32(0x8000_0000)), "+0 vs -0");
+        assert!(
+            !Value::F32(0).agrees_with(&Value::F32(0x8000_0000)),
+            "+0 vs -0"
+        );
         assert!(!Value::I32(1).agrees_with(&Value::I64(1)));
     }
 }

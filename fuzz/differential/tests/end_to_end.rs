@@ -59,14 +59,33 @@ fn check_expected(engine: &str, trace: &Trace) {
     assert_eq!(*outcomes[0], returned(vec![]), "{engine}");
     assert_eq!(*outcomes[1], returned(vec![]), "{engine}");
     assert_eq!(*outcomes[2], returned(vec![Value::I32(3)]), "{engine}");
-    assert_eq!(*outcomes[3], Outcome::Trapped(Trap::IntegerDivideByZero), "{engine}");
-    assert_eq!(*outcomes[4], Outcome::Trapped(Trap::IntegerOverflow), "{engine}");
-    assert_eq!(*outcomes[5], Outcome::Trapped(Trap::MemoryOutOfBounds), "{engine}");
+    assert_eq!(
+        *outcomes[3],
+        Outcome::Trapped(Trap::IntegerDivideByZero),
+        "{engine}"
+    );
+    assert_eq!(
+        *outcomes[4],
+        Outcome::Trapped(Trap::IntegerOverflow),
+        "{engine}"
+    );
+    assert_eq!(
+        *outcomes[5],
+        Outcome::Trapped(Trap::MemoryOutOfBounds),
+        "{engine}"
+    );
     let Outcome::Returned(nan) = outcomes[6] else {
         panic!("{engine}: nan trapped")
     };
-    assert!(matches!(nan[..], [Value::F32(bits)] if f32::from_bits(bits).is_nan()), "{engine}");
-    assert_eq!(*outcomes[7], Outcome::Trapped(Trap::CallStackExhausted), "{engine}");
+    assert!(
+        matches!(nan[..], [Value::F32(bits)] if f32::from_bits(bits).is_nan()),
+        "{engine}"
+    );
+    assert_eq!(
+        *outcomes[7],
+        Outcome::Trapped(Trap::CallStackExhausted),
+        "{engine}"
+    );
 
     // After instantiation: the data segment and the global's initialiser.
     let mut memory = vec![0u8; 65536];
@@ -133,7 +152,10 @@ fn a_batch_keeps_cases_apart_and_reports_an_instantiation_trap() {
         panic!("{runs:?}")
     };
     assert_eq!(trapped.steps.len(), 1);
-    assert_eq!(trapped.steps[0].outcome, Outcome::Trapped(Trap::MemoryOutOfBounds));
+    assert_eq!(
+        trapped.steps[0].outcome,
+        Outcome::Trapped(Trap::MemoryOutOfBounds)
+    );
     assert_eq!(trapped.steps[0].state, None);
     check_expected("wafer x86_64 in a batch", ran);
     let reference = wafer_fuzz::reference::run(&second).unwrap();
