@@ -29,49 +29,51 @@ pub const ARGUMENT_SETS: usize = 3;
 /// (`wafer::module_info::features`) minus SIMD, no imports (nothing to
 /// provide on either side), everything exported (so the state is
 /// observable), NaNs canonicalised after arithmetic (the one freedom the
-/// spec leaves engines that would otherwise show up in memory digests),
+/// spec leaves engines that would otherwise show up in memory digests;
+/// [`crate::canonicalize`] covers the two conversions wasm-smith skips),
 /// and limits that keep a module small and every growth bounded.
 pub fn module_config() -> wasm_smith::Config {
-    let mut c = wasm_smith::Config::default();
-    // Wasm 2.0 proposals: on.
-    c.bulk_memory_enabled = true;
-    c.reference_types_enabled = true;
-    c.multi_value_enabled = true;
-    c.saturating_float_to_int_enabled = true;
-    c.sign_extension_ops_enabled = true;
-    // Later proposals and SIMD: off.
-    c.simd_enabled = false;
-    c.relaxed_simd_enabled = false;
-    c.exceptions_enabled = false;
-    c.gc_enabled = false;
-    c.threads_enabled = false;
-    c.shared_everything_threads_enabled = false;
-    c.tail_call_enabled = false;
-    c.memory64_enabled = false;
-    c.custom_page_sizes_enabled = false;
-    c.wide_arithmetic_enabled = false;
-    c.extended_const_enabled = false;
-    c.compact_imports_enabled = false;
-    c.custom_descriptors_enabled = false;
-    c.max_memories = 1;
-    // Shape.
-    c.max_imports = 0;
-    c.export_everything = true;
-    c.canonicalize_nans = true;
-    c.max_tables = 2;
-    c.table_max_size_required = true;
-    c.max_table_elements = 1000;
-    c.memory_max_size_required = true;
-    c.max_memory32_bytes = MAX_MEMORY_PAGES << 16;
-    c.max_globals = 16;
-    // At least one function (and so one type for it), so that with
-    // everything exported every module has something to call; without
-    // these, half of the modules had no function at all.
-    c.min_types = 1;
-    c.min_funcs = 1;
-    c.max_funcs = 32;
-    c.max_instructions = 200;
-    c
+    wasm_smith::Config {
+        // Wasm 2.0 proposals: on.
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        multi_value_enabled: true,
+        saturating_float_to_int_enabled: true,
+        sign_extension_ops_enabled: true,
+        // Later proposals and SIMD: off.
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        tail_call_enabled: false,
+        memory64_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        extended_const_enabled: false,
+        compact_imports_enabled: false,
+        custom_descriptors_enabled: false,
+        max_memories: 1,
+        // Shape.
+        max_imports: 0,
+        export_everything: true,
+        canonicalize_nans: true,
+        max_tables: 2,
+        table_max_size_required: true,
+        max_table_elements: 1000,
+        memory_max_size_required: true,
+        max_memory32_bytes: MAX_MEMORY_PAGES << 16,
+        max_globals: 16,
+        // At least one function (and so one type for it), so that with
+        // everything exported every module has something to call; without
+        // these, half of the modules had no function at all.
+        min_types: 1,
+        min_funcs: 1,
+        max_funcs: 32,
+        max_instructions: 200,
+        ..wasm_smith::Config::default()
+    }
 }
 
 /// The signature of an exported function.
@@ -243,10 +245,8 @@ pub fn exports_of(wasm: &[u8]) -> Result<Exports> {
                     });
                 }
             }
-            Payload::ImportSection(reader) => {
-                if reader.count() > 0 {
-                    bail!("the module imports something; test cases must not");
-                }
+            Payload::ImportSection(reader) if reader.count() > 0 => {
+                bail!("the module imports something; test cases must not");
             }
             Payload::FunctionSection(reader) => {
                 for ty in reader {

@@ -160,6 +160,8 @@ struct DiffStats {
     /// Calls that trapped (on both sides, when they agree): a run where
     /// nothing traps would not be testing trap handling.
     trapped_calls: u64,
+    /// Trapped calls by trap, to see what the generated code exercises.
+    trap_kinds: std::collections::BTreeMap<String, u64>,
     mismatches: u64,
     crashes: u64,
     inconclusive: u64,
@@ -214,10 +216,12 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
             let (kind, what) = match run {
                 WaferRun::Ran(got) => {
                     stats.calls += got.steps.len().saturating_sub(1) as u64;
-                    stats.trapped_calls += got.steps[1.min(got.steps.len())..]
-                        .iter()
-                        .filter(|s| matches!(s.outcome, wafer_fuzz::trace::Outcome::Trapped(_)))
-                        .count() as u64;
+                    for step in got.steps.iter().skip(1) {
+                        if let wafer_fuzz::trace::Outcome::Trapped(trap) = &step.outcome {
+                            stats.trapped_calls += 1;
+                            *stats.trap_kinds.entry(trap.to_string()).or_default() += 1;
+                        }
+                    }
                     match compare(case, want, &got) {
                         Verdict::Agree => continue,
                         Verdict::Inconclusive { .. } => {
@@ -248,6 +252,12 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
         }
     }
     let seconds = start.elapsed().as_secs_f64();
+    let kinds: Vec<String> = stats
+        .trap_kinds
+        .iter()
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect();
+    println!("{isa}: traps by kind: {}", kinds.join(", "));
     println!(
         "isa {isa}: modules {}, calls {} ({} trapped), modules/s {:.1}, mismatches {}, crashes {}, inconclusive {} ({seconds:.0} s, seed {seed})",
         stats.modules,
