@@ -145,7 +145,9 @@ fn run_case(
 }
 
 /// Instantiates module `module` of the image and makes every call of
-/// `case`, reading the state after each step.
+/// `case`, reading the state after each step. Everything after the
+/// instantiation is sent in one go (the requests do not depend on the
+/// replies), then the replies are read in order.
 fn drive(client: &mut ServeClient, module: usize, case: &TestCase) -> Result<Trace> {
     let mut trace = Trace::default();
     let reply = client.request(&format!("instantiate {module}"))?;
@@ -159,17 +161,24 @@ fn drive(client: &mut ServeClient, module: usize, case: &TestCase) -> Result<Tra
             return Ok(trace);
         }
     };
-    trace.steps.push(Step {
-        outcome: Outcome::Returned(Vec::new()),
-        state: Some(state(client, instance, case)?),
-    });
+    let mut lines = state_requests(instance, case);
     for call in &case.calls {
         let mut request = format!("invoke {instance} {}", hex_name(&call.export));
         for arg in &call.args {
             request.push(' ');
             request.push_str(&arg.token());
         }
-        let reply = client.request(&request)?;
+        lines.push(request);
+        lines.extend(state_requests(instance, case));
+    }
+    let replies = client.request_all(&lines)?;
+    let mut replies = replies.iter().map(String::as_str);
+    trace.steps.push(Step {
+        outcome: Outcome::Returned(Vec::new()),
+        state: Some(parse_state(&mut replies, case)?),
+    });
+    for _ in &case.calls {
+        let reply = replies.next().context("missing reply")?;
         let outcome = match reply.strip_prefix("ok") {
             Some(values) => Outcome::Returned(
                 values
@@ -178,11 +187,11 @@ fn drive(client: &mut ServeClient, module: usize, case: &TestCase) -> Result<Tra
                     .map(Value::parse)
                     .collect::<Result<_>>()?,
             ),
-            None => Outcome::Trapped(trap_of_reply(&reply)?),
+            None => Outcome::Trapped(trap_of_reply(reply)?),
         };
         trace.steps.push(Step {
             outcome,
-            state: Some(state(client, instance, case)?),
+            state: Some(parse_state(&mut replies, case)?),
         });
     }
     Ok(trace)
@@ -202,14 +211,27 @@ fn trap_of_reply(reply: &str) -> Result<Trap> {
     }
 }
 
-fn state(client: &mut ServeClient, instance: usize, case: &TestCase) -> Result<State> {
+/// `memhash` for every exported memory, then `get` for every exported
+/// global.
+fn state_requests(instance: usize, case: &TestCase) -> Vec<String> {
+    let memories = case.exports.memories.iter();
+    let globals = case.exports.globals.iter();
+    memories
+        .map(|name| format!("memhash {instance} {}", hex_name(name)))
+        .chain(globals.map(|name| format!("get {instance} {}", hex_name(name))))
+        .collect()
+}
+
+/// Reads the replies to [`state_requests`].
+fn parse_state<'a>(replies: &mut impl Iterator<Item = &'a str>, case: &TestCase) -> Result<State> {
     let mut state = State::default();
-    for name in &case.exports.memories {
-        let reply = client.request(&format!("memhash {instance} {}", hex_name(name)))?;
-        state.memories.push(parse_memhash(&reply)?);
+    for _ in &case.exports.memories {
+        state
+            .memories
+            .push(parse_memhash(replies.next().context("missing reply")?)?);
     }
     for name in &case.exports.globals {
-        let reply = client.request(&format!("get {instance} {}", hex_name(name)))?;
+        let reply = replies.next().context("missing reply")?;
         let value = reply
             .strip_prefix("ok ")
             .ok_or_else(|| anyhow!("get `{name}`: `{reply}`"))?;
