@@ -8,6 +8,7 @@
 //!   calls to make (every exported function, several argument sets)
 //! - [`canonicalize`]: NaN canonicalisation after the two float
 //!   conversions wasm-smith leaves alone
+//! - [`digest`]: the memory digest (`memhash`'s FNV-1a), fast on zero pages
 //! - [`reference`]: runs a test case in wasmi → a [`trace::Trace`]
 //! - [`under_wafer`]: compiles a batch of test cases, links them into one
 //!   serving image per ISA, runs it (natively or under qemu-user) → traces
@@ -21,6 +22,7 @@
 pub mod canonicalize;
 pub mod compare;
 pub mod compile_check;
+pub mod digest;
 pub mod generate;
 pub mod reference;
 pub mod rng;

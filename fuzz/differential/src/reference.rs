@@ -1,7 +1,6 @@
 //! The reference: a test case run in the wasmi interpreter, linked into
 //! this process.
 
-use wafer_abi::serve::fnv1a64;
 use wasmi::{Engine, ExternRef, F32, F64, Func, Instance, Linker, Module, Nullable, Store, Val};
 
 use crate::generate::TestCase;
@@ -145,7 +144,7 @@ fn state(store: &Store<()>, instance: Instance, case: &TestCase) -> State {
                 let bytes = memory.data(store);
                 MemoryDigest {
                     length: bytes.len() as u64,
-                    hash: fnv1a64(bytes),
+                    hash: crate::digest::memory_digest(bytes),
                 }
             }
             // Cannot happen for an exported memory; a digest no real memory
