@@ -57,3 +57,22 @@ pub fn modules_of_scripts_in(dir: &Path) -> Result<Vec<Vec<u8>>> {
     }
     Ok(modules)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_own_scripts_give_binary_modules() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/wast");
+        let modules = modules_of_scripts_in(&dir).unwrap();
+        // recovery.wast alone has several modules.
+        assert!(modules.len() >= 5, "{} modules", modules.len());
+        assert!(modules.iter().all(|m| m.starts_with(b"\0asm")));
+    }
+
+    #[test]
+    fn a_missing_suite_is_an_error_not_an_empty_seed_list() {
+        assert!(spec_modules(Path::new("/nonexistent/suite")).is_err());
+    }
+}
