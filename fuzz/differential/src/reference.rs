@@ -1,7 +1,7 @@
 //! The reference: a test case run in the wasmi interpreter, linked into
 //! this process.
 
-use wasmi::{Engine, ExternRef, F32, F64, Func, Instance, Linker, Module, Nullable, Store, Val};
+use wasmi::{Engine, ExternRef, F32, F64, Func, Instance, Linker, Module, Ref, Store, Val};
 
 use crate::generate::TestCase;
 use crate::trace::{MemoryDigest, Outcome, State, Step, Trace, Trap};
@@ -174,9 +174,9 @@ fn to_wasmi(store: &mut Store<()>, value: &Value) -> Val {
         Value::F32(bits) => Val::F32(F32::from_bits(bits)),
         Value::F64(bits) => Val::F64(F64::from_bits(bits)),
         // Only null funcrefs are passed (see `Value::token`).
-        Value::FuncRef { .. } => Val::FuncRef(Nullable::<Func>::Null),
-        Value::ExternRef(None) => Val::ExternRef(Nullable::Null),
-        Value::ExternRef(Some(n)) => Val::ExternRef(Nullable::Val(ExternRef::new(store, n))),
+        Value::FuncRef { .. } => Val::FuncRef(Ref::<Func>::Null),
+        Value::ExternRef(None) => Val::ExternRef(Ref::Null),
+        Value::ExternRef(Some(n)) => Val::ExternRef(Ref::Val(ExternRef::new(store, n))),
     }
 }
 
@@ -187,14 +187,66 @@ fn from_wasmi(store: &Store<()>, value: &Val) -> Value {
         Val::F32(v) => Value::F32(v.to_bits()),
         Val::F64(v) => Value::F64(v.to_bits()),
         Val::FuncRef(f) => Value::FuncRef { null: f.is_null() },
-        Val::ExternRef(Nullable::Null) => Value::ExternRef(None),
+        Val::ExternRef(Ref::Null) => Value::ExternRef(None),
         // Externrefs only ever hold the u32 payloads `to_wasmi` made.
-        Val::ExternRef(Nullable::Val(r)) => Value::ExternRef(Some(
+        Val::ExternRef(Ref::Val(r)) => Value::ExternRef(Some(
             r.data(store)
                 .downcast_ref::<u32>()
                 .copied()
                 .unwrap_or(u32::MAX),
         )),
         Val::V128(_) => Value::ExternRef(Some(u32::MAX)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{Call, exports_of};
+
+    /// wasmi 2.0.0 returned 1 for every `x` here (found by the fuzzer as
+    /// "wasmi traps `integer divide by zero`, wafer returns" on trap-free
+    /// modules, whose divisions wasm-smith guards with exactly this).
+    #[test]
+    fn the_reference_gets_the_select_eqz_divisor_guard_right() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (func (export "guard") (param i32) (result i32)
+                  (select (i32.const 1) (local.get 0) (i32.eqz (local.get 0))))
+                (func (export "div") (param i32 i32) (result i32)
+                  (i32.div_s (local.get 0)
+                    (select (i32.const 1) (local.get 1) (i32.eqz (local.get 1))))))"#,
+        )
+        .unwrap();
+        let call = |export: &str, args: &[u32]| Call {
+            export: export.into(),
+            args: args.iter().map(|&a| Value::I32(a)).collect(),
+        };
+        let case = TestCase {
+            exports: exports_of(&wasm).unwrap(),
+            wasm,
+            calls: vec![
+                call("guard", &[0]),
+                call("guard", &[2]),
+                call("guard", &[u32::MAX]),
+                call("div", &[7, 0]),
+                call("div", &[7, 2]),
+                call("div", &[5, u32::MAX]),
+            ],
+        };
+        let trace = run(&case).unwrap();
+        let results: Vec<Outcome> = trace.steps[1..].iter().map(|s| s.outcome.clone()).collect();
+        let i32s = |v: u32| Outcome::Returned(vec![Value::I32(v)]);
+        assert_eq!(
+            results,
+            [
+                i32s(1),
+                i32s(2),
+                i32s(u32::MAX),
+                i32s(7),
+                i32s(3),
+                i32s(-5i32 as u32)
+            ]
+        );
     }
 }
