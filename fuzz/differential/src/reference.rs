@@ -14,10 +14,10 @@ use crate::value::Value;
 const MAX_RECURSION_DEPTH: usize = 20_000;
 const MAX_STACK_HEIGHT: usize = 4_000_000;
 
-/// Native stack for the thread wasmi runs on: wasmi's calls recurse on the
-/// native stack, and [`MAX_RECURSION_DEPTH`] frames overflow the 2 MiB of
-/// a default thread (found by the end-to-end test). Only touched pages are
-/// ever committed.
+/// Native stack for the thread wasmi runs on: with wasmi 2.0,
+/// [`MAX_RECURSION_DEPTH`] frames overflowed the 2 MiB of a default thread
+/// (found by the end-to-end test); the large stack keeps the reference
+/// safe whatever the version does. Only touched pages are committed.
 const NATIVE_STACK: usize = 512 << 20;
 
 /// Runs `case` in wasmi, on a thread with a stack large enough for
