@@ -35,7 +35,13 @@ fn rerun_if_changed(dir: &Path) {
 }
 
 fn rustc(args: &[&str], what: &str, target: &str) {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    // `WAFER_RUNTIME_RUSTC` picks another compiler for the runtime only:
+    // the cargo-fuzz build runs on a nightly toolchain that may lack some of
+    // the runtime's targets (docs/testing.md, "Fuzzing").
+    println!("cargo:rerun-if-env-changed=WAFER_RUNTIME_RUSTC");
+    let rustc = std::env::var("WAFER_RUNTIME_RUSTC")
+        .or_else(|_| std::env::var("RUSTC"))
+        .unwrap_or_else(|_| "rustc".into());
     let output = Command::new(&rustc)
         .args(args)
         .env_remove("CARGO_ENCODED_RUSTFLAGS")

@@ -4,7 +4,7 @@
 use core::fmt::Write;
 
 use wafer_abi::descriptor::ExternKind;
-use wafer_abi::serve::{READY, hex_decode, parse_hex_u64};
+use wafer_abi::serve::{READY, fnv1a64, hex_decode, parse_hex_u64};
 use wafer_abi::values::{ValRaw, ValType};
 
 use crate::console::{Stdout, flush};
@@ -173,6 +173,7 @@ fn handle(line: &[u8]) {
                 "error canary: {unchecked} regions placed but not checked (registry full)"
             )),
         },
+        Some(b"memhash") => memhash(tokens),
         Some(b"quit") => crate::platform::exit(0),
         _ => reply(format_args!("error unknown request")),
     }
@@ -220,6 +221,33 @@ fn invoke<'a>(mut tokens: impl Iterator<Item = &'a [u8]>) {
             reply(format_args!(""));
         }
         Err(trap) => reply_trap(&trap),
+    }
+}
+
+/// `memhash <instance> <export-hex>`: length and FNV-1a digest of an
+/// exported memory, for the differential fuzzer (`fuzz/differential`).
+fn memhash<'a>(mut tokens: impl Iterator<Item = &'a [u8]>) {
+    let inst = number(tokens.next()).and_then(instance::instance);
+    let export = tokens.next().and_then(name);
+    let (Some(inst), Some(export)) = (inst, export) else {
+        return reply(format_args!("error bad request"));
+    };
+    match inst.export(export).and_then(|e| inst.export_extern(e)) {
+        Some(Extern::Memory(memory)) => {
+            // SAFETY: the record belongs to a live instance; `length` bytes
+            // from `base` are its current linear memory (`base` may be null
+            // when the length is 0, hence the empty slice).
+            let bytes: &[u8] = unsafe {
+                let m = &*memory;
+                if m.length == 0 {
+                    &[]
+                } else {
+                    core::slice::from_raw_parts(m.base, m.length as usize)
+                }
+            };
+            reply(format_args!("ok {:x} {:x}", bytes.len(), fnv1a64(bytes)))
+        }
+        _ => reply(format_args!("error no such memory")),
     }
 }
 
