@@ -117,10 +117,24 @@ pub fn raise(trap: Trap) -> ! {
 /// inside a protected call, records the trap and returns the address to
 /// resume at; otherwise reports the fault and exits.
 pub fn handle_fault(signal: i32, pc: usize) -> usize {
+    handle_fault_accessing(signal, pc, None)
+}
+
+/// As [`handle_fault`], for a memory-access fault (Linux SIGSEGV/SIGBUS, a
+/// data abort) at data address `address`: an unchecked guard-mode access
+/// (a `MemoryOutOfBounds` trap site that faulted instead of trapping) is
+/// only that trap when `address` lies in the guard window of a memory of a
+/// live instance; any other address there is a fatal fault, not a trap.
+pub fn handle_memory_fault(signal: i32, pc: usize, address: usize) -> usize {
+    handle_fault_accessing(signal, pc, Some(address))
+}
+
+fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usize {
     // SAFETY: single-threaded; the fault interrupted the only thread.
     unsafe {
         if !CURRENT_JMPBUF.is_null()
             && let Some(trap) = lookup(pc)
+            && fault_is_trap(trap.code, address, crate::instance::in_guard_window)
         {
             PENDING = Some(trap);
             return crate::arch::trap_landing();
@@ -139,6 +153,21 @@ pub fn handle_fault(signal: i32, pc: usize) -> usize {
         format_args!("wafer: fatal fault ({what} {signal:#x}) at pc {pc:#x}\n"),
     );
     crate::platform::exit(crate::EXIT_FATAL)
+}
+
+/// Whether a fault at a trap site of kind `code` is that trap: a
+/// memory-access fault (`address` known) at an out-of-bounds site is one
+/// only inside a guard window (`in_window`); every other fault at a trap
+/// site is (trap instructions, `idiv`).
+fn fault_is_trap(
+    code: TrapCode,
+    address: Option<usize>,
+    in_window: impl Fn(usize) -> bool,
+) -> bool {
+    match address {
+        Some(address) if code == TrapCode::MemoryOutOfBounds => in_window(address),
+        _ => true,
+    }
 }
 
 /// Finds the trap site at `pc` in every instantiated module.
@@ -184,5 +213,26 @@ pub fn report(trap: &Trap) {
             let _ = write!(w, " (wasm offset {:#x})", trap.wasm_offset);
         }
         let _ = writeln!(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_memory_fault_at_an_out_of_bounds_site_is_a_trap_only_inside_a_guard_window() {
+        let window = |a: usize| (0x1000..0x2000).contains(&a);
+        let oob = TrapCode::MemoryOutOfBounds;
+        assert!(fault_is_trap(oob, Some(0x1fff), window));
+        assert!(!fault_is_trap(oob, Some(0x2000), window));
+        assert!(!fault_is_trap(oob, Some(0), window));
+        // Trap instructions (no data address) and other kinds of site.
+        assert!(fault_is_trap(oob, None, window));
+        assert!(fault_is_trap(
+            TrapCode::IntegerDivideByZero,
+            Some(0),
+            window
+        ));
     }
 }
