@@ -90,6 +90,10 @@ pub struct Codegen {
     /// CPU preset of the target ISA (see `wafer targets`).
     #[arg(long)]
     pub cpu: Option<String>,
+    /// Code generation threads (default: `WAFER_JOBS`, else one per core);
+    /// the output is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::emit::parse_jobs)]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// The smallest `--stack-size`: one page.
