@@ -348,20 +348,20 @@ mod tests {
             "(module (memory 1) (table 4 funcref) (type $t (func (param i32) (result i32)))\n",
         );
         for f in 0..count {
-            let _ = write!(wat, "(func $f{f} (param i32) (result i32) local.get 0\n");
+            let _ = writeln!(wat, "(func $f{f} (param i32) (result i32) local.get 0");
             for step in 0..(count - f) * 8 {
-                let _ = write!(
+                let _ = writeln!(
                     wat,
-                    "(i32.load offset={} (local.get 0)) i32.add i32.const {step} i32.mul\n",
+                    "(i32.load offset={} (local.get 0)) i32.add i32.const {step} i32.mul",
                     step * 4
                 );
             }
             if f + 1 < count {
-                let _ = write!(wat, "call $f{}\n", f + 1);
+                let _ = writeln!(wat, "call $f{}", f + 1);
             }
-            let _ = write!(
+            let _ = writeln!(
                 wat,
-                "(call_indirect (type $t) (local.get 0) (i32.const 0)) i32.add\n"
+                "(call_indirect (type $t) (local.get 0) (i32.const 0)) i32.add"
             );
             if simd_in == Some(f) {
                 wat.push_str("(drop (v128.const i64x2 0 0))\n");
