@@ -38,9 +38,6 @@ pub struct CompiledFunction {
     pub id: FuncId,
     pub code_size: u64,
     pub traps: Vec<TrapSite>,
-    /// Whether the stack limit is checked in the prologue (large frames)
-    /// rather than in the body (see `translate::check_stack_limit`).
-    pub prologue_stack_check: bool,
 }
 
 /// Wasm offset recorded for trap sites without a source location.
@@ -98,6 +95,9 @@ struct MachineCode {
     bytes: Vec<u8>,
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapSite>,
+    /// Whether the stack limit is checked in the prologue (large frames)
+    /// rather than in the body (see `translate::check_stack_limit`).
+    #[cfg_attr(not(test), allow(dead_code, reason = "inspected by the tests"))]
     prologue_stack_check: bool,
 }
 
@@ -335,7 +335,6 @@ fn define(module: &mut ObjectModule, code: MachineCode) -> Result<CompiledFuncti
         id: code.id,
         code_size: code.bytes.len() as u64,
         traps: code.traps,
-        prologue_stack_check: code.prologue_stack_check,
     })
 }
 
