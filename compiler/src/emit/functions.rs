@@ -29,9 +29,7 @@ use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, wasm_signature};
-use crate::translate::{
-    MAX_FRAME_CHECKED_IN_BODY, set_prologue_stack_check, translate_body, wafer_trap_code,
-};
+use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
 pub struct CompiledFunction {
@@ -95,10 +93,6 @@ struct MachineCode {
     bytes: Vec<u8>,
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapSite>,
-    /// Whether the stack limit is checked in the prologue (large frames)
-    /// rather than in the body (see `translate::check_stack_limit`).
-    #[cfg_attr(not(test), allow(dead_code, reason = "inspected by the tests"))]
-    prologue_stack_check: bool,
 }
 
 /// Translates and compiles every defined function, defining them into
@@ -274,21 +268,10 @@ fn translate(
 
 /// Cranelift code generation for one function; what
 /// `ObjectModule::define_function` does before writing the bytes.
-///
-/// The stack-limit check translation put in the body is sound only for
-/// small frames (see `translate::check_stack_limit`): a function whose
-/// frame turns out larger is compiled again with the check in its
-/// prologue. That needs the IR as it was before compilation, hence the copy.
 fn generate_code(isa: &dyn TargetIsa, job: Translated) -> Result<MachineCode> {
-    let original = job.func.clone();
     let mut ctx = Context::for_function(job.func);
-    compile_context(isa, &mut ctx, &job.what)?;
-    let prologue_stack_check = !frame_fits_body_check(&ctx);
-    if prologue_stack_check {
-        ctx = Context::for_function(original);
-        set_prologue_stack_check(&mut ctx.func);
-        compile_context(isa, &mut ctx, &job.what)?;
-    }
+    ctx.compile(isa, &mut ControlPlane::default())
+        .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;
     let code = ctx
         .compiled_code()
         .ok_or_else(|| anyhow!("BUG: no compiled code for {}", job.what))?;
@@ -305,26 +288,7 @@ fn generate_code(isa: &dyn TargetIsa, job: Translated) -> Result<MachineCode> {
         bytes: buffer.data().to_vec(),
         relocs,
         traps: trap_sites(buffer)?,
-        prologue_stack_check,
     })
-}
-
-fn compile_context(isa: &dyn TargetIsa, ctx: &mut Context, what: &str) -> Result<()> {
-    ctx.compile(isa, &mut ControlPlane::default())
-        .map(|_| ())
-        .map_err(|e| module_error(what, &ModuleError::Compilation(e.inner)))
-}
-
-/// Whether everything the prologue may write (the frame below the frame
-/// pointer and the return address/frame pointer pair) fits in
-/// [`MAX_FRAME_CHECKED_IN_BODY`]. Unknown sizes do not fit.
-fn frame_fits_body_check(ctx: &Context) -> bool {
-    const SETUP_AREA: u32 = 16;
-    ctx.compiled_code()
-        .and_then(|code| code.buffer.frame_layout())
-        .is_some_and(|layout| {
-            layout.frame_to_fp_offset.saturating_add(SETUP_AREA) <= MAX_FRAME_CHECKED_IN_BODY
-        })
 }
 
 fn define(module: &mut ObjectModule, code: MachineCode) -> Result<CompiledFunction> {
@@ -445,72 +409,6 @@ mod tests {
             let text = format!("{err:#}");
             assert!(text.contains("function 17 "), "{n} threads: {text}");
             assert!(text.contains("SIMD"), "{n} threads: {text}");
-        }
-    }
-
-    /// Compiles `func_body` (after the stack check) in a function with an
-    /// explicit stack slot of `slot_bytes`; whether the stack limit ended
-    /// up checked in the prologue.
-    fn uses_prologue_check(isa: Isa, slot_bytes: u32) -> bool {
-        use cranelift_codegen::ir::{
-            AbiParam, ArgumentPurpose, Function, InstBuilder, Signature, StackSlotData,
-            StackSlotKind, types,
-        };
-        use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-        let target = Target::new(isa).unwrap();
-        let owned = crate::emit::isa::build_isa(&target).unwrap();
-        let mut sig = Signature::new(owned.default_call_conv());
-        sig.params
-            .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
-        let mut func = Function::with_name_signature(Default::default(), sig);
-        let mut builder_ctx = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut builder_ctx);
-        let entry = builder.create_block();
-        builder.append_block_params_for_function_params(entry);
-        builder.switch_to_block(entry);
-        builder.seal_block(entry);
-        let vmctx = builder.block_params(entry)[0];
-        crate::translate::check_stack_limit(&mut builder, vmctx);
-        let slot = builder.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            slot_bytes,
-            3,
-        ));
-        builder.ins().stack_store(types::I64, vmctx, slot, 0);
-        builder.ins().return_(&[]);
-        builder.finalize(owned.frontend_config());
-        let job = super::Translated {
-            defined: 0,
-            what: "test function".into(),
-            id: cranelift_module::FuncId::from_u32(0),
-            func,
-        };
-        let code = super::generate_code(&*owned, job).unwrap();
-        // The body check is a trap site in both cases; the prologue check
-        // adds one (two for frames of 32 KiB and more).
-        let stack_traps = code
-            .traps
-            .iter()
-            .filter(|t| t.code == wafer_abi::trap::TrapCode::CallStackExhausted.as_u32())
-            .count();
-        if code.prologue_stack_check {
-            assert!(
-                stack_traps >= 2,
-                "{isa}: {stack_traps} stack-limit trap sites"
-            );
-        } else {
-            assert_eq!(stack_traps, 1, "{isa}");
-        }
-        code.prologue_stack_check
-    }
-
-    #[test]
-    fn frames_too_large_for_the_body_check_get_the_prologue_check() {
-        for isa in Isa::ALL {
-            assert!(!uses_prologue_check(isa, 64), "{isa}: a small frame");
-            assert!(!uses_prologue_check(isa, 4096), "{isa}: 4 KiB");
-            assert!(uses_prologue_check(isa, 9000), "{isa}: a frame over 8 KiB");
-            assert!(uses_prologue_check(isa, 1 << 20), "{isa}: 1 MiB");
         }
     }
 

@@ -216,55 +216,6 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
     }
 }
 
-/// Traps with `call stack exhausted` when the stack pointer, with this
-/// function's frame allocated, is below `vmctx.stack_limit`.
-///
-/// This check runs after the prologue, which has already saved the return
-/// address, frame pointer and callee-saved registers in the new frame. That
-/// is sound only while the frame fits in the margin every runtime keeps
-/// below the limit (64 KiB on Linux, 96 KiB on boards), so code generation
-/// checks the frame size and, above [`MAX_FRAME_CHECKED_IN_BODY`], compiles
-/// the function again with Cranelift's prologue check
-/// ([`set_prologue_stack_check`]), which runs before the frame exists.
-/// For every other function it costs a load, compare and branch instead of
-/// Cranelift's load, add, compare and branch.
-pub(crate) fn check_stack_limit(builder: &mut FunctionBuilder<'_>, vmctx: ir::Value) {
-    let flags = MemFlagsData::trusted().with_readonly().with_can_move();
-    let limit = builder
-        .ins()
-        .load(POINTER, flags, vmctx, wafer_abi::vmctx::STACK_LIMIT as i32);
-    let sp = builder.ins().get_stack_pointer(POINTER);
-    let exhausted = builder
-        .ins()
-        .icmp(ir::condcodes::IntCC::UnsignedLessThan, sp, limit);
-    builder.ins().trapnz(exhausted, TrapCode::STACK_OVERFLOW);
-}
-
-/// The largest frame (bytes below the frame pointer, plus the 16-byte
-/// return address/frame pointer pair) that may be written before the stack
-/// limit is checked: 8 KiB, an eighth of the smallest margin below the
-/// limit (Linux's 64 KiB), so a trap handler running on that margin keeps
-/// most of it.
-pub const MAX_FRAME_CHECKED_IN_BODY: u32 = 8 * 1024;
-
-/// Makes Cranelift compare the stack pointer with `vmctx.stack_limit` in
-/// `func`'s prologue, before its frame is allocated: the check for
-/// functions whose frame is too large for [`check_stack_limit`].
-pub fn set_prologue_stack_check(func: &mut ir::Function) {
-    let vmctx = func.create_global_value(ir::GlobalValueData::VMContext);
-    let flags = func
-        .dfg
-        .mem_flags
-        .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
-    let stack_limit = func.create_global_value(ir::GlobalValueData::Load {
-        base: vmctx,
-        offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
-        global_type: POINTER,
-        flags,
-    });
-    func.stack_limit = Some(stack_limit);
-}
-
 /// Translates `body` of defined function `defined_index` into `builder`'s
 /// function, which already has its signature.
 ///
@@ -279,13 +230,28 @@ pub fn translate_body(
 ) -> Result<()> {
     let regions = Regions::declare(builder.func);
 
+    // The prologue compares SP with vmctx.stack_limit (trap: call stack
+    // exhausted), so runaway recursion stops before leaving its stack.
+    let vmctx_gv = builder.create_global_value(ir::GlobalValueData::VMContext);
+    let limit_flags = builder
+        .func
+        .dfg
+        .mem_flags
+        .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
+    let stack_limit = builder.create_global_value(ir::GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
+        global_type: POINTER,
+        flags: limit_flags,
+    });
+    builder.func.stack_limit = Some(stack_limit);
+
     let entry = builder.create_block();
     builder.append_block_params_for_function_params(entry);
     builder.switch_to_block(entry);
     builder.seal_block(entry);
     let params = builder.block_params(entry).to_vec();
     let vmctx = params[0];
-    check_stack_limit(&mut builder, vmctx);
 
     let mut local_types: Vec<ir::Type> = func_type.params.iter().map(|&t| clif_type(t)).collect();
     let mut reader = body.get_locals_reader()?;
