@@ -171,3 +171,19 @@ fn every_preset_compiles_and_the_riscv_bitmanip_ones_run_under_qemu() {
         assert_eq!(stdout(&o), "-3000000000000\n", "{preset}");
     }
 }
+
+#[test]
+fn targets_lists_native_on_the_host_isa_only() {
+    let o = wafer(&["targets"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listing = stdout(&o);
+    for line in listing.lines() {
+        let isa = line.split_whitespace().next().unwrap_or_default();
+        assert_eq!(
+            line.contains("native"),
+            isa == std::env::consts::ARCH,
+            "{line}"
+        );
+    }
+    assert!(listing.contains("rv64gc_zba_zbb"), "{listing}");
+}
