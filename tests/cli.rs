@@ -11,6 +11,8 @@ mod bad_input;
 mod boards;
 #[path = "cli/bounds.rs"]
 mod bounds;
+#[path = "cli/codegen.rs"]
+mod codegen;
 #[path = "cli/hygiene.rs"]
 mod hygiene;
 #[path = "cli/limits.rs"]

@@ -18,6 +18,9 @@ pub fn apply_codegen(target: &mut Target, codegen: &Codegen) -> Result<()> {
     if let Some(cpu) = &codegen.cpu {
         target.set_cpu(cpu)?;
     }
+    if let Some(jobs) = codegen.jobs {
+        crate::emit::set_default_jobs(jobs);
+    }
     Ok(())
 }
 

@@ -82,6 +82,9 @@ pub fn run(command: Command) -> Result<ExitCode> {
                         .filter(|c| **c != target.spec.default_cpu)
                         .cloned(),
                 );
+                if Isa::host() == Some(isa) {
+                    cpus.push(String::from("native (this machine's CPU)"));
+                }
                 println!("{:<8} cpus: {}", isa.name(), cpus.join(", "));
             }
             Ok(ExitCode::SUCCESS)

@@ -96,6 +96,10 @@ pub struct Codegen {
     /// board's (`guard` on Linux boards); `explicit` for `wafer compile`.
     #[arg(long, value_enum, value_name = "MODE")]
     pub bounds_checks: Option<crate::emit::BoundsChecks>,
+    /// Code generation threads (default: `WAFER_JOBS`, else one per core);
+    /// the output is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N", value_parser = crate::emit::parse_jobs)]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// The smallest `--stack-size`: one page.

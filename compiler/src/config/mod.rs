@@ -5,6 +5,7 @@
 //! peripherals means adding one TOML file.
 
 mod board;
+mod host_cpu;
 mod target;
 
 pub use board::{BareMetal, Board, Device, MemoryMap, Platform, QemuSystem, Region};

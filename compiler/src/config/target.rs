@@ -45,6 +45,9 @@ impl fmt::Display for Isa {
     }
 }
 
+/// The preset name of the host CPU's own features (`--cpu native`).
+pub const NATIVE_CPU: &str = "native";
+
 /// One CPU preset of an ISA: a named set of Cranelift ISA flags.
 #[derive(Clone, Debug, Deserialize)]
 pub struct CpuPreset {
@@ -128,17 +131,60 @@ impl Target {
         Ok(target)
     }
 
-    /// Selects a CPU preset by name.
+    /// Selects a CPU preset by name; `native` is the CPU wafer runs on,
+    /// for the host's own ISA only.
+    ///
+    /// # Errors
+    /// An unknown preset, or `native` for another ISA than the host's.
     pub fn set_cpu(&mut self, cpu: &str) -> Result<()> {
+        if cpu == NATIVE_CPU {
+            return self.set_native_cpu();
+        }
         if !self.spec.cpu.contains_key(cpu) {
             let known: Vec<&str> = self.spec.cpu.keys().map(String::as_str).collect();
+            let native = if Isa::host() == Some(self.isa) {
+                ", native"
+            } else {
+                ""
+            };
             bail!(
-                "unknown CPU `{cpu}` for {}: expected one of {}",
+                "unknown CPU `{cpu}` for {}: expected one of {}{native}",
                 self.isa,
                 known.join(", ")
             );
         }
         self.cpu = cpu.to_string();
+        Ok(())
+    }
+
+    /// Selects the features of the CPU wafer runs on as a preset named
+    /// `native`, so the rest of wafer treats it like any other preset.
+    fn set_native_cpu(&mut self) -> Result<()> {
+        match Isa::host() {
+            Some(host) if host == self.isa => {}
+            Some(host) => bail!(
+                "--cpu native means the CPU wafer runs on ({host}) and cannot generate {} code; \
+                 pick one of the {} presets (see `wafer targets`)",
+                self.isa,
+                self.isa
+            ),
+            None => bail!("--cpu native: wafer does not generate code for this machine's ISA"),
+        }
+        let flags = super::host_cpu::native_flags().ok_or_else(|| {
+            anyhow!(
+                "--cpu native: this build of wafer cannot detect {} CPU features; pick a preset (see `wafer targets`)",
+                self.isa
+            )
+        })?;
+        let about = if flags.is_empty() {
+            String::from("the CPU wafer runs on: no extension beyond the baseline")
+        } else {
+            format!("the CPU wafer runs on: {}", flags.join(", "))
+        };
+        self.spec
+            .cpu
+            .insert(NATIVE_CPU.to_string(), CpuPreset { about, flags });
+        self.cpu = NATIVE_CPU.to_string();
         Ok(())
     }
 

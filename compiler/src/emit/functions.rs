@@ -1,14 +1,29 @@
 //! Compiling every defined function and collecting its trap sites.
 //!
-//! cranelift-object records no trap metadata, so after each function is
-//! defined its trap sites are read from the code buffer and kept for the
-//! descriptor, each with the Wasm byte offset of the instruction it came
-//! from (from the source locations set during translation).
+//! Translation to Cranelift IR needs the object module (it declares the
+//! callees and data a body refers to), so it runs on the calling thread, in
+//! index order. Code generation (`Context::compile`, the expensive part)
+//! needs only the ISA and runs on worker threads. The machine code is then
+//! defined into the object in index order, so the object is byte-identical
+//! whatever the number of threads and however their work interleaves.
+//!
+//! cranelift-object records no trap metadata, so each function's trap sites
+//! are read from its code buffer and kept for the descriptor, each with the
+//! Wasm byte offset of the instruction it came from (from the source
+//! locations set during translation).
 
-use anyhow::{Context, Result, anyhow};
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
+
+use anyhow::{Context as _, Result, anyhow};
+use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{Function, UserFuncName};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::{Context, FinalizedMachReloc};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{FuncId, Module};
+use cranelift_module::{FuncId, Module, ModuleError, ModuleReloc};
 use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
@@ -26,44 +41,265 @@ pub struct CompiledFunction {
 /// Wasm offset recorded for trap sites without a source location.
 pub const UNKNOWN_WASM_OFFSET: u32 = u32::MAX;
 
-/// Translates and defines every defined function, in index order.
+/// Thread count set by the command line (`--jobs`); 0 = not set.
+static JOBS_OVERRIDE: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the number of code generation threads for later compilations in
+/// this process (the CLI's `--jobs`); it takes precedence over `WAFER_JOBS`.
+pub fn set_default_jobs(jobs: NonZeroUsize) {
+    JOBS_OVERRIDE.store(jobs.get(), Ordering::Relaxed);
+}
+
+/// The number of code generation threads: `--jobs`, else the `WAFER_JOBS`
+/// environment variable, else the number of cores.
 ///
 /// # Errors
-/// Translation or code generation failures, naming the function.
+/// `WAFER_JOBS` is set but is not a positive integer.
+pub fn default_jobs() -> Result<NonZeroUsize> {
+    if let Some(jobs) = NonZeroUsize::new(JOBS_OVERRIDE.load(Ordering::Relaxed)) {
+        return Ok(jobs);
+    }
+    if let Some(text) = std::env::var_os("WAFER_JOBS") {
+        let text = text.to_string_lossy();
+        return parse_jobs(&text).map_err(|e| anyhow!("WAFER_JOBS: {e}"));
+    }
+    Ok(std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN))
+}
+
+/// Parses a thread count (`--jobs`, `WAFER_JOBS`): a positive integer.
+///
+/// # Errors
+/// Anything else, as a sentence.
+pub fn parse_jobs(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim()
+        .parse::<NonZeroUsize>()
+        .map_err(|_| format!("expected a positive number of threads, got `{text}`"))
+}
+
+/// A function translated to Cranelift IR, waiting for code generation.
+struct Translated {
+    defined: usize,
+    /// For error messages: "function 3 (`m::f`)".
+    what: String,
+    id: FuncId,
+    func: Function,
+}
+
+/// Machine code of one function, ready to define into the object.
+struct MachineCode {
+    what: String,
+    id: FuncId,
+    alignment: u64,
+    bytes: Vec<u8>,
+    relocs: Vec<ModuleReloc>,
+    traps: Vec<TrapSite>,
+}
+
+/// Translates and compiles every defined function, defining them into
+/// `module` in index order, with `jobs` code generation threads.
+///
+/// # Errors
+/// Translation or code generation failures, naming the function. When
+/// several functions fail, the one with the lowest index is reported,
+/// whatever the thread count.
 pub fn compile_functions(
     env: &ModuleEnv<'_, '_>,
     module: &mut ObjectModule,
+    isa: &dyn TargetIsa,
+    symbols: &[String],
+    jobs: NonZeroUsize,
+) -> Result<Vec<CompiledFunction>> {
+    let count = env.info.bodies.len();
+    let workers = jobs.get().min(count);
+    if workers <= 1 {
+        return compile_on_this_thread(env, module, isa, symbols);
+    }
+    compile_on_workers(env, module, isa, symbols, workers)
+}
+
+fn compile_on_this_thread(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    isa: &dyn TargetIsa,
     symbols: &[String],
 ) -> Result<Vec<CompiledFunction>> {
-    let mut ctx = module.make_context();
     let mut builder_ctx = FunctionBuilderContext::new();
-    let mut compiled = Vec::with_capacity(env.defined_funcs.len());
-    for (defined, body) in env.info.bodies.iter().enumerate() {
-        let index = env.info.num_imported_funcs + defined as u32;
-        let id = env.defined_funcs[defined];
-        let symbol = &symbols[defined];
-        let func_type = env.info.func_type(index);
-        ctx.func = Function::with_name_signature(
-            UserFuncName::user(0, id.as_u32()),
-            wasm_signature(func_type, env.call_conv),
-        );
-        let builder = FunctionBuilder::new(&mut ctx.func, &mut builder_ctx);
-        translate_body(env, module, builder, func_type, body)
-            .with_context(|| format!("in function {index} (`{symbol}`)"))?;
-        module
-            .define_function(id, &mut ctx)
-            .map_err(|e| module_error(&format!("function {index} (`{symbol}`)"), &e))?;
-        let code = ctx
-            .compiled_code()
-            .ok_or_else(|| anyhow!("BUG: no compiled code for {symbol}"))?;
-        compiled.push(CompiledFunction {
-            id,
-            code_size: code.buffer.data().len() as u64,
-            traps: trap_sites(&code.buffer)?,
-        });
-        module.clear_context(&mut ctx);
+    let mut compiled = Vec::with_capacity(env.info.bodies.len());
+    for defined in 0..env.info.bodies.len() {
+        let translated = translate(env, module, symbols, defined, &mut builder_ctx)?;
+        let code = generate_code(isa, translated)?;
+        compiled.push(define(module, code)?);
     }
     Ok(compiled)
+}
+
+/// The calling thread translates and defines; `workers` threads generate
+/// code. At most two functions per worker wait in IR, so memory stays
+/// bounded by the largest functions, not by the module.
+fn compile_on_workers(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    isa: &dyn TargetIsa,
+    symbols: &[String],
+    workers: usize,
+) -> Result<Vec<CompiledFunction>> {
+    let count = env.info.bodies.len();
+    let (job_tx, job_rx) = mpsc::sync_channel::<Translated>(workers * 2);
+    let job_rx = Mutex::new(job_rx);
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<MachineCode>)>();
+        for _ in 0..workers {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    // A poisoned lock means another worker panicked; the
+                    // scope re-raises that panic, so stopping is enough.
+                    let Ok(next) = job_rx.lock().map(|rx| rx.recv()) else {
+                        return;
+                    };
+                    let Ok(job) = next else { return };
+                    let defined = job.defined;
+                    if done_tx.send((defined, generate_code(isa, job))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+
+        let mut in_order = InOrder::new(count);
+        let mut builder_ctx = FunctionBuilderContext::new();
+        let mut translation_error = None;
+        for defined in 0..count {
+            match translate(env, module, symbols, defined, &mut builder_ctx) {
+                Ok(job) => {
+                    if job_tx.send(job).is_err() {
+                        break; // every worker is gone: a panic, re-raised by the scope
+                    }
+                }
+                Err(e) => {
+                    translation_error = Some((defined, e));
+                    break;
+                }
+            }
+            while let Ok((index, code)) = done_rx.try_recv() {
+                in_order.push(index, code);
+            }
+            in_order.define_ready(module)?;
+        }
+        drop(job_tx);
+        let sent = translation_error
+            .as_ref()
+            .map_or(count, |(index, _)| *index);
+        while in_order.next < sent {
+            let Ok((index, code)) = done_rx.recv() else {
+                break;
+            };
+            in_order.push(index, code);
+            in_order.define_ready(module)?;
+        }
+        if let Some((_, error)) = translation_error {
+            return Err(error);
+        }
+        if in_order.next < count {
+            return Err(anyhow!("BUG: a code generation thread stopped early"));
+        }
+        Ok(in_order.compiled)
+    })
+}
+
+/// Machine code arriving in any order, defined in index order.
+struct InOrder {
+    next: usize,
+    waiting: BTreeMap<usize, Result<MachineCode>>,
+    compiled: Vec<CompiledFunction>,
+}
+
+impl InOrder {
+    fn new(count: usize) -> InOrder {
+        InOrder {
+            next: 0,
+            waiting: BTreeMap::new(),
+            compiled: Vec::with_capacity(count),
+        }
+    }
+
+    fn push(&mut self, index: usize, code: Result<MachineCode>) {
+        self.waiting.insert(index, code);
+    }
+
+    /// Defines every function whose predecessors are all defined; the
+    /// first failure in index order is the error.
+    fn define_ready(&mut self, module: &mut ObjectModule) -> Result<()> {
+        while let Some(code) = self.waiting.remove(&self.next) {
+            self.compiled.push(define(module, code?)?);
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+fn translate(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    symbols: &[String],
+    defined: usize,
+    builder_ctx: &mut FunctionBuilderContext,
+) -> Result<Translated> {
+    let index = env.info.num_imported_funcs + defined as u32;
+    let id = env.defined_funcs[defined];
+    let symbol = &symbols[defined];
+    let func_type = env.info.func_type(index);
+    let mut func = Function::with_name_signature(
+        UserFuncName::user(0, id.as_u32()),
+        wasm_signature(func_type, env.call_conv),
+    );
+    let body = &env.info.bodies[defined];
+    let builder = FunctionBuilder::new(&mut func, builder_ctx);
+    translate_body(env, module, builder, func_type, body)
+        .with_context(|| format!("in function {index} (`{symbol}`)"))?;
+    Ok(Translated {
+        defined,
+        what: format!("function {index} (`{symbol}`)"),
+        id,
+        func,
+    })
+}
+
+/// Cranelift code generation for one function; what
+/// `ObjectModule::define_function` does before writing the bytes.
+fn generate_code(isa: &dyn TargetIsa, job: Translated) -> Result<MachineCode> {
+    let mut ctx = Context::for_function(job.func);
+    ctx.compile(isa, &mut ControlPlane::default())
+        .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;
+    let code = ctx
+        .compiled_code()
+        .ok_or_else(|| anyhow!("BUG: no compiled code for {}", job.what))?;
+    let buffer = &code.buffer;
+    let relocs = buffer
+        .relocs()
+        .iter()
+        .map(|reloc: &FinalizedMachReloc| ModuleReloc::from_mach_reloc(reloc, &ctx.func, job.id))
+        .collect();
+    Ok(MachineCode {
+        what: job.what,
+        id: job.id,
+        alignment: u64::from(buffer.alignment),
+        bytes: buffer.data().to_vec(),
+        relocs,
+        traps: trap_sites(buffer)?,
+    })
+}
+
+fn define(module: &mut ObjectModule, code: MachineCode) -> Result<CompiledFunction> {
+    module
+        .define_function_bytes(code.id, code.alignment, &code.bytes, &code.relocs)
+        .map_err(|e| module_error(&code.what, &e))?;
+    Ok(CompiledFunction {
+        id: code.id,
+        code_size: code.bytes.len() as u64,
+        traps: code.traps,
+    })
 }
 
 fn trap_sites(
@@ -74,10 +310,14 @@ fn trap_sites(
     for trap in buffer.traps() {
         let code = wafer_trap_code(trap.code)
             .ok_or_else(|| anyhow!("BUG: Cranelift emitted unknown trap code {}", trap.code))?;
-        let wasm_offset = srclocs
-            .iter()
-            .find(|s| s.start <= trap.offset && trap.offset < s.end)
-            .filter(|s| !s.loc.is_default())
+        // Sorted, non-overlapping ranges: the candidate is the last one
+        // starting at or before the trap (a linear scan is quadratic in
+        // the size of large functions).
+        let candidates = srclocs.partition_point(|s| s.start <= trap.offset);
+        let wasm_offset = candidates
+            .checked_sub(1)
+            .map(|i| &srclocs[i])
+            .filter(|s| trap.offset < s.end && !s.loc.is_default())
             .map_or(UNKNOWN_WASM_OFFSET, |s| s.loc.bits());
         sites.push(TrapSite {
             code_offset: trap.offset,
@@ -88,4 +328,94 @@ fn trap_sites(
     }
     sites.sort_by_key(|s| s.code_offset);
     Ok(sites)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+    use std::num::NonZeroUsize;
+
+    use crate::config::{Isa, Target};
+    use crate::emit::{CompileOptions, ImportBinding, compile_with_jobs};
+
+    /// `count` functions whose sizes shrink with their index, so that with
+    /// several threads the later (smaller) ones finish first: if completion
+    /// order leaked into the object, the objects would differ. They call
+    /// each other, directly and through the table, and access memory, so
+    /// relocations and trap tables are part of the comparison.
+    fn many_functions(count: usize, simd_in: Option<usize>) -> Vec<u8> {
+        let mut wat = String::from(
+            "(module (memory 1) (table 4 funcref) (type $t (func (param i32) (result i32)))\n",
+        );
+        for f in 0..count {
+            let _ = writeln!(wat, "(func $f{f} (param i32) (result i32) local.get 0");
+            for step in 0..(count - f) * 8 {
+                let _ = writeln!(
+                    wat,
+                    "(i32.load offset={} (local.get 0)) i32.add i32.const {step} i32.mul",
+                    step * 4
+                );
+            }
+            if f + 1 < count {
+                let _ = writeln!(wat, "call $f{}", f + 1);
+            }
+            let _ = writeln!(
+                wat,
+                "(call_indirect (type $t) (local.get 0) (i32.const 0)) i32.add"
+            );
+            if simd_in == Some(f) {
+                wat.push_str("(drop (v128.const i64x2 0 0))\n");
+            }
+            wat.push_str(")\n");
+        }
+        let _ = write!(wat, "(elem (i32.const 0) $f0) (export \"f0\" (func $f0)))");
+        wat::parse_str(&wat).expect("generated module parses")
+    }
+
+    fn options(isa: Isa) -> CompileOptions {
+        CompileOptions {
+            target: Target::new(isa).unwrap(),
+            prefix: "m".into(),
+            imports: ImportBinding::Dynamic,
+        }
+    }
+
+    fn jobs(n: usize) -> NonZeroUsize {
+        NonZeroUsize::new(n).unwrap()
+    }
+
+    #[test]
+    fn objects_are_byte_identical_whatever_the_thread_count() {
+        let wasm = many_functions(48, None);
+        for isa in Isa::ALL {
+            let one = compile_with_jobs(&wasm, &options(isa), jobs(1)).unwrap();
+            for n in [2, 4, 7] {
+                let many = compile_with_jobs(&wasm, &options(isa), jobs(n)).unwrap();
+                assert!(
+                    one.object == many.object,
+                    "{isa}: the object with {n} threads differs from the one with 1"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_failing_function_is_named_whatever_the_thread_count() {
+        let wasm = many_functions(24, Some(17));
+        for n in [1, 4] {
+            let err = compile_with_jobs(&wasm, &options(Isa::X86_64), jobs(n))
+                .map(|_| ())
+                .unwrap_err();
+            let text = format!("{err:#}");
+            assert!(text.contains("function 17 "), "{n} threads: {text}");
+            assert!(text.contains("SIMD"), "{n} threads: {text}");
+        }
+    }
+
+    #[test]
+    fn thread_counts_must_be_positive_integers() {
+        assert_eq!(super::parse_jobs("3").unwrap().get(), 3);
+        assert!(super::parse_jobs("0").unwrap_err().contains("positive"));
+        assert!(super::parse_jobs("two").unwrap_err().contains("`two`"));
+    }
 }

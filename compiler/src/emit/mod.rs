@@ -8,6 +8,7 @@ pub(crate) mod data;
 mod descriptor;
 mod errors;
 mod functions;
+pub use functions::{default_jobs, parse_jobs, set_default_jobs};
 mod instantiate;
 pub mod isa;
 pub mod names;
@@ -174,11 +175,24 @@ pub const HOST_MODULES: &[&str] = &["wasi_snapshot_preview1", "spectest"];
 /// Malformed or invalid modules, unsupported features (named, with the
 /// byte offset), code generation failures.
 pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> {
+    compile_with_jobs(wasm, options, functions::default_jobs()?)
+}
+
+/// As [`compile`], generating code on `jobs` threads. The object is the
+/// same whatever `jobs` is.
+///
+/// # Errors
+/// As for [`compile`].
+pub fn compile_with_jobs(
+    wasm: &[u8],
+    options: &CompileOptions,
+    jobs: std::num::NonZeroUsize,
+) -> Result<CompiledModule> {
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
     let isa = isa::build_isa(&options.target)?;
     let mut builder = ObjectBuilder::new(
-        isa,
+        isa.clone(),
         options.prefix.as_bytes().to_vec(),
         cranelift_module::default_libcall_names(),
     )
@@ -218,7 +232,8 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
         type_ids,
         bounds_checks: options.bounds_checks,
     };
-    let compiled_functions = functions::compile_functions(&env, &mut module, &defined_symbols)?;
+    let compiled_functions =
+        functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
     let trampolines = trampolines::define_trampolines(&env, &mut module, &options.prefix)?;
     let instantiate = instantiate::define_instantiate(&env, &mut module, &options.prefix)?;
     let imports = import_summaries(&info, options.imports)?;

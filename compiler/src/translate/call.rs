@@ -79,8 +79,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .ins()
             .trapz(funcref, user_trap(Trap::UninitializedElement));
         // Type ids are addresses of per-signature weak symbols, so equal
-        // signatures from any module in the image compare equal.
-        let flags = self.vmctx_flags();
+        // signatures from any module in the image compare equal. A funcref
+        // record never changes once the instance runs: read-only lets
+        // Cranelift share the loads across stores. Not `can_move`: the
+        // record is only valid after the null check above.
+        let flags = self.vmctx_flags().with_readonly();
         let actual = self
             .builder
             .ins()

@@ -29,8 +29,18 @@ impl FuncTranslator<'_, '_, '_, '_> {
         ))
     }
 
-    fn table_field(&mut self, record: RecordRef, field: u32) -> ir::Value {
-        let flags = self.vmctx_flags();
+    /// Loads the length or base of table `table`. A table whose maximum is
+    /// its minimum never grows (an importer's declared limits bound the
+    /// table it is given), so neither field changes once the instance runs
+    /// (`table.grow` by 0 keeps the buffer): the load is read-only and may
+    /// be hoisted out of loops and shared between `call_indirect`s.
+    fn table_field(&mut self, table: u32, record: RecordRef, field: u32) -> ir::Value {
+        let ty = self.env.info.tables[table as usize];
+        let flags = if ty.maximum == Some(ty.initial) {
+            self.readonly_flags()
+        } else {
+            self.vmctx_flags()
+        };
         self.builder
             .ins()
             .load(types::I64, flags, record.base, record.offset + field as i32)
@@ -45,13 +55,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
     pub fn table_element_address(&mut self, table: u32, index: ir::Value, code: Trap) -> ir::Value {
         let record = self.table_record(table);
         let index = self.builder.ins().uextend(types::I64, index);
-        let length = self.table_field(record, VMTable::LENGTH);
+        let length = self.table_field(table, record, VMTable::LENGTH);
         let out_of_bounds =
             self.builder
                 .ins()
                 .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
         self.builder.ins().trapnz(out_of_bounds, user_trap(code));
-        let base = self.table_field(record, VMTable::BASE);
+        let base = self.table_field(table, record, VMTable::BASE);
         let scaled = self.builder.ins().ishl_imm_u(index, 3);
         self.builder.ins().iadd(base, scaled)
     }
@@ -105,7 +115,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
             Operator::TableSize { table } => {
                 let record = self.table_record(table);
-                let length = self.table_field(record, VMTable::LENGTH);
+                let length = self.table_field(table, record, VMTable::LENGTH);
                 let length = self.builder.ins().ireduce(types::I32, length);
                 self.push(length);
             }
