@@ -137,7 +137,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             .map(|p| p.clone().into_os_string()),
     );
     let runtime = work.path().join("libwafer_rt.a");
-    let archive = crate::runtime_lib::runtime_archive(board.target.isa, board.platform);
+    let archive = crate::runtime_lib::runtime_archive(board.target.isa, board.platform)?;
     std::fs::write(&runtime, archive).context("cannot write the runtime archive")?;
     args.push(runtime.into());
     if let Some(bare) = &board.bare {
