@@ -195,7 +195,8 @@ fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Resu
     let wanted: Vec<_> = modules
         .iter()
         .flat_map(|m| m.imports.iter().map(move |i| (m, i)))
-        .filter(|(_, i)| i.symbol.is_some())
+        // WASI's symbols are the runtime's own.
+        .filter(|(_, i)| i.symbol.is_some() && i.module != wafer_abi::wasi::MODULE)
         .collect();
     if wanted.is_empty() {
         return Ok(());

@@ -7,8 +7,6 @@
 //! as the spec's import matching says: equal function signatures, equal
 //! global types, table/memory limits that are subtypes.
 
-use core::fmt::Write;
-
 use wafer_abi::descriptor::{
     DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc, InstantiateFn,
     ModuleDescriptor,
@@ -17,7 +15,7 @@ use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout
 use wafer_abi::{ABI_VERSION, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
 
 use crate::alloc::alloc_zeroed;
-use crate::text::{FixedBuf, Utf8};
+use crate::text::{FixedBuf, Sink};
 use crate::trap::Trap;
 
 unsafe extern "C" {
@@ -42,6 +40,8 @@ pub struct Instance {
     pub desc: &'static ModuleDescriptor,
     pub layout: VmctxLayout,
     pub vmctx: *mut u8,
+    /// The instance created before this one (id - 1), null for the first.
+    previous: *const Instance,
 }
 
 /// Something an instance exports (or a host module provides).
@@ -77,8 +77,11 @@ pub enum InstantiateError {
     Resource(FixedBuf<256>),
 }
 
-const MAX_INSTANCES: usize = 4096;
-static mut INSTANCES: [*mut Instance; MAX_INSTANCES] = [core::ptr::null_mut(); MAX_INSTANCES];
+/// The newest instance; each links to the one before it. A list through
+/// the instance records, not a table: no static RAM for it (the image's
+/// static RAM budget is a few KiB), and nothing allocated after a memory,
+/// which on boards would end that memory's room to grow.
+static mut NEWEST: *const Instance = core::ptr::null();
 static mut INSTANCE_COUNT: usize = 0;
 
 const MAX_REGISTERED: usize = 256;
@@ -89,13 +92,15 @@ static mut REGISTERED_COUNT: usize = 0;
 
 /// Instance `id`, if it exists.
 pub fn instance(id: usize) -> Option<&'static Instance> {
-    // SAFETY: single-threaded; entries below the count are initialised.
+    // SAFETY: single-threaded; the list holds `INSTANCE_COUNT` live records.
     unsafe {
-        if id < INSTANCE_COUNT {
-            Some(&*INSTANCES[id])
-        } else {
-            None
+        let mut steps = INSTANCE_COUNT.checked_sub(id)?.checked_sub(1)?;
+        let mut at = NEWEST;
+        while steps > 0 {
+            at = (*at).previous;
+            steps -= 1;
         }
+        at.as_ref()
     }
 }
 
@@ -210,37 +215,60 @@ fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
     }
 }
 
-fn link_error(import: &ImportDesc, what: core::fmt::Arguments<'_>) -> InstantiateError {
-    let mut buf = FixedBuf::new();
+/// Writes `module.field` of `import`.
+fn import_name(buf: &mut impl Sink, import: &ImportDesc) {
     // SAFETY: descriptor strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
-    let _ = write!(buf, "{what}: {}.{}", Utf8(module), Utf8(field));
+    buf.utf8(module);
+    buf.str(".");
+    buf.utf8(field);
+}
+
+fn link_error(import: &ImportDesc, what: &str) -> InstantiateError {
+    let mut buf = FixedBuf::new();
+    buf.str(what);
+    buf.str(": ");
+    import_name(&mut buf, import);
     InstantiateError::Link(buf)
 }
 
 /// An import whose type differs from what resolves it, with both types.
 fn type_error(import: &ImportDesc, wanted: &[u8], found: &[u8]) -> InstantiateError {
     let mut buf = FixedBuf::new();
-    // SAFETY: descriptor strings are static.
-    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
-    let _ = write!(
-        buf,
-        "incompatible import type: {}.{} (imported as `{}`, provided as `{}`)",
-        Utf8(module),
-        Utf8(field),
-        Utf8(wanted),
-        Utf8(found)
-    );
+    buf.str("incompatible import type: ");
+    import_name(&mut buf, import);
+    buf.str(" (imported as `");
+    buf.utf8(wanted);
+    buf.str("`, provided as `");
+    buf.utf8(found);
+    buf.str("`)");
     InstantiateError::Link(buf)
 }
 
-fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
+/// A resource error whose message `write` writes.
+fn resource_error(write: impl FnOnce(&mut FixedBuf<256>)) -> InstantiateError {
     let mut buf = FixedBuf::new();
-    let _ = buf.write_fmt(what);
+    write(&mut buf);
     InstantiateError::Resource(buf)
 }
 
-fn resolve(import: &ImportDesc) -> Option<Extern> {
+/// A resource error whose message is the pieces (text and numbers) in
+/// order: `resource_error!("needs ", n, " pages")`.
+macro_rules! resource_error {
+    ($($piece:expr),* $(,)?) => {
+        resource_error(|buf| { $( crate::text::Piece::write_to($piece, buf); )* })
+    };
+}
+
+/// Finds what satisfies an import that the linker did not bind.
+pub type Resolver = fn(&ImportDesc) -> Option<Extern>;
+
+/// Resolves imports by name: the host modules, then registered instances.
+/// Only serving images use it (the spec harness); command and invoke
+/// images have every function import bound by the linker and use
+/// [`no_dynamic_imports`], so this and the host modules' name tables are
+/// not linked into them.
+pub fn resolve_by_name(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
     match module {
@@ -252,6 +280,11 @@ fn resolve(import: &ImportDesc) -> Option<Extern> {
             inst.export_extern(export)
         }
     }
+}
+
+/// The resolver of images whose imports are all bound by the linker.
+pub fn no_dynamic_imports(_import: &ImportDesc) -> Option<Extern> {
+    None
 }
 
 /// Limits subtyping: `actual` (min, declared max) satisfies `required`.
@@ -272,6 +305,7 @@ unsafe fn bind_import(
     import: &ImportDesc,
     layout: &VmctxLayout,
     vmctx: *mut u8,
+    resolve: Resolver,
 ) -> Result<(), InstantiateError> {
     let kind = ExternKind::from_u32(import.kind);
     // SAFETY: descriptor strings are static.
@@ -290,7 +324,7 @@ unsafe fn bind_import(
         return Ok(());
     }
     let Some(found) = resolve(import) else {
-        return Err(link_error(import, format_args!("unknown import")));
+        return Err(link_error(import, "unknown import"));
     };
     // SAFETY: all pointers written are records owned by live instances or
     // host statics; slots lie inside the vmctx.
@@ -315,9 +349,7 @@ unsafe fn bind_import(
             (Some(ExternKind::Memory), Extern::Memory(memory)) => {
                 let pages = (*memory).length / WASM_PAGE_SIZE;
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
-                    return Err(mismatch(format_args!(
-                        "incompatible import type (memory limits)"
-                    )));
+                    return Err(mismatch("incompatible import type (memory limits)"));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
@@ -326,9 +358,7 @@ unsafe fn bind_import(
                 if wanted_ty.first() == Some(&elem) =>
             {
                 if !limits_match((*table).length, (*table).max, import.min, import.max) {
-                    return Err(mismatch(format_args!(
-                        "incompatible import type (table limits)"
-                    )));
+                    return Err(mismatch("incompatible import type (table limits)"));
                 }
                 *(vmctx.add(layout.table_import(import.index) as usize) as *mut *mut VMTable) =
                     table;
@@ -343,7 +373,7 @@ unsafe fn bind_import(
             (Some(ExternKind::Global), Extern::Global { ty, .. }) => {
                 return Err(type_error(import, wanted_ty, ty));
             }
-            _ => return Err(mismatch(format_args!("incompatible import type"))),
+            _ => return Err(mismatch("incompatible import type")),
         }
     }
     Ok(())
@@ -357,21 +387,26 @@ unsafe fn bind_import(
 ///
 /// # Errors
 /// Link errors, traps in the initialiser or start function, resource limits.
-pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, InstantiateError> {
+/// `resolve` finds what the linker did not bind.
+pub fn instantiate(
+    desc: &'static ModuleDescriptor,
+    resolve: Resolver,
+) -> Result<usize, InstantiateError> {
     if desc.magic != DESCRIPTOR_MAGIC || desc.abi_version != ABI_VERSION {
-        return Err(resource_error(format_args!(
-            "module was compiled for another wafer runtime (ABI {} vs {ABI_VERSION})",
-            desc.abi_version
-        )));
+        return Err(resource_error!(
+            "module was compiled for another wafer runtime (ABI ",
+            desc.abi_version,
+            " vs ",
+            ABI_VERSION,
+            ")"
+        ));
     }
     let m = manifest();
     let layout = VmctxLayout::new(desc.counts);
     let vmctx = alloc_zeroed(layout.size as usize, 16);
     let record = alloc_zeroed(core::mem::size_of::<Instance>(), 16) as *mut Instance;
     if vmctx.is_null() || record.is_null() {
-        return Err(resource_error(format_args!(
-            "out of memory for an instance"
-        )));
+        return Err(resource_error!("out of memory for an instance"));
     }
     // SAFETY: `vmctx` is a fresh zeroed allocation of `layout.size` bytes
     // and every offset written below comes from `layout`.
@@ -384,10 +419,11 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             desc,
             layout,
             vmctx,
+            previous: NEWEST,
         });
 
         for import in desc.imports.items() {
-            bind_import(import, &layout, vmctx)?;
+            bind_import(import, &layout, vmctx, resolve)?;
         }
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
@@ -399,17 +435,20 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         for (i, table) in desc.tables.items().iter().enumerate() {
             let cap = table_cap(table.max);
             if table.min > cap {
-                return Err(resource_error(format_args!(
-                    "a table needs {} elements, --max-table-elements allows {cap}",
-                    table.min
-                )));
+                return Err(resource_error!(
+                    "a table needs ",
+                    table.min,
+                    " elements, --max-table-elements allows ",
+                    cap
+                ));
             }
             let (base, capacity) = reserve_table(table.min, cap);
             if base.is_null() {
-                return Err(resource_error(format_args!(
-                    "out of memory for a table of {} elements",
-                    table.min
-                )));
+                return Err(resource_error!(
+                    "out of memory for a table of ",
+                    table.min,
+                    " elements"
+                ));
             }
             *(vmctx.add(layout.table(i as u32) as usize) as *mut VMTable) = VMTable {
                 base,
@@ -428,10 +467,12 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             };
             let cap = declared.min(m.max_memory_pages);
             if memory.min_pages > cap {
-                return Err(resource_error(format_args!(
-                    "memory needs {} pages, the image allows {cap}",
-                    memory.min_pages
-                )));
+                return Err(resource_error!(
+                    "memory needs ",
+                    memory.min_pages,
+                    " pages, the image allows ",
+                    cap
+                ));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
             reserve_memory(record, memory.min_pages, cap, memory.max_pages)?;
@@ -447,10 +488,7 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         crate::trap::catch(run_initialiser, init as *mut u8, vmctx)
             .map_err(InstantiateError::Trap)?;
 
-        if INSTANCE_COUNT == MAX_INSTANCES {
-            return Err(resource_error(format_args!("too many instances")));
-        }
-        INSTANCES[INSTANCE_COUNT] = record;
+        NEWEST = record;
         INSTANCE_COUNT += 1;
         Ok(INSTANCE_COUNT - 1)
     }
@@ -482,9 +520,13 @@ unsafe fn reserve_memory(
     let (base, cap, growable) = {
         let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
         if room < min_pages {
-            return Err(resource_error(format_args!(
-                "memory needs {min_pages} pages, {room} are free in RAM"
-            )));
+            return Err(resource_error!(
+                "memory needs ",
+                min_pages,
+                " pages, ",
+                room,
+                " are free in RAM"
+            ));
         }
         if declared_max != NO_MAX && cap <= room / 2 {
             let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
@@ -497,13 +539,17 @@ unsafe fn reserve_memory(
     let (base, cap) = reserve_largest(min_pages, cap);
     if base.is_null() {
         #[cfg(not(wafer_platform = "baremetal"))]
-        return Err(resource_error(format_args!(
-            "cannot reserve {min_pages} pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory"
-        )));
+        return Err(resource_error!(
+            "cannot reserve ",
+            min_pages,
+            " pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory"
+        ));
         #[cfg(wafer_platform = "baremetal")]
-        return Err(resource_error(format_args!(
-            "cannot reserve {cap} pages of linear memory"
-        )));
+        return Err(resource_error!(
+            "cannot reserve ",
+            cap,
+            " pages of linear memory"
+        ));
     }
     // SAFETY: `record` is valid (caller); `base` has room for `min_pages`.
     unsafe {
@@ -600,12 +646,11 @@ pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
         InstantiateError::Trap(trap) => crate::trap::report(trap),
         InstantiateError::Link(msg) | InstantiateError::Resource(msg) => {
             let mut w = crate::console::Stderr;
-            let _ = writeln!(
-                w,
-                "error: cannot instantiate module `{}`: {}",
-                Utf8(name),
-                Utf8(msg.as_bytes())
-            );
+            w.str("error: cannot instantiate module `");
+            w.utf8(name);
+            w.str("`: ");
+            w.utf8(msg.as_bytes());
+            w.str("\n");
         }
     }
 }

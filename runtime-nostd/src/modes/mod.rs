@@ -38,7 +38,7 @@ pub fn call_export(
 pub fn instantiate_all_or_exit() -> Option<&'static Instance> {
     let mut last = None;
     for desc in crate::instance::descriptors() {
-        match crate::instance::instantiate(desc) {
+        match crate::instance::instantiate(desc, crate::instance::no_dynamic_imports) {
             Ok(id) => last = Some(id),
             Err(e) => {
                 crate::instance::report_error(desc, &e);
