@@ -84,6 +84,11 @@ pub fn build_runtimes(out_dir: &Path) {
             "codegen-units=1",
             "-C",
             "relocation-model=static",
+            // LLVM's global merging puts a module's statics in one section,
+            // so `--gc-sections` keeps all of them if one is used (riscv64
+            // hello images carried the spec-test host's table).
+            "-C",
+            "llvm-args=-enable-global-merge=false",
             "--out-dir",
             dir_s,
         ];

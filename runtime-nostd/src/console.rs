@@ -57,6 +57,7 @@ pub fn flush() {
 }
 
 /// Writes to stderr (after flushing stdout, to keep order).
+#[inline(never)]
 pub fn stderr(bytes: &[u8]) {
     flush();
     write_all(2, bytes);

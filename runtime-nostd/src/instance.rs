@@ -15,7 +15,7 @@ use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout
 use wafer_abi::{ABI_VERSION, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
 
 use crate::alloc::alloc_zeroed;
-use crate::text::{FixedBuf, Sink};
+use crate::text::{FixedBuf, Piece, Sink};
 use crate::trap::Trap;
 
 unsafe extern "C" {
@@ -147,6 +147,22 @@ impl Instance {
         }
     }
 
+    /// The function record of a function export; `None` for other kinds.
+    /// Calling an export needs only this, not all of [`Self::export_extern`].
+    pub fn func_ref(&self, export: &ExportDesc) -> Option<*const VMFuncRef> {
+        if export.kind != ExternKind::Func as u32 {
+            return None;
+        }
+        let imported = self.layout.counts.imported_funcs;
+        let offset = if export.index < imported {
+            self.layout.func_import(export.index)
+        } else {
+            self.layout.funcref(export.index - imported)
+        };
+        // SAFETY: the offset comes from this instance's vmctx layout.
+        Some(unsafe { self.vmctx.add(offset as usize) } as *const VMFuncRef)
+    }
+
     /// The entity an export refers to.
     pub fn export_extern(&self, export: &ExportDesc) -> Option<Extern> {
         let c = self.layout.counts;
@@ -159,11 +175,7 @@ impl Instance {
             let slot = |offset: u32| *(at(offset) as *const *mut u8);
             Some(match ExternKind::from_u32(export.kind)? {
                 ExternKind::Func => Extern::Func {
-                    funcref: if index < c.imported_funcs {
-                        at(l.func_import(index))
-                    } else {
-                        at(l.funcref(index - c.imported_funcs))
-                    } as *const VMFuncRef,
+                    funcref: self.func_ref(export)?,
                     sig: export.ty.bytes(),
                 },
                 ExternKind::Memory => Extern::Memory(if index < c.imported_memories {
@@ -219,9 +231,9 @@ fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
 fn import_name(buf: &mut impl Sink, import: &ImportDesc) {
     // SAFETY: descriptor strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
-    buf.utf8(module);
+    buf.name(module);
     buf.str(".");
-    buf.utf8(field);
+    buf.name(field);
 }
 
 fn link_error(import: &ImportDesc, what: &str) -> InstantiateError {
@@ -238,30 +250,34 @@ fn type_error(import: &ImportDesc, wanted: &[u8], found: &[u8]) -> InstantiateEr
     buf.str("incompatible import type: ");
     import_name(&mut buf, import);
     buf.str(" (imported as `");
-    buf.utf8(wanted);
+    buf.name(wanted);
     buf.str("`, provided as `");
-    buf.utf8(found);
+    buf.name(found);
     buf.str("`)");
     InstantiateError::Link(buf)
 }
 
-/// A resource error whose message `write` writes.
-fn resource_error(write: impl FnOnce(&mut FixedBuf<256>)) -> InstantiateError {
+/// A resource error whose message is `pieces` in order.
+#[inline(never)]
+fn resource_error(pieces: &[Piece<'_>]) -> InstantiateError {
     let mut buf = FixedBuf::new();
-    write(&mut buf);
+    crate::text::write_pieces(&mut buf, pieces);
     InstantiateError::Resource(buf)
 }
 
-/// A resource error whose message is the pieces (text and numbers) in
-/// order: `resource_error!("needs ", n, " pages")`.
+/// A resource error made of text and numbers:
+/// `resource_error!("needs ", n, " pages")`.
 macro_rules! resource_error {
     ($($piece:expr),* $(,)?) => {
-        resource_error(|buf| { $( crate::text::Piece::write_to($piece, buf); )* })
+        resource_error(&[$( Piece::from($piece) ),*])
     };
 }
 
-/// Finds what satisfies an import that the linker did not bind.
-pub type Resolver = fn(&ImportDesc) -> Option<Extern>;
+/// Finds what satisfies an import that the linker did not bind. A type
+/// parameter, not a function pointer: with [`no_dynamic_imports`] the
+/// compiler drops every path that binds a resolved import.
+pub trait Resolver: Fn(&ImportDesc) -> Option<Extern> {}
+impl<F: Fn(&ImportDesc) -> Option<Extern>> Resolver for F {}
 
 /// Resolves imports by name: the host modules, then registered instances.
 /// Only serving images use it (the spec harness); command and invoke
@@ -305,7 +321,7 @@ unsafe fn bind_import(
     import: &ImportDesc,
     layout: &VmctxLayout,
     vmctx: *mut u8,
-    resolve: Resolver,
+    resolve: &impl Resolver,
 ) -> Result<(), InstantiateError> {
     let kind = ExternKind::from_u32(import.kind);
     // SAFETY: descriptor strings are static.
@@ -390,7 +406,7 @@ unsafe fn bind_import(
 /// `resolve` finds what the linker did not bind.
 pub fn instantiate(
     desc: &'static ModuleDescriptor,
-    resolve: Resolver,
+    resolve: impl Resolver,
 ) -> Result<usize, InstantiateError> {
     if desc.magic != DESCRIPTOR_MAGIC || desc.abi_version != ABI_VERSION {
         return Err(resource_error!(
@@ -423,7 +439,7 @@ pub fn instantiate(
         });
 
         for import in desc.imports.items() {
-            bind_import(import, &layout, vmctx, resolve)?;
+            bind_import(import, &layout, vmctx, &resolve)?;
         }
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
@@ -647,9 +663,9 @@ pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
         InstantiateError::Link(msg) | InstantiateError::Resource(msg) => {
             let mut w = crate::console::Stderr;
             w.str("error: cannot instantiate module `");
-            w.utf8(name);
+            w.name(name);
             w.str("`: ");
-            w.utf8(msg.as_bytes());
+            w.name(msg.as_bytes());
             w.str("\n");
         }
     }

@@ -180,14 +180,14 @@ pub fn report(trap: &Trap) {
         // SAFETY: descriptor strings are static.
         let (module_name, name) = unsafe { (module.name.bytes(), function.name.bytes()) };
         w.str("  at ");
-        w.utf8(module_name);
+        w.name(module_name);
         w.str("!");
         if name.is_empty() {
             w.str("func[");
             w.dec(function.index.into());
             w.str("]");
         } else {
-            w.utf8(name);
+            w.name(name);
         }
         if trap.wasm_offset != u32::MAX {
             w.str(" (wasm offset ");

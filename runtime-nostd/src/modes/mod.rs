@@ -21,7 +21,7 @@ pub fn call_export(
     export: &ExportDesc,
     values: &mut [ValRaw],
 ) -> Result<(), Trap> {
-    let Some(Extern::Func { funcref, .. }) = inst.export_extern(export) else {
+    let Some(funcref) = inst.func_ref(export) else {
         return Err(Trap::new(wafer_abi::trap::TrapCode::Unreachable));
     };
     // SAFETY: the trampoline was generated for this export's signature and
