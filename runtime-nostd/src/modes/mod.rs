@@ -8,7 +8,7 @@ pub mod serve;
 use wafer_abi::descriptor::{ExportDesc, Trampoline};
 use wafer_abi::values::{ValRaw, split_signature};
 
-use crate::instance::{Extern, Instance};
+use crate::instance::Instance;
 use crate::trap::Trap;
 
 /// Most parameters/results a call can have through [`call_export`].
