@@ -180,6 +180,14 @@ mod tests {
     }
 
     #[test]
+    fn spectest_imports_are_refused_outside_the_harness() {
+        let print = import("spectest", "print_i32", ExternKind::Func, "i>");
+        let e = check_import("m", &print).unwrap_err().to_string();
+        assert!(e.contains("`spectest.print_i32`"), "{e}");
+        assert!(e.contains("only the test harness"), "{e}");
+    }
+
+    #[test]
     fn signatures_read_as_wasm_text() {
         assert_eq!(wasm_signature("i>"), "(func (param i32))");
         assert_eq!(wasm_signature(">i"), "(func (result i32))");

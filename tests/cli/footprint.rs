@@ -102,6 +102,37 @@ fn hello_fits_12_kib_of_flash_and_4_kib_of_static_ram_on_every_bare_metal_board(
     assert!(over.is_empty(), "over budget: {over:?}\n{report}");
 }
 
+/// Demangled-or-not symbol names of `image` that match `unwanted`.
+fn symbols_matching(image: &Path, unwanted: &[&str]) -> Vec<String> {
+    let bytes = std::fs::read(image).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    file.symbols()
+        .filter_map(|s| s.name().ok().map(str::to_owned))
+        .filter(|name| unwanted.iter().any(|u| name.contains(u)))
+        .collect()
+}
+
+#[test]
+fn hello_links_neither_core_fmt_nor_import_name_tables() {
+    // `core::fmt` (mangled `4core3fmt` in legacy and v0 names) costs 4-7 KB;
+    // the WASI and spectest name tables belong to serving images only.
+    let unwanted = [
+        "4core3fmt",
+        "core..fmt",
+        "4wasi7resolve",
+        "8spectest",
+        "resolve_by_name",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for board in ["qemu-virt-riscv64", "qemu-x86_64", "qemu-virt-aarch64"] {
+        let image = build_hello(dir.path(), board, "elf");
+        let found = symbols_matching(&image, &unwanted);
+        assert!(found.is_empty(), "{board}: {found:#?}");
+        // The check sees the runtime's symbols at all.
+        assert!(!symbols_matching(&image, &["wafer_wasi_fd_write"]).is_empty());
+    }
+}
+
 #[test]
 fn a_raw_image_holds_only_what_goes_into_flash() {
     // qemu-x86_64's RAM starts 15 MiB above its flash: anything placed in
