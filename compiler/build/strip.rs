@@ -120,7 +120,7 @@ fn strip_member(member: &[u8]) -> Vec<u8> {
         let h = &mut headers[i * SECTION_HEADER_SIZE..][..SECTION_HEADER_SIZE];
         let (offset, size) = (f.u64(h, 24) as usize, f.u64(h, 32) as usize);
         let align = (f.u64(h, 48) as usize).max(1);
-        while out.len() % align != 0 {
+        while !out.len().is_multiple_of(align) {
             out.push(0);
         }
         if dropped[i] {
@@ -131,7 +131,7 @@ fn strip_member(member: &[u8]) -> Vec<u8> {
             out.extend_from_slice(&member[offset..offset + size]);
         }
     }
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
     let new_shoff = out.len() as u64;
