@@ -1,9 +1,12 @@
 //! Instantiation: allocating an instance's vmctx, memories and tables,
 //! resolving its imports, and running its compiled initialiser.
 //!
-//! Imports resolve, in order, against: the import's static target (bound
-//! by the linker), the host modules (`wasi_snapshot_preview1`,
-//! `spectest`), then instances registered under a name. Types are checked
+//! A function import with a static target (bound by the linker: a `--link`
+//! symbol, or the runtime's `wafer_wasi_*` for WASI) takes it; any other
+//! import goes to the caller's resolver: none at all in command and invoke
+//! images ([`no_dynamic_imports`]), and in serving images the host modules
+//! (`wasi_snapshot_preview1`, `spectest`), then instances registered under
+//! a name ([`resolve_by_name`]). Types are checked
 //! as the spec's import matching says: equal function signatures, equal
 //! global types, table/memory limits that are subtypes.
 
