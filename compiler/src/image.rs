@@ -206,7 +206,7 @@ fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Resu
         let symbol = import.symbol.as_deref().unwrap_or_default();
         if !defined.contains(symbol) {
             bail!(
-                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1 (and spectest); link an object or archive defining the C symbol `{symbol}` with --link",
+                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1; link an object or archive defining the C symbol `{symbol}` with --link",
                 module.prefix,
                 import.module,
                 import.field,
