@@ -4,7 +4,7 @@
 //! `compiler_builtins`, with DWARF and LLVM bitcode (`.llvmbc`,
 //! `.llvmcmd`) in every member: about 8 MB per archive, of which the linker
 //! uses none (images are linked with `--strip-debug`, and bitcode is only
-//! read by LTO, which wafer does not do). Dropping those sections leaves
+//! read by LTO, which wafer does not do). Emptying those sections leaves
 //! what gets linked unchanged (`runtime_lib::tests` compares the archives).
 //!
 //! The archive is then written back in the GNU `ar` format with a fresh
