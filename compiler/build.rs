@@ -6,6 +6,8 @@
 mod descriptions;
 #[path = "build/runtime.rs"]
 mod runtime;
+#[path = "build/strip.rs"]
+mod strip;
 
 fn main() {
     let out_dir =

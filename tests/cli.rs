@@ -13,6 +13,8 @@ mod boards;
 mod bounds;
 #[path = "cli/codegen.rs"]
 mod codegen;
+#[path = "cli/footprint.rs"]
+mod footprint;
 #[path = "cli/hygiene.rs"]
 mod hygiene;
 #[path = "cli/limits.rs"]

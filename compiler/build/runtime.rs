@@ -3,7 +3,9 @@
 //! For every (ISA, platform), `wafer-abi` is compiled as an rlib and
 //! `wafer-rt` as a staticlib with `$RUSTC` directly (no nested cargo: no
 //! lock contention, no second target directory). Outputs go to
-//! `$OUT_DIR/runtime/<isa>-<platform>/libwafer_rt.a`.
+//! `$OUT_DIR/runtime/<isa>-<platform>/libwafer_rt.a`; what `wafer` embeds is
+//! that archive stripped of debug info and bitcode (`strip.rs`) and
+//! deflated, `libwafer_rt.a.deflate` next to it (8 MB become ~0.3 MB).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -82,6 +84,11 @@ pub fn build_runtimes(out_dir: &Path) {
             "codegen-units=1",
             "-C",
             "relocation-model=static",
+            // LLVM's global merging puts a module's statics in one section,
+            // so `--gc-sections` keeps all of them if one is used (riscv64
+            // hello images carried the spec-test host's table).
+            "-C",
+            "llvm-args=-enable-global-merge=false",
             "--out-dir",
             dir_s,
         ];
@@ -105,5 +112,17 @@ pub fn build_runtimes(out_dir: &Path) {
         rt_args.extend(common);
         rt_args.push(rt_src.to_str().unwrap());
         rustc(&rt_args, "wafer-rt", target);
+        compress_for_embedding(&dir.join("libwafer_rt.a"));
     }
+}
+
+/// Writes `<archive>.deflate`: the archive stripped and compressed, as
+/// `runtime_lib.rs` embeds it (deflate's default level 6).
+fn compress_for_embedding(archive: &Path) {
+    let bytes = std::fs::read(archive).expect("read the runtime archive");
+    let stripped = super::strip::strip_archive(&bytes);
+    let packed = miniz_oxide::deflate::compress_to_vec(&stripped, 6);
+    let mut name = archive.as_os_str().to_owned();
+    name.push(".deflate");
+    std::fs::write(&name, packed).expect("write the compressed runtime archive");
 }

@@ -68,7 +68,11 @@ pub fn linker_script(
     s.push_str(&format!(
         r#"SECTIONS {{
   .text : {{ KEEP(*(.text.boot)) *(.text .text.*) }} > FLASH
-  .rodata : ALIGN(8) {{ *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.*) }} > FLASH
+  /* `.got` too: a static image's GOT holds link-time addresses and is
+     never written, so it stays in flash. Left to lld's orphan placement
+     it lands in RAM at a RAM load address, and a raw image (`--format
+     bin`) would span the gap between flash and RAM. */
+  .rodata : ALIGN(8) {{ *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.* .got .got.*) }} > FLASH
   /* Canaries (filled at start, checked by the runtime; empty unless
      the image serves the spec harness): a stray write below .data,
      between .bss and the stack, or above the stack top shows up in them. */
@@ -82,9 +86,11 @@ pub fn linker_script(
     __wafer_data_end = .;
   }} > RAM AT > FLASH
   __wafer_data_load = LOADADDR(.data);
+  /* Most aligned first: page-aligned tables would otherwise leave up to
+     4 KiB of padding after the small variables before them. */
   .bss (NOLOAD) : ALIGN(8) {{
     __wafer_bss_start = .;
-    *(.bss .bss.* .sbss .sbss.* COMMON)
+    *(SORT_BY_ALIGNMENT(.bss .bss.* .sbss .sbss.* COMMON))
     . = ALIGN(8);
     __wafer_bss_end = .;
   }} > RAM
@@ -106,7 +112,8 @@ pub fn linker_script(
   __wafer_ram_end = ORIGIN(RAM) + LENGTH(RAM);
   /* The PVH entry note (x86_64 boards), in a PT_NOTE segment. */
   .note.wafer : ALIGN(4) {{ KEEP(*(.note.wafer.*)) }} > FLASH
-  /DISCARD/ : {{ *(.eh_frame .eh_frame_hdr .comment .note .note.*) }}
+  /* Unwind tables: the runtime aborts on panic, nothing unwinds. */
+  /DISCARD/ : {{ *(.eh_frame .eh_frame_hdr .gcc_except_table .gcc_except_table.* .comment .note .note.*) }}
 }}
 ASSERT(__wafer_heap_start <= __wafer_heap_end, "ERROR(wafer): the image's data and stack do not fit in RAM");
 "#

@@ -137,7 +137,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             .map(|p| p.clone().into_os_string()),
     );
     let runtime = work.path().join("libwafer_rt.a");
-    let archive = crate::runtime_lib::runtime_archive(board.target.isa, board.platform);
+    let archive = crate::runtime_lib::runtime_archive(board.target.isa, board.platform)?;
     std::fs::write(&runtime, archive).context("cannot write the runtime archive")?;
     args.push(runtime.into());
     if let Some(bare) = &board.bare {
@@ -195,7 +195,8 @@ fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Resu
     let wanted: Vec<_> = modules
         .iter()
         .flat_map(|m| m.imports.iter().map(move |i| (m, i)))
-        .filter(|(_, i)| i.symbol.is_some())
+        // WASI's symbols are the runtime's own.
+        .filter(|(_, i)| i.symbol.is_some() && i.module != wafer_abi::wasi::MODULE)
         .collect();
     if wanted.is_empty() {
         return Ok(());
@@ -205,7 +206,7 @@ fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Resu
         let symbol = import.symbol.as_deref().unwrap_or_default();
         if !defined.contains(symbol) {
             bail!(
-                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1 (and spectest); link an object or archive defining the C symbol `{symbol}` with --link",
+                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1; link an object or archive defining the C symbol `{symbol}` with --link",
                 module.prefix,
                 import.module,
                 import.field,

@@ -2,8 +2,8 @@
 //! `wafer build` refuses what would otherwise fail only when the image runs
 //! (`cannot instantiate`). Statically bound function imports are checked
 //! against the `--link` objects by `image::link`; this covers the rest:
-//! WASI functions against `wafer_abi::wasi` (the table the runtime resolves
-//! them with), and imports no wafer image can provide.
+//! WASI functions against `wafer_abi::wasi` (the table the runtime's
+//! `wafer_wasi_*` functions follow), and imports no wafer image can provide.
 
 use anyhow::{Result, bail};
 use wafer_abi::descriptor::ExternKind;
@@ -23,7 +23,11 @@ use crate::emit::ImportSummary;
 /// type expected.
 pub fn check_imports(modules: &[CompiledModule]) -> Result<()> {
     for m in modules {
-        for import in m.imports.iter().filter(|i| i.symbol.is_none()) {
+        // WASI functions are bound to the runtime's symbols; their types
+        // are checked here all the same.
+        let unchecked =
+            |i: &&ImportSummary| i.symbol.is_none() || i.module == wafer_abi::wasi::MODULE;
+        for import in m.imports.iter().filter(unchecked) {
             check_import(&m.prefix, import)?;
         }
     }
@@ -55,9 +59,11 @@ fn check_import(prefix: &str, import: &ImportSummary) -> Result<()> {
             }
             Ok(())
         }
-        // The spec suite's host module: the runtime provides it and checks
-        // its types at instantiation.
-        "spectest" => Ok(()),
+        // The spec suite's host module: only the harness's serving images
+        // resolve imports by name and carry it.
+        "spectest" => bail!(
+            "module `{prefix}` imports `{name}`: `spectest` is the spec test suite's host module, which only the test harness provides"
+        ),
         _ => bail!(
             "module `{prefix}` imports {} `{name}`, which a wafer image cannot provide: only functions are imported from outside (WASI, or C symbols linked with --link); define the {} in the module",
             kind_name(import.kind),
@@ -171,6 +177,14 @@ mod tests {
         );
         let err = check_import("m", &global).unwrap_err().to_string();
         assert!(err.contains("as a global"), "{err}");
+    }
+
+    #[test]
+    fn spectest_imports_are_refused_outside_the_harness() {
+        let print = import("spectest", "print_i32", ExternKind::Func, "i>");
+        let e = check_import("m", &print).unwrap_err().to_string();
+        assert!(e.contains("`spectest.print_i32`"), "{e}");
+        assert!(e.contains("only the test harness"), "{e}");
     }
 
     #[test]

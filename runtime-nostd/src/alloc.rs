@@ -72,11 +72,14 @@ impl Heap {
 
     /// First fit from the free list, splitting off what is left.
     fn take_free(&mut self, size: usize, align: usize) -> Option<*mut u8> {
-        let i = (0..self.free_count)
-            .find(|&i| self.free[i].at & (align - 1) == 0 && self.free[i].size >= size)?;
-        let block = self.free[i];
+        // Iterators and `get`, not indexing: no panic path linked.
+        let listed = self.free.get(..self.free_count)?;
+        let i = listed
+            .iter()
+            .position(|b| b.at & (align - 1) == 0 && b.size >= size)?;
+        let block = listed[i];
         self.free_count -= 1;
-        self.free[i] = self.free[self.free_count];
+        self.free.swap(i, self.free_count);
         if block.size - size >= MIN_SPLIT {
             self.remember(Block {
                 at: block.at + size,
@@ -87,8 +90,8 @@ impl Heap {
     }
 
     fn remember(&mut self, block: Block) {
-        if self.free_count < FREE_SLOTS {
-            self.free[self.free_count] = block;
+        if let Some(slot) = self.free.get_mut(self.free_count) {
+            *slot = block;
             self.free_count += 1;
         }
     }

@@ -205,7 +205,11 @@ pub unsafe extern "C" fn wafer_memory_init(
         let (desc, layout) = context(vmctx);
         let available = *(vmctx.add(layout.data_length(segment) as usize) as *const u32) as u64;
         let m = &*memory(vmctx, mem);
-        let data = &desc.data.items()[segment as usize];
+        // `get`: the compiler only emits valid segment indices, and a
+        // bounds-check panic would link `core::fmt` into every image.
+        let Some(data) = desc.data.items().get(segment as usize) else {
+            crate::trap::raise(Trap::new(TrapCode::MemoryOutOfBounds))
+        };
         checked_copy(
             Span {
                 base: m.base,

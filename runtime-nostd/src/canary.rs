@@ -138,12 +138,13 @@ impl Registry {
     pub unsafe fn place(&mut self, start: usize, len: usize, kind: Kind) {
         // SAFETY: forwarded from the caller.
         unsafe { fill(start, len) };
-        if self.count == MAX_REGIONS {
-            self.unchecked += 1;
-            return;
+        match self.regions.get_mut(self.count) {
+            Some(slot) => {
+                *slot = Region { start, len, kind };
+                self.count += 1;
+            }
+            None => self.unchecked += 1,
         }
-        self.regions[self.count] = Region { start, len, kind };
-        self.count += 1;
     }
 
     /// Moves the [`Kind::MemoryEnd`] canary at `from` to `to`, checking it

@@ -5,7 +5,14 @@
 
 use core::fmt;
 
+use crate::text::Sink;
+
+/// Linux: fewer `write` calls. Boards: the UART takes one byte at a time
+/// anyway, and static RAM is scarce.
+#[cfg(not(wafer_platform = "baremetal"))]
 const BUF_SIZE: usize = 4096;
+#[cfg(wafer_platform = "baremetal")]
+const BUF_SIZE: usize = 256;
 static mut OUT: [u8; BUF_SIZE] = [0; BUF_SIZE];
 static mut OUT_LEN: usize = 0;
 
@@ -15,7 +22,7 @@ fn write_all(fd: i32, mut bytes: &[u8]) {
         if n <= 0 {
             return;
         }
-        bytes = &bytes[n as usize..];
+        bytes = bytes.get(n as usize..).unwrap_or_default();
     }
 }
 
@@ -31,8 +38,11 @@ pub fn stdout(bytes: &[u8]) {
                 return;
             }
         }
-        out[OUT_LEN..OUT_LEN + bytes.len()].copy_from_slice(bytes);
-        OUT_LEN += bytes.len();
+        // `get_mut`, not indexing: no panic path (and `core::fmt`) linked.
+        if let Some(dst) = out.get_mut(OUT_LEN..OUT_LEN + bytes.len()) {
+            dst.copy_from_slice(bytes);
+            OUT_LEN += bytes.len();
+        }
     }
 }
 
@@ -41,12 +51,13 @@ pub fn flush() {
     // SAFETY: single-threaded access to the buffer.
     unsafe {
         let out = &*core::ptr::addr_of!(OUT);
-        write_all(1, &out[..OUT_LEN]);
+        write_all(1, out.get(..OUT_LEN).unwrap_or(out));
         OUT_LEN = 0;
     }
 }
 
 /// Writes to stderr (after flushing stdout, to keep order).
+#[inline(never)]
 pub fn stderr(bytes: &[u8]) {
     flush();
     write_all(2, bytes);
@@ -56,8 +67,13 @@ pub fn stderr_str(s: &str) {
     stderr(s.as_bytes());
 }
 
-/// `fmt::Write` to buffered stdout.
+/// Buffered stdout, as a [`Sink`] or `fmt::Write`.
 pub struct Stdout;
+impl Sink for Stdout {
+    fn put(&mut self, bytes: &[u8]) {
+        stdout(bytes);
+    }
+}
 impl fmt::Write for Stdout {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         stdout(s.as_bytes());
@@ -65,8 +81,13 @@ impl fmt::Write for Stdout {
     }
 }
 
-/// `fmt::Write` to stderr.
+/// stderr, as a [`Sink`] or `fmt::Write`.
 pub struct Stderr;
+impl Sink for Stderr {
+    fn put(&mut self, bytes: &[u8]) {
+        stderr(bytes);
+    }
+}
 impl fmt::Write for Stderr {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         stderr(s.as_bytes());

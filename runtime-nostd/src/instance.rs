@@ -1,13 +1,14 @@
 //! Instantiation: allocating an instance's vmctx, memories and tables,
 //! resolving its imports, and running its compiled initialiser.
 //!
-//! Imports resolve, in order, against: the import's static target (bound
-//! by the linker), the host modules (`wasi_snapshot_preview1`,
-//! `spectest`), then instances registered under a name. Types are checked
+//! A function import with a static target (bound by the linker: a `--link`
+//! symbol, or the runtime's `wafer_wasi_*` for WASI) takes it; any other
+//! import goes to the caller's resolver: none at all in command and invoke
+//! images ([`no_dynamic_imports`]), and in serving images the host modules
+//! (`wasi_snapshot_preview1`, `spectest`), then instances registered under
+//! a name ([`resolve_by_name`]). Types are checked
 //! as the spec's import matching says: equal function signatures, equal
 //! global types, table/memory limits that are subtypes.
-
-use core::fmt::Write;
 
 use wafer_abi::descriptor::{
     BoundsChecks, DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc,
@@ -17,7 +18,7 @@ use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout
 use wafer_abi::{ABI_VERSION, GUARD_WINDOW_BYTES, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
 
 use crate::alloc::alloc_zeroed;
-use crate::text::{FixedBuf, Utf8};
+use crate::text::{FixedBuf, Piece, Sink};
 use crate::trap::Trap;
 
 unsafe extern "C" {
@@ -42,6 +43,8 @@ pub struct Instance {
     pub desc: &'static ModuleDescriptor,
     pub layout: VmctxLayout,
     pub vmctx: *mut u8,
+    /// The instance created before this one (id - 1), null for the first.
+    previous: *const Instance,
 }
 
 /// Something an instance exports (or a host module provides).
@@ -77,10 +80,13 @@ pub enum InstantiateError {
     Resource(FixedBuf<256>),
 }
 
-const MAX_INSTANCES: usize = 4096;
-static mut INSTANCES: [*mut Instance; MAX_INSTANCES] = [core::ptr::null_mut(); MAX_INSTANCES];
+/// The newest instance; each links to the one before it. A list through
+/// the instance records, not a table: no static RAM for it (the image's
+/// static RAM budget is a few KiB), and nothing allocated after a memory,
+/// which on boards would end that memory's room to grow.
+static mut NEWEST: *const Instance = core::ptr::null();
 static mut INSTANCE_COUNT: usize = 0;
-/// The instance whose initialiser is running (not yet in `INSTANCES`).
+/// The instance whose initialiser is running (not yet in the list).
 static mut INSTANTIATING: *mut Instance = core::ptr::null_mut();
 
 const MAX_REGISTERED: usize = 256;
@@ -91,13 +97,15 @@ static mut REGISTERED_COUNT: usize = 0;
 
 /// Instance `id`, if it exists.
 pub fn instance(id: usize) -> Option<&'static Instance> {
-    // SAFETY: single-threaded; entries below the count are initialised.
+    // SAFETY: single-threaded; the list holds `INSTANCE_COUNT` live records.
     unsafe {
-        if id < INSTANCE_COUNT {
-            Some(&*INSTANCES[id])
-        } else {
-            None
+        let mut steps = INSTANCE_COUNT.checked_sub(id)?.checked_sub(1)?;
+        let mut at = NEWEST;
+        while steps > 0 {
+            at = (*at).previous;
+            steps -= 1;
         }
+        at.as_ref()
     }
 }
 
@@ -144,6 +152,22 @@ impl Instance {
         }
     }
 
+    /// The function record of a function export; `None` for other kinds.
+    /// Calling an export needs only this, not all of [`Self::export_extern`].
+    pub fn func_ref(&self, export: &ExportDesc) -> Option<*const VMFuncRef> {
+        if export.kind != ExternKind::Func as u32 {
+            return None;
+        }
+        let imported = self.layout.counts.imported_funcs;
+        let offset = if export.index < imported {
+            self.layout.func_import(export.index)
+        } else {
+            self.layout.funcref(export.index - imported)
+        };
+        // SAFETY: the offset comes from this instance's vmctx layout.
+        Some(unsafe { self.vmctx.add(offset as usize) } as *const VMFuncRef)
+    }
+
     /// The entity an export refers to.
     pub fn export_extern(&self, export: &ExportDesc) -> Option<Extern> {
         let c = self.layout.counts;
@@ -156,11 +180,7 @@ impl Instance {
             let slot = |offset: u32| *(at(offset) as *const *mut u8);
             Some(match ExternKind::from_u32(export.kind)? {
                 ExternKind::Func => Extern::Func {
-                    funcref: if index < c.imported_funcs {
-                        at(l.func_import(index))
-                    } else {
-                        at(l.funcref(index - c.imported_funcs))
-                    } as *const VMFuncRef,
+                    funcref: self.func_ref(export)?,
                     sig: export.ty.bytes(),
                 },
                 ExternKind::Memory => Extern::Memory(if index < c.imported_memories {
@@ -212,37 +232,64 @@ fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
     }
 }
 
-fn link_error(import: &ImportDesc, what: core::fmt::Arguments<'_>) -> InstantiateError {
-    let mut buf = FixedBuf::new();
+/// Writes `module.field` of `import`.
+fn import_name(buf: &mut impl Sink, import: &ImportDesc) {
     // SAFETY: descriptor strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
-    let _ = write!(buf, "{what}: {}.{}", Utf8(module), Utf8(field));
+    buf.name(module);
+    buf.str(".");
+    buf.name(field);
+}
+
+fn link_error(import: &ImportDesc, what: &str) -> InstantiateError {
+    let mut buf = FixedBuf::new();
+    buf.str(what);
+    buf.str(": ");
+    import_name(&mut buf, import);
     InstantiateError::Link(buf)
 }
 
 /// An import whose type differs from what resolves it, with both types.
 fn type_error(import: &ImportDesc, wanted: &[u8], found: &[u8]) -> InstantiateError {
     let mut buf = FixedBuf::new();
-    // SAFETY: descriptor strings are static.
-    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
-    let _ = write!(
-        buf,
-        "incompatible import type: {}.{} (imported as `{}`, provided as `{}`)",
-        Utf8(module),
-        Utf8(field),
-        Utf8(wanted),
-        Utf8(found)
-    );
+    buf.str("incompatible import type: ");
+    import_name(&mut buf, import);
+    buf.str(" (imported as `");
+    buf.name(wanted);
+    buf.str("`, provided as `");
+    buf.name(found);
+    buf.str("`)");
     InstantiateError::Link(buf)
 }
 
-fn resource_error(what: core::fmt::Arguments<'_>) -> InstantiateError {
+/// A resource error whose message is `pieces` in order.
+#[inline(never)]
+fn resource_error(pieces: &[Piece<'_>]) -> InstantiateError {
     let mut buf = FixedBuf::new();
-    let _ = buf.write_fmt(what);
+    crate::text::write_pieces(&mut buf, pieces);
     InstantiateError::Resource(buf)
 }
 
-fn resolve(import: &ImportDesc) -> Option<Extern> {
+/// A resource error made of text and numbers:
+/// `resource_error!("needs ", n, " pages")`.
+macro_rules! resource_error {
+    ($($piece:expr),* $(,)?) => {
+        resource_error(&[$( Piece::from($piece) ),*])
+    };
+}
+
+/// Finds what satisfies an import that the linker did not bind. A type
+/// parameter, not a function pointer: with [`no_dynamic_imports`] the
+/// compiler drops every path that binds a resolved import.
+pub trait Resolver: Fn(&ImportDesc) -> Option<Extern> {}
+impl<F: Fn(&ImportDesc) -> Option<Extern>> Resolver for F {}
+
+/// Resolves imports by name: the host modules, then registered instances.
+/// Only serving images use it (the spec harness); command and invoke
+/// images have every function import bound by the linker and use
+/// [`no_dynamic_imports`], so this and the host modules' name tables are
+/// not linked into them.
+pub fn resolve_by_name(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
     match module {
@@ -254,6 +301,11 @@ fn resolve(import: &ImportDesc) -> Option<Extern> {
             inst.export_extern(export)
         }
     }
+}
+
+/// The resolver of images whose imports are all bound by the linker.
+pub fn no_dynamic_imports(_import: &ImportDesc) -> Option<Extern> {
+    None
 }
 
 /// Limits subtyping: `actual` (min, declared max) satisfies `required`.
@@ -274,6 +326,7 @@ unsafe fn bind_import(
     import: &ImportDesc,
     layout: &VmctxLayout,
     vmctx: *mut u8,
+    resolve: &impl Resolver,
 ) -> Result<(), InstantiateError> {
     let kind = ExternKind::from_u32(import.kind);
     // SAFETY: descriptor strings are static.
@@ -292,7 +345,7 @@ unsafe fn bind_import(
         return Ok(());
     }
     let Some(found) = resolve(import) else {
-        return Err(link_error(import, format_args!("unknown import")));
+        return Err(link_error(import, "unknown import"));
     };
     // SAFETY: all pointers written are records owned by live instances or
     // host statics; slots lie inside the vmctx.
@@ -317,9 +370,7 @@ unsafe fn bind_import(
             (Some(ExternKind::Memory), Extern::Memory(memory)) => {
                 let pages = (*memory).length / WASM_PAGE_SIZE;
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
-                    return Err(mismatch(format_args!(
-                        "incompatible import type (memory limits)"
-                    )));
+                    return Err(mismatch("incompatible import type (memory limits)"));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
@@ -328,9 +379,7 @@ unsafe fn bind_import(
                 if wanted_ty.first() == Some(&elem) =>
             {
                 if !limits_match((*table).length, (*table).max, import.min, import.max) {
-                    return Err(mismatch(format_args!(
-                        "incompatible import type (table limits)"
-                    )));
+                    return Err(mismatch("incompatible import type (table limits)"));
                 }
                 *(vmctx.add(layout.table_import(import.index) as usize) as *mut *mut VMTable) =
                     table;
@@ -345,7 +394,7 @@ unsafe fn bind_import(
             (Some(ExternKind::Global), Extern::Global { ty, .. }) => {
                 return Err(type_error(import, wanted_ty, ty));
             }
-            _ => return Err(mismatch(format_args!("incompatible import type"))),
+            _ => return Err(mismatch("incompatible import type")),
         }
     }
     Ok(())
@@ -359,12 +408,19 @@ unsafe fn bind_import(
 ///
 /// # Errors
 /// Link errors, traps in the initialiser or start function, resource limits.
-pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, InstantiateError> {
+/// `resolve` finds what the linker did not bind.
+pub fn instantiate(
+    desc: &'static ModuleDescriptor,
+    resolve: impl Resolver,
+) -> Result<usize, InstantiateError> {
     if desc.magic != DESCRIPTOR_MAGIC || desc.abi_version != ABI_VERSION {
-        return Err(resource_error(format_args!(
-            "module was compiled for another wafer runtime (ABI {} vs {ABI_VERSION})",
-            desc.abi_version
-        )));
+        return Err(resource_error!(
+            "module was compiled for another wafer runtime (ABI ",
+            desc.abi_version,
+            " vs ",
+            ABI_VERSION,
+            ")"
+        ));
     }
     if !crate::platform::GUARD_REGIONS && guard_mode(desc) {
         return Err(no_guard_regions());
@@ -374,9 +430,7 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
     let vmctx = alloc_zeroed(layout.size as usize, 16);
     let record = alloc_zeroed(core::mem::size_of::<Instance>(), 16) as *mut Instance;
     if vmctx.is_null() || record.is_null() {
-        return Err(resource_error(format_args!(
-            "out of memory for an instance"
-        )));
+        return Err(resource_error!("out of memory for an instance"));
     }
     // SAFETY: `vmctx` is a fresh zeroed allocation of `layout.size` bytes
     // and every offset written below comes from `layout`.
@@ -389,10 +443,11 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             desc,
             layout,
             vmctx,
+            previous: NEWEST,
         });
 
         for import in desc.imports.items() {
-            bind_import(import, &layout, vmctx)?;
+            bind_import(import, &layout, vmctx, &resolve)?;
         }
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
@@ -404,17 +459,20 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         for (i, table) in desc.tables.items().iter().enumerate() {
             let cap = table_cap(table.max);
             if table.min > cap {
-                return Err(resource_error(format_args!(
-                    "a table needs {} elements, --max-table-elements allows {cap}",
-                    table.min
-                )));
+                return Err(resource_error!(
+                    "a table needs ",
+                    table.min,
+                    " elements, --max-table-elements allows ",
+                    cap
+                ));
             }
             let (base, capacity) = reserve_table(table.min, cap);
             if base.is_null() {
-                return Err(resource_error(format_args!(
-                    "out of memory for a table of {} elements",
-                    table.min
-                )));
+                return Err(resource_error!(
+                    "out of memory for a table of ",
+                    table.min,
+                    " elements"
+                ));
             }
             *(vmctx.add(layout.table(i as u32) as usize) as *mut VMTable) = VMTable {
                 base,
@@ -433,10 +491,12 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             };
             let cap = declared.min(m.max_memory_pages);
             if memory.min_pages > cap {
-                return Err(resource_error(format_args!(
-                    "memory needs {} pages, the image allows {cap}",
-                    memory.min_pages
-                )));
+                return Err(resource_error!(
+                    "memory needs ",
+                    memory.min_pages,
+                    " pages, the image allows ",
+                    cap
+                ));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
             if crate::platform::GUARD_REGIONS && guard_mode(desc) {
@@ -462,10 +522,7 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         INSTANTIATING = core::ptr::null_mut();
         initialised.map_err(InstantiateError::Trap)?;
 
-        if INSTANCE_COUNT == MAX_INSTANCES {
-            return Err(resource_error(format_args!("too many instances")));
-        }
-        INSTANCES[INSTANCE_COUNT] = record;
+        NEWEST = record;
         INSTANCE_COUNT += 1;
         Ok(INSTANCE_COUNT - 1)
     }
@@ -497,9 +554,13 @@ unsafe fn reserve_memory(
     let (base, cap, growable) = {
         let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
         if room < min_pages {
-            return Err(resource_error(format_args!(
-                "memory needs {min_pages} pages, {room} are free in RAM"
-            )));
+            return Err(resource_error!(
+                "memory needs ",
+                min_pages,
+                " pages, ",
+                room,
+                " are free in RAM"
+            ));
         }
         if declared_max != NO_MAX && cap <= room / 2 {
             let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
@@ -512,13 +573,17 @@ unsafe fn reserve_memory(
     let (base, cap) = reserve_largest(min_pages, cap);
     if base.is_null() {
         #[cfg(not(wafer_platform = "baremetal"))]
-        return Err(resource_error(format_args!(
-            "cannot reserve {min_pages} pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory"
-        )));
+        return Err(resource_error!(
+            "cannot reserve ",
+            min_pages,
+            " pages of linear memory: the address space is limited (ulimit -v); raise the limit or give the module a smaller initial memory"
+        ));
         #[cfg(wafer_platform = "baremetal")]
-        return Err(resource_error(format_args!(
-            "cannot reserve {cap} pages of linear memory"
-        )));
+        return Err(resource_error!(
+            "cannot reserve ",
+            cap,
+            " pages of linear memory"
+        ));
     }
     // SAFETY: `record` is valid (caller); `base` has room for `min_pages`.
     unsafe {
@@ -580,19 +645,22 @@ pub unsafe fn reserve_guarded_memory(
     }
     let base = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
     if base.is_null() {
-        return Err(resource_error(format_args!(
-            "guard mode needs {} GiB of address space per linear memory and the address space is limited (ulimit -v); raise the limit or build with --bounds-checks explicit",
-            GUARD_WINDOW_BYTES >> 30
-        )));
+        return Err(resource_error!(
+            "guard mode needs ",
+            GUARD_WINDOW_BYTES >> 30,
+            " GiB of address space per linear memory and the address space is limited (ulimit -v); raise the limit or build with --bounds-checks explicit"
+        ));
     }
     let length = min_pages * WASM_PAGE_SIZE;
     // SAFETY: `base` is a fresh window of GUARD_WINDOW_BYTES and `length`
     // is at most 4 GiB; `record` is valid (caller).
     unsafe {
         if !crate::platform::commit_guarded(base, 0, length) {
-            return Err(resource_error(format_args!(
-                "cannot commit {min_pages} pages of linear memory"
-            )));
+            return Err(resource_error!(
+                "cannot commit ",
+                min_pages,
+                " pages of linear memory"
+            ));
         }
         *record = VMMemory {
             base,
@@ -608,9 +676,7 @@ pub unsafe fn reserve_guarded_memory(
 /// A guard-mode module on a platform without guard regions (the compiler
 /// refuses to build one for such a board; this is the runtime's own check).
 fn no_guard_regions() -> InstantiateError {
-    resource_error(format_args!(
-        "compiled with --bounds-checks guard; this runtime has no guard regions"
-    ))
+    resource_error!("compiled with --bounds-checks guard; this runtime has no guard regions")
 }
 
 /// Whether `address` lies in the guard window of a memory some live
@@ -619,12 +685,13 @@ pub fn in_guard_window(address: usize) -> bool {
     // SAFETY: single-threaded; the instance table holds live instances,
     // and `builtins::memory` reads their own layouts.
     unsafe {
-        let live = INSTANCES[..INSTANCE_COUNT].iter().copied();
-        live.chain([INSTANTIATING]).any(|inst| {
-            if inst.is_null() {
-                return false;
-            }
-            let inst = &*inst;
+        let mut newest = NEWEST;
+        let live = core::iter::from_fn(|| {
+            let inst = newest.as_ref()?;
+            newest = inst.previous;
+            Some(inst)
+        });
+        live.chain(INSTANTIATING.as_ref()).any(|inst| {
             let memories =
                 inst.layout.counts.imported_memories + inst.layout.counts.defined_memories;
             (0..memories).any(|i| {
@@ -662,9 +729,7 @@ unsafe fn check_imported_memories_guarded(
             if (**slot).guard_window < GUARD_WINDOW_BYTES {
                 return Err(link_error(
                     import,
-                    format_args!(
-                        "a module compiled with --bounds-checks guard cannot import a memory without a guard region; build every module of the image with the same --bounds-checks"
-                    ),
+                    "a module compiled with --bounds-checks guard cannot import a memory without a guard region; build every module of the image with the same --bounds-checks",
                 ));
             }
         }
@@ -743,12 +808,11 @@ pub fn report_error(desc: &ModuleDescriptor, error: &InstantiateError) {
         InstantiateError::Trap(trap) => crate::trap::report(trap),
         InstantiateError::Link(msg) | InstantiateError::Resource(msg) => {
             let mut w = crate::console::Stderr;
-            let _ = writeln!(
-                w,
-                "error: cannot instantiate module `{}`: {}",
-                Utf8(name),
-                Utf8(msg.as_bytes())
-            );
+            w.str("error: cannot instantiate module `");
+            w.name(name);
+            w.str("`: ");
+            w.name(msg.as_bytes());
+            w.str("\n");
         }
     }
 }

@@ -4,6 +4,7 @@
 //! The runtime is single-threaded: one chain of protected calls exists at a
 //! time, and [`CURRENT_JMPBUF`] points at the innermost one.
 
+use crate::text::Sink;
 use core::ptr::null_mut;
 
 use wafer_abi::descriptor::{FuncDesc, ModuleDescriptor};
@@ -148,10 +149,13 @@ fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usi
     } else {
         "signal"
     };
-    let _ = core::fmt::Write::write_fmt(
-        &mut w,
-        format_args!("wafer: fatal fault ({what} {signal:#x}) at pc {pc:#x}\n"),
-    );
+    w.str("wafer: fatal fault (");
+    w.str(what);
+    w.str(" ");
+    w.hex(signal as u32 as u64);
+    w.str(") at pc ");
+    w.hex(pc as u64);
+    w.str("\n");
     crate::platform::exit(crate::EXIT_FATAL)
 }
 
@@ -197,22 +201,29 @@ fn lookup(pc: usize) -> Option<Trap> {
 
 /// Writes `trap: <message>` and, when known, the Wasm location.
 pub fn report(trap: &Trap) {
-    use core::fmt::Write;
     let mut w = crate::console::Stderr;
-    let _ = writeln!(w, "trap: {}", trap.code.message());
+    w.str("trap: ");
+    w.str(trap.code.message());
+    w.str("\n");
     if let (Some(module), Some(function)) = (trap.module, trap.function) {
         // SAFETY: descriptor strings are static.
         let (module_name, name) = unsafe { (module.name.bytes(), function.name.bytes()) };
-        let _ = write!(w, "  at {}!", crate::text::Utf8(module_name));
+        w.str("  at ");
+        w.name(module_name);
+        w.str("!");
         if name.is_empty() {
-            let _ = write!(w, "func[{}]", function.index);
+            w.str("func[");
+            w.dec(function.index.into());
+            w.str("]");
         } else {
-            let _ = write!(w, "{}", crate::text::Utf8(name));
+            w.name(name);
         }
         if trap.wasm_offset != u32::MAX {
-            let _ = write!(w, " (wasm offset {:#x})", trap.wasm_offset);
+            w.str(" (wasm offset ");
+            w.hex(trap.wasm_offset.into());
+            w.str(")");
         }
-        let _ = writeln!(w);
+        w.str("\n");
     }
 }
 

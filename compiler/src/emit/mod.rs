@@ -122,7 +122,8 @@ pub struct ImportSummary {
     /// Signature string for functions (see `wafer_abi::values`), value
     /// letter (+`m`) for globals, element letter for tables, empty for memories.
     pub ty: String,
-    /// For statically bound function imports: the native symbol.
+    /// For statically bound function imports: the native symbol (for WASI
+    /// functions, the runtime's `wafer_wasi_<name>`).
     pub symbol: Option<String>,
 }
 
@@ -363,13 +364,18 @@ fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Result<Vec
                 ImportKind::Memory(_) => (ExternKind::Memory, String::new()),
                 ImportKind::Global(g) => (ExternKind::Global, global_type_string(g)),
             };
-            let symbol = (binding == ImportBinding::Static
-                && kind == ExternKind::Func
-                && !HOST_MODULES.contains(&import.module))
-            .then(|| names::static_import_symbol(import.module, import.field));
-            if let Some(symbol) = &symbol {
-                names::check_static_import_symbol(import.module, import.field, symbol)?;
-            }
+            let symbol = if binding != ImportBinding::Static || kind != ExternKind::Func {
+                None
+            } else if import.module == wafer_abi::wasi::MODULE {
+                // The runtime's function (its type is checked by `import_check`).
+                names::wasi_symbol(import.field)
+            } else if HOST_MODULES.contains(&import.module) {
+                None
+            } else {
+                let symbol = names::static_import_symbol(import.module, import.field);
+                names::check_static_import_symbol(import.module, import.field, &symbol)?;
+                Some(symbol)
+            };
             Ok(ImportSummary {
                 module: import.module.to_string(),
                 field: import.field.to_string(),

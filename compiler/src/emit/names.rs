@@ -87,6 +87,15 @@ pub fn static_import_symbol(module: &str, field: &str) -> String {
     )
 }
 
+/// The runtime's C symbol for WASI preview 1 function `field`
+/// (`wafer_wasi_fd_write`), or `None` if preview 1 has no such function.
+/// Binding WASI imports to symbols lets the linker keep only the WASI
+/// functions a module imports.
+pub fn wasi_symbol(field: &str) -> Option<String> {
+    wafer_abi::wasi::signature(field.as_bytes())?;
+    Some(format!("wafer_wasi_{field}"))
+}
+
 /// Beginnings of the symbols wafer's runtime defines (`wafer_*` builtins
 /// and entry points, `rust_eh_personality`, `_start`, Rust's `_R…`/`_ZN…`
 /// mangled names). A static import is an ordinary C symbol with at least

@@ -7,6 +7,11 @@
 //! `sched_yield`. Every other preview1 function that returns an errno
 //! resolves to a stub returning `ENOSYS`.
 //!
+//! Each function is the C symbol `wafer_wasi_<name>`: `wafer build` binds
+//! a command or invoke image's WASI imports to these symbols, so the linker
+//! keeps only the functions a module imports. Serving images (the spec
+//! harness) resolve imports by name at instantiation with [`resolve`].
+//!
 //! Every function receives the importing instance's vmctx and reaches its
 //! memory 0 through it. Every guest pointer a call uses is bounds-checked
 //! before the call has any effect (output, input, a write to memory): a bad
@@ -89,7 +94,14 @@ fn iovecs_valid(vmctx: *mut u8, iovs: u32, iovs_len: u32) -> bool {
         && (0..iovs_len).all(|i| iovec(vmctx, iovs, i).is_some())
 }
 
-extern "C" fn fd_write(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nwritten: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_write(
+    vmctx: *mut u8,
+    fd: i32,
+    iovs: u32,
+    iovs_len: u32,
+    nwritten: u32,
+) -> i32 {
     if fd != 1 && fd != 2 {
         return EBADF;
     }
@@ -119,7 +131,14 @@ extern "C" fn fd_write(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nwritt
     }
 }
 
-extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_read(
+    vmctx: *mut u8,
+    fd: i32,
+    iovs: u32,
+    iovs_len: u32,
+    nread: u32,
+) -> i32 {
     if fd != 0 {
         return EBADF;
     }
@@ -152,17 +171,19 @@ extern "C" fn fd_read(vmctx: *mut u8, fd: i32, iovs: u32, iovs_len: u32, nread: 
 
 /// Ends the program with `proc_exit_status(code)` (see `wafer_abi::exit`):
 /// codes beyond 0–125 become 125, with a note on stderr saying so.
-extern "C" fn proc_exit(_vmctx: *mut u8, code: u32) {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_proc_exit(_vmctx: *mut u8, code: u32) {
     let status = wafer_abi::exit::proc_exit_status(code);
     if status as u32 != code {
+        use crate::text::Sink;
         let mut w = crate::console::Stderr;
-        let _ = core::fmt::Write::write_fmt(
-            &mut w,
-            format_args!(
-                "wafer: proc_exit({code}) is outside 0-{}; exiting with {status}\n",
-                wafer_abi::exit::MAX_PROC_EXIT
-            ),
-        );
+        w.str("wafer: proc_exit(");
+        w.dec(code.into());
+        w.str(") is outside 0-");
+        w.dec(wafer_abi::exit::MAX_PROC_EXIT as u64);
+        w.str("; exiting with ");
+        w.signed(status.into());
+        w.str("\n");
     }
     crate::platform::exit(status)
 }
@@ -244,20 +265,30 @@ fn envs(f: &mut dyn FnMut(&[u8])) {
     for_each_env(f)
 }
 
-extern "C" fn args_sizes_get(vmctx: *mut u8, count: u32, size: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_args_sizes_get(vmctx: *mut u8, count: u32, size: u32) -> i32 {
     sizes_get(vmctx, count, size, args)
 }
-extern "C" fn args_get(vmctx: *mut u8, ptrs: u32, buf: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_args_get(vmctx: *mut u8, ptrs: u32, buf: u32) -> i32 {
     strings_get(vmctx, ptrs, buf, args)
 }
-extern "C" fn environ_sizes_get(vmctx: *mut u8, count: u32, size: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_environ_sizes_get(vmctx: *mut u8, count: u32, size: u32) -> i32 {
     sizes_get(vmctx, count, size, envs)
 }
-extern "C" fn environ_get(vmctx: *mut u8, ptrs: u32, buf: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_environ_get(vmctx: *mut u8, ptrs: u32, buf: u32) -> i32 {
     strings_get(vmctx, ptrs, buf, envs)
 }
 
-extern "C" fn clock_time_get(vmctx: *mut u8, id: i32, _precision: i64, out: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_clock_time_get(
+    vmctx: *mut u8,
+    id: i32,
+    _precision: i64,
+    out: u32,
+) -> i32 {
     let now = match id {
         0 => crate::platform::realtime_ns(),
         1..=3 => crate::platform::monotonic_ns(),
@@ -270,7 +301,8 @@ extern "C" fn clock_time_get(vmctx: *mut u8, id: i32, _precision: i64, out: u32)
     }
 }
 
-extern "C" fn clock_res_get(vmctx: *mut u8, id: i32, out: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_clock_res_get(vmctx: *mut u8, id: i32, out: u32) -> i32 {
     if !(0..=3).contains(&id) {
         return EINVAL;
     }
@@ -281,7 +313,8 @@ extern "C" fn clock_res_get(vmctx: *mut u8, id: i32, out: u32) -> i32 {
     }
 }
 
-extern "C" fn random_get(vmctx: *mut u8, buf: u32, len: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_random_get(vmctx: *mut u8, buf: u32, len: u32) -> i32 {
     let Some(bytes) = guest(vmctx, buf, len) else {
         return EFAULT;
     };
@@ -292,7 +325,8 @@ extern "C" fn random_get(vmctx: *mut u8, buf: u32, len: u32) -> i32 {
     }
 }
 
-extern "C" fn fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     if !(0..=2).contains(&fd) {
         return EBADF;
     }
@@ -308,11 +342,13 @@ extern "C" fn fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     SUCCESS
 }
 
-extern "C" fn fd_prestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_prestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
     EBADF // no preopened directories
 }
 
-extern "C" fn fd_close(_vmctx: *mut u8, fd: i32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_close(_vmctx: *mut u8, fd: i32) -> i32 {
     if (0..=2).contains(&fd) {
         SUCCESS
     } else {
@@ -320,11 +356,19 @@ extern "C" fn fd_close(_vmctx: *mut u8, fd: i32) -> i32 {
     }
 }
 
-extern "C" fn fd_seek(_vmctx: *mut u8, fd: i32, _offset: i64, _whence: i32, _out: u32) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_seek(
+    _vmctx: *mut u8,
+    fd: i32,
+    _offset: i64,
+    _whence: i32,
+    _out: u32,
+) -> i32 {
     if (0..=2).contains(&fd) { ESPIPE } else { EBADF }
 }
 
-extern "C" fn sched_yield(_vmctx: *mut u8) -> i32 {
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_sched_yield(_vmctx: *mut u8) -> i32 {
     SUCCESS
 }
 
@@ -332,27 +376,75 @@ extern "C" fn not_implemented() -> i32 {
     ENOSYS
 }
 
+/// Defines each symbol as a function returning `ENOSYS` (its arguments are
+/// ignored; the C calling convention allows it). One symbol per preview1
+/// function, so statically bound imports each have their own.
+macro_rules! not_implemented {
+    ($($symbol:ident),* $(,)?) => {
+        $(
+            #[unsafe(no_mangle)]
+            pub extern "C" fn $symbol() -> i32 {
+                ENOSYS
+            }
+        )*
+    };
+}
+
+not_implemented!(
+    wafer_wasi_fd_advise,
+    wafer_wasi_fd_allocate,
+    wafer_wasi_fd_datasync,
+    wafer_wasi_fd_fdstat_set_flags,
+    wafer_wasi_fd_fdstat_set_rights,
+    wafer_wasi_fd_filestat_get,
+    wafer_wasi_fd_filestat_set_size,
+    wafer_wasi_fd_filestat_set_times,
+    wafer_wasi_fd_pread,
+    wafer_wasi_fd_prestat_dir_name,
+    wafer_wasi_fd_pwrite,
+    wafer_wasi_fd_readdir,
+    wafer_wasi_fd_renumber,
+    wafer_wasi_fd_sync,
+    wafer_wasi_fd_tell,
+    wafer_wasi_path_create_directory,
+    wafer_wasi_path_filestat_get,
+    wafer_wasi_path_filestat_set_times,
+    wafer_wasi_path_link,
+    wafer_wasi_path_open,
+    wafer_wasi_path_readlink,
+    wafer_wasi_path_remove_directory,
+    wafer_wasi_path_rename,
+    wafer_wasi_path_symlink,
+    wafer_wasi_path_unlink_file,
+    wafer_wasi_poll_oneoff,
+    wafer_wasi_proc_raise,
+    wafer_wasi_sock_accept,
+    wafer_wasi_sock_recv,
+    wafer_wasi_sock_send,
+    wafer_wasi_sock_shutdown,
+);
+
 /// Resolves `wasi_snapshot_preview1.<field>` to its host function, with
 /// the signature from `wafer_abi::wasi` (the importer's linker compares it
 /// with the import's); `None` if preview1 has no such function.
 pub fn resolve(field: &[u8]) -> Option<Extern> {
     let sig = wafer_abi::wasi::signature(field)?.as_bytes();
     let code = match field {
-        b"fd_write" => fd_write as *const () as usize,
-        b"fd_read" => fd_read as *const () as usize,
-        b"proc_exit" => proc_exit as *const () as usize,
-        b"args_sizes_get" => args_sizes_get as *const () as usize,
-        b"args_get" => args_get as *const () as usize,
-        b"environ_sizes_get" => environ_sizes_get as *const () as usize,
-        b"environ_get" => environ_get as *const () as usize,
-        b"clock_time_get" => clock_time_get as *const () as usize,
-        b"clock_res_get" => clock_res_get as *const () as usize,
-        b"random_get" => random_get as *const () as usize,
-        b"fd_fdstat_get" => fd_fdstat_get as *const () as usize,
-        b"fd_prestat_get" => fd_prestat_get as *const () as usize,
-        b"fd_close" => fd_close as *const () as usize,
-        b"fd_seek" => fd_seek as *const () as usize,
-        b"sched_yield" => sched_yield as *const () as usize,
+        b"fd_write" => wafer_wasi_fd_write as *const () as usize,
+        b"fd_read" => wafer_wasi_fd_read as *const () as usize,
+        b"proc_exit" => wafer_wasi_proc_exit as *const () as usize,
+        b"args_sizes_get" => wafer_wasi_args_sizes_get as *const () as usize,
+        b"args_get" => wafer_wasi_args_get as *const () as usize,
+        b"environ_sizes_get" => wafer_wasi_environ_sizes_get as *const () as usize,
+        b"environ_get" => wafer_wasi_environ_get as *const () as usize,
+        b"clock_time_get" => wafer_wasi_clock_time_get as *const () as usize,
+        b"clock_res_get" => wafer_wasi_clock_res_get as *const () as usize,
+        b"random_get" => wafer_wasi_random_get as *const () as usize,
+        b"fd_fdstat_get" => wafer_wasi_fd_fdstat_get as *const () as usize,
+        b"fd_prestat_get" => wafer_wasi_fd_prestat_get as *const () as usize,
+        b"fd_close" => wafer_wasi_fd_close as *const () as usize,
+        b"fd_seek" => wafer_wasi_fd_seek as *const () as usize,
+        b"sched_yield" => wafer_wasi_sched_yield as *const () as usize,
         // Every other preview1 function returns an errno; its arguments
         // are ignored (the C calling convention allows it).
         _ => not_implemented as *const () as usize,

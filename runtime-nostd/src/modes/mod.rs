@@ -8,7 +8,7 @@ pub mod serve;
 use wafer_abi::descriptor::{ExportDesc, Trampoline};
 use wafer_abi::values::{ValRaw, split_signature};
 
-use crate::instance::{Extern, Instance};
+use crate::instance::Instance;
 use crate::trap::Trap;
 
 /// Most parameters/results a call can have through [`call_export`].
@@ -21,7 +21,7 @@ pub fn call_export(
     export: &ExportDesc,
     values: &mut [ValRaw],
 ) -> Result<(), Trap> {
-    let Some(Extern::Func { funcref, .. }) = inst.export_extern(export) else {
+    let Some(funcref) = inst.func_ref(export) else {
         return Err(Trap::new(wafer_abi::trap::TrapCode::Unreachable));
     };
     // SAFETY: the trampoline was generated for this export's signature and
@@ -35,10 +35,12 @@ pub fn call_export(
 
 /// Instantiates every module of the image in order and returns the last
 /// instance; on failure reports it and exits (134 for a trap, else 70).
+/// `wafer build` binds every function import of these images at link time
+/// (and refuses other imports), so nothing is resolved by name here.
 pub fn instantiate_all_or_exit() -> Option<&'static Instance> {
     let mut last = None;
     for desc in crate::instance::descriptors() {
-        match crate::instance::instantiate(desc) {
+        match crate::instance::instantiate(desc, crate::instance::no_dynamic_imports) {
             Ok(id) => last = Some(id),
             Err(e) => {
                 crate::instance::report_error(desc, &e);

@@ -122,7 +122,7 @@ fn handle(line: &[u8]) {
             let Some(desc) = desc else {
                 return reply(format_args!("error no such module"));
             };
-            match instance::instantiate(desc) {
+            match instance::instantiate(desc, instance::resolve_by_name) {
                 Ok(id) => reply(format_args!("ok {id}")),
                 Err(InstantiateError::Trap(trap)) => reply_trap(&trap),
                 Err(InstantiateError::Link(msg)) => {
