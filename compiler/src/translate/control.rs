@@ -119,6 +119,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::Unreachable => self.trap(wafer_abi::trap::TrapCode::Unreachable),
             Operator::Block { blockty } => {
                 let (params, results) = self.block_signature(blockty);
+                self.bounds.enter_frame();
                 self.control.push(Frame {
                     kind: FrameKind::Block,
                     next: None,
@@ -138,6 +139,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let header_params = self.builder.block_params(header).to_vec();
                 let height = self.stack.len();
                 self.stack.extend(header_params);
+                self.bounds.enter_frame();
                 self.control.push(Frame {
                     kind: FrameKind::Loop { header },
                     next: None,
@@ -162,6 +164,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder.switch_to_block(then_block);
                 let height = self.stack.len() - params.len();
                 let if_params = self.stack[height..].to_vec();
+                self.bounds.enter_frame();
                 self.control.push(Frame {
                     kind: FrameKind::If {
                         else_block,
@@ -324,6 +327,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.stack.truncate(height);
         self.stack.extend(params);
         self.builder.switch_to_block(else_block);
+        self.bounds.enter_else();
         self.reachable = true;
         Ok(())
     }
@@ -336,6 +340,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
         }
+        // Without branches to its end, control continues in the same
+        // Cranelift block: the frame's checks still dominate.
+        self.bounds.exit_frame(frame.next.is_none());
         let Some(next) = frame.next else {
             return self.end_without_branches(&frame);
         };
