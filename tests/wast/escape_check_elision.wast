@@ -144,3 +144,4 @@
   (func (export "load8_off") (param $p i32) (result i32) (i32.load8_u offset=4294967295 (local.get $p))))
 (assert_trap (invoke "load8" (i32.const 0)) "out of bounds memory access")
 (assert_trap (invoke "load8_off" (i32.const 0)) "out of bounds memory access")
+
