@@ -136,6 +136,58 @@
 ;; At the maximum the grow fails (-1) and the length stays: past the end traps.
 (assert_trap (invoke "after_grow" (i32.const 524284)) "out of bounds memory access")
 
+;; A grow on one path only: the length reaching the code after the merge
+;; is the reloaded one on that path.
+(module
+  (memory 1 7)
+  (func $grow (drop (memory.grow (i32.const 1))))
+  (func (export "grow_in_then") (param $p i32) (param $c i32) (result i32)
+    (drop (i32.load8_u (i32.const 0)))
+    (if (local.get $c) (then (call $grow)))
+    (i32.load (local.get $p)))
+  (func (export "grow_in_then_with_else") (param $p i32) (param $zero i32) (param $c i32) (result i32)
+    (drop (i32.load8_u (local.get $zero)))
+    (if (local.get $c)
+      (then (call $grow))
+      (else (drop (i32.load8_u offset=1 (local.get $zero)))))
+    (i32.load (local.get $p)))
+  (func (export "grow_before_br_if") (param $p i32) (param $c i32) (result i32)
+    (drop (i32.load8_u (i32.const 0)))
+    (block
+      (call $grow)
+      (br_if 0 (local.get $c))
+      (drop (i32.load8_u (i32.const 1))))
+    (i32.load (local.get $p)))
+  (func (export "grow_in_br_table_arm") (param $p i32) (param $c i32) (result i32)
+    (drop (i32.load8_u (i32.const 0)))
+    (block
+      (block
+        (br_table 0 1 (local.get $c)))
+      (call $grow))
+    (i32.load (local.get $p)))
+  ;; The length is read (and cached) first, then a grow makes it stale,
+  ;; then one `br_table` edge goes straight to the merge.
+  (func (export "grow_then_br_table") (param $p i32) (param $zero i32) (param $c i32) (result i32)
+    (drop (i32.load8_u (local.get $zero)))
+    (call $grow)
+    (block
+      (block
+        (br_table 0 1 (local.get $c)))
+      (nop))
+    (i32.load (local.get $p))))
+(assert_trap (invoke "grow_in_then" (i32.const 65536) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "grow_in_then" (i32.const 65536) (i32.const 1)) (i32.const 0))
+(assert_trap (invoke "grow_in_then_with_else" (i32.const 131072) (i32.const 0) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "grow_in_then_with_else" (i32.const 131072) (i32.const 0) (i32.const 1)) (i32.const 0))
+(assert_return (invoke "grow_before_br_if" (i32.const 196608) (i32.const 1)) (i32.const 0))
+(assert_return (invoke "grow_before_br_if" (i32.const 262144) (i32.const 0)) (i32.const 0))
+(assert_trap (invoke "grow_in_br_table_arm" (i32.const 327680) (i32.const 1)) "out of bounds memory access")
+(assert_return (invoke "grow_in_br_table_arm" (i32.const 327680) (i32.const 0)) (i32.const 0))
+;; 6 pages: grown to the maximum of 7, then the edge straight to the merge.
+(assert_return (invoke "grow_then_br_table" (i32.const 393216) (i32.const 0) (i32.const 1)) (i32.const 0))
+;; At the maximum: the grow fails and the old length still holds.
+(assert_trap (invoke "grow_in_br_table_arm" (i32.const 458752) (i32.const 0)) "out of bounds memory access")
+
 ;; A memory of zero pages: `length - (offset + size)` is negative, so even
 ;; address 0 traps.
 (module

@@ -16,10 +16,13 @@
 //! What makes it cheap:
 //! - **The length lives in a Cranelift variable** per memory the function
 //!   accesses (when it can change at all; a defined memory with
-//!   `max == min` has a constant length). It is loaded at function entry
-//!   and reloaded after every call (any callee, import or builtin may run
-//!   `memory.grow`) and after `memory.grow` itself; nothing else changes
-//!   it. SSA construction turns it into a register or block parameter, so
+//!   `max == min` has a constant length). Every call (any callee, import or
+//!   builtin may run `memory.grow`) and `memory.grow` itself mark it stale;
+//!   nothing else changes it. A stale length is reloaded lazily: at the
+//!   next access, or before the next branch to another Cranelift block
+//!   (`Bounds::before_branch`), so every block is entered with a current
+//!   value and a call followed by no access costs nothing. SSA
+//!   construction turns the variable into a register or block parameter:
 //!   a loop without calls does not reload it.
 //! - **Constant addresses** whose access lies below the declared minimum
 //!   are not checked (the caller decides that, see `memory.rs`).
@@ -62,6 +65,9 @@ pub struct Bounds {
     /// Per memory index: the variable holding its length in bytes, for
     /// memories this function accesses whose length can change.
     lengths: Vec<Option<Variable>>,
+    /// The variables do not hold the current lengths (function entry,
+    /// after a call or `memory.grow`) and must be reloaded before use.
+    stale: bool,
     /// Checks that dominate the current position, innermost frame last.
     checked: Vec<Checked>,
     /// `checked.len()` when each open control frame was entered.
@@ -151,8 +157,8 @@ fn memarg_memory(op: &Operator<'_>) -> Option<u32> {
 }
 
 impl FuncTranslator<'_, '_, '_, '_> {
-    /// Declares and loads the length variables of the memories `body`
-    /// reads, at function entry.
+    /// Declares the length variables of the memories `body` reads; they
+    /// are loaded before their first use.
     pub fn init_memory_lengths(&mut self, body: &FunctionBody<'_>) -> anyhow::Result<()> {
         let info = self.env.info;
         let used = memories_read(body, info.memories.len())?;
@@ -162,12 +168,23 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     .then(|| self.builder.declare_var(types::I64))
             })
             .collect();
-        self.reload_memory_lengths();
+        self.bounds.stale = true;
         Ok(())
     }
 
-    /// Reloads every cached length: after a call or `memory.grow`.
-    pub fn reload_memory_lengths(&mut self) {
+    /// A call or `memory.grow` was emitted: any length may have changed.
+    pub fn invalidate_memory_lengths(&mut self) {
+        self.bounds.stale = true;
+    }
+
+    /// Reloads the length variables if they are stale. Called before
+    /// every branch that leaves the current Cranelift block, so that the
+    /// SSA value reaching any block is current.
+    pub fn reload_stale_memory_lengths(&mut self) {
+        if !self.bounds.stale {
+            return;
+        }
+        self.bounds.stale = false;
         for index in 0..self.bounds.lengths.len() as u32 {
             if let Some(var) = self.bounds.lengths[index as usize] {
                 let length = self.load_memory_length(index);
@@ -205,7 +222,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 .iconst(types::I64, (ty.initial * WASM_PAGE_SIZE) as i64);
         }
         match self.bounds.lengths.get(index as usize).copied().flatten() {
-            Some(var) => self.builder.use_var(var),
+            Some(var) => {
+                self.reload_stale_memory_lengths();
+                self.builder.use_var(var)
+            }
             None => self.load_memory_length(index),
         }
     }

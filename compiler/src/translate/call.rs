@@ -34,7 +34,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.extend(args);
         let call = self.builder.ins().call_indirect(sig, callee, &all);
         // The callee may have grown a memory.
-        self.reload_memory_lengths();
+        self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
     }
@@ -68,7 +68,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.extend(args);
         let call = self.builder.ins().call(callee, &all);
         // The callee may have grown a memory.
-        self.reload_memory_lengths();
+        self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
         Ok(())

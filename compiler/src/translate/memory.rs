@@ -155,8 +155,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.extend_from_slice(args);
         let call = self.builder.ins().call(callee, &all);
         // Only `memory.grow` changes a length today, but a builtin is a
-        // call like any other: reloading is cheap next to the call.
-        self.reload_memory_lengths();
+        // call like any other (the reload is lazy: free if unused).
+        self.invalidate_memory_lengths();
         self.builder.inst_results(call).first().copied()
     }
 
