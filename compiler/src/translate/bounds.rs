@@ -9,9 +9,10 @@
 //! ```
 //! `length <= 2^32` and `k < 2^33`, so `length - k` cannot overflow an
 //! i64 and is negative exactly when no address fits (the signed compare
-//! then always traps). `length - k` depends only on the length, so
-//! Cranelift computes it once per length value and hoists it out of loops:
-//! the check is one compare and one branch.
+//! then always traps). The check is one compare and one branch;
+//! `length - k` costs one add per block and `k` (Cranelift usually
+//! rematerializes an add of a constant in each block that uses it rather
+//! than keeping it in a register across blocks).
 //!
 //! What makes it cheap:
 //! - **The length lives in a Cranelift variable** per memory the function
@@ -20,10 +21,10 @@
 //!   builtin may run `memory.grow`) and `memory.grow` itself mark it stale;
 //!   nothing else changes it. A stale length is reloaded lazily: at the
 //!   next access, or before the next branch to another Cranelift block
-//!   (`Bounds::before_branch`), so every block is entered with a current
-//!   value and a call followed by no access costs nothing. SSA
-//!   construction turns the variable into a register or block parameter:
-//!   a loop without calls does not reload it.
+//!   (`may_branch_to_length_user` in `control.rs`), so every block is
+//!   entered with a current value and a call followed by no access costs
+//!   nothing. SSA construction turns the variable into a register or block
+//!   parameter: a loop without calls does not reload it.
 //! - **Constant addresses** whose access lies below the declared minimum
 //!   are not checked (the caller decides that, see `memory.rs`).
 //! - **Covered checks are dropped**: a check of the same address value
@@ -48,6 +49,9 @@ use wasmparser::{FunctionBody, Operator};
 
 use super::FuncTranslator;
 use super::memory::RecordRef;
+
+/// How many of the recorded checks a lookup searches, newest first.
+const MAX_SEARCHED_CHECKS: usize = 64;
 
 /// One check that passed on every path to the current position.
 #[derive(Clone, Copy)]
@@ -75,7 +79,7 @@ pub struct Bounds {
 }
 
 impl Bounds {
-    /// Forgets nothing: a control frame starts (block, loop, if).
+    /// A control frame starts (block, loop, if): its checks begin here.
     pub fn enter_frame(&mut self) {
         self.frame_marks.push(self.checked.len());
     }
@@ -97,9 +101,13 @@ impl Bounds {
     }
 
     /// Whether an access up to `end` at `address` is already covered.
+    /// Only the most recent checks are searched, so a huge block costs
+    /// linear time; an older match is merely a missed saving.
     fn covered(&self, memory: u32, address: ir::Value, end: u64) -> bool {
         self.checked
             .iter()
+            .rev()
+            .take(MAX_SEARCHED_CHECKS)
             .any(|c| c.memory == memory && c.address == address && c.end >= end)
     }
 }
