@@ -33,6 +33,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.push(callee_vmctx);
         all.extend(args);
         let call = self.builder.ins().call_indirect(sig, callee, &all);
+        // The callee may have grown a memory.
+        self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
     }
@@ -65,6 +67,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.push(self.vmctx);
         all.extend(args);
         let call = self.builder.ins().call(callee, &all);
+        // The callee may have grown a memory.
+        self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
         Ok(())

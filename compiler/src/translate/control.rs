@@ -96,6 +96,27 @@ impl FuncTranslator<'_, '_, '_, '_> {
         block
     }
 
+    /// Whether `op` may jump to a Cranelift block that can read a memory
+    /// length: any branch except to the function's return block (which
+    /// only returns). Not `end`: its fall-through edge leaves the lengths
+    /// stale, and the code after `end` then reloads them before use; its
+    /// other incoming edges are branches, reloaded when they were made.
+    /// `else` does need it: the `then` arm's edge joins code that follows
+    /// the `else` arm, whose own state is what the translator sees there.
+    fn may_branch_to_length_user(&self, op: &Operator<'_>) -> bool {
+        let to_return = |depth: u32| depth as usize + 1 >= self.control.len();
+        match *op {
+            Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::BrTable { .. } => true,
+            Operator::Br { relative_depth } | Operator::BrIf { relative_depth } => {
+                !to_return(relative_depth)
+            }
+            _ => false,
+        }
+    }
+
     /// Handles an operator while the current position is unreachable:
     /// nested blocks are skipped whole; `else`/`end` of the current frame
     /// end the dead region.
@@ -114,11 +135,17 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// Translates a control operator; `Ok(false)` if `op` is not one.
     pub fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool> {
+        if self.may_branch_to_length_user(op) {
+            // The target block must receive current memory lengths (see
+            // `bounds.rs`).
+            self.reload_stale_memory_lengths();
+        }
         match *op {
             Operator::Nop => {}
             Operator::Unreachable => self.trap(wafer_abi::trap::TrapCode::Unreachable),
             Operator::Block { blockty } => {
                 let (params, results) = self.block_signature(blockty);
+                self.bounds.enter_frame();
                 self.control.push(Frame {
                     kind: FrameKind::Block,
                     next: None,
@@ -138,6 +165,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let header_params = self.builder.block_params(header).to_vec();
                 let height = self.stack.len();
                 self.stack.extend(header_params);
+                self.bounds.enter_frame();
                 self.control.push(Frame {
                     kind: FrameKind::Loop { header },
                     next: None,
@@ -162,6 +190,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder.switch_to_block(then_block);
                 let height = self.stack.len() - params.len();
                 let if_params = self.stack[height..].to_vec();
+                self.bounds.enter_frame();
                 self.control.push(Frame {
                     kind: FrameKind::If {
                         else_block,
@@ -324,6 +353,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.stack.truncate(height);
         self.stack.extend(params);
         self.builder.switch_to_block(else_block);
+        self.bounds.enter_else();
         self.reachable = true;
         Ok(())
     }
@@ -336,6 +366,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
         }
+        // Without branches to its end, control continues in the same
+        // Cranelift block: the frame's checks still dominate.
+        self.bounds.exit_frame(frame.next.is_none());
         let Some(next) = frame.next else {
             return self.end_without_branches(&frame);
         };

@@ -2,17 +2,8 @@
 //!
 //! # Bounds checks — the sandbox depends on this file
 //! There is no MMU on most targets, so no guard pages: every access is
-//! checked explicitly before it happens. For an access of `size` bytes at
-//! `addr` (an i32 zero-extended to 64 bits) with static `offset`:
-//!
-//! ```text
-//! end = addr + (offset + size)        // 64-bit: cannot overflow
-//! if end > length { trap out of bounds memory access }
-//! access at base + addr + offset
-//! ```
-//! That is one add, one compare and one branch. `length` is loaded from the
-//! memory record (it changes on `memory.grow`); when the memory is defined
-//! here and cannot grow (max == min) it is a constant instead. A constant
+//! checked explicitly before it happens (`addr + offset + size <= length`);
+//! how that check is made cheap is in [`super::bounds`]. A constant
 //! address whose whole access lies below the memory's declared minimum (a
 //! memory never shrinks, and an import is at least its declared minimum) is
 //! not checked at all. `base` never moves, so its load is marked read-only
@@ -26,8 +17,7 @@
 //! near 2^32).
 
 use anyhow::Result;
-use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::builtins;
 use wafer_abi::vmctx::VMMemory;
@@ -56,25 +46,6 @@ impl FuncTranslator<'_, '_, '_, '_> {
         ))
     }
 
-    /// The memory's current length in bytes: a constant when it cannot change.
-    fn memory_length(&mut self, index: u32, record: RecordRef) -> ir::Value {
-        let ty = self.env.info.memories[index as usize];
-        let defined = index >= self.env.info.num_imported_memories;
-        if defined && ty.maximum == Some(ty.initial) {
-            return self
-                .builder
-                .ins()
-                .iconst(types::I64, (ty.initial * WASM_PAGE_SIZE) as i64);
-        }
-        let flags = self.vmctx_flags();
-        self.builder.ins().load(
-            types::I64,
-            flags,
-            record.base,
-            record.offset + VMMemory::LENGTH as i32,
-        )
-    }
-
     /// Computes the checked native address of an access of `size` bytes;
     /// returns `(address, immediate offset)`.
     fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
@@ -95,15 +66,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             constant.is_some_and(|c| (c as u32 as u64) + end_offset <= min_bytes);
         let addr = self.builder.ins().uextend(types::I64, addr32);
         if !provably_in_bounds {
-            let end = self.builder.ins().iadd_imm_u(addr, end_offset as i64);
-            let length = self.memory_length(index, record);
-            let out_of_bounds = self
-                .builder
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThan, end, length);
-            self.builder
-                .ins()
-                .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
+            self.check_bounds(index, addr32, addr, end_offset);
         }
         let flags = self.readonly_flags();
         let base = self.builder.ins().load(
@@ -198,6 +161,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.push(self.vmctx);
         all.extend_from_slice(args);
         let call = self.builder.ins().call(callee, &all);
+        // Only `memory.grow` changes a length today, but a builtin is a
+        // call like any other (the reload is lazy: free if unused).
+        self.invalidate_memory_lengths();
         self.builder.inst_results(call).first().copied()
     }
 
@@ -240,8 +206,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
             Operator::I64Store32 { ref memarg } => self.store(memarg, Some(I32))?,
             Operator::MemorySize { mem } => {
-                let record = self.memory_record(mem);
-                let bytes = self.memory_length(mem, record);
+                let bytes = self.memory_length(mem);
                 let pages = self.builder.ins().ushr_imm_u(bytes, 16);
                 let pages = self.builder.ins().ireduce(I32, pages);
                 self.push(pages);

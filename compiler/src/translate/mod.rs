@@ -9,6 +9,7 @@
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
+pub mod bounds;
 pub mod call;
 pub mod const_expr;
 pub mod control;
@@ -114,6 +115,8 @@ pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     pub vmctx: ir::Value,
     pub locals: Vec<locals::Local>,
     pub regions: Regions,
+    /// Cached memory lengths and the bounds checks already made.
+    pub bounds: bounds::Bounds,
 }
 
 impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
@@ -136,6 +139,7 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
             vmctx,
             locals: Vec::new(),
             regions,
+            bounds: bounds::Bounds::default(),
         }
     }
 
@@ -277,6 +281,7 @@ pub fn translate_body(
 
     let mut translator = FuncTranslator::new(env, module, builder, vmctx, regions);
     translator.locals = locals;
+    translator.init_memory_lengths(body)?;
     translator
         .control
         .push(Frame::function(return_block, func_type.results.len()));

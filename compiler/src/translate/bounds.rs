@@ -1,0 +1,264 @@
+//! Explicit bounds checks: the sandbox on chips without an MMU.
+//!
+//! An access of `size` bytes at the i32 address `addr` with static
+//! `offset` is in bounds when `addr + offset + size <= length`. With
+//! `k = offset + size` the check is emitted as
+//!
+//! ```text
+//! if (zext64(addr) as i64) > (length - k) as i64 { trap out of bounds }
+//! ```
+//! `length <= 2^32` and `k < 2^33`, so `length - k` cannot overflow an
+//! i64 and is negative exactly when no address fits (the signed compare
+//! then always traps). The check is one compare and one branch;
+//! `length - k` costs one add per block and `k` (Cranelift usually
+//! rematerializes an add of a constant in each block that uses it rather
+//! than keeping it in a register across blocks).
+//!
+//! What makes it cheap:
+//! - **The length lives in a Cranelift variable** per memory the function
+//!   accesses (when it can change at all; a defined memory with
+//!   `max == min` has a constant length). Every call (any callee, import or
+//!   builtin may run `memory.grow`) and `memory.grow` itself mark it stale;
+//!   nothing else changes it. A stale length is reloaded lazily: at the
+//!   next access, or before the next branch to another Cranelift block
+//!   (`may_branch_to_length_user` in `control.rs`), so every block is
+//!   entered with a current value and a call followed by no access costs
+//!   nothing. SSA construction turns the variable into a register or block
+//!   parameter: a loop without calls does not reload it.
+//! - **Constant addresses** whose access lies below the declared minimum
+//!   are not checked (the caller decides that, see `memory.rs`).
+//! - **Covered checks are dropped**: a check of the same address value
+//!   (same SSA value) with an end at most one already checked on every
+//!   path to here. A memory never shrinks, so a check that passed stays
+//!   true after calls and `memory.grow`. "On every path" is decided from
+//!   the Wasm structure while translating: a check made at the top level
+//!   of a control frame dominates all code that follows it in that frame
+//!   (entering a frame only happens at its start, leaving it only at its
+//!   end or by branching out), so the checks recorded inside a frame are
+//!   forgotten at its `else` and `end` (kept after an `end` that nothing
+//!   branched to, where the frame's code ran straight through). A check is
+//!   never *widened* to cover a later access: stores and calls between the
+//!   two must happen before a trap.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, TrapCode, types};
+use cranelift_frontend::Variable;
+use wafer_abi::WASM_PAGE_SIZE;
+use wafer_abi::vmctx::VMMemory;
+use wasmparser::{FunctionBody, Operator};
+
+use super::FuncTranslator;
+use super::memory::RecordRef;
+
+/// How many of the recorded checks a lookup searches, newest first.
+const MAX_SEARCHED_CHECKS: usize = 64;
+
+/// One check that passed on every path to the current position.
+#[derive(Clone, Copy)]
+struct Checked {
+    memory: u32,
+    /// The i32 address operand (an SSA value of the function).
+    address: ir::Value,
+    /// `offset + size` of the widest access checked at `address`.
+    end: u64,
+}
+
+/// Per-function state of the explicit bounds checks.
+#[derive(Default)]
+pub struct Bounds {
+    /// Per memory index: the variable holding its length in bytes, for
+    /// memories this function accesses whose length can change.
+    lengths: Vec<Option<Variable>>,
+    /// The variables do not hold the current lengths (function entry,
+    /// after a call or `memory.grow`) and must be reloaded before use.
+    stale: bool,
+    /// Checks that dominate the current position, innermost frame last.
+    checked: Vec<Checked>,
+    /// `checked.len()` when each open control frame was entered.
+    frame_marks: Vec<usize>,
+}
+
+impl Bounds {
+    /// A control frame starts (block, loop, if): its checks begin here.
+    pub fn enter_frame(&mut self) {
+        self.frame_marks.push(self.checked.len());
+    }
+
+    /// The `else` arm starts: the `then` arm's checks do not reach it.
+    pub fn enter_else(&mut self) {
+        if let Some(&mark) = self.frame_marks.last() {
+            self.checked.truncate(mark);
+        }
+    }
+
+    /// A control frame ends. `straight_through`: nothing branched to its
+    /// end, so its top-level code ran on every path that gets here.
+    pub fn exit_frame(&mut self, straight_through: bool) {
+        let mark = self.frame_marks.pop().unwrap_or(0);
+        if !straight_through {
+            self.checked.truncate(mark);
+        }
+    }
+
+    /// Whether an access up to `end` at `address` is already covered.
+    /// Only the most recent checks are searched, so a huge block costs
+    /// linear time; an older match is merely a missed saving.
+    fn covered(&self, memory: u32, address: ir::Value, end: u64) -> bool {
+        self.checked
+            .iter()
+            .rev()
+            .take(MAX_SEARCHED_CHECKS)
+            .any(|c| c.memory == memory && c.address == address && c.end >= end)
+    }
+}
+
+/// The memories whose length `body` reads (accesses and `memory.size`).
+fn memories_read(body: &FunctionBody<'_>, num_memories: usize) -> anyhow::Result<Vec<bool>> {
+    let mut used = vec![false; num_memories];
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let op = ops.read()?;
+        let index = match op {
+            Operator::MemorySize { mem } => Some(mem),
+            ref other => memarg_memory(other),
+        };
+        if let Some(slot) = index.and_then(|i| used.get_mut(i as usize)) {
+            *slot = true;
+        }
+    }
+    Ok(used)
+}
+
+/// The memory a load or store operator accesses.
+fn memarg_memory(op: &Operator<'_>) -> Option<u32> {
+    use Operator as O;
+    let memarg = match op {
+        O::I32Load { memarg }
+        | O::I64Load { memarg }
+        | O::F32Load { memarg }
+        | O::F64Load { memarg }
+        | O::I32Load8S { memarg }
+        | O::I32Load8U { memarg }
+        | O::I32Load16S { memarg }
+        | O::I32Load16U { memarg }
+        | O::I64Load8S { memarg }
+        | O::I64Load8U { memarg }
+        | O::I64Load16S { memarg }
+        | O::I64Load16U { memarg }
+        | O::I64Load32S { memarg }
+        | O::I64Load32U { memarg }
+        | O::I32Store { memarg }
+        | O::I64Store { memarg }
+        | O::F32Store { memarg }
+        | O::F64Store { memarg }
+        | O::I32Store8 { memarg }
+        | O::I64Store8 { memarg }
+        | O::I32Store16 { memarg }
+        | O::I64Store16 { memarg }
+        | O::I64Store32 { memarg } => memarg,
+        _ => return None,
+    };
+    match memarg.target {
+        wasmparser::MemArgTarget::Memory(index) => Some(index),
+        _ => None,
+    }
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// Declares the length variables of the memories `body` reads; they
+    /// are loaded before their first use.
+    pub fn init_memory_lengths(&mut self, body: &FunctionBody<'_>) -> anyhow::Result<()> {
+        let info = self.env.info;
+        let used = memories_read(body, info.memories.len())?;
+        self.bounds.lengths = (0..info.memories.len() as u32)
+            .map(|index| {
+                (used[index as usize] && !self.length_is_constant(index))
+                    .then(|| self.builder.declare_var(types::I64))
+            })
+            .collect();
+        self.bounds.stale = true;
+        Ok(())
+    }
+
+    /// A call or `memory.grow` was emitted: any length may have changed.
+    pub fn invalidate_memory_lengths(&mut self) {
+        self.bounds.stale = true;
+    }
+
+    /// Reloads the length variables if they are stale. Called before
+    /// every branch that leaves the current Cranelift block, so that the
+    /// SSA value reaching any block is current.
+    pub fn reload_stale_memory_lengths(&mut self) {
+        if !self.bounds.stale {
+            return;
+        }
+        self.bounds.stale = false;
+        for index in 0..self.bounds.lengths.len() as u32 {
+            if let Some(var) = self.bounds.lengths[index as usize] {
+                let length = self.load_memory_length(index);
+                self.builder.def_var(var, length);
+            }
+        }
+    }
+
+    /// Whether memory `index` is defined here and cannot grow.
+    fn length_is_constant(&self, index: u32) -> bool {
+        let ty = self.env.info.memories[index as usize];
+        index >= self.env.info.num_imported_memories && ty.maximum == Some(ty.initial)
+    }
+
+    /// Loads the length field of memory `index`'s record.
+    fn load_memory_length(&mut self, index: u32) -> ir::Value {
+        let record: RecordRef = self.memory_record(index);
+        let flags = self.vmctx_flags();
+        self.builder.ins().load(
+            types::I64,
+            flags,
+            record.base,
+            record.offset + VMMemory::LENGTH as i32,
+        )
+    }
+
+    /// The memory's current length in bytes: a constant when it cannot
+    /// change, the cached variable when there is one, else a fresh load.
+    pub fn memory_length(&mut self, index: u32) -> ir::Value {
+        if self.length_is_constant(index) {
+            let ty = self.env.info.memories[index as usize];
+            return self
+                .builder
+                .ins()
+                .iconst(types::I64, (ty.initial * WASM_PAGE_SIZE) as i64);
+        }
+        match self.bounds.lengths.get(index as usize).copied().flatten() {
+            Some(var) => {
+                self.reload_stale_memory_lengths();
+                self.builder.use_var(var)
+            }
+            None => self.load_memory_length(index),
+        }
+    }
+
+    /// Traps unless `end` bytes from `address` (the i32 operand; `address64`
+    /// its zero extension) lie inside memory `index`, unless a dominating
+    /// check already covers that.
+    pub fn check_bounds(&mut self, index: u32, address: ir::Value, address64: ir::Value, end: u64) {
+        if self.bounds.covered(index, address, end) {
+            return;
+        }
+        let length = self.memory_length(index);
+        // `end <= u32::MAX + 16`: the negation fits an i64.
+        let last_start = self.builder.ins().iadd_imm_s(length, -(end as i64));
+        let out_of_bounds =
+            self.builder
+                .ins()
+                .icmp(IntCC::SignedGreaterThan, address64, last_start);
+        self.builder
+            .ins()
+            .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
+        self.bounds.checked.push(Checked {
+            memory: index,
+            address,
+            end,
+        });
+    }
+}
