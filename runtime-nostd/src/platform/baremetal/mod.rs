@@ -18,6 +18,15 @@ mod riscv64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
+// Guard windows for guard-mode linear memories (boards whose runtime runs
+// the MMU).
+#[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+mod paging;
+#[cfg(target_arch = "aarch64")]
+pub use aarch64::{commit_guarded, reserve_guarded};
+#[cfg(target_arch = "x86_64")]
+pub use x86_64::{commit_guarded, reserve_guarded};
+
 use wafer_abi::descriptor::{BoardConfig, device};
 
 use crate::drivers;

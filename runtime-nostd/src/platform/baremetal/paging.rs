@@ -1,0 +1,138 @@
+//! Guard windows on boards whose runtime runs the MMU (aarch64, x86_64):
+//! the platform side of guard-mode bounds checks.
+//!
+//! A guard-mode linear memory lives in a window of
+//! [`wafer_abi::GUARD_WINDOW_BYTES`] of virtual address space above the
+//! identity map. Its first `length` bytes are mapped with 4 KiB pages onto
+//! physical pages taken from the heap; nothing else in the window is
+//! mapped, so compiled code's unchecked `base + index + offset` (always
+//! inside the window) reaches either the memory or a translation fault,
+//! which the exception vector turns into the trap (`crate::trap`).
+//!
+//! Both ISAs walk four levels of 512 eight-byte entries indexed by VA bits
+//! 47:39, 38:30, 29:21 and 20:12 (aarch64: TTBR1 with a 48-bit VA; x86_64:
+//! 4-level paging); the ISA module ([`Isa`]) supplies the descriptor bits,
+//! the root table and the TLB maintenance. Tables and pages come from the
+//! heap when a memory is reserved or grows, never from static RAM, and
+//! windows are never freed (neither are linear memories on boards).
+
+use wafer_abi::GUARD_WINDOW_BYTES;
+
+const PAGE: usize = 4096;
+const ENTRIES: usize = 512;
+
+/// What an ISA's page-table format and MMU provide to the walker.
+pub trait Isa {
+    /// First and one-past-last virtual address of the window area.
+    const AREA_START: usize;
+    const AREA_END: usize;
+    /// Bits of a descriptor pointing at a next-level table.
+    const TABLE: u64;
+    /// Bits of a 4 KiB page descriptor: valid, read/write, cached normal
+    /// memory, never executable.
+    const PAGE: u64;
+    /// The level-0 table of the window area, created on first use (null
+    /// when the heap is full).
+    fn root() -> *mut u64;
+    /// Makes descriptors written since the last call visible to the MMU.
+    fn sync();
+}
+
+/// Windows handed out so far (the next one starts after them).
+static mut WINDOWS: usize = 0;
+
+/// The window area's `[start, end)`: faults at an address inside it are
+/// guard-region accesses.
+pub fn in_area<I: Isa>(address: usize) -> bool {
+    (I::AREA_START..I::AREA_END).contains(&address)
+}
+
+/// Reserves a fresh window of `bytes` (at most [`GUARD_WINDOW_BYTES`])
+/// with nothing mapped; null when the window area is used up or `bytes`
+/// is too large.
+pub fn reserve<I: Isa>(bytes: usize) -> *mut u8 {
+    let window = GUARD_WINDOW_BYTES as usize;
+    if bytes > window || I::root().is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: single-threaded counter.
+    unsafe {
+        let start = I::AREA_START + WINDOWS * window;
+        if I::AREA_END - start < window {
+            return core::ptr::null_mut();
+        }
+        WINDOWS += 1;
+        start as *mut u8
+    }
+}
+
+/// Maps `[base + old_len, base + new_len)` of a window from [`reserve`]
+/// onto fresh zeroed heap pages (lengths are multiples of 4 KiB). False,
+/// with nothing more mapped than before, when the heap is full.
+pub fn commit<I: Isa>(base: *mut u8, old_len: usize, new_len: usize) -> bool {
+    if new_len <= old_len {
+        return true;
+    }
+    let physical = super::map_zeroed(new_len - old_len);
+    if physical.is_null() {
+        return false;
+    }
+    let start = base as usize + old_len;
+    let mut done = 0;
+    while done < new_len - old_len {
+        let Some(entry) = leaf_entry::<I>(start + done) else {
+            unmap::<I>(start, done);
+            return false;
+        };
+        // SAFETY: `entry` is the level-3 descriptor of a page of this
+        // window (not mapped before: windows only grow); single-threaded.
+        unsafe { *entry = (physical as usize + done) as u64 | I::PAGE };
+        done += PAGE;
+    }
+    I::sync();
+    true
+}
+
+/// Clears the page descriptors of `[start, start + bytes)` (a failed
+/// commit's partial work), so no page past the memory's length stays
+/// mapped.
+fn unmap<I: Isa>(start: usize, bytes: usize) {
+    let mut at = start;
+    while at < start + bytes {
+        if let Some(entry) = leaf_entry::<I>(at) {
+            // SAFETY: as in `commit`.
+            unsafe { *entry = 0 };
+        }
+        at += PAGE;
+    }
+    I::sync();
+}
+
+/// The level-3 descriptor of `va`, creating the tables on the way (zeroed
+/// heap pages); None when the heap is full.
+fn leaf_entry<I: Isa>(va: usize) -> Option<*mut u64> {
+    let mut table = I::root();
+    if table.is_null() {
+        return None;
+    }
+    for shift in [39, 30, 21] {
+        let index = (va >> shift) & (ENTRIES - 1);
+        // SAFETY: `table` is a 4 KiB table of the window area (the root or
+        // one allocated below); single-threaded.
+        unsafe {
+            let entry = table.add(index);
+            if *entry == 0 {
+                let next = super::map_zeroed(PAGE);
+                if next.is_null() {
+                    return None;
+                }
+                *entry = next as u64 | I::TABLE;
+            }
+            // Identity-mapped heap: a table's physical address is its
+            // address; the low 12 bits are attributes, bits 63:48 too.
+            table = (*entry & 0x0000_ffff_ffff_f000) as *mut u64;
+        }
+    }
+    // SAFETY: index < 512 in a 4 KiB table.
+    Some(unsafe { table.add((va >> 12) & (ENTRIES - 1)) })
+}
