@@ -10,8 +10,11 @@
 //! `x86_64:baseline`, or any board name: `linux-riscv64`, `host`,
 //! `raspi3b`, `sifive-u`, ...) and `WAFER_SPEC_FILES=i32,call` (substrings
 //! of the file name; our own scripts are `wafer/<name>`) narrow the run.
+//! `WAFER_SPEC_BOUNDS=explicit|guard` compiles every module with those
+//! bounds checks (default: each board's default; a board that cannot do
+//! the mode is a usage error).
 //!
-//! Output: one line per job (`target file passed failed skipped`) with its
+//! Output: one line per job (`target bounds file passed failed skipped`) with its
 //! first failures as `file:line: what differed`, then a markdown table per
 //! target and the line `N passed, M failed, K skipped`. Exits 1 on any
 //! failure.
@@ -21,7 +24,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use wafer::{Board, Isa};
+use wafer::{Board, BoundsChecks, Isa};
 use wafer_tests::{Status, runner, script, skips};
 
 /// Failures printed per job; the rest are only counted.
@@ -34,7 +37,22 @@ struct RunTarget {
     /// As given in `WAFER_SPEC_TARGETS` (`x86_64`, `x86_64:baseline`,
     /// `qemu-virt-riscv64`); names the row of the results table.
     name: String,
+    /// The board, its default bounds-check mode set to the one this run uses.
     board: Board,
+}
+
+/// `WAFER_SPEC_BOUNDS`, if set.
+fn bounds_from_env() -> Option<BoundsChecks> {
+    let text = std::env::var("WAFER_SPEC_BOUNDS")
+        .ok()
+        .filter(|v| !v.is_empty())?;
+    match text.as_str() {
+        "explicit" => Some(BoundsChecks::Explicit),
+        "guard" => Some(BoundsChecks::Guard),
+        _ => usage_error(&format!(
+            "WAFER_SPEC_BOUNDS: `{text}` is neither explicit nor guard"
+        )),
+    }
 }
 
 struct Job {
@@ -67,14 +85,22 @@ fn main() {
         usage_error("no .wast file matches WAFER_SPEC_FILES");
     }
 
+    let modes: BTreeMap<String, BoundsChecks> = jobs
+        .iter()
+        .map(|j| (j.target.name.clone(), j.target.board.bounds_checks.default))
+        .collect();
     let (totals, failing) = run_pool(jobs, &skip_list);
 
     println!();
-    println!("| target | passed | failed | skipped |");
-    println!("|---|---:|---:|---:|");
+    println!("| target | bounds checks | passed | failed | skipped |");
+    println!("|---|---|---:|---:|---:|");
     let mut all = Counts::default();
     for (target, c) in &totals {
-        println!("| {target} | {} | {} | {} |", c.passed, c.failed, c.skipped);
+        let bounds = modes.get(target).map_or("?", |m| m.name());
+        println!(
+            "| {target} | {bounds} | {} | {} | {} |",
+            c.passed, c.failed, c.skipped
+        );
         all.add(*c);
     }
     for skip in skip_list.iter().filter(|s| s.not_run) {
@@ -138,6 +164,11 @@ fn parse_target(text: &str) -> RunTarget {
             board
         }
     };
+    let mut board = board;
+    let mode = board
+        .bounds_checks(bounds_from_env())
+        .unwrap_or_else(|e| usage_error(&format!("WAFER_SPEC_BOUNDS: {e:#}")));
+    board.bounds_checks.default = mode;
     RunTarget {
         name: text.to_string(),
         board,
@@ -221,8 +252,13 @@ fn run_pool(jobs: Vec<Job>, skip_list: &[skips::Skip]) -> (BTreeMap<String, Coun
                     }
                     // One print per job, so reports of parallel jobs don't mix.
                     let mut report = format!(
-                        "{:<17} {:<36} {:>5} passed {:>4} failed {:>5} skipped\n",
-                        job.target.name, job.name, counts.passed, counts.failed, counts.skipped
+                        "{:<17} {:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped\n",
+                        job.target.name,
+                        job.target.board.bounds_checks.default.name(),
+                        job.name,
+                        counts.passed,
+                        counts.failed,
+                        counts.skipped
                     );
                     for line in &lines {
                         report.push_str(&format!("    {line}\n"));

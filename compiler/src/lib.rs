@@ -27,6 +27,6 @@ pub mod translate;
 pub mod value;
 
 pub use config::{Board, Isa, Platform, Target};
-pub use emit::{CompileOptions, CompiledModule, ImportBinding, compile};
+pub use emit::{BoundsChecks, CompileOptions, CompiledModule, ImportBinding, compile};
 pub use image::{ImageMode, ImageOptions};
 pub use value::Value;

@@ -10,7 +10,8 @@ use super::{Codegen, ImageArgs};
 use crate::emit::names::sanitize_identifier;
 use crate::formats::Format;
 use crate::{
-    Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding, Target,
+    Board, BoundsChecks, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding,
+    Target,
 };
 
 pub fn apply_codegen(target: &mut Target, codegen: &Codegen) -> Result<()> {
@@ -20,7 +21,12 @@ pub fn apply_codegen(target: &mut Target, codegen: &Codegen) -> Result<()> {
     Ok(())
 }
 
-pub fn compile(input: &Path, target: Target, prefix: Option<String>) -> Result<CompiledModule> {
+pub fn compile(
+    input: &Path,
+    target: Target,
+    prefix: Option<String>,
+    bounds_checks: BoundsChecks,
+) -> Result<CompiledModule> {
     let wasm = crate::input::read_module(input)?;
     let prefix = prefix.unwrap_or_else(|| {
         let stem = input
@@ -33,6 +39,7 @@ pub fn compile(input: &Path, target: Target, prefix: Option<String>) -> Result<C
         target,
         prefix,
         imports: ImportBinding::Static,
+        bounds_checks,
     };
     crate::compile(&wasm, &options).with_context(|| format!("cannot compile {}", input.display()))
 }
@@ -72,7 +79,8 @@ pub fn prepare(
 ) -> Result<(CompiledModule, ImageOptions)> {
     let mut board = Board::by_name(&image.board)?;
     apply_codegen(&mut board.target, &image.codegen)?;
-    let module = compile(input, board.target.clone(), None)?;
+    let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
+    let module = compile(input, board.target.clone(), None, bounds_checks)?;
     let mut options = ImageOptions::new(board);
     options.mode = mode;
     options.stack_size = image.stack_size;

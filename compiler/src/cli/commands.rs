@@ -10,7 +10,7 @@ use super::build::{
     apply_codegen, build_image, check_build_request, compile, prepare, print_warnings,
 };
 use super::run::run_module;
-use crate::{Board, ImageMode, Isa, Target};
+use crate::{Board, BoundsChecks, ImageMode, Isa, Target};
 
 /// Runs one command.
 pub fn run(command: Command) -> Result<ExitCode> {
@@ -34,7 +34,9 @@ pub fn run(command: Command) -> Result<ExitCode> {
             apply_codegen(&mut target, &codegen)?;
             crate::output::check_parent_dir(&output)?;
             crate::output::check_not_an_input(&output, &[&input])?;
-            let module = compile(&input, target, prefix)?;
+            // Firmware we do not control may have no MMU: explicit unless asked.
+            let bounds = codegen.bounds_checks.unwrap_or(BoundsChecks::Explicit);
+            let module = compile(&input, target, prefix, bounds)?;
             crate::output::write_atomic(&output, &module.object)?;
             Ok(ExitCode::SUCCESS)
         }

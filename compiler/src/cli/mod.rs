@@ -90,6 +90,12 @@ pub struct Codegen {
     /// CPU preset of the target ISA (see `wafer targets`).
     #[arg(long)]
     pub cpu: Option<String>,
+    /// Linear-memory bounds checks: `explicit` compares every access with
+    /// the memory's length; `guard` has no check and relies on the MMU (the
+    /// runtime reserves 8 GiB of address space per memory). Default: the
+    /// board's (`guard` on Linux boards); `explicit` for `wafer compile`.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub bounds_checks: Option<crate::emit::BoundsChecks>,
 }
 
 /// The smallest `--stack-size`: one page.

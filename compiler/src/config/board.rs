@@ -7,6 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
 use super::target::{Isa, Target};
+use crate::emit::BoundsChecks;
 
 /// The runtime flavour an image is linked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -97,6 +98,16 @@ pub struct BareMetal {
     pub qemu: QemuSystem,
 }
 
+/// Which `--bounds-checks` modes the board's runtime supports.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundsSupport {
+    /// What `build`/`run` use without `--bounds-checks`.
+    pub default: BoundsChecks,
+    /// Every mode the runtime can instantiate (includes `default`).
+    pub supported: Vec<BoundsChecks>,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 struct BoardFile {
@@ -112,6 +123,7 @@ struct BoardFile {
     #[serde(default)]
     boot_core: u32,
     qemu: Option<QemuSystem>,
+    bounds_checks: BoundsSupport,
 }
 
 /// A board: an ISA, a platform, and how to run images on it.
@@ -123,6 +135,7 @@ pub struct Board {
     pub platform: Platform,
     /// Memory map, devices and QEMU machine of bare-metal boards.
     pub bare: Option<BareMetal>,
+    pub bounds_checks: BoundsSupport,
 }
 
 impl Board {
@@ -166,6 +179,13 @@ impl Board {
             Isa::from_name(&parsed.isa)
                 .ok_or_else(|| anyhow!("BUG: boards/{file} names unknown isa {}", parsed.isa))?
         };
+        if !parsed
+            .bounds_checks
+            .supported
+            .contains(&parsed.bounds_checks.default)
+        {
+            bail!("BUG: boards/{file}: the default bounds-checks mode is not supported");
+        }
         let bare = match parsed.platform {
             Platform::Linux => None,
             Platform::Baremetal => {
@@ -191,7 +211,29 @@ impl Board {
             target: Target::new(isa)?,
             platform: parsed.platform,
             bare,
+            bounds_checks: parsed.bounds_checks,
         })
+    }
+
+    /// The bounds-check mode for an image of this board: `requested`, or
+    /// the board's default.
+    ///
+    /// # Errors
+    /// The board's runtime cannot do `requested` (the message names the
+    /// board and the modes it supports).
+    pub fn bounds_checks(&self, requested: Option<BoundsChecks>) -> Result<BoundsChecks> {
+        let support = &self.bounds_checks;
+        let mode = requested.unwrap_or(support.default);
+        if !support.supported.contains(&mode) {
+            let names: Vec<&str> = support.supported.iter().map(|m| m.name()).collect();
+            bail!(
+                "the {} board does not support --bounds-checks {}: its runtime supports {}",
+                self.name,
+                mode.name(),
+                names.join(", ")
+            );
+        }
+        Ok(mode)
     }
 
     /// QEMU user mode for this board's ISA.

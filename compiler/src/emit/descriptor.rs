@@ -244,7 +244,7 @@ pub fn define_descriptor(
     ] {
         d.u32(v);
     }
-    d.u32(0);
+    d.u32(env.bounds_checks.abi() as u32);
     ensure!(
         d.len() == std::mem::offset_of!(ModuleDescriptor, imports),
         "BUG: descriptor header layout differs from wafer-abi"

@@ -71,6 +71,36 @@ pub enum ImportBinding {
     Dynamic,
 }
 
+/// How compiled code keeps linear-memory accesses in bounds
+/// (`--bounds-checks`; see docs/architecture.md, "Linear memory bounds checks").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BoundsChecks {
+    /// Compare every access with the memory's length: works without an MMU.
+    Explicit,
+    /// No check: the runtime reserves a guard window per memory and a fault
+    /// in it is the trap. Needs an MMU the runtime controls.
+    Guard,
+}
+
+impl BoundsChecks {
+    /// The name on the command line and in board files.
+    pub fn name(self) -> &'static str {
+        match self {
+            BoundsChecks::Explicit => "explicit",
+            BoundsChecks::Guard => "guard",
+        }
+    }
+
+    /// The value recorded in the module descriptor.
+    pub fn abi(self) -> wafer_abi::descriptor::BoundsChecks {
+        match self {
+            BoundsChecks::Explicit => wafer_abi::descriptor::BoundsChecks::Explicit,
+            BoundsChecks::Guard => wafer_abi::descriptor::BoundsChecks::Guard,
+        }
+    }
+}
+
 /// What to compile for.
 #[derive(Clone, Debug)]
 pub struct CompileOptions {
@@ -79,6 +109,7 @@ pub struct CompileOptions {
     /// and unique within an image.
     pub prefix: String,
     pub imports: ImportBinding,
+    pub bounds_checks: BoundsChecks,
 }
 
 /// An import as the module declares it.
@@ -185,6 +216,7 @@ pub fn compile(wasm: &[u8], options: &CompileOptions) -> Result<CompiledModule> 
         defined_funcs,
         builtins,
         type_ids,
+        bounds_checks: options.bounds_checks,
     };
     let compiled_functions = functions::compile_functions(&env, &mut module, &defined_symbols)?;
     let trampolines = trampolines::define_trampolines(&env, &mut module, &options.prefix)?;
@@ -420,6 +452,7 @@ mod tests {
                     target: Target::new(isa).unwrap(),
                     prefix: "t".into(),
                     imports: ImportBinding::Dynamic,
+                    bounds_checks: BoundsChecks::Explicit,
                 };
                 compile(&wasm, &options).unwrap_or_else(|e| panic!("{isa}: {e:#}"))
             })
@@ -464,6 +497,7 @@ mod tests {
             target: Target::new(Isa::X86_64).unwrap(),
             prefix: "t".into(),
             imports: ImportBinding::Dynamic,
+            bounds_checks: BoundsChecks::Explicit,
         };
         let err = compile(&wasm, &options).unwrap_err().to_string();
         assert!(err.contains("SIMD"), "{err}");

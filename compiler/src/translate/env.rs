@@ -21,6 +21,8 @@ pub struct ModuleEnv<'m, 'a> {
     pub builtins: Vec<FuncId>,
     /// The canonical type-id symbol of each type index.
     pub type_ids: Vec<DataId>,
+    /// How memory accesses are kept in bounds (see `memory.rs`).
+    pub bounds_checks: crate::emit::BoundsChecks,
 }
 
 /// The pointer type of every supported target.

@@ -18,6 +18,9 @@
 //! not checked at all. `base` never moves, so its load is marked read-only
 //! and Cranelift hoists it.
 //!
+//! With `--bounds-checks guard` most accesses skip all of this: see
+//! `guard.rs`.
+//!
 //! Any change here needs a second reviewer and the edge tests in
 //! `tests/wast/` (accesses at `length - size`, `length - size + 1`, offsets
 //! near 2^32).
@@ -75,6 +78,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// Computes the checked native address of an access of `size` bytes;
     /// returns `(address, immediate offset)`.
     fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
+        if self.guarded(memarg, size) {
+            // Guard mode: the MMU checks (see guard.rs).
+            return self.guarded_address(memarg);
+        }
         let addr32 = self.pop()?;
         let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
             anyhow::bail!("GC array accesses are not supported");
@@ -129,7 +136,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
     }
 
-    fn heap_flags(&self) -> MemFlagsData {
+    pub fn heap_flags(&self) -> MemFlagsData {
         // Checked above, so the access itself cannot fault; Wasm allows
         // unaligned accesses, so no alignment is promised.
         MemFlagsData::new()
@@ -145,7 +152,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         extend: Option<(ir::Type, bool)>,
     ) -> Result<()> {
         let (addr, offset) = self.checked_address(memarg, u64::from(ty.bytes()))?;
-        let flags = self.heap_flags();
+        let flags = self.access_flags(memarg, u64::from(ty.bytes()));
         let value = match extend {
             None => self.builder.ins().load(ty, flags, addr, offset),
             Some((wide, signed)) => match (ty, signed) {
@@ -168,7 +175,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let ty = self.builder.func.dfg.value_type(value);
         let size = narrow.unwrap_or(ty).bytes();
         let (addr, offset) = self.checked_address(memarg, u64::from(size))?;
-        let flags = self.heap_flags();
+        let flags = self.access_flags(memarg, u64::from(size));
         match narrow {
             None => self.builder.ins().store(flags, value, addr, offset),
             Some(types::I8) => self.builder.ins().istore8(flags, value, addr, offset),

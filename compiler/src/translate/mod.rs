@@ -14,6 +14,7 @@ pub mod const_expr;
 pub mod control;
 pub mod env;
 pub mod global;
+pub mod guard;
 pub mod limits;
 pub mod locals;
 pub mod memory;

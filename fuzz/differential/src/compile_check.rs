@@ -25,6 +25,7 @@ pub fn compile_on_every_isa(bytes: &[u8]) -> usize {
             target,
             prefix: "m".into(),
             imports: ImportBinding::Static,
+            bounds_checks: wafer::BoundsChecks::Explicit,
         };
         accepted += usize::from(wafer::compile(bytes, &options).is_ok());
     }

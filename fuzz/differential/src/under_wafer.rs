@@ -89,6 +89,7 @@ pub fn compile(wasm: &[u8], board: &Board, prefix: &str) -> Result<CompiledModul
         target: board.target.clone(),
         prefix: prefix.to_string(),
         imports: ImportBinding::Dynamic,
+        bounds_checks: wafer::BoundsChecks::Explicit,
     };
     match catch_unwind(AssertUnwindSafe(|| wafer::compile(wasm, &options))) {
         Ok(Ok(module)) => Ok(module),

@@ -99,6 +99,31 @@ impl ExternKind {
     }
 }
 
+/// How compiled code keeps linear-memory accesses in bounds.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoundsChecks {
+    /// Every access compares its end with the memory's length first; the
+    /// memory may be any `length` bytes anywhere (no MMU needed).
+    Explicit = 0,
+    /// Accesses are not checked (except those whose static offset could
+    /// leave the window): each memory the module uses must be reserved as
+    /// [`crate::GUARD_WINDOW_BYTES`] of address space whose bytes past the
+    /// current length fault, and a fault at a trap site is the
+    /// `out of bounds memory access` trap.
+    Guard = 1,
+}
+
+impl BoundsChecks {
+    pub fn from_u32(v: u32) -> Option<BoundsChecks> {
+        Some(match v {
+            0 => BoundsChecks::Explicit,
+            1 => BoundsChecks::Guard,
+            _ => return None,
+        })
+    }
+}
+
 /// One import. `index` counts within its kind (the 3rd imported function has
 /// kind Func, index 2); its vmctx slot follows from [`crate::vmctx::VmctxLayout`].
 #[repr(C)]
@@ -224,7 +249,9 @@ pub struct ModuleDescriptor {
     pub name: Str,
     /// The counts the vmctx layout derives from.
     pub counts: crate::vmctx::ModuleCounts,
-    pub _pad: u32,
+    /// A [`BoundsChecks`]: how the code checks linear-memory accesses, so
+    /// how the runtime must reserve the memories it uses.
+    pub bounds_checks: u32,
     pub imports: Slice<ImportDesc>,
     pub exports: Slice<ExportDesc>,
     pub memories: Slice<MemoryDesc>,

@@ -36,3 +36,12 @@ pub const MAX_WASM_PAGES: u64 = 65536;
 
 /// "no maximum" in descriptor limit fields.
 pub const NO_MAX: u64 = u64::MAX;
+
+/// Virtual address space a guard-mode linear memory reserves: the whole
+/// 4 GiB a 32-bit address can reach, plus 4 GiB that is never accessible,
+/// so `base + addr + offset + size` of any access stays inside it when
+/// `u32::MAX + offset + size <= GUARD_WINDOW_BYTES` (the compiler keeps an
+/// explicit check for the rare access with a larger static offset).
+/// Everything past the memory's current length faults; only touched pages
+/// cost physical memory.
+pub const GUARD_WINDOW_BYTES: u64 = 8 << 30;

@@ -1,0 +1,100 @@
+//! Guard-mode memory accesses (`--bounds-checks guard`): no check in the
+//! code; the runtime reserves [`GUARD_WINDOW_BYTES`] of address space per
+//! memory, of which only the first `length` bytes are accessible, so an
+//! out-of-bounds access faults and the fault at this trap site becomes
+//! `out of bounds memory access`.
+//!
+//! The native address is `base + zext64(addr) + offset` and the access
+//! touches `size` bytes from there; with `addr <= u32::MAX` it stays inside
+//! the window exactly when `u32::MAX + offset + size <= GUARD_WINDOW_BYTES`
+//! ([`window_covers`]). An access with a larger static offset keeps the
+//! explicit check (it is out of bounds for every address anyway, as no
+//! 32-bit memory is longer than 4 GiB, but the check says so without
+//! relying on the window).
+
+use anyhow::Result;
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
+use wafer_abi::GUARD_WINDOW_BYTES;
+use wafer_abi::vmctx::VMMemory;
+use wasmparser::MemArg;
+
+use super::FuncTranslator;
+use super::env::POINTER;
+use crate::emit::BoundsChecks;
+
+/// Whether every access of `size` bytes with static `offset` (any 32-bit
+/// address) lies inside the guard window.
+pub fn window_covers(offset: u64, size: u64) -> bool {
+    u64::from(u32::MAX)
+        .checked_add(offset)
+        .and_then(|end| end.checked_add(size))
+        .is_some_and(|end| end <= GUARD_WINDOW_BYTES)
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// Whether this access goes unchecked, relying on the guard window.
+    pub fn guarded(&self, memarg: &MemArg, size: u64) -> bool {
+        self.env.bounds_checks == BoundsChecks::Guard && window_covers(memarg.offset, size)
+    }
+
+    /// The native address of a guarded access: `(address, immediate offset)`.
+    pub fn guarded_address(&mut self, memarg: &MemArg) -> Result<(ir::Value, i32)> {
+        let addr32 = self.pop()?;
+        let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
+            anyhow::bail!("GC array accesses are not supported");
+        };
+        let record = self.memory_record(index);
+        let addr = self.builder.ins().uextend(types::I64, addr32);
+        let flags = self.readonly_flags();
+        let base = self.builder.ins().load(
+            POINTER,
+            flags,
+            record.base,
+            record.offset + VMMemory::BASE as i32,
+        );
+        let native = self.builder.ins().iadd(base, addr);
+        if memarg.offset <= i32::MAX as u64 {
+            Ok((native, memarg.offset as i32))
+        } else {
+            let with_offset = self.builder.ins().iadd_imm_u(native, memarg.offset as i64);
+            Ok((with_offset, 0))
+        }
+    }
+
+    /// Flags of the load/store itself: a registered trap site when guarded
+    /// (the fault is the check), `notrap` when checked before.
+    pub fn access_flags(&self, memarg: &MemArg, size: u64) -> MemFlagsData {
+        if self.guarded(memarg, size) {
+            MemFlagsData::new()
+                .with_alias_region(Some(self.regions.heap))
+                .with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
+        } else {
+            self.heap_flags()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_covers;
+
+    #[test]
+    fn the_window_covers_every_32_bit_offset_up_to_its_last_byte() {
+        // The highest address (u32::MAX) plus offset 0xFFFF_FFFF ends the
+        // access at 0x1_FFFF_FFFF + size: one or two bytes still end inside
+        // the 8 GiB window, three do not.
+        assert!(window_covers(0xFFFF_FFFF, 1));
+        assert!(window_covers(0xFFFF_FFFF, 2));
+        assert!(!window_covers(0xFFFF_FFFF, 3));
+        assert!(window_covers(0xFFFF_FFF9, 8));
+        assert!(!window_covers(0xFFFF_FFFA, 8));
+        assert!(window_covers(0, 16));
+        assert!(window_covers(0x8000_0000, 8));
+    }
+
+    #[test]
+    fn offsets_beyond_32_bits_are_never_covered_and_do_not_overflow() {
+        assert!(!window_covers(1 << 32, 2));
+        assert!(!window_covers(u64::MAX, 8));
+    }
+}
