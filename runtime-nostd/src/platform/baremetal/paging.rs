@@ -41,12 +41,6 @@ pub trait Isa {
 /// Windows handed out so far (the next one starts after them).
 static mut WINDOWS: usize = 0;
 
-/// The window area's `[start, end)`: faults at an address inside it are
-/// guard-region accesses.
-pub fn in_area<I: Isa>(address: usize) -> bool {
-    (I::AREA_START..I::AREA_END).contains(&address)
-}
-
 /// Reserves a fresh window of `bytes` (at most [`GUARD_WINDOW_BYTES`])
 /// with nothing mapped; null when the window area is used up or `bytes`
 /// is too large.
