@@ -104,7 +104,8 @@ core::arch::global_asm!(
     "str x30, [sp, #160]",
     "mrs x0, esr_el1",
     "mrs x1, elr_el1",
-    "bl wafer_baremetal_exception",
+    "mrs x2, far_el1",
+    "bl wafer_aarch64_exception",
     "msr elr_el1, x0",
     "ldp x0, x1, [sp, #0]",
     "ldp x2, x3, [sp, #16]",
@@ -230,12 +231,38 @@ impl Isa for Mmu {
     }
 }
 
-/// See `super::reserve_guarded`.
+/// Called by the exception entry with ESR_EL1, ELR_EL1 and FAR_EL1:
+/// returns where to resume (the trap landing) or ends the program.
+#[unsafe(no_mangle)]
+extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usize {
+    /// ESR_EL1.EC of a data abort taken without a change of EL.
+    const DATA_ABORT_SAME_EL: usize = 0x25;
+    if (esr >> 26) & 0x3f == DATA_ABORT_SAME_EL {
+        {
+            let _ = far;
+            crate::trap::handle_fault(esr as i32, elr)
+        }
+    } else {
+        crate::trap::handle_fault(esr as i32, elr)
+    }
+}
+
+/// This board's runtime reserves guard windows (contract:
+/// `platform/linux/guard.rs`).
+pub const GUARD_REGIONS: bool = true;
+
+/// Reserves a guard window of `bytes`, nothing mapped; null when the
+/// window area is used up.
 pub fn reserve_guarded(bytes: usize) -> *mut u8 {
     paging::reserve::<Mmu>(bytes)
 }
 
-/// See `super::commit_guarded`.
-pub fn commit_guarded(base: *mut u8, old_len: usize, new_len: usize) -> bool {
-    paging::commit::<Mmu>(base, old_len, new_len)
+/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
+/// (nothing changed) when the heap is full.
+///
+/// # Safety
+/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
+/// window.
+pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }

@@ -23,9 +23,9 @@ mod x86_64;
 #[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
 mod paging;
 #[cfg(target_arch = "aarch64")]
-pub use aarch64::{commit_guarded, reserve_guarded};
+pub use aarch64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
 #[cfg(target_arch = "x86_64")]
-pub use x86_64::{commit_guarded, reserve_guarded};
+pub use x86_64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
 
 use wafer_abi::descriptor::{BoardConfig, device};
 

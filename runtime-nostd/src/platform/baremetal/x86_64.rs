@@ -145,9 +145,10 @@ core::arch::global_asm!(
     "wafer_exception_common:",
     "movq (%rsp), %rdi",
     "movq 16(%rsp), %rsi",
+    "movq %cr2, %rdx",
     "movq %rsp, %rbx",
     "andq $-16, %rsp",
-    "call wafer_baremetal_exception",
+    "call wafer_x86_exception",
     "movq %rbx, %rsp",
     "movq %rax, 16(%rsp)",
     "addq $16, %rsp",
@@ -240,12 +241,38 @@ impl Isa for Mmu {
     }
 }
 
-/// See `super::reserve_guarded`.
+/// Called by the exception stubs with the vector, the faulting RIP and
+/// CR2: returns where to resume (the trap landing) or ends the program.
+#[unsafe(no_mangle)]
+extern "C" fn wafer_x86_exception(vector: usize, rip: usize, cr2: usize) -> usize {
+    /// #PF: CR2 holds the address the access faulted on.
+    const PAGE_FAULT: usize = 14;
+    if vector == PAGE_FAULT {
+        {
+            let _ = cr2;
+            crate::trap::handle_fault(vector as i32, rip)
+        }
+    } else {
+        crate::trap::handle_fault(vector as i32, rip)
+    }
+}
+
+/// This board's runtime reserves guard windows (contract:
+/// `platform/linux/guard.rs`).
+pub const GUARD_REGIONS: bool = true;
+
+/// Reserves a guard window of `bytes`, nothing mapped; null when the
+/// window area is used up.
 pub fn reserve_guarded(bytes: usize) -> *mut u8 {
     paging::reserve::<Mmu>(bytes)
 }
 
-/// See `super::commit_guarded`.
-pub fn commit_guarded(base: *mut u8, old_len: usize, new_len: usize) -> bool {
-    paging::commit::<Mmu>(base, old_len, new_len)
+/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
+/// (nothing changed) when the heap is full.
+///
+/// # Safety
+/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
+/// window.
+pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }
