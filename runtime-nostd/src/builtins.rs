@@ -107,10 +107,16 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
         if delta > m.max_pages - old {
             return u32::MAX;
         }
+        let new_length = m.length + delta * WASM_PAGE_SIZE;
+        // A guard window makes the new pages accessible first (zeroed);
+        // the platform may refuse, and then the memory does not grow.
+        if m.guard_window != 0 && !crate::platform::commit_guarded(m.base, m.length, new_length) {
+            return u32::MAX;
+        }
         // Boards: the memory's end canary moves to the new end (checked
         // first, before the zeroing below would erase damage).
         #[cfg(wafer_platform = "baremetal")]
-        crate::canary::memory_growing(m.base, m.length, m.length + delta * WASM_PAGE_SIZE);
+        crate::canary::memory_growing(m.base, m.length, new_length);
         // The reservation already covers max_pages.
         if !crate::platform::MAPPED_MEMORY_IS_ZERO {
             core::ptr::write_bytes(
@@ -119,7 +125,7 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
                 (delta * WASM_PAGE_SIZE) as usize,
             );
         }
-        m.length += delta * WASM_PAGE_SIZE;
+        m.length = new_length;
         old as u32
     }
 }

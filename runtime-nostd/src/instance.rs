@@ -10,11 +10,11 @@
 use core::fmt::Write;
 
 use wafer_abi::descriptor::{
-    DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc, InstantiateFn,
-    ModuleDescriptor,
+    BoundsChecks, DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc,
+    InstantiateFn, ModuleDescriptor,
 };
 use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
-use wafer_abi::{ABI_VERSION, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
+use wafer_abi::{ABI_VERSION, GUARD_WINDOW_BYTES, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
 
 use crate::alloc::alloc_zeroed;
 use crate::text::{FixedBuf, Utf8};
@@ -80,6 +80,8 @@ pub enum InstantiateError {
 const MAX_INSTANCES: usize = 4096;
 static mut INSTANCES: [*mut Instance; MAX_INSTANCES] = [core::ptr::null_mut(); MAX_INSTANCES];
 static mut INSTANCE_COUNT: usize = 0;
+/// The instance whose initialiser is running (not yet in `INSTANCES`).
+static mut INSTANTIATING: *mut Instance = core::ptr::null_mut();
 
 const MAX_REGISTERED: usize = 256;
 /// (name pointer, name length, instance id); all-zero so it lives in
@@ -434,7 +436,14 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
                 )));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
-            reserve_memory(record, memory.min_pages, cap, memory.max_pages)?;
+            if guard_mode(desc) {
+                reserve_guarded_memory(record, memory.min_pages, cap, memory.max_pages)?;
+            } else {
+                reserve_memory(record, memory.min_pages, cap, memory.max_pages)?;
+            }
+        }
+        if guard_mode(desc) {
+            check_imported_memories_guarded(desc, &layout, vmctx)?;
         }
         for (i, data) in desc.data.items().iter().enumerate() {
             *(vmctx.add(layout.data_length(i as u32) as usize) as *mut u32) = data.len as u32;
@@ -444,8 +453,11 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
         }
 
         let init: InstantiateFn = core::mem::transmute(desc.instantiate);
-        crate::trap::catch(run_initialiser, init as *mut u8, vmctx)
-            .map_err(InstantiateError::Trap)?;
+        // Its start function may fault in its own guard windows already.
+        INSTANTIATING = record;
+        let initialised = crate::trap::catch(run_initialiser, init as *mut u8, vmctx);
+        INSTANTIATING = core::ptr::null_mut();
+        initialised.map_err(InstantiateError::Trap)?;
 
         if INSTANCE_COUNT == MAX_INSTANCES {
             return Err(resource_error(format_args!("too many instances")));
@@ -516,6 +528,7 @@ unsafe fn reserve_memory(
             length: min_pages * WASM_PAGE_SIZE,
             max_pages: cap,
             reserved: declared_max,
+            guard_window: 0,
         };
         #[cfg(wafer_platform = "baremetal")]
         {
@@ -523,6 +536,127 @@ unsafe fn reserve_memory(
             crate::canary::guard_memory_end(base, min_pages * WASM_PAGE_SIZE);
             if growable {
                 crate::platform::give_rest_of_heap(record);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `desc` was compiled with `--bounds-checks guard`: its memories
+/// need guard windows. (An unknown value is treated as guard mode, the
+/// stricter requirement.)
+fn guard_mode(desc: &ModuleDescriptor) -> bool {
+    BoundsChecks::from_u32(desc.bounds_checks) != Some(BoundsChecks::Explicit)
+}
+
+/// Whether some module of this image was compiled for guard mode: host
+/// memories (spectest) are then reserved with guard windows too, so those
+/// modules can import them.
+pub fn image_uses_guard() -> bool {
+    descriptors().any(guard_mode)
+}
+
+/// As [`reserve_memory`], for a memory guard-mode code accesses unchecked:
+/// a whole [`GUARD_WINDOW_BYTES`] window whose first `min_pages` are
+/// accessible (`memory.grow` commits more, up to `cap`).
+///
+/// # Safety
+/// `record` must be a memory record that lives as long as the memory.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+pub unsafe fn reserve_guarded_memory(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+) -> Result<(), InstantiateError> {
+    if !crate::platform::GUARD_REGIONS {
+        return Err(resource_error(format_args!(
+            "the module was compiled with --bounds-checks guard, and this runtime has no guard regions; build it with --bounds-checks explicit"
+        )));
+    }
+    let base = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
+    if base.is_null() {
+        return Err(resource_error(format_args!(
+            "guard mode needs {} GiB of address space per linear memory and the address space is limited (ulimit -v); raise the limit or build with --bounds-checks explicit",
+            GUARD_WINDOW_BYTES >> 30
+        )));
+    }
+    let length = min_pages * WASM_PAGE_SIZE;
+    // SAFETY: `base` is a fresh window of GUARD_WINDOW_BYTES and `length`
+    // is at most 4 GiB; `record` is valid (caller).
+    unsafe {
+        if !crate::platform::commit_guarded(base, 0, length) {
+            return Err(resource_error(format_args!(
+                "cannot commit {min_pages} pages of linear memory"
+            )));
+        }
+        *record = VMMemory {
+            base,
+            length,
+            max_pages: cap,
+            reserved: declared_max,
+            guard_window: GUARD_WINDOW_BYTES,
+        };
+    }
+    Ok(())
+}
+
+/// Whether `address` lies in the guard window of a memory some live
+/// instance uses (defined or imported, so host memories count too).
+pub fn in_guard_window(address: usize) -> bool {
+    // SAFETY: single-threaded; the instance table holds live instances,
+    // and `builtins::memory` reads their own layouts.
+    unsafe {
+        let live = INSTANCES[..INSTANCE_COUNT].iter().copied();
+        live.chain([INSTANTIATING]).any(|inst| {
+            if inst.is_null() {
+                return false;
+            }
+            let inst = &*inst;
+            let memories =
+                inst.layout.counts.imported_memories + inst.layout.counts.defined_memories;
+            (0..memories).any(|i| {
+                let m = &*crate::builtins::memory(inst.vmctx, i);
+                let base = m.base as usize;
+                m.guard_window != 0 && address >= base && address - base < m.guard_window as usize
+            })
+        })
+    }
+}
+
+/// Refuses a guard-mode module whose imported memories have no guard
+/// window (its unchecked accesses could reach past their end).
+///
+/// # Safety
+/// `vmctx` must be `desc`'s vmctx, laid out by `layout`, imports bound.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+unsafe fn check_imported_memories_guarded(
+    desc: &ModuleDescriptor,
+    layout: &VmctxLayout,
+    vmctx: *mut u8,
+) -> Result<(), InstantiateError> {
+    // SAFETY: descriptor data is static; the import slots were filled by
+    // `bind_import` with live memory records.
+    unsafe {
+        for import in desc.imports.items() {
+            if ExternKind::from_u32(import.kind) != Some(ExternKind::Memory) {
+                continue;
+            }
+            let slot =
+                vmctx.add(layout.memory_import(import.index) as usize) as *const *const VMMemory;
+            if (**slot).guard_window < GUARD_WINDOW_BYTES {
+                return Err(link_error(
+                    import,
+                    format_args!(
+                        "a module compiled with --bounds-checks guard cannot import a memory without a guard region; build every module of the image with the same --bounds-checks"
+                    ),
+                ));
             }
         }
     }

@@ -117,10 +117,26 @@ pub fn raise(trap: Trap) -> ! {
 /// inside a protected call, records the trap and returns the address to
 /// resume at; otherwise reports the fault and exits.
 pub fn handle_fault(signal: i32, pc: usize) -> usize {
+    handle_fault_accessing(signal, pc, None)
+}
+
+/// As [`handle_fault`], for a memory-access fault (Linux SIGSEGV/SIGBUS, a
+/// data abort) at data address `address`: an unchecked guard-mode access
+/// (a `MemoryOutOfBounds` trap site that faulted instead of trapping) is
+/// only that trap when `address` lies in the guard window of a memory of a
+/// live instance; any other address there is a fatal fault, not a trap.
+pub fn handle_memory_fault(signal: i32, pc: usize, address: usize) -> usize {
+    handle_fault_accessing(signal, pc, Some(address))
+}
+
+fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usize {
     // SAFETY: single-threaded; the fault interrupted the only thread.
     unsafe {
         if !CURRENT_JMPBUF.is_null()
             && let Some(trap) = lookup(pc)
+            && address.is_none_or(|a| {
+                trap.code != TrapCode::MemoryOutOfBounds || crate::instance::in_guard_window(a)
+            })
         {
             PENDING = Some(trap);
             return crate::arch::trap_landing();

@@ -74,13 +74,17 @@ pub struct VMMemory {
     pub max_pages: u64,
     /// Reserved for the runtime (e.g. the reserved size).
     pub reserved: u64,
+    /// Bytes of address space from `base` in which every byte past `length`
+    /// faults: [`crate::GUARD_WINDOW_BYTES`] for a guard-reserved memory
+    /// (usable by guard-mode code), 0 otherwise.
+    pub guard_window: u64,
 }
 
 impl VMMemory {
     pub const BASE: u32 = 0;
     pub const LENGTH: u32 = 8;
     pub const MAX_PAGES: u32 = 16;
-    pub const SIZE: u32 = 32;
+    pub const SIZE: u32 = 40;
 }
 
 /// A table of references (`usize` words: funcref pointers or externref words).

@@ -30,6 +30,7 @@ static mut MEMORY: VMMemory = VMMemory {
     length: WASM_PAGE_SIZE,
     max_pages: 2,
     reserved: 2,
+    guard_window: 0,
 };
 
 /// Resolves `spectest.<field>`.
@@ -72,6 +73,13 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
                 }
             }
             b"memory" => {
+                if MEMORY.base.is_null() && crate::instance::image_uses_guard() {
+                    // Guard-mode importers need a guard window around it.
+                    let record = core::ptr::addr_of_mut!(MEMORY);
+                    if crate::instance::reserve_guarded_memory(record, 1, 2, 2).is_err() {
+                        return None;
+                    }
+                }
                 if MEMORY.base.is_null() {
                     MEMORY.base = crate::platform::map_zeroed(2 * WASM_PAGE_SIZE as usize);
                     if MEMORY.base.is_null() {

@@ -242,6 +242,23 @@ static mut HEAP_NEXT: usize = 0;
 /// Memory from [`map`] holds whatever RAM held at boot.
 pub const MAPPED_MEMORY_IS_ZERO: bool = false;
 
+/// Guard-region memories (contract: `platform/linux/guard.rs`): not on
+/// bare metal yet, so guard-mode modules are refused at instantiation.
+pub const GUARD_REGIONS: bool = false;
+
+/// See [`GUARD_REGIONS`]: always null here.
+pub fn reserve_guarded(_bytes: usize) -> *mut u8 {
+    core::ptr::null_mut()
+}
+
+/// See [`GUARD_REGIONS`]: always false here.
+///
+/// # Safety
+/// As on Linux: `base` from [`reserve_guarded`].
+pub unsafe fn commit_guarded(_base: *mut u8, _old_len: u64, _new_len: u64) -> bool {
+    false
+}
+
 /// Bytes the heap can still hand out in one piece, minus `reserve`:
 /// from where the next allocation would start to the end-of-RAM canary
 /// (the allocation's upper canary, or a memory's end canary, may overlap

@@ -11,14 +11,19 @@
 //! 5. faults: [`install_fault_handlers`] — CPU faults go to
 //!    [`crate::trap::handle_fault`] with the faulting PC, and execution
 //!    resumes wherever it returns;
-//! 6. the process: [`args`], [`env`] (from the initial stack).
+//! 6. the process: [`args`], [`env`] (from the initial stack);
+//! 7. guard-region memories (`--bounds-checks guard`): [`GUARD_REGIONS`],
+//!    [`reserve_guarded`], [`commit_guarded`] — the contract is in
+//!    `guard.rs`.
 
+mod guard;
 mod signals;
 // The entry that uses it is not compiled for unit tests.
 #[cfg_attr(test, allow(dead_code))]
 mod stack;
 mod syscall;
 
+pub use guard::{GUARD_REGIONS, commit_guarded, reserve_guarded};
 use syscall::{nr, syscall6};
 
 /// Writes `bytes` to file descriptor `fd`; returns bytes written or -errno.

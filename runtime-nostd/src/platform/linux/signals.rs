@@ -41,14 +41,24 @@ struct KernelSigaction {
 const ALT_STACK_SIZE: usize = 64 * 1024;
 static mut ALT_STACK: [u8; ALT_STACK_SIZE] = [0; ALT_STACK_SIZE];
 
+/// Offset of `si_addr` (the faulting data address of SIGSEGV/SIGBUS) in
+/// the `siginfo_t` the kernel passes: after three ints and padding on
+/// every 64-bit Linux ISA.
+const SIGINFO_ADDR: usize = 16;
+
 /// Rust part of the fault handler (reached through the ISA's entry stub).
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_on_fault(signal: i32, _info: *mut u8, context: *mut u8) {
-    // SAFETY: the kernel passes a valid ucontext_t; UCONTEXT_PC is the
-    // offset of its saved PC for this ISA.
+pub extern "C" fn wafer_on_fault(signal: i32, info: *mut u8, context: *mut u8) {
+    // SAFETY: the kernel passes a valid siginfo_t and ucontext_t;
+    // UCONTEXT_PC is the offset of its saved PC for this ISA.
     unsafe {
         let pc_slot = context.add(UCONTEXT_PC) as *mut usize;
-        let resume = crate::trap::handle_fault(signal, *pc_slot);
+        let resume = if signal as usize == SIGSEGV || signal as usize == SIGBUS {
+            let address = *(info.add(SIGINFO_ADDR) as *const usize);
+            crate::trap::handle_memory_fault(signal, *pc_slot, address)
+        } else {
+            crate::trap::handle_fault(signal, *pc_slot)
+        };
         *pc_slot = resume;
     }
 }

@@ -1,0 +1,83 @@
+//! Guard-region memories: the platform half of `--bounds-checks guard`.
+//!
+//! ## Contract (every platform provides these three items)
+//! - [`GUARD_REGIONS`]: whether this platform can reserve guard windows.
+//!   When false, [`reserve_guarded`] returns null and [`commit_guarded`]
+//!   false, and the runtime refuses guard-mode modules.
+//! - [`reserve_guarded`]`(bytes)`: reserves `bytes` (a multiple of the page
+//!   size, in practice `wafer_abi::GUARD_WINDOW_BYTES`) of address space,
+//!   none of it accessible: any load or store in it must fault into the
+//!   platform's fault handler (which passes the faulting PC and data address
+//!   to `crate::trap::handle_memory_fault`). Returns its base, or null when
+//!   the address space cannot hold it. Nothing is ever unreserved.
+//! - [`commit_guarded`]`(base, old_len, new_len)`: makes
+//!   `base + old_len .. base + new_len` readable and writable and zeroed
+//!   (`old_len <= new_len`, both multiples of 64 KiB), leaving everything
+//!   from `new_len` to the end of the window faulting. Returns false (and
+//!   changes nothing) when it cannot. Called with `old_len = 0` for a
+//!   memory's initial pages and by `memory.grow`.
+//!
+//! On Linux the window is one `PROT_NONE` anonymous mapping with
+//! `MAP_NORESERVE`: it costs address space only, and committed pages cost
+//! physical memory only once touched.
+
+use super::syscall::{nr, syscall6};
+
+/// Linux can reserve guard windows (mmap + mprotect).
+pub const GUARD_REGIONS: bool = true;
+
+/// Reserves `bytes` of inaccessible address space; null on failure (for
+/// example under a `ulimit -v` smaller than `bytes`).
+pub fn reserve_guarded(bytes: usize) -> *mut u8 {
+    const PROT_NONE: usize = 0;
+    const MAP_PRIVATE_ANONYMOUS_NORESERVE: usize = 0x02 | 0x20 | 0x4000;
+    // SAFETY: an anonymous mapping touches no existing memory.
+    let r = unsafe {
+        syscall6(
+            nr::MMAP,
+            [
+                0,
+                bytes,
+                PROT_NONE,
+                MAP_PRIVATE_ANONYMOUS_NORESERVE,
+                usize::MAX,
+                0,
+            ],
+        )
+    };
+    if r < 0 {
+        core::ptr::null_mut()
+    } else {
+        r as *mut u8
+    }
+}
+
+/// Makes `base + old_len .. base + new_len` of a window from
+/// [`reserve_guarded`] readable and writable (fresh anonymous pages read as
+/// zero); false if the kernel refuses.
+///
+/// # Safety
+/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
+/// window.
+pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    const PROT_READ_WRITE: usize = 3;
+    if new_len <= old_len {
+        return true;
+    }
+    // SAFETY: the range lies in the caller's window, which only the memory
+    // that owns it uses.
+    let r = unsafe {
+        syscall6(
+            nr::MPROTECT,
+            [
+                base as usize + old_len as usize,
+                (new_len - old_len) as usize,
+                PROT_READ_WRITE,
+                0,
+                0,
+                0,
+            ],
+        )
+    };
+    r == 0
+}
