@@ -238,10 +238,7 @@ extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usi
     /// ESR_EL1.EC of a data abort taken without a change of EL.
     const DATA_ABORT_SAME_EL: usize = 0x25;
     if (esr >> 26) & 0x3f == DATA_ABORT_SAME_EL {
-        {
-            let _ = far;
-            crate::trap::handle_fault(esr as i32, elr)
-        }
+        crate::trap::handle_memory_fault(esr as i32, elr, far)
     } else {
         crate::trap::handle_fault(esr as i32, elr)
     }

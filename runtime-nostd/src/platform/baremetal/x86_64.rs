@@ -248,10 +248,7 @@ extern "C" fn wafer_x86_exception(vector: usize, rip: usize, cr2: usize) -> usiz
     /// #PF: CR2 holds the address the access faulted on.
     const PAGE_FAULT: usize = 14;
     if vector == PAGE_FAULT {
-        {
-            let _ = cr2;
-            crate::trap::handle_fault(vector as i32, rip)
-        }
+        crate::trap::handle_memory_fault(vector as i32, rip, cr2)
     } else {
         crate::trap::handle_fault(vector as i32, rip)
     }
