@@ -14,7 +14,10 @@
 //! 4-level paging); the ISA module ([`Isa`]) supplies the descriptor bits,
 //! the root table and the TLB maintenance. Tables and pages come from the
 //! heap when a memory is reserved or grows, never from static RAM, and
-//! windows are never freed (neither are linear memories on boards).
+//! windows are never freed (neither are linear memories on boards). They
+//! are carved from heap chunks of at least [`POOL_CHUNK`] bytes: one heap
+//! allocation (and, in serving images, one pair of canaries) per chunk
+//! rather than per table or per `memory.grow`.
 
 use wafer_abi::GUARD_WINDOW_BYTES;
 
@@ -36,6 +39,39 @@ pub trait Isa {
     fn root() -> *mut u64;
     /// Makes descriptors written since the last call visible to the MMU.
     fn sync();
+}
+
+/// Bytes the pool takes from the heap at a time (when the heap has them).
+const POOL_CHUNK: usize = 256 * 1024;
+
+/// The pool's current chunk: `[POOL_NEXT, POOL_END)` is zeroed and free.
+static mut POOL_NEXT: usize = 0;
+static mut POOL_END: usize = 0;
+
+/// `bytes` (a multiple of 4 KiB) of zeroed, 4 KiB aligned heap memory for
+/// tables or pages; null when the heap is full. What is left of a chunk
+/// too small for a request stays unused.
+fn take(bytes: usize) -> *mut u8 {
+    // SAFETY: single-threaded pool; chunks come from the heap and are
+    // used by nothing else.
+    unsafe {
+        if POOL_END - POOL_NEXT < bytes {
+            let mut size = bytes.max(POOL_CHUNK);
+            let mut chunk = super::map_zeroed(size);
+            if chunk.is_null() && size > bytes {
+                size = bytes;
+                chunk = super::map_zeroed(size);
+            }
+            if chunk.is_null() {
+                return chunk;
+            }
+            POOL_NEXT = chunk as usize;
+            POOL_END = POOL_NEXT + size;
+        }
+        let at = POOL_NEXT;
+        POOL_NEXT += bytes;
+        at as *mut u8
+    }
 }
 
 /// Windows handed out so far (the next one starts after them).
@@ -67,7 +103,7 @@ pub fn commit<I: Isa>(base: *mut u8, old_len: usize, new_len: usize) -> bool {
     if new_len <= old_len {
         return true;
     }
-    let physical = super::map_zeroed(new_len - old_len);
+    let physical = take(new_len - old_len);
     if physical.is_null() {
         return false;
     }
@@ -116,7 +152,7 @@ fn leaf_entry<I: Isa>(va: usize) -> Option<*mut u64> {
         unsafe {
             let entry = table.add(index);
             if *entry == 0 {
-                let next = super::map_zeroed(PAGE);
+                let next = take(PAGE);
                 if next.is_null() {
                     return None;
                 }
