@@ -15,9 +15,9 @@
 //! the root table and the TLB maintenance. Tables and pages come from the
 //! heap when a memory is reserved or grows, never from static RAM, and
 //! windows are never freed (neither are linear memories on boards). They
-//! are carved from heap chunks of at least [`POOL_CHUNK`] bytes: one heap
-//! allocation (and, in serving images, one pair of canaries) per chunk
-//! rather than per table or per `memory.grow`.
+//! are carved from heap chunks (64 KiB for tables, 1 MiB for pages): one
+//! heap allocation (and, in serving images, one pair of canaries) per
+//! chunk rather than per table or per `memory.grow`.
 
 use wafer_abi::GUARD_WINDOW_BYTES;
 
@@ -41,36 +41,64 @@ pub trait Isa {
     fn sync();
 }
 
-/// Bytes the pool takes from the heap at a time (when the heap has them).
-const POOL_CHUNK: usize = 256 * 1024;
+/// A bump allocator over heap chunks of at least `CHUNK` bytes, and of
+/// a quarter of what it took so far up to `CHUNK * 16` (so memories that
+/// grow to hundreds of MiB a page at a time take a few dozen chunks, each
+/// with its pair of canaries, while at most one chunk's rest is unused).
+struct Pool<const CHUNK: usize> {
+    next: usize,
+    end: usize,
+    taken: usize,
+}
 
-/// The pool's current chunk: `[POOL_NEXT, POOL_END)` is zeroed and free.
-static mut POOL_NEXT: usize = 0;
-static mut POOL_END: usize = 0;
-
-/// `bytes` (a multiple of 4 KiB) of zeroed, 4 KiB aligned heap memory for
-/// tables or pages; null when the heap is full. What is left of a chunk
-/// too small for a request stays unused.
-fn take(bytes: usize) -> *mut u8 {
-    // SAFETY: single-threaded pool; chunks come from the heap and are
-    // used by nothing else.
-    unsafe {
-        if POOL_END - POOL_NEXT < bytes {
-            let mut size = bytes.max(POOL_CHUNK);
-            let mut chunk = super::map_zeroed(size);
+impl<const CHUNK: usize> Pool<CHUNK> {
+    /// `bytes` (a multiple of 4 KiB) of 4 KiB aligned heap memory, not
+    /// zeroed; null when the heap is full. What is left of a chunk too
+    /// small for a request stays unused (requests are a multiple of 4 KiB
+    /// for tables and of 64 KiB for pages, and so are the chunks).
+    fn take(&mut self, bytes: usize) -> *mut u8 {
+        if self.end - self.next < bytes {
+            let mut size = bytes.max((self.taken / 4).clamp(CHUNK, CHUNK * 16));
+            let mut chunk = super::map(size);
             if chunk.is_null() && size > bytes {
                 size = bytes;
-                chunk = super::map_zeroed(size);
+                chunk = super::map(size);
             }
             if chunk.is_null() {
                 return chunk;
             }
-            POOL_NEXT = chunk as usize;
-            POOL_END = POOL_NEXT + size;
+            self.next = chunk as usize;
+            self.end = self.next + size;
+            self.taken += size;
         }
-        let at = POOL_NEXT;
-        POOL_NEXT += bytes;
+        let at = self.next;
+        self.next += bytes;
         at as *mut u8
+    }
+}
+
+/// Page tables of every window.
+static mut TABLES: Pool<{ 64 * 1024 }> = Pool {
+    next: 0,
+    end: 0,
+    taken: 0,
+};
+/// Pages of every window's memory.
+static mut PAGES: Pool<{ 1024 * 1024 }> = Pool {
+    next: 0,
+    end: 0,
+    taken: 0,
+};
+
+/// A zeroed 4 KiB table; null when the heap is full.
+fn new_table() -> *mut u64 {
+    // SAFETY: single-threaded pool; the page is fresh heap memory.
+    unsafe {
+        let table = (*core::ptr::addr_of_mut!(TABLES)).take(PAGE);
+        if !table.is_null() {
+            core::ptr::write_bytes(table, 0, PAGE);
+        }
+        table as *mut u64
     }
 }
 
@@ -103,10 +131,16 @@ pub fn commit<I: Isa>(base: *mut u8, old_len: usize, new_len: usize) -> bool {
     if new_len <= old_len {
         return true;
     }
-    let physical = take(new_len - old_len);
-    if physical.is_null() {
-        return false;
-    }
+    // SAFETY: single-threaded pool; the pages are fresh heap memory,
+    // zeroed here once (`memory.grow` does not zero a window's pages again).
+    let physical = unsafe {
+        let pages = (*core::ptr::addr_of_mut!(PAGES)).take(new_len - old_len);
+        if pages.is_null() {
+            return false;
+        }
+        core::ptr::write_bytes(pages, 0, new_len - old_len);
+        pages
+    };
     let start = base as usize + old_len;
     let mut done = 0;
     while done < new_len - old_len {
@@ -152,7 +186,7 @@ fn leaf_entry<I: Isa>(va: usize) -> Option<*mut u64> {
         unsafe {
             let entry = table.add(index);
             if *entry == 0 {
-                let next = take(PAGE);
+                let next = new_table();
                 if next.is_null() {
                     return None;
                 }
