@@ -39,40 +39,49 @@ unsafe extern "C" {
 }
 
 /// The board's flash and RAM, `[start, end)` each.
-fn memory() -> [(u64, u64); 2] {
-    let at = |s: &u8| s as *const u8 as u64;
-    // SAFETY: linker symbols; only their addresses are used.
-    unsafe {
-        [
-            (at(&__wafer_flash_start), at(&__wafer_flash_end)),
-            (at(&__wafer_ram_start), at(&__wafer_ram_end)),
-        ]
+struct Memory([(u64, u64); 2]);
+
+impl Memory {
+    fn of_board() -> Memory {
+        let at = |s: &u8| s as *const u8 as u64;
+        // SAFETY: linker symbols; only their addresses are used.
+        unsafe {
+            Memory([
+                (at(&__wafer_flash_start), at(&__wafer_flash_end)),
+                (at(&__wafer_ram_start), at(&__wafer_ram_end)),
+            ])
+        }
+    }
+
+    /// Whether `[start, start + len)` overlaps flash or RAM.
+    fn overlaps(&self, start: u64, len: u64) -> bool {
+        self.0.iter().any(|&(s, e)| start < e && s < start + len)
     }
 }
 
-/// Base addresses of the board's memory-mapped devices (port I/O, system
-/// registers and semihosting have none).
-fn devices(board: &BoardConfig) -> [Option<u64>; 4] {
-    let mmio = |kind: u32, base: u64| match kind {
-        device::NS16550
-        | device::PL011
-        | device::SIFIVE_UART
-        | device::SIFIVE_TEST
-        | device::CLINT_MTIME
-        | device::HPET
-        | device::BCM2835_RNG => Some(base),
-        _ => None,
-    };
+/// Whether the board has a memory-mapped device in the GiB `gib` (port
+/// I/O, system registers and semihosting have no address).
+fn device_in(board: &BoardConfig, gib: u64) -> bool {
     [
-        mmio(board.console_kind, board.console_base),
-        mmio(board.exit_kind, board.exit_base),
-        mmio(board.timer_kind, board.timer_base),
-        mmio(board.rng_kind, board.rng_base),
+        (board.console_kind, board.console_base),
+        (board.exit_kind, board.exit_base),
+        (board.timer_kind, board.timer_base),
+        (board.rng_kind, board.rng_base),
     ]
-}
-
-fn overlaps_memory(start: u64, end: u64) -> bool {
-    memory().iter().any(|&(s, e)| start < e && s < end)
+    .iter()
+    .any(|&(kind, base)| {
+        base / GIB == gib
+            && matches!(
+                kind,
+                device::NS16550
+                    | device::PL011
+                    | device::SIFIVE_UART
+                    | device::SIFIVE_TEST
+                    | device::CLINT_MTIME
+                    | device::HPET
+                    | device::BCM2835_RNG
+            )
+    })
 }
 
 /// Fills the tables and returns the level-1 table's address (TTBR0).
@@ -80,49 +89,42 @@ fn overlaps_memory(start: u64, end: u64) -> bool {
 #[unsafe(no_mangle)]
 extern "C" fn wafer_aarch64_identity_map() -> u64 {
     let board = super::super::board();
+    let memory = Memory::of_board();
     // SAFETY: boot is single-threaded and nothing else uses the tables.
     unsafe {
         let level1 = &mut *core::ptr::addr_of_mut!(LEVEL1);
-        let mut spare = Some(&mut *core::ptr::addr_of_mut!(LEVEL2));
-        for (gib, entry) in level1.0.iter_mut().enumerate() {
-            let start = gib as u64 * GIB;
-            let end = start + GIB;
-            let has_device = devices(board)
-                .iter()
-                .flatten()
-                .any(|&base| (start..end).contains(&base));
-            *entry = if !overlaps_memory(start, end) {
-                start | DEVICE_BLOCK
-            } else if !has_device {
-                start | NORMAL_BLOCK
+        let mut spare = core::ptr::addr_of_mut!(LEVEL2);
+        for (gib, entry) in (0..).zip(level1.0.iter_mut()) {
+            let start = gib * GIB;
+            *entry = start | DEVICE_BLOCK;
+            if !memory.overlaps(start, GIB) {
+                continue;
+            }
+            if !device_in(board, gib) {
+                *entry = start | NORMAL_BLOCK;
+                continue;
+            }
+            let table = if spare.is_null() {
+                super::super::map(4096) as *mut Level2
             } else {
-                let table = match spare.take() {
-                    Some(table) => table as *mut Level2,
-                    None => super::super::map_zeroed(4096) as *mut Level2,
-                };
-                if table.is_null() {
-                    // No RAM for a table (cannot happen on a board with
-                    // any heap): leave this GiB as Device memory.
-                    start | DEVICE_BLOCK
-                } else {
-                    fill_level2(&mut *table, start);
-                    table as u64 | TABLE
-                }
+                core::mem::replace(&mut spare, core::ptr::null_mut())
             };
+            // No RAM for a table (not on a board with any heap): this GiB
+            // stays Device memory.
+            if table.is_null() {
+                continue;
+            }
+            for (i, block) in (0..).zip((*table).0.iter_mut()) {
+                let address = start + i * BLOCK_2M;
+                *block = address
+                    | if memory.overlaps(address, BLOCK_2M) {
+                        NORMAL_BLOCK
+                    } else {
+                        DEVICE_BLOCK
+                    };
+            }
+            *entry = table as u64 | TABLE;
         }
         level1 as *mut Level1 as u64
-    }
-}
-
-/// 2 MiB blocks of the GiB at `start`.
-fn fill_level2(table: &mut Level2, start: u64) {
-    for (i, entry) in table.0.iter_mut().enumerate() {
-        let block = start + i as u64 * BLOCK_2M;
-        let attributes = if overlaps_memory(block, block + BLOCK_2M) {
-            NORMAL_BLOCK
-        } else {
-            DEVICE_BLOCK
-        };
-        *entry = block | attributes;
     }
 }
