@@ -11,9 +11,10 @@
 //! in flash, and both boards' flash starts 2 KiB aligned), so it costs no
 //! alignment padding: the runtime runs on SP_EL1 and has no lower EL, so
 //! only the "current EL with SP_ELx" group (0x200-0x3ff) is ever taken.
-//! The "SP_EL0" group (0x000-0x1ff) holds the reset entry and the lower-EL
-//! groups (0x400-0x7ff) the rest of the boot code; the synchronous slot
-//! (0x200) holds the whole exception entry.
+//! The "SP_EL0" group (0x000-0x1ff) holds the reset entry, the lower-EL
+//! groups (0x400-0x7ff) the rest of the boot code and then whatever the
+//! linker puts next; the synchronous slot (0x200) holds the whole
+//! exception entry. The table costs the gaps in 0x000-0x3ff, ~0.6 KiB.
 //!
 //! Guard windows (guard-mode linear memories, see `../paging.rs`) are
 //! translated through TTBR1: the top 256 TiB of the 64-bit space, walked
@@ -127,7 +128,8 @@ core::arch::global_asm!(
     "b wafer_exception_entry",
     ".org 0x380",
     "b wafer_exception_entry",
-    // 0x400-0x7ff (lower EL: there is none): the MMU half of the boot.
+    // 0x400-0x7ff (lower EL: there is none, so these slots are never
+    // taken): the MMU half of the boot, then the rest of the image.
     ".org 0x400",
     "wafer_boot_mmu:",
     "adr x0, wafer_exception_vectors",
@@ -152,7 +154,8 @@ core::arch::global_asm!(
     "bl wafer_baremetal_entry",
     "b 9b",
     ".ltorg",
-    ".org 0x800",
+    // Whatever follows (the rest of `.text`) may sit in the rest of the
+    // lower-EL slots too: they are never taken.
     ".text",
     boot_core = const core::mem::offset_of!(wafer_abi::descriptor::BoardConfig, boot_core),
     tcr = const TCR_IDENTITY,
