@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 mod bad_input;
 #[path = "cli/boards.rs"]
 mod boards;
+#[path = "cli/bounds.rs"]
+mod bounds;
 #[path = "cli/hygiene.rs"]
 mod hygiene;
 #[path = "cli/limits.rs"]

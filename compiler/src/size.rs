@@ -128,10 +128,13 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         .map(|r| r.size)
         .sum();
     let memories = initial_memories(&file);
-    let pages: u64 = memories.iter().map(|(_, p)| p).sum();
+    let pages: u64 = memories.iter().map(|m| m.pages).sum();
     let per_module: Vec<String> = memories
         .iter()
-        .map(|(name, p)| format!("{name}: {p} page{}", if *p == 1 { "" } else { "s" }))
+        .map(|m| {
+            let p = m.pages;
+            format!("{}: {p} page{}", m.name, if p == 1 { "" } else { "s" })
+        })
         .collect();
     let stack = if stack == 0 {
         "the process's (Linux)".to_string()
@@ -148,12 +151,43 @@ pub fn report(bytes: &[u8]) -> Result<String> {
             per_module.join(", ")
         }
     );
+    for m in &memories {
+        let _ = writeln!(out, "bounds checks ({}): {}", m.name, bounds_text(m));
+    }
     Ok(out)
 }
 
-/// Each module's initial linear memory in pages, read from the module
-/// descriptors (`wafer_module_<name>`) linked into the image.
-fn initial_memories(file: &object::File) -> Vec<(String, u64)> {
+/// What a module's bounds-check mode costs in memory.
+fn bounds_text(m: &ModuleMemories) -> String {
+    use wafer_abi::descriptor::BoundsChecks;
+    match BoundsChecks::from_u32(m.bounds_checks) {
+        Some(BoundsChecks::Guard) => format!(
+            "guard: each linear memory reserves {} GiB of virtual address space ({} defined here); physical memory is only the pages touched",
+            wafer_abi::GUARD_WINDOW_BYTES >> 30,
+            m.memories
+        ),
+        Some(BoundsChecks::Explicit) => {
+            "explicit: every access is compared with the memory's length; a memory takes only its pages".to_string()
+        }
+        None => format!("unknown mode {}", m.bounds_checks),
+    }
+}
+
+/// What a module descriptor says about its memories.
+struct ModuleMemories {
+    name: String,
+    /// Initial pages of all its defined memories.
+    pages: u64,
+    /// How many memories it defines.
+    memories: u64,
+    /// A `wafer_abi::descriptor::BoundsChecks` value.
+    bounds_checks: u32,
+}
+
+/// Each module's initial linear memory in pages and its bounds-check mode,
+/// read from the module descriptors (`wafer_module_<name>`) linked into
+/// the image.
+fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
     use wafer_abi::descriptor::{MemoryDesc, ModuleDescriptor};
     let read = |address: u64, size: u64| -> Option<&[u8]> {
         file.sections()
@@ -189,7 +223,16 @@ fn initial_memories(file: &object::File) -> Vec<(String, u64)> {
                 word(memory, std::mem::offset_of!(MemoryDesc, min_pages))
             })
             .sum();
-        out.push((name.to_string(), pages));
+        let mode_at = std::mem::offset_of!(ModuleDescriptor, bounds_checks);
+        let Some(mode) = descriptor.get(mode_at..mode_at + 4) else {
+            continue;
+        };
+        out.push(ModuleMemories {
+            name: name.to_string(),
+            pages,
+            memories: count,
+            bounds_checks: u32::from_le_bytes(mode.try_into().unwrap_or_default()),
+        });
     }
     out
 }

@@ -366,6 +366,9 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
             desc.abi_version
         )));
     }
+    if !crate::platform::GUARD_REGIONS && guard_mode(desc) {
+        return Err(no_guard_regions());
+    }
     let m = manifest();
     let layout = VmctxLayout::new(desc.counts);
     let vmctx = alloc_zeroed(layout.size as usize, 16);
@@ -436,13 +439,13 @@ pub fn instantiate(desc: &'static ModuleDescriptor) -> Result<usize, Instantiate
                 )));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
-            if guard_mode(desc) {
+            if crate::platform::GUARD_REGIONS && guard_mode(desc) {
                 reserve_guarded_memory(record, memory.min_pages, cap, memory.max_pages)?;
             } else {
                 reserve_memory(record, memory.min_pages, cap, memory.max_pages)?;
             }
         }
-        if guard_mode(desc) {
+        if crate::platform::GUARD_REGIONS && guard_mode(desc) {
             check_imported_memories_guarded(desc, &layout, vmctx)?;
         }
         for (i, data) in desc.data.items().iter().enumerate() {
@@ -573,9 +576,7 @@ pub unsafe fn reserve_guarded_memory(
     declared_max: u64,
 ) -> Result<(), InstantiateError> {
     if !crate::platform::GUARD_REGIONS {
-        return Err(resource_error(format_args!(
-            "the module was compiled with --bounds-checks guard, and this runtime has no guard regions; build it with --bounds-checks explicit"
-        )));
+        return Err(no_guard_regions());
     }
     let base = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
     if base.is_null() {
@@ -602,6 +603,14 @@ pub unsafe fn reserve_guarded_memory(
         };
     }
     Ok(())
+}
+
+/// A guard-mode module on a platform without guard regions (the compiler
+/// refuses to build one for such a board; this is the runtime's own check).
+fn no_guard_regions() -> InstantiateError {
+    resource_error(format_args!(
+        "compiled with --bounds-checks guard; this runtime has no guard regions"
+    ))
 }
 
 /// Whether `address` lies in the guard window of a memory some live

@@ -134,9 +134,7 @@ fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usi
     unsafe {
         if !CURRENT_JMPBUF.is_null()
             && let Some(trap) = lookup(pc)
-            && address.is_none_or(|a| {
-                trap.code != TrapCode::MemoryOutOfBounds || crate::instance::in_guard_window(a)
-            })
+            && fault_is_trap(trap.code, address, crate::instance::in_guard_window)
         {
             PENDING = Some(trap);
             return crate::arch::trap_landing();
@@ -155,6 +153,21 @@ fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usi
         format_args!("wafer: fatal fault ({what} {signal:#x}) at pc {pc:#x}\n"),
     );
     crate::platform::exit(crate::EXIT_FATAL)
+}
+
+/// Whether a fault at a trap site of kind `code` is that trap: a
+/// memory-access fault (`address` known) at an out-of-bounds site is one
+/// only inside a guard window (`in_window`); every other fault at a trap
+/// site is (trap instructions, `idiv`).
+fn fault_is_trap(
+    code: TrapCode,
+    address: Option<usize>,
+    in_window: impl Fn(usize) -> bool,
+) -> bool {
+    match address {
+        Some(address) if code == TrapCode::MemoryOutOfBounds => in_window(address),
+        _ => true,
+    }
 }
 
 /// Finds the trap site at `pc` in every instantiated module.
@@ -200,5 +213,26 @@ pub fn report(trap: &Trap) {
             let _ = write!(w, " (wasm offset {:#x})", trap.wasm_offset);
         }
         let _ = writeln!(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_memory_fault_at_an_out_of_bounds_site_is_a_trap_only_inside_a_guard_window() {
+        let window = |a: usize| (0x1000..0x2000).contains(&a);
+        let oob = TrapCode::MemoryOutOfBounds;
+        assert!(fault_is_trap(oob, Some(0x1fff), window));
+        assert!(!fault_is_trap(oob, Some(0x2000), window));
+        assert!(!fault_is_trap(oob, Some(0), window));
+        // Trap instructions (no data address) and other kinds of site.
+        assert!(fault_is_trap(oob, None, window));
+        assert!(fault_is_trap(
+            TrapCode::IntegerDivideByZero,
+            Some(0),
+            window
+        ));
     }
 }

@@ -482,7 +482,10 @@ fn a_table_too_large_for_the_boards_ram_is_refused_by_build_with_the_numbers() {
 }
 
 /// Runs the image at `image` under `ulimit -v <kib>`.
-fn run_with_address_space_limit(kib: u32, image: &std::path::Path) -> std::process::Output {
+pub(crate) fn run_with_address_space_limit(
+    kib: u32,
+    image: &std::path::Path,
+) -> std::process::Output {
     Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {kib} && exec \"$0\""))
@@ -494,6 +497,8 @@ fn run_with_address_space_limit(kib: u32, image: &std::path::Path) -> std::proce
 #[test]
 fn memories_fit_a_limited_address_space_or_say_why_not() {
     let dir = tempfile::tempdir().unwrap();
+    // Explicit bounds checks: a memory reserves what it may grow to (or
+    // less, see below). Guard mode needs a whole window: tests/cli/bounds.rs.
     // One page that grows by 1000 pages (62.5 MiB): every memory used to
     // reserve 4 GiB of address space, refused under `ulimit -v 3000000`.
     let small = module_file(
@@ -506,7 +511,14 @@ fn memories_fit_a_limited_address_space_or_say_why_not() {
                (call $exit (i32.add (i32.const 10) (memory.grow (i32.const 1000))))))"#,
     );
     let image = dir.path().join("small");
-    let o = wafer(&["build", &small, "-o", image.to_str().unwrap()]);
+    let o = wafer(&[
+        "build",
+        &small,
+        "--bounds-checks",
+        "explicit",
+        "-o",
+        image.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run_with_address_space_limit(3_000_000, &image);
     assert_eq!(
@@ -523,7 +535,14 @@ fn memories_fit_a_limited_address_space_or_say_why_not() {
         r#"(module (memory 50000) (func (export "_start")))"#,
     );
     let image = dir.path().join("big");
-    let o = wafer(&["build", &big, "-o", image.to_str().unwrap()]);
+    let o = wafer(&[
+        "build",
+        &big,
+        "--bounds-checks",
+        "explicit",
+        "-o",
+        image.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run_with_address_space_limit(3_000_000, &image);
     assert_eq!(o.status.code(), Some(70));

@@ -11,8 +11,9 @@
 //! - [`runner`]: one script on one target → outcomes
 //! - [`skips`]: the skip list, `tests/expected-failures.toml`
 //!
-//! Tests only: `gdb` (writes a board's memory from outside) and
-//! `canary_proof` (a damaged canary fails the check).
+//! Tests only: `gdb` (writes a board's memory from outside),
+//! `canary_proof` (a damaged canary fails the check) and `mixed_modes`
+//! (guard-mode code refuses memories without a guard window).
 
 #[cfg(test)]
 mod canary_proof;
@@ -20,6 +21,8 @@ pub mod client;
 pub mod expect;
 #[cfg(test)]
 mod gdb;
+#[cfg(test)]
+mod mixed_modes;
 pub mod runner;
 pub mod script;
 pub mod skips;

@@ -73,7 +73,10 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
                 }
             }
             b"memory" => {
-                if MEMORY.base.is_null() && crate::instance::image_uses_guard() {
+                if MEMORY.base.is_null()
+                    && crate::platform::GUARD_REGIONS
+                    && crate::instance::image_uses_guard()
+                {
                     // Guard-mode importers need a guard window around it.
                     let record = core::ptr::addr_of_mut!(MEMORY);
                     if crate::instance::reserve_guarded_memory(record, 1, 2, 2).is_err() {

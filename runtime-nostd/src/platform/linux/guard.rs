@@ -81,3 +81,58 @@ pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool 
     };
     r == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The protection (`rw-p`, `---p`, …) of the mapping holding `address`,
+    /// from `/proc/self/maps`.
+    fn protection_at(address: usize) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .find_map(|line| {
+                let (range, rest) = line.split_once(' ')?;
+                let (start, end) = range.split_once('-')?;
+                let start = usize::from_str_radix(start, 16).ok()?;
+                let end = usize::from_str_radix(end, 16).ok()?;
+                (start <= address && address < end).then(|| rest[..4].to_string())
+            })
+            .unwrap_or_else(|| format!("unmapped {address:#x}"))
+    }
+
+    #[test]
+    fn a_window_is_inaccessible_until_committed_and_then_zeroed_up_to_the_length() {
+        const PAGE: u64 = 65536;
+        let window = wafer_abi::GUARD_WINDOW_BYTES as usize;
+        let base = reserve_guarded(window);
+        assert!(!base.is_null());
+        let at = |offset: u64| base as usize + offset as usize;
+        assert_eq!(protection_at(at(0)), "---p");
+        assert_eq!(protection_at(at(window as u64 - 1)), "---p");
+
+        // SAFETY: `base` is a fresh window; the ranges lie inside it.
+        unsafe {
+            assert!(commit_guarded(base, 0, PAGE));
+            assert_eq!(protection_at(at(0)), "rw-p");
+            assert_eq!(protection_at(at(PAGE)), "---p");
+            base.add(PAGE as usize - 1).write(7);
+
+            // memory.grow by two pages: the new ones are zero, the old
+            // contents stay, the rest still faults.
+            assert!(commit_guarded(base, PAGE, 3 * PAGE));
+            assert_eq!(base.add(PAGE as usize - 1).read(), 7);
+            assert_eq!(base.add(3 * PAGE as usize - 1).read(), 0);
+            assert_eq!(protection_at(at(3 * PAGE - 1)), "rw-p");
+            assert_eq!(protection_at(at(3 * PAGE)), "---p");
+            // Growing by nothing changes nothing.
+            assert!(commit_guarded(base, 3 * PAGE, 3 * PAGE));
+            assert_eq!(protection_at(at(3 * PAGE)), "---p");
+        }
+    }
+
+    #[test]
+    fn a_window_larger_than_the_address_space_is_refused() {
+        assert!(reserve_guarded(1 << 62).is_null());
+    }
+}

@@ -1,0 +1,206 @@
+//! `--bounds-checks explicit|guard`: which boards allow which mode, what
+//! each command defaults to, the edges of the guard window (static offsets
+//! near 2^32 on a full 4 GiB memory) in both modes on every Linux board,
+//! and guard mode under a limited address space.
+
+use std::path::Path;
+
+use super::runtime_limits::run_with_address_space_limit;
+use super::{LINUX_BOARDS, assert_clean_error, module_file, stderr, stdout, wafer};
+
+/// A full 4 GiB memory and accesses whose static offset reaches past it.
+const EDGES: &str = r#"(module (memory 65536)
+  (func (export "load8_max") (param i32) (result i32)
+    (i32.load8_u offset=0xFFFFFFFF (local.get 0)))
+  (func (export "load16_max") (param i32) (result i32)
+    (i32.load16_u offset=0xFFFFFFFF (local.get 0)))
+  (func (export "load32_max") (param i32) (result i32)
+    (i32.load offset=0xFFFFFFFF (local.get 0)))
+  (func (export "store64_max") (param i32)
+    (i64.store offset=0xFFFFFFF9 (local.get 0) (i64.const -1)))
+  (func (export "last_byte") (result i32)
+    (i32.store8 (i32.const 0xFFFFFFFF) (i32.const 9))
+    (i32.load8_u offset=0xFFFFFFFF (i32.const 0))))"#;
+
+fn run_edge(
+    wat: &str,
+    board: &str,
+    mode: &str,
+    export: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let mut all = vec![
+        "run",
+        wat,
+        "--board",
+        board,
+        "--bounds-checks",
+        mode,
+        "--invoke",
+        export,
+    ];
+    all.extend_from_slice(args);
+    wafer(&all)
+}
+
+#[test]
+fn offsets_near_4_gib_trap_or_reach_the_last_byte_in_both_modes_on_every_linux_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = module_file(dir.path(), "edges.wat", EDGES);
+    // (export, argument, result or None for the trap)
+    let cases: &[(&str, &[&str], Option<&str>)] = &[
+        ("last_byte", &[], Some("9\n")),
+        // Address 0 + offset 0xFFFF_FFFF: the memory's last byte.
+        ("load8_max", &["0"], Some("0\n")),
+        ("load8_max", &["1"], None),
+        // Address and offset 0xFFFF_FFFF: the window's last two bytes in
+        // guard mode (no check), then a size that needs the kept check.
+        ("load8_max", &["-1"], None),
+        ("load16_max", &["-1"], None),
+        ("load32_max", &["-1"], None),
+        ("load32_max", &["0"], None),
+        ("store64_max", &["0"], None),
+        ("store64_max", &["-1"], None),
+    ];
+    for board in LINUX_BOARDS {
+        for mode in ["explicit", "guard"] {
+            for (export, args, expected) in cases {
+                let what = format!("{board} {mode} {export} {args:?}");
+                let o = run_edge(&wat, board, mode, export, args);
+                match expected {
+                    Some(value) => {
+                        assert!(o.status.success(), "{what}: {}", stderr(&o));
+                        assert_eq!(stdout(&o), *value, "{what}");
+                    }
+                    None => {
+                        assert_eq!(o.status.code(), Some(134), "{what}: {}", stderr(&o));
+                        assert!(
+                            stderr(&o).starts_with("trap: out of bounds memory access\n"),
+                            "{what}: {}",
+                            stderr(&o)
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn guard_mode_on_a_board_without_it_is_one_error_line_naming_the_supported_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fw.elf");
+    let hello = super::example("hello.wat");
+    let o = wafer(&[
+        "build",
+        &hello,
+        "--board",
+        "qemu-virt-riscv64",
+        "--bounds-checks",
+        "guard",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_clean_error(
+        &o,
+        "the qemu-virt-riscv64 board does not support --bounds-checks guard: its runtime supports explicit",
+    );
+    assert!(!out.exists());
+    let o = wafer(&["run", &hello, "--bounds-checks", "fence"]);
+    assert_eq!(o.status.code(), Some(2), "a usage error: {}", stderr(&o));
+}
+
+/// The `bounds checks` line of `wafer size` for `hello.wat` built with `args`.
+fn size_bounds_line(dir: &Path, args: &[&str]) -> String {
+    let image = dir.join("hello.img");
+    let hello = super::example("hello.wat");
+    let mut all = vec!["build", hello.as_str(), "-o", image.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let o = wafer(&all);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    let o = wafer(&["size", image.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .find(|l| l.starts_with("bounds checks (hello): "))
+        .unwrap_or_else(|| panic!("no bounds line in: {}", stdout(&o)))
+        .to_string()
+}
+
+#[test]
+fn linux_boards_default_to_guard_and_bare_metal_boards_to_explicit_as_size_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    for board in ["host", "linux-aarch64"] {
+        let line = size_bounds_line(dir.path(), &["--board", board]);
+        assert!(
+            line.contains(
+                "guard: each linear memory reserves 8 GiB of virtual address space (1 defined here)"
+            ),
+            "{board}: {line}"
+        );
+    }
+    let line = size_bounds_line(dir.path(), &["--bounds-checks", "explicit"]);
+    assert!(line.contains("explicit: "), "{line}");
+    let line = size_bounds_line(dir.path(), &["--board", "qemu-virt-riscv64"]);
+    assert!(line.contains("explicit: "), "{line}");
+}
+
+#[test]
+fn compile_defaults_to_explicit_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let object = |name: &str, mode: Option<&str>| {
+        let out = dir.path().join(name);
+        let hello = super::example("hello.wat");
+        let mut args = vec![
+            "compile",
+            hello.as_str(),
+            "--target",
+            "x86_64",
+            "--prefix",
+            "hello",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        if let Some(mode) = mode {
+            args.extend(["--bounds-checks", mode]);
+        }
+        let o = wafer(&args);
+        assert!(o.status.success(), "{mode:?}: {}", stderr(&o));
+        std::fs::read(out).unwrap()
+    };
+    let default = object("default.o", None);
+    assert_eq!(default, object("explicit.o", Some("explicit")));
+    assert_ne!(default, object("guard.o", Some("guard")));
+}
+
+#[test]
+fn guard_mode_in_a_too_small_address_space_says_what_it_needs_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = module_file(
+        dir.path(),
+        "small.wat",
+        r#"(module (memory 1) (func (export "_start")))"#,
+    );
+    let image = dir.path().join("small");
+    let o = wafer(&["build", &small, "-o", image.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // 2.86 GiB: enough for the image, not for an 8 GiB window.
+    let o = run_with_address_space_limit(3_000_000, &image);
+    assert_eq!(o.status.code(), Some(70), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "error: cannot instantiate module `small`: guard mode needs 8 GiB of address space per linear memory and the address space is limited (ulimit -v); raise the limit or build with --bounds-checks explicit\n"
+    );
+    // The same module with explicit checks fits.
+    let o = wafer(&[
+        "build",
+        &small,
+        "--bounds-checks",
+        "explicit",
+        "-o",
+        image.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_with_address_space_limit(3_000_000, &image);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
