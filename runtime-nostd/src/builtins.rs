@@ -117,8 +117,9 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
         // first, before the zeroing below would erase damage).
         #[cfg(wafer_platform = "baremetal")]
         crate::canary::memory_growing(m.base, m.length, new_length);
-        // The reservation already covers max_pages.
-        if !crate::platform::MAPPED_MEMORY_IS_ZERO {
+        // The reservation already covers max_pages. A guard window's
+        // pages come zeroed from `commit_guarded`.
+        if !crate::platform::MAPPED_MEMORY_IS_ZERO && m.guard_window == 0 {
             core::ptr::write_bytes(
                 m.base.add(m.length as usize),
                 0,

@@ -171,6 +171,69 @@ fn bare_metal_boards_trap_recover_and_allow_unaligned_access() {
     });
 }
 
+/// Boards whose runtime runs the MMU and maps guard windows.
+const GUARD_BOARDS: [&str; 3] = ["qemu-virt-aarch64", "raspi3b", "qemu-x86_64"];
+
+#[test]
+fn mmu_boards_bound_memory_in_both_modes_and_riscv_boards_refuse_guard() {
+    let dir = tempfile::tempdir().unwrap();
+    // 40 more pages: 2.5 MiB, so the memory spans two 2 MiB stretches of
+    // page table in guard mode.
+    let edge = module_file(
+        dir.path(),
+        "edge.wat",
+        r#"(module (memory 1)
+             (func $end (result i32) (i32.mul (memory.size) (i32.const 65536)))
+             (func (export "last") (param i32) (result i32)
+               (drop (memory.grow (local.get 0)))
+               (i32.store8 (i32.sub (call $end) (i32.const 1)) (i32.const 0x5a))
+               (i32.load8_u (i32.sub (call $end) (i32.const 1))))
+             (func (export "past") (param i32) (result i32)
+               (drop (memory.grow (local.get 0)))
+               (i32.load8_u (call $end))))"#,
+    );
+    std::thread::scope(|scope| {
+        for board in GUARD_BOARDS {
+            for mode in ["guard", "explicit"] {
+                let edge = &edge;
+                scope.spawn(move || {
+                    let run = |export: &str| {
+                        let args = ["run", edge, "--board", board, "--bounds-checks", mode];
+                        wafer(&[&args[..], &["--invoke", export, "40"]].concat())
+                    };
+                    let o = run("last");
+                    assert_eq!(stdout(&o), "90\n", "{board} {mode}: {}", stderr(&o));
+                    let o = run("past");
+                    assert_eq!(o.status.code(), Some(134), "{board} {mode}");
+                    assert!(
+                        stderr(&o).starts_with("trap: out of bounds memory access\n"),
+                        "{board} {mode}: {}",
+                        stderr(&o)
+                    );
+                });
+            }
+        }
+    });
+    for board in ["qemu-virt-riscv64", "sifive-u"] {
+        let o = wafer(
+            &[
+                "build",
+                &edge,
+                "--board",
+                board,
+                "--bounds-checks",
+                "guard",
+                "-o",
+            ]
+            .iter()
+            .copied()
+            .chain([dir.path().join("x.elf").to_str().unwrap()])
+            .collect::<Vec<_>>(),
+        );
+        assert_clean_error(&o, "does not support --bounds-checks guard");
+    }
+}
+
 #[test]
 fn bare_metal_images_start_at_the_boards_boot_address() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,33 +1,35 @@
-//! aarch64 boot code (EL1) and exception vectors.
+//! aarch64 boot code (EL1), exception vectors and the MMU.
 //!
 //! Boot: park every core but the board's boot core, drop to EL1 when
 //! started at EL3 or EL2 (the Raspberry Pi firmware starts at EL2), enable
 //! FP/SIMD (`CPACR_EL1.FPEN`), set the stack, zero `.bss`, copy `.data` from flash,
-//! install the vectors, and turn the MMU on with an identity map: with the
-//! MMU off all memory is Device memory, where the unaligned accesses Wasm
-//! allows would fault.
+//! install the vectors, and turn the MMU on with an identity map
+//! ([`identity`]): with the MMU off all memory is Device memory, where the
+//! unaligned accesses Wasm allows would fault.
 //!
-//! The map (4 KiB granule, 39-bit VA): the first 4 GiB in 2 MiB blocks
-//! (level 1 -> four level-2 tables). A block that overlaps the board's
-//! flash or RAM (linker symbols `__wafer_{flash,ram}_{start,end}`) is
-//! Normal write-back memory; every other block is Device-nGnRnE and never
-//! executable, so peripherals work wherever the board puts them.
+//! The vector table is the image's first 2 KiB (`.text.boot` comes first
+//! in flash, and both boards' flash starts 2 KiB aligned), so it costs no
+//! alignment padding: the runtime runs on SP_EL1 and has no lower EL, so
+//! only the "current EL with SP_ELx" group (0x200-0x3ff) is ever taken.
+//! The "SP_EL0" group (0x000-0x1ff) holds the reset entry, the lower-EL
+//! groups (0x400-0x7ff) the rest of the boot code and then whatever the
+//! linker puts next; the synchronous slot (0x200) holds the whole
+//! exception entry. The table costs the gaps in 0x000-0x3ff, ~0.6 KiB.
+//!
+//! Guard windows (guard-mode linear memories, see `../paging.rs`) are
+//! translated through TTBR1: the top 256 TiB of the 64-bit space, walked
+//! only once the first window exists.
 
-/// Level-1 and level-2 translation tables (zeroed with `.bss`).
-#[repr(C, align(4096))]
-pub struct PageTables {
-    level1: [u64; 512],
-    level2: [[u64; 512]; 4],
-}
+mod identity;
 
-#[unsafe(no_mangle)]
-pub static mut WAFER_PAGE_TABLES: PageTables = PageTables {
-    level1: [0; 512],
-    level2: [[0; 512]; 4],
-};
+use super::paging::{self, Isa};
 
 core::arch::global_asm!(
     ".section .text.boot, \"ax\"",
+    ".balign 2048",
+    ".globl wafer_exception_vectors",
+    "wafer_exception_vectors:",
+    // 0x000-0x1ff (current EL with SP_EL0: never taken): reset entry.
     ".globl _start",
     "_start:",
     "mrs x0, mpidr_el1",
@@ -78,81 +80,16 @@ core::arch::global_asm!(
     "ldr x1, =__wafer_data_end",
     "ldr x2, =__wafer_data_load",
     "3: cmp x0, x1",
-    "b.hs 4f",
+    "b.hs wafer_boot_mmu",
     "ldr x3, [x2], #8",
     "str x3, [x0], #8",
     "b 3b",
-    "4: ldr x0, =wafer_exception_vectors",
-    "msr vbar_el1, x0",
-    "bl wafer_mmu_on",
-    "mov x0, sp",
-    "bl wafer_baremetal_entry",
     "9: wfe",
     "b 9b",
-    "",
-    // Identity map and MMU enable.
-    ".text",
-    "wafer_mmu_on:",
-    "ldr x0, =WAFER_PAGE_TABLES",
-    // L1[0..4] -> the four level-2 tables.
-    "mov x5, #0",
-    "5: add x1, x0, #4096",
-    "add x1, x1, x5, lsl #12",
-    "orr x1, x1, #3", // table descriptor
-    "str x1, [x0, x5, lsl #3]",
-    "add x5, x5, #1",
-    "cmp x5, #4",
-    "b.lo 5b",
-    // 2048 blocks of 2 MiB: Normal when they overlap flash or RAM.
-    "add x1, x0, #4096",            // first level-2 entry
-    "ldr x3, =0x705",               // Normal, inner shareable, AF, block
-    "ldr x6, =0x0060000000000401",  // Device nGnRnE, AF, XN, block
-    "ldr x10, =__wafer_flash_start",
-    "ldr x11, =__wafer_flash_end",
-    "ldr x12, =__wafer_ram_start",
-    "ldr x13, =__wafer_ram_end",
-    "mov x5, #0",
-    "6: lsl x4, x5, #21",           // block start
-    "add x9, x4, #0x200000",        // block end
-    "mov x7, x6",
-    // overlap(start, end) = block_start < end && start < block_end
-    "cmp x4, x11",
-    "ccmp x10, x9, #2, lo", // not lo (C set) when the first test failed
-    "csel x7, x3, x7, lo",
-    "cmp x4, x13",
-    "ccmp x12, x9, #2, lo",
-    "csel x7, x3, x7, lo",
-    "orr x2, x4, x7",
-    "str x2, [x1, x5, lsl #3]",
-    "add x5, x5, #1",
-    "cmp x5, #2048",
-    "b.lo 6b",
-    "ldr x2, =0xff00", // attr0 Device-nGnRnE, attr1 Normal WB
-    "msr mair_el1, x2",
-    "ldr x2, =0x200803519", // T0SZ=25, WBWA, inner shareable, 4K, EPD1, 40-bit PA
-    "msr tcr_el1, x2",
-    "msr ttbr0_el1, x0",
-    "dsb ish",
-    "isb",
-    "tlbi vmalle1",
-    "dsb ish",
-    "isb",
-    // SCTLR_EL1 from its RES1 bits (its reset value is UNKNOWN): M, C, I
-    // on, alignment checks (A) off.
-    "ldr x2, =0x30d01805",
-    "msr sctlr_el1, x2",
-    "isb",
-    "ret",
-    "",
-    // Vectors: 16 slots of 0x80 bytes; every one goes to the same handler.
-    ".balign 2048",
-    ".globl wafer_exception_vectors",
-    "wafer_exception_vectors:",
-    ".rept 16",
-    "b wafer_exception_entry",
-    ".balign 0x80",
-    ".endr",
-    "",
+    ".ltorg",
+    // 0x200-0x3ff (current EL with SP_ELx): every exception the runtime
+    // can take. Synchronous: the entry itself (32 instructions at most).
+    ".org 0x200",
     "wafer_exception_entry:",
     "sub sp, sp, #256",
     "stp x0, x1, [sp, #0]",
@@ -168,7 +105,8 @@ core::arch::global_asm!(
     "str x30, [sp, #160]",
     "mrs x0, esr_el1",
     "mrs x1, elr_el1",
-    "bl wafer_baremetal_exception",
+    "mrs x2, far_el1",
+    "bl wafer_aarch64_exception",
     "msr elr_el1, x0",
     "ldp x0, x1, [sp, #0]",
     "ldp x2, x3, [sp, #16]",
@@ -183,5 +121,148 @@ core::arch::global_asm!(
     "ldr x30, [sp, #160]",
     "add sp, sp, #256",
     "eret",
+    // IRQ, FIQ, SError (interrupts stay masked; an SError is fatal).
+    ".org 0x280",
+    "b wafer_exception_entry",
+    ".org 0x300",
+    "b wafer_exception_entry",
+    ".org 0x380",
+    "b wafer_exception_entry",
+    // 0x400-0x7ff (lower EL: there is none, so these slots are never
+    // taken): the MMU half of the boot, then the rest of the image.
+    ".org 0x400",
+    "wafer_boot_mmu:",
+    "adr x0, wafer_exception_vectors",
+    "msr vbar_el1, x0",
+    "bl wafer_aarch64_identity_map",
+    "ldr x2, =0xff00", // attr0 Device-nGnRnE, attr1 Normal WB
+    "msr mair_el1, x2",
+    "ldr x2, ={tcr}",
+    "msr tcr_el1, x2",
+    "msr ttbr0_el1, x0",
+    "dsb ish",
+    "isb",
+    "tlbi vmalle1",
+    "dsb ish",
+    "isb",
+    // SCTLR_EL1 from its RES1 bits (its reset value is UNKNOWN): M, C, I
+    // on, alignment checks (A) off.
+    "ldr x2, =0x30d01805",
+    "msr sctlr_el1, x2",
+    "isb",
+    "mov x0, sp",
+    "bl wafer_baremetal_entry",
+    "b 9b",
+    ".ltorg",
+    // Whatever follows (the rest of `.text`) may sit in the rest of the
+    // lower-EL slots too: they are never taken.
+    ".text",
     boot_core = const core::mem::offset_of!(wafer_abi::descriptor::BoardConfig, boot_core),
+    tcr = const TCR_IDENTITY,
 );
+
+/// TCR_EL1 for the identity map alone. TTBR0: 32-bit VA (T0SZ=32, the
+/// walk starts at level 1 with 4 entries), 4 KiB granule, write-back
+/// inner shareable walks. TTBR1: 48-bit VA (T1SZ=16), 4 KiB granule (TG1 =
+/// 0b10), same walk attributes, disabled (EPD1) until the first guard
+/// window. IPS: 40-bit physical addresses (the Cortex-A53's).
+const TCR_IDENTITY: u64 = 32 // T0SZ
+    | 0b01 << 8 // IRGN0
+    | 0b01 << 10 // ORGN0
+    | 0b11 << 12 // SH0
+    | 16 << 16 // T1SZ
+    | TCR_EPD1
+    | 0b01 << 24 // IRGN1
+    | 0b01 << 26 // ORGN1
+    | 0b11 << 28 // SH1
+    | 0b10 << 30 // TG1: 4 KiB
+    | 0b010 << 32; // IPS
+const TCR_EPD1: u64 = 1 << 23;
+
+/// The guard-window area: TTBR1's half of the address space.
+pub struct Mmu;
+
+/// The window area's level-0 table, once the first window exists.
+static mut WINDOW_ROOT: *mut u64 = core::ptr::null_mut();
+
+impl Isa for Mmu {
+    const AREA_START: usize = 0xffff_0000_0000_0000;
+    const AREA_END: usize = usize::MAX;
+    const TABLE: u64 = 0b11;
+    /// Page, AttrIndx 1 (Normal WB), inner shareable, AF, EL1 read/write,
+    /// PXN and UXN.
+    const PAGE: u64 = 0b11 | 1 << 2 | 0b11 << 8 | 1 << 10 | 1 << 53 | 1 << 54;
+
+    fn root() -> *mut u64 {
+        // SAFETY: single-threaded; the table is a zeroed heap page that
+        // stays the window area's root for the rest of the program.
+        unsafe {
+            if WINDOW_ROOT.is_null() {
+                let root = super::map_zeroed(4096) as *mut u64;
+                if root.is_null() {
+                    return root;
+                }
+                WINDOW_ROOT = root;
+                core::arch::asm!(
+                    "dsb ishst",
+                    "msr ttbr1_el1, {root}",
+                    "msr tcr_el1, {tcr}",
+                    "isb",
+                    "tlbi vmalle1",
+                    "dsb ish",
+                    "isb",
+                    root = in(reg) root as u64,
+                    tcr = in(reg) TCR_IDENTITY & !TCR_EPD1,
+                    options(nostack),
+                );
+            }
+            WINDOW_ROOT
+        }
+    }
+
+    fn sync() {
+        // SAFETY: barriers and a TLB flush of this core's EL1 entries.
+        unsafe {
+            core::arch::asm!(
+                "dsb ishst",
+                "tlbi vmalle1",
+                "dsb ish",
+                "isb",
+                options(nostack)
+            );
+        }
+    }
+}
+
+/// Called by the exception entry with ESR_EL1, ELR_EL1 and FAR_EL1:
+/// returns where to resume (the trap landing) or ends the program.
+#[unsafe(no_mangle)]
+extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usize {
+    /// ESR_EL1.EC of a data abort taken without a change of EL.
+    const DATA_ABORT_SAME_EL: usize = 0x25;
+    if (esr >> 26) & 0x3f == DATA_ABORT_SAME_EL {
+        crate::trap::handle_memory_fault(esr as i32, elr, far)
+    } else {
+        crate::trap::handle_fault(esr as i32, elr)
+    }
+}
+
+/// This board's runtime reserves guard windows (contract:
+/// `platform/linux/guard.rs`).
+pub const GUARD_REGIONS: bool = true;
+
+/// Reserves a guard window of `bytes`, nothing mapped; null when the
+/// window area is used up.
+pub fn reserve_guarded(bytes: usize) -> *mut u8 {
+    paging::reserve::<Mmu>(bytes)
+}
+
+/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
+/// (nothing changed) when the heap is full.
+///
+/// # Safety
+/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
+/// window.
+pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
+}

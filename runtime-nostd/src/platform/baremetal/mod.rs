@@ -18,6 +18,15 @@ mod riscv64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
+// Guard windows for guard-mode linear memories (boards whose runtime runs
+// the MMU).
+#[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+mod paging;
+#[cfg(target_arch = "aarch64")]
+pub use aarch64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+#[cfg(target_arch = "x86_64")]
+pub use x86_64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+
 use wafer_abi::descriptor::{BoardConfig, device};
 
 use crate::drivers;
@@ -234,10 +243,14 @@ static mut HEAP_NEXT: usize = 0;
 pub const MAPPED_MEMORY_IS_ZERO: bool = false;
 
 /// Guard-region memories (contract: `platform/linux/guard.rs`): not on
-/// bare metal yet, so guard-mode modules are refused at instantiation.
+/// riscv64 boards yet (the runtime stays in M-mode, without paging), so
+/// guard-mode modules are refused at instantiation. aarch64 and x86_64
+/// boards have them (`paging.rs`).
+#[cfg(target_arch = "riscv64")]
 pub const GUARD_REGIONS: bool = false;
 
 /// See [`GUARD_REGIONS`]: always null here.
+#[cfg(target_arch = "riscv64")]
 pub fn reserve_guarded(_bytes: usize) -> *mut u8 {
     core::ptr::null_mut()
 }
@@ -246,6 +259,7 @@ pub fn reserve_guarded(_bytes: usize) -> *mut u8 {
 ///
 /// # Safety
 /// As on Linux: `base` from [`reserve_guarded`].
+#[cfg(target_arch = "riscv64")]
 pub unsafe fn commit_guarded(_base: *mut u8, _old_len: u64, _new_len: u64) -> bool {
     false
 }

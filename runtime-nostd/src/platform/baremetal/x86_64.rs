@@ -3,8 +3,10 @@
 //! Boot: a PVH ELF note (`XEN_ELFNOTE_PHYS32_ENTRY`) names `_start`, which
 //! QEMU's `-kernel` (and Xen, Firecracker, cloud-hypervisor) enter in
 //! 32-bit protected mode with paging off. `_start` zeroes `.bss`, copies
-//! `.data`, identity-maps the first 4 GiB with 2 MiB pages (the top GiB,
-//! where the PC's devices live, uncached), enables PAE, long mode and SSE
+//! `.data`, identity-maps the first 4 GiB with four 1 GiB pages (the top
+//! GiB, where the PC's devices live, uncached; 1 GiB pages need a CPU with
+//! `pdpe1gb`, as QEMU's `-cpu max` and every x86_64 since ~2010 have),
+//! enables PAE, long mode, no-execute pages and SSE
 //! (CR0.MP, CR4.OSFXSR/OSXMMEXCPT; AVX state too when the CPU has it),
 //! loads a flat 64-bit GDT, jumps to 64-bit code, installs the IDT and
 //! enters Rust.
@@ -15,20 +17,24 @@
 //! so no interrupted register is preserved. Exceptions use the current
 //! stack (no IST): compiled code checks its stack limit before it can
 //! overflow, and Cranelift code uses no red zone.
+//!
+//! Guard windows (guard-mode linear memories, see `paging.rs`) live in
+//! PML4 entries 1-255: from 512 GiB to the top of the lower canonical half.
 
-/// PML4, PDPT and four page directories (zeroed with `.bss` before use).
+use super::paging::{self, Isa};
+
+/// PML4 and PDPT of the identity map (zeroed with `.bss` before use):
+/// 8 KiB of RAM. PML4 entries past the first belong to guard windows.
 #[repr(C, align(4096))]
 pub struct PageTables {
     pml4: [u64; 512],
     pdpt: [u64; 512],
-    directories: [[u64; 512]; 4],
 }
 
 #[unsafe(no_mangle)]
 pub static mut WAFER_PAGE_TABLES: PageTables = PageTables {
     pml4: [0; 512],
     pdpt: [0; 512],
-    directories: [[0; 512]; 4],
 };
 
 core::arch::global_asm!(
@@ -59,31 +65,24 @@ core::arch::global_asm!(
     "movl $__wafer_data_end, %ecx",
     "subl %edi, %ecx",
     "rep movsb",
-    // PML4[0] -> PDPT; PDPT[0..4] -> the four directories.
+    // PML4[0] -> PDPT (present, writable, accessed); PDPT[0..4]: 1 GiB
+    // pages, present, writable, accessed, dirty (so the CPU never writes
+    // the tables); from 3 GiB on also PCD|PWT.
     "movl $WAFER_PAGE_TABLES, %ebx",
-    "leal 0x1003(%ebx), %eax",
+    "leal 0x1023(%ebx), %eax",
     "movl %eax, (%ebx)",
     "xorl %ecx, %ecx",
-    "1: movl %ecx, %eax",
-    "shll $12, %eax",
-    "leal 0x2003(%ebx,%eax), %eax",
-    "movl %eax, 0x1000(%ebx,%ecx,8)",
-    "incl %ecx",
-    "cmpl $4, %ecx",
-    "jb 1b",
-    // 2048 large pages: present, writable; from 3 GiB on also PCD|PWT.
-    "xorl %ecx, %ecx",
     "2: movl %ecx, %eax",
-    "shll $21, %eax",
-    "orl $0x83, %eax",
-    "cmpl $1536, %ecx",
+    "shll $30, %eax",
+    "orl $0xe3, %eax",
+    "cmpl $3, %ecx",
     "jb 3f",
     "orl $0x18, %eax",
-    "3: movl %eax, 0x2000(%ebx,%ecx,8)",
+    "3: movl %eax, 0x1000(%ebx,%ecx,8)",
     "incl %ecx",
-    "cmpl $2048, %ecx",
+    "cmpl $4, %ecx",
     "jb 2b",
-    // CR4: PAE, OSFXSR, OSXMMEXCPT. EFER.LME. CR0: PG, PE, MP; EM, TS,
+    // CR4: PAE, OSFXSR, OSXMMEXCPT. EFER.LME, NXE. CR0: PG, PE, MP; EM, TS,
     // CD, NW clear.
     "movl %cr4, %eax",
     "orl $0x620, %eax",
@@ -91,7 +90,7 @@ core::arch::global_asm!(
     "movl %ebx, %cr3",
     "movl $0xc0000080, %ecx",
     "rdmsr",
-    "orl $0x100, %eax",
+    "orl $0x900, %eax", // LME, NXE
     "wrmsr",
     "movl %cr0, %eax",
     "andl $0x9ffffff3, %eax",
@@ -146,9 +145,10 @@ core::arch::global_asm!(
     "wafer_exception_common:",
     "movq (%rsp), %rdi",
     "movq 16(%rsp), %rsi",
+    "movq %cr2, %rdx",
     "movq %rsp, %rbx",
     "andq $-16, %rsp",
-    "call wafer_baremetal_exception",
+    "call wafer_x86_exception",
     "movq %rbx, %rsp",
     "movq %rax, 16(%rsp)",
     "addq $16, %rsp",
@@ -208,4 +208,68 @@ extern "C" fn wafer_x86_install_idt() {
         };
         core::arch::asm!("lidt [{}]", in(reg) &pointer, options(nostack));
     }
+}
+
+/// The guard-window area: PML4 entries 1-255 of the boot page tables.
+pub struct Mmu;
+
+impl Isa for Mmu {
+    const AREA_START: usize = 1 << 39;
+    const AREA_END: usize = 1 << 47;
+    /// Present, writable, accessed.
+    const TABLE: u64 = 0x23;
+    /// Present, writable, accessed, dirty, no-execute.
+    const PAGE: u64 = 0x63 | 1 << 63;
+
+    fn root() -> *mut u64 {
+        // SAFETY: only the address of the boot tables is taken.
+        unsafe { core::ptr::addr_of_mut!(WAFER_PAGE_TABLES.pml4) as *mut u64 }
+    }
+
+    fn sync() {
+        // New entries replace non-present ones, which the CPU does not
+        // cache; reloading CR3 flushes the paging-structure caches anyway.
+        // SAFETY: CR3 keeps its value.
+        unsafe {
+            core::arch::asm!(
+                "mov {t}, cr3",
+                "mov cr3, {t}",
+                t = out(reg) _,
+                options(nostack)
+            );
+        }
+    }
+}
+
+/// Called by the exception stubs with the vector, the faulting RIP and
+/// CR2: returns where to resume (the trap landing) or ends the program.
+#[unsafe(no_mangle)]
+extern "C" fn wafer_x86_exception(vector: usize, rip: usize, cr2: usize) -> usize {
+    /// #PF: CR2 holds the address the access faulted on.
+    const PAGE_FAULT: usize = 14;
+    if vector == PAGE_FAULT {
+        crate::trap::handle_memory_fault(vector as i32, rip, cr2)
+    } else {
+        crate::trap::handle_fault(vector as i32, rip)
+    }
+}
+
+/// This board's runtime reserves guard windows (contract:
+/// `platform/linux/guard.rs`).
+pub const GUARD_REGIONS: bool = true;
+
+/// Reserves a guard window of `bytes`, nothing mapped; null when the
+/// window area is used up.
+pub fn reserve_guarded(bytes: usize) -> *mut u8 {
+    paging::reserve::<Mmu>(bytes)
+}
+
+/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
+/// (nothing changed) when the heap is full.
+///
+/// # Safety
+/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
+/// window.
+pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }
