@@ -23,13 +23,13 @@ class Program:
 
 
 PROGRAMS = [
-    Program("fib", "recursive fibonacci (calls)", 42, 32, 24),
-    Program("matmul", "700x700 double matmul x5", 700, 250, 60),
-    Program("nbody", "5-body simulation (steps)", 20000000, 1000000, 20000),
-    Program("sieve_crc", "sieve + CRC-32 (M bytes)", 24, 4, 1),
-    Program("hashmap", "string keys, open addressing (k ops)", 16000, 1500, 40),
-    Program("interp", "bytecode VM, switch dispatch (k steps)", 20000, 4000, 100),
-    Program("json", "tokenize 16 MB JSON (passes)", 48, 8, 1),
+    Program("fib", "recursive fibonacci (calls)", 42, 32, 30),
+    Program("matmul", "700x700 double matmul x5", 700, 250, 120),
+    Program("nbody", "5-body simulation (steps)", 20000000, 1000000, 200000),
+    Program("sieve_crc", "sieve + CRC-32 (M bytes)", 24, 4, 2),
+    Program("hashmap", "string keys, open addressing (k ops)", 16000, 1500, 300),
+    Program("interp", "bytecode VM, switch dispatch (k steps)", 20000, 4000, 1000),
+    Program("json", "tokenize 16 MB JSON (passes)", 48, 8, 2),
 ]
 
 
