@@ -24,6 +24,7 @@ class Result:
     samples: dict = field(default_factory=dict)  # engine name -> [Sample]
     wasm_size: int = 0
     problems: list = field(default_factory=list)  # wrong output, crashes, build errors
+    in_geomean: bool = True  # CoreMark is reported beside the mean, not in it
 
     def cpu(self, engine):
         return [s.cpu for s in self.samples.get(engine, [])]
