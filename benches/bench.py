@@ -57,7 +57,7 @@ def parse_args(argv):
     p.add_argument("--coremark-iterations", type=int, help="default 120000 (--quick 3000)")
     p.add_argument("--no-suite", action="store_true", help="skip the program suite (with --boards/--startup)")
     p.add_argument("--boards", nargs="?", const="all", help="also run on bare-metal boards (comma list, default all)")
-    p.add_argument("--startup", action="store_true", help="also measure startup (Linux and boards)")
+    p.add_argument("--startup", action="store_true", help="also measure startup: Linux, and the boards of --boards (default all)")
     p.add_argument("--workdir", default="/tmp/wafer-bench", help="where builds go (default /tmp/wafer-bench)")
     p.add_argument("--timeout", type=float, default=300, help="seconds before a run is killed")
     return p.parse_args(argv)
@@ -172,6 +172,7 @@ def main(argv):
         ok &= boards.run(ctx, args)
     if args.startup:
         ok &= startup.run(ctx, args)
+        ok &= boards.run_startup(ctx, args)
     print(f"\n_suite took {time.monotonic() - started:.0f} s_")
     return 0 if ok else 1
 

@@ -10,7 +10,7 @@ import re
 import statistics
 import sys
 
-from . import build, measure, programs
+from . import board_startup, build, measure, programs
 
 BOARDS = ["qemu-virt-riscv64", "qemu-virt-aarch64", "qemu-x86_64", "raspi3b", "sifive-u"]
 KERNEL_NS = re.compile(r"^kernel_ns (\d+)$", re.MULTILINE)
@@ -67,6 +67,10 @@ def run(ctx, args):
     print("\n### Board problems\n")
     print("\n".join(f"- {p}" for p in problems) or "none: every board printed native's checksum")
     return not problems
+
+
+def run_startup(ctx, args):
+    return board_startup.run(ctx, args, _select(args.boards or "all"))
 
 
 def _checksum(stdout):

@@ -46,7 +46,13 @@ ISAS = {
     ),
     # ld.lld 14 cannot link Debian's riscv64 libc.a (R_RISCV_ALIGN needs
     # relaxation); the binutils linker can.
-    "riscv64": Isa("riscv64", "linux-riscv64", ["--target=riscv64-linux-gnu"], ["qemu-riscv64"]),
+    "riscv64": Isa(
+        "riscv64",
+        "linux-riscv64",
+        ["--target=riscv64-linux-gnu"],
+        ["qemu-riscv64"],
+        ["--target", "riscv64gc-unknown-linux-gnu"],
+    ),
 }
 
 # Where a dynamically linked foreign wasmtime finds its libc under qemu-user.
