@@ -12,6 +12,7 @@ See benches/README.md for the tools, and what each column means."""
 
 import argparse
 import datetime
+import os
 import platform
 import shlex
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wbench import boards, build, coremark, programs, report, startup, suite, tools  # noqa: E402
+from wbench import boards, build, coremark, programs, report, startup, suite, tools
 
 
 @dataclass
@@ -33,13 +34,16 @@ class Context:
     wasmtime: str  # host wasmtime, compiles for every ISA
     wasmtime_runner: list  # how to run a .cwasm of this ISA, or None
     wafer_variants: list = field(default_factory=list)  # lists of extra wafer flags
+    native_cflags: list = field(default_factory=list)  # e.g. -march=x86-64-v3
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small inputs and 2 rounds (smoke test)")
     p.add_argument("-n", "--rounds", type=int, help="interleaved rounds (default 5, --quick 2)")
-    p.add_argument("--isa", choices=sorted(tools.ISAS), default="x86_64", help="Linux ISA (foreign ones under qemu-user)")
+    p.add_argument(
+        "--isa", choices=sorted(tools.ISAS), default="x86_64", help="Linux ISA (foreign ones under qemu-user)"
+    )
     p.add_argument("--only", help="comma-separated programs (default: all)")
     p.add_argument("--wafer", help="wafer binary (default: target/release/wafer, built if missing)")
     p.add_argument(
@@ -47,6 +51,12 @@ def parse_args(argv):
         action="append",
         help="extra `wafer build` flags for one wafer column (repeatable: one column each; default: "
         "both `--bounds-checks explicit` and `guard` when wafer has that flag, else none)",
+    )
+    p.add_argument(
+        "--native-cflags",
+        default="",
+        help="extra clang flags for the native builds only, e.g. '-march=x86-64-v3' (default: none: "
+        "the ISA's baseline)",
     )
     p.add_argument("--wasmtime", help="host wasmtime (default: on PATH, or /opt/wafer-bench-venv/bin/wasmtime)")
     p.add_argument(
@@ -57,7 +67,9 @@ def parse_args(argv):
     p.add_argument("--coremark-iterations", type=int, help="default 120000 (--quick 3000)")
     p.add_argument("--no-suite", action="store_true", help="skip the program suite (with --boards/--startup)")
     p.add_argument("--boards", nargs="?", const="all", help="also run on bare-metal boards (comma list, default all)")
-    p.add_argument("--startup", action="store_true", help="also measure startup: Linux, and the boards of --boards (default all)")
+    p.add_argument(
+        "--startup", action="store_true", help="also measure startup: Linux, and the boards of --boards (default all)"
+    )
     p.add_argument("--workdir", default="/tmp/wafer-bench", help="where builds go (default /tmp/wafer-bench)")
     p.add_argument("--timeout", type=float, default=300, help="seconds before a run is killed")
     return p.parse_args(argv)
@@ -84,43 +96,55 @@ def make_context(args):
         variants = [["--bounds-checks", "explicit"], ["--bounds-checks", "guard"]]
     else:
         variants = [[]]
-    return Context(isa, build.workdir(args.workdir, isa.name), clang, wafer, wasmtime, runner, variants)
+    return Context(
+        isa,
+        build.workdir(args.workdir, isa.name),
+        clang,
+        wafer,
+        wasmtime,
+        runner,
+        variants,
+        shlex.split(args.native_cflags),
+    )
 
 
 def header(ctx, args, rounds):
     cmd = shlex.join(["python3", "benches/bench.py", *sys.argv[1:]])
     lines = [
-        f"# wafer benchmarks — {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"# wafer benchmarks — {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"- command: `{cmd}`",
         f"- machine: {platform.machine()}, {_cpu_model()}, {_cpu_count()} CPUs; Linux {platform.release()}",
         f"- ISA: {ctx.isa.name} (wafer board `{ctx.isa.wafer_board}`"
         + (f", run under `{ctx.isa.run_prefix[0]}`" if ctx.isa.run_prefix else "")
         + ")",
-        f"- clang: {tools.tool_version([ctx.clang, '--version'])}; native `-O2 -static -ffp-contract=off`, "
-        "wasm32-wasi `-O2 -ffp-contract=off` (no SIMD)",
+        (
+            f"- clang: {tools.tool_version([ctx.clang, '--version'])}; native `-O2 -static -ffp-contract=off"
+            f"{''.join(' ' + f for f in ctx.native_cflags)}`, wasm32-wasi `-O2 -ffp-contract=off` (no SIMD)"
+        ),
         f"- wafer: {tools.tool_version([ctx.wafer, '--version'])} ({ctx.wafer})",
         f"- wasmtime: {tools.tool_version([ctx.wasmtime, '--version']) if ctx.wasmtime else 'not found'}"
         + ("" if ctx.wasmtime_runner else " (not run on this ISA)"),
-        f"- {rounds} interleaved rounds{' (quick inputs)' if args.quick else ''}; time = user+sys CPU of the "
-        "child (wait4), wall time in the second table",
+        (
+            f"- {rounds} interleaved rounds{' (quick inputs)' if args.quick else ''}; time = user+sys CPU of the "
+            "child (wait4), wall time in the second table"
+        ),
     ]
     return "\n".join(lines)
 
 
 def _cpu_model():
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
 
 
 def _cpu_count():
-    import os
-
     return os.cpu_count()
 
 

@@ -62,7 +62,7 @@ def count(board, image, prefix, log, timeout):
     """Instruction counts for one board, or an error string."""
     cmd = [*_qemu_command(board, image), "-singlestep", "-d", "exec,nochain", "-D", str(log)]
     try:
-        run = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        run = subprocess.run(cmd, check=False, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return f"timed out: {shlex.join(cmd)}"
     if b"Hello" not in run.stdout:
@@ -87,8 +87,13 @@ def count(board, image, prefix, log, timeout):
         return "the module's code never ran (no `::` symbol reached)"
     total = per_cpu[module_cpu]
     entry = first_image.get(module_cpu, 0)
-    return {"reset_to_image": entry, "image_to_module": module_at - entry,
-            "module_to_exit": total - module_at, "total": total, "cpu": module_cpu}
+    return {
+        "reset_to_image": entry,
+        "image_to_module": module_at - entry,
+        "module_to_exit": total - module_at,
+        "total": total,
+        "cpu": module_cpu,
+    }
 
 
 def run(ctx, args, boards):
@@ -115,6 +120,8 @@ def run(ctx, args, boards):
             print(f"| `{board}` | ✗ {counts} | | | |")
             ok = False
             continue
-        print(f"| `{board}` | {counts['reset_to_image']:,} | {counts['image_to_module']:,} | "
-              f"{counts['module_to_exit']:,} | {counts['total']:,} |")
+        print(
+            f"| `{board}` | {counts['reset_to_image']:,} | {counts['image_to_module']:,} | "
+            f"{counts['module_to_exit']:,} | {counts['total']:,} |"
+        )
     return ok

@@ -26,9 +26,7 @@ def speed_table(results, engines, measure):
     same round, median (min–max); >1 is faster than native. measure is
     "cpu" or "wall"."""
     lines = [
-        f"| program | native {measure} s (median) | "
-        + " | ".join(f"{e} / native speed" for e in engines)
-        + " |",
+        f"| program | native {measure} s (median) | " + " | ".join(f"{e} / native speed" for e in engines) + " |",
         "|---|---:|" + "---:|" * len(engines),
     ]
     medians = {e: [] for e in engines}
@@ -52,9 +50,7 @@ def speed_table(results, engines, measure):
 def build_table(results, engines):
     """Compile time (wall and CPU of the compiler) and output sizes."""
     compiled = [e for e in engines if e != NATIVE]
-    header = "| program | wasm B | native B | " + " | ".join(
-        f"{e} B | {e} compile s wall / cpu" for e in compiled
-    )
+    header = "| program | wasm B | native B | " + " | ".join(f"{e} B | {e} compile s wall / cpu" for e in compiled)
     lines = [header + " |", "|---|---:|---:|" + "---:|---:|" * len(compiled)]
     for r in results:
         native = r.artifact(NATIVE)

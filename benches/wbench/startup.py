@@ -22,11 +22,21 @@ def run(ctx, args):
     wat = str(programs.PROGRAM_DIR / "empty.wat")
     engines = [("native (static, empty main)", [*ctx.isa.run_prefix, native.path], native.size)]
     for flags in ctx.wafer_variants:
-        image = build.wafer_image(ctx.wafer, ctx.isa.wafer_board, flags, wat, str(out / f"empty.{build.variant_slug(flags)}"))
-        engines.append(("wafer" + (" " + " ".join(flags) if flags else ""), [*ctx.isa.run_prefix, image.path], image.size))
+        image = build.wafer_image(
+            ctx.wafer, ctx.isa.wafer_board, flags, wat, str(out / f"empty.{build.variant_slug(flags)}")
+        )
+        engines.append(
+            ("wafer" + (" " + " ".join(flags) if flags else ""), [*ctx.isa.run_prefix, image.path], image.size)
+        )
     if ctx.wasmtime and ctx.wasmtime_runner:
         compiled = build.cwasm(ctx.wasmtime, ctx.isa, wat, str(out / "empty.cwasm"))
-        engines.append(("wasmtime (precompiled)", [*ctx.wasmtime_runner, "run", "--allow-precompiled", compiled.path], compiled.size))
+        engines.append(
+            (
+                "wasmtime (precompiled)",
+                [*ctx.wasmtime_runner, "run", "--allow-precompiled", compiled.path],
+                compiled.size,
+            )
+        )
     print(f"# startup: {runs} runs x {len(engines)} ...", file=sys.stderr, flush=True)
     walls = {name: [] for name, _, _ in engines}
     cpus = {name: [] for name, _, _ in engines}
@@ -47,8 +57,10 @@ def run(ctx, args):
         if not w:
             print(f"| {name} | ✗ | ✗ | ✗ | {size} |")
             continue
-        print(f"| {name} | {statistics.median(w) * 1e3:.2f} | {min(w) * 1e3:.2f} | "
-              f"{statistics.median(c) * 1e3:.2f} | {size} |")
+        print(
+            f"| {name} | {statistics.median(w) * 1e3:.2f} | {min(w) * 1e3:.2f} | "
+            f"{statistics.median(c) * 1e3:.2f} | {size} |"
+        )
     if failures:
         print("\n" + "\n".join(f"- {f}" for f in sorted(set(failures))))
     return not failures

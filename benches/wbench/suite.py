@@ -46,7 +46,8 @@ def make_engines(ctx, name, native_sources, wasm_sources, result, cflags=(), was
     engine left out."""
     isa, out = ctx.isa, ctx.workdir
     try:
-        native = build.native(ctx.clang, isa, native_sources, str(out / f"{name}.native"), cflags)
+        native_flags = [*cflags, *ctx.native_cflags]
+        native = build.native(ctx.clang, isa, native_sources, str(out / f"{name}.native"), native_flags)
         module = build.wasm(ctx.clang, wasm_sources, str(out / f"{name}.wasm"), cflags, wasm_libs)
     except build.BuildError as e:
         result.problems.append(str(e))
@@ -101,8 +102,7 @@ def run_rounds(result, args, rounds, normalize, timeout):
         for sample in samples:
             if sample.returncode == 0 and normalize(sample.stdout) != reference:
                 result.problems.append(
-                    f"{name}: output differs from native: {sample.stdout.strip()[:300]!r} "
-                    f"vs {reference!r}"
+                    f"{name}: output differs from native: {sample.stdout.strip()[:300]!r} vs {reference!r}"
                 )
                 break
     # Drop the samples of an engine that failed in any round: its times
