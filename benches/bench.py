@@ -114,7 +114,10 @@ def header(ctx, args, rounds):
         f"# wafer benchmarks — {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"- command: `{cmd}`",
-        f"- machine: {platform.machine()}, {_cpu_model()}, {_cpu_count()} CPUs; Linux {platform.release()}",
+        (
+            f"- machine: {platform.machine()}, {_cpu_model()}, {_cpu_count()} CPUs; Linux {platform.release()}; "
+            f"load average at start {os.getloadavg()[0]:.2f} (timings on a busy machine are noise)"
+        ),
         f"- ISA: {ctx.isa.name} (wafer board `{ctx.isa.wafer_board}`"
         + (f", run under `{ctx.isa.run_prefix[0]}`" if ctx.isa.run_prefix else "")
         + ")",
