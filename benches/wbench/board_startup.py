@@ -1,8 +1,10 @@
-"""Startup on the bare-metal boards, counted in instructions under QEMU.
+"""Startup counted in instructions under QEMU, on the boards and on Linux.
 
 hello (examples/hello.wat) is built for each board and run by the board's own
 QEMU command (boards/<board>.toml) with `-singlestep -d exec,nochain`: QEMU
 then logs every instruction it executes, with the CPU index and the PC.
+The Linux boards run the same way under qemu-user, next to a static native C
+hello (programs/hello.c, glibc) for scale.
 Counted on the core that runs the module:
 - reset -> image: instructions before the first one inside the image's
   executable segments (reset ROM, SeaBIOS + PVH boot on qemu-x86_64, the
@@ -22,6 +24,7 @@ import tomllib
 from pathlib import Path
 
 from . import build, tools
+from .programs import PROGRAM_DIR
 
 TRACE = re.compile(r"^Trace (\d+): \S+ \[[0-9a-f]+/([0-9a-f]+)/")
 
@@ -58,16 +61,18 @@ def _qemu_command(board, image):
     return cmd
 
 
-def count(board, image, prefix, log, timeout):
-    """Instruction counts for one board, or an error string."""
-    cmd = [*_qemu_command(board, image), "-singlestep", "-d", "exec,nochain", "-D", str(log)]
+def count(qemu, image, prefix, log, timeout):
+    """Instruction counts of `qemu` (a command that runs image) traced, or an
+    error string. Without prefix (native code) only the total is counted."""
+    cmd = [qemu[0], "-singlestep", "-d", "exec,nochain", "-D", str(log), *qemu[1:]]
     try:
         run = subprocess.run(cmd, check=False, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return f"timed out: {shlex.join(cmd)}"
     if b"Hello" not in run.stdout:
         return f"no hello output (exit {run.returncode}): {shlex.join(cmd)}"
-    segments, entries = _segments(image), _module_entries(image, prefix)
+    segments = _segments(image)
+    entries = _module_entries(image, prefix) if prefix else set()
     per_cpu = collections.Counter()
     first_image = {}  # cpu -> instruction index of its first in-image instruction
     module_cpu = module_at = None
@@ -83,6 +88,9 @@ def count(board, image, prefix, log, timeout):
                 first_image[cpu] = index
             if module_at is None and pc in entries:
                 module_cpu, module_at = cpu, index
+    if not prefix:
+        cpu = next(iter(per_cpu))
+        return {"reset_to_image": first_image.get(cpu, 0), "total": per_cpu[cpu]}
     if module_at is None:
         return "the module's code never ran (no `::` symbol reached)"
     total = per_cpu[module_cpu]
@@ -96,32 +104,58 @@ def count(board, image, prefix, log, timeout):
     }
 
 
+def _row(label, counts):
+    if isinstance(counts, str):
+        return f"| {label} | ✗ {counts} | | | |"
+    image_to_module = counts.get("image_to_module")
+    module_to_exit = counts.get("module_to_exit")
+    return (
+        f"| {label} | {counts['reset_to_image']:,} | "
+        + (f"{image_to_module:,} | {module_to_exit:,}" if image_to_module is not None else "— | —")
+        + f" | {counts['total']:,} |"
+    )
+
+
+def _measure(ctx, args, label, board, qemu_for, out, log):
+    """Builds hello for board and counts it; a table row."""
+    hello = str(tools.REPO / "examples" / "hello.wat")
+    image = str(out / f"hello.{board}.elf")
+    try:
+        build.wafer_image(ctx.wafer, board, ctx.wafer_variants[0], hello, image)
+    except build.BuildError as e:
+        return f"| {label} | ✗ build: {str(e).splitlines()[-1]} | | | |"
+    counts = count(qemu_for(image), image, Path(hello).stem, log, args.timeout)
+    return _row(label, counts)
+
+
 def run(ctx, args, boards):
     out = build.workdir(args.workdir, "board-startup")
-    hello = str(tools.REPO / "examples" / "hello.wat")
-    print("\n## Startup on the boards: instructions of the boot core (QEMU -singlestep -d exec)\n")
-    print("hello (`examples/hello.wat`), one run each; see benches/wbench/board_startup.py.\n")
-    print("| board | reset → image | image → module's first instruction | module → exit | total |")
+    log = out / "exec.log"
+    flags = " ".join(ctx.wafer_variants[0]) or "(none)"
+    print("\n## Startup in instructions (QEMU -singlestep -d exec), boot core\n")
+    print(f"hello (`examples/hello.wat`, wafer flags `{flags}`), one run each; Linux boards under qemu-user,")
+    print("with a static native C hello (glibc) for scale; see benches/wbench/board_startup.py.\n")
+    print("| board | reset (exec) → image | image → module's first instruction | module → exit | total |")
     print("|---|---:|---:|---:|---:|")
-    ok = True
+    rows_ok = True
+    for isa in ("x86_64", "aarch64", "riscv64"):
+        qemu_user = f"qemu-{isa}"
+        print(f"# startup: linux-{isa} ...", file=sys.stderr, flush=True)
+        row = _measure(ctx, args, f"`linux-{isa}` wafer", f"linux-{isa}", lambda i, q=qemu_user: [q, i], out, log)
+        print(row)
+        try:
+            native = build.native(
+                ctx.clang, tools.ISAS[isa], [str(PROGRAM_DIR / "hello.c")], str(out / f"hello.{isa}.native")
+            )
+            counts = count([qemu_user, native.path], native.path, None, log, args.timeout)
+        except build.BuildError as e:
+            counts = f"build: {str(e).splitlines()[0]}"
+        print(_row(f"`linux-{isa}` native C", counts))
+        rows_ok &= "✗" not in row
     for board in boards:
         print(f"# board startup: {board} ...", file=sys.stderr, flush=True)
-        image = str(out / f"hello.{board}.elf")
-        try:
-            build.wafer_image(ctx.wafer, board, ctx.wafer_variants[0], hello, image)
-        except build.BuildError as e:
-            print(f"| `{board}` | ✗ build: {str(e).splitlines()[-1]} | | | |")
-            ok = False
-            continue
-        log = out / f"exec.{board}.log"
-        counts = count(board, image, Path(hello).stem, log, args.timeout)
-        log.unlink(missing_ok=True)  # hundreds of MB on qemu-x86_64
-        if isinstance(counts, str):
-            print(f"| `{board}` | ✗ {counts} | | | |")
-            ok = False
-            continue
-        print(
-            f"| `{board}` | {counts['reset_to_image']:,} | {counts['image_to_module']:,} | "
-            f"{counts['module_to_exit']:,} | {counts['total']:,} |"
-        )
-    return ok
+        row = _measure(ctx, args, f"`{board}`", board, lambda i, b=board: _qemu_command(b, i), out, log)
+        print(row)
+        rows_ok &= "✗" not in row
+    log.unlink(missing_ok=True)  # hundreds of MB after qemu-x86_64
+    return rows_ok
