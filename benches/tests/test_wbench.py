@@ -1,0 +1,124 @@
+"""Unit tests of the suite's own logic (no compilers needed):
+python3 -m unittest discover -s benches/tests"""
+
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wbench import board_startup, boards, coremark, measure, report, stats, suite
+
+
+class Stats(unittest.TestCase):
+    def test_paired_ratios_are_native_over_engine_per_round(self):
+        self.assertEqual(stats.paired_ratios([1.0, 2.0, 3.0], [2.0, 2.0, 1.5]), [0.5, 1.0, 2.0])
+
+    def test_geomean_of_reciprocals_is_one(self):
+        self.assertAlmostEqual(stats.geomean([0.5, 2.0]), 1.0)
+        self.assertAlmostEqual(stats.geomean([2.0, 8.0]), 4.0)
+        self.assertIsNone(stats.geomean([]))
+
+    def test_summary(self):
+        self.assertEqual(stats.summary([3, 1, 2]), (1, 2, 3))
+
+
+class Measure(unittest.TestCase):
+    def test_cpu_time_of_a_busy_child_is_counted(self):
+        sample = measure.run([sys.executable, "-c", "x = sum(range(3_000_000)); print(x)"])
+        self.assertEqual(sample.returncode, 0)
+        self.assertEqual(sample.stdout.strip(), str(sum(range(3_000_000))))
+        self.assertGreater(sample.cpu, 0.01)
+
+    def test_a_sleeping_child_costs_wall_not_cpu(self):
+        sample = measure.run(["sleep", "0.3"])
+        self.assertGreaterEqual(sample.wall, 0.3)
+        self.assertLess(sample.cpu, 0.1)
+
+    def test_timeout_kills_and_says_so(self):
+        sample = measure.run(["sleep", "10"], timeout=0.3)
+        self.assertTrue(sample.timed_out)
+        self.assertNotEqual(sample.returncode, 0)
+        self.assertLess(sample.wall, 5)
+
+    def test_exit_status_and_stderr(self):
+        sample = measure.run(["sh", "-c", "echo oops >&2; exit 3"])
+        self.assertEqual((sample.returncode, sample.stderr), (3, "oops\n"))
+
+
+def _sample(cpu, stdout="checksum x 1\n", rc=0):
+    return measure.Sample(cpu=cpu, wall=cpu, returncode=rc, stdout=stdout, stderr="")
+
+
+class Suite(unittest.TestCase):
+    def _result(self, outputs):
+        """A Result whose engines are shell commands printing the given text."""
+        result = suite.Result("x")
+        for name, text in outputs.items():
+            result.engines.append(suite.Engine(name, ["printf", text], None))
+        return result
+
+    def test_agreeing_outputs_give_no_problem(self):
+        result = self._result({suite.NATIVE: "checksum x 1\\n", "wafer": "checksum x 1\\n"})
+        suite.run_rounds(result, [], 2, suite.identity, 10)
+        self.assertEqual(result.problems, [])
+        self.assertEqual(len(result.samples["wafer"]), 2)
+
+    def test_a_different_checksum_is_reported(self):
+        result = self._result({suite.NATIVE: "checksum x 1\\n", "wafer": "checksum x 2\\n"})
+        suite.run_rounds(result, [], 2, suite.identity, 10)
+        self.assertEqual(len(result.problems), 1)
+        self.assertTrue(result.problems[0].startswith("wafer: output differs"))
+
+    def test_a_crashing_engine_loses_its_times(self):
+        result = suite.Result("x")
+        result.engines.append(suite.Engine(suite.NATIVE, ["printf", "ok"], None))
+        result.engines.append(suite.Engine("wafer", ["sh", "-c", "exit 134"], None))
+        suite.run_rounds(result, [], 2, suite.identity, 10)
+        self.assertNotIn("wafer", result.samples)
+        self.assertIn("wafer: exit 134", result.problems[0])
+
+
+class Report(unittest.TestCase):
+    def test_speed_table_cells_and_geomean(self):
+        a = suite.Result("a", samples={suite.NATIVE: [_sample(1.0)] * 3, "wafer": [_sample(2.0)] * 3})
+        b = suite.Result("b", samples={suite.NATIVE: [_sample(1.0)] * 3, "wafer": [_sample(0.5)] * 3})
+        cm = suite.Result("cm", samples={suite.NATIVE: [_sample(1.0)], "wafer": [_sample(4.0)]}, in_geomean=False)
+        table = report.speed_table([a, b, cm], ["wafer"], "cpu").splitlines()
+        self.assertIn("| a | 1.000 | 0.50× (0.50–0.50) |", table[2])
+        self.assertIn("| b | 1.000 | 2.00× (2.00–2.00) |", table[3])
+        self.assertIn("0.25×", table[4])
+        self.assertIn("**1.00×** (2 programs)", table[5])  # CoreMark left out
+
+
+class Parsing(unittest.TestCase):
+    def test_coremark_crc_lines(self):
+        text = (
+            "2K performance run parameters for coremark.\nCoreMark Size    : 666\n"
+            "Total ticks      : 12345\nIterations/Sec   : 1234.5\nseedcrc          : 0xe9f5\n"
+            "[0]crclist       : 0xe714\n[0]crcmatrix     : 0x1fd7\n[0]crcstate      : 0x8e3a\n"
+            "[0]crcfinal      : 0x988c\nCorrect operation validated. See README.md for run and reporting rules.\n"
+        )
+        self.assertEqual(
+            coremark.crc_lines(text),
+            [
+                "seedcrc          : 0xe9f5",
+                "[0]crclist       : 0xe714",
+                "[0]crcmatrix     : 0x1fd7",
+                "[0]crcstate      : 0x8e3a",
+                "[0]crcfinal      : 0x988c",
+            ],
+        )
+
+    def test_board_checksum_ignores_kernel_time_on_the_shared_console(self):
+        self.assertEqual(boards._checksum("checksum fib 0b\nkernel_ns 123\n"), ["checksum fib 0b"])
+
+    def test_qemu_exec_trace_line(self):
+        # A line of `qemu-system-riscv64 -d exec,nochain` 7.2.
+        line = "Trace 1: 0x7fd10c0495c0 [0000000000000000/00000000200000d6/0020f003/ff000201] hello.instantiate"
+        m = board_startup.TRACE.match(line)
+        self.assertEqual((int(m.group(1)), int(m.group(2), 16)), (1, 0x200000D6))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,1 @@
+"""The wafer benchmark suite: native vs wafer vs wasmtime (see benches/README.md)."""

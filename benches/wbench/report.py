@@ -1,0 +1,74 @@
+"""Markdown tables of the suite's results."""
+
+import statistics
+
+from . import stats
+from .suite import NATIVE
+
+
+def _ratio_cell(ratios, flagged):
+    if not ratios:
+        return "—"
+    lo, med, hi = stats.summary(ratios)
+    return f"{'⚠ ' if flagged else ''}{med:.2f}× ({lo:.2f}–{hi:.2f})"
+
+
+def _flagged(result, engine):
+    return any(p.startswith(engine + ":") for p in result.problems)
+
+
+def _seconds(values):
+    return f"{statistics.median(values):.3f}" if values else "—"
+
+
+def speed_table(results, engines, measure):
+    """Ratios to native speed per program: native time / engine time of the
+    same round, median (min–max); >1 is faster than native. measure is
+    "cpu" or "wall"."""
+    lines = [
+        f"| program | native {measure} s (median) | " + " | ".join(f"{e} / native speed" for e in engines) + " |",
+        "|---|---:|" + "---:|" * len(engines),
+    ]
+    medians = {e: [] for e in engines}
+    for r in results:
+        native = getattr(r, measure)(NATIVE)
+        cells = []
+        for e in engines:
+            ratios = stats.paired_ratios(native, getattr(r, measure)(e))
+            if ratios and r.in_geomean:
+                medians[e].append(statistics.median(ratios))
+            cells.append(_ratio_cell(ratios, _flagged(r, e)))
+        lines.append(f"| {r.program} | {_seconds(native)} | " + " | ".join(cells) + " |")
+    geo = []
+    for e in engines:
+        g = stats.geomean(medians[e])
+        geo.append(f"**{g:.2f}×** ({len(medians[e])} programs)" if g else "—")
+    lines.append("| geometric mean of medians (programs above, CoreMark excluded) | | " + " | ".join(geo) + " |")
+    return "\n".join(lines)
+
+
+def build_table(results, engines):
+    """Compile time (wall and CPU of the compiler) and output sizes."""
+    compiled = [e for e in engines if e != NATIVE]
+    header = "| program | wasm B | native B | " + " | ".join(f"{e} B | {e} compile s wall / cpu" for e in compiled)
+    lines = [header + " |", "|---|---:|---:|" + "---:|---:|" * len(compiled)]
+    for r in results:
+        native = r.artifact(NATIVE)
+        cells = [str(r.wasm_size or "—"), str(native.size) if native else "—"]
+        for e in compiled:
+            art = r.artifact(e)
+            if art is None:
+                cells += ["—", "—"]
+                continue
+            c = art.compile
+            cells += [str(art.size), f"{c.wall:.2f} / {c.cpu:.2f}" if c else "—"]
+        lines.append(f"| {r.program} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def problems(results):
+    out = []
+    for r in results:
+        for p in r.problems:
+            out.append(f"- **{r.program}**: {p}")
+    return "\n".join(out)

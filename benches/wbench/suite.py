@@ -1,0 +1,116 @@
+"""The Linux suite: builds each program every way, runs the engines
+interleaved, checks that their outputs agree."""
+
+import shlex
+from dataclasses import dataclass, field
+
+from . import build, measure
+
+NATIVE = "native"
+WASMTIME = "wasmtime"
+
+
+@dataclass
+class Engine:
+    name: str
+    command: list  # the program's size argument is appended
+    artifact: build.Artifact
+
+
+@dataclass
+class Result:
+    program: str
+    engines: list = field(default_factory=list)  # [Engine], native first
+    samples: dict = field(default_factory=dict)  # engine name -> [Sample]
+    wasm_size: int = 0
+    problems: list = field(default_factory=list)  # wrong output, crashes, build errors
+    in_geomean: bool = True  # CoreMark is reported beside the mean, not in it
+
+    def cpu(self, engine):
+        return [s.cpu for s in self.samples.get(engine, [])]
+
+    def wall(self, engine):
+        return [s.wall for s in self.samples.get(engine, [])]
+
+    def artifact(self, engine):
+        return next((e.artifact for e in self.engines if e.name == engine), None)
+
+
+def wafer_engine_name(flags):
+    return "wafer" + (" " + " ".join(flags) if flags else "")
+
+
+def make_engines(ctx, name, native_sources, wasm_sources, result, cflags=(), wasm_libs=()):
+    """Builds the native binary, the wasm module, one wafer image per flag
+    variant and the .cwasm. A failed build is recorded as a problem and the
+    engine left out."""
+    isa, out = ctx.isa, ctx.workdir
+    try:
+        native_flags = [*cflags, *ctx.native_cflags]
+        native = build.native(ctx.clang, isa, native_sources, str(out / f"{name}.native"), native_flags)
+        module = build.wasm(ctx.clang, wasm_sources, str(out / f"{name}.wasm"), cflags, wasm_libs)
+    except build.BuildError as e:
+        result.problems.append(str(e))
+        return
+    result.wasm_size = module.size
+    result.engines.append(Engine(NATIVE, [*isa.run_prefix, native.path], native))
+    for flags in ctx.wafer_variants:
+        image_path = str(out / f"{name}.wafer-{build.variant_slug(flags)}")
+        try:
+            image = build.wafer_image(ctx.wafer, isa.wafer_board, flags, module.path, image_path)
+        except build.BuildError as e:
+            result.problems.append(str(e))
+            continue
+        result.engines.append(Engine(wafer_engine_name(flags), [*isa.run_prefix, image.path], image))
+    if ctx.wasmtime:
+        try:
+            compiled = build.cwasm(ctx.wasmtime, isa, module.path, str(out / f"{name}.cwasm"))
+        except build.BuildError as e:
+            result.problems.append(str(e))
+            return
+        if ctx.wasmtime_runner:
+            runner = [*ctx.wasmtime_runner, "run", "--allow-precompiled", compiled.path]
+            result.engines.append(Engine(WASMTIME, runner, compiled))
+        else:
+            # Compiled (for the size and compile time) but nothing runs it here.
+            result.engines.append(Engine(WASMTIME, None, compiled))
+
+
+def run_rounds(result, args, rounds, normalize, timeout):
+    """Runs every engine once per round, the order rotated each round so
+    that drift in machine load spreads over all engines. Checks exit status
+    and that normalize(stdout) matches native's."""
+    runnable = [e for e in result.engines if e.command]
+    reference = None
+    for round_index in range(rounds):
+        shift = round_index % len(runnable)
+        for engine in runnable[shift:] + runnable[:shift]:
+            sample = measure.run([*engine.command, *args], timeout=timeout)
+            result.samples.setdefault(engine.name, []).append(sample)
+            if sample.returncode != 0:
+                result.problems.append(
+                    f"{engine.name}: exit {sample.returncode}"
+                    f"{' (timed out)' if sample.timed_out else ''} from "
+                    f"{shlex.join([*engine.command, *args])}: {sample.stderr.strip()[-500:]}"
+                )
+                continue
+            output = normalize(sample.stdout)
+            if engine.name == NATIVE and reference is None:
+                reference = output
+    # Compare after the loop: native need not run first in every round.
+    for name, samples in result.samples.items():
+        for sample in samples:
+            if sample.returncode == 0 and normalize(sample.stdout) != reference:
+                result.problems.append(
+                    f"{name}: output differs from native: {sample.stdout.strip()[:300]!r} vs {reference!r}"
+                )
+                break
+    # Drop the samples of an engine that failed in any round: its times
+    # would mix successes and crashes.
+    for name in list(result.samples):
+        if any(s.returncode != 0 for s in result.samples[name]):
+            del result.samples[name]
+
+
+def identity(text):
+    return text.strip()
