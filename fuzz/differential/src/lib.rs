@@ -33,4 +33,4 @@ pub mod value;
 
 /// Re-exported for the cargo-fuzz targets, which depend on this crate only.
 pub use tempfile::TempDir;
-pub use wafer::{Board, Isa};
+pub use wafer::{Board, BoundsChecks, Isa};

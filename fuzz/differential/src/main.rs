@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use wafer::{Board, Isa};
+use wafer::{Board, BoundsChecks, Isa};
 use wafer_fuzz::compare::{Verdict, compare};
 use wafer_fuzz::compile_check::{self, CompileFinding};
 use wafer_fuzz::generate::TestCase;
@@ -44,6 +44,10 @@ enum Command {
         isa: String,
         #[command(flatten)]
         run: RunOptions,
+        /// Bounds-check mode of the compiled modules (default: the Linux
+        /// board's, `guard`).
+        #[arg(long, value_enum)]
+        bounds_checks: Option<BoundsChecks>,
         /// Test cases per serving image.
         #[arg(long, default_value_t = 100)]
         batch: usize,
@@ -63,6 +67,9 @@ enum Command {
         /// Print the module as text first.
         #[arg(long)]
         wat: bool,
+        /// Bounds-check mode, as for `diff`.
+        #[arg(long, value_enum)]
+        bounds_checks: Option<BoundsChecks>,
     },
 }
 
@@ -121,9 +128,27 @@ fn main() -> ExitCode {
 /// Runs a command; `Ok(false)` when it found failures.
 fn run(command: Command) -> Result<bool> {
     match command {
-        Command::Diff { isa, run, batch } => diff(&board(&isa)?, &run, batch.max(1)),
+        Command::Diff {
+            isa,
+            run,
+            bounds_checks,
+            batch,
+        } => {
+            let board = board(&isa)?;
+            let bounds = board.bounds_checks(bounds_checks)?;
+            diff(&board, bounds, &run, batch.max(1))
+        }
         Command::Compile { run } => compile(&run),
-        Command::Repro { input, isa, wat } => repro(&input, &board(&isa)?, wat),
+        Command::Repro {
+            input,
+            isa,
+            wat,
+            bounds_checks,
+        } => {
+            let board = board(&isa)?;
+            let bounds = board.bounds_checks(bounds_checks)?;
+            repro(&input, &board, bounds, wat)
+        }
     }
 }
 
@@ -167,12 +192,13 @@ struct DiffStats {
     inconclusive: u64,
 }
 
-fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
+fn diff(board: &Board, bounds: BoundsChecks, options: &RunOptions, batch: usize) -> Result<bool> {
     let seed = options.seed();
     let isa = board.target.isa.name();
     let seeds = options.seeds();
     println!(
-        "wafer-fuzz diff: isa {isa}, seed {seed}, {} seconds, {} seed modules",
+        "wafer-fuzz diff: isa {isa}, bounds checks {}, seed {seed}, {} seconds, {} seed modules",
+        bounds.name(),
         options.seconds,
         seeds.len()
     );
@@ -210,7 +236,7 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
             cases.push(case);
             traces.push(trace);
         }
-        let runs = under_wafer::run_batch(&cases, board, work.path());
+        let runs = under_wafer::run_batch(&cases, board, bounds, work.path());
         for (((input, case), want), run) in inputs.iter().zip(&cases).zip(&traces).zip(runs) {
             stats.modules += 1;
             let (kind, what) = match run {
@@ -259,7 +285,8 @@ fn diff(board: &Board, options: &RunOptions, batch: usize) -> Result<bool> {
         .collect();
     println!("{isa}: traps by kind: {}", kinds.join(", "));
     println!(
-        "isa {isa}: modules {}, calls {} ({} trapped), modules/s {:.1}, mismatches {}, crashes {}, inconclusive {} ({seconds:.0} s, seed {seed})",
+        "isa {isa} ({}): modules {}, calls {} ({} trapped), modules/s {:.1}, mismatches {}, crashes {}, inconclusive {} ({seconds:.0} s, seed {seed})",
+        bounds.name(),
         stats.modules,
         stats.calls,
         stats.trapped_calls,
@@ -332,7 +359,7 @@ fn compile(options: &RunOptions) -> Result<bool> {
     Ok(failures == 0)
 }
 
-fn repro(input: &Path, board: &Board, print_wat: bool) -> Result<bool> {
+fn repro(input: &Path, board: &Board, bounds: BoundsChecks, print_wat: bool) -> Result<bool> {
     let bytes = std::fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let case = TestCase::generate(&bytes)?;
     if print_wat {
@@ -340,7 +367,7 @@ fn repro(input: &Path, board: &Board, print_wat: bool) -> Result<bool> {
     }
     let want = reference::run(&case)?;
     let work = tempfile::tempdir()?;
-    let mut runs = under_wafer::run_batch(std::slice::from_ref(&case), board, work.path());
+    let mut runs = under_wafer::run_batch(std::slice::from_ref(&case), board, bounds, work.path());
     let Some(run) = runs.pop() else {
         bail!("no run");
     };

@@ -8,7 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use wafer::{Board, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding, Isa};
+use wafer::{
+    Board, BoundsChecks, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding,
+    Isa,
+};
 use wafer_tests::client::{ServeClient, hex_name};
 
 use crate::generate::TestCase;
@@ -38,15 +41,21 @@ pub fn board_for(isa: Isa) -> Result<Board> {
     Board::by_name(&format!("linux-{}", isa.name()))
 }
 
-/// Runs every case of `cases` under wafer on `board`, in one image (one
-/// more per image that dies), using `work` for the image and its stderr.
-pub fn run_batch(cases: &[TestCase], board: &Board, work: &Path) -> Vec<WaferRun> {
+/// Runs every case of `cases` under wafer on `board`, compiled with
+/// `bounds` checks, in one image (one more per image that dies), using
+/// `work` for the image and its stderr.
+pub fn run_batch(
+    cases: &[TestCase],
+    board: &Board,
+    bounds: BoundsChecks,
+    work: &Path,
+) -> Vec<WaferRun> {
     let mut runs: Vec<Option<WaferRun>> = Vec::with_capacity(cases.len());
     let mut modules = Vec::new();
     // The image's module index of each compiled case.
     let mut in_image: Vec<(usize, usize)> = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        match compile(&case.wasm, board, &format!("m{i}")) {
+        match compile(&case.wasm, board, bounds, &format!("m{i}")) {
             Ok(module) => {
                 in_image.push((i, modules.len()));
                 modules.push(module);
@@ -84,12 +93,17 @@ pub fn run_batch(cases: &[TestCase], board: &Board, work: &Path) -> Vec<WaferRun
 }
 
 /// Compiles one module, catching panics.
-pub fn compile(wasm: &[u8], board: &Board, prefix: &str) -> Result<CompiledModule, WaferRun> {
+pub fn compile(
+    wasm: &[u8],
+    board: &Board,
+    bounds: BoundsChecks,
+    prefix: &str,
+) -> Result<CompiledModule, WaferRun> {
     let options = CompileOptions {
         target: board.target.clone(),
         prefix: prefix.to_string(),
         imports: ImportBinding::Dynamic,
-        bounds_checks: wafer::BoundsChecks::Explicit,
+        bounds_checks: bounds,
     };
     match catch_unwind(AssertUnwindSafe(|| wafer::compile(wasm, &options))) {
         Ok(Ok(module)) => Ok(module),

@@ -4,7 +4,7 @@
 //! memory digest served by `memhash`, the exported global — and the
 //! comparison must call them equal, up to the stack exhaustion at the end.
 
-use wafer::Isa;
+use wafer::{BoundsChecks, Isa};
 use wafer_abi::serve::fnv1a64;
 use wafer_fuzz::compare::{Verdict, compare};
 use wafer_fuzz::generate::{Call, TestCase, exports_of};
@@ -118,17 +118,20 @@ fn wasmi_and_wafer_on_every_isa_produce_the_hand_computed_trace() {
     let work = tempfile::tempdir().unwrap();
     for isa in Isa::ALL {
         let board = under_wafer::board_for(isa).unwrap();
-        let mut runs = under_wafer::run_batch(std::slice::from_ref(&case), &board, work.path());
-        let Some(WaferRun::Ran(trace)) = runs.pop() else {
-            panic!("{isa}: wafer did not run the case")
-        };
-        check_expected(&format!("wafer {isa}"), &trace);
-        // Everything agrees up to the exhausted call, the last step.
-        assert_eq!(
-            compare(&case, &reference, &trace),
-            Verdict::Inconclusive { step: 7 },
-            "{isa}"
-        );
+        for bounds in [BoundsChecks::Guard, BoundsChecks::Explicit] {
+            let mut runs =
+                under_wafer::run_batch(std::slice::from_ref(&case), &board, bounds, work.path());
+            let Some(WaferRun::Ran(trace)) = runs.pop() else {
+                panic!("{isa} {bounds:?}: wafer did not run the case")
+            };
+            check_expected(&format!("wafer {isa} {bounds:?}"), &trace);
+            // Everything agrees up to the exhausted call, the last step.
+            assert_eq!(
+                compare(&case, &reference, &trace),
+                Verdict::Inconclusive { step: 7 },
+                "{isa} {bounds:?}"
+            );
+        }
     }
 }
 
@@ -147,7 +150,7 @@ fn a_batch_keeps_cases_apart_and_reports_an_instantiation_trap() {
     let cases = [second.clone(), first];
     let board = under_wafer::board_for(Isa::X86_64).unwrap();
     let work = tempfile::tempdir().unwrap();
-    let runs = under_wafer::run_batch(&cases, &board, work.path());
+    let runs = under_wafer::run_batch(&cases, &board, BoundsChecks::Guard, work.path());
     let [WaferRun::Ran(trapped), WaferRun::Ran(ran)] = &runs[..] else {
         panic!("{runs:?}")
     };
