@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::runtime_limits::run_with_address_space_limit;
-use super::{LINUX_BOARDS, assert_clean_error, module_file, stderr, stdout, wafer};
+use super::{LINUX_BOARDS, module_file, stderr, stdout, wafer};
 
 /// A full 4 GiB memory and accesses whose static offset reaches past it.
 const EDGES: &str = r#"(module (memory 65536)
