@@ -644,16 +644,6 @@ pub unsafe fn reserve_guarded_memory(
         return Err(no_guard_regions());
     }
     let base = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
-    // Boards: the window area is fixed and windows are never freed (riscv64
-    // Sv39 has 63), so running out is not an rlimit.
-    #[cfg(wafer_platform = "baremetal")]
-    if base.is_null() {
-        return Err(resource_error!(
-            "guard mode needs ",
-            GUARD_WINDOW_BYTES >> 30,
-            " GiB of address space per linear memory and this board's guard windows are all taken; build with --bounds-checks explicit"
-        ));
-    }
     if base.is_null() {
         return Err(resource_error!(
             "guard mode needs ",
