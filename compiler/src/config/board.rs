@@ -373,3 +373,28 @@ impl Board {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// No board file lacks guard mode today, but one for a chip without an
+    /// MMU would: asking it for guard mode is one line naming what it does.
+    #[test]
+    fn a_mode_the_board_does_not_support_is_refused_naming_the_supported_ones() {
+        let mut board = Board::by_name("sifive-u").unwrap();
+        board.bounds_checks = BoundsSupport {
+            default: BoundsChecks::Explicit,
+            supported: vec![BoundsChecks::Explicit],
+        };
+        let error = board.bounds_checks(Some(BoundsChecks::Guard)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the sifive-u board does not support --bounds-checks guard: its runtime supports explicit"
+        );
+        assert!(matches!(
+            board.bounds_checks(None),
+            Ok(BoundsChecks::Explicit)
+        ));
+    }
+}

@@ -186,8 +186,8 @@ pub struct Mmu;
 static mut WINDOW_ROOT: *mut u64 = core::ptr::null_mut();
 
 impl Isa for Mmu {
-    const AREA_START: usize = 0xffff_0000_0000_0000;
-    const AREA_END: usize = usize::MAX;
+    const AREAS: &'static [(usize, usize)] = &[(0xffff_0000_0000_0000, usize::MAX)];
+    const ROOT_SHIFT: u32 = 39;
     const TABLE: u64 = 0b11;
     /// Page, AttrIndx 1 (Normal WB), inner shareable, AF, EL1 read/write,
     /// PXN and UXN.

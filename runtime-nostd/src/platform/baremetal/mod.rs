@@ -18,12 +18,13 @@ mod riscv64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
-// Guard windows for guard-mode linear memories (boards whose runtime runs
-// the MMU).
-#[cfg(any(target_arch = "aarch64", target_arch = "x86_64"))]
+// Guard windows for guard-mode linear memories (every board's runtime
+// runs the MMU).
 mod paging;
 #[cfg(target_arch = "aarch64")]
 pub use aarch64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+#[cfg(target_arch = "riscv64")]
+pub use riscv64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
 #[cfg(target_arch = "x86_64")]
 pub use x86_64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
 
@@ -242,28 +243,6 @@ static mut HEAP_NEXT: usize = 0;
 /// Memory from [`map`] holds whatever RAM held at boot.
 pub const MAPPED_MEMORY_IS_ZERO: bool = false;
 
-/// Guard-region memories (contract: `platform/linux/guard.rs`): not on
-/// riscv64 boards yet (the runtime stays in M-mode, without paging), so
-/// guard-mode modules are refused at instantiation. aarch64 and x86_64
-/// boards have them (`paging.rs`).
-#[cfg(target_arch = "riscv64")]
-pub const GUARD_REGIONS: bool = false;
-
-/// See [`GUARD_REGIONS`]: always null here.
-#[cfg(target_arch = "riscv64")]
-pub fn reserve_guarded(_bytes: usize) -> *mut u8 {
-    core::ptr::null_mut()
-}
-
-/// See [`GUARD_REGIONS`]: always false here.
-///
-/// # Safety
-/// As on Linux: `base` from [`reserve_guarded`].
-#[cfg(target_arch = "riscv64")]
-pub unsafe fn commit_guarded(_base: *mut u8, _old_len: u64, _new_len: u64) -> bool {
-    false
-}
-
 /// Bytes the heap can still hand out in one piece, minus `reserve`:
 /// from where the next allocation would start to the end-of-RAM canary
 /// (the allocation's upper canary, or a memory's end canary, may overlap
@@ -378,11 +357,4 @@ pub extern "C" fn wafer_baremetal_entry(stack_pointer: usize) -> ! {
     }
     // SAFETY: `wafer_main` is the mode entry chosen by the image linker.
     unsafe { wafer_main() }
-}
-
-/// Called by the exception vector: returns where to resume (the trap
-/// landing) or ends the program for faults outside compiled code.
-#[unsafe(no_mangle)]
-pub extern "C" fn wafer_baremetal_exception(cause: usize, pc: usize) -> usize {
-    crate::trap::handle_fault(cause as i32, pc)
 }

@@ -1,5 +1,5 @@
-//! Guard windows on boards whose runtime runs the MMU (aarch64, x86_64):
-//! the platform side of guard-mode bounds checks.
+//! Guard windows on boards whose runtime runs the MMU (aarch64, x86_64,
+//! riscv64 with Sv39): the platform side of guard-mode bounds checks.
 //!
 //! A guard-mode linear memory lives in a window of
 //! [`wafer_abi::GUARD_WINDOW_BYTES`] of virtual address space above the
@@ -9,10 +9,12 @@
 //! inside the window) reaches either the memory or a translation fault,
 //! which the exception vector turns into the trap (`crate::trap`).
 //!
-//! Both ISAs walk four levels of 512 eight-byte entries indexed by VA bits
-//! 47:39, 38:30, 29:21 and 20:12 (aarch64: TTBR1 with a 48-bit VA; x86_64:
-//! 4-level paging); the ISA module ([`Isa`]) supplies the descriptor bits,
-//! the root table and the TLB maintenance. Tables and pages come from the
+//! Every ISA walks levels of 512 eight-byte entries, each indexing 9 VA
+//! bits down to bits 20:12: four levels from bits 47:39 on aarch64 (TTBR1
+//! with a 48-bit VA) and x86_64 (4-level paging), three from bits 38:30 on
+//! riscv64 (Sv39); the ISA module ([`Isa`]) supplies the number of
+//! levels, the descriptor format, the root table, where windows may lie
+//! and the TLB maintenance. Tables and pages come from the
 //! heap when a memory is reserved or grows, never from static RAM, and
 //! windows are never freed (neither are linear memories on boards). They
 //! are carved from heap chunks (64 KiB for tables, 1 MiB for pages): one
@@ -26,9 +28,13 @@ const ENTRIES: usize = 512;
 
 /// What an ISA's page-table format and MMU provide to the walker.
 pub trait Isa {
-    /// First and one-past-last virtual address of the window area.
-    const AREA_START: usize;
-    const AREA_END: usize;
+    /// The window area: ranges of virtual addresses (first, last byte:
+    /// an area may end at the top of the address space), filled with
+    /// windows one after the other.
+    const AREAS: &'static [(usize, usize)];
+    /// The lowest VA bit the root table indexes (39 for four levels, 30
+    /// for three).
+    const ROOT_SHIFT: u32;
     /// Bits of a descriptor pointing at a next-level table.
     const TABLE: u64;
     /// Bits of a 4 KiB page descriptor: valid, read/write, cached normal
@@ -39,6 +45,17 @@ pub trait Isa {
     fn root() -> *mut u64;
     /// Makes descriptors written since the last call visible to the MMU.
     fn sync();
+    /// The descriptor of the table or page at physical address `pa` (4 KiB
+    /// aligned) with attribute `bits` ([`Isa::TABLE`] or [`Isa::PAGE`]).
+    /// Default: the address in place (aarch64, x86_64).
+    fn descriptor(pa: usize, bits: u64) -> u64 {
+        pa as u64 | bits
+    }
+    /// The physical address a table descriptor points at. Default: bits
+    /// 47:12 (the low 12 bits and bits 63:48 are attributes).
+    fn address(descriptor: u64) -> usize {
+        (descriptor & 0x0000_ffff_ffff_f000) as usize
+    }
 }
 
 /// A bump allocator over heap chunks of at least `CHUNK` bytes, and of
@@ -114,14 +131,27 @@ pub fn reserve<I: Isa>(bytes: usize) -> *mut u8 {
         return core::ptr::null_mut();
     }
     // SAFETY: single-threaded counter.
-    unsafe {
-        let start = I::AREA_START + WINDOWS * window;
-        if I::AREA_END - start < window {
-            return core::ptr::null_mut();
+    let taken = unsafe { WINDOWS };
+    let Some(start) = nth_window(I::AREAS, window, taken) else {
+        return core::ptr::null_mut();
+    };
+    // SAFETY: as above.
+    unsafe { WINDOWS = taken + 1 };
+    start as *mut u8
+}
+
+/// Start of the `n`th window of `window` bytes when `areas` (first, last
+/// byte) are filled in order; None past the last one that fits.
+fn nth_window(areas: &[(usize, usize)], window: usize, mut n: usize) -> Option<usize> {
+    for &(start, last) in areas {
+        // (Saturating: an area of the whole address space loses a byte.)
+        let fit = (last - start).saturating_add(1) / window;
+        if n < fit {
+            return Some(start + n * window);
         }
-        WINDOWS += 1;
-        start as *mut u8
+        n -= fit;
     }
+    None
 }
 
 /// Maps `[base + old_len, base + new_len)` of a window from [`reserve`]
@@ -150,7 +180,7 @@ pub fn commit<I: Isa>(base: *mut u8, old_len: usize, new_len: usize) -> bool {
         };
         // SAFETY: `entry` is the level-3 descriptor of a page of this
         // window (not mapped before: windows only grow); single-threaded.
-        unsafe { *entry = (physical as usize + done) as u64 | I::PAGE };
+        unsafe { *entry = I::descriptor(physical as usize + done, I::PAGE) };
         done += PAGE;
     }
     I::sync();
@@ -179,7 +209,8 @@ fn leaf_entry<I: Isa>(va: usize) -> Option<*mut u64> {
     if table.is_null() {
         return None;
     }
-    for shift in [39, 30, 21] {
+    let mut shift = I::ROOT_SHIFT;
+    while shift > 12 {
         let index = (va >> shift) & (ENTRIES - 1);
         // SAFETY: `table` is a 4 KiB table of the window area (the root or
         // one allocated below); single-threaded.
@@ -190,12 +221,13 @@ fn leaf_entry<I: Isa>(va: usize) -> Option<*mut u64> {
                 if next.is_null() {
                     return None;
                 }
-                *entry = next as u64 | I::TABLE;
+                *entry = I::descriptor(next as usize, I::TABLE);
             }
             // Identity-mapped heap: a table's physical address is its
-            // address; the low 12 bits are attributes, bits 63:48 too.
-            table = (*entry & 0x0000_ffff_ffff_f000) as *mut u64;
+            // address.
+            table = I::address(*entry) as *mut u64;
         }
+        shift -= 9;
     }
     // SAFETY: index < 512 in a 4 KiB table.
     Some(unsafe { table.add((va >> 12) & (ENTRIES - 1)) })

@@ -214,8 +214,8 @@ extern "C" fn wafer_x86_install_idt() {
 pub struct Mmu;
 
 impl Isa for Mmu {
-    const AREA_START: usize = 1 << 39;
-    const AREA_END: usize = 1 << 47;
+    const AREAS: &'static [(usize, usize)] = &[(1 << 39, (1 << 47) - 1)];
+    const ROOT_SHIFT: u32 = 39;
     /// Present, writable, accessed.
     const TABLE: u64 = 0x23;
     /// Present, writable, accessed, dirty, no-execute.
