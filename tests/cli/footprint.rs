@@ -151,3 +151,59 @@ fn a_raw_image_holds_only_what_goes_into_flash() {
         );
     }
 }
+
+/// `wafer size` of hello built for `board` with extra `flags`: its output.
+fn size_of_hello(dir: &Path, board: &str, flags: &[&str]) -> String {
+    let out = dir.join(format!("{board}{}.elf", flags.join("")));
+    let hello = example("hello.wat");
+    let out_s = out.to_string_lossy();
+    let mut args = vec!["build", &hello, "--board", board, "-o", &out_s];
+    args.extend(flags);
+    let o = wafer(&args);
+    assert!(o.status.success(), "{board}: {}", stderr(&o));
+    let o = wafer(&["size", &out_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn an_image_links_only_the_memory_reservation_its_modules_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let reservations = [
+        "wafer_reserve_memory_guarded",
+        "wafer_reserve_memory_explicit",
+        "wafer_reserve_memory_either",
+    ];
+    for (board, flags, wanted) in [
+        ("qemu-virt-aarch64", &["--bounds-checks", "guard"][..], 0),
+        ("qemu-virt-aarch64", &["--bounds-checks", "explicit"][..], 1),
+        ("qemu-virt-riscv64", &[][..], 1),
+        ("host", &["--bounds-checks", "guard"][..], 0),
+    ] {
+        size_of_hello(dir.path(), board, flags);
+        let image = dir.path().join(format!("{board}{}.elf", flags.join("")));
+        let found = symbols_matching(&image, &reservations);
+        assert_eq!(found, [reservations[wanted]], "{board} {flags:?}");
+    }
+}
+
+#[test]
+fn size_says_what_a_guard_mode_memory_costs_on_each_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = size_of_hello(
+        dir.path(),
+        "qemu-virt-aarch64",
+        &["--bounds-checks", "guard"],
+    );
+    assert!(
+        board.contains("physical RAM is the memory's whole length")
+            && board.contains("page tables"),
+        "{board}"
+    );
+    assert!(!board.contains("only the pages touched"), "{board}");
+    let linux = size_of_hello(dir.path(), "linux-x86_64", &["--bounds-checks", "guard"]);
+    assert!(
+        linux.contains("physical memory is only the pages touched"),
+        "{linux}"
+    );
+}
