@@ -144,9 +144,15 @@ pub fn report(bytes: &[u8]) -> Result<String> {
     } else {
         human(stack)
     };
+    let tables = boot_page_tables(&file);
+    let tables = if tables == 0 {
+        String::new()
+    } else {
+        format!("; boot page tables {} (in .bss)", human(tables))
+    };
     let _ = writeln!(
         out,
-        "RAM parts: stack {stack}; linear memory at start {} ({}), from the heap",
+        "RAM parts: stack {stack}; linear memory at start {} ({}), from the heap{tables}",
         human(pages * wafer_abi::WASM_PAGE_SIZE),
         if per_module.is_empty() {
             "no module defines one".to_string()
@@ -163,6 +169,15 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         );
     }
     Ok(out)
+}
+
+/// Bytes of the page tables the boot code of MMU boards keeps in static
+/// RAM (the runtime names them `WAFER_PAGE_TABLES*`).
+fn boot_page_tables(file: &object::File) -> u64 {
+    file.symbols()
+        .filter(|s| s.name().is_ok_and(|n| n.starts_with("WAFER_PAGE_TABLES")))
+        .map(|s| s.size())
+        .sum()
 }
 
 /// What a module's bounds-check mode costs in memory. Linux backs a guard
