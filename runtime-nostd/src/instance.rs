@@ -532,7 +532,7 @@ unsafe extern "Rust" {
     /// functions below (`--defsym`, `compiler/src/image.rs`): an image whose
     /// modules all use one bounds-check mode links only that mode's
     /// reservation code.
-    safe fn wafer_reserve_linear_memory(
+    fn wafer_reserve_linear_memory(
         record: *mut VMMemory,
         min_pages: u64,
         cap: u64,
@@ -543,19 +543,22 @@ unsafe extern "Rust" {
 
 /// [`wafer_reserve_linear_memory`] for images mixing modes (and serving
 /// images).
+///
+/// # Safety
+/// `record` must be the memory's record in a live vmctx (as for all three).
 #[unsafe(no_mangle)]
 #[allow(
     clippy::result_large_err,
     reason = "no allocator: errors carry their message inline"
 )]
-pub fn wafer_reserve_memory_either(
+pub unsafe fn wafer_reserve_memory_either(
     record: *mut VMMemory,
     min_pages: u64,
     cap: u64,
     declared_max: u64,
     guarded: bool,
 ) -> Result<(), InstantiateError> {
-    // SAFETY: `instantiate` passes the memory's record in a live vmctx.
+    // SAFETY: the caller passes the memory's record in a live vmctx.
     unsafe {
         if guarded {
             reserve_guarded_memory(record, min_pages, cap, declared_max)
@@ -567,12 +570,15 @@ pub fn wafer_reserve_memory_either(
 
 /// [`wafer_reserve_linear_memory`] for images whose modules all use guard
 /// windows.
+///
+/// # Safety
+/// As [`wafer_reserve_memory_either`].
 #[unsafe(no_mangle)]
 #[allow(
     clippy::result_large_err,
     reason = "no allocator: errors carry their message inline"
 )]
-pub fn wafer_reserve_memory_guarded(
+pub unsafe fn wafer_reserve_memory_guarded(
     record: *mut VMMemory,
     min_pages: u64,
     cap: u64,
@@ -585,12 +591,15 @@ pub fn wafer_reserve_memory_guarded(
 
 /// [`wafer_reserve_linear_memory`] for images whose modules all use
 /// explicit checks.
+///
+/// # Safety
+/// As [`wafer_reserve_memory_either`].
 #[unsafe(no_mangle)]
 #[allow(
     clippy::result_large_err,
     reason = "no allocator: errors carry their message inline"
 )]
-pub fn wafer_reserve_memory_explicit(
+pub unsafe fn wafer_reserve_memory_explicit(
     record: *mut VMMemory,
     min_pages: u64,
     cap: u64,
