@@ -50,6 +50,15 @@ mod symbols {
                     i += 1;
                 }
                 let word = usize::from_ne_bytes([byte; WORD]);
+                // Four words a round: a quarter of the loop overhead.
+                while n - i >= 4 * WORD {
+                    let at = dst.add(i) as *mut usize;
+                    at.write(word);
+                    at.add(1).write(word);
+                    at.add(2).write(word);
+                    at.add(3).write(word);
+                    i += 4 * WORD;
+                }
                 while n - i >= WORD {
                     (dst.add(i) as *mut usize).write(word);
                     i += WORD;
