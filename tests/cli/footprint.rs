@@ -4,6 +4,7 @@
 //! only what goes into flash.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use object::{Object, ObjectSymbol};
 
@@ -199,4 +200,122 @@ fn size_says_what_a_guard_mode_memory_costs_on_each_platform() {
         linux.contains("physical memory is only the pages touched"),
         "{linux}"
     );
+}
+
+/// Checks that a module's memory (two pages, then a third from
+/// `memory.grow`), a table and a grown table start zeroed / null; exits
+/// 3, 4, 5 or 6 naming the first that does not, 0 when all do.
+const STARTS_ZEROED: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 2)
+  (table 8 funcref)
+  (func $zero (param $from i32) (param $to i32) (result i32)
+    (local $acc i64)
+    (loop $l
+      (local.set $acc (i64.or (local.get $acc) (i64.load (local.get $from))))
+      (local.set $from (i32.add (local.get $from) (i32.const 8)))
+      (br_if $l (i32.lt_u (local.get $from) (local.get $to))))
+    (i64.eqz (local.get $acc)))
+  (func (export "_start")
+    (if (i32.eqz (call $zero (i32.const 0) (i32.const 131072))) (then (call $exit (i32.const 3))))
+    (if (i32.eqz (ref.is_null (table.get (i32.const 7)))) (then (call $exit (i32.const 4))))
+    (drop (memory.grow (i32.const 1)))
+    (if (i32.eqz (call $zero (i32.const 131072) (i32.const 196608))) (then (call $exit (i32.const 5))))
+    (drop (table.grow (ref.null func) (i32.const 24)))
+    (if (i32.eqz (ref.is_null (table.get (i32.const 31)))) (then (call $exit (i32.const 6))))
+    (call $exit (i32.const 0))))
+"#;
+
+/// The address of symbol `name` in `image`.
+fn symbol_address(image: &Path, name: &str) -> u64 {
+    let bytes = std::fs::read(image).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    file.symbols()
+        .find(|s| s.name() == Ok(name))
+        .unwrap_or_else(|| panic!("{name} in {}", image.display()))
+        .address()
+}
+
+#[test]
+fn memories_and_tables_start_zeroed_on_boards_whose_ram_is_not() {
+    // QEMU's RAM is zero at reset, a real board's is not, and the runtime
+    // zeroes only what it hands out: fill the heap (where instances,
+    // tables and memories come from) with 0xa5 before the first
+    // instruction and check what the module sees. (.bss and the stack are
+    // the ELF's own segments, which QEMU's loader zero-fills.)
+    let dir = tempfile::tempdir().unwrap();
+    let module = super::module_file(dir.path(), "zeroed.wat", STARTS_ZEROED);
+    let dirty = dir.path().join("dirty.bin");
+    std::fs::write(&dirty, vec![0xa5u8; 8 << 20]).unwrap();
+    let boards: [(&str, &str, &str, &[&str]); 3] = [
+        (
+            "qemu-virt-riscv64",
+            "explicit",
+            "qemu-system-riscv64",
+            &["-M", "virt", "-bios", "none", "-m", "128M", "-nographic"],
+        ),
+        (
+            "qemu-virt-aarch64",
+            "guard",
+            "qemu-system-aarch64",
+            &[
+                "-M",
+                "virt",
+                "-cpu",
+                "cortex-a53",
+                "-m",
+                "128M",
+                "-nographic",
+                "-semihosting",
+            ],
+        ),
+        (
+            "qemu-virt-aarch64",
+            "explicit",
+            "qemu-system-aarch64",
+            &[
+                "-M",
+                "virt",
+                "-cpu",
+                "cortex-a53",
+                "-m",
+                "128M",
+                "-nographic",
+                "-semihosting",
+            ],
+        ),
+    ];
+    for (board, mode, program, args) in boards {
+        let image = dir.path().join(format!("{board}-{mode}.elf"));
+        let image_s = image.to_string_lossy();
+        let o = wafer(&[
+            "build",
+            &module,
+            "--board",
+            board,
+            "--bounds-checks",
+            mode,
+            "-o",
+            &image_s,
+        ]);
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        let heap = symbol_address(&image, "__wafer_heap_start");
+        let run = Command::new(program)
+            .args(args)
+            .arg("-device")
+            .arg(format!(
+                "loader,file={},addr={heap:#x},force-raw=on",
+                dirty.display()
+            ))
+            .arg("-device")
+            .arg(format!("loader,cpu-num=0,file={image_s}"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{board} {mode}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
 }
