@@ -148,7 +148,7 @@ pub fn report(bytes: &[u8]) -> Result<String> {
     let tables = if tables == 0 {
         String::new()
     } else {
-        format!("; boot page tables {} (in .bss)", human(tables))
+        format!("; boot page tables {tables} B (in .bss)")
     };
     let _ = writeln!(
         out,
