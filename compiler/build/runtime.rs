@@ -82,6 +82,10 @@ pub fn build_runtimes(out_dir: &Path) {
             "debuginfo=0",
             "-C",
             "codegen-units=1",
+            // The runtime, `wafer_abi`, `core` and `compiler_builtins` as one
+            // unit: about 100 B less code in a board's hello.
+            "-C",
+            "lto=fat",
             "-C",
             "relocation-model=static",
             // LLVM's global merging puts a module's statics in one section,

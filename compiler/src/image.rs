@@ -13,7 +13,7 @@ use wafer_abi::descriptor::{IMAGE_MANIFEST_SYMBOL, ImageManifest};
 
 use crate::config::Board;
 use crate::emit::data::DataWriter;
-use crate::emit::{CompiledModule, isa};
+use crate::emit::{BoundsChecks, CompiledModule, isa};
 use crate::linker::Lld;
 use crate::value::Value;
 
@@ -174,6 +174,9 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
     }
     args.push(format!("--undefined={main}").into());
     args.push(format!("--defsym=wafer_main={main}").into());
+    let reserve = memory_reservation(modules, &options.mode);
+    args.push(format!("--undefined={reserve}").into());
+    args.push(format!("--defsym={RESERVE_MEMORY_SYMBOL}={reserve}").into());
     args.push("-o".into());
     args.push(tmp.path().into());
     lld.link(&args).map_err(|e| {
@@ -188,6 +191,28 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
     // Executable: Linux images run as they are, and a bare-metal ELF is a
     // program too (QEMU's -kernel, debuggers).
     crate::output::persist(tmp, output, 0o755)
+}
+
+/// The runtime's entry for reserving a module's linear memory, which the
+/// linker points at one of [`memory_reservation`]'s choices.
+const RESERVE_MEMORY_SYMBOL: &str = "wafer_reserve_linear_memory";
+
+/// The runtime function that reserves linear memories in this image: guard
+/// windows only, plain reservations only, or either per module. Linking
+/// only the one the modules need keeps the other (and its messages) out of
+/// the image: on boards this is several hundred bytes of flash. Serving
+/// images take either, as the spec harness mixes modes and host memories.
+fn memory_reservation(modules: &[CompiledModule], mode: &ImageMode) -> &'static str {
+    let guarded = |m: &CompiledModule| m.bounds_checks == BoundsChecks::Guard;
+    if *mode == ImageMode::Serve {
+        "wafer_reserve_memory_either"
+    } else if modules.iter().all(guarded) {
+        "wafer_reserve_memory_guarded"
+    } else if !modules.iter().any(guarded) {
+        "wafer_reserve_memory_explicit"
+    } else {
+        "wafer_reserve_memory_either"
+    }
 }
 
 /// Every statically bound import must be defined by one of `objects`.

@@ -136,14 +136,23 @@ pub fn report(bytes: &[u8]) -> Result<String> {
             format!("{}: {p} page{}", m.name, if p == 1 { "" } else { "s" })
         })
         .collect();
+    // Boards reserve their stack in the image; Linux images use the
+    // process's.
+    let on_board = stack != 0;
     let stack = if stack == 0 {
         "the process's (Linux)".to_string()
     } else {
         human(stack)
     };
+    let tables = boot_page_tables(&file);
+    let tables = if tables == 0 {
+        String::new()
+    } else {
+        format!("; boot page tables {tables} B (in .bss)")
+    };
     let _ = writeln!(
         out,
-        "RAM parts: stack {stack}; linear memory at start {} ({}), from the heap",
+        "RAM parts: stack {stack}; linear memory at start {} ({}), from the heap{tables}",
         human(pages * wafer_abi::WASM_PAGE_SIZE),
         if per_module.is_empty() {
             "no module defines one".to_string()
@@ -152,20 +161,43 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         }
     );
     for m in &memories {
-        let _ = writeln!(out, "bounds checks ({}): {}", m.name, bounds_text(m));
+        let _ = writeln!(
+            out,
+            "bounds checks ({}): {}",
+            m.name,
+            bounds_text(m, on_board)
+        );
     }
     Ok(out)
 }
 
-/// What a module's bounds-check mode costs in memory.
-fn bounds_text(m: &ModuleMemories) -> String {
+/// Bytes of the page tables the boot code of MMU boards keeps in static
+/// RAM (the runtime names them `WAFER_PAGE_TABLES*`).
+fn boot_page_tables(file: &object::File) -> u64 {
+    file.symbols()
+        .filter(|s| s.name().is_ok_and(|n| n.starts_with("WAFER_PAGE_TABLES")))
+        .map(|s| s.size())
+        .sum()
+}
+
+/// What a module's bounds-check mode costs in memory. Linux backs a guard
+/// window's pages when they are first touched; a board's runtime maps the
+/// memory's whole length onto heap RAM when it is reserved or grows, and
+/// the window's page tables come from the heap too (`paging.rs`).
+fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
     use wafer_abi::descriptor::BoundsChecks;
+    let window = format!(
+        "guard: each linear memory reserves {} GiB of virtual address space ({} defined here)",
+        wafer_abi::GUARD_WINDOW_BYTES >> 30,
+        m.memories
+    );
     match BoundsChecks::from_u32(m.bounds_checks) {
-        Some(BoundsChecks::Guard) => format!(
-            "guard: each linear memory reserves {} GiB of virtual address space ({} defined here); physical memory is only the pages touched",
-            wafer_abi::GUARD_WINDOW_BYTES >> 30,
-            m.memories
+        Some(BoundsChecks::Guard) if on_board => format!(
+            "{window}; physical RAM is the memory's whole length (from 1 MiB heap chunks kept for window pages) plus page tables (4 KiB per 2 MiB and per GiB of memory, 8 KiB for all windows; from 64 KiB heap chunks)"
         ),
+        Some(BoundsChecks::Guard) => {
+            format!("{window}; physical memory is only the pages touched")
+        }
         Some(BoundsChecks::Explicit) => {
             "explicit: every access is compared with the memory's length; a memory takes only its pages".to_string()
         }

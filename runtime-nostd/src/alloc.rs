@@ -23,7 +23,9 @@ struct Block {
 
 struct Heap {
     /// The bump cursor inside the current chunk; memory from it to
-    /// `cursor + left` is zeroed and unused.
+    /// `cursor + left` is unused and holds whatever it held (on boards,
+    /// RAM is not zeroed at boot: each allocation zeroes its own bytes,
+    /// so a 1 MiB chunk costs nothing until it is handed out).
     cursor: *mut u8,
     left: usize,
     free: [Block; FREE_SLOTS],
@@ -48,9 +50,12 @@ impl Heap {
         }
         let pad = (self.cursor as usize).wrapping_neg() & (align - 1);
         if self.cursor.is_null() || pad + size > self.left {
-            let bytes = size.max(CHUNK_SIZE);
-            let chunk = crate::platform::map_zeroed(bytes);
-            if chunk.is_null() || size >= CHUNK_SIZE {
+            if size >= CHUNK_SIZE {
+                // Its own mapping, handed out whole.
+                return crate::platform::map_zeroed(size);
+            }
+            let chunk = crate::platform::map(CHUNK_SIZE);
+            if chunk.is_null() {
                 return chunk;
             }
             if !self.cursor.is_null() {
@@ -58,12 +63,13 @@ impl Heap {
                 self.free(self.cursor, self.left);
             }
             self.cursor = chunk;
-            self.left = bytes;
+            self.left = CHUNK_SIZE;
             return self.alloc_zeroed(size, align);
         }
-        // SAFETY: `pad + size <= left`: inside the current chunk.
+        // SAFETY: `pad + size <= left`: inside the current chunk, unused.
         unsafe {
             let p = self.cursor.add(pad);
+            core::ptr::write_bytes(p, 0, size);
             self.cursor = p.add(size);
             self.left -= pad + size;
             p
@@ -101,10 +107,8 @@ impl Heap {
             return;
         }
         if p.wrapping_add(size) == self.cursor {
-            // The newest allocation: give it back to the bump pointer,
-            // which hands out zeroed memory only.
-            // SAFETY: the block is ours and no longer used.
-            unsafe { core::ptr::write_bytes(p, 0, size) };
+            // The newest allocation: give it back to the bump pointer
+            // (which zeroes what it hands out).
             self.cursor = p;
             self.left += size;
             return;
@@ -117,9 +121,13 @@ impl Heap {
 
     fn grow_zeroed(&mut self, p: *mut u8, old: usize, new: usize, align: usize) -> *mut u8 {
         if p.wrapping_add(old) == self.cursor && new - old <= self.left {
-            // The newest allocation grows in place into zeroed memory.
-            // SAFETY: `new - old <= left`: inside the current chunk.
-            self.cursor = unsafe { self.cursor.add(new - old) };
+            // The newest allocation grows in place; the added bytes are
+            // zeroed here.
+            // SAFETY: `new - old <= left`: inside the current chunk, unused.
+            self.cursor = unsafe {
+                core::ptr::write_bytes(self.cursor, 0, new - old);
+                self.cursor.add(new - old)
+            };
             self.left -= new - old;
             return p;
         }
@@ -200,6 +208,20 @@ mod tests {
         assert_eq!(reused, table, "the old buffer is reused");
         let bytes = unsafe { core::slice::from_raw_parts(reused, 100) };
         assert!(bytes.iter().all(|&b| b == 0), "and handed out zeroed");
+    }
+
+    #[test]
+    fn bytes_given_back_to_the_bump_pointer_come_out_zeroed_again() {
+        // The bump pointer zeroes what it hands out, not what it gets back
+        // (nor, on boards, the chunk it starts from).
+        let mut heap = Heap::new();
+        let p = heap.alloc_zeroed(256, 8);
+        unsafe { core::ptr::write_bytes(p, 0xcc, 256) };
+        heap.free(p, 256);
+        let q = heap.alloc_zeroed(512, 8);
+        assert_eq!(q, p, "the same bytes, from the bump pointer");
+        let bytes = unsafe { core::slice::from_raw_parts(q, 512) };
+        assert!(bytes.iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -327,6 +327,7 @@ unsafe fn bind_import(
     layout: &VmctxLayout,
     vmctx: *mut u8,
     resolve: &impl Resolver,
+    guarded: bool,
 ) -> Result<(), InstantiateError> {
     let kind = ExternKind::from_u32(import.kind);
     // SAFETY: descriptor strings are static.
@@ -371,6 +372,9 @@ unsafe fn bind_import(
                 let pages = (*memory).length / WASM_PAGE_SIZE;
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
                     return Err(mismatch("incompatible import type (memory limits)"));
+                }
+                if guarded && (*memory).guard_window < GUARD_WINDOW_BYTES {
+                    return Err(unguarded_memory_import(import));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
@@ -425,6 +429,7 @@ pub fn instantiate(
     if !crate::platform::GUARD_REGIONS && guard_mode(desc) {
         return Err(no_guard_regions());
     }
+    let guarded = crate::platform::GUARD_REGIONS && guard_mode(desc);
     let m = manifest();
     let layout = VmctxLayout::new(desc.counts);
     let vmctx = alloc_zeroed(layout.size as usize, 16);
@@ -447,7 +452,7 @@ pub fn instantiate(
         });
 
         for import in desc.imports.items() {
-            bind_import(import, &layout, vmctx, &resolve)?;
+            bind_import(import, &layout, vmctx, &resolve, guarded)?;
         }
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
@@ -499,14 +504,7 @@ pub fn instantiate(
                 ));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
-            if crate::platform::GUARD_REGIONS && guard_mode(desc) {
-                reserve_guarded_memory(record, memory.min_pages, cap, memory.max_pages)?;
-            } else {
-                reserve_memory(record, memory.min_pages, cap, memory.max_pages)?;
-            }
-        }
-        if crate::platform::GUARD_REGIONS && guard_mode(desc) {
-            check_imported_memories_guarded(desc, &layout, vmctx)?;
+            wafer_reserve_linear_memory(record, memory.min_pages, cap, memory.max_pages, guarded)?;
         }
         for (i, data) in desc.data.items().iter().enumerate() {
             *(vmctx.add(layout.data_length(i as u32) as usize) as *mut u32) = data.len as u32;
@@ -526,6 +524,90 @@ pub fn instantiate(
         INSTANCE_COUNT += 1;
         Ok(INSTANCE_COUNT - 1)
     }
+}
+
+unsafe extern "Rust" {
+    /// Reserves a linear memory (`guarded`: with a guard window) and fills
+    /// its record. `wafer build` points this symbol at one of the three
+    /// functions below (`--defsym`, `compiler/src/image.rs`): an image whose
+    /// modules all use one bounds-check mode links only that mode's
+    /// reservation code.
+    fn wafer_reserve_linear_memory(
+        record: *mut VMMemory,
+        min_pages: u64,
+        cap: u64,
+        declared_max: u64,
+        guarded: bool,
+    ) -> Result<(), InstantiateError>;
+}
+
+/// [`wafer_reserve_linear_memory`] for images mixing modes (and serving
+/// images).
+///
+/// # Safety
+/// `record` must be the memory's record in a live vmctx (as for all three).
+#[unsafe(no_mangle)]
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+pub unsafe fn wafer_reserve_memory_either(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+    guarded: bool,
+) -> Result<(), InstantiateError> {
+    // SAFETY: the caller passes the memory's record in a live vmctx.
+    unsafe {
+        if guarded {
+            reserve_guarded_memory(record, min_pages, cap, declared_max)
+        } else {
+            reserve_memory(record, min_pages, cap, declared_max)
+        }
+    }
+}
+
+/// [`wafer_reserve_linear_memory`] for images whose modules all use guard
+/// windows.
+///
+/// # Safety
+/// As [`wafer_reserve_memory_either`].
+#[unsafe(no_mangle)]
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+pub unsafe fn wafer_reserve_memory_guarded(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+    _guarded: bool,
+) -> Result<(), InstantiateError> {
+    // SAFETY: as in `wafer_reserve_memory_either`.
+    unsafe { reserve_guarded_memory(record, min_pages, cap, declared_max) }
+}
+
+/// [`wafer_reserve_linear_memory`] for images whose modules all use
+/// explicit checks.
+///
+/// # Safety
+/// As [`wafer_reserve_memory_either`].
+#[unsafe(no_mangle)]
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+pub unsafe fn wafer_reserve_memory_explicit(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+    _guarded: bool,
+) -> Result<(), InstantiateError> {
+    // SAFETY: as in `wafer_reserve_memory_either`.
+    unsafe { reserve_memory(record, min_pages, cap, declared_max) }
 }
 
 /// Reserves a linear memory of `min_pages` that may grow to `cap` pages
@@ -645,10 +727,16 @@ pub unsafe fn reserve_guarded_memory(
     }
     let base = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
     if base.is_null() {
+        #[cfg(not(wafer_platform = "baremetal"))]
         return Err(resource_error!(
             "guard mode needs ",
             GUARD_WINDOW_BYTES >> 30,
             " GiB of address space per linear memory and the address space is limited (ulimit -v); raise the limit or build with --bounds-checks explicit"
+        ));
+        // Boards: the board's virtual address range for windows is used up.
+        #[cfg(wafer_platform = "baremetal")]
+        return Err(resource_error!(
+            "no address space left for another guard window"
         ));
     }
     let length = min_pages * WASM_PAGE_SIZE;
@@ -703,38 +791,15 @@ pub fn in_guard_window(address: usize) -> bool {
     }
 }
 
-/// Refuses a guard-mode module whose imported memories have no guard
-/// window (its unchecked accesses could reach past their end).
-///
-/// # Safety
-/// `vmctx` must be `desc`'s vmctx, laid out by `layout`, imports bound.
-#[allow(
-    clippy::result_large_err,
-    reason = "no allocator: errors carry their message inline"
-)]
-unsafe fn check_imported_memories_guarded(
-    desc: &ModuleDescriptor,
-    layout: &VmctxLayout,
-    vmctx: *mut u8,
-) -> Result<(), InstantiateError> {
-    // SAFETY: descriptor data is static; the import slots were filled by
-    // `bind_import` with live memory records.
-    unsafe {
-        for import in desc.imports.items() {
-            if ExternKind::from_u32(import.kind) != Some(ExternKind::Memory) {
-                continue;
-            }
-            let slot =
-                vmctx.add(layout.memory_import(import.index) as usize) as *const *const VMMemory;
-            if (**slot).guard_window < GUARD_WINDOW_BYTES {
-                return Err(link_error(
-                    import,
-                    "a module compiled with --bounds-checks guard cannot import a memory without a guard region; build every module of the image with the same --bounds-checks",
-                ));
-            }
-        }
-    }
-    Ok(())
+/// A guard-mode module importing a memory without a guard window: its
+/// unchecked accesses could reach past that memory's end. Only imports
+/// resolved at run time can be memories (the linker binds functions only),
+/// so images without a resolver do not carry this check or its message.
+fn unguarded_memory_import(import: &ImportDesc) -> InstantiateError {
+    link_error(
+        import,
+        "a module compiled with --bounds-checks guard cannot import a memory without a guard region; build every module of the image with the same --bounds-checks",
+    )
 }
 
 /// The most elements a table declared with maximum `declared_max` may

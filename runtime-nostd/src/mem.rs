@@ -34,11 +34,38 @@ mod symbols {
 
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn memset(dst: *mut u8, value: i32, n: usize) -> *mut u8 {
-        // SAFETY: the caller guarantees a valid range.
+        const WORD: usize = core::mem::size_of::<usize>();
+        let byte = value as u8;
+        // SAFETY: the caller guarantees a valid range; word stores are
+        // aligned and end within it.
         unsafe {
             let mut i = 0;
+            // Whole aligned words where the range has some: zeroing a
+            // board's 64 KiB linear memory at startup took 200 000
+            // instructions byte by byte.
+            let head = (dst as usize).wrapping_neg() & (WORD - 1);
+            if n >= head + WORD {
+                while i < head {
+                    *dst.add(i) = byte;
+                    i += 1;
+                }
+                let word = usize::from_ne_bytes([byte; WORD]);
+                // Four words a round: a quarter of the loop overhead.
+                while n - i >= 4 * WORD {
+                    let at = dst.add(i) as *mut usize;
+                    at.write(word);
+                    at.add(1).write(word);
+                    at.add(2).write(word);
+                    at.add(3).write(word);
+                    i += 4 * WORD;
+                }
+                while n - i >= WORD {
+                    (dst.add(i) as *mut usize).write(word);
+                    i += WORD;
+                }
+            }
             while i < n {
-                *dst.add(i) = value as u8;
+                *dst.add(i) = byte;
                 i += 1;
             }
         }

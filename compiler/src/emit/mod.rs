@@ -151,6 +151,9 @@ pub struct CompiledModule {
     pub memories: Vec<MemorySummary>,
     /// The tables the module defines (not imported ones), in order.
     pub tables: Vec<TableSummary>,
+    /// How its memory accesses are checked: the image links only the
+    /// memory reservation its modules need (`image::memory_reservation`).
+    pub bounds_checks: BoundsChecks,
 }
 
 /// A table a module defines.
@@ -263,6 +266,7 @@ pub fn compile_with_jobs(
         .emit()
         .map_err(|e| anyhow!("cannot write the object file: {e}"))?;
     Ok(CompiledModule {
+        bounds_checks: options.bounds_checks,
         prefix: options.prefix.clone(),
         target: options.target.clone(),
         object,

@@ -227,13 +227,11 @@ pub unsafe extern "C" fn wafer_linux_entry(sp: *const usize) -> ! {
     install_fault_handlers();
     let budget = crate::instance::manifest().stack_size;
     let Some(top) = stack::map_stack(budget) else {
+        use crate::text::Sink as _;
         let mut w = crate::console::Stderr;
-        let _ = core::fmt::Write::write_fmt(
-            &mut w,
-            format_args!(
-                "error: cannot map a stack of {budget} bytes for Wasm code (--stack-size): the address space is limited (ulimit -v); raise the limit or use a smaller --stack-size\n"
-            ),
-        );
+        w.str("error: cannot map a stack of ");
+        w.dec(budget);
+        w.str(" bytes for Wasm code (--stack-size): the address space is limited (ulimit -v); raise the limit or use a smaller --stack-size\n");
         exit(crate::EXIT_FATAL)
     };
     // SAFETY: `top` is the top of a fresh stack mapping nothing else uses.

@@ -38,8 +38,10 @@ struct KernelSigaction {
     mask: u64,
 }
 
+/// The alternate signal stack, mapped at start rather than kept in
+/// `.bss`: the image's static RAM stays a few KiB, and the kernel backs
+/// only the pages a handler touches.
 const ALT_STACK_SIZE: usize = 64 * 1024;
-static mut ALT_STACK: [u8; ALT_STACK_SIZE] = [0; ALT_STACK_SIZE];
 
 /// Offset of `si_addr` (the faulting data address of SIGSEGV/SIGBUS) in
 /// the `siginfo_t` the kernel passes: after three ints and padding on
@@ -65,15 +67,17 @@ pub extern "C" fn wafer_on_fault(signal: i32, info: *mut u8, context: *mut u8) {
 
 /// Installs the fault handlers and the alternate signal stack.
 pub fn install() {
-    // SAFETY: the alternate stack is a static used only by signal handlers;
-    // the sigaction structs are valid for the calls.
+    // SAFETY: the alternate stack is a fresh mapping used only by signal
+    // handlers; the sigaltstack and sigaction structs are valid for the
+    // calls.
     unsafe {
-        let stack = [
-            core::ptr::addr_of_mut!(ALT_STACK) as usize,
-            0usize,
-            ALT_STACK_SIZE,
-        ];
-        syscall6(nr::SIGALTSTACK, [stack.as_ptr() as usize, 0, 0, 0, 0, 0]);
+        let alt_stack = super::map_zeroed(ALT_STACK_SIZE);
+        // Without it (address space exhausted already) handlers run on the
+        // stack in use: SA_ONSTACK asks for a stack only where one is set.
+        if !alt_stack.is_null() {
+            let stack = [alt_stack as usize, 0usize, ALT_STACK_SIZE];
+            syscall6(nr::SIGALTSTACK, [stack.as_ptr() as usize, 0, 0, 0, 0, 0]);
+        }
         let handler = crate::arch::signal_entry();
         #[cfg(target_arch = "x86_64")]
         let action = KernelSigaction {

@@ -28,8 +28,12 @@ struct Level1([u64; 4]);
 #[repr(C, align(4096))]
 struct Level2([u64; 512]);
 
-static mut LEVEL1: Level1 = Level1([0; 4]);
-static mut LEVEL2: Level2 = Level2([0; 512]);
+// Unmangled `WAFER_PAGE_TABLES*` names: `wafer size` and the footprint
+// test find the boot page tables by them and report them apart.
+#[unsafe(no_mangle)]
+static mut WAFER_PAGE_TABLES_LEVEL1: Level1 = Level1([0; 4]);
+#[unsafe(no_mangle)]
+static mut WAFER_PAGE_TABLES_LEVEL2: Level2 = Level2([0; 512]);
 
 unsafe extern "C" {
     static __wafer_flash_start: u8;
@@ -92,8 +96,8 @@ extern "C" fn wafer_aarch64_identity_map() -> u64 {
     let memory = Memory::of_board();
     // SAFETY: boot is single-threaded and nothing else uses the tables.
     unsafe {
-        let level1 = &mut *core::ptr::addr_of_mut!(LEVEL1);
-        let mut spare = core::ptr::addr_of_mut!(LEVEL2);
+        let level1 = &mut *core::ptr::addr_of_mut!(WAFER_PAGE_TABLES_LEVEL1);
+        let mut spare = core::ptr::addr_of_mut!(WAFER_PAGE_TABLES_LEVEL2);
         for (gib, entry) in (0..).zip(level1.0.iter_mut()) {
             let start = gib * GIB;
             *entry = start | DEVICE_BLOCK;
