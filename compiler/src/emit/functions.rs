@@ -336,7 +336,7 @@ mod tests {
     use std::num::NonZeroUsize;
 
     use crate::config::{Isa, Target};
-    use crate::emit::{CompileOptions, ImportBinding, compile_with_jobs};
+    use crate::emit::{BoundsChecks, CompileOptions, ImportBinding, compile_with_jobs};
 
     /// `count` functions whose sizes shrink with their index, so that with
     /// several threads the later (smaller) ones finish first: if completion
@@ -377,6 +377,7 @@ mod tests {
             target: Target::new(isa).unwrap(),
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
+            bounds_checks: BoundsChecks::Explicit,
         }
     }
 

@@ -76,3 +76,38 @@ pub fn build_isa(target: &Target) -> Result<OwnedTargetIsa> {
     isa.finish(settings::Flags::new(shared))
         .map_err(|e| anyhow!("cannot configure Cranelift for {}: {e}", target.isa))
 }
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::Context;
+    use cranelift_codegen::control::ControlPlane;
+    use cranelift_codegen::ir::{Function, InstBuilder, Signature, UserFuncName};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    use super::build_isa;
+    use crate::config::Target;
+
+    /// The alignment Cranelift gives an empty function compiled for `target`.
+    fn function_alignment(target: &str) -> u32 {
+        let isa = build_isa(&Target::parse(target).unwrap()).unwrap();
+        let signature = Signature::new(isa.default_call_conv());
+        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
+        let mut builder_ctx = FunctionBuilderContext::new();
+        let mut builder = FunctionBuilder::new(&mut func, &mut builder_ctx);
+        let block = builder.create_block();
+        builder.switch_to_block(block);
+        builder.seal_block(block);
+        builder.ins().return_(&[]);
+        builder.finalize(isa.frontend_config());
+        let mut ctx = Context::for_function(func);
+        ctx.compile(&*isa, &mut ControlPlane::default()).unwrap();
+        ctx.compiled_code().unwrap().buffer.alignment
+    }
+
+    #[test]
+    fn x86_64_functions_start_on_16_bytes_other_isas_keep_cranelifts_minimum() {
+        assert_eq!(function_alignment("x86_64"), 16);
+        assert_eq!(function_alignment("aarch64"), 4);
+        assert_eq!(function_alignment("riscv64"), 2);
+    }
+}
