@@ -328,7 +328,7 @@ mod tests {
     use std::num::NonZeroUsize;
 
     use crate::config::{Isa, Target};
-    use crate::emit::{CompileOptions, ImportBinding, compile_with_jobs};
+    use crate::emit::{BoundsChecks, CompileOptions, ImportBinding, compile_with_jobs};
 
     /// `count` functions whose sizes shrink with their index, so that with
     /// several threads the later (smaller) ones finish first: if completion
@@ -369,6 +369,9 @@ mod tests {
             target: Target::new(isa).unwrap(),
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
+            // Every load and store is a trap site: the trap tables are
+            // part of what must not depend on the thread count.
+            bounds_checks: BoundsChecks::Guard,
         }
     }
 
