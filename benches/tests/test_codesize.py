@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import codesize  # noqa: E402
 
-# (module (memory 1) (global i32 (i32.const 0))
+# (module (import "m" "g" (global i32)) (memory 1)
 #   (func) (func nop)
 #   (data (i32.const 200) "abc")            ;; active, memory 0
 #   (data "wxyz")                           ;; passive
@@ -20,7 +20,7 @@ HEADER = b"\0asm\x01\0\0\0"
 TYPES = b"\x01\x04\x01\x60\x00\x00"
 FUNCS = b"\x03\x03\x02\x00\x00"
 MEMORY = b"\x05\x03\x01\x00\x01"
-GLOBAL = b"\x06\x06\x01\x7f\x00\x41\x00\x0b"
+IMPORTS = b"\x02\x08\x01\x01m\x01g\x03\x7f\x00"
 CODE_PAYLOAD = b"\x02\x02\x00\x0b\x03\x00\x01\x0b"
 CODE = b"\x0a" + bytes([len(CODE_PAYLOAD)]) + CODE_PAYLOAD
 DATA_PAYLOAD = (
@@ -35,7 +35,7 @@ CUSTOM = b"\x00\x05\x04name"
 
 class WasmParsing(unittest.TestCase):
     def setUp(self):
-        module = HEADER + TYPES + FUNCS + MEMORY + GLOBAL + CODE + DATA + CUSTOM
+        module = HEADER + TYPES + IMPORTS + FUNCS + MEMORY + CODE + DATA + CUSTOM
         handle = tempfile.NamedTemporaryFile(suffix=".wasm", delete=False)
         handle.write(module)
         handle.close()
