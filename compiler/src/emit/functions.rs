@@ -369,9 +369,7 @@ mod tests {
             target: Target::new(isa).unwrap(),
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
-            // Every load and store is a trap site: the trap tables are
-            // part of what must not depend on the thread count.
-            bounds_checks: BoundsChecks::Guard,
+            bounds_checks: BoundsChecks::Explicit,
         }
     }
 
