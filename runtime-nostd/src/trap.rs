@@ -7,7 +7,7 @@
 use crate::text::Sink;
 use core::ptr::null_mut;
 
-use wafer_abi::descriptor::{FuncDesc, ModuleDescriptor};
+use wafer_abi::descriptor::{FuncDesc, ModuleDescriptor, find_trap_site};
 use wafer_abi::trap::TrapCode;
 
 use crate::arch::{JmpBuf, wafer_call_protected, wafer_longjmp};
@@ -187,12 +187,12 @@ fn lookup(pc: usize) -> Option<Trap> {
             let offset = (pc - start) as u32;
             // SAFETY: as above.
             let sites = unsafe { f.traps.items() };
-            let site = sites.iter().find(|s| s.code_offset == offset)?;
+            let site = find_trap_site(sites, offset)?;
             return Some(Trap {
-                code: TrapCode::from_u32(site.code)?,
+                code: site.code()?,
                 module: Some(desc),
                 function: Some(f),
-                wasm_offset: site.wasm_offset,
+                wasm_offset: site.wasm_offset().unwrap_or(u32::MAX),
             });
         }
     }

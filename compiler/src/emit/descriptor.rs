@@ -199,9 +199,7 @@ pub fn define_descriptor(
             let (traps, trap_count) =
                 array::<TrapSite, _>(f.traps.iter(), "trap site", |t, site| {
                     t.u32(site.code_offset);
-                    t.u32(site.code);
-                    t.u32(site.wasm_offset);
-                    t.u32(0);
+                    t.u32(site.packed);
                     Ok(())
                 })?;
             w.slice(traps, trap_count);

@@ -38,9 +38,6 @@ pub struct CompiledFunction {
     pub traps: Vec<TrapSite>,
 }
 
-/// Wasm offset recorded for trap sites without a source location.
-pub const UNKNOWN_WASM_OFFSET: u32 = u32::MAX;
-
 /// Thread count set by the command line (`--jobs`); 0 = not set.
 static JOBS_OVERRIDE: AtomicUsize = AtomicUsize::new(0);
 
@@ -318,13 +315,8 @@ fn trap_sites(
             .checked_sub(1)
             .map(|i| &srclocs[i])
             .filter(|s| trap.offset < s.end && !s.loc.is_default())
-            .map_or(UNKNOWN_WASM_OFFSET, |s| s.loc.bits());
-        sites.push(TrapSite {
-            code_offset: trap.offset,
-            code: code.as_u32(),
-            wasm_offset,
-            _pad: 0,
-        });
+            .map(|s| s.loc.bits());
+        sites.push(TrapSite::new(trap.offset, code, wasm_offset));
     }
     sites.sort_by_key(|s| s.code_offset);
     Ok(sites)

@@ -9,12 +9,15 @@
 //! requires for shared tables and memories.
 
 use anyhow::Result;
-use cranelift_codegen::ir::{AbiParam, ArgumentPurpose, InstBuilder, Signature, Value, types};
-use cranelift_module::FuncId;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Value, types,
+};
+use cranelift_module::{DataDescription, FuncId, Module};
 use cranelift_object::ObjectModule;
 use wafer_abi::builtins;
 
-use crate::module_info::{ElemItem, ElemMode};
+use crate::module_info::{DataSegment, ElemItem, ElemMode};
 use crate::translate::env::{ModuleEnv, POINTER};
 use crate::translate::{FuncTranslator, Regions};
 
@@ -67,6 +70,113 @@ fn apply_and_drop(
     store_i32_zero(t, length_slot);
 }
 
+/// Runs of at least this many active data segments are applied by a loop
+/// over a table of their offsets instead of one call each: a Go module has
+/// tens of thousands of segments, and ~60 bytes of code per segment made
+/// `instantiate` a third of its machine code.
+const MIN_LOOPED_SEGMENTS: usize = 4;
+
+/// The `i32.const` offsets of the active data segments at the start of
+/// `segments` that all initialise the same memory at a constant offset.
+fn constant_offset_run(segments: &[DataSegment<'_>]) -> Vec<(u32, u32)> {
+    let mut run = Vec::new();
+    for segment in segments {
+        let Some((memory, offset)) = &segment.active else {
+            break;
+        };
+        let Some(offset) = i32_const(offset) else {
+            break;
+        };
+        if run
+            .first()
+            .is_some_and(|&(first_memory, _)| first_memory != *memory)
+        {
+            break;
+        }
+        run.push((*memory, offset));
+    }
+    run
+}
+
+/// The value of a constant expression that is a single `i32.const`.
+fn i32_const(expr: &wasmparser::ConstExpr<'_>) -> Option<u32> {
+    let mut reader = expr.get_operators_reader();
+    let wasmparser::Operator::I32Const { value } = reader.read().ok()? else {
+        return None;
+    };
+    matches!(reader.read().ok()?, wasmparser::Operator::End).then_some(value as u32)
+}
+
+/// Applies and drops data segments `first..first + run.len()`, in order,
+/// with one loop: segment `i`'s offset comes from a read-only table, its
+/// length from its vmctx slot (the runtime sets it to the segment's size
+/// before calling `instantiate`).
+fn apply_data_run(
+    t: &mut FuncTranslator<'_, '_, '_, '_>,
+    first: u32,
+    run: &[(u32, u32)],
+) -> Result<()> {
+    let layout = t.env.layout;
+    let memory = run[0].0;
+    let offsets: Vec<u8> = run
+        .iter()
+        .flat_map(|&(_, offset)| offset.to_le_bytes())
+        .collect();
+    let table = t
+        .module
+        .declare_anonymous_data(false, false)
+        .map_err(|e| super::errors::module_error("a data segment offset table", &e))?;
+    let mut description = DataDescription::new();
+    description.define(offsets.into_boxed_slice());
+    description.set_align(4);
+    t.module
+        .define_data(table, &description)
+        .map_err(|e| super::errors::module_error("a data segment offset table", &e))?;
+    let table_gv = t.module.declare_data_in_func(table, t.builder.func);
+    let table_base = t.builder.ins().symbol_value(POINTER, table_gv);
+
+    let body = t.builder.create_block();
+    let done = t.builder.create_block();
+    let counter = t.builder.append_block_param(body, types::I32);
+    let start = t.iconst32(0);
+    t.builder.ins().jump(body, &[start.into()]);
+    t.builder.switch_to_block(body);
+
+    let counter_64 = t.widen(counter);
+    let entry_at = t.builder.ins().imul_imm_u(counter_64, 4);
+    let entry = t.builder.ins().iadd(table_base, entry_at);
+    let table_flags = MemFlagsData::trusted().with_readonly();
+    let offset = t.builder.ins().load(types::I32, table_flags, entry, 0);
+    let segment = t.builder.ins().iadd_imm_u(counter, i64::from(first));
+    let segment_64 = t.widen(segment);
+    let slot_at = t.builder.ins().imul_imm_u(segment_64, 4);
+    let slot = t.builder.ins().iadd(t.vmctx, slot_at);
+    let flags = t.vmctx_flags();
+    let slot_offset = layout.data_length(0) as i32;
+    let length = t.builder.ins().load(types::I32, flags, slot, slot_offset);
+    let args = [
+        t.iconst32(memory),
+        segment,
+        t.widen(offset),
+        t.builder.ins().iconst(types::I64, 0),
+        t.widen(length),
+    ];
+    t.call_builtin(&builtins::MEMORY_INIT, &args);
+    let zero = t.iconst32(0);
+    let flags = t.vmctx_flags();
+    t.builder.ins().store(flags, zero, slot, slot_offset);
+    let next = t.builder.ins().iadd_imm_u(counter, 1);
+    let more = t
+        .builder
+        .ins()
+        .icmp_imm_u(IntCC::UnsignedLessThan, next, run.len() as i64);
+    t.builder.ins().brif(more, body, &[next.into()], done, &[]);
+    t.builder.seal_block(body);
+    t.builder.switch_to_block(done);
+    t.builder.seal_block(done);
+    Ok(())
+}
+
 fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
     let info = t.env.info;
     let layout = t.env.layout;
@@ -114,23 +224,29 @@ fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
         }
     }
 
-    for (index, segment) in info.data.iter().enumerate() {
-        let index = index as u32;
-        let Some((memory, offset)) = &segment.active else {
+    let mut index = 0u32;
+    while let Some(segment) = info.data.get(index as usize) {
+        let run = constant_offset_run(&info.data[index as usize..]);
+        if run.len() >= MIN_LOOPED_SEGMENTS {
+            apply_data_run(t, index, &run)?;
+            index += run.len() as u32;
             continue;
-        };
-        let offset = t.const_expr(offset)?;
-        let length = segment.bytes.len() as u64;
-        let slot = layout.data_length(index);
-        apply_and_drop(
-            t,
-            &builtins::MEMORY_INIT,
-            *memory,
-            index,
-            offset,
-            length,
-            slot,
-        );
+        }
+        if let Some((memory, offset)) = &segment.active {
+            let offset = t.const_expr(offset)?;
+            let length = segment.bytes.len() as u64;
+            let slot = layout.data_length(index);
+            apply_and_drop(
+                t,
+                &builtins::MEMORY_INIT,
+                *memory,
+                index,
+                offset,
+                length,
+                slot,
+            );
+        }
+        index += 1;
     }
 
     if let Some(start) = info.start {

@@ -17,6 +17,7 @@
 //!    globals, evaluates element items, applies active element and data
 //!    segments in order, drops them, and runs the start function.
 
+use crate::trap::TrapCode;
 use crate::values::ValRaw;
 
 /// Magic number at the start of every descriptor ("WAFR").
@@ -188,17 +189,62 @@ pub struct TableDesc {
     pub _pad: u32,
 }
 
-/// A trap site inside a function.
+/// A trap site inside a function: 8 bytes, as a module has one per trapping
+/// instruction (in guard mode every load and store), so the table is often
+/// as large as a third of the module's machine code.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrapSite {
     /// Byte offset of the trapping instruction from the function's start.
     pub code_offset: u32,
-    /// A [`crate::trap::TrapCode`].
-    pub code: u32,
+    /// The [`crate::trap::TrapCode`] in the top [`TrapSite::CODE_BITS`]
+    /// bits; below them the byte offset in the Wasm binary of the
+    /// instruction that trapped, or [`TrapSite::UNKNOWN_WASM_OFFSET`].
+    pub packed: u32,
+}
+
+impl TrapSite {
+    /// Bits of [`TrapSite::packed`] holding the trap code.
+    pub const CODE_BITS: u32 = 4;
+    /// Bits of [`TrapSite::packed`] holding the Wasm offset.
+    pub const WASM_OFFSET_BITS: u32 = 32 - Self::CODE_BITS;
+    /// The Wasm offset of a site whose location is not known (or lies
+    /// beyond 256 MiB into the module, which no location can name).
+    pub const UNKNOWN_WASM_OFFSET: u32 = (1 << Self::WASM_OFFSET_BITS) - 1;
+
+    /// A site of trap `code` at `code_offset`, from the Wasm instruction at
+    /// `wasm_offset` (`None`, or an offset too large to record: unknown).
+    pub const fn new(code_offset: u32, code: TrapCode, wasm_offset: Option<u32>) -> TrapSite {
+        let wasm_offset = match wasm_offset {
+            Some(offset) if offset < Self::UNKNOWN_WASM_OFFSET => offset,
+            _ => Self::UNKNOWN_WASM_OFFSET,
+        };
+        TrapSite {
+            code_offset,
+            packed: ((code as u32) << Self::WASM_OFFSET_BITS) | wasm_offset,
+        }
+    }
+
+    /// The trap this site raises (`None` if the table is corrupt).
+    #[inline]
+    pub fn code(&self) -> Option<TrapCode> {
+        TrapCode::from_u32(self.packed >> Self::WASM_OFFSET_BITS)
+    }
+
     /// Byte offset in the Wasm binary of the instruction that trapped.
-    pub wasm_offset: u32,
-    pub _pad: u32,
+    #[inline]
+    pub fn wasm_offset(&self) -> Option<u32> {
+        let offset = self.packed & Self::UNKNOWN_WASM_OFFSET;
+        (offset != Self::UNKNOWN_WASM_OFFSET).then_some(offset)
+    }
+}
+
+/// The site at `code_offset` in `sites`. A linear scan: it runs once per
+/// trap, over one function's sites, and a binary search made hello's
+/// aarch64 image 130 bytes larger, which every bare-metal image would carry.
+#[inline]
+pub fn find_trap_site(sites: &[TrapSite], code_offset: u32) -> Option<&TrapSite> {
+    sites.iter().find(|s| s.code_offset == code_offset)
 }
 
 /// A defined function.
@@ -363,4 +409,71 @@ pub struct BoardConfig {
     pub rng_kind: u32,
     pub _pad: u32,
     pub rng_base: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trap_site_keeps_its_code_and_wasm_offset() {
+        for code in TrapCode::ALL {
+            for offset in [0, 1, 0x1234_5678 >> 4, TrapSite::UNKNOWN_WASM_OFFSET - 1] {
+                let site = TrapSite::new(77, code, Some(offset));
+                assert_eq!(site.code_offset, 77);
+                assert_eq!(site.code(), Some(code));
+                assert_eq!(site.wasm_offset(), Some(offset));
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_and_unrecordable_wasm_offsets_read_back_as_unknown() {
+        for offset in [
+            None,
+            Some(TrapSite::UNKNOWN_WASM_OFFSET),
+            Some(1 << 28),
+            Some(u32::MAX),
+        ] {
+            let site = TrapSite::new(0, TrapCode::IntegerOverflow, offset);
+            assert_eq!(site.wasm_offset(), None, "{offset:?}");
+            assert_eq!(site.code(), Some(TrapCode::IntegerOverflow));
+        }
+    }
+
+    #[test]
+    fn a_trap_site_is_eight_bytes() {
+        assert_eq!(core::mem::size_of::<TrapSite>(), 8);
+    }
+
+    #[test]
+    fn a_corrupt_code_reads_back_as_none() {
+        let site = TrapSite {
+            code_offset: 0,
+            packed: 0xF000_0000,
+        };
+        assert_eq!(site.code(), None);
+    }
+
+    #[test]
+    fn find_trap_site_finds_exactly_the_sites_in_the_table() {
+        let sites: [TrapSite; 5] = core::array::from_fn(|i| {
+            TrapSite::new(
+                10 * i as u32 + 3,
+                TrapCode::MemoryOutOfBounds,
+                Some(i as u32),
+            )
+        });
+        for (i, site) in sites.iter().enumerate() {
+            assert_eq!(
+                find_trap_site(&sites, site.code_offset),
+                Some(site),
+                "site {i}"
+            );
+        }
+        for offset in [0, 2, 4, 12, 42, 44, u32::MAX] {
+            assert_eq!(find_trap_site(&sites, offset), None, "offset {offset}");
+        }
+        assert_eq!(find_trap_site(&[], 3), None);
+    }
 }
