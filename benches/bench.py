@@ -131,11 +131,12 @@ def header(ctx, args, rounds):
         f"- wafer: {tools.tool_version([ctx.wafer, '--version'])} ({ctx.wafer})",
         f"- wasmtime: {tools.tool_version([ctx.wasmtime, '--version']) if ctx.wasmtime else 'not found'}"
         + ("" if ctx.wasmtime_runner else " (not run on this ISA)"),
-        (
+    ]
+    if not args.no_suite:  # the board runs say their own run count
+        lines.append(
             f"- {rounds} interleaved rounds{' (quick inputs)' if args.quick else ''}; time = user+sys CPU of the "
             "child (wait4), wall time in the second table"
-        ),
-    ]
+        )
     return "\n".join(lines)
 
 
