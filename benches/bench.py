@@ -35,6 +35,7 @@ class Context:
     wasmtime_runner: list  # how to run a .cwasm of this ISA, or None
     wafer_variants: list = field(default_factory=list)  # lists of extra wafer flags
     native_cflags: list = field(default_factory=list)  # e.g. -march=x86-64-v3
+    bounds_flag: bool = False  # wafer has --bounds-checks (boards then run each mode they support)
 
 
 def parse_args(argv):
@@ -90,9 +91,10 @@ def make_context(args):
     else:
         runner = None
         print(f"# no wasmtime for {isa.name} (--wasmtime-cross): .cwasm size and compile time only")
+    bounds_flag = tools.wafer_has_flag(wafer, "--bounds-checks")
     if args.wafer_flags is not None:
         variants = [shlex.split(f) for f in args.wafer_flags]
-    elif tools.wafer_has_flag(wafer, "--bounds-checks"):
+    elif bounds_flag:
         variants = [["--bounds-checks", "explicit"], ["--bounds-checks", "guard"]]
     else:
         variants = [[]]
@@ -105,6 +107,7 @@ def make_context(args):
         runner,
         variants,
         shlex.split(args.native_cflags),
+        bounds_flag,
     )
 
 
@@ -128,11 +131,12 @@ def header(ctx, args, rounds):
         f"- wafer: {tools.tool_version([ctx.wafer, '--version'])} ({ctx.wafer})",
         f"- wasmtime: {tools.tool_version([ctx.wasmtime, '--version']) if ctx.wasmtime else 'not found'}"
         + ("" if ctx.wasmtime_runner else " (not run on this ISA)"),
-        (
+    ]
+    if not args.no_suite:  # the board runs say their own run count
+        lines.append(
             f"- {rounds} interleaved rounds{' (quick inputs)' if args.quick else ''}; time = user+sys CPU of the "
             "child (wait4), wall time in the second table"
-        ),
-    ]
+        )
     return "\n".join(lines)
 
 

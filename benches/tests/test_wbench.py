@@ -4,10 +4,11 @@ python3 -m unittest discover -s benches/tests"""
 import sys
 import unittest
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wbench import board_startup, boards, coremark, measure, report, stats, suite
+from wbench import board_spec, board_startup, boards, coremark, measure, report, stats, suite
 
 
 class Stats(unittest.TestCase):
@@ -122,3 +123,36 @@ class Parsing(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BoardModes(unittest.TestCase):
+    """Board runs use the modes in boards/*.toml: these boards' descriptions
+    are checked in next to the suite."""
+
+    ctx = SimpleNamespace(bounds_flag=True, wafer_variants=[["--bounds-checks", "explicit"]])
+    no_flags = SimpleNamespace(wafer_flags=None)
+
+    def test_default_mode_comes_first(self):
+        for board in boards.BOARDS:
+            spec = board_spec.load(board)["bounds-checks"]
+            modes = board_spec.bounds_modes(board)
+            self.assertEqual(modes[0], spec["default"], board)
+            self.assertEqual(sorted(modes), sorted(spec["supported"]), board)
+
+    def test_each_supported_mode_is_a_column_labelled_with_its_flag(self):
+        variants = board_spec.variants(self.ctx, self.no_flags, "qemu-virt-aarch64")
+        flags = [f for _, f in variants]
+        self.assertIn(["--bounds-checks", "guard"], flags)
+        self.assertIn(["--bounds-checks", "explicit"], flags)
+        for label, f in variants:
+            self.assertTrue(label.startswith(f[1]), (label, f))
+        self.assertTrue(variants[0][0].endswith("(default)"))
+
+    def test_user_flags_replace_the_modes(self):
+        args = SimpleNamespace(wafer_flags=["--cpu v3"])
+        ctx = SimpleNamespace(bounds_flag=True, wafer_variants=[["--cpu", "v3"]])
+        self.assertEqual(board_spec.variants(ctx, args, "sifive-u"), [("--cpu v3", ["--cpu", "v3"])])
+
+    def test_a_wafer_without_the_flag_gets_no_flag(self):
+        ctx = SimpleNamespace(bounds_flag=False, wafer_variants=[[]])
+        self.assertEqual(board_spec.variants(ctx, self.no_flags, "raspi3b"), [("", [])])

@@ -20,10 +20,9 @@ import re
 import shlex
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
-from . import build, tools
+from . import board_spec, build, tools
 from .programs import PROGRAM_DIR
 
 TRACE = re.compile(r"^Trace (\d+): \S+ \[[0-9a-f]+/([0-9a-f]+)/")
@@ -52,7 +51,7 @@ def _module_entries(image, prefix):
 
 
 def _qemu_command(board, image):
-    spec = tomllib.loads((tools.REPO / "boards" / f"{board}.toml").read_text())["qemu"]
+    spec = board_spec.load(board)["qemu"]
     cmd = [spec["program"], *spec.get("args", [])]
     if spec.get("load", "loader") == "kernel":
         cmd += ["-kernel", image]
@@ -117,11 +116,14 @@ def _row(label, counts):
 
 
 def _measure(ctx, args, label, board, qemu_for, out, log):
-    """Builds hello for board and counts it; a table row."""
+    """Builds hello for board in its default bounds-check mode and counts
+    it; a table row."""
     hello = str(tools.REPO / "examples" / "hello.wat")
     image = str(out / f"hello.{board}.elf")
+    mode, flags = board_spec.default_variant(ctx, args, board)
+    label = f"{label} {mode}".strip()
     try:
-        build.wafer_image(ctx.wafer, board, ctx.wafer_variants[0], hello, image)
+        build.wafer_image(ctx.wafer, board, flags, hello, image)
     except build.BuildError as e:
         return f"| {label} | ✗ build: {str(e).splitlines()[-1]} | | | |"
     counts = count(qemu_for(image), image, Path(hello).stem, log, args.timeout)
@@ -131,10 +133,9 @@ def _measure(ctx, args, label, board, qemu_for, out, log):
 def run(ctx, args, boards):
     out = build.workdir(args.workdir, "board-startup")
     log = out / "exec.log"
-    flags = " ".join(ctx.wafer_variants[0]) or "(none)"
     print("\n## Startup in instructions (QEMU -singlestep -d exec), boot core\n")
-    print(f"hello (`examples/hello.wat`, wafer flags `{flags}`), one run each; Linux boards under qemu-user,")
-    print("with a static native C hello (glibc) for scale; see benches/wbench/board_startup.py.\n")
+    print("hello (`examples/hello.wat`, each board's default bounds-check mode), one run each; Linux boards under")
+    print("qemu-user, with a static native C hello (glibc) for scale; see benches/wbench/board_startup.py.\n")
     print("| board | reset (exec) → image | image → module's first instruction | module → exit | total |")
     print("|---|---:|---:|---:|---:|")
     rows_ok = True

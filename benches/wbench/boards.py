@@ -10,7 +10,7 @@ import re
 import statistics
 import sys
 
-from . import board_startup, build, measure, programs
+from . import board_spec, board_startup, build, measure, programs
 
 BOARDS = ["qemu-virt-riscv64", "qemu-virt-aarch64", "qemu-x86_64", "raspi3b", "sifive-u"]
 KERNEL_NS = re.compile(r"^kernel_ns (\d+)$", re.MULTILINE)
@@ -26,9 +26,18 @@ def _select(spec):
     return chosen
 
 
+def _columns(ctx, args, boards):
+    """(board, label, flags) per table column: each board once per variant."""
+    return [(b, label, flags) for b in boards for label, flags in board_spec.variants(ctx, args, b)]
+
+
+def _column_title(board, label):
+    return f"`{board}` {label}".strip()
+
+
 def run(ctx, args):
     """Prints the board table; False when a board gave a wrong answer."""
-    boards = _select(args.boards)
+    columns = _columns(ctx, args, _select(args.boards))
     rounds = 1 if args.quick else 3
     host = build.workdir(args.workdir, "boards")
     rows, problems = [], []
@@ -43,15 +52,15 @@ def run(ctx, args):
             continue
         reference = _checksum(measure.run([native.path, size]).stdout)
         cells = []
-        for board in boards:
+        for board, label, flags in columns:
             times = []
             for _ in range(rounds):
-                cmd = [ctx.wafer, "run", "--board", board, *ctx.wafer_variants[0], module.path, "--", size]
+                cmd = [ctx.wafer, "run", "--board", board, *flags, module.path, "--", size]
                 sample = measure.run(cmd, timeout=args.timeout)
                 found = KERNEL_NS.search(sample.stdout + "\n" + sample.stderr)
                 if sample.returncode != 0 or _checksum(sample.stdout) != reference or not found:
                     problems.append(
-                        f"{prog.name} on {board}: exit {sample.returncode}, stdout "
+                        f"{prog.name} on {_column_title(board, label)}: exit {sample.returncode}, stdout "
                         f"{sample.stdout.strip()[:200]!r} (native: {reference!r}), stderr "
                         f"{sample.stderr.strip()[-300:]!r}"
                     )
@@ -60,9 +69,9 @@ def run(ctx, args):
             cells.append(f"{statistics.median(times):.1f}" if times else "✗")
         rows.append(f"| {prog.name} ({size}) | " + " | ".join(cells) + " |")
     print("\n## Bare-metal boards (QEMU TCG): kernel time the program measured itself, ms (median)\n")
-    print(f"wafer flags: `{' '.join(ctx.wafer_variants[0]) or '(none)'}`; {rounds} run(s) per cell.\n")
-    print("| program (size) | " + " | ".join(f"`{b}`" for b in boards) + " |")
-    print("|---|" + "---:|" * len(boards))
+    print(f"Columns: board and bounds-check mode (or wafer flags); {rounds} run(s) per cell.\n")
+    print("| program (size) | " + " | ".join(_column_title(b, label) for b, label, _ in columns) + " |")
+    print("|---|" + "---:|" * len(columns))
     print("\n".join(rows))
     print("\n### Board problems\n")
     print("\n".join(f"- {p}" for p in problems) or "none: every board printed native's checksum")
