@@ -15,11 +15,9 @@
 use anyhow::Result;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use wafer_abi::GUARD_WINDOW_BYTES;
-use wafer_abi::vmctx::VMMemory;
 use wasmparser::MemArg;
 
 use super::FuncTranslator;
-use super::env::POINTER;
 use crate::emit::BoundsChecks;
 
 /// Whether every access of `size` bytes with static `offset` (any 32-bit
@@ -45,20 +43,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         };
         let record = self.memory_record(index);
         let addr = self.builder.ins().uextend(types::I64, addr32);
-        let flags = self.readonly_flags();
-        let base = self.builder.ins().load(
-            POINTER,
-            flags,
-            record.base,
-            record.offset + VMMemory::BASE as i32,
-        );
-        let native = self.builder.ins().iadd(base, addr);
-        if memarg.offset <= i32::MAX as u64 {
-            Ok((native, memarg.offset as i32))
-        } else {
-            let with_offset = self.builder.ins().iadd_imm_u(native, memarg.offset as i64);
-            Ok((with_offset, 0))
-        }
+        Ok(self.native_address(record, addr, memarg.offset))
     }
 
     /// Flags of the load/store itself: a registered trap site when guarded

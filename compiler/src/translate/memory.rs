@@ -68,6 +68,18 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if !provably_in_bounds {
             self.check_bounds(index, addr32, addr, end_offset);
         }
+        Ok(self.native_address(record, addr, memarg.offset))
+    }
+
+    /// `memory.base + addr`, with the static `offset` as the access's
+    /// immediate when it fits one: `(address, immediate offset)`. `base`
+    /// never moves, so its load is read-only and hoisted.
+    pub fn native_address(
+        &mut self,
+        record: RecordRef,
+        addr: ir::Value,
+        offset: u64,
+    ) -> (ir::Value, i32) {
         let flags = self.readonly_flags();
         let base = self.builder.ins().load(
             POINTER,
@@ -76,11 +88,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
             record.offset + VMMemory::BASE as i32,
         );
         let native = self.builder.ins().iadd(base, addr);
-        if memarg.offset <= i32::MAX as u64 {
-            Ok((native, memarg.offset as i32))
+        if offset <= i32::MAX as u64 {
+            (native, offset as i32)
         } else {
-            let with_offset = self.builder.ins().iadd_imm_u(native, memarg.offset as i64);
-            Ok((with_offset, 0))
+            (self.builder.ins().iadd_imm_u(native, offset as i64), 0)
         }
     }
 

@@ -30,26 +30,7 @@ pub const GUARD_REGIONS: bool = true;
 /// example under a `ulimit -v` smaller than `bytes`).
 pub fn reserve_guarded(bytes: usize) -> *mut u8 {
     const PROT_NONE: usize = 0;
-    const MAP_PRIVATE_ANONYMOUS_NORESERVE: usize = 0x02 | 0x20 | 0x4000;
-    // SAFETY: an anonymous mapping touches no existing memory.
-    let r = unsafe {
-        syscall6(
-            nr::MMAP,
-            [
-                0,
-                bytes,
-                PROT_NONE,
-                MAP_PRIVATE_ANONYMOUS_NORESERVE,
-                usize::MAX,
-                0,
-            ],
-        )
-    };
-    if r < 0 {
-        core::ptr::null_mut()
-    } else {
-        r as *mut u8
-    }
+    super::map_anonymous(bytes, PROT_NONE)
 }
 
 /// Makes `base + old_len .. base + new_len` of a window from

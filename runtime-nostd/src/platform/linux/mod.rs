@@ -125,8 +125,14 @@ pub fn map(bytes: usize) -> *mut u8 {
 /// Returns null on failure.
 pub fn map_zeroed(bytes: usize) -> *mut u8 {
     const PROT_READ_WRITE: usize = 3;
+    map_anonymous(bytes.max(1).next_multiple_of(4096), PROT_READ_WRITE)
+}
+
+/// A private anonymous mapping of `bytes` with protection `prot`, without
+/// swap reservation (`MAP_NORESERVE`: address space is all it costs until
+/// touched); null on failure.
+pub(super) fn map_anonymous(bytes: usize, prot: usize) -> *mut u8 {
     const MAP_PRIVATE_ANONYMOUS_NORESERVE: usize = 0x02 | 0x20 | 0x4000;
-    let bytes = bytes.max(1).next_multiple_of(4096);
     // SAFETY: an anonymous mapping touches no existing memory.
     let r = unsafe {
         syscall6(
@@ -134,7 +140,7 @@ pub fn map_zeroed(bytes: usize) -> *mut u8 {
             [
                 0,
                 bytes,
-                PROT_READ_WRITE,
+                prot,
                 MAP_PRIVATE_ANONYMOUS_NORESERVE,
                 usize::MAX,
                 0,
