@@ -22,7 +22,7 @@
 
 mod identity;
 
-use super::paging::{self, Isa};
+use super::paging::Isa;
 
 core::arch::global_asm!(
     ".section .text.boot, \"ax\"",
@@ -245,24 +245,4 @@ extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usi
     } else {
         crate::trap::handle_fault(esr as i32, elr)
     }
-}
-
-/// This board's runtime reserves guard windows (contract:
-/// `platform/linux/guard.rs`).
-pub const GUARD_REGIONS: bool = true;
-
-/// Reserves a guard window of `bytes`, nothing mapped; null when the
-/// window area is used up.
-pub fn reserve_guarded(bytes: usize) -> *mut u8 {
-    paging::reserve::<Mmu>(bytes)
-}
-
-/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
-/// (nothing changed) when the heap is full.
-///
-/// # Safety
-/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
-/// window.
-pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
-    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }

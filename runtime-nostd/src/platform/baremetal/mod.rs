@@ -21,12 +21,33 @@ mod x86_64;
 // Guard windows for guard-mode linear memories (every board's runtime
 // runs the MMU).
 mod paging;
+// The ISA's page-table format; `paging` does the rest.
 #[cfg(target_arch = "aarch64")]
-pub use aarch64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+use aarch64::Mmu;
 #[cfg(target_arch = "riscv64")]
-pub use riscv64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+use riscv64::Mmu;
 #[cfg(target_arch = "x86_64")]
-pub use x86_64::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+use x86_64::Mmu;
+
+/// Every board's runtime reserves guard windows (contract:
+/// `platform/linux/guard.rs`).
+pub const GUARD_REGIONS: bool = true;
+
+/// Reserves a guard window of `bytes`, nothing mapped; null when the
+/// window area is used up.
+pub fn reserve_guarded(bytes: usize) -> *mut u8 {
+    paging::reserve::<Mmu>(bytes)
+}
+
+/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
+/// (nothing changed) when the heap is full.
+///
+/// # Safety
+/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
+/// window.
+pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
+}
 
 use wafer_abi::descriptor::{BoardConfig, device};
 

@@ -24,7 +24,7 @@
 //! boards) and holds the windows' tables. Sv39 has 512 GiB of VA: windows
 //! fill 4-252 GiB and the upper 256 GiB, 63 of 8 GiB.
 
-use super::paging::{self, Isa};
+use super::paging::Isa;
 
 core::arch::global_asm!(
     ".section .text.boot, \"ax\"",
@@ -239,24 +239,4 @@ impl Isa for Mmu {
     fn address(descriptor: u64) -> usize {
         ((descriptor >> 10 & ((1 << 44) - 1)) << 12) as usize
     }
-}
-
-/// This board's runtime reserves guard windows (contract:
-/// `platform/linux/guard.rs`).
-pub const GUARD_REGIONS: bool = true;
-
-/// Reserves a guard window of `bytes`, nothing mapped; null when the
-/// window area is used up.
-pub fn reserve_guarded(bytes: usize) -> *mut u8 {
-    paging::reserve::<Mmu>(bytes)
-}
-
-/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
-/// (nothing changed) when the heap is full.
-///
-/// # Safety
-/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
-/// window.
-pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
-    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }

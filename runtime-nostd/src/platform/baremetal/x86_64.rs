@@ -21,7 +21,7 @@
 //! Guard windows (guard-mode linear memories, see `paging.rs`) live in
 //! PML4 entries 1-255: from 512 GiB to the top of the lower canonical half.
 
-use super::paging::{self, Isa};
+use super::paging::Isa;
 
 /// PML4 and PDPT of the identity map (zeroed with `.bss` before use):
 /// 8 KiB of RAM. PML4 entries past the first belong to guard windows.
@@ -252,24 +252,4 @@ extern "C" fn wafer_x86_exception(vector: usize, rip: usize, cr2: usize) -> usiz
     } else {
         crate::trap::handle_fault(vector as i32, rip)
     }
-}
-
-/// This board's runtime reserves guard windows (contract:
-/// `platform/linux/guard.rs`).
-pub const GUARD_REGIONS: bool = true;
-
-/// Reserves a guard window of `bytes`, nothing mapped; null when the
-/// window area is used up.
-pub fn reserve_guarded(bytes: usize) -> *mut u8 {
-    paging::reserve::<Mmu>(bytes)
-}
-
-/// Maps `base + old_len .. base + new_len` onto zeroed heap pages; false
-/// (nothing changed) when the heap is full.
-///
-/// # Safety
-/// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
-/// window.
-pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
-    paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }
