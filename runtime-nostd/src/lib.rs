@@ -21,6 +21,7 @@
 
 pub mod alloc;
 pub mod arch;
+pub mod budget;
 pub mod builtins;
 pub mod canary;
 pub mod console;

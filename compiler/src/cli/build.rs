@@ -29,7 +29,9 @@ pub fn compile(
     target: Target,
     prefix: Option<String>,
     bounds_checks: BoundsChecks,
+    budget: &super::budget::BudgetArgs,
 ) -> Result<CompiledModule> {
+    let budget = budget.policy(&super::budget::module_name(input))?;
     let wasm = crate::input::read_module(input)?;
     let prefix = prefix.unwrap_or_else(|| {
         let stem = input
@@ -43,6 +45,7 @@ pub fn compile(
         prefix,
         imports: ImportBinding::Static,
         bounds_checks,
+        budget,
     };
     crate::compile(&wasm, &options).with_context(|| format!("cannot compile {}", input.display()))
 }
@@ -83,7 +86,13 @@ pub fn prepare(
     let mut board = Board::by_name(&image.board)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
-    let module = compile(input, board.target.clone(), None, bounds_checks)?;
+    let module = compile(
+        input,
+        board.target.clone(),
+        None,
+        bounds_checks,
+        &image.codegen.budget,
+    )?;
     let mut options = ImageOptions::new(board);
     options.mode = mode;
     options.stack_size = image.stack_size;

@@ -370,6 +370,7 @@ mod tests {
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            budget: Default::default(),
         }
     }
 

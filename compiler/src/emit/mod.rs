@@ -111,6 +111,9 @@ pub struct CompileOptions {
     pub prefix: String,
     pub imports: ImportBinding,
     pub bounds_checks: BoundsChecks,
+    /// `--fuel` / `--timeout-ms`: budget checks are compiled in only when
+    /// one is set (see `translate/budget.rs`).
+    pub budget: wafer_abi::budget::Policy,
 }
 
 /// An import as the module declares it.
@@ -235,6 +238,7 @@ pub fn compile_with_jobs(
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,
+        budget: options.budget,
     };
     let compiled_functions =
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
@@ -478,6 +482,7 @@ mod tests {
                     prefix: "t".into(),
                     imports: ImportBinding::Dynamic,
                     bounds_checks: BoundsChecks::Explicit,
+                    budget: Default::default(),
                 };
                 compile(&wasm, &options).unwrap_or_else(|e| panic!("{isa}: {e:#}"))
             })
@@ -523,6 +528,7 @@ mod tests {
             prefix: "t".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            budget: Default::default(),
         };
         let err = compile(&wasm, &options).unwrap_err().to_string();
         assert!(err.contains("SIMD"), "{err}");

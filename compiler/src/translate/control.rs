@@ -162,6 +162,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let args = self.pop_n(params.len())?;
                 self.builder.ins().jump(header, &block_args(&args));
                 self.builder.switch_to_block(header);
+                // Every turn of the loop passes this check.
+                self.budget_check();
                 let header_params = self.builder.block_params(header).to_vec();
                 let height = self.stack.len();
                 self.stack.extend(header_params);
@@ -397,6 +399,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if matches!(frame.kind, FrameKind::Function) {
             if self.reachable {
                 let values = self.pop_n(frame.num_results)?;
+                self.budget_store();
                 self.builder.ins().return_(&values);
             } else {
                 // Nothing reaches the return block: give it a terminator so

@@ -307,6 +307,21 @@ pub struct ModuleDescriptor {
     pub elems: Slice<ElemDesc>,
     /// `extern "C" fn(vmctx)`: see the module docs, step 4.
     pub instantiate: *const u8,
+    /// `--fuel`: counted operators per call, 0 for none (see [`crate::budget`]).
+    pub fuel: u64,
+    /// `--timeout-ms` in nanoseconds per call, 0 for none.
+    pub timeout_ns: u64,
+}
+
+impl ModuleDescriptor {
+    /// The module's fuel and deadline; enabled only when its code was
+    /// compiled with the budget checks.
+    pub const fn budget_policy(&self) -> crate::budget::Policy {
+        crate::budget::Policy {
+            fuel: self.fuel,
+            timeout_ns: self.timeout_ns,
+        }
+    }
 }
 
 /// Signature of [`ModuleDescriptor::instantiate`].
