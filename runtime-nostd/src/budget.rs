@@ -1,12 +1,17 @@
 //! Fuel and deadlines: the runtime half (see `wafer_abi::budget`).
 //!
 //! Each top-level call ([`start_call`]) gets a full budget; compiled code
-//! spends it and calls [`wafer_budget_refill`] when its counter goes
+//! spends it and calls `wafer_budget_refill` ([`entry`]) when its counter goes
 //! negative. The deadline is polled there, with the same clock as WASI's
 //! `clock_time_get(monotonic)`, so it works the same on Linux and on every
 //! board, without a timer interrupt, even in a loop with no calls.
 
-use wafer_abi::budget::{Policy, State};
+mod entry;
+
+use wafer_abi::budget::{FUEL_EXHAUSTED, Policy, State};
+use wafer_abi::trap::TrapCode;
+
+use crate::trap::Trap;
 use wafer_abi::descriptor::ModuleDescriptor;
 use wafer_abi::vmctx::{BUDGET, BUDGET_DEADLINE, BUDGET_RESERVE, DESCRIPTOR};
 
@@ -61,40 +66,69 @@ pub unsafe fn start_call(vmctx: *mut u8) {
     }
 }
 
-/// Called by compiled code whose budget counter is negative: the new
-/// counter, or `FUEL_EXHAUSTED` / `DEADLINE_EXCEEDED` (the caller traps).
-/// A budget never armed (a start function, a callee entered from another
-/// instance) is armed here, at its first refill.
+/// Called (through [`entry`]) by compiled code whose budget counter in
+/// the vmctx is negative: stores the refilled counter, or raises `fuel
+/// exhausted` / `deadline exceeded` located in the function containing
+/// `return_address`. A budget never armed (a start function, a callee
+/// entered from another instance) is armed here, at its first refill.
 ///
 /// # Safety
-/// Only compiled code calls this, with its own vmctx.
+/// Only the entry stub calls this, for compiled code with its own vmctx.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn wafer_budget_refill(vmctx: *mut u8, counter: i64) -> i64 {
+pub unsafe extern "C" fn wafer_budget_refill_inner(vmctx: *mut u8, return_address: usize) {
     // SAFETY: per the contract; single-threaded.
     unsafe {
         let policy = policy(vmctx);
-        let (_, reserve, deadline) = words(vmctx);
-        let mut counter = counter;
+        let (counter, reserve, deadline) = words(vmctx);
+        let mut spent = *counter;
         if *deadline == 0 {
             let armed = policy.arm(crate::platform::monotonic_ns());
-            // What was spent before arming counts against the new budget.
-            counter = armed.counter.saturating_add(counter);
-            store(vmctx, State { counter, ..armed });
-            if counter >= 0 {
-                return counter;
+            // What ran before arming counts against the new budget.
+            spent = armed.counter.saturating_add(spent);
+            store(
+                vmctx,
+                State {
+                    counter: spent,
+                    ..armed
+                },
+            );
+            if spent >= 0 {
+                return;
             }
         }
         let state = State {
-            counter,
+            counter: spent,
             reserve: *reserve,
             deadline: *deadline,
         };
         match policy.refill(state, crate::platform::monotonic_ns) {
-            Ok(next) => {
-                store(vmctx, next);
-                next.counter
+            Ok(next) => store(vmctx, next),
+            Err(code) => {
+                let code = if code == FUEL_EXHAUSTED {
+                    TrapCode::FuelExhausted
+                } else {
+                    TrapCode::DeadlineExceeded
+                };
+                crate::trap::raise(located(code, return_address))
             }
-            Err(code) => code,
         }
     }
+}
+
+/// A trap of `code` in the compiled function containing `pc` (no Wasm
+/// offset: the check is a call, not a trap site).
+fn located(code: TrapCode, pc: usize) -> Trap {
+    let mut trap = Trap::new(code);
+    for desc in crate::instance::descriptors() {
+        // SAFETY: descriptors are static data emitted by the compiler.
+        let functions = unsafe { desc.functions.items() };
+        if let Some(f) = functions
+            .iter()
+            .find(|f| (f.ptr as usize..f.ptr as usize + f.code_size as usize).contains(&pc))
+        {
+            trap.module = Some(desc);
+            trap.function = Some(f);
+        }
+    }
+    trap
 }

@@ -90,6 +90,27 @@ const FIB: &str = r#"(module
       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
                      (call $fib (i32.sub (local.get 0) (i32.const 2))))))))"#;
 
+/// Many integer and float values live across every loop-header check: the
+/// refill is called with Cranelift's `preserve_all` convention, so the
+/// runtime's stub must give every register back intact.
+const LIVE_VALUES: &str = r#"(module
+  (func (export "mix") (param $n i32) (result f64)
+    (local $i i32) (local $c i32) (local $a i64) (local $b i64)
+    (local $x f64) (local $y f64) (local $z f32)
+    (loop
+      (local.set $a (i64.add (local.get $a) (i64.extend_i32_u (local.get $i))))
+      (local.set $b (i64.xor (local.get $b) (i64.mul (local.get $a) (i64.const 3))))
+      (local.set $x (f64.add (local.get $x) (f64.mul (f64.convert_i32_u (local.get $i)) (f64.const 0.5))))
+      (local.set $y (f64.add (f64.mul (local.get $y) (f64.const 0.999)) (local.get $x)))
+      (local.set $z (f32.add (local.get $z) (f32.const 1)))
+      (local.set $c (i32.add (i32.mul (local.get $c) (i32.const 31)) (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get $i) (local.get $n))))
+    (f64.add
+      (f64.add (f64.add (local.get $x) (local.get $y))
+               (f64.add (f64.convert_i64_s (local.get $a)) (f64.convert_i64_s (local.get $b))))
+      (f64.add (f64.promote_f32 (local.get $z)) (f64.convert_i32_s (local.get $c))))))"#;
+
 fn assert_trap(o: &Output, message: &str, context: &str) {
     assert_eq!(o.status.code(), Some(134), "{context}: {}", stderr(o));
     assert!(
@@ -120,6 +141,32 @@ fn a_call_free_infinite_loop_is_stopped_by_the_deadline_on_linux_and_bare_metal(
         );
         // Never before the deadline (the clock is only read, never guessed).
         assert!(start.elapsed() >= Duration::from_millis(200), "{board}");
+    }
+}
+
+#[test]
+fn values_live_across_hundreds_of_refills_are_intact_on_every_isa() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "live.wat", LIVE_VALUES);
+    // 2^22 turns of ~50 counted operators: about 800 refills of a 2^18
+    // slice, each reading the clock.
+    let turns = "4194304";
+    for board in ["host", "linux-aarch64", "linux-riscv64"] {
+        let plain = wafer(&["run", &module, "--board", board, "--invoke", "mix", turns]);
+        assert!(plain.status.success(), "{board}: {}", stderr(&plain));
+        let checked = wafer(&[
+            "run",
+            &module,
+            "--board",
+            board,
+            "--timeout-ms",
+            "600000",
+            "--invoke",
+            "mix",
+            turns,
+        ]);
+        assert!(checked.status.success(), "{board}: {}", stderr(&checked));
+        assert_eq!(stdout(&checked), stdout(&plain), "{board}");
     }
 }
 
@@ -265,8 +312,18 @@ fn compile_accepts_a_budget_and_its_object_holds_the_checks() {
     compile(&plain, &[]);
     compile(&budget, &["--timeout-ms", "5"]);
     assert_eq!(refill_calls(&plain), 0, "no flag, no checks");
-    // One check at the function entry, one at the loop header.
-    assert_eq!(refill_calls(&budget), 2);
+    // One check at the loop header; a function that calls nothing needs
+    // none at its entry.
+    assert_eq!(refill_calls(&budget), 1);
+    let fib = module_file(dir.path(), "fib.wat", FIB);
+    let fib_object = dir.path().join("fib.o");
+    let out = fib_object.to_string_lossy().into_owned();
+    let o = wafer(&[
+        "compile", &fib, "--target", "riscv64", "--fuel", "9", "-o", &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Recursion without a loop: the entry check.
+    assert_eq!(refill_calls(&fib_object), 1);
 }
 
 /// Relocations in `object`'s code that reach the runtime's refill.

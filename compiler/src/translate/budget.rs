@@ -11,20 +11,23 @@
 //! time and are subtracted in one `iadd` before any operator that may leave
 //! the straight line (branches, `if`, `else`, `end`, `loop`, calls, traps).
 //! The counter is checked (negative → call the runtime's refill, which
-//! returns a new counter or a trap code) at the function entry and at every
-//! loop header, the only places execution can come back to: every loop
-//! turn and every call passes a check, so neither a call-free loop nor
-//! recursion runs unchecked. It is stored to the vmctx before calls and
+//! stores a new counter in the vmctx or raises the trap) at every loop
+//! header and at the entry of every function that calls anything: every
+//! loop turn and every recursive call passes a check, so neither a
+//! call-free loop nor recursion runs unchecked. It is stored to the vmctx before calls and
 //! returns and loaded after calls, so callees in the same instance share it.
 
+use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, types};
+use cranelift_codegen::ir::{self, InstBuilder, types};
+use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::Variable;
-use wafer_abi::budget::FUEL_EXHAUSTED;
-use wafer_abi::trap::TrapCode;
-use wasmparser::Operator;
+use cranelift_module::{Linkage, Module};
+use wafer_abi::budget::REFILL_SYMBOL;
+use wasmparser::{FunctionBody, Operator};
 
-use super::{FuncTranslator, user_trap};
+use super::FuncTranslator;
+use super::env::POINTER;
 
 /// The counter of one function being translated.
 pub struct Counter {
@@ -66,17 +69,42 @@ fn ends_straight_line(op: &Operator<'_>) -> bool {
     )
 }
 
+/// Whether `body` contains a call of any kind.
+fn calls_anything(body: &FunctionBody<'_>) -> Result<bool> {
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        if matches!(
+            ops.read()?,
+            Operator::Call { .. }
+                | Operator::CallIndirect { .. }
+                | Operator::ReturnCall { .. }
+                | Operator::ReturnCallIndirect { .. }
+        ) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 impl FuncTranslator<'_, '_, '_, '_> {
-    /// At function entry: loads the counter and checks it. Nothing when
-    /// the module has no budget.
-    pub fn budget_enter_function(&mut self) {
+    /// At function entry: loads the counter, and checks it if `body` calls
+    /// anything (a function without calls runs a bounded number of
+    /// operators between its loop headers' checks, so only recursion needs
+    /// the entry check). Nothing when the module has no budget.
+    ///
+    /// # Errors
+    /// A body the operator reader rejects.
+    pub fn budget_enter_function(&mut self, body: &FunctionBody<'_>) -> Result<()> {
         if !self.env.budget.enabled() {
-            return;
+            return Ok(());
         }
         let var = self.builder.declare_var(types::I64);
         self.budget = Some(Counter { var, pending: 0 });
         self.budget_reload();
-        self.budget_check();
+        if calls_anything(body)? {
+            self.budget_check();
+        }
+        Ok(())
     }
 
     /// Charges `op` (called before it is translated, while reachable).
@@ -119,43 +147,36 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .ins()
             .icmp_imm_s(IntCC::SignedLessThan, value, 0);
         let refill = self.builder.create_block();
-        let fail = self.builder.create_block();
         let next = self.builder.create_block();
         self.builder.set_cold_block(refill);
-        self.builder.set_cold_block(fail);
         self.builder.ins().brif(spent, refill, &[], next, &[]);
 
         self.builder.switch_to_block(refill);
         self.builder.seal_block(refill);
-        let id = self.env.builtin_id(&wafer_abi::builtins::BUDGET_REFILL);
-        let callee =
-            cranelift_module::Module::declare_func_in_func(self.module, id, self.builder.func);
-        // Not `call_builtin`: the refill never grows a memory, so cached
-        // memory lengths stay valid.
-        let call = self.builder.ins().call(callee, &[self.vmctx, value]);
-        let refilled = self.builder.inst_results(call)[0];
-        self.builder.def_var(var, refilled);
-        let stop = self
-            .builder
-            .ins()
-            .icmp_imm_s(IntCC::SignedLessThan, refilled, 0);
-        self.builder.ins().brif(stop, fail, &[], next, &[]);
-
-        self.builder.switch_to_block(fail);
-        self.builder.seal_block(fail);
-        let fuel = self
-            .builder
-            .ins()
-            .icmp_imm_s(IntCC::Equal, refilled, FUEL_EXHAUSTED);
-        self.builder
-            .ins()
-            .trapnz(fuel, user_trap(TrapCode::FuelExhausted));
-        self.builder
-            .ins()
-            .trap(user_trap(TrapCode::DeadlineExceeded));
+        let callee = self.refill_function();
+        self.budget_store();
+        self.builder.ins().call(callee, &[self.vmctx]);
+        self.budget_reload();
+        self.builder.ins().jump(next, &[]);
 
         self.builder.switch_to_block(next);
         self.builder.seal_block(next);
+    }
+
+    /// The runtime's refill, declared with Cranelift's `preserve_all`
+    /// convention: it clobbers no register, so the hot path keeps its
+    /// values in whatever registers it likes (a normal call in every loop
+    /// would force them into callee-saved registers or spill them). It
+    /// returns nothing: counter in and out through the vmctx; a trap does
+    /// not return at all.
+    fn refill_function(&mut self) -> ir::FuncRef {
+        let mut sig = ir::Signature::new(CallConv::PreserveAll);
+        sig.params.push(ir::AbiParam::new(POINTER));
+        let id = self
+            .module
+            .declare_function(REFILL_SYMBOL, Linkage::Import, &sig)
+            .expect("the refill is declared with one signature only");
+        self.module.declare_func_in_func(id, self.builder.func)
     }
 
     /// Before a call or a return: the vmctx gets the counter.

@@ -295,7 +295,7 @@ pub fn translate_body(
     translator
         .builder
         .set_srcloc(ir::SourceLoc::new(ops.original_position() as u32));
-    translator.budget_enter_function();
+    translator.budget_enter_function(body)?;
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
         translator

@@ -4,11 +4,12 @@
 //! Code compiled with either flag keeps the counter
 //! ([`crate::vmctx::BUDGET`]) in a register, subtracts what it executes
 //! (see the compiler's `translate/budget.rs` for what counts), and at every
-//! function entry and loop header checks it: when it is negative it calls
-//! [`REFILL_SYMBOL`]`(vmctx, counter) -> i64`. The runtime answers with a
-//! new counter (>= 0) or with [`FUEL_EXHAUSTED`] / [`DEADLINE_EXCEEDED`],
-//! and the compiled code then traps at that check (a normal trap site, so
-//! the report names the Wasm location).
+//! function entry and loop header checks it: when it is negative it stores
+//! it to the vmctx and calls [`REFILL_SYMBOL`]`(vmctx)` with Cranelift's
+//! `preserve_all` convention (no register clobbered). The runtime stores a
+//! new counter (>= 0) and returns, or raises the trap `fuel exhausted` /
+//! `deadline exceeded` (a normal wafer trap, named with the function it
+//! happened in).
 //!
 //! The counter never holds more than the fuel left: the rest waits in
 //! [`crate::vmctx::BUDGET_RESERVE`], so `reserve + counter` is always the
@@ -17,7 +18,8 @@
 //! deadline the counter holds at most [`SLICE`], so the clock is read
 //! (polled, no interrupt) about every [`SLICE`] counted operators.
 
-/// The runtime function compiled code calls when the counter is negative.
+/// The runtime function compiled code calls when the counter is negative:
+/// `preserve_all`, one parameter (the vmctx), no result.
 pub const REFILL_SYMBOL: &str = "wafer_budget_refill";
 
 /// Counted operators between two clock reads when a deadline is set:
@@ -25,9 +27,9 @@ pub const REFILL_SYMBOL: &str = "wafer_budget_refill";
 /// that costs well under a microsecond natively (measured in the README).
 pub const SLICE: i64 = 1 << 18;
 
-/// Refill answer: the fuel is spent; compiled code traps `fuel exhausted`.
+/// [`Policy::refill`]'s answer when the fuel is spent (`fuel exhausted`).
 pub const FUEL_EXHAUSTED: i64 = -1;
-/// Refill answer: the deadline passed; compiled code traps `deadline exceeded`.
+/// [`Policy::refill`]'s answer when the deadline passed (`deadline exceeded`).
 pub const DEADLINE_EXCEEDED: i64 = -2;
 
 /// Fuel of a module compiled with `--timeout-ms` only: never runs out

@@ -83,15 +83,6 @@ pub const TABLE_INIT: Builtin = Builtin {
     result: None,
 };
 
-/// `(counter: i64) -> i64`: called by code compiled with `--fuel` or
-/// `--timeout-ms` when its budget counter went negative; the new counter,
-/// or a negative `crate::budget` code the caller turns into its trap.
-pub const BUDGET_REFILL: Builtin = Builtin {
-    symbol: crate::budget::REFILL_SYMBOL,
-    params: &[I64],
-    result: Some(I64),
-};
-
 /// Every builtin, for the compiler's declarations and the runtime's tests.
 pub const ALL: &[Builtin] = &[
     MEMORY_GROW,
@@ -102,5 +93,4 @@ pub const ALL: &[Builtin] = &[
     TABLE_FILL,
     TABLE_COPY,
     TABLE_INIT,
-    BUDGET_REFILL,
 ];
