@@ -111,6 +111,15 @@ const LIVE_VALUES: &str = r#"(module
                (f64.add (f64.convert_i64_s (local.get $a)) (f64.convert_i64_s (local.get $b))))
       (f64.add (f64.promote_f32 (local.get $z)) (f64.convert_i32_s (local.get $c))))))"#;
 
+/// 100 + 99 + ... + 1, the sum travelling as the loop's parameter.
+const LOOP_WITH_PARAMS: &str = r#"(module
+  (func (export "sum_to") (param $n i32) (result i32)
+    (i32.const 0)
+    (loop $l (param i32) (result i32)
+      (i32.add (local.get $n))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))))"#;
+
 fn assert_trap(o: &Output, message: &str, context: &str) {
     assert_eq!(o.status.code(), Some(134), "{context}: {}", stderr(o));
     assert!(
@@ -249,6 +258,16 @@ fn a_module_within_its_budget_runs_normally() {
         ]);
         assert!(o.status.success(), "{board}: {}", stderr(&o));
         assert_eq!(stdout(&o), "Hello from wafer!\n", "{board}");
+    }
+    // A loop with parameters (the check must not disturb them).
+    let dir = tempfile::tempdir().unwrap();
+    let sum = module_file(dir.path(), "sum.wat", LOOP_WITH_PARAMS);
+    for board in ["host", "linux-riscv64"] {
+        let o = wafer(&[
+            "run", &sum, "--board", board, "--fuel", "100000", "--invoke", "sum_to", "100",
+        ]);
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "5050\n", "{board}");
     }
     // A budget is per call: the plain value and the module's own name.
     for fuel in ["100000", "arith:100000"] {

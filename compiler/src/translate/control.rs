@@ -162,9 +162,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let args = self.pop_n(params.len())?;
                 self.builder.ins().jump(header, &block_args(&args));
                 self.builder.switch_to_block(header);
-                // Every turn of the loop passes this check.
-                self.budget_check();
                 let header_params = self.builder.block_params(header).to_vec();
+                // Every turn of the loop passes this check. After reading
+                // the parameters: the check's variable adds one to the
+                // unsealed header.
+                self.budget_check();
                 let height = self.stack.len();
                 self.stack.extend(header_params);
                 self.bounds.enter_frame();
