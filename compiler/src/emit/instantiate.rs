@@ -250,12 +250,9 @@ fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
     }
 
     if let Some(start) = info.start {
-        let isa_flags = cranelift_module::Module::isa(t.module).flags().clone();
-        let saved = crate::translate::budget::enter_pinned(&mut t.builder, &isa_flags, t.vmctx);
         t.translate_call(&wasmparser::Operator::Call {
             function_index: start,
         })?;
-        crate::translate::budget::leave_pinned(&mut t.builder, saved, t.vmctx);
     }
     Ok(())
 }

@@ -49,27 +49,7 @@ fn log2_function_alignment(triple: &Triple) -> Option<u8> {
 /// A flag in the description that Cranelift does not know (a bug in
 /// `targets/`), or an unsupported triple.
 pub fn build_isa(target: &Target) -> Result<OwnedTargetIsa> {
-    build_isa_pinning(target, false)
-}
-
-/// Whether Cranelift can reserve a register for the budget counter on
-/// `triple` (`enable_pinned_reg`: r15 on x86_64, x21 on aarch64).
-pub fn has_pinned_reg(triple: &str) -> bool {
-    triple.starts_with("x86_64") || triple.starts_with("aarch64")
-}
-
-/// As [`build_isa`]; with `pin_budget`, the pinned register is reserved
-/// for the budget counter (see `translate/budget.rs`) where the ISA has one.
-///
-/// # Errors
-/// As for [`build_isa`].
-pub fn build_isa_pinning(target: &Target, pin_budget: bool) -> Result<OwnedTargetIsa> {
     let mut shared = settings::builder();
-    if pin_budget && has_pinned_reg(&target.spec.triple) {
-        shared
-            .set("enable_pinned_reg", "true")
-            .map_err(|e| anyhow!("BUG: Cranelift flag enable_pinned_reg: {e}"))?;
-    }
     for (name, value) in SHARED_FLAGS {
         shared
             .set(name, value)

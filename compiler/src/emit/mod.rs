@@ -197,7 +197,7 @@ pub fn compile_with_jobs(
 ) -> Result<CompiledModule> {
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
-    let isa = isa::build_isa_pinning(&options.target, options.budget.enabled())?;
+    let isa = isa::build_isa(&options.target)?;
     let mut builder = ObjectBuilder::new(
         isa.clone(),
         options.prefix.as_bytes().to_vec(),

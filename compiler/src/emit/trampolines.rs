@@ -68,11 +68,8 @@ fn define_trampoline(
             args.push(b.ins().load(clif_type(param), flags, values, offset));
         }
         let callee_sig = b.import_signature(wasm_signature(ty, env.call_conv));
-        let flags_of_isa = module.isa().flags().clone();
-        let saved = crate::translate::budget::enter_pinned(&mut b, &flags_of_isa, callee_vmctx);
         let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
         let results = b.inst_results(call).to_vec();
-        crate::translate::budget::leave_pinned(&mut b, saved, callee_vmctx);
         for (i, result) in results.into_iter().enumerate() {
             let offset = (i * ValRaw::SIZE) as i32;
             b.ins().store(flags, result, values, offset);

@@ -154,11 +154,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder.switch_to_block(refill);
         self.builder.seal_block(refill);
         let callee = self.refill_function();
-        let value = self.builder.use_var(var);
-        self.store_counter(value);
+        self.budget_store();
         self.builder.ins().call(callee, &[self.vmctx]);
-        let value = self.load_counter();
-        self.builder.def_var(var, value);
+        self.budget_reload();
         self.builder.ins().jump(next, &[]);
 
         self.builder.switch_to_block(next);
@@ -181,100 +179,33 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.module.declare_func_in_func(id, self.builder.func)
     }
 
-    /// Whether the counter crosses calls in Cranelift's pinned register
-    /// (x86_64 r15, aarch64 x21) instead of the vmctx: no store, load and
-    /// store-to-load latency per call. Trampolines and the instantiate
-    /// function move it between the vmctx and the register
-    /// ([`enter_pinned`]); riscv64 has no pinned register.
-    fn pinned(&self) -> bool {
-        self.module.isa().flags().enable_pinned_reg()
-    }
-
-    fn store_counter(&mut self, value: ir::Value) {
+    /// Before a call or a return: the vmctx gets the counter.
+    pub fn budget_store(&mut self) {
+        let Some(counter) = &self.budget else {
+            return;
+        };
+        let value = self.builder.use_var(counter.var);
         let flags = self.vmctx_flags();
         self.builder
             .ins()
             .store(flags, value, self.vmctx, wafer_abi::vmctx::BUDGET as i32);
     }
 
-    fn load_counter(&mut self) -> ir::Value {
-        let flags = self.vmctx_flags();
-        self.builder.ins().load(
-            types::I64,
-            flags,
-            self.vmctx,
-            wafer_abi::vmctx::BUDGET as i32,
-        )
-    }
-
-    /// Before a call or a return: the counter goes where callees and
-    /// callers expect it.
-    pub fn budget_store(&mut self) {
-        let Some(counter) = &self.budget else {
-            return;
-        };
-        let value = self.builder.use_var(counter.var);
-        if self.pinned() {
-            self.builder.ins().set_pinned_reg(value);
-        } else {
-            self.store_counter(value);
-        }
-    }
-
-    /// At entry and after a call: the counter comes back.
+    /// At entry and after a call: the counter comes from the vmctx.
     pub fn budget_reload(&mut self) {
         let Some(counter) = &self.budget else {
             return;
         };
         let var = counter.var;
-        let value = if self.pinned() {
-            self.builder.ins().get_pinned_reg(types::I64)
-        } else {
-            self.load_counter()
-        };
+        let flags = self.vmctx_flags();
+        let value = self.builder.ins().load(
+            types::I64,
+            flags,
+            self.vmctx,
+            wafer_abi::vmctx::BUDGET as i32,
+        );
         self.builder.def_var(var, value);
     }
-}
-
-/// Around a call from outside Wasm (a trampoline, the instantiate
-/// function) into a module compiled with the pinned budget register: puts
-/// the vmctx's counter in the register and returns what the register held
-/// for the caller (a callee-saved register of the C convention), to give
-/// back with [`leave_pinned`]. `None` when the counter is not pinned.
-pub fn enter_pinned(
-    builder: &mut cranelift_frontend::FunctionBuilder<'_>,
-    isa_flags: &cranelift_codegen::settings::Flags,
-    vmctx: ir::Value,
-) -> Option<ir::Value> {
-    if !isa_flags.enable_pinned_reg() {
-        return None;
-    }
-    let saved = builder.ins().get_pinned_reg(types::I64);
-    let flags = ir::MemFlagsData::trusted();
-    let counter = builder
-        .ins()
-        .load(types::I64, flags, vmctx, wafer_abi::vmctx::BUDGET as i32);
-    builder.ins().set_pinned_reg(counter);
-    Some(saved)
-}
-
-/// After the call: the counter back to the vmctx, the caller's register
-/// restored. (A trap skips this: the runtime's longjmp restores the
-/// register, and the next call re-arms the counter.)
-pub fn leave_pinned(
-    builder: &mut cranelift_frontend::FunctionBuilder<'_>,
-    saved: Option<ir::Value>,
-    vmctx: ir::Value,
-) {
-    let Some(saved) = saved else {
-        return;
-    };
-    let counter = builder.ins().get_pinned_reg(types::I64);
-    let flags = ir::MemFlagsData::trusted();
-    builder
-        .ins()
-        .store(flags, counter, vmctx, wafer_abi::vmctx::BUDGET as i32);
-    builder.ins().set_pinned_reg(saved);
 }
 
 #[cfg(test)]
