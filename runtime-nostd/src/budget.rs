@@ -1,6 +1,6 @@
 //! Fuel and deadlines: the runtime half (see `wafer_abi::budget`).
 //!
-//! Each top-level call ([`start_call`]) gets a full budget; compiled code
+//! Each top-level call ([`start_call`]) gets a fresh budget; compiled code
 //! spends it and calls `wafer_budget_refill` ([`entry`]) when its counter goes
 //! negative. The deadline is polled there, with the same clock as WASI's
 //! `clock_time_get(monotonic)`, so it works the same on Linux and on every
@@ -51,18 +51,20 @@ unsafe fn store(vmctx: *mut u8, state: State) {
     }
 }
 
-/// Gives the instance with context `vmctx` a full budget for a call that
-/// starts now. Nothing for a module without a budget.
+/// Gives the instance with context `vmctx` a fresh budget for a call
+/// that starts now: the counter at 0 and the budget unarmed, so the first
+/// check, after the call's first operators, arms it in
+/// [`wafer_budget_refill_inner`] (counting those operators). Two stores and
+/// nothing else, so images without a budget link none of the refill.
 ///
 /// # Safety
 /// `vmctx` must be an instance's context, not in a running call.
 pub unsafe fn start_call(vmctx: *mut u8) {
     // SAFETY: per the contract.
     unsafe {
-        let policy = policy(vmctx);
-        if policy.enabled() {
-            store(vmctx, policy.arm(crate::platform::monotonic_ns()));
-        }
+        let (counter, _, deadline) = words(vmctx);
+        *counter = 0;
+        *deadline = 0;
     }
 }
 

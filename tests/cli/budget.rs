@@ -362,3 +362,25 @@ fn refill_calls(object: &std::path::Path) -> usize {
         })
         .count()
 }
+
+#[test]
+fn an_image_without_a_budget_links_none_of_the_refill() {
+    use object::{Object, ObjectSymbol};
+    let dir = tempfile::tempdir().unwrap();
+    let hello = example("hello.wat");
+    let has_refill = |flags: &[&str]| {
+        let image = dir.path().join("hello.elf");
+        let out = image.to_string_lossy().into_owned();
+        let mut args = vec!["build", &hello, "--board", "qemu-virt-aarch64", "-o", &out];
+        args.extend_from_slice(flags);
+        let o = wafer(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let bytes = std::fs::read(&image).unwrap();
+        let file = object::File::parse(&*bytes).unwrap();
+        file.symbols()
+            .any(|s| s.name().is_ok_and(|n| n.starts_with("wafer_budget_refill")))
+    };
+    // Flash is counted in bytes on boards: no budget, no refill code.
+    assert!(!has_refill(&[]));
+    assert!(has_refill(&["--fuel", "1000"]));
+}

@@ -13,6 +13,9 @@ use super::wafer_budget_refill_inner;
 // keeps the inner call's stack 16-byte aligned).
 #[cfg(target_arch = "x86_64")]
 core::arch::global_asm!(
+    // Its own section: `--gc-sections` drops it (and all of the refill)
+    // from images whose modules have no budget.
+    ".pushsection .text.wafer_budget_refill,\"ax\",%progbits",
     ".globl wafer_budget_refill",
     "wafer_budget_refill:",
     "sub rsp, 328",
@@ -70,6 +73,7 @@ core::arch::global_asm!(
     "mov r11, [rsp + 64]",
     "add rsp, 328",
     "ret",
+    ".popsection",
     inner = sym wafer_budget_refill_inner,
 );
 
@@ -77,6 +81,9 @@ core::arch::global_asm!(
 // q0-q31 (only the low halves of v8-v15 are callee-saved).
 #[cfg(target_arch = "aarch64")]
 core::arch::global_asm!(
+    // Its own section: `--gc-sections` drops it (and all of the refill)
+    // from images whose modules have no budget.
+    ".pushsection .text.wafer_budget_refill,\"ax\",%progbits",
     ".globl wafer_budget_refill",
     "wafer_budget_refill:",
     "sub sp, sp, #672",
@@ -136,12 +143,16 @@ core::arch::global_asm!(
     "ldp x18, x30, [sp, #144]",
     "add sp, sp, #672",
     "ret",
+    ".popsection",
     inner = sym wafer_budget_refill_inner,
 );
 
 // LP64D caller-saved: ra, t0-t6, a0-a7, ft0-ft11, fa0-fa7.
 #[cfg(target_arch = "riscv64")]
 core::arch::global_asm!(
+    // Its own section: `--gc-sections` drops it (and all of the refill)
+    // from images whose modules have no budget.
+    ".pushsection .text.wafer_budget_refill,\"ax\",%progbits",
     ".globl wafer_budget_refill",
     "wafer_budget_refill:",
     "addi sp, sp, -288",
@@ -221,5 +232,6 @@ core::arch::global_asm!(
     "ld t6, 120(sp)",
     "addi sp, sp, 288",
     "ret",
+    ".popsection",
     inner = sym wafer_budget_refill_inner,
 );
