@@ -14,10 +14,11 @@
 //! stores a new counter in the vmctx or raises the trap) at every loop
 //! header and at the entry of every function that calls anything: every
 //! loop turn and every recursive call passes a check, so neither a
-//! call-free loop nor recursion runs unchecked. It is stored to the vmctx before calls and
-//! returns and loaded after calls, so callees in the same instance share it.
+//! call-free loop nor recursion runs unchecked. It is stored to the vmctx
+//! before calls and returns and loaded after calls, so callees in the same
+//! instance share it.
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_codegen::isa::CallConv;
@@ -102,7 +103,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.budget = Some(Counter { var, pending: 0 });
         self.budget_reload();
         if calls_anything(body)? {
-            self.budget_check();
+            self.budget_check()?;
         }
         Ok(())
     }
@@ -134,11 +135,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
     }
 
     /// At a loop header (and function entry): if the counter is negative,
-    /// asks the runtime for more, or traps `fuel exhausted` / `deadline
-    /// exceeded` here.
-    pub fn budget_check(&mut self) {
+    /// calls the runtime, which refills it or raises `fuel exhausted` /
+    /// `deadline exceeded`.
+    ///
+    /// # Errors
+    /// The object module refusing the refill's declaration.
+    pub fn budget_check(&mut self) -> Result<()> {
         let Some(counter) = &self.budget else {
-            return;
+            return Ok(());
         };
         let var = counter.var;
         let value = self.builder.use_var(var);
@@ -153,7 +157,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
         self.builder.switch_to_block(refill);
         self.builder.seal_block(refill);
-        let callee = self.refill_function();
+        let callee = self.refill_function()?;
         self.budget_store();
         self.builder.ins().call(callee, &[self.vmctx]);
         self.budget_reload();
@@ -161,6 +165,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
         self.builder.switch_to_block(next);
         self.builder.seal_block(next);
+        Ok(())
     }
 
     /// The runtime's refill, declared with Cranelift's `preserve_all`
@@ -169,14 +174,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// would force them into callee-saved registers or spill them). It
     /// returns nothing: counter in and out through the vmctx; a trap does
     /// not return at all.
-    fn refill_function(&mut self) -> ir::FuncRef {
+    fn refill_function(&mut self) -> Result<ir::FuncRef> {
         let mut sig = ir::Signature::new(CallConv::PreserveAll);
         sig.params.push(ir::AbiParam::new(POINTER));
         let id = self
             .module
             .declare_function(REFILL_SYMBOL, Linkage::Import, &sig)
-            .expect("the refill is declared with one signature only");
-        self.module.declare_func_in_func(id, self.builder.func)
+            .map_err(|e| anyhow!("cannot declare `{REFILL_SYMBOL}`: {e}"))?;
+        Ok(self.module.declare_func_in_func(id, self.builder.func))
     }
 
     /// Before a call or a return: the vmctx gets the counter.

@@ -166,7 +166,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 // Every turn of the loop passes this check. After reading
                 // the parameters: the check's variable adds one to the
                 // unsealed header.
-                self.budget_check();
+                self.budget_check()?;
                 let height = self.stack.len();
                 self.stack.extend(header_params);
                 self.bounds.enter_frame();
