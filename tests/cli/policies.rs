@@ -291,3 +291,52 @@ fn bad_policies_get_one_clear_error_line() {
         }
     }
 }
+
+/// The bytes of every code section of an object, by section name.
+fn code_sections(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use object::{Object, ObjectSection, SectionKind};
+    let bytes = std::fs::read(path).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    file.sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .map(|s| (s.name().unwrap().to_string(), s.data().unwrap().to_vec()))
+        .collect()
+}
+
+#[test]
+fn policies_leave_the_generated_code_unchanged() {
+    // The cap lives in the descriptor and the allow-list is checked at
+    // build time: neither may cost compiled code an instruction.
+    let dir = tempfile::tempdir().unwrap();
+    let app = module_file(dir.path(), "app.wat", GROW);
+    for target in ["x86_64", "aarch64", "riscv64"] {
+        let object = |name: &str, extra: &[&str]| {
+            let out = dir.path().join(name);
+            let mut args = vec!["compile", app.as_str(), "--target", target];
+            args.extend_from_slice(&["-o", out.to_str().unwrap()]);
+            args.extend_from_slice(extra);
+            let o = wafer(&args);
+            assert!(o.status.success(), "{target}: {}", stderr(&o));
+            code_sections(&out)
+        };
+        let plain = object("plain.o", &[]);
+        assert!(!plain.is_empty(), "{target}: the object has code");
+        assert_eq!(
+            plain,
+            object("capped.o", &["--max-memory", "3"]),
+            "{target}"
+        );
+        for mode in ["explicit", "guard"] {
+            let with_mode = |extra: &[&str]| {
+                let mut all = vec!["--bounds-checks", mode];
+                all.extend_from_slice(extra);
+                object(&format!("{mode}.o"), &all)
+            };
+            assert_eq!(
+                with_mode(&[]),
+                with_mode(&["--max-memory", "1"]),
+                "{target} {mode}"
+            );
+        }
+    }
+}
