@@ -306,7 +306,8 @@ impl Policies {
             for import in import_names(module) {
                 if !patterns.iter().any(|p| p.value.matches(&import)) {
                     bail!(
-                        "module `{name}` imports `{import}`, which no --allow-import pattern allows (patterns: {})",
+                        "module `{name}` imports `{}`, which no --allow-import pattern allows (patterns: {})",
+                        shown(&import),
                         quoted(patterns.iter().map(|p| p.text.as_str()))
                     );
                 }
@@ -329,11 +330,30 @@ fn import_names(module: &CompiledModule) -> Vec<String> {
         .collect()
 }
 
+/// A name from the module as an error shows it: control characters (a
+/// module is untrusted input) escaped, so the message stays one line and
+/// cannot drive the terminal.
+fn shown(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Names in backquotes, comma-separated; at most 8, then how many more.
 fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
     const SHOWN: usize = 8;
     let names: Vec<&str> = names.collect();
-    let mut out: Vec<String> = names.iter().take(SHOWN).map(|n| format!("`{n}`")).collect();
+    let mut out: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| format!("`{}`", shown(n)))
+        .collect();
     if names.len() > SHOWN {
         out.push(format!("and {} more", names.len() - SHOWN));
     }
@@ -626,6 +646,26 @@ mod tests {
         );
         // No pattern: no allow-list.
         assert!(policies(&[], &[]).check(&[(&app, &m)]).is_ok());
+    }
+
+    #[test]
+    fn control_characters_in_import_names_are_shown_escaped() {
+        let app = name("app");
+        let m = module(&[("env", "x"), ("env", "a\nb\u{1b}[2J")], &[]);
+        let forbidden = policies(&[], &["env.x"])
+            .check(&[(&app, &m)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            forbidden.contains(r"imports `env.a\nb\u{1b}[2J`"),
+            "{forbidden}"
+        );
+        let typo = policies(&[], &["env.zz"])
+            .check(&[(&app, &m)])
+            .unwrap_err()
+            .to_string();
+        assert!(typo.ends_with(r"`env.x`, `env.a\nb\u{1b}[2J`)"), "{typo}");
+        assert!(!typo.contains('\n') && !typo.contains('\u{1b}'), "{typo}");
     }
 
     #[test]
