@@ -25,6 +25,8 @@ mod measure;
 mod mutated_input;
 #[path = "cli/options.rs"]
 mod options;
+#[path = "cli/policies.rs"]
+mod policies;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
 #[path = "cli/static_imports.rs"]

@@ -19,6 +19,7 @@ pub mod input;
 pub mod linker;
 pub mod module_info;
 pub mod output;
+pub mod policy;
 pub mod runner;
 pub mod runtime_lib;
 pub mod scratch;

@@ -168,6 +168,9 @@ pub fn report(bytes: &[u8]) -> Result<String> {
             bounds_text(m, on_board)
         );
     }
+    for m in memories.iter().filter(|m| m.memories > 0) {
+        let _ = writeln!(out, "memory cap ({}): {}", m.name, cap_text(m.max_pages));
+    }
     Ok(out)
 }
 
@@ -205,6 +208,19 @@ fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
     }
 }
 
+/// A module's `--max-memory` as `wafer size` shows it.
+fn cap_text(max_pages: u64) -> String {
+    if max_pages >= wafer_abi::MAX_WASM_PAGES {
+        return "none (--max-memory not given): each memory may grow to its declared maximum"
+            .to_string();
+    }
+    format!(
+        "{max_pages} page{} = {} (--max-memory): memory.grow beyond it returns -1",
+        if max_pages == 1 { "" } else { "s" },
+        human(max_pages * wafer_abi::WASM_PAGE_SIZE)
+    )
+}
+
 /// What a module descriptor says about its memories.
 struct ModuleMemories {
     name: String,
@@ -214,6 +230,8 @@ struct ModuleMemories {
     memories: u64,
     /// A `wafer_abi::descriptor::BoundsChecks` value.
     bounds_checks: u32,
+    /// Its `--max-memory` cap (`MAX_WASM_PAGES`: none).
+    max_pages: u64,
 }
 
 /// Each module's initial linear memory in pages and its bounds-check mode,
@@ -259,10 +277,15 @@ fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
         let Some(mode) = descriptor.get(mode_at..mode_at + 4) else {
             continue;
         };
+        let cap_at = std::mem::offset_of!(ModuleDescriptor, max_memory_pages);
+        let Some(max_pages) = word(descriptor, cap_at) else {
+            continue;
+        };
         out.push(ModuleMemories {
             name: name.to_string(),
             pages,
             memories: count,
+            max_pages,
             bounds_checks: u32::from_le_bytes(mode.try_into().unwrap_or_default()),
         });
     }

@@ -494,7 +494,9 @@ pub fn instantiate(
             } else {
                 memory.max_pages
             };
-            let cap = declared.min(m.max_memory_pages);
+            // The module's own `--max-memory` (a compile-time constant of
+            // its descriptor) and the image's bound (the board's RAM).
+            let cap = declared.min(m.max_memory_pages).min(desc.max_memory_pages);
             if memory.min_pages > cap {
                 return Err(resource_error!(
                     "memory needs ",

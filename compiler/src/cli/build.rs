@@ -6,7 +6,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use wafer_abi::descriptor::ExternKind;
 
-use super::{Codegen, ImageArgs};
+use super::policy::compile_with_policies;
+use super::{Codegen, ImageArgs, PolicyArgs};
 use crate::emit::names::sanitize_identifier;
 use crate::formats::Format;
 use crate::{
@@ -29,6 +30,7 @@ pub fn compile(
     target: Target,
     prefix: Option<String>,
     bounds_checks: BoundsChecks,
+    policy: &PolicyArgs,
 ) -> Result<CompiledModule> {
     let wasm = crate::input::read_module(input)?;
     let prefix = prefix.unwrap_or_else(|| {
@@ -44,7 +46,7 @@ pub fn compile(
         imports: ImportBinding::Static,
         bounds_checks,
     };
-    crate::compile(&wasm, &options).with_context(|| format!("cannot compile {}", input.display()))
+    compile_with_policies(input, &wasm, &options, policy)
 }
 
 /// Checks a `wafer build` request before any work: the output's directory
@@ -83,11 +85,18 @@ pub fn prepare(
     let mut board = Board::by_name(&image.board)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
-    let module = compile(input, board.target.clone(), None, bounds_checks)?;
+    let module = compile(
+        input,
+        board.target.clone(),
+        None,
+        bounds_checks,
+        &image.policy,
+    )?;
     let mut options = ImageOptions::new(board);
     options.mode = mode;
     options.stack_size = image.stack_size;
-    options.max_memory_pages = image.max_memory;
+    // `--max-memory` is in each module's descriptor; the manifest's cap
+    // stays the board's bound.
     options.max_table_elements = image.max_table_elements;
     options.link_objects = image.link.clone();
     options.args = image.baked_args.clone();

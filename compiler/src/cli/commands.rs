@@ -27,6 +27,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             input,
             target,
             codegen,
+            policy,
             prefix,
             output,
         } => {
@@ -36,7 +37,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             crate::output::check_not_an_input(&output, &[&input])?;
             // Firmware we do not control may have no MMU: explicit unless asked.
             let bounds = codegen.bounds_checks.unwrap_or(BoundsChecks::Explicit);
-            let module = compile(&input, target, prefix, bounds)?;
+            let module = compile(&input, target, prefix, bounds, &policy)?;
             crate::output::write_atomic(&output, &module.object)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -6,6 +6,7 @@
 mod argv;
 mod build;
 mod commands;
+mod policy;
 mod report;
 mod run;
 
@@ -13,6 +14,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
+
+pub use policy::PolicyArgs;
 
 /// WebAssembly ahead-of-time compiler for embedded and IoT hardware.
 #[derive(Parser, Debug)]
@@ -33,6 +36,8 @@ pub enum Command {
         target: String,
         #[command(flatten)]
         codegen: Codegen,
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// Symbol prefix of the module (default: the input's file stem).
         #[arg(long)]
         prefix: Option<String>,
@@ -127,14 +132,8 @@ pub struct ImageArgs {
         value_parser = clap::value_parser!(u64).range(MIN_STACK_SIZE..=MAX_STACK_SIZE)
     )]
     pub stack_size: u64,
-    /// Cap on every linear memory, in 64 KiB pages.
-    #[arg(
-        long,
-        value_name = "PAGES",
-        default_value_t = wafer_abi::MAX_WASM_PAGES,
-        value_parser = clap::value_parser!(u64).range(0..=wafer_abi::MAX_WASM_PAGES)
-    )]
-    pub max_memory: u64,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Cap on every table, in elements: `table.grow` beyond it returns -1,
     /// and a module whose tables start larger is refused.
     #[arg(

@@ -192,6 +192,30 @@ pub fn compile_with_jobs(
     options: &CompileOptions,
     jobs: std::num::NonZeroUsize,
 ) -> Result<CompiledModule> {
+    compile_module(wasm, options, jobs, wafer_abi::MAX_WASM_PAGES)
+}
+
+/// As [`compile`], with the module's memories capped at
+/// `max_memory_pages` (its `--max-memory` policy, see `crate::policy`):
+/// the cap is a constant of the module's descriptor, which the runtime's
+/// `memory.grow` honours.
+///
+/// # Errors
+/// As for [`compile`].
+pub fn compile_capped(
+    wasm: &[u8],
+    options: &CompileOptions,
+    max_memory_pages: u64,
+) -> Result<CompiledModule> {
+    compile_module(wasm, options, functions::default_jobs()?, max_memory_pages)
+}
+
+fn compile_module(
+    wasm: &[u8],
+    options: &CompileOptions,
+    jobs: std::num::NonZeroUsize,
+    max_memory_pages: u64,
+) -> Result<CompiledModule> {
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
     let isa = isa::build_isa(&options.target)?;
@@ -257,6 +281,7 @@ pub fn compile_with_jobs(
             trampolines: &trampolines,
             instantiate,
             static_targets: &static_targets,
+            max_memory_pages,
         },
     )?;
 

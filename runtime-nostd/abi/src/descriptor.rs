@@ -307,6 +307,11 @@ pub struct ModuleDescriptor {
     pub elems: Slice<ElemDesc>,
     /// `extern "C" fn(vmctx)`: see the module docs, step 4.
     pub instantiate: *const u8,
+    /// The module's `--max-memory` policy: no memory it defines grows past
+    /// this many pages (`memory.grow` returns -1), whatever its declared
+    /// maximum. [`crate::MAX_WASM_PAGES`] when no cap was given. Memories
+    /// it imports follow their exporter's cap.
+    pub max_memory_pages: u64,
 }
 
 /// Signature of [`ModuleDescriptor::instantiate`].
