@@ -76,8 +76,8 @@ pub fn linker_script(
      never written, so it stays in flash. Left to lld's orphan placement
      it lands in RAM at a RAM load address, and a raw image (`--format
      bin`) would span the gap between flash and RAM. */
-  .rodata : ALIGN(8) {{ *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.* .got .got.*) }} > FLASH
-{boot_map}  /* Canaries (filled at start, checked by the runtime; empty unless
+  .rodata : ALIGN(8) {{{boot_map} *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.* .got .got.*) }} > FLASH
+  /* Canaries (filled at start, checked by the runtime; empty unless
      the image serves the spec harness): a stray write below .data,
      between .bss and the stack, or above the stack top shows up in them. */
   .canary.data (NOLOAD) : ALIGN(8) {{
@@ -125,9 +125,11 @@ ASSERT(__wafer_heap_start <= __wafer_heap_end, "ERROR(wafer): the image's data a
     Ok(s)
 }
 
-/// The output section holding the boot page tables the MMU reads from
-/// flash (aarch64 boards, see `baremetal/aarch64_boot_map.rs`; TTBR0 takes
-/// `__wafer_boot_map`), empty for the other ISAs.
+/// The boot page tables the MMU reads from flash, as the start of
+/// `.rodata` (aarch64 boards, see `baremetal/aarch64_boot_map.rs`; TTBR0
+/// takes `__wafer_boot_map`), empty for the other ISAs. Inside `.rodata`
+/// rather than an output section of their own: lld flags a section made
+/// of data commands alone writable, as if it were `.data`.
 fn boot_map_section(board_name: &str, isa: Isa, bare: &BareMetal) -> Result<String> {
     if isa != Isa::Aarch64 {
         return Ok(String::new());
@@ -136,9 +138,7 @@ fn boot_map_section(board_name: &str, isa: Isa, bare: &BareMetal) -> Result<Stri
         .iter()
         .map(|d| format!(" QUAD({d:#x})"))
         .collect();
-    Ok(format!(
-        "  /* The MMU's boot map: constant, read-only for the MMU too. */\n  .wafer.boot_map : ALIGN(64) {{ __wafer_boot_map = .;{quads} }} > FLASH\n"
-    ))
+    Ok(format!(" . = ALIGN(64); __wafer_boot_map = .;{quads}"))
 }
 
 /// The runtime's code for a device kind named in a board description.
