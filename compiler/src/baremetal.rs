@@ -138,7 +138,9 @@ fn boot_map_section(board_name: &str, isa: Isa, bare: &BareMetal) -> Result<Stri
         .iter()
         .map(|d| format!(" QUAD({d:#x})"))
         .collect();
-    Ok(format!(" . = ALIGN(64); __wafer_boot_map = .;{quads}"))
+    Ok(format!(
+        " . = ALIGN(64); __wafer_boot_map = .;{quads} __wafer_boot_map_end = .;"
+    ))
 }
 
 /// The runtime's code for a device kind named in a board description.
