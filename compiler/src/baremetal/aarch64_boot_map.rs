@@ -15,8 +15,9 @@
 //!
 //! The identity view of such a GiB covers its device registers as Normal
 //! memory too. The runtime never accesses them through it; only a
-//! speculative access could, which the in-order Cortex-A53 of both boards
-//! does not make to addresses no instruction computed.
+//! speculative read could, a risk on out-of-order cores accepted here for
+//! the in-order Cortex-A53 of both boards (docs/architecture.md, "Boot
+//! page tables").
 //!
 //! The MMU never writes the table: every descriptor has the Access flag
 //! set, and the runtime leaves TCR_EL1.HA/HD (hardware Access and Dirty
