@@ -144,7 +144,13 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         let script = work.path().join("link.ld");
         std::fs::write(
             &script,
-            crate::baremetal::linker_script(&board.name, bare, options.stack_size, &options.mode),
+            crate::baremetal::linker_script(
+                &board.name,
+                board.target.isa,
+                bare,
+                options.stack_size,
+                &options.mode,
+            )?,
         )
         .context("cannot write the linker script")?;
         args.push("-T".into());

@@ -144,11 +144,10 @@ pub fn report(bytes: &[u8]) -> Result<String> {
     } else {
         human(stack)
     };
-    let tables = boot_page_tables(&file);
-    let tables = if tables == 0 {
-        String::new()
-    } else {
-        format!("; boot page tables {tables} B (in .bss)")
+    let tables = match (boot_page_tables(&file), boot_map_in_flash(&file)) {
+        (0, 0) => String::new(),
+        (0, flash) => format!("; boot page tables {flash} B in flash, none in RAM"),
+        (ram, _) => format!("; boot page tables {ram} B (in .bss)"),
     };
     let _ = writeln!(
         out,
@@ -183,6 +182,21 @@ fn boot_page_tables(file: &object::File) -> u64 {
         .sum()
 }
 
+/// Bytes of the constant boot page tables the MMU reads from flash
+/// (aarch64 boards: `[__wafer_boot_map, __wafer_boot_map_end)`, which the
+/// linker script places in `.rodata`), 0 if the image has none.
+fn boot_map_in_flash(file: &object::File) -> u64 {
+    let address = |name: &str| {
+        file.symbols()
+            .find(|s| s.name() == Ok(name))
+            .map(|s| s.address())
+    };
+    match (address("__wafer_boot_map"), address("__wafer_boot_map_end")) {
+        (Some(start), Some(end)) => end.saturating_sub(start),
+        _ => 0,
+    }
+}
+
 /// What a module's bounds-check mode costs in memory. Linux backs a guard
 /// window's pages when they are first touched; a board's runtime maps the
 /// memory's whole length onto heap RAM when it is reserved or grows, and
@@ -196,7 +210,7 @@ fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
     );
     match BoundsChecks::from_u32(m.bounds_checks) {
         Some(BoundsChecks::Guard) if on_board => format!(
-            "{window}; physical RAM is the memory's whole length (from 1 MiB heap chunks kept for window pages) plus page tables (4 KiB per 2 MiB and per GiB of memory, 8 KiB for all windows; from 64 KiB heap chunks)"
+            "{window}; physical RAM is the memory's whole length (from 1 MiB heap chunks kept for window pages) plus page tables (4 KiB per 2 MiB and per GiB of memory, 8 KiB for all windows; from 64 KiB heap chunks: per-memory runtime data like instances, not static RAM)"
         ),
         Some(BoundsChecks::Guard) => {
             format!("{window}; physical memory is only the pages touched")

@@ -359,6 +359,15 @@ pub struct ImageManifest {
 /// Symbol of the [`BoardConfig`] in bare-metal images.
 pub const BOARD_CONFIG_SYMBOL: &str = "wafer_board";
 
+/// Where aarch64 boards' runtimes reach a memory-mapped device: its
+/// physical address (the [`BoardConfig`] bases) plus this. The boot map is
+/// a constant level-1 table of 1 GiB blocks in flash that `wafer build`
+/// links in: the first two GiB are identity-mapped Normal memory where
+/// flash or RAM is, and the next two are a Device-nGnRnE view of them, so
+/// a GiB holding both memory and device registers (both aarch64 boards)
+/// needs no 4 KiB table of 2 MiB blocks.
+pub const AARCH64_DEVICE_VIEW: u64 = 2 << 30;
+
 /// Peripheral kinds a bare-metal runtime has drivers for (by IP block).
 pub mod device {
     /// No such device on the board.
