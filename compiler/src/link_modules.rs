@@ -16,7 +16,7 @@ use wasmparser::{ExternalKind, GlobalType, MemoryType, TableType};
 
 use crate::emit::HOST_MODULES;
 use crate::module_info::{ImportKind, ModuleInfo, ref_letter, signature_string, type_letter};
-use crate::policy::ModuleName;
+use crate::policy::{ModuleName, shown};
 
 /// A module to link: its name in the image and its parsed contents.
 pub struct LinkInput<'a> {
@@ -61,19 +61,20 @@ pub fn plan(modules: &[LinkInput<'_>]) -> Result<Vec<usize>> {
                 continue;
             };
             let exporter = &modules[provider];
+            // Field names come from the module: shown without control
+            // characters, so the error stays one line.
+            let field = shown(import.field);
             let found = export_type(exporter, &bound[provider], import.field).ok_or_else(|| {
                 anyhow::anyhow!(
-                    "module `{}` imports `{}.{}`, but module `{}` exports no `{}` (its exports: {})",
+                    "module `{}` imports `{}.{field}`, but module `{}` exports no `{field}` (its exports: {})",
                     importer.name,
-                    import.module,
-                    import.field,
                     exporter.name,
-                    import.field,
+                    exporter.name,
                     export_list(exporter.info)
                 )
             })?;
             let wanted = import_type(importer.info, &import.kind);
-            check_match(importer.name, exporter.name, import.field, &wanted, &found)?;
+            check_match(importer.name, exporter.name, &field, &wanted, &found)?;
             types.push(Some(found));
         }
         bound[index] = types;
@@ -163,8 +164,9 @@ fn describe_cycle(modules: &[LinkInput<'_>], providers: &[Vec<usize>], placed: &
                 .find(|i| i.module == provider_name)
                 .map_or("?", |i| i.field);
             format!(
-                "module `{}` imports `{provider_name}.{field}`",
-                modules[importer].name
+                "module `{}` imports `{provider_name}.{}`",
+                modules[importer].name,
+                shown(field)
             )
         })
         .collect();
@@ -321,14 +323,134 @@ fn describe(ty: &ExternType) -> String {
     }
 }
 
-/// `module`'s export names, comma-separated, or `none`.
+/// `module`'s export names, quoted and comma-separated, or `none`.
 fn export_list(info: &ModuleInfo<'_>) -> String {
     if info.exports.is_empty() {
         return "none".to_string();
     }
-    info.exports
-        .iter()
-        .map(|e| crate::policy::shown(e.name))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::policy::quoted(info.exports.iter().map(|e| e.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::module_info::parse;
+    use crate::policy::ModuleSpec;
+
+    /// `plan` over `(name, wat)` modules.
+    fn plan_of(modules: &[(&str, &str)]) -> Result<Vec<usize>> {
+        let names: Vec<ModuleName> = modules
+            .iter()
+            .map(|(name, _)| ModuleSpec::parse(&format!("{name}=x.wasm")).name)
+            .collect();
+        let wasm: Vec<Vec<u8>> = modules
+            .iter()
+            .map(|(_, text)| wat::parse_str(text).unwrap())
+            .collect();
+        let infos: Vec<ModuleInfo<'_>> = wasm.iter().map(|w| parse(w).unwrap()).collect();
+        let inputs: Vec<LinkInput<'_>> = names
+            .iter()
+            .zip(&infos)
+            .map(|(name, info)| LinkInput { name, info })
+            .collect();
+        plan(&inputs)
+    }
+
+    fn error_of(modules: &[(&str, &str)]) -> String {
+        plan_of(modules).unwrap_err().to_string()
+    }
+
+    const LIB: &str = r#"(module
+      (func (export "f") (param i32) (result i32) local.get 0)
+      (memory (export "mem") 1 4)
+      (table (export "tab") 2 8 funcref)
+      (global (export "g") (mut i64) (i64.const 0)))"#;
+
+    #[test]
+    fn exporters_come_first_and_independent_modules_keep_their_order() {
+        let app = r#"(module (import "lib" "f" (func (param i32) (result i32))))"#;
+        let other = "(module)";
+        assert_eq!(
+            plan_of(&[("app", app), ("other", other), ("lib", LIB)]).unwrap(),
+            vec![1, 2, 0]
+        );
+        assert_eq!(plan_of(&[("lib", LIB), ("app", app)]).unwrap(), vec![0, 1]);
+    }
+
+    #[test]
+    fn limits_within_the_imported_ones_match_and_others_do_not() {
+        let fits = r#"(module
+          (import "lib" "mem" (memory 1 4))
+          (import "lib" "tab" (table 1 8 funcref))
+          (import "lib" "g" (global (mut i64))))"#;
+        assert!(plan_of(&[("lib", LIB), ("app", fits)]).is_ok());
+        let no_max = r#"(module (import "lib" "mem" (memory 0)))"#;
+        assert!(plan_of(&[("lib", LIB), ("app", no_max)]).is_ok());
+        // Too large a minimum; a maximum below the provider's.
+        let min = r#"(module (import "lib" "mem" (memory 2)))"#;
+        assert_eq!(
+            error_of(&[("lib", LIB), ("app", min)]),
+            "module `app` imports `lib.mem` as (memory 2), but module `lib` exports it as (memory 1 4)"
+        );
+        let max = r#"(module (import "lib" "tab" (table 2 4 funcref)))"#;
+        assert_eq!(
+            error_of(&[("lib", LIB), ("app", max)]),
+            "module `app` imports `lib.tab` as (table 2 4 funcref), but module `lib` exports it as (table 2 8 funcref)"
+        );
+        let elem = r#"(module (import "lib" "tab" (table 2 externref)))"#;
+        assert!(error_of(&[("lib", LIB), ("app", elem)]).contains("(table 2 externref)"));
+        let immutable = r#"(module (import "lib" "g" (global i64)))"#;
+        assert_eq!(
+            error_of(&[("lib", LIB), ("app", immutable)]),
+            "module `app` imports `lib.g` as (global i64), but module `lib` exports it as (global (mut i64))"
+        );
+    }
+
+    #[test]
+    fn a_re_exported_import_has_the_type_of_what_it_is_bound_to() {
+        // `mid` imports lib's memory with no maximum and exports it; lib's
+        // maximum (4) is what `app`'s import is checked against.
+        let mid = r#"(module (import "lib" "mem" (memory 1)) (export "mem" (memory 0)))"#;
+        let app = r#"(module (import "mid" "mem" (memory 1 4)))"#;
+        assert_eq!(
+            plan_of(&[("app", app), ("mid", mid), ("lib", LIB)]).unwrap(),
+            vec![2, 1, 0]
+        );
+    }
+
+    #[test]
+    fn cycles_name_every_import_in_them() {
+        let a = r#"(module (import "b" "g" (func)) (func (export "f")))"#;
+        let b = r#"(module (import "c" "h" (func)) (func (export "g")))"#;
+        let c = r#"(module (import "a" "f" (func)) (func (export "h")))"#;
+        assert_eq!(
+            error_of(&[("a", a), ("b", b), ("c", c)]),
+            "the modules import from each other in a cycle, so none can be instantiated first: \
+             module `a` imports `b.g`, module `b` imports `c.h`, module `c` imports `a.f`"
+        );
+        let own = r#"(module (import "me" "f" (func)) (func (export "f")))"#;
+        assert!(
+            error_of(&[("me", own), ("other", "(module)")])
+                .ends_with("module `me` imports `me.f`")
+        );
+    }
+
+    #[test]
+    fn missing_exports_kinds_and_names_are_refused() {
+        let missing = r#"(module (import "lib" "nope" (func)))"#;
+        assert_eq!(
+            error_of(&[("lib", LIB), ("app", missing)]),
+            "module `app` imports `lib.nope`, but module `lib` exports no `nope` (its exports: `f`, `mem`, `tab`, `g`)"
+        );
+        let kind = r#"(module (import "lib" "f" (memory 1)))"#;
+        assert_eq!(
+            error_of(&[("lib", LIB), ("app", kind)]),
+            "module `app` imports `lib.f` as a memory, but module `lib` exports `f` as a function"
+        );
+        assert!(error_of(&[("lib", LIB), ("lib", "(module)")]).contains("two modules are named `lib`"));
+        assert!(
+            error_of(&[("spectest", "(module)"), ("lib", LIB)])
+                .contains("cannot be named `spectest`")
+        );
+    }
 }
