@@ -119,7 +119,11 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             );
         }
     }
-    check_static_imports(modules, &options.link_objects, &module_names(modules, options))?;
+    check_static_imports(
+        modules,
+        &options.link_objects,
+        &module_names(modules, options),
+    )?;
     if options.mode != ImageMode::Serve {
         crate::import_check::check_imports(modules, &module_names(modules, options))?;
     }

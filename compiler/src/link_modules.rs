@@ -100,7 +100,10 @@ pub fn check_names(names: &[&ModuleName]) -> Result<()> {
 
 /// Kahn's algorithm, taking the lowest-numbered ready module each time, so
 /// independent modules keep the command line's order.
-fn dependency_order(modules: &[LinkInput<'_>], by_name: &HashMap<&str, usize>) -> Result<Vec<usize>> {
+fn dependency_order(
+    modules: &[LinkInput<'_>],
+    by_name: &HashMap<&str, usize>,
+) -> Result<Vec<usize>> {
     let providers: Vec<Vec<usize>> = modules
         .iter()
         .map(|m| {
@@ -118,8 +121,8 @@ fn dependency_order(modules: &[LinkInput<'_>], by_name: &HashMap<&str, usize>) -
     let mut placed = vec![false; modules.len()];
     let mut order = Vec::with_capacity(modules.len());
     while order.len() < modules.len() {
-        let ready = (0..modules.len())
-            .find(|&i| !placed[i] && providers[i].iter().all(|&p| placed[p]));
+        let ready =
+            (0..modules.len()).find(|&i| !placed[i] && providers[i].iter().all(|&p| placed[p]));
         match ready {
             Some(i) => {
                 placed[i] = true;
@@ -194,7 +197,13 @@ fn export_type(
             .enumerate()
             .filter(|(_, i)| wanted(&i.kind))
             .nth(index as usize)
-            .map(|(k, i)| bound.get(k).cloned().flatten().unwrap_or_else(|| import_type(info, &i.kind)))
+            .map(|(k, i)| {
+                bound
+                    .get(k)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| import_type(info, &i.kind))
+            })
     };
     Some(match export.kind {
         ExternalKind::Func | ExternalKind::FuncExact => {
@@ -312,8 +321,10 @@ fn describe(ty: &ExternType) -> String {
         }
         ExternType::Memory(m) => format!("(memory {})", limits(m.initial, m.maximum)),
         ExternType::Global(g) => {
-            let value = crate::module_info::abi_type(g.content_type)
-                .map_or_else(|| type_letter(g.content_type).to_string(), |t| t.name().to_string());
+            let value = crate::module_info::abi_type(g.content_type).map_or_else(
+                || type_letter(g.content_type).to_string(),
+                |t| t.name().to_string(),
+            );
             if g.mutable {
                 format!("(global (mut {value}))")
             } else {
@@ -430,8 +441,7 @@ mod tests {
         );
         let own = r#"(module (import "me" "f" (func)) (func (export "f")))"#;
         assert!(
-            error_of(&[("me", own), ("other", "(module)")])
-                .ends_with("module `me` imports `me.f`")
+            error_of(&[("me", own), ("other", "(module)")]).ends_with("module `me` imports `me.f`")
         );
     }
 
@@ -447,7 +457,9 @@ mod tests {
             error_of(&[("lib", LIB), ("app", kind)]),
             "module `app` imports `lib.f` as a memory, but module `lib` exports `f` as a function"
         );
-        assert!(error_of(&[("lib", LIB), ("lib", "(module)")]).contains("two modules are named `lib`"));
+        assert!(
+            error_of(&[("lib", LIB), ("lib", "(module)")]).contains("two modules are named `lib`")
+        );
         assert!(
             error_of(&[("spectest", "(module)"), ("lib", LIB)])
                 .contains("cannot be named `spectest`")

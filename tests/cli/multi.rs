@@ -165,12 +165,20 @@ fn each_module_keeps_its_own_memory_cap_on_every_board_in_both_modes() {
                 run(board, &[&first, &second], &rest)
             };
             // `first` is capped at 4 pages: it grows to 4 (old size 1)...
-            assert_prints(&go("first.grow", "3"), "1\n", &format!("{what}: to the cap"));
+            assert_prints(
+                &go("first.grow", "3"),
+                "1\n",
+                &format!("{what}: to the cap"),
+            );
             // ... and not to 5; `second`, uncapped, does. Before each memory
             // reserved only up to its cap, a board gave `first` (instantiated
             // first, no declared maximum) the rest of the heap, and lost it
             // when `second` was instantiated: it could not grow at all.
-            assert_prints(&go("first.grow", "4"), "-1\n", &format!("{what}: past the cap"));
+            assert_prints(
+                &go("first.grow", "4"),
+                "-1\n",
+                &format!("{what}: past the cap"),
+            );
             assert_prints(&go("second.grow", "4"), "1\n", &format!("{what}: uncapped"));
         }
     });
@@ -201,11 +209,23 @@ fn bad_combinations_of_modules_are_refused_naming_both_modules_and_the_item() {
         "signature.wat",
         r#"(module (import "lib" "bump" (func (param i32) (result i32))))"#,
     );
-    let memory = file("memory.wat", r#"(module (import "lib" "memory" (memory 2)))"#);
-    let global = file("global.wat", r#"(module (import "lib" "calls" (global i32)))"#);
+    let memory = file(
+        "memory.wat",
+        r#"(module (import "lib" "memory" (memory 2)))"#,
+    );
+    let global = file(
+        "global.wat",
+        r#"(module (import "lib" "calls" (global i32)))"#,
+    );
     let kind = file("kind.wat", r#"(module (import "lib" "ops" (memory 1)))"#);
-    let a = file("a.wat", r#"(module (import "b" "g" (func)) (func (export "f")))"#);
-    let b = file("b.wat", r#"(module (import "a" "f" (func)) (func (export "g")))"#);
+    let a = file(
+        "a.wat",
+        r#"(module (import "b" "g" (func)) (func (export "f")))"#,
+    );
+    let b = file(
+        "b.wat",
+        r#"(module (import "a" "f" (func)) (func (export "g")))"#,
+    );
     let one = file("one.wat", &greeter("one"));
     let two = file("two.wat", &greeter("two"));
     let renamed = format!("library={lib}");
@@ -239,8 +259,14 @@ fn bad_combinations_of_modules_are_refused_naming_both_modules_and_the_item() {
             &[&one, &two],
             "several modules export `_start` (`one`, `two`): choose the one to run with --main NAME",
         ),
-        (&[&lib, &app, "--main", "nope"], "--main nope: there is no module `nope`"),
-        (&[&lib, &app, "--main", "lib"], "module `lib` exports no `_start`"),
+        (
+            &[&lib, &app, "--main", "nope"],
+            "--main nope: there is no module `nope`",
+        ),
+        (
+            &[&lib, &app, "--main", "lib"],
+            "module `lib` exports no `_start`",
+        ),
         (
             &[&lib, &app, "--max-memory", "nope:4"],
             "--max-memory nope:4: there is no module `nope` (modules: `lib`, `app`)",
@@ -278,8 +304,14 @@ fn invoke_and_main_name_modules_that_exist() {
             &["--invoke", "lib.nope"],
             "module `lib` exports no function `nope`; its exported functions: bump",
         ),
-        (&["--invoke", "app.apply", "1"], "`apply` takes 2 argument(s)"),
-        (&["--main", "app", "--invoke", "lib.bump"], "give one of them"),
+        (
+            &["--invoke", "app.apply", "1"],
+            "`apply` takes 2 argument(s)",
+        ),
+        (
+            &["--main", "app", "--invoke", "lib.bump"],
+            "give one of them",
+        ),
     ];
     for (rest, needle) in cases {
         let o = run("host", &[&lib, &app], rest);

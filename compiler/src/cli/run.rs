@@ -143,7 +143,9 @@ pub fn run_modules(
     let mut module_args = match &invoke {
         Some(target) => {
             if image.main.is_some() {
-                bail!("--main chooses whose `_start` runs; with --invoke MODULE.EXPORT it is not used: give one of them");
+                bail!(
+                    "--main chooses whose `_start` runs; with --invoke MODULE.EXPORT it is not used: give one of them"
+                );
             }
             let (index, export) = invoke_target(&modules, target)?;
             let name = (modules.modules.len() > 1).then(|| &modules.names[index]);

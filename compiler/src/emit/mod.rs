@@ -425,7 +425,8 @@ fn import_summaries(
             } else if import.module == wafer_abi::wasi::MODULE {
                 // The runtime's function (its type is checked by `import_check`).
                 names::wasi_symbol(import.field)
-            } else if HOST_MODULES.contains(&import.module) || image_modules.contains(&import.module)
+            } else if HOST_MODULES.contains(&import.module)
+                || image_modules.contains(&import.module)
             {
                 // Bound at instantiation: another module of the image.
                 None
