@@ -345,3 +345,62 @@ fn arguments_after_the_modules_and_after_a_separator_reach_the_program() {
     let o = wafer(&["run", &counter, "--", &other, "--", "y"]);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
 }
+
+/// Calls `one`'s `_start` (which prints through WASI from `one`'s memory)
+/// twice, divides through `one`'s `boom`, and re-exports `boom`.
+const CALLER: &str = r#"(module
+  (import "one" "_start" (func $say))
+  (import "one" "boom" (func $boom (param i32) (result i32)))
+  (export "boom" (func $boom))
+  (memory 1)
+  (data (i32.const 16) "XXXX\n")
+  (func (export "go") (call $say) (call $say))
+  (func (export "divide") (param i32) (result i32) (call $boom (local.get 0))))"#;
+
+#[test]
+fn a_callee_runs_in_its_own_instance_and_traps_there_on_every_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = greeter("one").replace(
+        "(func (export \"_start\")",
+        "(func (export \"boom\") (param i32) (result i32) (i32.div_u (i32.const 12) (local.get 0)))\n  (func (export \"_start\")",
+    );
+    let one = module_file(dir.path(), "one.wat", &one);
+    let two = module_file(dir.path(), "two.wat", &greeter("two"));
+    let caller = module_file(dir.path(), "caller.wat", CALLER);
+    on_every_board(|board| {
+        // `one`'s `_start` called from `caller` runs with `one`'s vmctx:
+        // WASI reads the iovec and text from `one`'s memory, not caller's
+        // (which holds "XXXX" at the same address).
+        let o = run(board, &[&one, &caller], &["--invoke", "caller.go"]);
+        assert_prints(&o, "one\none\n", &format!("{board}: WASI in the callee"));
+        // A re-exported import calls the original.
+        let o = run(board, &[&one, &caller], &["--invoke", "caller.boom", "4"]);
+        assert_prints(&o, "3\n", &format!("{board}: re-export"));
+        // A trap in the callee is reported at the callee's function.
+        let o = run(board, &[&one, &caller], &["--invoke", "caller.divide", "0"]);
+        assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("trap: integer divide by zero\n  at one!boom"),
+            "{board}: {err}"
+        );
+        // --invoke needs no --main, however many modules have `_start`.
+        let o = run(board, &[&one, &two], &["--invoke", "two._start"]);
+        assert_prints(&o, "two\n", &format!("{board}: invoke a _start"));
+    });
+}
+
+#[test]
+fn imports_between_modules_work_with_explicit_checks_on_every_board() {
+    let lib = example("multi/lib.wat");
+    let app = example("multi/app.wat");
+    on_every_board(|board| {
+        let explicit = ["--bounds-checks", "explicit"];
+        let o = run(board, &[&lib, &app], &explicit);
+        assert_prints(&o, "hello from lib\n", &format!("{board}: _start"));
+        let mut rest = explicit.to_vec();
+        rest.extend_from_slice(&["--invoke", "app.count", "0"]);
+        let o = run(board, &[&lib, &app], &rest);
+        assert_prints(&o, "101\n", &format!("{board}: count"));
+    });
+}

@@ -216,7 +216,8 @@ fn unique_prefixes(names: &[&ModuleName]) -> Result<Vec<String>> {
 }
 
 /// Compiles the modules for the board in `image` and assembles image
-/// options (entry module: the one whose `_start` runs, if any).
+/// options. The entry module is the first; callers choose it
+/// ([`ImageModules::entry`], or `--invoke`'s module).
 pub fn prepare(
     specs: &[ModuleSpec],
     image: &ImageArgs,
@@ -236,7 +237,6 @@ pub fn prepare(
     options.args = image.baked_args.clone();
     options.env = image.baked_env.clone();
     options.module_names = modules.names.iter().map(|n| n.to_string()).collect();
-    options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
     Ok((modules, options))
 }
 

@@ -50,7 +50,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
         } => {
             let specs: Vec<ModuleSpec> = inputs.iter().map(|i| ModuleSpec::parse(i)).collect();
             check_build_request(&specs, &image, format, &output)?;
-            let (modules, options) = prepare(&specs, &image, ImageMode::Command)?;
+            let (modules, mut options) = prepare(&specs, &image, ImageMode::Command)?;
+            options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
             build_image(&modules.modules, &options, format, &output)?;
             // Warnings only for an image that exists: a failed build says
             // one thing, its error.

@@ -8,7 +8,7 @@ use wafer_abi::descriptor::ExternKind;
 use wafer_abi::values::{ValType, split_signature};
 
 use super::ImageArgs;
-use super::build::{ImageModules, has_start, prepare, print_warnings};
+use super::build::{ImageModules, prepare, print_warnings};
 use crate::policy::{ModuleName, ModuleSpec};
 use crate::runner::child::ImageFile;
 use crate::{CompiledModule, ImageMode, Value};
@@ -153,19 +153,24 @@ pub fn run_modules(
             options.entry_module = index;
             Vec::new()
         }
-        None if !has_start(&modules.modules[options.entry_module]) => {
-            if modules.modules.len() == 1 {
+        None => match modules.entry(image.main.as_deref())? {
+            Some(entry) => {
+                options.entry_module = entry;
+                args
+            }
+            None => {
+                if modules.modules.len() == 1 {
+                    bail!(
+                        "the module exports no `_start` function, so running it would only instantiate it; call an export with --invoke NAME (its exported functions: {})",
+                        exported_functions(&modules.modules[0])
+                    )
+                }
                 bail!(
-                    "the module exports no `_start` function, so running it would only instantiate it; call an export with --invoke NAME (its exported functions: {})",
-                    exported_functions(&modules.modules[0])
+                    "no module exports a `_start` function, so running them would only instantiate them; call an export with --invoke MODULE.EXPORT (modules: {})",
+                    modules.listed()
                 )
             }
-            bail!(
-                "no module exports a `_start` function, so running them would only instantiate them; call an export with --invoke MODULE.EXPORT (modules: {})",
-                modules.listed()
-            )
-        }
-        None => args,
+        },
     };
     // A board has no command line: its arguments are part of the image.
     if options.board.bare.is_some() {
