@@ -241,16 +241,20 @@ const INSTANTIATE_MODULES_SYMBOL: &str = "wafer_instantiate_modules";
 /// imports between modules by name when some module imports from another,
 /// else one without any lookup by name (smaller: hello carries none).
 fn module_instantiation(modules: &[CompiledModule], options: &ImageOptions) -> &'static str {
-    let names = module_names(modules, options);
-    let linked = modules
-        .iter()
-        .flat_map(|m| &m.imports)
-        .any(|i| i.symbol.is_none() && names.contains(&i.module.as_str()));
-    if linked {
+    if links_modules(modules, options) {
         "wafer_instantiate_linked"
     } else {
         "wafer_instantiate_unlinked"
     }
+}
+
+/// Whether some module imports from another module of the image.
+fn links_modules(modules: &[CompiledModule], options: &ImageOptions) -> bool {
+    let names = module_names(modules, options);
+    modules
+        .iter()
+        .flat_map(|m| &m.imports)
+        .any(|i| i.symbol.is_none() && names.contains(&i.module.as_str()))
 }
 
 /// The image's name of each module: `options.module_names`, or each
@@ -417,9 +421,17 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     }
     w.u64(max_pages);
     w.u64(options.max_table_elements);
-    let names = module_names(modules, options);
-    let name_list = strings(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
-    w.slice(name_list, names.len());
+    // Only `wafer_instantiate_linked` reads the names: other images carry
+    // none (hello's flash budget is counted in tens of bytes).
+    let names: Vec<String> = if links_modules(modules, options) {
+        module_names(modules, options)
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    w.slice(strings(&names), names.len());
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

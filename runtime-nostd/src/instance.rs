@@ -109,6 +109,12 @@ pub fn instance(id: usize) -> Option<&'static Instance> {
     }
 }
 
+/// The instance created last.
+pub fn newest() -> Option<&'static Instance> {
+    // SAFETY: single-threaded; NEWEST is null or a live instance record.
+    unsafe { NEWEST.as_ref() }
+}
+
 /// Makes instance `id`'s exports importable as module `name`.
 pub fn register(name: &[u8], id: usize) -> bool {
     // SAFETY: single-threaded; the copy lives forever.

@@ -362,7 +362,7 @@ pub struct ImageManifest {
     /// an import whose module is one of these names is bound to that
     /// module's export at instantiation (`wafer build a.wasm b.wasm`).
     /// Modules are listed in dependency order, so the exporter always
-    /// exists already.
+    /// exists already. Empty when no module imports from another.
     pub module_names: Slice<Str>,
 }
 

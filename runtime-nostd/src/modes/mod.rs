@@ -39,24 +39,24 @@ pub fn call_export(
 pub fn instantiate_all_or_exit() -> Option<&'static Instance> {
     // SAFETY: `wafer build` defines the symbol as one of the two functions
     // below, which have this signature.
-    unsafe { wafer_instantiate_modules() };
-    crate::instance::instance(crate::instance::manifest().entry_module as usize)
+    unsafe { wafer_instantiate_modules() }
 }
 
 unsafe extern "Rust" {
-    /// Instantiates every module (or exits). `wafer build` points it
-    /// (`--defsym`, `compiler/src/image.rs`) at [`wafer_instantiate_unlinked`]
-    /// when no module imports from another, so a one-module image carries
-    /// no name lookup, else at [`wafer_instantiate_linked`].
-    fn wafer_instantiate_modules();
+    /// Instantiates every module (or exits) and returns the entry
+    /// module's instance. `wafer build` points it (`--defsym`,
+    /// `compiler/src/image.rs`) at [`wafer_instantiate_unlinked`] when no
+    /// module imports from another, so a one-module image carries no name
+    /// lookup, else at [`wafer_instantiate_linked`].
+    fn wafer_instantiate_modules() -> Option<&'static Instance>;
 }
 
 /// [`wafer_instantiate_modules`] for images whose modules import nothing
 /// from each other: `wafer build` binds every function import at link time
 /// (and refuses other imports), so nothing is resolved by name.
 #[unsafe(no_mangle)]
-pub fn wafer_instantiate_unlinked() {
-    instantiate_each(crate::instance::no_dynamic_imports);
+pub fn wafer_instantiate_unlinked() -> Option<&'static Instance> {
+    instantiate_each(crate::instance::no_dynamic_imports)
 }
 
 /// [`wafer_instantiate_modules`] for images whose modules import from each
@@ -64,12 +64,16 @@ pub fn wafer_instantiate_unlinked() {
 /// the manifest (`wafer build` checked them all and ordered the modules so
 /// every exporter comes first).
 #[unsafe(no_mangle)]
-pub fn wafer_instantiate_linked() {
-    instantiate_each(crate::instance::resolve_in_image);
+pub fn wafer_instantiate_linked() -> Option<&'static Instance> {
+    instantiate_each(crate::instance::resolve_in_image)
 }
 
-fn instantiate_each(resolve: impl crate::instance::Resolver + Copy) {
-    for desc in crate::instance::descriptors() {
+/// Instantiates the modules in order; the entry module's instance, taken
+/// when it is the newest (no walk through the instance list).
+fn instantiate_each(resolve: impl crate::instance::Resolver + Copy) -> Option<&'static Instance> {
+    let entry = crate::instance::manifest().entry_module as usize;
+    let mut found = None;
+    for (k, desc) in crate::instance::descriptors().enumerate() {
         if let Err(e) = crate::instance::instantiate(desc, resolve) {
             crate::instance::report_error(desc, &e);
             crate::platform::exit(match e {
@@ -77,7 +81,11 @@ fn instantiate_each(resolve: impl crate::instance::Resolver + Copy) {
                 _ => crate::EXIT_FATAL,
             });
         }
+        if k == entry {
+            found = crate::instance::newest();
+        }
     }
+    found
 }
 
 /// Parameter and result letters of a function export.
