@@ -229,6 +229,8 @@ fn bad_combinations_of_modules_are_refused_naming_both_modules_and_the_item() {
     let one = file("one.wat", &greeter("one"));
     let two = file("two.wat", &greeter("two"));
     let renamed = format!("library={lib}");
+    let dash = format!("a-b={lib}");
+    let underscore = format!("a_b={}", file("empty.wat", "(module)"));
     let cases: &[(&[&str], &str)] = &[
         (
             &[&lib, &missing],
@@ -262,6 +264,10 @@ fn bad_combinations_of_modules_are_refused_naming_both_modules_and_the_item() {
         (
             &[&lib, &app, "--main", "nope"],
             "--main nope: there is no module `nope`",
+        ),
+        (
+            &[&dash, &underscore],
+            "modules `a-b` and `a_b` would both have the symbol prefix `a_b`",
         ),
         (
             &[&lib, &app, "--main", "lib"],
@@ -402,5 +408,25 @@ fn imports_between_modules_work_with_explicit_checks_on_every_board() {
         rest.extend_from_slice(&["--invoke", "app.count", "0"]);
         let o = run(board, &[&lib, &app], &rest);
         assert_prints(&o, "101\n", &format!("{board}: count"));
+    });
+}
+
+#[test]
+fn any_name_can_be_imported_from_even_one_that_is_not_an_identifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = module_file(
+        dir.path(),
+        "user.wat",
+        r#"(module
+  (import "my-lib.v2" "bump" (func $bump (result i32)))
+  (func (export "twice") (result i32) (drop (call $bump)) (call $bump)))"#,
+    );
+    let lib = format!("my-lib.v2={}", example("multi/lib.wat"));
+    on_every_board(|board| {
+        let o = run(board, &[&user, &lib], &["--invoke", "user.twice"]);
+        assert_prints(&o, "2\n", &format!("{board}: named my-lib.v2"));
+        // `--invoke` finds the module name before the export's `.`.
+        let o = run(board, &[&user, &lib], &["--invoke", "my-lib.v2.bump"]);
+        assert_prints(&o, "1\n", &format!("{board}: invoke my-lib.v2.bump"));
     });
 }

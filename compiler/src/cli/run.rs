@@ -77,13 +77,16 @@ fn invoke_mode(
 }
 
 /// Which module `--invoke TARGET` calls, and the export's name:
-/// `module.export` when the text before the first `.` names a module of
-/// the image, else (one module only) the whole text is the export.
+/// `module.export` when the text before a `.` names a module of the image
+/// (the longest such name: modules may have `.` in their names), else (one
+/// module only) the whole text is the export.
 fn invoke_target<'a>(modules: &ImageModules, target: &'a str) -> Result<(usize, &'a str)> {
-    if let Some((module, export)) = target.split_once('.')
-        && let Some(index) = modules.find(module)
-    {
-        return Ok((index, export));
+    let split = target.match_indices('.').rev().find_map(|(dot, _)| {
+        let index = modules.find(&target[..dot])?;
+        Some((index, &target[dot + 1..]))
+    });
+    if let Some(found) = split {
+        return Ok(found);
     }
     if modules.modules.len() == 1 {
         return Ok((0, target));

@@ -68,7 +68,10 @@ pub enum ImportBinding {
     /// (non-alphanumerics become `_`), resolved by the linker.
     Static,
     /// Imports are resolved by name at instantiation, against the runtime's
-    /// host modules and registered instances (multi-module images, spec tests).
+    /// host modules and registered instances (the spec harness's serving
+    /// images). Images of several modules use `Static`, with the imports
+    /// from other modules of the image left to the runtime
+    /// ([`compile_linked`]).
     Dynamic,
 }
 
