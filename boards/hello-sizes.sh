@@ -3,8 +3,9 @@
 # what `wafer size` reports for each image: the bytes stored in the image
 # (flash), the static RAM (.data, .bss, stack), the static RAM without the
 # stack (what the runtime itself keeps: the footprint budget is 4 KiB), the
-# MMU boards' boot page tables within it (counted apart from the budget) and
-# the parts. The README's size table is this script's output.
+# boot page tables within it (qemu-x86_64's, counted apart from the budget;
+# the aarch64 boards' are in flash, the riscv64 boards' on the heap) and the
+# parts. The README's size table is this script's output.
 #
 #   boards/hello-sizes.sh            # uses `cargo run -p wafer`
 #   WAFER=wafer boards/hello-sizes.sh
@@ -27,8 +28,8 @@ for board in $("$WAFER" boards | awk '$1 != "host" { print $1 }'); do
     # Section lines: name, bytes, address, where ("RAM", "flash (copied to RAM)").
     NF >= 4 && $1 ~ /^\./ && /RAM/ && $1 != ".stack" { static += $2 }
     $1 == "RAM" && $2 != "parts:" { ram = $2 }
-    # RAM parts: ...; boot page tables <n> B (in .bss)
-    $1 == "RAM" && $2 == "parts:" && match($0, /boot page tables [0-9]+ B/) {
+    # RAM parts: ...; boot page tables <n> B (in .bss)   (not "... in flash")
+    $1 == "RAM" && $2 == "parts:" && match($0, /boot page tables [0-9]+ B \(in \.bss\)/) {
       split(substr($0, RSTART, RLENGTH), t, " "); tables = t[4]
     }
     $1 == "parts:" {

@@ -23,10 +23,14 @@ mod hygiene;
 mod limits;
 #[path = "cli/measure.rs"]
 mod measure;
+#[path = "cli/multi.rs"]
+mod multi;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]
 mod options;
+#[path = "cli/policies.rs"]
+mod policies;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
 #[path = "cli/static_imports.rs"]

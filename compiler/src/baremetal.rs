@@ -8,12 +8,14 @@
 //! linear memories) fill RAM. Symbols the runtime's boot code uses are
 //! prefixed `__wafer_`.
 
+mod aarch64_boot_map;
+
 use std::fmt::Write as _;
 
 use anyhow::{Result, bail};
 use wafer_abi::descriptor::device;
 
-use crate::config::{BareMetal, Device};
+use crate::config::{BareMetal, Device, Isa};
 use crate::image::ImageMode;
 
 /// RAM kept beside the Wasm stack for the runtime and host functions.
@@ -36,15 +38,17 @@ pub fn canary_bytes(mode: &ImageMode) -> u64 {
     }
 }
 
-/// The linker script of an image of `mode` for `bare` with `stack_size`
-/// bytes of Wasm stack.
+/// The linker script of an image of `mode` for `bare` (a board of `isa`)
+/// with `stack_size` bytes of Wasm stack.
 pub fn linker_script(
     board_name: &str,
+    isa: Isa,
     bare: &BareMetal,
     stack_size: u64,
     mode: &ImageMode,
-) -> String {
+) -> Result<String> {
     let m = &bare.memory;
+    let boot_map = boot_map_section(board_name, isa, bare)?;
     let stack = (stack_size + RUNTIME_STACK_RESERVE).next_multiple_of(16);
     let canary = canary_bytes(mode);
     let mut s = String::new();
@@ -72,7 +76,7 @@ pub fn linker_script(
      never written, so it stays in flash. Left to lld's orphan placement
      it lands in RAM at a RAM load address, and a raw image (`--format
      bin`) would span the gap between flash and RAM. */
-  .rodata : ALIGN(8) {{ *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.* .got .got.*) }} > FLASH
+  .rodata : ALIGN(8) {{{boot_map} *(.rodata .rodata.* .srodata .srodata.* .data.rel.ro .data.rel.ro.* .got .got.*) }} > FLASH
   /* Canaries (filled at start, checked by the runtime; empty unless
      the image serves the spec harness): a stray write below .data,
      between .bss and the stack, or above the stack top shows up in them. */
@@ -118,7 +122,25 @@ pub fn linker_script(
 ASSERT(__wafer_heap_start <= __wafer_heap_end, "ERROR(wafer): the image's data and stack do not fit in RAM");
 "#
     ));
-    s
+    Ok(s)
+}
+
+/// The boot page tables the MMU reads from flash, as the start of
+/// `.rodata` (aarch64 boards, see `baremetal/aarch64_boot_map.rs`; TTBR0
+/// takes `__wafer_boot_map`), empty for the other ISAs. Inside `.rodata`
+/// rather than an output section of their own: lld flags a section made
+/// of data commands alone writable, as if it were `.data`.
+fn boot_map_section(board_name: &str, isa: Isa, bare: &BareMetal) -> Result<String> {
+    if isa != Isa::Aarch64 {
+        return Ok(String::new());
+    }
+    let quads: String = aarch64_boot_map::level1(board_name, bare)?
+        .iter()
+        .map(|d| format!(" QUAD({d:#x})"))
+        .collect();
+    Ok(format!(
+        " . = ALIGN(64); __wafer_boot_map = .;{quads} __wafer_boot_map_end = .;"
+    ))
 }
 
 /// The runtime's code for a device kind named in a board description.
@@ -164,7 +186,14 @@ mod tests {
 
     fn script(mode: &ImageMode) -> String {
         let board = Board::by_name("qemu-virt-riscv64").unwrap();
-        linker_script(&board.name, board.bare.as_ref().unwrap(), 1 << 20, mode)
+        linker_script(
+            &board.name,
+            board.target.isa,
+            board.bare.as_ref().unwrap(),
+            1 << 20,
+            mode,
+        )
+        .unwrap()
     }
 
     /// The size each canary section gives its region, e.g. `0x1000`.

@@ -144,11 +144,10 @@ pub fn report(bytes: &[u8]) -> Result<String> {
     } else {
         human(stack)
     };
-    let tables = boot_page_tables(&file);
-    let tables = if tables == 0 {
-        String::new()
-    } else {
-        format!("; boot page tables {tables} B (in .bss)")
+    let tables = match (boot_page_tables(&file), boot_map_in_flash(&file)) {
+        (0, 0) => String::new(),
+        (0, flash) => format!("; boot page tables {flash} B in flash, none in RAM"),
+        (ram, _) => format!("; boot page tables {ram} B (in .bss)"),
     };
     let _ = writeln!(
         out,
@@ -168,6 +167,9 @@ pub fn report(bytes: &[u8]) -> Result<String> {
             bounds_text(m, on_board)
         );
     }
+    for m in memories.iter().filter(|m| m.memories > 0) {
+        let _ = writeln!(out, "memory cap ({}): {}", m.name, cap_text(m.max_pages));
+    }
     Ok(out)
 }
 
@@ -178,6 +180,21 @@ fn boot_page_tables(file: &object::File) -> u64 {
         .filter(|s| s.name().is_ok_and(|n| n.starts_with("WAFER_PAGE_TABLES")))
         .map(|s| s.size())
         .sum()
+}
+
+/// Bytes of the constant boot page tables the MMU reads from flash
+/// (aarch64 boards: `[__wafer_boot_map, __wafer_boot_map_end)`, which the
+/// linker script places in `.rodata`), 0 if the image has none.
+fn boot_map_in_flash(file: &object::File) -> u64 {
+    let address = |name: &str| {
+        file.symbols()
+            .find(|s| s.name() == Ok(name))
+            .map(|s| s.address())
+    };
+    match (address("__wafer_boot_map"), address("__wafer_boot_map_end")) {
+        (Some(start), Some(end)) => end.saturating_sub(start),
+        _ => 0,
+    }
 }
 
 /// What a module's bounds-check mode costs in memory. Linux backs a guard
@@ -193,7 +210,7 @@ fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
     );
     match BoundsChecks::from_u32(m.bounds_checks) {
         Some(BoundsChecks::Guard) if on_board => format!(
-            "{window}; physical RAM is the memory's whole length (from 1 MiB heap chunks kept for window pages) plus page tables (4 KiB per 2 MiB and per GiB of memory, 8 KiB for all windows; from 64 KiB heap chunks)"
+            "{window}; physical RAM is the memory's whole length (from 1 MiB heap chunks kept for window pages) plus page tables (4 KiB per 2 MiB and per GiB of memory, 8 KiB for all windows; from 64 KiB heap chunks: per-memory runtime data like instances, not static RAM)"
         ),
         Some(BoundsChecks::Guard) => {
             format!("{window}; physical memory is only the pages touched")
@@ -205,6 +222,19 @@ fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
     }
 }
 
+/// A module's `--max-memory` as `wafer size` shows it.
+fn cap_text(max_pages: u64) -> String {
+    if max_pages >= wafer_abi::MAX_WASM_PAGES {
+        return "none (--max-memory not given): each memory may grow to its declared maximum"
+            .to_string();
+    }
+    format!(
+        "{max_pages} page{} = {} (--max-memory): memory.grow beyond it returns -1",
+        if max_pages == 1 { "" } else { "s" },
+        human(max_pages * wafer_abi::WASM_PAGE_SIZE)
+    )
+}
+
 /// What a module descriptor says about its memories.
 struct ModuleMemories {
     name: String,
@@ -214,6 +244,8 @@ struct ModuleMemories {
     memories: u64,
     /// A `wafer_abi::descriptor::BoundsChecks` value.
     bounds_checks: u32,
+    /// Its `--max-memory` cap (`MAX_WASM_PAGES`: none).
+    max_pages: u64,
 }
 
 /// Each module's initial linear memory in pages and its bounds-check mode,
@@ -259,10 +291,15 @@ fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
         let Some(mode) = descriptor.get(mode_at..mode_at + 4) else {
             continue;
         };
+        let cap_at = std::mem::offset_of!(ModuleDescriptor, max_memory_pages);
+        let Some(max_pages) = word(descriptor, cap_at) else {
+            continue;
+        };
         out.push(ModuleMemories {
             name: name.to_string(),
             pages,
             memories: count,
+            max_pages,
             bounds_checks: u32::from_le_bytes(mode.try_into().unwrap_or_default()),
         });
     }

@@ -464,7 +464,10 @@ fn what_does_not_fit_a_board_is_refused_with_numbers() {
     );
 
     let o = wafer(&["build", &big_memory, "--max-memory", "10", "-o", out_s]);
-    assert_clean_error(&o, "but --max-memory allows 10 pages");
+    assert_clean_error(
+        &o,
+        "module `big` needs 3000 pages of memory at start, more than --max-memory 10",
+    );
 
     let o = wafer(&[
         "build",

@@ -384,3 +384,64 @@ fn an_image_without_a_budget_links_none_of_the_refill() {
     assert!(!has_refill(&[]));
     assert!(has_refill(&["--fuel", "1000"]));
 }
+
+#[test]
+fn a_budget_for_one_module_of_several_applies_to_that_module_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let spin = module_file(
+        dir.path(),
+        "spin.wat",
+        r#"(module (func (export "spin") (loop br 0)))"#,
+    );
+    let answer = module_file(
+        dir.path(),
+        "answer.wat",
+        // Three turns of 8 counted operators; the header checks after the
+        // first and second turns see 8 and 16 spent.
+        r#"(module (func (export "answer") (result i32) (local $i i32)
+             (loop
+               (local.set $i (i32.add (local.get $i) (i32.const 1)))
+               (br_if 0 (i32.lt_u (local.get $i) (i32.const 3))))
+             (i32.const 42)))"#,
+    );
+    for board in ["host", "qemu-virt-riscv64"] {
+        let run = |export: &str, fuel: &str| {
+            wafer_within(
+                &[
+                    "run",
+                    &spin,
+                    &answer,
+                    "--board",
+                    board,
+                    "--timeout-ms",
+                    "spin:200",
+                    "--fuel",
+                    fuel,
+                    "--invoke",
+                    export,
+                ],
+                Duration::from_secs(120),
+            )
+            .unwrap_or_else(|| panic!("{board} {export}: not stopped"))
+        };
+        let o = run("spin.spin", "answer:16");
+        assert_trap(&o, "deadline exceeded", board);
+        assert!(
+            stderr(&o).contains("  at spin!spin"),
+            "{board}: {}",
+            stderr(&o)
+        );
+        // The other module runs under its own fuel, and no deadline.
+        let o = run("answer.answer", "answer:16");
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "42\n", "{board}");
+        // ... which 15 does not cover: the second check sees 16 spent.
+        let o = run("answer.answer", "answer:15");
+        assert_trap(&o, "fuel exhausted", board);
+    }
+    let o = wafer(&["run", &spin, &answer, "--fuel", "other:5"]);
+    assert_clean_error(
+        &o,
+        "--fuel `other:5` names module `other`, but the image has modules `spin`, `answer`",
+    );
+}

@@ -2,8 +2,6 @@
 //! against the module names of the image (a module's name is its file
 //! stem), into the `wafer_abi::budget::Policy` the module is compiled with.
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
 use clap::Args;
 use wafer_abi::budget::{MAX_FUEL, MAX_TIMEOUT_MS, Policy};
@@ -12,8 +10,9 @@ use wafer_abi::budget::{MAX_FUEL, MAX_TIMEOUT_MS, Policy};
 #[derive(Args, Debug, Clone, Default)]
 pub struct BudgetArgs {
     /// Fuel per call, in Wasm operators (block, loop, else, end and nop are
-    /// free): the call traps `fuel exhausted` once it has run more, at the
-    /// same point on every board. `NAME:N` sets it for module NAME only.
+    /// free): once the call has run more, it traps `fuel exhausted` at the
+    /// next loop header or function entry, the same one on every board.
+    /// `NAME:N` sets it for module NAME only.
     #[arg(long, value_name = "[NAME:]N", allow_hyphen_values = true)]
     pub fuel: Vec<String>,
     /// Time per call (or `_start`) in milliseconds: a call that runs longer
@@ -22,24 +21,22 @@ pub struct BudgetArgs {
     pub timeout_ms: Vec<String>,
 }
 
-/// The name a module has in an image: its file stem.
-pub fn module_name(input: &Path) -> String {
-    input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 impl BudgetArgs {
-    /// The budget of module `name`, the only module of the image.
+    /// The budget of module `name` in an image of modules `known`.
     ///
     /// # Errors
-    /// A value that is not a positive number in range, or a `NAME:` that
-    /// is not `name`.
-    pub fn policy(&self, name: &str) -> Result<Policy> {
-        let fuel = value_for(&self.fuel, "--fuel", name, MAX_FUEL)?.unwrap_or(0);
-        let timeout_ms =
-            value_for(&self.timeout_ms, "--timeout-ms", name, MAX_TIMEOUT_MS)?.unwrap_or(0);
+    /// A value that is not a positive number in range, a `NAME:` that is
+    /// none of `known`, or two values for one module.
+    pub fn policy(&self, name: &str, known: &[&str]) -> Result<Policy> {
+        let fuel = value_for(&self.fuel, "--fuel", name, known, MAX_FUEL)?.unwrap_or(0);
+        let timeout_ms = value_for(
+            &self.timeout_ms,
+            "--timeout-ms",
+            name,
+            known,
+            MAX_TIMEOUT_MS,
+        )?
+        .unwrap_or(0);
         Ok(Policy {
             fuel,
             timeout_ns: timeout_ms * 1_000_000,
@@ -49,7 +46,13 @@ impl BudgetArgs {
 
 /// The value of `flag` for module `name` from its occurrences: `NAME:N`
 /// for that module wins over a plain `N`; each form at most once.
-fn value_for(occurrences: &[String], flag: &str, name: &str, max: u64) -> Result<Option<u64>> {
+fn value_for(
+    occurrences: &[String],
+    flag: &str,
+    name: &str,
+    known: &[&str],
+    max: u64,
+) -> Result<Option<u64>> {
     let mut plain = None;
     let mut named = None;
     for text in occurrences {
@@ -60,9 +63,16 @@ fn value_for(occurrences: &[String], flag: &str, name: &str, max: u64) -> Result
         let value = parse_positive(flag, text, number, max)?;
         let slot = match module {
             Some(module) if module == name => &mut named,
-            Some(module) => bail!(
-                "{flag} `{text}` names module `{module}`, but the image has only module `{name}`"
-            ),
+            Some(module) if known.contains(&module) => continue,
+            Some(module) => {
+                let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+                let (only, list) = if known.len() == 1 {
+                    ("only module", listed.join(""))
+                } else {
+                    ("modules", listed.join(", "))
+                };
+                bail!("{flag} `{text}` names module `{module}`, but the image has {only} {list}")
+            }
             None => &mut plain,
         };
         if slot.replace(value).is_some() {
@@ -95,19 +105,31 @@ mod tests {
 
     #[test]
     fn plain_and_named_values_apply_to_the_module() {
-        let policy = args(&["100"], &["app:250"]).policy("app").unwrap();
+        let policy = args(&["100"], &["app:250"])
+            .policy("app", &["app"])
+            .unwrap();
         assert_eq!(policy.fuel, 100);
         assert_eq!(policy.timeout_ns, 250_000_000);
         // The named value wins over the plain one, in either order.
-        let policy = args(&["app:7", "100"], &[]).policy("app").unwrap();
+        let policy = args(&["app:7", "100"], &[])
+            .policy("app", &["app"])
+            .unwrap();
         assert_eq!(policy.fuel, 7);
-        assert!(!args(&[], &[]).policy("app").unwrap().enabled());
+        assert!(!args(&[], &[]).policy("app", &["app"]).unwrap().enabled());
+        // Another module's value is not this one's.
+        let both = args(&["lib:7", "100"], &["app:5"]);
+        assert_eq!(both.policy("app", &["app", "lib"]).unwrap().fuel, 100);
+        assert_eq!(both.policy("lib", &["app", "lib"]).unwrap().fuel, 7);
+        assert_eq!(both.policy("lib", &["app", "lib"]).unwrap().timeout_ns, 0);
     }
 
     #[test]
     fn bad_values_and_unknown_modules_are_errors_naming_the_flag() {
         let error = |fuel: &[&str], timeout: &[&str]| {
-            args(fuel, timeout).policy("app").unwrap_err().to_string()
+            args(fuel, timeout)
+                .policy("app", &["app"])
+                .unwrap_err()
+                .to_string()
         };
         assert!(error(&["0"], &[]).starts_with("--fuel `0` is out of range"));
         assert!(error(&[], &["-5"]).starts_with("--timeout-ms `-5` is not a whole number"));
@@ -119,5 +141,10 @@ mod tests {
             "--fuel `other:5` names module `other`, but the image has only module `app`"
         );
         assert!(error(&["5", "6"], &[]).contains("given twice"));
+        let several = args(&["x:1"], &[]).policy("a", &["a", "b"]).unwrap_err();
+        assert_eq!(
+            several.to_string(),
+            "--fuel `x:1` names module `x`, but the image has modules `a`, `b`"
+        );
     }
 }

@@ -7,6 +7,7 @@ mod argv;
 mod budget;
 mod build;
 mod commands;
+mod policy;
 mod report;
 mod run;
 
@@ -14,6 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
+
+pub use policy::PolicyArgs;
 
 /// WebAssembly ahead-of-time compiler for embedded and IoT hardware.
 #[derive(Parser, Debug)]
@@ -34,6 +37,8 @@ pub enum Command {
         target: String,
         #[command(flatten)]
         codegen: Codegen,
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// Symbol prefix of the module (default: the input's file stem).
         #[arg(long)]
         prefix: Option<String>,
@@ -44,8 +49,11 @@ pub enum Command {
     /// Build a module into an image for a board (a static Linux executable
     /// for the linux-* boards).
     Build {
-        /// The module: `.wasm` or `.wat`.
-        input: PathBuf,
+        /// The modules: `.wasm` or `.wat` files, each named by its file stem
+        /// or NAME=PATH; each is its own instance, and an import `a.f` of
+        /// one is bound to the export `f` of the module named `a`.
+        #[arg(required = true, value_name = "[NAME=]MODULE")]
+        inputs: Vec<String>,
         #[command(flatten)]
         image: ImageArgs,
         /// Output format: ELF, raw binary or Intel HEX (for flashing).
@@ -57,13 +65,16 @@ pub enum Command {
     },
     /// Build a module for a board and run it (natively or under QEMU).
     Run {
-        /// The module: `.wasm` or `.wat`.
-        input: PathBuf,
+        /// The module: `.wasm` or `.wat`, or NAME=PATH; more modules may
+        /// follow (as for `build`), then the arguments.
+        #[arg(value_name = "[NAME=]MODULE")]
+        input: String,
         #[command(flatten)]
         image: ImageArgs,
         /// Call this export instead of `_start`, with the arguments that
-        /// follow the input, and print its results.
-        #[arg(long, value_name = "EXPORT")]
+        /// follow the modules, and print its results; with several
+        /// modules, MODULE.EXPORT.
+        #[arg(long, value_name = "[MODULE.]EXPORT")]
         invoke: Option<String>,
         /// Start QEMU's gdb server on PORT (default 1234) and wait for a
         /// debugger before the first instruction; prints the gdb command.
@@ -121,6 +132,10 @@ pub struct ImageArgs {
     pub board: String,
     #[command(flatten)]
     pub codegen: Codegen,
+    /// The module whose `_start` runs (default: the only module that
+    /// exports one).
+    #[arg(long, value_name = "NAME")]
+    pub main: Option<String>,
     /// Native stack for Wasm code, in bytes, before `call stack exhausted`
     /// (4096 to 1073741824 = 1 GiB).
     #[arg(
@@ -130,14 +145,8 @@ pub struct ImageArgs {
         value_parser = clap::value_parser!(u64).range(MIN_STACK_SIZE..=MAX_STACK_SIZE)
     )]
     pub stack_size: u64,
-    /// Cap on every linear memory, in 64 KiB pages.
-    #[arg(
-        long,
-        value_name = "PAGES",
-        default_value_t = wafer_abi::MAX_WASM_PAGES,
-        value_parser = clap::value_parser!(u64).range(0..=wafer_abi::MAX_WASM_PAGES)
-    )]
-    pub max_memory: u64,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Cap on every table, in elements: `table.grow` beyond it returns -1,
     /// and a module whose tables start larger is refused.
     #[arg(

@@ -30,6 +30,9 @@ pub struct DescriptorParts<'p> {
     pub trampolines: &'p Trampolines,
     pub instantiate: FuncId,
     pub static_targets: &'p [Option<FuncId>],
+    /// The module's `--max-memory` cap in pages (`wafer_abi::MAX_WASM_PAGES`
+    /// for none): see `ModuleDescriptor::max_memory_pages`.
+    pub max_memory_pages: u64,
 }
 
 fn check_record<T>(record: &DataWriter, what: &str) -> Result<()> {
@@ -255,6 +258,7 @@ pub fn define_descriptor(
     d.slice(data, data_count);
     d.slice(elems, elem_count);
     d.func_ptr(parts.instantiate);
+    d.u64(parts.max_memory_pages);
     d.u64(env.budget.fuel);
     d.u64(env.budget.timeout_ns);
     check_record::<ModuleDescriptor>(&d, "module descriptor")?;

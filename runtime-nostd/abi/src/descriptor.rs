@@ -307,6 +307,11 @@ pub struct ModuleDescriptor {
     pub elems: Slice<ElemDesc>,
     /// `extern "C" fn(vmctx)`: see the module docs, step 4.
     pub instantiate: *const u8,
+    /// The module's `--max-memory` policy: no memory it defines grows past
+    /// this many pages (`memory.grow` returns -1), whatever its declared
+    /// maximum. [`crate::MAX_WASM_PAGES`] when no cap was given. Memories
+    /// it imports follow their exporter's cap.
+    pub max_memory_pages: u64,
     /// `--fuel`: counted operators per call, 0 for none (see [`crate::budget`]).
     pub fuel: u64,
     /// `--timeout-ms` in nanoseconds per call, 0 for none.
@@ -331,11 +336,13 @@ pub type InstantiateFn = unsafe extern "C" fn(vmctx: *mut u8);
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImageMode {
-    /// Instantiate every module in order; run the last one's `_start` export
-    /// if it has one. Exit code 0, or the `proc_exit` code.
+    /// Instantiate every module in order; run the `_start` export of module
+    /// [`ImageManifest::entry_module`] if it has one. Exit code 0, or the
+    /// `proc_exit` code.
     Command = 0,
-    /// Instantiate, then call `invoke_export` of the last module with
-    /// `invoke_args` and print each result on its own line.
+    /// Instantiate, then call `invoke_export` of module
+    /// [`ImageManifest::entry_module`] with `invoke_args` and print each
+    /// result on its own line.
     Invoke = 1,
     /// Answer the [`crate::serve`] protocol on the console.
     Serve = 2,
@@ -350,7 +357,9 @@ pub struct ImageManifest {
     pub modules: Slice<*const ModuleDescriptor>,
     /// An [`ImageMode`].
     pub mode: u32,
-    pub _pad: u32,
+    /// Index in `modules` of the module whose `_start` (command) or
+    /// `invoke_export` (invoke) runs.
+    pub entry_module: u32,
     pub invoke_export: Str,
     pub invoke_args: Slice<ValRaw>,
     /// Arguments baked in at build time (boards); on Linux the process's own
@@ -364,10 +373,25 @@ pub struct ImageManifest {
     pub max_memory_pages: u64,
     /// Cap on every table, in elements: `table.grow` beyond it returns -1.
     pub max_table_elements: u64,
+    /// The name of each module of `modules` (same order) in the image:
+    /// an import whose module is one of these names is bound to that
+    /// module's export at instantiation (`wafer build a.wasm b.wasm`).
+    /// Modules are listed in dependency order, so the exporter always
+    /// exists already. Empty when no module imports from another.
+    pub module_names: Slice<Str>,
 }
 
 /// Symbol of the [`BoardConfig`] in bare-metal images.
 pub const BOARD_CONFIG_SYMBOL: &str = "wafer_board";
+
+/// Where aarch64 boards' runtimes reach a memory-mapped device: its
+/// physical address (the [`BoardConfig`] bases) plus this. The boot map is
+/// a constant level-1 table of 1 GiB blocks in flash that `wafer build`
+/// links in: the first two GiB are identity-mapped Normal memory where
+/// flash or RAM is, and the next two are a Device-nGnRnE view of them, so
+/// a GiB holding both memory and device registers (both aarch64 boards)
+/// needs no 4 KiB table of 2 MiB blocks.
+pub const AARCH64_DEVICE_VIEW: u64 = 2 << 30;
 
 /// Peripheral kinds a bare-metal runtime has drivers for (by IP block).
 pub mod device {

@@ -3,9 +3,14 @@
 //! Boot: park every core but the board's boot core, drop to EL1 when
 //! started at EL3 or EL2 (the Raspberry Pi firmware starts at EL2), enable
 //! FP/SIMD (`CPACR_EL1.FPEN`), set the stack, zero `.bss`, copy `.data` from flash,
-//! install the vectors, and turn the MMU on with an identity map
-//! ([`identity`]): with the MMU off all memory is Device memory, where the
-//! unaligned accesses Wasm allows would fault.
+//! install the vectors, and turn the MMU on: with the MMU off all memory is
+//! Device memory, where the unaligned accesses Wasm allows would fault.
+//! TTBR0 takes `__wafer_boot_map`, a constant level-1 table of 1 GiB blocks
+//! that `wafer build` links into flash (`compiler/src/baremetal/
+//! aarch64_boot_map.rs`): flash and RAM identity-mapped as Normal memory,
+//! devices reached through a Device view 2 GiB up ([`super::mmio`]). The
+//! MMU only reads it: its descriptors have the Access flag set and TCR_EL1
+//! leaves hardware flag updates (HA, HD) off.
 //!
 //! The vector table is the image's first 2 KiB (`.text.boot` comes first
 //! in flash, and both boards' flash starts 2 KiB aligned), so it costs no
@@ -19,8 +24,6 @@
 //! Guard windows (guard-mode linear memories, see `../paging.rs`) are
 //! translated through TTBR1: the top 256 TiB of the 64-bit space, walked
 //! only once the first window exists.
-
-mod identity;
 
 use super::paging::Isa;
 
@@ -134,7 +137,7 @@ core::arch::global_asm!(
     "wafer_boot_mmu:",
     "adr x0, wafer_exception_vectors",
     "msr vbar_el1, x0",
-    "bl wafer_aarch64_identity_map",
+    "ldr x0, =__wafer_boot_map",
     "ldr x2, =0xff00", // attr0 Device-nGnRnE, attr1 Normal WB
     "msr mair_el1, x2",
     "ldr x2, ={tcr}",

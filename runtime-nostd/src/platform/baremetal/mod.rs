@@ -158,6 +158,18 @@ fn next_payload() -> usize {
     }
 }
 
+/// Where the runtime reaches the memory-mapped device whose registers
+/// start at `base`: aarch64 boards map devices into a Device view above
+/// flash and RAM (`wafer_abi::descriptor::AARCH64_DEVICE_VIEW`); the other
+/// ISAs at their physical address.
+fn mmio(base: u64) -> u64 {
+    if cfg!(target_arch = "aarch64") {
+        base + wafer_abi::descriptor::AARCH64_DEVICE_VIEW
+    } else {
+        base
+    }
+}
+
 fn board() -> &'static BoardConfig {
     // SAFETY: the image linker always provides the board record.
     unsafe { &*core::ptr::addr_of!(wafer_board) }
@@ -167,11 +179,11 @@ fn board() -> &'static BoardConfig {
 pub fn write(_fd: i32, bytes: &[u8]) -> isize {
     let b = board();
     match b.console_kind {
-        device::NS16550 => drivers::ns16550::write(&Mmio(b.console_base), bytes),
+        device::NS16550 => drivers::ns16550::write(&Mmio(mmio(b.console_base)), bytes),
         #[cfg(target_arch = "x86_64")]
         device::NS16550_IO => drivers::ns16550::write(&Ports(b.console_base as u16), bytes),
-        device::PL011 => drivers::pl011::write(b.console_base, bytes),
-        device::SIFIVE_UART => drivers::sifive_uart::write(b.console_base, bytes),
+        device::PL011 => drivers::pl011::write(mmio(b.console_base), bytes),
+        device::SIFIVE_UART => drivers::sifive_uart::write(mmio(b.console_base), bytes),
         _ => {}
     }
     bytes.len() as isize
@@ -181,11 +193,11 @@ pub fn write(_fd: i32, bytes: &[u8]) -> isize {
 pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
     let b = board();
     match b.console_kind {
-        device::NS16550 => drivers::ns16550::read(&Mmio(b.console_base), buf) as isize,
+        device::NS16550 => drivers::ns16550::read(&Mmio(mmio(b.console_base)), buf) as isize,
         #[cfg(target_arch = "x86_64")]
         device::NS16550_IO => drivers::ns16550::read(&Ports(b.console_base as u16), buf) as isize,
-        device::PL011 => drivers::pl011::read(b.console_base, buf) as isize,
-        device::SIFIVE_UART => drivers::sifive_uart::read(b.console_base, buf) as isize,
+        device::PL011 => drivers::pl011::read(mmio(b.console_base), buf) as isize,
+        device::SIFIVE_UART => drivers::sifive_uart::read(mmio(b.console_base), buf) as isize,
         _ => 0,
     }
 }
@@ -195,7 +207,7 @@ pub fn exit(code: i32) -> ! {
     crate::console::flush();
     let b = board();
     match b.exit_kind {
-        device::SIFIVE_TEST => drivers::sifive_test::exit(b.exit_base, code),
+        device::SIFIVE_TEST => drivers::sifive_test::exit(mmio(b.exit_base), code),
         device::SEMIHOSTING => drivers::semihosting::exit(code),
         #[cfg(target_arch = "x86_64")]
         device::ISA_DEBUG_EXIT => drivers::isa_debug_exit::exit(b.exit_base, code),
@@ -214,12 +226,12 @@ fn ticks_to_ns(ticks: u64, hz: u64) -> u64 {
 pub fn monotonic_ns() -> u64 {
     let b = board();
     match b.timer_kind {
-        device::CLINT_MTIME => ticks_to_ns(drivers::clint::now(b.timer_base), b.timer_hz),
+        device::CLINT_MTIME => ticks_to_ns(drivers::clint::now(mmio(b.timer_base)), b.timer_hz),
         device::ARM_GENERIC_TIMER => {
             let (ticks, hz) = drivers::arm_generic_timer::now();
             ticks_to_ns(ticks, hz)
         }
-        device::HPET => drivers::hpet::now_ns(b.timer_base),
+        device::HPET => drivers::hpet::now_ns(mmio(b.timer_base)),
         _ => 0,
     }
 }
@@ -237,7 +249,7 @@ static mut PRNG_STATE: u64 = 0;
 pub fn random_fill(buf: &mut [u8]) -> bool {
     let b = board();
     match b.rng_kind {
-        device::BCM2835_RNG => drivers::bcm2835_rng::fill(b.rng_base, buf),
+        device::BCM2835_RNG => drivers::bcm2835_rng::fill(mmio(b.rng_base), buf),
         device::RDRAND if drivers::rdrand::fill(buf) => {}
         _ => prng_fill(buf),
     }
