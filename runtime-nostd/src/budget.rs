@@ -51,20 +51,23 @@ unsafe fn store(vmctx: *mut u8, state: State) {
     }
 }
 
-/// Gives the instance with context `vmctx` a fresh budget for a call
-/// that starts now: the counter at 0 and the budget unarmed, so the first
-/// check, after the call's first operators, arms it in
-/// [`wafer_budget_refill_inner`] (counting those operators). Two stores and
-/// nothing else, so images without a budget link none of the refill.
-///
-/// # Safety
-/// `vmctx` must be an instance's context, not in a running call.
-pub unsafe fn start_call(vmctx: *mut u8) {
-    // SAFETY: per the contract.
-    unsafe {
-        let (counter, _, deadline) = words(vmctx);
-        *counter = 0;
-        *deadline = 0;
+/// Gives every instance with a budget a fresh one for a top-level call
+/// that starts now — the called module and any it reaches through its
+/// imports: the counter at 0 and the budget unarmed, so each instance's
+/// first check, after its first operators in this call, arms it in
+/// [`wafer_budget_refill_inner`] (counting those operators). A few stores
+/// per instance and nothing else, so images without a budget link none of
+/// the refill.
+pub fn start_call() {
+    for inst in crate::instance::all() {
+        if inst.desc.budget_policy().enabled() {
+            // SAFETY: a live instance's vmctx, between calls.
+            unsafe {
+                let (counter, _, deadline) = words(inst.vmctx);
+                *counter = 0;
+                *deadline = 0;
+            }
+        }
     }
 }
 

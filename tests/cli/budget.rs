@@ -445,3 +445,37 @@ fn a_budget_for_one_module_of_several_applies_to_that_module_only() {
         "--fuel `other:5` names module `other`, but the image has modules `spin`, `answer`",
     );
 }
+
+/// Burns 8 turns of 8 counted operators, in its start function and in
+/// `work`.
+const BURNER: &str = r#"(module
+  (func $burn (local $i i32)
+    (loop
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if 0 (i32.lt_u (local.get $i) (i32.const 8)))))
+  (func $start (call $burn))
+  (start $start)
+  (func (export "work") (result i32) (call $burn) (i32.const 7)))"#;
+
+#[test]
+fn every_call_gives_modules_reached_through_imports_a_fresh_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = module_file(dir.path(), "lib.wat", BURNER);
+    let app = module_file(
+        dir.path(),
+        "app.wat",
+        r#"(module (import "lib" "work" (func $work (result i32)))
+             (func (export "run") (result i32) (call $work)))"#,
+    );
+    // lib's start function spends 65 of its 100 (armed at its loop's first
+    // check); the call into `app`, which has no budget, must give lib a
+    // fresh 100 for `work` (66): with the 35 left over, `work`'s loop would
+    // trap at its fifth check.
+    for board in ["host", "qemu-virt-aarch64"] {
+        let o = wafer(&[
+            "run", &lib, &app, "--board", board, "--fuel", "lib:100", "--invoke", "app.run",
+        ]);
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "7\n", "{board}");
+    }
+}
