@@ -20,6 +20,7 @@ pub mod limits;
 pub mod locals;
 pub mod memory;
 pub mod numeric;
+pub mod switch;
 pub mod table;
 
 use anyhow::{Context, Result, anyhow, bail};
