@@ -6,6 +6,8 @@
 //! [`numeric`] (arithmetic, comparisons, conversions), [`memory`] (loads,
 //! stores, bounds checks, bulk memory), [`table`] (tables and references),
 //! [`call`] (direct and indirect calls), [`global`] (globals and locals).
+//! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
+//! [`peephole`] (rewrites of common patterns Cranelift leaves as they are).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
@@ -20,6 +22,7 @@ pub mod limits;
 pub mod locals;
 pub mod memory;
 pub mod numeric;
+pub mod peephole;
 pub mod switch;
 pub mod table;
 

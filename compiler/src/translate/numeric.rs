@@ -9,7 +9,7 @@
 
 use anyhow::Result;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
 use wasmparser::Operator;
 
 use super::FuncTranslator;
@@ -66,51 +66,6 @@ impl FuncTranslator<'_, '_, '_, '_> {
             let low = t.builder.ins().ireduce(from, a);
             t.builder.ins().sextend(ty, low)
         })
-    }
-
-    /// `condition ? a : b`. When both are integer constants one apart and
-    /// the condition is a comparison (0 or 1), it is `b ± condition`, as C
-    /// compilers emit it (`i += c == '\\' ? 2 : 1`): no conditional move and
-    /// no register or spill slot holding a constant across a loop.
-    fn select(&mut self, condition: ir::Value, a: ir::Value, b: ir::Value) -> ir::Value {
-        let ty = self.builder.func.dfg.value_type(a);
-        let step = match (self.constant_of(a), self.constant_of(b)) {
-            (Some(a), Some(b)) if ty.is_int() => wrapping_difference(ty, a, b),
-            _ => None,
-        };
-        if let (Some(step @ (1 | -1)), Some(flag)) = (step, self.comparison_of(condition)) {
-            let one_or_zero = self.builder.ins().uextend(ty, flag);
-            return if step == 1 {
-                self.builder.ins().iadd(b, one_or_zero)
-            } else {
-                self.builder.ins().isub(b, one_or_zero)
-            };
-        }
-        self.builder.ins().select(condition, a, b)
-    }
-
-    /// The `i8` comparison result that `v` zero-extends, if it is one
-    /// (Wasm comparisons are pushed as `uextend(icmp)`, see `push_bool`).
-    fn comparison_of(&self, v: ir::Value) -> Option<ir::Value> {
-        let dfg = &self.builder.func.dfg;
-        let ir::ValueDef::Result(inst, _) = dfg.value_def(v) else {
-            return None;
-        };
-        let ir::InstructionData::Unary {
-            opcode: ir::Opcode::Uextend,
-            arg,
-        } = dfg.insts[inst]
-        else {
-            return None;
-        };
-        let ir::ValueDef::Result(compare, _) = dfg.value_def(arg) else {
-            return None;
-        };
-        matches!(
-            dfg.insts[compare].opcode(),
-            ir::Opcode::Icmp | ir::Opcode::Fcmp
-        )
-        .then_some(arg)
     }
 
     /// Translates a numeric operator; `Ok(false)` if `op` is not one.
@@ -323,15 +278,5 @@ impl FuncTranslator<'_, '_, '_, '_> {
             _ => return Ok(false),
         }
         Ok(true)
-    }
-}
-
-/// `a - b` in `ty`'s width, as a signed number, for integer constants
-/// (`iconst` immediates of `i32` hold the low 32 bits only).
-fn wrapping_difference(ty: types::Type, a: i64, b: i64) -> Option<i64> {
-    match ty {
-        types::I32 => Some(i64::from((a as i32).wrapping_sub(b as i32))),
-        types::I64 => Some(a.wrapping_sub(b)),
-        _ => None,
     }
 }
