@@ -246,7 +246,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// The block a branch `depth` frames out goes to (creating a `block`'s
     /// continuation on first use), and how many values it takes.
-    fn branch_target(&mut self, depth: u32) -> Result<(ir::Block, usize)> {
+    pub(super) fn branch_target(&mut self, depth: u32) -> Result<(ir::Block, usize)> {
         let index = self.frame_index(depth)?;
         let frame = &self.control[index];
         if let FrameKind::Loop { header } = frame.kind {
@@ -265,7 +265,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok((next, arity))
     }
 
-    fn mark_reached(&mut self, depth: u32) {
+    pub(super) fn mark_reached(&mut self, depth: u32) {
         let index = self.control.len() - 1 - depth as usize;
         let frame = &mut self.control[index];
         if !matches!(frame.kind, FrameKind::Loop { .. }) {
@@ -285,6 +285,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
     fn br_table(&mut self, depths: &[u32], default: u32) -> Result<()> {
         let index = self.pop()?;
         let (_, arity) = self.branch_target(default)?;
+        // Few distinct targets: compares and branches (see switch.rs).
+        if let Some(cases) =
+            super::switch::branch_cases(depths, default, super::switch::MAX_BRANCH_CASES)
+        {
+            self.br_table_as_branches(index, &cases, default, arity)?;
+            self.reachable = false;
+            return Ok(());
+        }
         let args = self.stack[self.stack.len() - arity..].to_vec();
         // With arguments, each distinct target gets an edge block that
         // forwards them; without, the table points at the targets directly.
