@@ -156,6 +156,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     next_reached: false,
                 });
             }
+            Operator::Loop { blockty } if self.translate_versioned_loop(blockty)? => {}
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_signature(blockty);
                 let header = self.new_block_with_params(&params);
@@ -365,6 +366,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .ok_or_else(|| anyhow!("unbalanced `end`"))?;
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
+            if self.end_loop_copy(&frame)? {
+                return Ok(());
+            }
         }
         // Without branches to its end, control continues in the same
         // Cranelift block: the frame's checks still dominate.

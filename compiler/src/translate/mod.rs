@@ -18,6 +18,8 @@ pub mod global;
 pub mod guard;
 pub mod limits;
 pub mod locals;
+pub mod loop_scan;
+pub mod loop_version;
 pub mod memory;
 pub mod numeric;
 pub mod table;
