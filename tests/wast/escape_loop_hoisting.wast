@@ -166,6 +166,17 @@
       (if (i32.eq (local.get $i) (i32.const 1))
         (then (local.set $p (i32.sub (local.get $p) (i32.const 65536)))))
       (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+  ;; The counter advances only when bit 2 of the pointer is set: the loop
+  ;; runs about twice as many iterations as `$n`, so the counter's step
+  ;; cannot bound it.
+  (func (export "count_sometimes") (param $p i32) (param $n i32)
+    (local $i i32)
+    (loop $l
+      (i32.store (local.get $p) (i32.const 6))
+      (if (i32.and (local.get $p) (i32.const 4))
+        (then (local.set $i (i32.add (local.get $i) (i32.const 1)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.get $i) (local.get $n)))))
   ;; An access that only runs on odd iterations reaches 4 bytes further:
   ;; when the last iteration is even, it is never out of bounds and the
   ;; loop must not trap.
@@ -195,6 +206,12 @@
 (assert_trap (invoke "skip_ahead" (i32.const 0) (i32.const 3)) "out of bounds memory access")
 (assert_return (invoke "load" (i32.const 0)) (i32.const 9))
 (assert_return (invoke "load" (i32.const 4)) (i32.const 0))
+;; From 65520: the counter reaches 2 after the store at 65532.
+(assert_return (invoke "count_sometimes" (i32.const 65520) (i32.const 2)))
+(assert_return (invoke "load" (i32.const 65532)) (i32.const 6))
+;; From 65504 the counter is 4 after the store at 65532; n = 5 walks off.
+(assert_trap (invoke "count_sometimes" (i32.const 65504) (i32.const 5)) "out of bounds memory access")
+(assert_return (invoke "load" (i32.const 65504)) (i32.const 6))
 (assert_trap (invoke "advance_sometimes" (i32.const 65532) (i32.const 4)) "out of bounds memory access")
 (assert_return (invoke "load" (i32.const 65532)) (i32.const 5))
 ;; Last iteration i = 2 (even): the widest store (i = 1) ends at 65536.
