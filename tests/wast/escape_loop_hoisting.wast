@@ -55,6 +55,13 @@
       (i32.store8 (local.get $dst) (i32.load8_u (local.get $src)))
       (local.set $src (i32.add (local.get $src) (i32.const 1)))
       (br_if $l (i32.ne (local.tee $dst (i32.add (local.get $dst) (i32.const 1))) (local.get $end)))))
+  ;; clang's count-down form: `br_if` on the counter itself (`!= 0`),
+  ;; stepping by -2: stores the byte `$v` at `$p`, `$p + 1`, ...
+  (func (export "bytes_down") (param $p i32) (param $n i32) (param $v i32)
+    (loop $l
+      (i32.store8 (local.get $p) (local.get $v))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 2))))))
   (func (export "load") (param $p i32) (result i32) (i32.load (local.get $p)))
   (func (export "load8") (param $p i32) (result i32) (i32.load8_u (local.get $p))))
 
@@ -119,6 +126,22 @@
 (assert_trap (invoke "copy_until" (i32.const 65534) (i32.const 10) (i32.const 104)) "out of bounds memory access")
 (assert_return (invoke "load8" (i32.const 65534)) (i32.const 0x62))
 (assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x62))
+
+;; n = 4: two iterations, up to the last byte.
+(assert_return (invoke "bytes_down" (i32.const 65534) (i32.const 4) (i32.const 0x11)))
+(assert_return (invoke "load8" (i32.const 65534)) (i32.const 0x11))
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x11))
+;; n = 6: the third store traps after the first two.
+(assert_trap (invoke "bytes_down" (i32.const 65534) (i32.const 6) (i32.const 0x22)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 65534)) (i32.const 0x22))
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x22))
+;; Odd n never reaches zero: the stores walk off the end.
+(assert_trap (invoke "bytes_down" (i32.const 65533) (i32.const 3) (i32.const 0x33)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 65533)) (i32.const 0x33))
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x33))
+;; n = 0 wraps to 2^32 - 2 first: 2^31 iterations, walks off the end.
+(assert_trap (invoke "bytes_down" (i32.const 65535) (i32.const 0) (i32.const 0x44)) "out of bounds memory access")
+(assert_return (invoke "load8" (i32.const 65535)) (i32.const 0x44))
 
 ;; A pointer i32 addition that wraps: `p + 16` with p = -16 is address 0.
 (module

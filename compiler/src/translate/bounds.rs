@@ -43,9 +43,9 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, TrapCode, types};
 use cranelift_frontend::Variable;
+use std::collections::HashMap;
 use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::vmctx::VMMemory;
-use std::collections::HashMap;
 
 use wasmparser::{FunctionBody, Operator};
 

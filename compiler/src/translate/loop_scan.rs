@@ -22,7 +22,8 @@
 //! write), with `itself + constant`. Its value at the start of iteration
 //! `t` is then `start + t * step` (mod 2^32). The loop must end with the
 //! only branch back to its header, `br_if 0` on `induction + c != limit`
-//! (`limit` a constant or a local the loop never writes), with a step of
+//! (`limit` a constant or a local the loop never writes; a bare
+//! `induction + c` is `!= 0`), with a step of
 //! plus or minus a power of two: the last iteration is then the one whose
 //! counter meets `limit`, computable before the loop (when it never meets
 //! it, the runtime test fails and the checked copy runs). Accesses at
@@ -502,9 +503,11 @@ fn interpret(
             Operator::BrIf { relative_depth } => {
                 let condition = pop(&mut stack, height);
                 if to_header(relative_depth) {
-                    // Only the loop's last operator may branch back.
-                    let Value::NotEqual(a, b) = condition else {
-                        return None;
+                    // Only the loop's last operator may branch back. A
+                    // bare i32 condition is `value != 0`.
+                    let (a, b) = match condition {
+                        Value::NotEqual(a, b) => (a, b),
+                        Value::Term(t) => (t, Term::Invariant(Invariant::Const(0))),
                     };
                     if depth != 0 || run.exit.is_some() {
                         return None;
@@ -597,4 +600,145 @@ fn interpret(
         }
     }
     Some(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Operator encodings used below (locals: 0 = p, 1 = n, 2 = v, 3 = i).
+    const STORE_V_PLUS_I_AT_P: &[u8] = &[
+        0x20, 0x00, 0x20, 0x02, 0x20, 0x03, 0x6a, // p, v + i
+        0x36, 0x02, 0x00, // i32.store align=4 offset=0
+    ];
+    const P_PLUS_4: &[u8] = &[0x20, 0x00, 0x41, 0x04, 0x6a, 0x21, 0x00];
+    const I_PLUS_1_TEE: &[u8] = &[0x20, 0x03, 0x41, 0x01, 0x6a, 0x22, 0x03];
+    const NE_N_BR_IF_END: &[u8] = &[0x20, 0x01, 0x47, 0x0d, 0x00, 0x0b];
+
+    fn body(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    #[test]
+    fn fill_loop_is_planned() {
+        let bytes = body(&[STORE_V_PLUS_I_AT_P, P_PLUS_4, I_PLUS_1_TEE, NE_N_BR_IF_END]);
+        let plan = plan_loop(&bytes, 100).expect("the clang-shaped loop is versioned");
+        assert_eq!(
+            plan.exit,
+            ExitTest {
+                counter: 3,
+                step: 1,
+                shift: 0,
+                compared_plus: 1,
+                limit: Invariant::Local(1),
+            }
+        );
+        assert_eq!(
+            plan.ranges,
+            vec![HoistedRange {
+                memory: 0,
+                local: 0,
+                step: 4,
+                min_plus: 0,
+                max_end: 4,
+            }]
+        );
+        assert_eq!(plan.start, 100);
+    }
+
+    #[test]
+    fn access_after_the_increment_counts_the_step() {
+        // i32.store offset=8 at p after `p += 4`: p_start + 4 + [8, 12).
+        let store_after: &[u8] = &[0x20, 0x00, 0x20, 0x02, 0x36, 0x02, 0x08];
+        let bytes = body(&[P_PLUS_4, store_after, I_PLUS_1_TEE, NE_N_BR_IF_END]);
+        let plan = plan_loop(&bytes, 0).expect("versioned");
+        assert_eq!((plan.ranges[0].min_plus, plan.ranges[0].max_end), (4, 16));
+    }
+
+    #[test]
+    fn counter_written_in_a_branch_is_not_an_induction() {
+        // block  i = i + 1  end ; br_if 0 (i != n)
+        let bytes = body(&[
+            STORE_V_PLUS_I_AT_P,
+            P_PLUS_4,
+            &[0x02, 0x40, 0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03, 0x0b],
+            &[0x20, 0x03],
+            NE_N_BR_IF_END,
+        ]);
+        assert!(plan_loop(&bytes, 0).is_none());
+    }
+
+    #[test]
+    fn pointer_written_twice_is_not_hoisted() {
+        let bytes = body(&[
+            STORE_V_PLUS_I_AT_P,
+            P_PLUS_4,
+            P_PLUS_4,
+            I_PLUS_1_TEE,
+            NE_N_BR_IF_END,
+        ]);
+        assert!(plan_loop(&bytes, 0).is_none());
+    }
+
+    #[test]
+    fn back_edge_must_be_last() {
+        let bytes = body(&[
+            STORE_V_PLUS_I_AT_P,
+            P_PLUS_4,
+            I_PLUS_1_TEE,
+            &[0x20, 0x01, 0x47, 0x0d, 0x00, 0x01, 0x0b], // br_if 0; nop; end
+        ]);
+        assert!(plan_loop(&bytes, 0).is_none());
+    }
+
+    #[test]
+    fn second_branch_to_the_header_is_refused() {
+        // block  br_if 1 (v)  end: a branch back from inside a block.
+        let bytes = body(&[
+            &[0x02, 0x40, 0x20, 0x02, 0x0d, 0x01, 0x0b],
+            STORE_V_PLUS_I_AT_P,
+            P_PLUS_4,
+            I_PLUS_1_TEE,
+            NE_N_BR_IF_END,
+        ]);
+        assert!(plan_loop(&bytes, 0).is_none());
+    }
+
+    #[test]
+    fn calls_and_nested_loops_are_refused() {
+        let call: &[u8] = &[0x10, 0x00];
+        let nested: &[u8] = &[0x03, 0x40, 0x0b];
+        for extra in [call, nested] {
+            let bytes = body(&[
+                extra,
+                STORE_V_PLUS_I_AT_P,
+                P_PLUS_4,
+                I_PLUS_1_TEE,
+                NE_N_BR_IF_END,
+            ]);
+            assert!(plan_loop(&bytes, 0).is_none());
+        }
+    }
+
+    #[test]
+    fn counter_step_must_be_a_power_of_two() {
+        let i_plus_3: &[u8] = &[0x20, 0x03, 0x41, 0x03, 0x6a, 0x22, 0x03];
+        let bytes = body(&[STORE_V_PLUS_I_AT_P, P_PLUS_4, i_plus_3, NE_N_BR_IF_END]);
+        assert!(plan_loop(&bytes, 0).is_none());
+    }
+
+    #[test]
+    fn huge_pointer_step_is_not_hoisted() {
+        // p += 0x40000000
+        let p_plus_2_30: &[u8] = &[
+            0x20, 0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x04, 0x6a, 0x21, 0x00,
+        ];
+        let bytes = body(&[
+            STORE_V_PLUS_I_AT_P,
+            p_plus_2_30,
+            I_PLUS_1_TEE,
+            NE_N_BR_IF_END,
+        ]);
+        assert!(plan_loop(&bytes, 0).is_none());
+    }
 }

@@ -46,7 +46,7 @@ use wasmparser::BlockType;
 
 use super::FuncTranslator;
 use super::bounds::Hoisted;
-use super::control::{Frame, FrameKind, block_args};
+use super::control::{Frame, block_args};
 use super::locals::{self, Local};
 use super::loop_scan::{Invariant, LoopPlan};
 
@@ -94,7 +94,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let stack = self.stack.clone();
         let checks = self.bounds.snapshot();
         self.builder.switch_to_block(fast);
-        self.open_loop(fast, blockty, results.len());
+        self.open_loop(fast, blockty, 0, results.len());
         self.bounds.hoisted = plan
             .ranges
             .iter()
@@ -123,7 +123,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             version.in_fast = false;
         }
         self.builder.switch_to_block(slow);
-        self.open_loop(slow, blockty, results.len());
+        self.open_loop(slow, blockty, 0, results.len());
         Ok(true)
     }
 
@@ -145,22 +145,6 @@ impl FuncTranslator<'_, '_, '_, '_> {
             plan.start
         );
         Ok(())
-    }
-
-    /// Pushes the frame of a loop whose header `header` is the current
-    /// block (no parameters: planned loops have none).
-    fn open_loop(&mut self, header: ir::Block, blockty: BlockType, num_results: usize) {
-        let height = self.stack.len();
-        self.bounds.enter_frame();
-        self.control.push(Frame {
-            kind: FrameKind::Loop { header },
-            next: None,
-            blockty,
-            num_params: 0,
-            num_results,
-            height,
-            next_reached: false,
-        });
     }
 
     /// The `end` of a loop frame was reached (its header sealed): when it
