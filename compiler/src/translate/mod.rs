@@ -9,6 +9,7 @@
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
+pub mod address_bound;
 pub mod bounds;
 pub mod call;
 pub mod const_expr;
