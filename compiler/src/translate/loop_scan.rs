@@ -177,7 +177,7 @@ impl Writes {
             }
             match ops.read().ok()? {
                 Operator::Block { .. } | Operator::If { .. } => depth += 1,
-                Operator::End => depth = depth.checked_sub(1).unwrap_or(0),
+                Operator::End => depth = depth.saturating_sub(1),
                 Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
                     let entry = writes.by_local.entry(local_index).or_insert((0, true));
                     entry.0 += 1;
