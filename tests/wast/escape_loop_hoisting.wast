@@ -287,6 +287,28 @@
 (assert_return (invoke "call_grow_then_fill" (i32.const 196604) (i32.const 3)))
 (assert_return (invoke "load" (i32.const 196612)) (i32.const 4))
 
+;; An address the loop never changes (`$q`, step 0) is tested once too; an
+;; out-of-bounds one still traps in the first iteration, after the store
+;; before it.
+(module
+  (memory 1)
+  (func (export "sum_into") (param $p i32) (param $n i32) (param $q i32)
+    (local $i i32)
+    (loop $l
+      (i32.store (local.get $p) (i32.const 1))
+      (i32.store offset=4 (local.get $q)
+        (i32.add (i32.load offset=4 (local.get $q)) (local.get $i)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+  (func (export "load") (param $p i32) (result i32) (i32.load (local.get $p))))
+
+(assert_return (invoke "sum_into" (i32.const 0) (i32.const 4) (i32.const 65528)))
+(assert_return (invoke "load" (i32.const 65532)) (i32.const 6))
+(assert_return (invoke "load" (i32.const 12)) (i32.const 1))
+(assert_trap (invoke "sum_into" (i32.const 16) (i32.const 2) (i32.const 65529)) "out of bounds memory access")
+(assert_return (invoke "load" (i32.const 16)) (i32.const 1))
+(assert_return (invoke "load" (i32.const 20)) (i32.const 0))
+
 ;; Nested loops: the inner loop is versioned each time the outer loop
 ;; enters it. Rows of `$w` i32s at `$p`, filled with `row * 256 + column`;
 ;; the last row walks off the end of memory.

@@ -141,7 +141,8 @@ pub fn plan_loops(body: &FunctionBody<'_>) -> anyhow::Result<HashMap<usize, Loop
 enum Term {
     Unknown,
     Invariant(Invariant),
-    /// Induction local's start-of-iteration value plus a constant.
+    /// Induction local's start-of-iteration value plus a constant (for a
+    /// local the loop never writes, that local's value plus a constant).
     Induction {
         local: u32,
         plus: i64,
@@ -241,8 +242,11 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
     let exit = exit_test(run.exit?, &run.steps)?;
     let mut ranges: Vec<HoistedRange> = Vec::new();
     for access in &run.accesses {
-        let Some(&step) = run.steps.get(&access.local) else {
-            continue;
+        let step = match run.steps.get(&access.local) {
+            Some(&step) => step,
+            // Never written in the loop: the same address every iteration.
+            None if !writes.written(access.local) => 0,
+            None => continue,
         };
         if step.abs() > MAX_POINTER_STEP {
             continue;
@@ -300,24 +304,37 @@ fn add(a: Term, b: Term, negate_b: bool) -> Term {
         Term::Invariant(Invariant::Const(c)) => Some(i64::from(c)),
         _ => None,
     };
-    match (a, constant(b), constant(a)) {
-        (Term::Induction { local, plus }, Some(c), _) => {
-            let plus = if negate_b { plus - c } else { plus + c };
-            if plus.abs() > MAX_ADDRESS_DISTANCE {
-                Term::Unknown
-            } else {
-                Term::Induction { local, plus }
-            }
+    let offset = |local, plus: i64| {
+        if plus.abs() > MAX_ADDRESS_DISTANCE {
+            Term::Unknown
+        } else {
+            Term::Induction { local, plus }
+        }
+    };
+    match (local_plus(a), constant(b), constant(a)) {
+        (Some((local, plus)), Some(c), _) => {
+            offset(local, if negate_b { plus - c } else { plus + c })
         }
         (_, Some(c), Some(d)) => {
             let sum = if negate_b { d - c } else { d + c };
             Term::Invariant(Invariant::Const(sum as i32))
         }
-        _ if !negate_b => match (b, constant(a)) {
-            (Term::Induction { .. }, Some(_)) => add(b, a, false),
-            _ => Term::Unknown,
+        (_, None, Some(d)) if !negate_b => match local_plus(b) {
+            Some((local, plus)) => offset(local, plus + d),
+            None => Term::Unknown,
         },
         _ => Term::Unknown,
+    }
+}
+
+/// A term as `local + constant`: an induction's start-of-iteration value,
+/// or a local the loop never writes (the same value in every iteration:
+/// an induction of step 0).
+fn local_plus(t: Term) -> Option<(u32, i64)> {
+    match t {
+        Term::Induction { local, plus } => Some((local, plus)),
+        Term::Invariant(Invariant::Local(local)) => Some((local, 0)),
+        _ => None,
     }
 }
 
@@ -578,7 +595,7 @@ fn interpret(
                     let wasmparser::MemArgTarget::Memory(memory) = memarg.target else {
                         return None;
                     };
-                    if let Term::Induction { local, plus } = address {
+                    if let Some((local, plus)) = local_plus(address) {
                         run.accesses.push(Access {
                             memory,
                             local,
