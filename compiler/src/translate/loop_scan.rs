@@ -27,7 +27,9 @@
 //! plus or minus a power of two: the last iteration is then the one whose
 //! counter meets `limit`, computable before the loop (when it never meets
 //! it, the runtime test fails and the checked copy runs). Accesses at
-//! `induction + constant` are the ones whose checks can be hoisted.
+//! `induction + constant` are the ones whose checks can be hoisted, and
+//! so are accesses at `local + constant` for a local the loop never
+//! writes (an induction of step 0).
 //! Anything the scan does not model (calls, nested loops, blocks with
 //! parameters, other branches to the header) leaves the loop alone.
 
