@@ -7,8 +7,8 @@
 //! address is constant, or provably small ([`super::address_bound`]: masks,
 //! shifts, narrow loads), and lies wholly below the memory's declared
 //! minimum (a memory never shrinks, and an import is at least its declared
-//! minimum) is not checked at all. `base` never moves, so its load is marked read-only
-//! and Cranelift hoists it.
+//! minimum) is not checked at all. `base` never moves, so its load is
+//! marked read-only and Cranelift hoists it.
 //!
 //! With `--bounds-checks guard` most accesses skip all of this: see
 //! `guard.rs`.
