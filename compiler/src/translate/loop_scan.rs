@@ -102,28 +102,36 @@ pub fn plan_loops(body: &FunctionBody<'_>) -> anyhow::Result<HashMap<usize, Loop
     let body_start = body.range().start;
     let mut plans = HashMap::new();
     let mut ops = body.get_operators_reader()?;
-    // (offset of the `loop`, offset after it, operators in it, nested loop seen)
+    // One entry per open frame: for a loop that may be planned, the offset
+    // of its `loop` and of its first operator.
     let mut open: Vec<Option<(usize, u64)>> = Vec::new();
-    let mut innermost: Vec<bool> = Vec::new();
+    // Indices in `open` of the open loops, and whether each is innermost
+    // so far. Only the nearest enclosing loop needs marking when a loop
+    // opens (the outer ones were marked when it opened), so each operator
+    // costs constant time whatever the nesting.
+    let mut loops: Vec<(usize, bool)> = Vec::new();
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
         match op {
             Operator::Loop { blockty } => {
-                for inner in innermost.iter_mut() {
-                    *inner = false;
+                if let Some(enclosing) = loops.last_mut() {
+                    enclosing.1 = false;
                 }
+                loops.push((open.len(), true));
                 let simple = !matches!(blockty, BlockType::FuncType(_));
                 open.push(simple.then_some((offset as usize, ops.original_position())));
-                innermost.push(true);
             }
-            Operator::Block { .. } | Operator::If { .. } => {
-                open.push(None);
-                innermost.push(false);
-            }
+            Operator::Block { .. } | Operator::If { .. } => open.push(None),
             Operator::End => {
                 let frame = open.pop().flatten();
-                let is_innermost = innermost.pop().unwrap_or(false);
-                if let (Some((loop_offset, start)), true) = (frame, is_innermost) {
+                let innermost = match loops.last() {
+                    Some(&(index, innermost)) if index == open.len() => {
+                        loops.pop();
+                        innermost
+                    }
+                    _ => false,
+                };
+                if let (Some((loop_offset, start)), true) = (frame, innermost) {
                     let end = ops.original_position();
                     let from = (start - body_start) as usize;
                     let to = (end - body_start) as usize;
@@ -744,6 +752,31 @@ mod tests {
         let i_plus_3: &[u8] = &[0x20, 0x03, 0x41, 0x03, 0x6a, 0x22, 0x03];
         let bytes = body(&[STORE_V_PLUS_I_AT_P, P_PLUS_4, i_plus_3, NE_N_BR_IF_END]);
         assert!(plan_loop(&bytes, 0).is_none());
+    }
+
+    #[test]
+    fn only_innermost_loops_are_planned() {
+        // (no locals) loop  loop <fill> end  loop <fill> end  br_if 0 (n)  end  end
+        let inner = body(&[
+            &[0x03, 0x40],
+            STORE_V_PLUS_I_AT_P,
+            P_PLUS_4,
+            I_PLUS_1_TEE,
+            NE_N_BR_IF_END,
+        ]);
+        let code = body(&[
+            &[0x00, 0x03, 0x40],
+            &inner,
+            &inner,
+            &[0x20, 0x01, 0x0d, 0x00, 0x0b, 0x0b],
+        ]);
+        let function = FunctionBody::new(wasmparser::BinaryReader::new(&code, 1000));
+        let plans = plan_loops(&function).expect("readable");
+        let mut offsets: Vec<usize> = plans.keys().copied().collect();
+        offsets.sort_unstable();
+        // The outer loop starts at 1001; the inner ones right after it
+        // and after the first inner loop.
+        assert_eq!(offsets, vec![1003, 1003 + inner.len()]);
     }
 
     #[test]
