@@ -72,15 +72,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let Some(plan) = self.bounds.plans.remove(&offset) else {
             return Ok(false);
         };
-        let in_registers = self.locals.iter().all(|l| matches!(l, Local::Variable(_)));
+        // The unchecked copy recognises an induction by the SSA value its
+        // header gives the local: locals kept in a stack slot have none.
+        if !self.locals.iter().all(|l| matches!(l, Local::Variable(_))) {
+            return Ok(false);
+        }
         let results = match blockty {
             BlockType::Empty => vec![],
             BlockType::Type(t) => vec![t],
             BlockType::FuncType(_) => return Ok(false),
         };
-        if !in_registers {
-            return Ok(false);
-        }
         let ok = self.entry_test(&plan)?;
         let fast = self.builder.create_block();
         let slow = self.builder.create_block();
