@@ -156,6 +156,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     next_reached: false,
                 });
             }
+            Operator::Loop { blockty } if self.translate_versioned_loop(blockty)? => {}
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_signature(blockty);
                 let header = self.new_block_with_params(&params);
@@ -163,18 +164,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder.ins().jump(header, &block_args(&args));
                 self.builder.switch_to_block(header);
                 let header_params = self.builder.block_params(header).to_vec();
-                let height = self.stack.len();
                 self.stack.extend(header_params);
-                self.bounds.enter_frame();
-                self.control.push(Frame {
-                    kind: FrameKind::Loop { header },
-                    next: None,
-                    blockty,
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    height,
-                    next_reached: false,
-                });
+                self.open_loop(header, blockty, params.len(), results.len());
             }
             Operator::If { blockty } => {
                 let (params, results) = self.block_signature(blockty);
@@ -235,6 +226,29 @@ impl FuncTranslator<'_, '_, '_, '_> {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Pushes the frame of a loop whose header `header` is the current
+    /// block, its parameters on the stack. Every loop header goes through
+    /// here, including both copies of a versioned loop (`loop_version.rs`).
+    pub fn open_loop(
+        &mut self,
+        header: ir::Block,
+        blockty: BlockType,
+        num_params: usize,
+        num_results: usize,
+    ) {
+        let height = self.stack.len() - num_params;
+        self.bounds.enter_frame();
+        self.control.push(Frame {
+            kind: FrameKind::Loop { header },
+            next: None,
+            blockty,
+            num_params,
+            num_results,
+            height,
+            next_reached: false,
+        });
     }
 
     fn frame_index(&self, depth: u32) -> Result<usize> {
@@ -373,6 +387,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .ok_or_else(|| anyhow!("unbalanced `end`"))?;
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
+            if self.end_loop_copy(&frame)? {
+                return Ok(());
+            }
         }
         // Without branches to its end, control continues in the same
         // Cranelift block: the frame's checks still dominate.

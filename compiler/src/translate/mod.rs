@@ -12,6 +12,7 @@
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
+pub mod address_bound;
 pub mod bounds;
 pub mod call;
 pub mod const_expr;
@@ -22,6 +23,8 @@ pub mod guard;
 pub mod known_bits;
 pub mod limits;
 pub mod locals;
+pub mod loop_scan;
+pub mod loop_version;
 pub mod memory;
 pub mod numeric;
 pub mod peephole;
