@@ -1,0 +1,294 @@
+//! The runtime as a static library for firmware (`wafer runtime`): the
+//! runtime archive embedded in wafer plus one generated object with what
+//! `wafer build` otherwise generates per image — the manifest, the board
+//! record, and the choice of memory reservation.
+
+use anyhow::{Context, Result, anyhow, bail};
+use cranelift_module::{Linkage, Module, ModuleReloc, ModuleRelocTarget};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use object::{Object, ObjectSymbol};
+use wafer_abi::descriptor::{IMAGE_MANIFEST_SYMBOL, ImageManifest};
+
+use crate::config::{Board, Isa, Platform, Target};
+use crate::emit::data::DataWriter;
+use crate::emit::isa;
+
+/// The C API header (`wafer_rt.h`).
+pub const API_HEADER: &str = include_str!("wafer_rt.h");
+
+/// Module slots of the embedded manifest; the runtime's
+/// `embed::EMBED_MAX_MODULES` must agree (checked by a test).
+pub const MAX_MODULES: usize = 16;
+
+/// What the library is for.
+pub struct LibraryOptions {
+    pub target: Target,
+    /// A bare-metal board whose drivers (console, exit, timer) the runtime
+    /// uses; `None`: the Linux platform.
+    pub board: Option<Board>,
+    /// Bytes of stack Wasm code may use below the stack pointer of the
+    /// firmware's first call into the API.
+    pub stack_size: u64,
+}
+
+/// The runtime library for `options`: an `ar` archive.
+///
+/// # Errors
+/// A board without bare-metal devices, a broken build of wafer.
+pub fn runtime_library(options: &LibraryOptions) -> Result<Vec<u8>> {
+    let platform = if options.board.is_some() {
+        Platform::Baremetal
+    } else {
+        Platform::Linux
+    };
+    let runtime = crate::runtime_lib::runtime_archive(options.target.isa, platform)?;
+    let mut members = Vec::new();
+    let parsed = object::read::archive::ArchiveFile::parse(&*runtime)
+        .map_err(|e| anyhow!("the runtime archive embedded in wafer is corrupt ({e})"))?;
+    for member in parsed.members() {
+        let member = member.context("the runtime archive embedded in wafer is corrupt")?;
+        let data = member
+            .data(&*runtime)
+            .context("the runtime archive embedded in wafer is corrupt")?;
+        // Only objects: the archive's own symbol table is rebuilt below.
+        if object::File::parse(data).is_ok() {
+            members.push(data.to_vec());
+        }
+    }
+    members.push(embed_object(options)?);
+    write_archive(&members)
+}
+
+/// The generated object: the manifest with an empty, writable module list
+/// that `wafer_instance_new` fills, the board record (bare metal), and
+/// `wafer_reserve_linear_memory`.
+fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
+    let isa = isa::build_isa(&options.target)?;
+    let builder = ObjectBuilder::new(
+        isa,
+        "wafer_embed",
+        cranelift_module::default_libcall_names(),
+    )
+    .context("cannot create an object builder")?;
+    let mut module = ObjectModule::new(builder);
+
+    let slots = module.declare_data("wafer_embed_modules", Linkage::Local, true, false)?;
+    let mut list = DataWriter::new();
+    for _ in 0..MAX_MODULES {
+        list.null();
+    }
+    list.define(&mut module, slots, 8)?;
+
+    let id = module.declare_data(IMAGE_MANIFEST_SYMBOL, Linkage::Export, true, false)?;
+    let mut w = DataWriter::new();
+    w.u32(wafer_abi::descriptor::DESCRIPTOR_MAGIC);
+    w.u32(wafer_abi::ABI_VERSION);
+    w.data_ptr(slots, 0);
+    w.u64(0);
+    w.u32(wafer_abi::descriptor::ImageMode::Command as u32);
+    w.u32(0);
+    for _ in 0..4 {
+        // invoke export, invoke args, args, env: empty
+        w.null();
+        w.u64(0);
+    }
+    w.u64(options.stack_size);
+    w.u64(wafer_abi::MAX_WASM_PAGES);
+    w.u64(crate::image::DEFAULT_MAX_TABLE_ELEMENTS);
+    if w.len() != std::mem::size_of::<ImageManifest>() {
+        bail!("BUG: image manifest layout differs from wafer-abi");
+    }
+    w.define(&mut module, id, 16)?;
+    if let Some(bare) = options.board.as_ref().and_then(|b| b.bare.as_ref()) {
+        crate::image::define_board_record(&mut module, bare)?;
+    }
+    define_reservation_stub(&mut module, options)?;
+    module
+        .finish()
+        .emit()
+        .map_err(|e| anyhow!("cannot write the embedding object: {e}"))
+}
+
+/// `wafer_reserve_linear_memory`: a jump to the reservation the library
+/// supports (a `--defsym` in `wafer build`; firmware links without one).
+/// Boards: explicit-mode memories only (guard windows need the runtime's
+/// own MMU setup); Linux: either mode.
+fn define_reservation_stub(module: &mut ObjectModule, options: &LibraryOptions) -> Result<()> {
+    let target_name = if options.board.is_some() {
+        "wafer_reserve_memory_explicit"
+    } else {
+        "wafer_reserve_memory_either"
+    };
+    let signature = module.make_signature();
+    let stub =
+        module.declare_function("wafer_reserve_linear_memory", Linkage::Export, &signature)?;
+    let target = module.declare_function(target_name, Linkage::Import, &signature)?;
+    let (bytes, kind, addend): (Vec<u8>, _, i64) = match options.target.isa {
+        // jmp rel32
+        Isa::X86_64 => (
+            vec![0xe9, 0, 0, 0, 0],
+            cranelift_codegen::binemit::Reloc::X86CallPLTRel4,
+            -4,
+        ),
+        // b imm26
+        Isa::Aarch64 => (
+            0x1400_0000u32.to_le_bytes().to_vec(),
+            cranelift_codegen::binemit::Reloc::Arm64Call,
+            0,
+        ),
+        // auipc t1, 0; jalr x0, 0(t1)
+        Isa::Riscv64 => (
+            [0x0000_0317u32, 0x0003_0067]
+                .iter()
+                .flat_map(|i| i.to_le_bytes())
+                .collect(),
+            cranelift_codegen::binemit::Reloc::RiscvCallPlt,
+            0,
+        ),
+    };
+    let offset = if options.target.isa == Isa::X86_64 {
+        1
+    } else {
+        0
+    };
+    module.define_function_bytes(
+        stub,
+        16,
+        &bytes,
+        &[ModuleReloc {
+            offset,
+            kind,
+            name: ModuleRelocTarget::from(target),
+            addend,
+        }],
+    )?;
+    Ok(())
+}
+
+/// A System V `ar` archive of `members` with the symbol index linkers need
+/// (global symbols each member defines).
+fn write_archive(members: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let names: Vec<String> = (0..members.len()).map(|i| format!("m{i}.o/")).collect();
+    let mut symbols: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (i, data) in members.iter().enumerate() {
+        let file = object::File::parse(&**data).context("a runtime object does not parse")?;
+        for s in file.symbols() {
+            if s.is_definition() && s.is_global() {
+                symbols.push((i, s.name_bytes()?.to_vec()));
+            }
+        }
+    }
+    let mut index = Vec::new();
+    index.extend((symbols.len() as u32).to_be_bytes());
+    let index_size =
+        4 + 4 * symbols.len() + symbols.iter().map(|(_, n)| n.len() + 1).sum::<usize>();
+    // Member header offsets, after the magic and the padded index member.
+    let mut offsets = Vec::new();
+    let mut at = 8 + 60 + index_size.next_multiple_of(2);
+    for data in members {
+        offsets.push(at);
+        at += 60 + data.len().next_multiple_of(2);
+    }
+    for (member, _) in &symbols {
+        let offset = u32::try_from(offsets[*member])
+            .map_err(|_| anyhow!("the runtime library would exceed 4 GiB"))?;
+        index.extend(offset.to_be_bytes());
+    }
+    for (_, name) in &symbols {
+        index.extend(name);
+        index.push(0);
+    }
+    let mut out = b"!<arch>\n".to_vec();
+    push_member(&mut out, "/", &index);
+    for (name, data) in names.iter().zip(members) {
+        push_member(&mut out, name, data);
+    }
+    Ok(out)
+}
+
+fn push_member(out: &mut Vec<u8>, name: &str, data: &[u8]) {
+    out.extend(
+        format!(
+            "{name:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+            0,
+            0,
+            0,
+            644,
+            data.len()
+        )
+        .bytes(),
+    );
+    out.extend(data);
+    if data.len() % 2 == 1 {
+        out.push(b'\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_archive_index_points_at_the_member_defining_each_symbol() {
+        let options = LibraryOptions {
+            target: Target::new(Isa::Aarch64).unwrap(),
+            board: Some(Board::by_name("qemu-virt-aarch64").unwrap()),
+            stack_size: 65536,
+        };
+        let bytes = runtime_library(&options).unwrap();
+        let archive = object::read::archive::ArchiveFile::parse(&*bytes).unwrap();
+        let index = archive.symbols().unwrap().expect("an index");
+        let mut found = Vec::new();
+        for symbol in index {
+            let symbol = symbol.unwrap();
+            let name = String::from_utf8_lossy(symbol.name()).into_owned();
+            if [
+                "wafer_image",
+                "wafer_board",
+                "wafer_instance_new",
+                "wafer_call",
+            ]
+            .contains(&name.as_str())
+            {
+                let member = archive.member(symbol.offset()).unwrap();
+                let file = object::File::parse(member.data(&*bytes).unwrap()).unwrap();
+                assert!(
+                    file.symbols()
+                        .any(|s| s.is_definition() && s.name() == Ok(name.as_str())),
+                    "{name} is not defined by the member its index entry names"
+                );
+                found.push(name);
+            }
+        }
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "wafer_board",
+                "wafer_call",
+                "wafer_image",
+                "wafer_instance_new"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_manifest_has_as_many_slots_as_the_runtime_fills() {
+        assert_eq!(MAX_MODULES, wafer_rt_slots());
+    }
+
+    /// `runtime-nostd/src/embed.rs`'s `EMBED_MAX_MODULES`, read from its
+    /// source (the runtime crate is not a dependency of the compiler).
+    fn wafer_rt_slots() -> usize {
+        let source = include_str!("../../../runtime-nostd/src/embed.rs");
+        let line = source
+            .lines()
+            .find(|l| l.starts_with("pub const EMBED_MAX_MODULES"))
+            .expect("the constant");
+        line.trim_end_matches(';')
+            .rsplit(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a number")
+    }
+}

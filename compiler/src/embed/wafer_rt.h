@@ -1,0 +1,150 @@
+/* wafer_rt.h: the C API of the wafer runtime library (libwafer_rt.a,
+ * written by `wafer runtime`). See docs/embedding.md.
+ *
+ * Threading: the runtime is single-threaded. Call it from one thread (or
+ * one core) only, never from an interrupt handler that may interrupt a
+ * call into it.
+ *
+ * Traps: Wasm code that traps (divide by zero, out-of-bounds access,
+ * `unreachable`, stack exhausted, ...) does not return normally. The runtime
+ * catches the trap in the API function you called (with a setjmp/longjmp
+ * of its own that unwinds only frames of Wasm code and of the runtime,
+ * never one of yours, except your import functions that Wasm code called:
+ * a trap raised while an import function of yours is on the stack does not
+ * come back through it) and returns WAFER_TRAP with a wafer_trap that says
+ * what and where. The instance stays usable: call it again.
+ *
+ * Bare-metal firmware must route synchronous CPU exceptions to the runtime
+ * while Wasm code runs (traps are trap instructions): see
+ * wafer_aarch64_exception below and docs/embedding.md.
+ */
+#ifndef WAFER_RT_H
+#define WAFER_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A compiled module: the descriptor `wafer_module_<prefix>` of an object
+ * from `wafer compile` (its generated header declares it). */
+typedef struct wafer_module wafer_module;
+
+/* An instance of a module. Instances live until the firmware resets (the
+ * runtime's allocator never frees). */
+typedef struct wafer_instance wafer_instance;
+
+/* Status of every call. */
+typedef int32_t wafer_status;
+#define WAFER_OK 0    /* success */
+#define WAFER_TRAP 1  /* Wasm code trapped: see the wafer_trap */
+#define WAFER_ERROR 2 /* not a trap (link error, out of memory, bad
+                         argument): the wafer_trap's message says which */
+
+/* Trap codes (wafer_trap.code); 0 for WAFER_ERROR. */
+#define WAFER_TRAP_UNREACHABLE 1
+#define WAFER_TRAP_MEMORY_OUT_OF_BOUNDS 2
+#define WAFER_TRAP_TABLE_OUT_OF_BOUNDS 3
+#define WAFER_TRAP_UNDEFINED_ELEMENT 4
+#define WAFER_TRAP_UNINITIALIZED_ELEMENT 5
+#define WAFER_TRAP_INDIRECT_CALL_TYPE_MISMATCH 6
+#define WAFER_TRAP_INTEGER_OVERFLOW 7
+#define WAFER_TRAP_INTEGER_DIVIDE_BY_ZERO 8
+#define WAFER_TRAP_INVALID_CONVERSION_TO_INTEGER 9
+#define WAFER_TRAP_CALL_STACK_EXHAUSTED 10
+#define WAFER_TRAP_NULL_REFERENCE 11
+
+/* What went wrong. The strings are not NUL-terminated (print them with
+ * "%.*s"); trap strings are static, an error's message lives until the
+ * next error. */
+typedef struct wafer_trap {
+    uint32_t code;          /* WAFER_TRAP_*, 0 for WAFER_ERROR */
+    uint32_t wasm_offset;   /* byte offset in the .wasm, UINT32_MAX if unknown */
+    const char *message;    /* "integer divide by zero", ... */
+    size_t message_len;
+    const char *module;     /* the module's prefix, empty if unknown */
+    size_t module_len;
+    const char *function;   /* the function's name, empty if it has none */
+    size_t function_len;
+    uint32_t function_index; /* UINT32_MAX if unknown */
+} wafer_trap;
+
+/* One value slot of wafer_call: an i32/i64 in the low bits of bits[0]
+ * (an i32 as its 32-bit pattern), an f32/f64 as its bit pattern. */
+typedef struct wafer_val {
+    uint64_t bits[2];
+} wafer_val;
+
+/* Instantiates `module`: allocates its memories and tables, binds its
+ * imports (the C functions the linker resolved), runs its start function.
+ * On WAFER_OK, *instance is the new instance. `trap` may be NULL. */
+wafer_status wafer_instance_new(const wafer_module *module,
+                                wafer_instance **instance, wafer_trap *trap);
+
+/* Calls function export number `export_index` (the module's export order;
+ * the generated header has a typed wrapper for each) with
+ * values[0..params); its results are left in values[0..results). `count`
+ * is the number of slots, at least the larger of the two. */
+wafer_status wafer_call(wafer_instance *instance, uint32_t export_index,
+                        wafer_val *values, size_t count, wafer_trap *trap);
+
+/* Linear memory 0 of `instance`: its first byte (never moves; NULL when
+ * the module has no memory) and its current length in bytes (memory.grow
+ * changes it: read it again after calls). */
+uint8_t *wafer_memory_base(const wafer_instance *instance);
+uint64_t wafer_memory_length(const wafer_instance *instance);
+
+/* The message of a trap code, NUL-terminated ("unknown trap" otherwise). */
+const char *wafer_trap_message(uint32_t code);
+
+/* Bare metal, aarch64: call this from your synchronous-exception handler
+ * (EL1, current EL with SP_ELx) with ESR_EL1, ELR_EL1 and FAR_EL1, and
+ * resume (ELR_EL1 <- result, eret) at the address it returns. For a trap
+ * in Wasm code that is the runtime's trap landing; any other exception is
+ * reported on the board's console and ends the program (exit status 70). */
+uintptr_t wafer_aarch64_exception(uintptr_t esr, uintptr_t elr, uintptr_t far);
+
+static inline wafer_val wafer_val_i32(int32_t v) {
+    wafer_val r = {{(uint64_t)(uint32_t)v, 0}};
+    return r;
+}
+static inline wafer_val wafer_val_i64(int64_t v) {
+    wafer_val r = {{(uint64_t)v, 0}};
+    return r;
+}
+static inline wafer_val wafer_val_f32(float v) {
+    union { float f; uint32_t u; } c;
+    c.f = v;
+    wafer_val r = {{(uint64_t)c.u, 0}};
+    return r;
+}
+static inline wafer_val wafer_val_f64(double v) {
+    union { double f; uint64_t u; } c;
+    c.f = v;
+    wafer_val r = {{c.u, 0}};
+    return r;
+}
+static inline int32_t wafer_val_get_i32(wafer_val v) {
+    return (int32_t)(uint32_t)v.bits[0];
+}
+static inline int64_t wafer_val_get_i64(wafer_val v) {
+    return (int64_t)v.bits[0];
+}
+static inline float wafer_val_get_f32(wafer_val v) {
+    union { float f; uint32_t u; } c;
+    c.u = (uint32_t)v.bits[0];
+    return c.f;
+}
+static inline double wafer_val_get_f64(wafer_val v) {
+    union { double f; uint64_t u; } c;
+    c.u = v.bits[0];
+    return c.f;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WAFER_RT_H */
