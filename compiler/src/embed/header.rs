@@ -83,12 +83,23 @@ impl Identifiers {
     }
 }
 
+/// Every identifier `wafer_rt.h` declares.
+fn c_api_identifiers() -> HashSet<String> {
+    let header = crate::embed::library::API_HEADER;
+    header
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("wafer_") || word.starts_with("WAFER_"))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The header for `module`, compiled from `source` (named in a comment).
 pub fn module_header(module: &CompiledModule, source: &str) -> String {
     let prefix = &module.prefix;
     let guard = format!("WAFER_MODULE_{}_H", prefix.to_ascii_uppercase());
+    // A module whose prefix is `wafer` must not redefine the C API.
     let mut names = Identifiers {
-        taken: HashSet::new(),
+        taken: c_api_identifiers(),
     };
     let instantiate = names.claim(&format!("{prefix}_instantiate"));
     let memory = names.claim(&format!("{prefix}_memory"));
@@ -297,6 +308,16 @@ mod tests {
         // An export named "f_results" does not take f's results struct.
         assert_eq!(ids.claim("m_f"), "m_f");
         assert_eq!(ids.claim("m_f_results"), "m_f_results_2");
+    }
+
+    #[test]
+    fn an_export_of_a_module_named_wafer_does_not_redefine_the_c_api() {
+        let mut ids = Identifiers {
+            taken: c_api_identifiers(),
+        };
+        assert!(ids.taken.contains("wafer_call"));
+        assert!(ids.taken.contains("wafer_instance_new"));
+        assert_eq!(ids.claim("wafer_call"), "wafer_call_2");
     }
 
     #[test]

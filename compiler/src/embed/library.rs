@@ -52,11 +52,54 @@ pub fn runtime_library(options: &LibraryOptions) -> Result<Vec<u8>> {
             .context("the runtime archive embedded in wafer is corrupt")?;
         // Only objects: the archive's own symbol table is rebuilt below.
         if object::File::parse(data).is_ok() {
-            members.push(data.to_vec());
+            let mut data = data.to_vec();
+            weaken(&mut data, ENTRY_SYMBOLS)?;
+            members.push(data);
         }
     }
     members.push(embed_object(options)?);
     write_archive(&members)
+}
+
+/// Symbols of wafer's own images that a program linking the library
+/// defines itself (the C runtime's or the firmware's entry): weak in the
+/// library, so the program's definition wins instead of clashing.
+const ENTRY_SYMBOLS: &[&[u8]] = &[b"_start"];
+
+/// Makes the global symbols of ELF object `data` named in `names` weak
+/// (their binding, in place).
+fn weaken(data: &mut [u8], names: &[&[u8]]) -> Result<()> {
+    use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
+    const ELF64_SYM_SIZE: usize = 24;
+    const ST_INFO: usize = 4;
+    let mut patches = Vec::new();
+    {
+        let file = ElfFile64::<object::Endianness>::parse(&*data)
+            .context("a runtime object is not ELF64")?;
+        let endian = file.endian();
+        let sections = file.elf_header().sections(endian, &*data)?;
+        let Some(section) = sections
+            .iter()
+            .find(|s| s.sh_type(endian) == object::elf::SHT_SYMTAB)
+        else {
+            return Ok(());
+        };
+        let table = sections.symbols(endian, &*data, object::elf::SHT_SYMTAB)?;
+        let base = section.sh_offset(endian) as usize;
+        for (i, sym) in table.symbols().iter().enumerate() {
+            let name = table.symbol_name(endian, sym)?;
+            if names.contains(&name) && sym.st_bind() == object::elf::STB_GLOBAL {
+                patches.push((base + i * ELF64_SYM_SIZE + ST_INFO, sym.st_type()));
+            }
+        }
+    }
+    for (at, ty) in patches {
+        let byte = data
+            .get_mut(at)
+            .context("a runtime object's symbol table is truncated")?;
+        *byte = (object::elf::STB_WEAK << 4) | (ty & 0xf);
+    }
+    Ok(())
 }
 
 /// The generated object: the manifest with an empty, writable module list
@@ -103,6 +146,7 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
         crate::image::define_board_record(&mut module, bare)?;
     }
     define_reservation_stub(&mut module, options)?;
+    define_unused_entry(&mut module, options.target.isa)?;
     module
         .finish()
         .emit()
@@ -162,6 +206,22 @@ fn define_reservation_stub(module: &mut ObjectModule, options: &LibraryOptions) 
             addend,
         }],
     )?;
+    Ok(())
+}
+
+/// `wafer_main`, which wafer's own entry code (`_start`, unused when
+/// embedding) jumps to and `wafer build` points at a mode's entry with
+/// `--defsym`: here a trap instruction, so that firmware links without
+/// `--gc-sections` too.
+fn define_unused_entry(module: &mut ObjectModule, isa: Isa) -> Result<()> {
+    let signature = module.make_signature();
+    let entry = module.declare_function("wafer_main", Linkage::Export, &signature)?;
+    let trap: Vec<u8> = match isa {
+        Isa::X86_64 => vec![0x0f, 0x0b],                       // ud2
+        Isa::Aarch64 => 0u32.to_le_bytes().to_vec(),           // udf #0
+        Isa::Riscv64 => 0xc000_1073u32.to_le_bytes().to_vec(), // unimp
+    };
+    module.define_function_bytes(entry, 4, &trap, &[])?;
     Ok(())
 }
 

@@ -1,0 +1,398 @@
+//! Embedding in firmware wafer does not build: `wafer compile --header`,
+//! `wafer runtime`, the C example firmware under QEMU, and a Linux program
+//! linking the library (docs/embedding.md).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use super::{assert_clean_error, examples, module_file, stderr, stdout, wafer};
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Runs a tool the test setup installs (clang, gcc, ld.lld, QEMU).
+fn tool(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs (installed by .ci/setup): {e}"))
+}
+
+fn assert_ok(o: &Output, what: &str) {
+    assert!(
+        o.status.success(),
+        "{what} failed ({:?}):\n{}{}",
+        o.status,
+        stdout(o),
+        stderr(o)
+    );
+}
+
+#[test]
+fn the_c_firmware_example_calls_exports_and_survives_traps_on_qemu_virt_aarch64() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let src = examples().join("embed-c");
+    let s = |name: &str| path_str(&src.join(name));
+    assert_ok(
+        &wafer(&[
+            "compile",
+            &s("app.wat"),
+            "--target",
+            "aarch64",
+            "-o",
+            &d("app.o"),
+            "--header",
+            &d("app.h"),
+        ]),
+        "wafer compile",
+    );
+    assert_ok(
+        &wafer(&[
+            "runtime",
+            "--target",
+            "aarch64",
+            "--board",
+            "qemu-virt-aarch64",
+            "-o",
+            &d("libwafer_rt.a"),
+        ]),
+        "wafer runtime",
+    );
+    let include = format!("-I{}", dir.path().display());
+    assert_ok(
+        &tool(
+            "clang",
+            &[
+                "--target=aarch64-none-elf",
+                "-ffreestanding",
+                "-nostdlib",
+                "-O2",
+                "-Wall",
+                "-Werror",
+                "-std=c11",
+                &include,
+                "-c",
+                &s("main.c"),
+                "-o",
+                &d("main.o"),
+            ],
+        ),
+        "clang main.c",
+    );
+    assert_ok(
+        &tool(
+            "clang",
+            &[
+                "--target=aarch64-none-elf",
+                "-c",
+                &s("start.S"),
+                "-o",
+                &d("start.o"),
+            ],
+        ),
+        "clang start.S",
+    );
+    assert_ok(
+        &tool(
+            "ld.lld",
+            &[
+                "-T",
+                &s("link.ld"),
+                "--gc-sections",
+                "-o",
+                &d("firmware.elf"),
+                &d("start.o"),
+                &d("main.o"),
+                &d("app.o"),
+                &d("libwafer_rt.a"),
+            ],
+        ),
+        "ld.lld",
+    );
+    let o = tool(
+        "timeout",
+        &[
+            "60",
+            "qemu-system-aarch64",
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a53",
+            "-m",
+            "128M",
+            "-nographic",
+            "-semihosting",
+            "-kernel",
+            &d("firmware.elf"),
+        ],
+    );
+    // Offsets checked against `wasm-objdump -d`: i32.div_s at 0x98, the
+    // i32.load8_u at 0x9e.
+    let expected = "firmware: start\n\
+                    LED off\nLED on\nLED off\n\
+                    blink returned 3\n\
+                    div(84, 2) = 42\n\
+                    trap: integer divide by zero in app!div at wasm offset 152\n\
+                    memory: 65536 bytes, data at 16: hi\n\
+                    peek(100) = 42\n\
+                    trap: out of bounds memory access in app!peek at wasm offset 158\n\
+                    swap-pair(-7, 2.5) = (25/10, -7)\n\
+                    LED off\n\
+                    firmware: done\n";
+    assert_eq!(stdout(&o).replace("\r\n", "\n"), expected, "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// Exports whose names are not C identifiers or collide after sanitizing
+/// (with each other and with the header's own names), every value type,
+/// several results, imports of the firmware and of WASI.
+const AWKWARD: &str = r#"(module
+  (import "env" "mix" (func (param i32 i64 f32 f64) (result f64)))
+  (import "env" "nothing" (func))
+  (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (memory (export "mem") 1)
+  (global (export "g") i32 (i32.const 7))
+  (func $id (param i64) (result i64) (local.get 0))
+  (func (export "a-b") (result i32) (i32.const 1))
+  (func (export "a.b") (result i32) (i32.const 2))
+  (func (export "instantiate") (result i32) (i32.const 3))
+  (func (export "f") (result i32 f32) (i32.const 4) (f32.const 0.5))
+  (func (export "f_results") (param f64) (result f64) (local.get 0))
+  (func (export "0start"))
+  (func (export "id") (param i64) (result i64) (call $id (local.get 0)))
+  (func (export "*/ #include <oops>") (param i32 i32) (result i32 i64 f64)
+    (i32.const 0) (i64.const 0) (f64.const 0)))"#;
+
+/// Calls every wrapper, so the compiler type-checks them.
+const USES_AWKWARD: &str = r#"#include "m.h"
+double env_mix(void *vmctx, int32_t a, int64_t b, float c, double d) {
+    (void)vmctx;
+    return (double)a + (double)b + (double)c + d;
+}
+void env_nothing(void *vmctx) { (void)vmctx; }
+int use(void) {
+    wafer_instance *i;
+    wafer_trap t;
+    int32_t r32;
+    int64_t r64;
+    double r;
+    m_f_results fr;
+    m_____include__oops__results weird;
+    uint64_t len;
+    if (m_instantiate(&i, &t) != WAFER_OK) return 1;
+    return m_a_b(i, &r32, &t) + m_a_b_2(i, &r32, &t) + m_instantiate_2(i, &r32, &t)
+        + m_f(i, &fr, &t) + m_f_results_2(i, 1.0, &r, &t) + m__0start(i, &t)
+        + m_id(i, (int64_t)-1, &r64, &t) + m_____include__oops_(i, 1, 2, &weird, &t)
+        + (m_memory(i, &len) != 0);
+}
+"#;
+
+#[test]
+fn generated_headers_compile_warning_free_with_clang_and_gcc() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "m.wat", AWKWARD);
+    let d = |name: &str| path_str(&dir.path().join(name));
+    assert_ok(
+        &wafer(&[
+            "compile",
+            &module,
+            "--target",
+            "x86_64",
+            "-o",
+            &d("m.o"),
+            "--header",
+            &d("m.h"),
+        ]),
+        "wafer compile",
+    );
+    assert_ok(
+        &wafer(&["runtime", "--target", "x86_64", "-o", &d("lib.a")]),
+        "wafer runtime",
+    );
+    let header = std::fs::read_to_string(d("m.h")).unwrap();
+    for declaration in [
+        "double env_mix(void *vmctx, int32_t p0, int64_t p1, float p2, double p3);",
+        "void env_nothing(void *vmctx);",
+        "extern const wafer_module wafer_module_m;",
+    ] {
+        assert!(
+            header.contains(declaration),
+            "{declaration} not in:\n{header}"
+        );
+    }
+    // WASI imports are the runtime's, not the firmware's to define.
+    assert!(!header.contains("wafer_wasi_proc_exit("), "{header}");
+    assert!(header.contains("Export \"mem\" is a Memory"), "{header}");
+    let source = module_file(dir.path(), "use.c", USES_AWKWARD);
+    let include = format!("-I{}", dir.path().display());
+    for compiler in ["clang", "gcc"] {
+        for standard in ["-std=c11", "-std=c99"] {
+            let o = tool(
+                compiler,
+                &[
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                    "-pedantic",
+                    standard,
+                    &include,
+                    "-c",
+                    &source,
+                    "-o",
+                    &d("use.o"),
+                ],
+            );
+            assert_ok(&o, &format!("{compiler} {standard}"));
+        }
+    }
+}
+
+const HOST_PROGRAM: &str = r#"#include <stdio.h>
+#include "app.h"
+void env_led_set(void *vmctx, int32_t on) { (void)vmctx; printf("led %d\n", on); }
+int main(void) {
+    wafer_instance *app;
+    wafer_trap trap;
+    int32_t r = 0;
+    if (app_instantiate(&app, &trap) != WAFER_OK) return 2;
+    if (app_blink(app, 2, &r, &trap) != WAFER_OK) return 3;
+    printf("blink %d\n", r);
+    wafer_status s = app_div(app, 1, 0, &r, &trap);
+    printf("status %d code %u: %.*s (%s)\n", s, trap.code, (int)trap.message_len,
+           trap.message, wafer_trap_message(trap.code));
+    s = app_div(app, -9, 3, &r, &trap);
+    printf("status %d: %d\n", s, r);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_linux_program_links_the_library_and_gets_traps_as_a_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let app = path_str(&examples().join("embed-c/app.wat"));
+    assert_ok(
+        &wafer(&[
+            "compile",
+            &app,
+            "--target",
+            "x86_64",
+            "-o",
+            &d("app.o"),
+            "--header",
+            &d("app.h"),
+        ]),
+        "wafer compile",
+    );
+    // The header goes beside the library unless --header says otherwise.
+    assert_ok(
+        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
+        "wafer runtime",
+    );
+    assert!(dir.path().join("wafer_rt.h").is_file());
+    let source = module_file(dir.path(), "main.c", HOST_PROGRAM);
+    let include = format!("-I{}", dir.path().display());
+    // The runtime is not position-independent: -no-pie.
+    assert_ok(
+        &tool(
+            "gcc",
+            &[
+                "-no-pie",
+                "-Wall",
+                "-Werror",
+                "-std=c11",
+                &include,
+                &source,
+                &d("app.o"),
+                &d("libwafer_rt.a"),
+                "-o",
+                &d("program"),
+            ],
+        ),
+        "gcc",
+    );
+    let o = tool(&d("program"), &[]);
+    assert_eq!(
+        stdout(&o),
+        "led 0\nled 1\nblink 2\n\
+         status 1 code 8: integer divide by zero (integer divide by zero)\n\
+         status 0: -3\n",
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_header_that_would_overwrite_the_object_or_the_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "m.wat", "(module)");
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let compile = |header: &str| {
+        wafer(&[
+            "compile",
+            &module,
+            "--target",
+            "x86_64",
+            "-o",
+            &d("m.o"),
+            "--header",
+            header,
+        ])
+    };
+    assert_clean_error(&compile(&d("m.o")), "is the output object");
+    assert_clean_error(&compile(&module), "is the input");
+    assert_clean_error(&compile(&d("no/such/dir/m.h")), "no/such/dir");
+    // Neither output exists after a refusal.
+    assert!(!dir.path().join("m.o").exists());
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "only the input is left: {entries:?}");
+}
+
+#[test]
+fn an_unwritable_header_leaves_no_object_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "m.wat", "(module)");
+    let object = dir.path().join("m.o");
+    // No user, root included, can create a file in /proc.
+    let o = wafer(&[
+        "compile",
+        &module,
+        "--target",
+        "x86_64",
+        "-o",
+        &path_str(&object),
+        "--header",
+        "/proc/wafer-embed-test.h",
+    ]);
+    assert_clean_error(&o, "/proc");
+    assert!(!object.exists(), "the object must not exist without its header");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn runtime_refuses_boards_it_cannot_build_a_library_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = path_str(&dir.path().join("lib.a"));
+    let run = |args: &[&str]| {
+        let mut all = vec!["runtime", "-o", out.as_str()];
+        all.extend_from_slice(args);
+        wafer(&all)
+    };
+    assert_clean_error(
+        &run(&["--target", "x86_64", "--board", "linux-x86_64"]),
+        "not a bare-metal board",
+    );
+    assert_clean_error(
+        &run(&["--target", "riscv64", "--board", "qemu-virt-aarch64"]),
+        "is aarch64, not riscv64",
+    );
+    assert_clean_error(&run(&["--target", "x86_64", "--board", "nope"]), "nope");
+    assert_clean_error(
+        &run(&["--target", "x86_64", "--header", out.as_str()]),
+        "would overwrite the library",
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
