@@ -72,14 +72,14 @@ fn record_trap(out: *mut WaferTrap, trap: &Trap) {
     unsafe {
         let (module, function, index) = match (trap.module, trap.function) {
             (Some(m), Some(f)) => {
-                let (m, f) = (m.name.bytes(), f.name.bytes());
-                ((m.as_ptr(), m.len()), (f.as_ptr(), f.len()), 0)
+                let (name, fname) = (m.name.bytes(), f.name.bytes());
+                (
+                    (name.as_ptr(), name.len()),
+                    (fname.as_ptr(), fname.len()),
+                    f.index,
+                )
             }
             _ => (empty(), empty(), u32::MAX),
-        };
-        let index = match trap.function {
-            Some(f) => f.index,
-            None => index,
         };
         out.write(WaferTrap {
             code: trap.code.as_u32(),
@@ -309,27 +309,27 @@ pub unsafe extern "C" fn wafer_memory_length(instance: *const Instance) -> u64 {
 /// The message of trap code `code` (the spec's wording), NUL-terminated;
 /// "unknown trap" for anything else.
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_trap_message(code: u32) -> *const u8 {
+pub extern "C" fn wafer_trap_message(code: u32) -> *const core::ffi::c_char {
     match TrapCode::from_u32(code) {
         Some(c) => trap_message_z(c).as_ptr(),
-        None => b"unknown trap\0".as_ptr(),
+        None => c"unknown trap".as_ptr(),
     }
 }
 
 /// [`TrapCode::message`] with a NUL, for C callers.
-fn trap_message_z(code: TrapCode) -> &'static [u8] {
+fn trap_message_z(code: TrapCode) -> &'static core::ffi::CStr {
     match code {
-        TrapCode::Unreachable => b"unreachable\0",
-        TrapCode::MemoryOutOfBounds => b"out of bounds memory access\0",
-        TrapCode::TableOutOfBounds => b"out of bounds table access\0",
-        TrapCode::UndefinedElement => b"undefined element\0",
-        TrapCode::UninitializedElement => b"uninitialized element\0",
-        TrapCode::IndirectCallTypeMismatch => b"indirect call type mismatch\0",
-        TrapCode::IntegerOverflow => b"integer overflow\0",
-        TrapCode::IntegerDivideByZero => b"integer divide by zero\0",
-        TrapCode::InvalidConversionToInteger => b"invalid conversion to integer\0",
-        TrapCode::CallStackExhausted => b"call stack exhausted\0",
-        TrapCode::NullReference => b"null reference\0",
+        TrapCode::Unreachable => c"unreachable",
+        TrapCode::MemoryOutOfBounds => c"out of bounds memory access",
+        TrapCode::TableOutOfBounds => c"out of bounds table access",
+        TrapCode::UndefinedElement => c"undefined element",
+        TrapCode::UninitializedElement => c"uninitialized element",
+        TrapCode::IndirectCallTypeMismatch => c"indirect call type mismatch",
+        TrapCode::IntegerOverflow => c"integer overflow",
+        TrapCode::IntegerDivideByZero => c"integer divide by zero",
+        TrapCode::InvalidConversionToInteger => c"invalid conversion to integer",
+        TrapCode::CallStackExhausted => c"call stack exhausted",
+        TrapCode::NullReference => c"null reference",
     }
 }
 
@@ -340,9 +340,7 @@ mod tests {
     #[test]
     fn every_nul_terminated_trap_message_is_the_spec_message() {
         for code in TrapCode::ALL {
-            let z = trap_message_z(code);
-            assert_eq!(z.last(), Some(&0));
-            assert_eq!(&z[..z.len() - 1], code.message().as_bytes());
+            assert_eq!(trap_message_z(code).to_bytes(), code.message().as_bytes());
         }
     }
 }

@@ -368,7 +368,10 @@ fn an_unwritable_header_leaves_no_object_behind() {
         "/proc/wafer-embed-test.h",
     ]);
     assert_clean_error(&o, "/proc");
-    assert!(!object.exists(), "the object must not exist without its header");
+    assert!(
+        !object.exists(),
+        "the object must not exist without its header"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 

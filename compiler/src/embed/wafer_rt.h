@@ -7,16 +7,20 @@
  *
  * Traps: Wasm code that traps (divide by zero, out-of-bounds access,
  * `unreachable`, stack exhausted, ...) does not return normally. The runtime
- * catches the trap in the API function you called (with a setjmp/longjmp
- * of its own that unwinds only frames of Wasm code and of the runtime,
- * never one of yours, except your import functions that Wasm code called:
- * a trap raised while an import function of yours is on the stack does not
- * come back through it) and returns WAFER_TRAP with a wafer_trap that says
- * what and where. The instance stays usable: call it again.
+ * catches the trap in the API function you called: a longjmp of its own
+ * unwinds only frames of Wasm code and of the runtime, back to that API
+ * call, never a frame of yours. (An import function of yours that calls
+ * back into Wasm through wafer_call gets that call's trap as its status.)
+ * The call returns WAFER_TRAP with a wafer_trap that says what and where.
+ * The instance stays usable: call it again.
+ *
+ * Stack: Wasm code may use --stack-size bytes (of `wafer runtime`) below
+ * the stack pointer of your first wafer_instance_new, then traps with
+ * "call stack exhausted". Call the API from that stack only.
  *
  * Bare-metal firmware must route synchronous CPU exceptions to the runtime
- * while Wasm code runs (traps are trap instructions): see
- * wafer_aarch64_exception below and docs/embedding.md.
+ * (traps are trap instructions): see wafer_aarch64_exception and its
+ * siblings below, and docs/embedding.md.
  */
 #ifndef WAFER_RT_H
 #define WAFER_RT_H
@@ -99,12 +103,26 @@ uint64_t wafer_memory_length(const wafer_instance *instance);
 /* The message of a trap code, NUL-terminated ("unknown trap" otherwise). */
 const char *wafer_trap_message(uint32_t code);
 
-/* Bare metal, aarch64: call this from your synchronous-exception handler
- * (EL1, current EL with SP_ELx) with ESR_EL1, ELR_EL1 and FAR_EL1, and
- * resume (ELR_EL1 <- result, eret) at the address it returns. For a trap
- * in Wasm code that is the runtime's trap landing; any other exception is
- * reported on the board's console and ends the program (exit status 70). */
+/* Bare-metal libraries (`wafer runtime --board`) only: your exception
+ * handler calls the runtime's for synchronous exceptions and resumes at the
+ * address it returns. For a trap in Wasm code that is the runtime's trap
+ * landing (which longjmps back to the API call); any other exception is
+ * reported on the board's console and ends the program (exit status 70).
+ * Linux libraries install signal handlers instead (SIGILL, SIGFPE,
+ * SIGSEGV, SIGBUS, SIGTRAP) at the first wafer_instance_new. */
+#if defined(__aarch64__)
+/* EL1, "current EL with SP_ELx" synchronous vector: ESR_EL1, ELR_EL1 and
+ * FAR_EL1 in; ELR_EL1 <- result, then eret. */
 uintptr_t wafer_aarch64_exception(uintptr_t esr, uintptr_t elr, uintptr_t far);
+#elif defined(__riscv)
+/* scause, sepc, stval in (S-mode, as wafer's boards run; in M-mode
+ * mcause, mepc, mtval); sepc (mepc) <- result, then sret (mret). */
+uintptr_t wafer_riscv_exception(uintptr_t cause, uintptr_t epc, uintptr_t tval);
+#elif defined(__x86_64__)
+/* The exception vector number, the faulting RIP and CR2 in; resume at the
+ * result (replace the RIP of the interrupt frame, then iretq). */
+uintptr_t wafer_x86_exception(uintptr_t vector, uintptr_t rip, uintptr_t cr2);
+#endif
 
 static inline wafer_val wafer_val_i32(int32_t v) {
     wafer_val r = {{(uint64_t)(uint32_t)v, 0}};
