@@ -325,6 +325,81 @@ fn a_linux_program_links_the_library_and_gets_traps_as_a_status() {
     assert_eq!(o.status.code(), Some(0));
 }
 
+/// An import that calls back into the instance whose call is running it;
+/// the inner call traps.
+const REENTRANT_PROGRAM: &str = r#"#include <stdio.h>
+#include "app.h"
+static wafer_instance *app;
+void env_led_set(void *vmctx, int32_t on) {
+    wafer_trap t;
+    int32_t r = 0;
+    (void)vmctx;
+    wafer_status s = app_div(app, 1, 0, &r, &t);
+    printf("inner %d: status %d %.*s\n", on, s, (int)t.message_len, t.message);
+}
+int main(void) {
+    wafer_trap trap;
+    int32_t r = 0;
+    if (app_instantiate(&app, &trap) != WAFER_OK) return 2;
+    wafer_status s = app_blink(app, 2, &r, &trap);
+    printf("outer: status %d result %d\n", s, r);
+    return 0;
+}
+"#;
+
+#[test]
+fn an_import_calling_back_into_wasm_gets_the_inner_trap_and_the_outer_call_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let app = path_str(&examples().join("embed-c/app.wat"));
+    assert_ok(
+        &wafer(&[
+            "compile",
+            &app,
+            "--target",
+            "x86_64",
+            "-o",
+            &d("app.o"),
+            "--header",
+            &d("app.h"),
+        ]),
+        "wafer compile",
+    );
+    assert_ok(
+        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
+        "wafer runtime",
+    );
+    let source = module_file(dir.path(), "main.c", REENTRANT_PROGRAM);
+    let include = format!("-I{}", dir.path().display());
+    assert_ok(
+        &tool(
+            "gcc",
+            &[
+                "-no-pie",
+                "-Wall",
+                "-Werror",
+                "-std=c11",
+                &include,
+                &source,
+                &d("app.o"),
+                &d("libwafer_rt.a"),
+                "-o",
+                &d("program"),
+            ],
+        ),
+        "gcc",
+    );
+    let o = tool(&d("program"), &[]);
+    assert_eq!(
+        stdout(&o),
+        "inner 0: status 1 integer divide by zero\n\
+         inner 1: status 1 integer divide by zero\n\
+         outer: status 0 result 2\n",
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn a_header_that_would_overwrite_the_object_or_the_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
