@@ -259,6 +259,56 @@ pub unsafe extern "C" fn wafer_call(
     }
 }
 
+/// Finds the export named `name[..len]` of `instance`: its number (for
+/// [`wafer_call`]) in `*index` and, for a function, its signature string
+/// (`"iI>f"`: parameter letters, `>`, result letters; see
+/// `wafer_abi::values`) in `*signature`/`*signature_len`. Any out pointer
+/// may be null. [`WAFER_ERROR`] when there is no such export.
+///
+/// # Safety
+/// `instance` must come from [`wafer_instance_new`]; `name` must point at
+/// `len` bytes; out pointers null or valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_export_find(
+    instance: *const Instance,
+    name: *const u8,
+    len: usize,
+    index: *mut u32,
+    signature: *mut *const u8,
+    signature_len: *mut usize,
+) -> i32 {
+    if instance.is_null() || (name.is_null() && len > 0) {
+        return record_error(core::ptr::null_mut(), b"wafer_export_find: null argument");
+    }
+    // SAFETY: caller's contract; descriptor data is static.
+    unsafe {
+        let wanted = if len == 0 {
+            &[][..]
+        } else {
+            core::slice::from_raw_parts(name, len)
+        };
+        let exports = (*instance).desc.exports.items();
+        let Some(found) = exports.iter().position(|e| e.name.bytes() == wanted) else {
+            return WAFER_ERROR;
+        };
+        let sig: &[u8] = if exports[found].kind == ExternKind::Func as u32 {
+            exports[found].ty.bytes()
+        } else {
+            &[]
+        };
+        if !index.is_null() {
+            index.write(found as u32);
+        }
+        if !signature.is_null() {
+            signature.write(sig.as_ptr());
+        }
+        if !signature_len.is_null() {
+            signature_len.write(sig.len());
+        }
+    }
+    WAFER_OK
+}
+
 /// The record of `instance`'s first linear memory (defined or imported),
 /// null if it has none.
 fn first_memory(inst: &Instance) -> *const VMMemory {

@@ -145,6 +145,66 @@ fn the_c_firmware_example_calls_exports_and_survives_traps_on_qemu_virt_aarch64(
     assert_eq!(o.status.code(), Some(0));
 }
 
+#[test]
+fn the_rust_firmware_example_does_the_same_through_wafer_embed_on_qemu_virt_riscv64() {
+    let target_dir = tempfile::tempdir().unwrap();
+    let manifest = examples().join("embed-rust/Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = Command::new(&cargo)
+        .args([
+            "build",
+            "--offline",
+            "--release",
+            "--target",
+            "riscv64gc-unknown-none-elf",
+            "--manifest-path",
+            &path_str(&manifest),
+            "--target-dir",
+            &path_str(target_dir.path()),
+        ])
+        // Its build script runs this wafer.
+        .env("WAFER", env!("CARGO_BIN_EXE_wafer"))
+        // Not the flags of the test build (coverage, cfgs of the host).
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("cargo runs");
+    assert_ok(&o, "cargo build of examples/embed-rust");
+    let firmware = target_dir
+        .path()
+        .join("riscv64gc-unknown-none-elf/release/embed-rust-firmware");
+    let o = tool(
+        "timeout",
+        &[
+            "60",
+            "qemu-system-riscv64",
+            "-M",
+            "virt",
+            "-bios",
+            "none",
+            "-m",
+            "128M",
+            "-nographic",
+            "-kernel",
+            &path_str(&firmware),
+        ],
+    );
+    // The same module and offsets as the C example's.
+    let expected = "firmware: start\n\
+                    LED off\nLED on\nLED off\n\
+                    blink returned 3\n\
+                    div(84, 2) = 42\n\
+                    trap: integer divide by zero in app!div at wasm offset 152\n\
+                    memory: 65536 bytes, data at 16: hi\n\
+                    peek(100) = 42\n\
+                    trap: out of bounds memory access in app!peek at wasm offset 158\n\
+                    swap-pair(-7, 2.5) = (2.5, -7)\n\
+                    LED off\n\
+                    firmware: done\n";
+    assert_eq!(stdout(&o).replace("\r\n", "\n"), expected, "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0));
+}
+
 /// Exports whose names are not C identifiers or collide after sanitizing
 /// (with each other and with the header's own names), every value type,
 /// several results, imports of the firmware and of WASI.

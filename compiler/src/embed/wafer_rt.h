@@ -94,6 +94,16 @@ wafer_status wafer_instance_new(const wafer_module *module,
 wafer_status wafer_call(wafer_instance *instance, uint32_t export_index,
                         wafer_val *values, size_t count, wafer_trap *trap);
 
+/* Finds export `name` (name_len bytes): its number for wafer_call in
+ * *export_index and, for a function, its signature in *signature
+ * (signature_len bytes, not NUL-terminated): parameter letters, '>',
+ * result letters; i = i32, I = i64, f = f32, F = f64, v = v128,
+ * r = funcref, x = externref ("iI>f" is (i32, i64) -> f32). Any out
+ * pointer may be NULL. WAFER_ERROR when there is no such export. */
+wafer_status wafer_export_find(const wafer_instance *instance, const char *name,
+                               size_t name_len, uint32_t *export_index,
+                               const char **signature, size_t *signature_len);
+
 /* Linear memory 0 of `instance`: its first byte (never moves; NULL when
  * the module has no memory) and its current length in bytes (memory.grow
  * changes it: read it again after calls). */
