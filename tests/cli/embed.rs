@@ -205,6 +205,194 @@ fn the_rust_firmware_example_does_the_same_through_wafer_embed_on_qemu_virt_risc
     assert_eq!(o.status.code(), Some(0));
 }
 
+/// WASI output, clock and exit through the firmware's platform functions.
+const WASI_MODULE: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 8) "hello through the firmware\n")
+  (func (export "hello") (result i32)
+    (i32.store (i32.const 0) (i32.const 8))
+    (i32.store (i32.const 4) (i32.const 27))
+    (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 100)))
+  (func (export "now") (result i64)
+    (drop (call $clock (i32.const 1) (i64.const 0) (i32.const 200)))
+    (i64.load (i32.const 200)))
+  (func (export "bye") (call $exit (i32.const 3))))
+"#;
+
+const PLATFORM_FIRMWARE: &str = r#"#include <stddef.h>
+#include <stdint.h>
+#include "wasi.h"
+void semihosting_exit(int32_t code);
+static void uart_putc(char c) {
+    volatile uint32_t *uart = (volatile uint32_t *)0x09000000UL;
+    while (uart[0x18 / 4] & (1u << 5)) {
+    }
+    uart[0] = (uint32_t)(unsigned char)c;
+}
+static void print(const char *s) {
+    while (*s) uart_putc(*s++);
+}
+static void print_u64(uint64_t u) {
+    char d[24];
+    int n = 0;
+    do { d[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    while (n) uart_putc(d[--n]);
+}
+/* The platform functions of a library written with --platform baremetal. */
+void wafer_platform_write(int32_t fd, const uint8_t *bytes, size_t len) {
+    print(fd == 2 ? "[stderr] " : "[stdout] ");
+    for (size_t i = 0; i < len; i++) uart_putc((char)bytes[i]);
+}
+static uint64_t ticks;
+uint64_t wafer_platform_monotonic_ns(void) {
+    ticks += 1000;
+    return ticks;
+}
+void wafer_platform_exit(int32_t code) {
+    print("firmware exit ");
+    print_u64((uint64_t)code);
+    print("\n");
+    semihosting_exit(code);
+}
+/* The MMU stays off: this module makes aligned accesses only. */
+void mmu_on(void) {}
+int main(void) {
+    wafer_instance *m;
+    wafer_trap trap;
+    int32_t r = -1;
+    int64_t now = -1;
+    if (wasi_instantiate(&m, &trap) != WAFER_OK) return 1;
+    if (wasi_hello(m, &r, &trap) != WAFER_OK) return 1;
+    print("hello returned ");
+    print_u64((uint64_t)r);
+    print("\n");
+    if (wasi_now(m, &now, &trap) != WAFER_OK) return 1;
+    print("now = ");
+    print_u64((uint64_t)now);
+    print("\n");
+    wasi_bye(m, &trap);
+    print("bye returned\n");
+    return 1;
+}
+"#;
+
+#[test]
+fn a_library_without_a_board_uses_the_firmwares_platform_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let src = examples().join("embed-c");
+    let s = |name: &str| path_str(&src.join(name));
+    let module = module_file(dir.path(), "wasi.wat", WASI_MODULE);
+    let main = module_file(dir.path(), "main.c", PLATFORM_FIRMWARE);
+    assert_ok(
+        &wafer(&[
+            "compile",
+            &module,
+            "--target",
+            "aarch64",
+            "-o",
+            &d("wasi.o"),
+            "--header",
+            &d("wasi.h"),
+        ]),
+        "wafer compile",
+    );
+    assert_ok(
+        &wafer(&[
+            "runtime",
+            "--target",
+            "aarch64",
+            "--platform",
+            "baremetal",
+            "-o",
+            &d("lib.a"),
+        ]),
+        "wafer runtime",
+    );
+    let include = format!("-I{}", dir.path().display());
+    for (what, args) in [
+        (
+            "clang main.c",
+            vec![
+                "--target=aarch64-none-elf",
+                "-ffreestanding",
+                "-nostdlib",
+                "-O2",
+                "-Wall",
+                "-Werror",
+                "-std=c11",
+                &include,
+                "-c",
+                &main,
+                "-o",
+                &d("main.o"),
+            ],
+        ),
+        (
+            "clang start.S",
+            vec![
+                "--target=aarch64-none-elf",
+                "-c",
+                &s("start.S"),
+                "-o",
+                &d("start.o"),
+            ],
+        ),
+    ] {
+        assert_ok(&tool("clang", &args), what);
+    }
+    assert_ok(
+        &tool(
+            "ld.lld",
+            &[
+                "-T",
+                &s("link.ld"),
+                "--gc-sections",
+                "-o",
+                &d("fw.elf"),
+                &d("start.o"),
+                &d("main.o"),
+                &d("wasi.o"),
+                &d("lib.a"),
+            ],
+        ),
+        "ld.lld",
+    );
+    let o = tool(
+        "timeout",
+        &[
+            "60",
+            "qemu-system-aarch64",
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a53",
+            "-m",
+            "128M",
+            "-nographic",
+            "-semihosting",
+            "-kernel",
+            &d("fw.elf"),
+        ],
+    );
+    // fd_write(2, ...) reaches wafer_platform_write with fd 2; the clock
+    // reads wafer_platform_monotonic_ns once (its first value: 1000);
+    // proc_exit(3) ends through wafer_platform_exit.
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n"),
+        "[stderr] hello through the firmware\n\
+         hello returned 0\n\
+         now = 1000\n\
+         firmware exit 3\n",
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.status.code(), Some(3));
+}
+
 /// Exports whose names are not C identifiers or collide after sanitizing
 /// (with each other and with the header's own names), every value type,
 /// several results, imports of the firmware and of WASI.
@@ -528,6 +716,17 @@ fn runtime_refuses_boards_it_cannot_build_a_library_for() {
         "is aarch64, not riscv64",
     );
     assert_clean_error(&run(&["--target", "x86_64", "--board", "nope"]), "nope");
+    assert_clean_error(
+        &run(&[
+            "--target",
+            "aarch64",
+            "--board",
+            "qemu-virt-aarch64",
+            "--platform",
+            "linux",
+        ]),
+        "cannot go with --platform linux",
+    );
     assert_clean_error(
         &run(&["--target", "x86_64", "--header", out.as_str()]),
         "would overwrite the library",

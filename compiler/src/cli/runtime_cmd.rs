@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use crate::config::{Board, Platform, Target};
-use crate::embed::library::{API_HEADER, LibraryOptions, runtime_library};
+use crate::embed::library::{API_HEADER, LibraryOptions, LibraryPlatform, runtime_library};
 use crate::emit::CompiledModule;
 
 /// Options of `wafer runtime`.
@@ -21,9 +21,14 @@ pub struct RuntimeArgs {
     pub target: String,
     /// A bare-metal board: the library runs on bare metal and drives this
     /// board's console, exit device and timer (see `wafer boards`).
-    /// Without it: the Linux platform.
     #[arg(long, short)]
     pub board: Option<String>,
+    /// `linux`, or `baremetal`: without --board, the firmware provides
+    /// `wafer_platform_write`, `wafer_platform_exit` and
+    /// `wafer_platform_monotonic_ns` (docs/embedding.md). Default: linux,
+    /// baremetal with --board.
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
     /// Native stack Wasm code may use, in bytes, below the stack pointer of
     /// the firmware's first `wafer_instance_new` (then `call stack
     /// exhausted`).
@@ -42,11 +47,23 @@ pub struct RuntimeArgs {
     pub output: PathBuf,
 }
 
+/// `--platform`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlatformArg {
+    Linux,
+    Baremetal,
+}
+
 /// Runs `wafer runtime`.
 pub fn run(args: &RuntimeArgs) -> Result<ExitCode> {
     let target = Target::parse(&args.target)?;
-    let board = match &args.board {
-        Some(name) => {
+    let platform = match (&args.board, args.platform) {
+        (Some(_), Some(PlatformArg::Linux)) => {
+            bail!("--board is a bare-metal board: it cannot go with --platform linux")
+        }
+        (None, None | Some(PlatformArg::Linux)) => LibraryPlatform::Linux,
+        (None, Some(PlatformArg::Baremetal)) => LibraryPlatform::Firmware,
+        (Some(name), _) => {
             let board = Board::by_name(name)?;
             if board.platform != Platform::Baremetal || board.bare.is_none() {
                 bail!(
@@ -56,9 +73,8 @@ pub fn run(args: &RuntimeArgs) -> Result<ExitCode> {
             if board.target.isa != target.isa {
                 bail!("board {name} is {}, not {}", board.target.isa, target.isa);
             }
-            Some(board)
+            LibraryPlatform::Board(Box::new(board))
         }
-        None => None,
     };
     let header = args
         .header
@@ -72,7 +88,7 @@ pub fn run(args: &RuntimeArgs) -> Result<ExitCode> {
     }
     let library = runtime_library(&LibraryOptions {
         target,
-        board,
+        platform,
         stack_size: args.stack_size,
     })?;
     write_both(

@@ -20,12 +20,22 @@ pub const API_HEADER: &str = include_str!("wafer_rt.h");
 /// `embed::EMBED_MAX_MODULES` must agree (checked by a test).
 pub const MAX_MODULES: usize = 16;
 
+/// Where the library runs.
+pub enum LibraryPlatform {
+    /// Linux (syscalls, signal handlers).
+    Linux,
+    /// Bare metal with a board's drivers (console, exit, timer).
+    Board(Box<Board>),
+    /// Bare metal; console, exit and clock are functions of the firmware:
+    /// `wafer_platform_write`, `wafer_platform_exit`,
+    /// `wafer_platform_monotonic_ns`.
+    Firmware,
+}
+
 /// What the library is for.
 pub struct LibraryOptions {
     pub target: Target,
-    /// A bare-metal board whose drivers (console, exit, timer) the runtime
-    /// uses; `None`: the Linux platform.
-    pub board: Option<Board>,
+    pub platform: LibraryPlatform,
     /// Bytes of stack Wasm code may use below the stack pointer of the
     /// firmware's first call into the API.
     pub stack_size: u64,
@@ -36,10 +46,9 @@ pub struct LibraryOptions {
 /// # Errors
 /// A board without bare-metal devices, a broken build of wafer.
 pub fn runtime_library(options: &LibraryOptions) -> Result<Vec<u8>> {
-    let platform = if options.board.is_some() {
-        Platform::Baremetal
-    } else {
-        Platform::Linux
+    let platform = match options.platform {
+        LibraryPlatform::Linux => Platform::Linux,
+        LibraryPlatform::Board(_) | LibraryPlatform::Firmware => Platform::Baremetal,
     };
     let runtime = crate::runtime_lib::runtime_archive(options.target.isa, platform)?;
     let mut members = Vec::new();
@@ -142,8 +151,16 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }
     w.define(&mut module, id, 16)?;
-    if let Some(bare) = options.board.as_ref().and_then(|b| b.bare.as_ref()) {
-        crate::image::define_board_record(&mut module, bare)?;
+    match &options.platform {
+        LibraryPlatform::Board(board) => {
+            let bare = board
+                .bare
+                .as_ref()
+                .ok_or_else(|| anyhow!("board {} is not a bare-metal board", board.name))?;
+            crate::image::define_board_record(&mut module, bare)?;
+        }
+        LibraryPlatform::Firmware => define_firmware_record(&mut module)?,
+        LibraryPlatform::Linux => {}
     }
     define_reservation_stub(&mut module, options)?;
     define_unused_entry(&mut module, options.target.isa)?;
@@ -158,10 +175,9 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
 /// Boards: explicit-mode memories only (guard windows need the runtime's
 /// own MMU setup); Linux: either mode.
 fn define_reservation_stub(module: &mut ObjectModule, options: &LibraryOptions) -> Result<()> {
-    let target_name = if options.board.is_some() {
-        "wafer_reserve_memory_explicit"
-    } else {
-        "wafer_reserve_memory_either"
+    let target_name = match options.platform {
+        LibraryPlatform::Linux => "wafer_reserve_memory_either",
+        LibraryPlatform::Board(_) | LibraryPlatform::Firmware => "wafer_reserve_memory_explicit",
     };
     let signature = module.make_signature();
     let stub =
@@ -207,6 +223,34 @@ fn define_reservation_stub(module: &mut ObjectModule, options: &LibraryOptions) 
         }],
     )?;
     Ok(())
+}
+
+/// The board record of a library whose console, exit and clock are the
+/// firmware's functions (`device::FIRMWARE`: the base is the function).
+fn define_firmware_record(module: &mut ObjectModule) -> Result<()> {
+    use wafer_abi::descriptor::{BOARD_CONFIG_SYMBOL, BoardConfig, device};
+    let signature = module.make_signature();
+    let write = module.declare_function("wafer_platform_write", Linkage::Import, &signature)?;
+    let exit = module.declare_function("wafer_platform_exit", Linkage::Import, &signature)?;
+    let clock =
+        module.declare_function("wafer_platform_monotonic_ns", Linkage::Import, &signature)?;
+    let id = module.declare_data(BOARD_CONFIG_SYMBOL, Linkage::Export, false, false)?;
+    let mut w = DataWriter::new();
+    w.u32(device::FIRMWARE); // console
+    w.u32(device::FIRMWARE); // exit
+    w.func_ptr(write);
+    w.func_ptr(exit);
+    w.u32(device::FIRMWARE); // timer
+    w.u32(0); // boot core (unused: the firmware boots)
+    w.func_ptr(clock);
+    w.u64(1_000_000_000); // timer_hz (unused: the function returns ns)
+    w.u32(device::NONE); // entropy: the runtime's timer-seeded PRNG
+    w.u32(0);
+    w.u64(0);
+    if w.len() != std::mem::size_of::<BoardConfig>() {
+        bail!("BUG: board record layout differs from wafer-abi");
+    }
+    w.define(module, id, 8)
 }
 
 /// `wafer_main`, which wafer's own entry code (`_start`, unused when
@@ -292,7 +336,9 @@ mod tests {
     fn the_archive_index_points_at_the_member_defining_each_symbol() {
         let options = LibraryOptions {
             target: Target::new(Isa::Aarch64).unwrap(),
-            board: Some(Board::by_name("qemu-virt-aarch64").unwrap()),
+            platform: LibraryPlatform::Board(Box::new(
+                Board::by_name("qemu-virt-aarch64").unwrap(),
+            )),
             stack_size: 65536,
         };
         let bytes = runtime_library(&options).unwrap();

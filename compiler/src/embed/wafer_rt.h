@@ -134,6 +134,14 @@ uintptr_t wafer_riscv_exception(uintptr_t cause, uintptr_t epc, uintptr_t tval);
 uintptr_t wafer_x86_exception(uintptr_t vector, uintptr_t rip, uintptr_t cr2);
 #endif
 
+/* Libraries written with `wafer runtime --platform baremetal` (no
+ * --board): the firmware defines these three, the runtime's console, exit
+ * and clock (WASI fd_write/proc_exit/clock_time_get, fatal messages).
+ * wafer_platform_exit should not return (the runtime halts if it does). */
+void wafer_platform_write(int32_t fd, const uint8_t *bytes, size_t len);
+void wafer_platform_exit(int32_t code);
+uint64_t wafer_platform_monotonic_ns(void);
+
 static inline wafer_val wafer_val_i32(int32_t v) {
     wafer_val r = {{(uint64_t)(uint32_t)v, 0}};
     return r;
