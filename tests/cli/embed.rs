@@ -200,6 +200,7 @@ fn the_rust_firmware_example_does_the_same_through_wafer_embed_on_qemu_virt_risc
                     trap: out of bounds memory access in app!peek at wasm offset 158\n\
                     swap-pair(-7, 2.5) = (2.5, -7)\n\
                     LED off\n\
+                    after reset: byte 100 = 0, data at 16: hi\n\
                     firmware: done\n";
     assert_eq!(stdout(&o).replace("\r\n", "\n"), expected, "{}", stderr(&o));
     assert_eq!(o.status.code(), Some(0));
@@ -643,6 +644,115 @@ fn an_import_calling_back_into_wasm_gets_the_inner_trap_and_the_outer_call_goes_
         "inner 0: status 1 integer divide by zero\n\
          inner 1: status 1 integer divide by zero\n\
          outer: status 0 result 2\n",
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// State of every kind a reset must restore.
+const RESETTABLE: &str = r#"(module
+  (memory (export "memory") 1 4)
+  (global $g (mut i32) (i32.const 5))
+  (global $starts (mut i32) (i32.const 0))
+  (table 2 funcref)
+  (elem (i32.const 0) $seven)
+  (data (i32.const 16) "hi")
+  (func $seven (result i32) (i32.const 7))
+  (func $start (global.set $starts (i32.add (global.get $starts) (i32.const 1))))
+  (start $start)
+  (func (export "bump") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (global.get $g))
+  (func (export "starts") (result i32) (global.get $starts))
+  (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "call0") (result i32) (call_indirect (result i32) (i32.const 0)))
+  (func (export "clear") (table.set (i32.const 0) (ref.null func))))"#;
+
+const RESET_PROGRAM: &str = r#"#include <stdio.h>
+#include "r.h"
+static void state(wafer_instance *m) {
+    wafer_trap t;
+    int32_t g = 0, starts = 0, size = 0, called = 0;
+    uint64_t length;
+    uint8_t *memory = r_memory(m, &length);
+    r_bump(m, &g, &t);
+    r_starts(m, &starts, &t);
+    r_size(m, &size, &t);
+    wafer_status s = r_call0(m, &called, &t);
+    printf("bump %d starts %d pages %d length %llu data %c%c byte100 %d call0 %d/%d\n", g,
+           starts, size, (unsigned long long)length, memory[16], memory[17], memory[100], s,
+           s == WAFER_OK ? called : (int)t.code);
+}
+int main(void) {
+    wafer_instance *m;
+    wafer_trap t;
+    int32_t r;
+    if (r_instantiate(&m, &t) != WAFER_OK) return 2;
+    state(m);
+    uint64_t length;
+    uint8_t *memory = r_memory(m, &length);
+    memory[16] = 'X';
+    memory[100] = 42;
+    r_grow(m, &r, &t);
+    r_clear(m, &t);
+    state(m);
+    printf("reset %d\n", r_reset(m, &t));
+    state(m);
+    return 0;
+}
+"#;
+
+#[test]
+fn reset_restores_memory_tables_globals_and_reruns_the_start_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let module = module_file(dir.path(), "r.wat", RESETTABLE);
+    assert_ok(
+        &wafer(&[
+            "compile",
+            &module,
+            "--target",
+            "x86_64",
+            "-o",
+            &d("r.o"),
+            "--header",
+            &d("r.h"),
+        ]),
+        "wafer compile",
+    );
+    assert_ok(
+        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
+        "wafer runtime",
+    );
+    let source = module_file(dir.path(), "main.c", RESET_PROGRAM);
+    let include = format!("-I{}", dir.path().display());
+    assert_ok(
+        &tool(
+            "gcc",
+            &[
+                "-no-pie",
+                "-Wall",
+                "-Werror",
+                "-std=c11",
+                &include,
+                &source,
+                &d("r.o"),
+                &d("libwafer_rt.a"),
+                "-o",
+                &d("program"),
+            ],
+        ),
+        "gcc",
+    );
+    let o = tool(&d("program"), &[]);
+    // Trap code 5: uninitialized element.
+    assert_eq!(
+        stdout(&o),
+        "bump 6 starts 1 pages 1 length 65536 data hi byte100 0 call0 0/7\n\
+         bump 7 starts 1 pages 2 length 131072 data Xi byte100 42 call0 1/5\n\
+         reset 0\n\
+         bump 6 starts 1 pages 1 length 65536 data hi byte100 0 call0 0/7\n",
         "{}",
         stderr(&o)
     );

@@ -102,6 +102,7 @@ pub fn module_header(module: &CompiledModule, source: &str) -> String {
         taken: c_api_identifiers(),
     };
     let instantiate = names.claim(&format!("{prefix}_instantiate"));
+    let reset = names.claim(&format!("{prefix}_reset"));
     let memory = names.claim(&format!("{prefix}_memory"));
 
     let mut h = String::new();
@@ -123,9 +124,11 @@ pub fn module_header(module: &CompiledModule, source: &str) -> String {
     let _ = writeln!(
         h,
         "/* Instantiates the module (its start function runs here). Instances\n \
-         * live until the firmware resets: there is no teardown. */\n\
+         * live until the firmware resets; {reset} restarts one in place. */\n\
          static inline wafer_status {instantiate}(wafer_instance **instance, wafer_trap *trap) {{\n    \
-         return wafer_instance_new(&{}, instance, trap);\n}}\n",
+         return wafer_instance_new(&{}, instance, trap);\n}}\n\n\
+         static inline wafer_status {reset}(wafer_instance *instance, wafer_trap *trap) {{\n    \
+         return wafer_instance_reset(instance, trap);\n}}\n",
         module.descriptor_symbol
     );
     let _ = writeln!(

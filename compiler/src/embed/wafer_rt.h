@@ -37,7 +37,8 @@ extern "C" {
 typedef struct wafer_module wafer_module;
 
 /* An instance of a module. Instances live until the firmware resets (the
- * runtime's allocator never frees). */
+ * runtime's allocator never frees); wafer_instance_reset restarts one in
+ * place. */
 typedef struct wafer_instance wafer_instance;
 
 /* Status of every call. */
@@ -86,6 +87,14 @@ typedef struct wafer_val {
  * On WAFER_OK, *instance is the new instance. `trap` may be NULL. */
 wafer_status wafer_instance_new(const wafer_module *module,
                                 wafer_instance **instance, wafer_trap *trap);
+
+/* Puts `instance` back in its freshly instantiated state, in place: its
+ * own memories zeroed and back to their initial size, its own tables
+ * emptied, then globals, element and data segments and the start function
+ * again (a trap there: WAFER_TRAP). Imported memories/tables/globals are
+ * left alone. WAFER_ERROR for a guard-mode memory that grew. Never from
+ * inside a call into the same instance. */
+wafer_status wafer_instance_reset(wafer_instance *instance, wafer_trap *trap);
 
 /* Calls function export number `export_index` (the module's export order;
  * the generated header has a typed wrapper for each) with

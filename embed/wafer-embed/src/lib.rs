@@ -180,6 +180,24 @@ impl Instance {
         }
     }
 
+    /// Puts the instance back in its freshly instantiated state: its own
+    /// memories zeroed and back to their initial size, its own tables
+    /// emptied, then globals, segments and the start function again.
+    /// [`Func`]s of it stay valid.
+    ///
+    /// # Errors
+    /// A trap in the start function; a guard-mode memory that grew.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        let mut trap = RawTrap::empty();
+        // SAFETY: a live instance; `&mut self` means no call is running.
+        let status = unsafe { sys::wafer_instance_reset(self.raw, &mut trap) };
+        if status == WAFER_OK {
+            Ok(())
+        } else {
+            Err(error(status, &trap))
+        }
+    }
+
     /// The export `name` as a function `P -> R`.
     ///
     /// # Errors

@@ -62,6 +62,7 @@ unsafe extern "C" {
         instance: *mut *mut RawInstance,
         trap: *mut RawTrap,
     ) -> i32;
+    pub fn wafer_instance_reset(instance: *mut RawInstance, trap: *mut RawTrap) -> i32;
     pub fn wafer_call(
         instance: *mut RawInstance,
         export_index: u32,

@@ -185,6 +185,14 @@ fn run() -> Result<(), Error> {
     println!("swap-pair(-7, 2.5) = ({f}, {i})");
     // The instance still works after its traps.
     app.call(blink, 1)?;
+    // A reset brings back the initial memory (and globals, tables).
+    app.reset()?;
+    let memory = app.memory_mut().expect("the module has a memory");
+    let greeting = core::str::from_utf8(&memory[16..18]).unwrap_or("?");
+    println!(
+        "after reset: byte 100 = {}, data at 16: {greeting}",
+        memory[100]
+    );
     println!("firmware: done");
     Ok(())
 }
