@@ -649,6 +649,90 @@ fn an_import_calling_back_into_wasm_gets_the_inner_trap_and_the_outer_call_goes_
     );
 }
 
+const SECOND_MODULE: &str = r#"(module
+  (func (export "boom") (result i32) unreachable)
+  (func (export "div") (param i32 i32) (result i32) (i32.rem_u (local.get 0) (local.get 1))))"#;
+
+const TWO_MODULES_PROGRAM: &str = r#"#include <stdio.h>
+#include "app.h"
+#include "b.h"
+void env_led_set(void *vmctx, int32_t on) { (void)vmctx; (void)on; }
+static void show(const char *what, wafer_status s, const wafer_trap *t) {
+    printf("%s: %d %.*s in %.*s!%.*s\n", what, s, (int)t->message_len, t->message,
+           (int)t->module_len, t->module, (int)t->function_len, t->function);
+}
+int main(void) {
+    wafer_instance *a, *b1, *b2;
+    wafer_trap t;
+    int32_t r;
+    if (app_instantiate(&a, &t) || b_instantiate(&b1, &t) || b_instantiate(&b2, &t)) return 2;
+    show("b2.boom", b_boom(b2, &r, &t), &t);
+    show("b1.div", b_div(b1, 5, 0, &r, &t), &t);
+    show("app.div", app_div(a, 5, 0, &r, &t), &t);
+    wafer_status s = b_div(b1, 7, 4, &r, &t);
+    printf("b1.div(7, 4) %d -> %d\n", s, r);
+    return 0;
+}
+"#;
+
+#[test]
+fn two_modules_and_two_instances_of_one_each_report_their_own_traps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let app = path_str(&examples().join("embed-c/app.wat"));
+    let second = module_file(dir.path(), "b.wat", SECOND_MODULE);
+    for (module, name) in [(app.as_str(), "app"), (second.as_str(), "b")] {
+        assert_ok(
+            &wafer(&[
+                "compile",
+                module,
+                "--target",
+                "x86_64",
+                "-o",
+                &d(&format!("{name}.o")),
+                "--header",
+                &d(&format!("{name}.h")),
+            ]),
+            "wafer compile",
+        );
+    }
+    assert_ok(
+        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
+        "wafer runtime",
+    );
+    let source = module_file(dir.path(), "main.c", TWO_MODULES_PROGRAM);
+    let include = format!("-I{}", dir.path().display());
+    assert_ok(
+        &tool(
+            "gcc",
+            &[
+                "-no-pie",
+                "-Wall",
+                "-Werror",
+                "-std=c11",
+                &include,
+                &source,
+                &d("app.o"),
+                &d("b.o"),
+                &d("libwafer_rt.a"),
+                "-o",
+                &d("program"),
+            ],
+        ),
+        "gcc",
+    );
+    let o = tool(&d("program"), &[]);
+    assert_eq!(
+        stdout(&o),
+        "b2.boom: 1 unreachable in b!boom\n\
+         b1.div: 1 integer divide by zero in b!div\n\
+         app.div: 1 integer divide by zero in app!div\n\
+         b1.div(7, 4) 0 -> 3\n",
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// State of every kind a reset must restore.
 const RESETTABLE: &str = r#"(module
   (memory (export "memory") 1 4)
