@@ -383,10 +383,10 @@ mod tests {
         assert_eq!(MAX_MODULES, wafer_rt_slots());
     }
 
-    /// `runtime-nostd/src/embed.rs`'s `EMBED_MAX_MODULES`, read from its
+    /// `runtime-nostd/src/embed/mod.rs`'s `EMBED_MAX_MODULES`, read from its
     /// source (the runtime crate is not a dependency of the compiler).
     fn wafer_rt_slots() -> usize {
-        let source = include_str!("../../../runtime-nostd/src/embed.rs");
+        let source = include_str!("../../../runtime-nostd/src/embed/mod.rs");
         let line = source
             .lines()
             .find(|l| l.starts_with("pub const EMBED_MAX_MODULES"))

@@ -1,5 +1,5 @@
 //! The C API of `libwafer_rt.a`, as `wafer_rt.h` declares it (the runtime
-//! side is `runtime-nostd/src/embed.rs`).
+//! side is `runtime-nostd/src/embed/`).
 
 /// A module descriptor (`wafer_module_<prefix>` of a `wafer compile`
 /// object). Opaque: only its address is used.
