@@ -23,6 +23,8 @@ mod hygiene;
 mod limits;
 #[path = "cli/measure.rs"]
 mod measure;
+#[path = "cli/multi.rs"]
+mod multi;
 #[path = "cli/mutated_input.rs"]
 mod mutated_input;
 #[path = "cli/options.rs"]

@@ -72,6 +72,12 @@ pub struct ImageOptions {
     pub env: Vec<String>,
     /// Extra objects/archives to link (providers of static imports).
     pub link_objects: Vec<PathBuf>,
+    /// The name of each module, in the order given to [`link`]: other
+    /// modules import from it by this name. Empty: each module's prefix.
+    pub module_names: Vec<String>,
+    /// Index of the module whose `_start` (command) or export (invoke)
+    /// runs.
+    pub entry_module: usize,
 }
 
 impl ImageOptions {
@@ -88,6 +94,8 @@ impl ImageOptions {
             args: Vec::new(),
             env: Vec::new(),
             link_objects: Vec::new(),
+            module_names: Vec::new(),
+            entry_module: 0,
         }
     }
 }
@@ -111,9 +119,13 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             );
         }
     }
-    check_static_imports(modules, &options.link_objects)?;
+    check_static_imports(
+        modules,
+        &options.link_objects,
+        &module_names(modules, options),
+    )?;
     if options.mode != ImageMode::Serve {
-        crate::import_check::check_imports(modules)?;
+        crate::import_check::check_imports(modules, &module_names(modules, options))?;
     }
     crate::board_check::check_memory(modules, options)?;
     let lld = Lld::find()?;
@@ -180,6 +192,11 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
     }
     args.push(format!("--undefined={main}").into());
     args.push(format!("--defsym=wafer_main={main}").into());
+    if options.mode != ImageMode::Serve {
+        let instantiate = module_instantiation(modules, options);
+        args.push(format!("--undefined={instantiate}").into());
+        args.push(format!("--defsym={INSTANTIATE_MODULES_SYMBOL}={instantiate}").into());
+    }
     let reserve = memory_reservation(modules, &options.mode);
     args.push(format!("--undefined={reserve}").into());
     args.push(format!("--defsym={RESERVE_MEMORY_SYMBOL}={reserve}").into());
@@ -221,8 +238,47 @@ fn memory_reservation(modules: &[CompiledModule], mode: &ImageMode) -> &'static 
     }
 }
 
+/// The runtime's entry for instantiating the modules of a command or
+/// invoke image, which the linker points at one of
+/// [`module_instantiation`]'s choices.
+const INSTANTIATE_MODULES_SYMBOL: &str = "wafer_instantiate_modules";
+
+/// The runtime function that instantiates the modules: one that binds
+/// imports between modules by name when some module imports from another,
+/// else one without any lookup by name (smaller: hello carries none).
+fn module_instantiation(modules: &[CompiledModule], options: &ImageOptions) -> &'static str {
+    if links_modules(modules, options) {
+        "wafer_instantiate_linked"
+    } else {
+        "wafer_instantiate_unlinked"
+    }
+}
+
+/// Whether some module imports from another module of the image.
+fn links_modules(modules: &[CompiledModule], options: &ImageOptions) -> bool {
+    let names = module_names(modules, options);
+    modules
+        .iter()
+        .flat_map(|m| &m.imports)
+        .any(|i| i.symbol.is_none() && names.contains(&i.module.as_str()))
+}
+
+/// The image's name of each module: `options.module_names`, or each
+/// module's prefix when none were given.
+fn module_names<'a>(modules: &'a [CompiledModule], options: &'a ImageOptions) -> Vec<&'a str> {
+    if options.module_names.len() == modules.len() {
+        options.module_names.iter().map(String::as_str).collect()
+    } else {
+        modules.iter().map(|m| m.prefix.as_str()).collect()
+    }
+}
+
 /// Every statically bound import must be defined by one of `objects`.
-fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Result<()> {
+fn check_static_imports(
+    modules: &[CompiledModule],
+    objects: &[PathBuf],
+    names: &[&str],
+) -> Result<()> {
     let wanted: Vec<_> = modules
         .iter()
         .flat_map(|m| m.imports.iter().map(move |i| (m, i)))
@@ -236,8 +292,19 @@ fn check_static_imports(modules: &[CompiledModule], objects: &[PathBuf]) -> Resu
     for (module, import) in wanted {
         let symbol = import.symbol.as_deref().unwrap_or_default();
         if !defined.contains(symbol) {
+            // In an image of several modules, a misnamed module is the
+            // likelier mistake.
+            let modules_hint = if names.len() > 1 {
+                format!(
+                    " (or name a module of the image `{}`; its modules: {})",
+                    import.module,
+                    crate::policy::quoted(names.iter().copied())
+                )
+            } else {
+                String::new()
+            };
             bail!(
-                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1; link an object or archive defining the C symbol `{symbol}` with --link",
+                "module `{}` imports `{}.{}` (func {}), which nothing provides: wafer's runtime provides only wasi_snapshot_preview1; link an object or archive defining the C symbol `{symbol}` with --link{modules_hint}",
                 module.prefix,
                 import.module,
                 import.field,
@@ -343,7 +410,11 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     w.u32(wafer_abi::ABI_VERSION);
     w.slice(module_list, modules.len());
     w.u32(options.mode.abi() as u32);
-    w.u32(0);
+    let entry = u32::try_from(options.entry_module)
+        .ok()
+        .filter(|&e| (e as usize) < modules.len().max(1))
+        .ok_or_else(|| anyhow!("BUG: entry module {} out of range", options.entry_module))?;
+    w.u32(entry);
     w.str(export.as_bytes());
     w.slice(arg_values, invoke_args.len());
     w.slice(strings(&options.args), options.args.len());
@@ -359,6 +430,17 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     }
     w.u64(max_pages);
     w.u64(options.max_table_elements);
+    // Only `wafer_instantiate_linked` reads the names: other images carry
+    // none (hello's flash budget is counted in tens of bytes).
+    let names: Vec<String> = if links_modules(modules, options) {
+        module_names(modules, options)
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    w.slice(strings(&names), names.len());
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

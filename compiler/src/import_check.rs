@@ -12,21 +12,24 @@ use wafer_abi::values::{ValType, split_signature};
 use crate::CompiledModule;
 use crate::emit::ImportSummary;
 
-/// Checks every import of `modules` that is not bound to a C symbol.
+/// Checks every import of `modules` that is not bound to a C symbol nor
+/// to another module of the image (`image_modules`, checked by
+/// `link_modules::plan`).
 ///
-/// Only for images whose modules are not linked to each other at run time
-/// (command and invoke images; the serving image used by the spec harness
-/// resolves imports against registered instances instead).
+/// Only for command and invoke images; the serving image used by the spec
+/// harness resolves imports against registered instances instead.
 ///
 /// # Errors
 /// The first import the image cannot satisfy, naming it, its type and the
 /// type expected.
-pub fn check_imports(modules: &[CompiledModule]) -> Result<()> {
+pub fn check_imports(modules: &[CompiledModule], image_modules: &[&str]) -> Result<()> {
     for m in modules {
         // WASI functions are bound to the runtime's symbols; their types
         // are checked here all the same.
-        let unchecked =
-            |i: &&ImportSummary| i.symbol.is_none() || i.module == wafer_abi::wasi::MODULE;
+        let unchecked = |i: &&ImportSummary| {
+            (i.symbol.is_none() && !image_modules.contains(&i.module.as_str()))
+                || i.module == wafer_abi::wasi::MODULE
+        };
         for import in m.imports.iter().filter(unchecked) {
             check_import(&m.prefix, import)?;
         }
@@ -65,7 +68,7 @@ fn check_import(prefix: &str, import: &ImportSummary) -> Result<()> {
             "module `{prefix}` imports `{name}`: `spectest` is the spec test suite's host module, which only the test harness provides"
         ),
         _ => bail!(
-            "module `{prefix}` imports {} `{name}`, which a wafer image cannot provide: only functions are imported from outside (WASI, or C symbols linked with --link); define the {} in the module",
+            "module `{prefix}` imports {} `{name}`, which a wafer image cannot provide: only functions are imported from outside the image (WASI, or C symbols linked with --link), anything from another module given to the same build; define the {} in the module",
             kind_name(import.kind),
             kind_name(import.kind)
         ),
@@ -83,7 +86,7 @@ fn kind_name(kind: ExternKind) -> &'static str {
 
 /// A signature string (`"iI>i"`) in Wasm text syntax:
 /// `(func (param i32 i64) (result i32))`.
-fn wasm_signature(sig: &str) -> String {
+pub fn wasm_signature(sig: &str) -> String {
     let Some((params, results)) = split_signature(sig.as_bytes()) else {
         return format!("`{sig}`");
     };

@@ -17,6 +17,7 @@ pub mod formats;
 pub mod image;
 pub mod import_check;
 pub mod input;
+pub mod link_modules;
 pub mod linker;
 pub mod module_info;
 pub mod output;

@@ -333,7 +333,7 @@ fn import_names(module: &CompiledModule) -> Vec<String> {
 /// A name from the module as an error shows it: control characters (a
 /// module is untrusted input) escaped, so the message stays one line and
 /// cannot drive the terminal.
-fn shown(name: &str) -> String {
+pub fn shown(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_control() {
@@ -346,7 +346,7 @@ fn shown(name: &str) -> String {
 }
 
 /// Names in backquotes, comma-separated; at most 8, then how many more.
-fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
+pub fn quoted<'a>(names: impl Iterator<Item = &'a str>) -> String {
     const SHOWN: usize = 8;
     let names: Vec<&str> = names.collect();
     let mut out: Vec<String> = names

@@ -109,6 +109,12 @@ pub fn instance(id: usize) -> Option<&'static Instance> {
     }
 }
 
+/// The instance created last.
+pub fn newest() -> Option<&'static Instance> {
+    // SAFETY: single-threaded; NEWEST is null or a live instance record.
+    unsafe { NEWEST.as_ref() }
+}
+
 /// Makes instance `id`'s exports importable as module `name`.
 pub fn register(name: &[u8], id: usize) -> bool {
     // SAFETY: single-threaded; the copy lives forever.
@@ -301,6 +307,22 @@ pub fn resolve_by_name(import: &ImportDesc) -> Option<Extern> {
             inst.export_extern(export)
         }
     }
+}
+
+/// Resolves an import from another module of the image by that module's
+/// name in the manifest (`wafer build a.wasm b.wasm`): the exporter was
+/// instantiated first, as instance `k` for the `k`-th name. The compiler
+/// checked every such import's kind and type; `bind_import` checks again.
+pub fn resolve_in_image(import: &ImportDesc) -> Option<Extern> {
+    // SAFETY: descriptor and manifest strings are static.
+    let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
+    // SAFETY: as above.
+    let names = unsafe { manifest().module_names.items() };
+    // SAFETY: as above.
+    let k = names.iter().position(|n| unsafe { n.bytes() } == module)?;
+    let inst = instance(k)?;
+    let export = inst.export(field)?;
+    inst.export_extern(export)
 }
 
 /// The resolver of images whose imports are all bound by the linker.
@@ -616,9 +638,11 @@ pub unsafe fn wafer_reserve_memory_explicit(
 /// and fills its record (`declared_max` is kept for import matching).
 ///
 /// On Linux the whole `cap` is reserved (address space is cheap; pages are
-/// backed when touched). On boards the memory takes the rest of the heap and
-/// keeps it until anything else is allocated (`platform::give_rest_of_heap`):
-/// a firmware module can use all free RAM, and many test instances share it.
+/// backed when touched). On boards a capped memory takes exactly its cap
+/// when that is at most half the free heap; any other memory takes the rest
+/// of the heap and keeps it until anything else is allocated
+/// (`platform::give_rest_of_heap`): a firmware module can use all free RAM,
+/// and many test instances share it.
 ///
 /// # Safety
 /// `record` must be the memory's record in a live vmctx.
@@ -632,10 +656,13 @@ unsafe fn reserve_memory(
     cap: u64,
     declared_max: u64,
 ) -> Result<(), InstantiateError> {
-    // A memory with a declared maximum that fits comfortably gets exactly
-    // that; one without takes the free end of the heap.
+    // A memory whose cap (declared maximum or `--max-memory`, when below
+    // the board's bound) fits comfortably gets exactly that, so the next
+    // module's memory finds room after it; one without a cap takes the
+    // free end of the heap until something else is allocated.
     #[cfg(wafer_platform = "baremetal")]
     let (base, cap, growable) = {
+        let capped = declared_max != NO_MAX || cap < manifest().max_memory_pages;
         let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
         if room < min_pages {
             return Err(resource_error!(
@@ -646,7 +673,7 @@ unsafe fn reserve_memory(
                 " are free in RAM"
             ));
         }
-        if declared_max != NO_MAX && cap <= room / 2 {
+        if capped && cap <= room / 2 {
             let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
             (base, cap, false)
         } else {

@@ -48,6 +48,8 @@ pub fn normalize(args: Vec<OsString>, cli: &clap::Command) -> Vec<OsString> {
     while let Some(arg) = rest.next() {
         let text = arg.to_string_lossy();
         if text == "--" {
+            // Kept, so `run` can tell modules from arguments after it.
+            positionals.push(arg.clone());
             positionals.extend(rest.by_ref().cloned());
         } else if takes_value(&text) {
             flags.push(arg.clone());
@@ -115,7 +117,7 @@ mod tests {
     fn everything_after_the_users_separator_is_for_the_module() {
         assert_eq!(
             normalized("wafer run app.wat a -- --board -x"),
-            "wafer run -- app.wat a --board -x"
+            "wafer run -- app.wat a -- --board -x"
         );
     }
 

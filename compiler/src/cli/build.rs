@@ -3,13 +3,15 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use wafer_abi::descriptor::ExternKind;
 
 use super::policy::compile_with_policies;
 use super::{Codegen, ImageArgs, PolicyArgs};
 use crate::emit::names::sanitize_identifier;
 use crate::formats::Format;
+use crate::link_modules::LinkInput;
+use crate::policy::{ModuleName, ModuleSpec};
 use crate::{
     Board, BoundsChecks, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding,
     Target,
@@ -50,16 +52,16 @@ pub fn compile(
 }
 
 /// Checks a `wafer build` request before any work: the output's directory
-/// exists, the output is none of the inputs (module, `--link` objects), and
+/// exists, the output is none of the inputs (modules, `--link` objects), and
 /// the format suits the board.
 pub fn check_build_request(
-    input: &Path,
+    modules: &[ModuleSpec],
     image: &ImageArgs,
     format: Format,
     output: &Path,
 ) -> Result<()> {
     crate::output::check_parent_dir(output)?;
-    let mut inputs: Vec<&Path> = vec![input];
+    let mut inputs: Vec<&Path> = modules.iter().map(|m| m.path.as_path()).collect();
     inputs.extend(image.link.iter().map(|p| p.as_path()));
     crate::output::check_not_an_input(output, &inputs)?;
     let board = Board::by_name(&image.board)?;
@@ -76,22 +78,155 @@ pub fn check_build_request(
     Ok(())
 }
 
-/// Compiles `input` for the board in `image` and assembles image options.
+/// The modules of an image, compiled, in instantiation order.
+pub struct ImageModules {
+    pub modules: Vec<CompiledModule>,
+    pub names: Vec<ModuleName>,
+}
+
+impl ImageModules {
+    /// The module named `name`, by index.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n.as_str() == name)
+    }
+
+    /// The names, for messages: `` `a`, `b` ``.
+    pub fn listed(&self) -> String {
+        crate::policy::quoted(self.names.iter().map(ModuleName::as_str))
+    }
+
+    /// The module whose `_start` runs: `--main`, else the only module
+    /// with a `_start`. `None` when no module has one (and no `--main`).
+    ///
+    /// # Errors
+    /// An unknown `--main`, a `--main` without `_start`, or several
+    /// modules with `_start` and no `--main`.
+    pub fn entry(&self, main: Option<&str>) -> Result<Option<usize>> {
+        if let Some(main) = main {
+            let index = self.find(main).ok_or_else(|| {
+                anyhow!(
+                    "--main {main}: there is no module `{main}` (modules: {})",
+                    self.listed()
+                )
+            })?;
+            if !has_start(&self.modules[index]) {
+                bail!("--main {main}: module `{main}` exports no `_start` function");
+            }
+            return Ok(Some(index));
+        }
+        let with_start: Vec<usize> = (0..self.modules.len())
+            .filter(|&i| has_start(&self.modules[i]))
+            .collect();
+        match with_start.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(*one)),
+            several => bail!(
+                "several modules export `_start` ({}): choose the one to run with --main NAME",
+                crate::policy::quoted(several.iter().map(|&i| self.names[i].as_str()))
+            ),
+        }
+    }
+}
+
+/// Reads, checks, orders and compiles the modules of an image for `target`.
+/// With several modules, imports from one module of the image to another
+/// are checked and bound between them (`crate::link_modules`); everything
+/// is checked before anything is compiled.
+///
+/// # Errors
+/// Unreadable or invalid modules, bad names, policies naming no module,
+/// imports between modules that do not match, violated policies.
+pub fn compile_modules(
+    specs: &[ModuleSpec],
+    target: &Target,
+    bounds_checks: BoundsChecks,
+    policy: &PolicyArgs,
+) -> Result<ImageModules> {
+    let names: Vec<&ModuleName> = specs.iter().map(|s| &s.name).collect();
+    crate::link_modules::check_names(&names)?;
+    let policies = policy.policies();
+    policies.check_names(&specs.iter().map(|s| s.name.clone()).collect::<Vec<_>>())?;
+    let wasm: Vec<Vec<u8>> = specs
+        .iter()
+        .map(|s| crate::input::read_module(&s.path))
+        .collect::<Result<_>>()?;
+    let prefixes = unique_prefixes(&names)?;
+    // One module links to nothing: its imports bind as they always have
+    // (an import named after the module itself stays a C symbol).
+    let (order, image_modules): (Vec<usize>, Vec<&str>) = if specs.len() == 1 {
+        (vec![0], Vec::new())
+    } else {
+        let infos: Vec<crate::module_info::ModuleInfo<'_>> = specs
+            .iter()
+            .zip(&wasm)
+            .map(|(s, w)| {
+                crate::module_info::parse(w)
+                    .with_context(|| format!("cannot compile {}", s.path.display()))
+            })
+            .collect::<Result<_>>()?;
+        let inputs: Vec<LinkInput<'_>> = specs
+            .iter()
+            .zip(&infos)
+            .map(|(s, info)| LinkInput {
+                name: &s.name,
+                info,
+            })
+            .collect();
+        let order = crate::link_modules::plan(&inputs)?;
+        (order, names.iter().map(|n| n.as_str()).collect())
+    };
+    let mut modules = Vec::with_capacity(specs.len());
+    for &i in &order {
+        let spec = &specs[i];
+        let options = CompileOptions {
+            target: target.clone(),
+            prefix: prefixes[i].clone(),
+            imports: ImportBinding::Static,
+            bounds_checks,
+        };
+        let cap = policies.for_module(&spec.name).max_memory_pages();
+        let module = crate::emit::compile_linked(&wasm[i], &options, cap, &image_modules)
+            .with_context(|| format!("cannot compile {}", spec.path.display()))?;
+        modules.push(module);
+    }
+    let names: Vec<ModuleName> = order.iter().map(|&i| specs[i].name.clone()).collect();
+    let pairs: Vec<(&ModuleName, &CompiledModule)> = names.iter().zip(&modules).collect();
+    policies.check(&pairs)?;
+    Ok(ImageModules { modules, names })
+}
+
+/// The symbol prefix of each module: its name made a C identifier. Two
+/// names that become the same identifier (`a-b`, `a_b`) would define the
+/// same symbols.
+fn unique_prefixes(names: &[&ModuleName]) -> Result<Vec<String>> {
+    let prefixes: Vec<String> = names
+        .iter()
+        .map(|n| sanitize_identifier(n.as_str()))
+        .collect();
+    for (i, prefix) in prefixes.iter().enumerate() {
+        if let Some(j) = prefixes[..i].iter().position(|p| p == prefix) {
+            bail!(
+                "modules `{}` and `{}` would both have the symbol prefix `{prefix}`; rename one with NAME=PATH",
+                names[j],
+                names[i]
+            );
+        }
+    }
+    Ok(prefixes)
+}
+
+/// Compiles the modules for the board in `image` and assembles image
+/// options. The entry module is the first; callers choose it
+/// ([`ImageModules::entry`], or `--invoke`'s module).
 pub fn prepare(
-    input: &Path,
+    specs: &[ModuleSpec],
     image: &ImageArgs,
     mode: ImageMode,
-) -> Result<(CompiledModule, ImageOptions)> {
+) -> Result<(ImageModules, ImageOptions)> {
     let mut board = Board::by_name(&image.board)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
-    let module = compile(
-        input,
-        board.target.clone(),
-        None,
-        bounds_checks,
-        &image.policy,
-    )?;
+    let modules = compile_modules(specs, &board.target, bounds_checks, &image.policy)?;
     let mut options = ImageOptions::new(board);
     options.mode = mode;
     options.stack_size = image.stack_size;
@@ -101,7 +236,8 @@ pub fn prepare(
     options.link_objects = image.link.clone();
     options.args = image.baked_args.clone();
     options.env = image.baked_env.clone();
-    Ok((module, options))
+    options.module_names = modules.names.iter().map(|n| n.to_string()).collect();
+    Ok((modules, options))
 }
 
 pub fn has_start(module: &CompiledModule) -> bool {
@@ -111,14 +247,13 @@ pub fn has_start(module: &CompiledModule) -> bool {
         .any(|e| e.kind == ExternKind::Func && e.name == "_start")
 }
 
-/// Links `module` into an image at `output` in `format`.
+/// Links `modules` into an image at `output` in `format`.
 pub fn build_image(
-    module: &CompiledModule,
+    modules: &[CompiledModule],
     options: &ImageOptions,
     format: Format,
     output: &Path,
 ) -> Result<()> {
-    let modules = std::slice::from_ref(module);
     if format == Format::Elf {
         return crate::image::link(modules, options, output);
     }
@@ -134,13 +269,20 @@ pub fn build_image(
 }
 
 /// `warning:` lines on stderr for what the board cannot provide.
-pub fn print_warnings(module: &CompiledModule, options: &ImageOptions) {
-    if options.mode == ImageMode::Command && !has_start(module) {
-        eprintln!(
-            "warning: the module exports no `_start` function: the image instantiates it (data, start function) and exits 0"
-        );
+pub fn print_warnings(modules: &ImageModules, options: &ImageOptions) {
+    let entry = &modules.modules[options.entry_module];
+    if options.mode == ImageMode::Command && !has_start(entry) {
+        if modules.modules.len() == 1 {
+            eprintln!(
+                "warning: the module exports no `_start` function: the image instantiates it (data, start function) and exits 0"
+            );
+        } else {
+            eprintln!(
+                "warning: no module exports a `_start` function: the image instantiates them (data, start functions) and exits 0"
+            );
+        }
     }
-    for warning in crate::board_check::warnings(std::slice::from_ref(module), options) {
+    for warning in crate::board_check::warnings(&modules.modules, options) {
         eprintln!("warning: {warning}");
     }
 }

@@ -9,7 +9,8 @@ use super::Command;
 use super::build::{
     apply_codegen, build_image, check_build_request, compile, prepare, print_warnings,
 };
-use super::run::run_module;
+use super::run::run_modules;
+use crate::policy::ModuleSpec;
 use crate::{Board, BoundsChecks, ImageMode, Isa, Target};
 
 /// Runs one command.
@@ -49,17 +50,19 @@ pub fn run(command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Build {
-            input,
+            inputs,
             image,
             format,
             output,
         } => {
-            check_build_request(&input, &image, format, &output)?;
-            let (module, options) = prepare(&input, &image, ImageMode::Command)?;
-            build_image(&module, &options, format, &output)?;
+            let specs: Vec<ModuleSpec> = inputs.iter().map(|i| ModuleSpec::parse(i)).collect();
+            check_build_request(&specs, &image, format, &output)?;
+            let (modules, mut options) = prepare(&specs, &image, ImageMode::Command)?;
+            options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
+            build_image(&modules.modules, &options, format, &output)?;
             // Warnings only for an image that exists: a failed build says
             // one thing, its error.
-            print_warnings(&module, &options);
+            print_warnings(&modules, &options);
             Ok(ExitCode::SUCCESS)
         }
         Command::Run {
@@ -68,7 +71,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             invoke,
             gdb,
             args,
-        } => run_module(&input, &image, invoke, gdb, args),
+        } => run_modules(input, args, &image, invoke, gdb),
         Command::Runtime(args) => super::runtime_cmd::run(&args),
         Command::Size { image } => {
             let bytes = std::fs::read(&image)

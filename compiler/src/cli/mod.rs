@@ -56,8 +56,11 @@ pub enum Command {
     /// Build a module into an image for a board (a static Linux executable
     /// for the linux-* boards).
     Build {
-        /// The module: `.wasm` or `.wat`.
-        input: PathBuf,
+        /// The modules: `.wasm` or `.wat` files, each named by its file stem
+        /// or NAME=PATH; each is its own instance, and an import `a.f` of
+        /// one is bound to the export `f` of the module named `a`.
+        #[arg(required = true, value_name = "[NAME=]MODULE")]
+        inputs: Vec<String>,
         #[command(flatten)]
         image: ImageArgs,
         /// Output format: ELF, raw binary or Intel HEX (for flashing).
@@ -69,13 +72,16 @@ pub enum Command {
     },
     /// Build a module for a board and run it (natively or under QEMU).
     Run {
-        /// The module: `.wasm` or `.wat`.
-        input: PathBuf,
+        /// The module: `.wasm` or `.wat`, or NAME=PATH; more modules may
+        /// follow (as for `build`), then the arguments.
+        #[arg(value_name = "[NAME=]MODULE")]
+        input: String,
         #[command(flatten)]
         image: ImageArgs,
         /// Call this export instead of `_start`, with the arguments that
-        /// follow the input, and print its results.
-        #[arg(long, value_name = "EXPORT")]
+        /// follow the modules, and print its results; with several
+        /// modules, MODULE.EXPORT.
+        #[arg(long, value_name = "[MODULE.]EXPORT")]
         invoke: Option<String>,
         /// Start QEMU's gdb server on PORT (default 1234) and wait for a
         /// debugger before the first instruction; prints the gdb command.
@@ -131,6 +137,10 @@ pub struct ImageArgs {
     pub board: String,
     #[command(flatten)]
     pub codegen: Codegen,
+    /// The module whose `_start` runs (default: the only module that
+    /// exports one).
+    #[arg(long, value_name = "NAME")]
+    pub main: Option<String>,
     /// Native stack for Wasm code, in bytes, before `call stack exhausted`
     /// (4096 to 1073741824 = 1 GiB).
     #[arg(

@@ -36,7 +36,7 @@ pub struct PolicyArgs {
 }
 
 impl PolicyArgs {
-    fn policies(&self) -> Policies {
+    pub(super) fn policies(&self) -> Policies {
         Policies {
             max_memory: self.max_memory.clone(),
             allow_import: self.allow_import.clone(),

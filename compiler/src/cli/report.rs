@@ -108,7 +108,7 @@ mod tests {
     fn usage_errors_are_one_line_with_tip_and_usage() {
         assert_eq!(
             parse_error("wafer build app.wat"),
-            "error: the following required arguments were not provided: --output <OUTPUT>; usage: wafer build --output <OUTPUT> <INPUT>"
+            "error: the following required arguments were not provided: --output <OUTPUT>; usage: wafer build --output <OUTPUT> <[NAME=]MODULE>..."
         );
         assert_eq!(
             parse_error("wafer compile app.wat -t x86_64 -o a.o --frobnicate"),

@@ -138,7 +138,7 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
     w.data_ptr(slots, 0);
     w.u64(0);
     w.u32(wafer_abi::descriptor::ImageMode::Command as u32);
-    w.u32(0);
+    w.u32(0); // entry module: unused
     for _ in 0..4 {
         // invoke export, invoke args, args, env: empty
         w.null();
@@ -147,6 +147,9 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
     w.u64(options.stack_size);
     w.u64(wafer_abi::MAX_WASM_PAGES);
     w.u64(crate::image::DEFAULT_MAX_TABLE_ELEMENTS);
+    // Module names: none (embedded modules import only C functions).
+    w.null();
+    w.u64(0);
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }
@@ -163,7 +166,7 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
         LibraryPlatform::Linux => {}
     }
     define_reservation_stub(&mut module, options)?;
-    define_unused_entry(&mut module, options.target.isa)?;
+    define_unused_entries(&mut module, options.target.isa)?;
     module
         .finish()
         .emit()
@@ -253,19 +256,24 @@ fn define_firmware_record(module: &mut ObjectModule) -> Result<()> {
     w.define(module, id, 8)
 }
 
-/// `wafer_main`, which wafer's own entry code (`_start`, unused when
-/// embedding) jumps to and `wafer build` points at a mode's entry with
-/// `--defsym`: here a trap instruction, so that firmware links without
-/// `--gc-sections` too.
-fn define_unused_entry(module: &mut ObjectModule, isa: Isa) -> Result<()> {
+/// Entry points of wafer's own images that `wafer build` chooses with
+/// `--defsym` and embedding never calls: `wafer_main` (which wafer's
+/// `_start`, unused here, jumps to) and `wafer_instantiate_modules` (the
+/// command and invoke modes'). Each is a trap instruction here, so that
+/// firmware links without `--gc-sections` too.
+const UNUSED_ENTRIES: &[&str] = &["wafer_main", "wafer_instantiate_modules"];
+
+fn define_unused_entries(module: &mut ObjectModule, isa: Isa) -> Result<()> {
     let signature = module.make_signature();
-    let entry = module.declare_function("wafer_main", Linkage::Export, &signature)?;
     let trap: Vec<u8> = match isa {
         Isa::X86_64 => vec![0x0f, 0x0b],                       // ud2
         Isa::Aarch64 => 0u32.to_le_bytes().to_vec(),           // udf #0
         Isa::Riscv64 => 0xc000_1073u32.to_le_bytes().to_vec(), // unimp
     };
-    module.define_function_bytes(entry, 4, &trap, &[])?;
+    for name in UNUSED_ENTRIES {
+        let entry = module.declare_function(name, Linkage::Export, &signature)?;
+        module.define_function_bytes(entry, 4, &trap, &[])?;
+    }
     Ok(())
 }
 

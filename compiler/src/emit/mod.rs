@@ -68,7 +68,10 @@ pub enum ImportBinding {
     /// (non-alphanumerics become `_`), resolved by the linker.
     Static,
     /// Imports are resolved by name at instantiation, against the runtime's
-    /// host modules and registered instances (multi-module images, spec tests).
+    /// host modules and registered instances (the spec harness's serving
+    /// images). Images of several modules use `Static`, with the imports
+    /// from other modules of the image left to the runtime
+    /// ([`compile_linked`]).
     Dynamic,
 }
 
@@ -192,7 +195,7 @@ pub fn compile_with_jobs(
     options: &CompileOptions,
     jobs: std::num::NonZeroUsize,
 ) -> Result<CompiledModule> {
-    compile_module(wasm, options, jobs, wafer_abi::MAX_WASM_PAGES)
+    compile_module(wasm, options, jobs, wafer_abi::MAX_WASM_PAGES, &[])
 }
 
 /// As [`compile`], with the module's memories capped at
@@ -207,7 +210,29 @@ pub fn compile_capped(
     options: &CompileOptions,
     max_memory_pages: u64,
 ) -> Result<CompiledModule> {
-    compile_module(wasm, options, functions::default_jobs()?, max_memory_pages)
+    compile_linked(wasm, options, max_memory_pages, &[])
+}
+
+/// As [`compile_capped`], for a module of an image that holds the modules
+/// `image_modules` too: imports from those are not bound to C symbols but
+/// left to the runtime, which binds them to the exporting instance
+/// (`link_modules`).
+///
+/// # Errors
+/// As for [`compile`].
+pub fn compile_linked(
+    wasm: &[u8],
+    options: &CompileOptions,
+    max_memory_pages: u64,
+    image_modules: &[&str],
+) -> Result<CompiledModule> {
+    compile_module(
+        wasm,
+        options,
+        functions::default_jobs()?,
+        max_memory_pages,
+        image_modules,
+    )
 }
 
 fn compile_module(
@@ -215,6 +240,7 @@ fn compile_module(
     options: &CompileOptions,
     jobs: std::num::NonZeroUsize,
     max_memory_pages: u64,
+    image_modules: &[&str],
 ) -> Result<CompiledModule> {
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
@@ -264,7 +290,7 @@ fn compile_module(
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
     let trampolines = trampolines::define_trampolines(&env, &mut module, &options.prefix)?;
     let instantiate = instantiate::define_instantiate(&env, &mut module, &options.prefix)?;
-    let imports = import_summaries(&info, options.imports)?;
+    let imports = import_summaries(&info, options.imports, image_modules)?;
     let static_targets = declare_static_imports(&mut module, &info, &imports, call_conv)?;
 
     let descriptor_symbol = names::descriptor_symbol(&options.prefix);
@@ -378,7 +404,11 @@ fn global_type_string(ty: &wasmparser::GlobalType) -> String {
     s
 }
 
-fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Result<Vec<ImportSummary>> {
+fn import_summaries(
+    info: &ModuleInfo<'_>,
+    binding: ImportBinding,
+    image_modules: &[&str],
+) -> Result<Vec<ImportSummary>> {
     info.imports
         .iter()
         .map(|import| {
@@ -398,7 +428,10 @@ fn import_summaries(info: &ModuleInfo<'_>, binding: ImportBinding) -> Result<Vec
             } else if import.module == wafer_abi::wasi::MODULE {
                 // The runtime's function (its type is checked by `import_check`).
                 names::wasi_symbol(import.field)
-            } else if HOST_MODULES.contains(&import.module) {
+            } else if HOST_MODULES.contains(&import.module)
+                || image_modules.contains(&import.module)
+            {
+                // Bound at instantiation: another module of the image.
                 None
             } else {
                 let symbol = names::static_import_symbol(import.module, import.field);

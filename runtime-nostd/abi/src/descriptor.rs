@@ -321,11 +321,13 @@ pub type InstantiateFn = unsafe extern "C" fn(vmctx: *mut u8);
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImageMode {
-    /// Instantiate every module in order; run the last one's `_start` export
-    /// if it has one. Exit code 0, or the `proc_exit` code.
+    /// Instantiate every module in order; run the `_start` export of module
+    /// [`ImageManifest::entry_module`] if it has one. Exit code 0, or the
+    /// `proc_exit` code.
     Command = 0,
-    /// Instantiate, then call `invoke_export` of the last module with
-    /// `invoke_args` and print each result on its own line.
+    /// Instantiate, then call `invoke_export` of module
+    /// [`ImageManifest::entry_module`] with `invoke_args` and print each
+    /// result on its own line.
     Invoke = 1,
     /// Answer the [`crate::serve`] protocol on the console.
     Serve = 2,
@@ -340,7 +342,9 @@ pub struct ImageManifest {
     pub modules: Slice<*const ModuleDescriptor>,
     /// An [`ImageMode`].
     pub mode: u32,
-    pub _pad: u32,
+    /// Index in `modules` of the module whose `_start` (command) or
+    /// `invoke_export` (invoke) runs.
+    pub entry_module: u32,
     pub invoke_export: Str,
     pub invoke_args: Slice<ValRaw>,
     /// Arguments baked in at build time (boards); on Linux the process's own
@@ -354,6 +358,12 @@ pub struct ImageManifest {
     pub max_memory_pages: u64,
     /// Cap on every table, in elements: `table.grow` beyond it returns -1.
     pub max_table_elements: u64,
+    /// The name of each module of `modules` (same order) in the image:
+    /// an import whose module is one of these names is bound to that
+    /// module's export at instantiation (`wafer build a.wasm b.wasm`).
+    /// Modules are listed in dependency order, so the exporter always
+    /// exists already. Empty when no module imports from another.
+    pub module_names: Slice<Str>,
 }
 
 /// Symbol of the [`BoardConfig`] in bare-metal images.

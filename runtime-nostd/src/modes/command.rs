@@ -1,10 +1,10 @@
-//! Command mode: instantiate every module, run the last one's `_start`.
+//! Command mode: instantiate every module, run the entry module's `_start`.
 
 /// Entry point of command images.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_main_command() -> ! {
-    let last = super::instantiate_all_or_exit();
-    if let Some(inst) = last
+    let entry = super::instantiate_all_or_exit();
+    if let Some(inst) = entry
         && let Some(export) = inst.export(b"_start")
     {
         let mut values = [wafer_abi::values::ValRaw::default(); 1];

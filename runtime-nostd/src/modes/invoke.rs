@@ -44,11 +44,11 @@ fn write_float(w: &mut impl Write, wide: f64, value: impl core::fmt::Display) ->
 /// Entry point of invoke images.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_main_invoke() -> ! {
-    let last = super::instantiate_all_or_exit();
+    let entry = super::instantiate_all_or_exit();
     let m = manifest();
     // SAFETY: manifest data is static.
     let (name, args) = unsafe { (m.invoke_export.bytes(), m.invoke_args.items()) };
-    let Some(inst) = last else {
+    let Some(inst) = entry else {
         crate::console::stderr_str("wafer: the image has no module\n");
         crate::platform::exit(crate::EXIT_FATAL)
     };

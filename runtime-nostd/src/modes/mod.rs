@@ -33,25 +33,59 @@ pub fn call_export(
     }
 }
 
-/// Instantiates every module of the image in order and returns the last
-/// instance; on failure reports it and exits (134 for a trap, else 70).
-/// `wafer build` binds every function import of these images at link time
-/// (and refuses other imports), so nothing is resolved by name here.
+/// Instantiates every module of the image in order and returns the entry
+/// module's instance ([`wafer_abi::descriptor::ImageManifest::entry_module`]);
+/// on failure reports it and exits (134 for a trap, else 70).
 pub fn instantiate_all_or_exit() -> Option<&'static Instance> {
-    let mut last = None;
-    for desc in crate::instance::descriptors() {
-        match crate::instance::instantiate(desc, crate::instance::no_dynamic_imports) {
-            Ok(id) => last = Some(id),
-            Err(e) => {
-                crate::instance::report_error(desc, &e);
-                crate::platform::exit(match e {
-                    crate::instance::InstantiateError::Trap(_) => crate::EXIT_TRAP,
-                    _ => crate::EXIT_FATAL,
-                });
-            }
+    // SAFETY: `wafer build` defines the symbol as one of the two functions
+    // below, which have this signature.
+    unsafe { wafer_instantiate_modules() }
+}
+
+unsafe extern "Rust" {
+    /// Instantiates every module (or exits) and returns the entry
+    /// module's instance. `wafer build` points it (`--defsym`,
+    /// `compiler/src/image.rs`) at [`wafer_instantiate_unlinked`] when no
+    /// module imports from another, so a one-module image carries no name
+    /// lookup, else at [`wafer_instantiate_linked`].
+    fn wafer_instantiate_modules() -> Option<&'static Instance>;
+}
+
+/// [`wafer_instantiate_modules`] for images whose modules import nothing
+/// from each other: `wafer build` binds every function import at link time
+/// (and refuses other imports), so nothing is resolved by name.
+#[unsafe(no_mangle)]
+pub fn wafer_instantiate_unlinked() -> Option<&'static Instance> {
+    instantiate_each(crate::instance::no_dynamic_imports)
+}
+
+/// [`wafer_instantiate_modules`] for images whose modules import from each
+/// other: those imports are bound to the exporter's instance by its name in
+/// the manifest (`wafer build` checked them all and ordered the modules so
+/// every exporter comes first).
+#[unsafe(no_mangle)]
+pub fn wafer_instantiate_linked() -> Option<&'static Instance> {
+    instantiate_each(crate::instance::resolve_in_image)
+}
+
+/// Instantiates the modules in order; the entry module's instance, taken
+/// when it is the newest (no walk through the instance list).
+fn instantiate_each(resolve: impl crate::instance::Resolver + Copy) -> Option<&'static Instance> {
+    let entry = crate::instance::manifest().entry_module as usize;
+    let mut found = None;
+    for (k, desc) in crate::instance::descriptors().enumerate() {
+        if let Err(e) = crate::instance::instantiate(desc, resolve) {
+            crate::instance::report_error(desc, &e);
+            crate::platform::exit(match e {
+                crate::instance::InstantiateError::Trap(_) => crate::EXIT_TRAP,
+                _ => crate::EXIT_FATAL,
+            });
+        }
+        if k == entry {
+            found = crate::instance::newest();
         }
     }
-    last.and_then(crate::instance::instance)
+    found
 }
 
 /// Parameter and result letters of a function export.
