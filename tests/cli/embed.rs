@@ -394,6 +394,132 @@ fn a_library_without_a_board_uses_the_firmwares_platform_functions() {
     assert_eq!(o.status.code(), Some(3));
 }
 
+/// Calls the API and defines everything a firmware must (for the link
+/// test below: it is linked, not run).
+const LINK_ONLY_FIRMWARE: &str = r#"#include "app.h"
+void env_led_set(void *vmctx, int32_t on) { (void)vmctx; (void)on; }
+void wafer_platform_write(int32_t fd, const uint8_t *bytes, size_t len) {
+    (void)fd; (void)bytes; (void)len;
+}
+void wafer_platform_exit(int32_t code) { (void)code; }
+uint64_t wafer_platform_monotonic_ns(void) { return 0; }
+int32_t entry(void) {
+    wafer_instance *app;
+    wafer_trap trap;
+    int32_t r = 0;
+    if (app_instantiate(&app, &trap) != WAFER_OK) return -1;
+    app_div(app, 6, 3, &r, &trap);
+    app_reset(app, &trap);
+    return r;
+}
+"#;
+
+const LINK_ONLY_SCRIPT: &str = "ENTRY(entry)
+SECTIONS {
+  . = 0x100000;
+  .text : { *(.text .text.*) }
+  .rodata : { *(.rodata .rodata.* .srodata .srodata.*) }
+  .data : { *(.data .data.* .sdata .sdata.* .got .got.*) }
+  .bss : { *(.bss .bss.* .sbss .sbss.* COMMON) }
+  __wafer_heap_start = ALIGN(4096);
+  __wafer_heap_end = 0x800000;
+  /DISCARD/ : { *(.eh_frame .comment) }
+}
+";
+
+#[test]
+fn firmware_links_with_the_library_of_every_bare_metal_board_and_without_a_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| path_str(&dir.path().join(name));
+    let app = path_str(&examples().join("embed-c/app.wat"));
+    let source = module_file(dir.path(), "fw.c", LINK_ONLY_FIRMWARE);
+    let script = module_file(dir.path(), "fw.ld", LINK_ONLY_SCRIPT);
+    let include = format!("-I{}", dir.path().display());
+    for (isa, clang_target, flags, libraries) in [
+        (
+            "aarch64",
+            "aarch64-none-elf",
+            &[][..],
+            &[
+                "--board=qemu-virt-aarch64",
+                "--board=raspi3b",
+                "--platform=baremetal",
+            ][..],
+        ),
+        (
+            "riscv64",
+            "riscv64-unknown-elf",
+            &["-march=rv64gc", "-mabi=lp64d", "-mcmodel=medany"][..],
+            &[
+                "--board=qemu-virt-riscv64",
+                "--board=sifive-u",
+                "--platform=baremetal",
+            ][..],
+        ),
+        (
+            "x86_64",
+            "x86_64-none-elf",
+            &[][..],
+            &["--board=qemu-x86_64", "--platform=baremetal"][..],
+        ),
+    ] {
+        assert_ok(
+            &wafer(&[
+                "compile",
+                &app,
+                "--target",
+                isa,
+                "-o",
+                &d("app.o"),
+                "--header",
+                &d("app.h"),
+            ]),
+            "wafer compile",
+        );
+        // wafer_rt.h, which app.h includes (the same for every library).
+        assert_ok(
+            &wafer(&["runtime", "--target", isa, libraries[0], "-o", &d("lib.a")]),
+            "wafer runtime",
+        );
+        let target = format!("--target={clang_target}");
+        let mut args = vec![
+            target.as_str(),
+            "-ffreestanding",
+            "-nostdlib",
+            "-O2",
+            "-Wall",
+        ];
+        args.extend_from_slice(flags);
+        args.extend(["-Werror", "-std=c11", &include, "-c", &source]);
+        let object = d("fw.o");
+        args.extend(["-o", object.as_str()]);
+        assert_ok(&tool("clang", &args), &format!("clang for {isa}"));
+        for library in libraries {
+            assert_ok(
+                &wafer(&["runtime", "--target", isa, library, "-o", &d("lib.a")]),
+                "wafer runtime",
+            );
+            let o = tool(
+                "ld.lld",
+                &[
+                    "-T",
+                    &script,
+                    "--gc-sections",
+                    "-o",
+                    &d("fw.elf"),
+                    &object,
+                    &d("app.o"),
+                    &d("lib.a"),
+                ],
+            );
+            assert_ok(
+                &o,
+                &format!("linking {isa} firmware with the {library} library"),
+            );
+        }
+    }
+}
+
 /// Exports whose names are not C identifiers or collide after sanitizing
 /// (with each other and with the header's own names), every value type,
 /// several results, imports of the firmware and of WASI.

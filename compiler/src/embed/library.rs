@@ -63,6 +63,7 @@ pub fn runtime_library(options: &LibraryOptions) -> Result<Vec<u8>> {
         if object::File::parse(data).is_ok() {
             let mut data = data.to_vec();
             weaken(&mut data, ENTRY_SYMBOLS)?;
+            demote_notes(&mut data, BOOT_NOTES)?;
             members.push(data);
         }
     }
@@ -107,6 +108,43 @@ fn weaken(data: &mut [u8], names: &[&[u8]]) -> Result<()> {
             .get_mut(at)
             .context("a runtime object's symbol table is truncated")?;
         *byte = (object::elf::STB_WEAK << 4) | (ty & 0xf);
+    }
+    Ok(())
+}
+
+/// Notes of wafer's own boot code (x86_64's PVH entry note, which points
+/// at its `_start`). The linker keeps every note section and what it
+/// refers to, so in the library they would drag wafer's boot code, and the
+/// linker-script symbols it needs, into the firmware.
+const BOOT_NOTES: &[&[u8]] = &[b".note.wafer.pvh"];
+
+/// Turns the sections of ELF object `data` named in `names` from notes
+/// into plain data nothing refers to, which `--gc-sections` drops.
+fn demote_notes(data: &mut [u8], names: &[&[u8]]) -> Result<()> {
+    use object::read::elf::{ElfFile64, FileHeader, SectionHeader};
+    const SH_TYPE: usize = 4;
+    let mut patches = Vec::new();
+    {
+        let file = ElfFile64::<object::Endianness>::parse(&*data)
+            .context("a runtime object is not ELF64")?;
+        let endian = file.endian();
+        let header = file.elf_header();
+        let sections = header.sections(endian, &*data)?;
+        let table = header.e_shoff(endian) as usize;
+        let entry = header.e_shentsize(endian) as usize;
+        for (i, section) in sections.iter().enumerate() {
+            if section.sh_type(endian) == object::elf::SHT_NOTE
+                && names.contains(&sections.section_name(endian, section)?)
+            {
+                patches.push(table + i * entry + SH_TYPE);
+            }
+        }
+    }
+    for at in patches {
+        let field = data
+            .get_mut(at..at + 4)
+            .context("a runtime object's section table is truncated")?;
+        field.copy_from_slice(&object::elf::SHT_PROGBITS.to_le_bytes());
     }
     Ok(())
 }
