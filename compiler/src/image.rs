@@ -344,7 +344,10 @@ fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
 }
 
 /// The `wafer_board` record: the board's devices for the runtime's drivers.
-fn define_board_record(module: &mut ObjectModule, bare: &crate::config::BareMetal) -> Result<()> {
+pub(crate) fn define_board_record(
+    module: &mut ObjectModule,
+    bare: &crate::config::BareMetal,
+) -> Result<()> {
     use crate::baremetal::device_kind;
     use wafer_abi::descriptor::{BOARD_CONFIG_SYMBOL, BoardConfig};
     let id = module.declare_data(BOARD_CONFIG_SYMBOL, Linkage::Export, false, false)?;

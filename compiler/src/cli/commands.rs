@@ -31,15 +31,22 @@ pub fn run(command: Command) -> Result<ExitCode> {
             policy,
             prefix,
             output,
+            header,
         } => {
             let mut target = Target::parse(&target)?;
             apply_codegen(&mut target, &codegen)?;
             crate::output::check_parent_dir(&output)?;
             crate::output::check_not_an_input(&output, &[&input])?;
+            super::runtime_cmd::check_header_path(header.as_deref(), &output, &input)?;
             // Firmware we do not control may have no MMU: explicit unless asked.
             let bounds = codegen.bounds_checks.unwrap_or(BoundsChecks::Explicit);
             let module = compile(&input, target, prefix, bounds, &policy)?;
-            crate::output::write_atomic(&output, &module.object)?;
+            match header {
+                Some(header) => {
+                    super::runtime_cmd::write_object_and_header(&module, &input, &output, &header)?
+                }
+                None => crate::output::write_atomic(&output, &module.object)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Build {
@@ -65,6 +72,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             gdb,
             args,
         } => run_modules(input, args, &image, invoke, gdb),
+        Command::Runtime(args) => super::runtime_cmd::run(&args),
         Command::Size { image } => {
             let bytes = std::fs::read(&image)
                 .with_context(|| format!("cannot read {}", image.display()))?;

@@ -9,6 +9,7 @@ mod commands;
 mod policy;
 mod report;
 mod run;
+mod runtime_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,7 +45,14 @@ pub enum Command {
         /// Output object file.
         #[arg(long, short)]
         output: PathBuf,
+        /// Also write the module's C header (typed exports, imports to
+        /// define; see `wafer runtime` and docs/embedding.md).
+        #[arg(long, value_name = "FILE")]
+        header: Option<PathBuf>,
     },
+    /// Write the runtime as a static library with a C API (`wafer_rt.h`)
+    /// for firmware that links `wafer compile` objects itself.
+    Runtime(runtime_cmd::RuntimeArgs),
     /// Build a module into an image for a board (a static Linux executable
     /// for the linux-* boards).
     Build {

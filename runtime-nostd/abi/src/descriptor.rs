@@ -408,6 +408,10 @@ pub mod device {
     pub const BCM2835_RNG: u32 = 12;
     /// Console: 16550-compatible UART on x86 I/O ports (PC COM1).
     pub const NS16550_IO: u32 = 13;
+    /// Console, exit or timer: a function of the firmware that embeds the
+    /// runtime (`wafer runtime` without a board); the record's base is the
+    /// function's address (`runtime-nostd/src/drivers/firmware.rs`).
+    pub const FIRMWARE: u32 = 14;
 }
 
 /// The peripherals of a bare-metal board, generated from `boards/<name>.toml`
