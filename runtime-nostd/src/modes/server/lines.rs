@@ -103,16 +103,21 @@ impl<const N: usize> LineReader<N> {
 mod tests {
     use super::*;
 
-    /// Feeds `chunks` one read each and collects the lines as strings.
+    /// Feeds `chunks`, one read each (split where the buffer has less
+    /// room), and collects the lines as strings.
     fn lines<const N: usize>(chunks: &[&[u8]]) -> Vec<String> {
         let mut reader = LineReader::<N>::new();
-        let mut chunks = chunks.iter();
+        let mut chunks: std::collections::VecDeque<&[u8]> = chunks.iter().copied().collect();
         let mut out = Vec::new();
         loop {
-            let line = reader.next_line(|buf| match chunks.next() {
+            let line = reader.next_line(|buf| match chunks.pop_front() {
                 Some(c) => {
-                    buf[..c.len()].copy_from_slice(c);
-                    c.len() as isize
+                    let n = c.len().min(buf.len());
+                    buf[..n].copy_from_slice(&c[..n]);
+                    if n < c.len() {
+                        chunks.push_front(&c[n..]);
+                    }
+                    n as isize
                 }
                 None => 0,
             });
