@@ -75,7 +75,7 @@ fn parse_f32(text: &str) -> Option<u32> {
     if let Some(payload) = body.strip_prefix("nan:") {
         let payload = parse_magnitude(payload)?;
         let valid = payload != 0 && payload < 1 << 23;
-        return valid.then(|| sign_bit | 0x7f80_0000 | payload as u32);
+        return valid.then_some(sign_bit | 0x7f80_0000 | payload as u32);
     }
     let magnitude = match body {
         "nan" => f32::NAN,
