@@ -200,16 +200,27 @@ fn a_two_module_server_lists_calls_and_survives_traps_on_every_board() {
 }
 
 #[test]
-fn quit_ends_the_server_with_its_code_and_reads_no_further() {
+fn help_then_quit_ends_the_server_with_its_code_and_reads_no_further() {
     let dir = tempfile::tempdir().unwrap();
     let [math, counter] = modules(dir.path());
     for board in ["host", "qemu-virt-riscv64"] {
         let o = serve(
             board,
             &[&math, &counter],
-            "call math.add 1 1\nquit 7\ncall math.add 2 2\n",
+            "help\ncall math.add 1 1\nquit 7\ncall math.add 2 2\n",
         );
-        assert_transcript(&o, &["wafer-serve 1", "ok 2", "ok"], board);
+        // `help`: lines that cannot be taken for a reply, then `ok`.
+        let expected = [
+            "wafer-serve 1",
+            "call MODULE.EXPORT ARG…",
+            "list …",
+            "help …",
+            "quit [CODE] …",
+            "ok",
+            "ok 2",
+            "ok",
+        ];
+        assert_transcript(&o, &expected, board);
         assert_eq!(o.status.code(), Some(7), "{board}: {}", stderr(&o));
     }
 }
