@@ -286,3 +286,25 @@ fn serve_flag_mistakes_are_clean_errors() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!Path::new(&out).exists());
 }
+
+#[test]
+fn a_module_that_traps_at_start_ends_the_server_before_the_greeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let [math, _] = modules(dir.path());
+    let bad = module_file(
+        dir.path(),
+        "bad.wat",
+        r#"(module (func $init unreachable) (start $init) (func (export "f")))"#,
+    );
+    for board in ["host", "qemu-virt-riscv64"] {
+        let o = serve(board, &[&math, &bad], "list\n");
+        // No greeting: a client never sees a server with a module missing.
+        assert_eq!(stdout(&o), "", "{board}");
+        assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("trap: unreachable\n"),
+            "{board}: {}",
+            stderr(&o)
+        );
+    }
+}
