@@ -113,6 +113,12 @@ fn assert_transcript(o: &Output, expected: &[&str], what: &str) {
 fn a_two_module_server_lists_calls_and_survives_traps_on_every_board() {
     let dir = tempfile::tempdir().unwrap();
     let [math, counter] = modules(dir.path());
+    // A long bad argument is quoted to 64 characters.
+    let long_token = format!("call math.add 1 {}", "9".repeat(100));
+    let long_token_reply = format!(
+        "error argument 2 of math.add: `{}…` is not a valid i32",
+        "9".repeat(64)
+    );
     let too_long = format!("call math.add {}\n", "1 ".repeat(3000));
     let script = [
         "list",
@@ -132,12 +138,15 @@ fn a_two_module_server_lists_calls_and_survives_traps_on_every_board() {
         "call math.half 3.5",
         // Malformed requests.
         "frobnicate",
+        // Quoted request text cannot reach the client's terminal raw.
+        "\u{1b}[2J",
         "call",
         "call nowhere.add 1 2",
         "call math.sub 1 2",
         "call math.add 1",
         "call math.add 1 2 3",
         "call math.add 1 x",
+        &long_token,
         "call math.add 4294967296 0",
         "list everything",
         "quit now",
@@ -172,12 +181,14 @@ fn a_two_module_server_lists_calls_and_survives_traps_on_every_board() {
         "ok 15",
         "ok 1.75 -3",
         "error unknown command `frobnicate` (commands: call, list, help, quit)",
+        "error unknown command `\\x1b[2J` (commands: call, list, help, quit)",
         "error call needs MODULE.EXPORT and its arguments",
         "error unknown module `nowhere` (`list` shows the modules)",
         "error module `math` exports no function `sub`",
         "error math.add takes 2 argument(s) (i32 i32), 1 given",
         "error math.add takes 2 argument(s) (i32 i32), 3 given",
         "error argument 2 of math.add: `x` is not a valid i32",
+        &long_token_reply,
         "error argument 1 of math.add: `4294967296` is not a valid i32",
         "error list takes no arguments",
         "error quit takes one exit code from 0 to 255",

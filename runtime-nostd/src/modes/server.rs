@@ -46,6 +46,42 @@ pub extern "C" fn wafer_main_server() -> ! {
     crate::platform::exit(0)
 }
 
+/// Request text quoted in a reply: control characters and bytes that are
+/// not UTF-8 as `\xNN`, at most [`Shown::MAX_CHARS`] characters then `…`,
+/// so that garbage cannot garble the client's terminal or flood the reply.
+struct Shown<'a>(&'a [u8]);
+
+impl Shown<'_> {
+    const MAX_CHARS: usize = 64;
+}
+
+impl core::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut budget = Self::MAX_CHARS;
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                if budget == 0 {
+                    return f.write_str("…");
+                }
+                budget -= 1;
+                if c.is_control() {
+                    write!(f, "\\x{:02x}", c as u32)?;
+                } else {
+                    f.write_char(c)?;
+                }
+            }
+            for &b in chunk.invalid() {
+                if budget == 0 {
+                    return f.write_str("…");
+                }
+                budget -= 1;
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 fn reply(args: core::fmt::Arguments<'_>) {
     let _ = Stdout.write_fmt(args);
     let _ = Stdout.write_str("\n");
@@ -68,7 +104,7 @@ fn handle(line: &[u8]) {
         b"list" | b"help" => reply(format_args!("error {} takes no arguments", Utf8(command))),
         _ => reply(format_args!(
             "error unknown command `{}` (commands: call, list, help, quit)",
-            Utf8(command)
+            Shown(command)
         )),
     }
 }
@@ -172,7 +208,7 @@ fn resolve(target: &[u8]) -> Result<(&'static Instance, &'static ExportDesc), ()
         let before_dot = target.split(|&b| b == b'.').next().unwrap_or(target);
         reply(format_args!(
             "error unknown module `{}` (`list` shows the modules)",
-            Utf8(before_dot)
+            Shown(before_dot)
         ));
         return Err(());
     };
@@ -187,7 +223,7 @@ fn resolve(target: &[u8]) -> Result<(&'static Instance, &'static ExportDesc), ()
         reply(format_args!(
             "error module `{}` exports no function `{}`",
             Utf8(module_name(index)),
-            Utf8(export_name)
+            Shown(export_name)
         ))
     })
 }
@@ -220,7 +256,7 @@ fn call<'a>(mut tokens: impl Iterator<Item = &'a [u8]>) {
                     "error argument {} of {}: `{}` is not a valid {}",
                     given + 1,
                     Utf8(target),
-                    Utf8(token),
+                    Shown(token),
                     ty.name()
                 ));
             };
