@@ -29,6 +29,7 @@ use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, wasm_signature};
+use crate::translate::known_bits::drop_redundant_masks;
 use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
@@ -265,7 +266,8 @@ fn translate(
 
 /// Cranelift code generation for one function; what
 /// `ObjectModule::define_function` does before writing the bytes.
-fn generate_code(isa: &dyn TargetIsa, job: Translated) -> Result<MachineCode> {
+fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode> {
+    drop_redundant_masks(&mut job.func);
     let mut ctx = Context::for_function(job.func);
     ctx.compile(isa, &mut ControlPlane::default())
         .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;

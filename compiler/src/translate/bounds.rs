@@ -43,11 +43,14 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, TrapCode, types};
 use cranelift_frontend::Variable;
+use std::collections::HashMap;
 use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::vmctx::VMMemory;
+
 use wasmparser::{FunctionBody, Operator};
 
 use super::FuncTranslator;
+use super::loop_scan::LoopPlan;
 use super::memory::RecordRef;
 
 /// How many of the recorded checks a lookup searches, newest first.
@@ -76,6 +79,33 @@ pub struct Bounds {
     checked: Vec<Checked>,
     /// `checked.len()` when each open control frame was entered.
     frame_marks: Vec<usize>,
+    /// The loops that get an unchecked copy, by the byte offset of their
+    /// `loop` operator (see `loop_scan.rs`); taken when translated.
+    pub plans: HashMap<usize, LoopPlan>,
+    /// While translating a loop's unchecked copy: the ranges its entry
+    /// test proved in bounds for every iteration.
+    pub hoisted: Vec<Hoisted>,
+    /// The versioned loops being translated, innermost last.
+    pub versions: Vec<super::loop_version::Version>,
+}
+
+/// A range the entry test of the unchecked copy of a loop proved: every
+/// address `value + c` with `min_plus <= c` and `c + end <= max_end` is in
+/// bounds in every iteration, where `value` is an induction local's value
+/// at the start of the iteration (a parameter of the copy's header).
+#[derive(Clone, Copy)]
+pub struct Hoisted {
+    pub memory: u32,
+    pub value: ir::Value,
+    pub min_plus: i64,
+    pub max_end: i64,
+}
+
+/// The translator state a versioned loop's second copy starts from.
+pub struct Snapshot {
+    checked: Vec<Checked>,
+    frame_marks: Vec<usize>,
+    stale: bool,
 }
 
 impl Bounds {
@@ -98,6 +128,21 @@ impl Bounds {
         if !straight_through {
             self.checked.truncate(mark);
         }
+    }
+
+    /// The check state at a loop's entry, to translate it a second time.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            checked: self.checked.clone(),
+            frame_marks: self.frame_marks.clone(),
+            stale: self.stale,
+        }
+    }
+
+    pub fn restore(&mut self, snapshot: Snapshot) {
+        self.checked = snapshot.checked;
+        self.frame_marks = snapshot.frame_marks;
+        self.stale = snapshot.stale;
     }
 
     /// Whether an access up to `end` at `address` is already covered.
@@ -177,6 +222,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             })
             .collect();
         self.bounds.stale = true;
+        if self.env.bounds_checks == crate::emit::BoundsChecks::Explicit {
+            self.bounds.plans = super::loop_scan::plan_loops(body)?;
+        }
         Ok(())
     }
 
@@ -242,7 +290,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// its zero extension) lie inside memory `index`, unless a dominating
     /// check already covers that.
     pub fn check_bounds(&mut self, index: u32, address: ir::Value, address64: ir::Value, end: u64) {
-        if self.bounds.covered(index, address, end) {
+        if self.bounds.covered(index, address, end) || self.hoisted_covers(index, address, end) {
             return;
         }
         let length = self.memory_length(index);
@@ -260,5 +308,63 @@ impl FuncTranslator<'_, '_, '_, '_> {
             address,
             end,
         });
+    }
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// Whether the entry test of the loop copy being translated proved an
+    /// access up to `end` at `address` in bounds: `address` is
+    /// `value + c` (through adds and subtracts of constants) for a hoisted
+    /// induction `value`, with `c` inside the tested range.
+    fn hoisted_covers(&self, memory: u32, address: ir::Value, end: u64) -> bool {
+        if self.bounds.hoisted.is_empty() {
+            return false;
+        }
+        let Some((base, plus)) = self.constant_distance(address) else {
+            return false;
+        };
+        let dfg = &self.builder.func.dfg;
+        self.bounds.hoisted.iter().any(|h| {
+            h.memory == memory
+                && dfg.resolve_aliases(h.value) == base
+                && plus >= h.min_plus
+                && plus + end as i64 <= h.max_end
+        })
+    }
+
+    /// `address` as `base + c` with `c` the exact (unwrapped) sum of the
+    /// i32 constants added along a short chain of `iadd`/`isub`.
+    fn constant_distance(&self, address: ir::Value) -> Option<(ir::Value, i64)> {
+        /// Longest chain followed; clang's address arithmetic is shorter.
+        const MAX_CHAIN: usize = 8;
+        let dfg = &self.builder.func.dfg;
+        let mut value = dfg.resolve_aliases(address);
+        let mut plus = 0i64;
+        for _ in 0..MAX_CHAIN {
+            let ir::ValueDef::Result(inst, _) = dfg.value_def(value) else {
+                break;
+            };
+            let ir::InstructionData::Binary { opcode, args } = dfg.insts[inst] else {
+                break;
+            };
+            let [a, b] = args.map(|v| dfg.resolve_aliases(v));
+            let constant = |v: ir::Value| self.constant_of(v).map(|c| i64::from(c as i32));
+            value = match (opcode, constant(a), constant(b)) {
+                (ir::Opcode::Iadd, _, Some(c)) => {
+                    plus += c;
+                    a
+                }
+                (ir::Opcode::Iadd, Some(c), _) => {
+                    plus += c;
+                    b
+                }
+                (ir::Opcode::Isub, _, Some(c)) => {
+                    plus -= c;
+                    a
+                }
+                _ => break,
+            };
+        }
+        Some((value, plus))
     }
 }

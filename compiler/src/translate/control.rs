@@ -156,6 +156,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     next_reached: false,
                 });
             }
+            Operator::Loop { blockty } if self.translate_versioned_loop(blockty)? => {}
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_signature(blockty);
                 let header = self.new_block_with_params(&params);
@@ -163,18 +164,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder.ins().jump(header, &block_args(&args));
                 self.builder.switch_to_block(header);
                 let header_params = self.builder.block_params(header).to_vec();
-                let height = self.stack.len();
                 self.stack.extend(header_params);
-                self.bounds.enter_frame();
-                self.control.push(Frame {
-                    kind: FrameKind::Loop { header },
-                    next: None,
-                    blockty,
-                    num_params: params.len(),
-                    num_results: results.len(),
-                    height,
-                    next_reached: false,
-                });
+                self.open_loop(header, blockty, params.len(), results.len());
             }
             Operator::If { blockty } => {
                 let (params, results) = self.block_signature(blockty);
@@ -237,6 +228,29 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(true)
     }
 
+    /// Pushes the frame of a loop whose header `header` is the current
+    /// block, its parameters on the stack. Every loop header goes through
+    /// here, including both copies of a versioned loop (`loop_version.rs`).
+    pub fn open_loop(
+        &mut self,
+        header: ir::Block,
+        blockty: BlockType,
+        num_params: usize,
+        num_results: usize,
+    ) {
+        let height = self.stack.len() - num_params;
+        self.bounds.enter_frame();
+        self.control.push(Frame {
+            kind: FrameKind::Loop { header },
+            next: None,
+            blockty,
+            num_params,
+            num_results,
+            height,
+            next_reached: false,
+        });
+    }
+
     fn frame_index(&self, depth: u32) -> Result<usize> {
         self.control
             .len()
@@ -246,7 +260,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// The block a branch `depth` frames out goes to (creating a `block`'s
     /// continuation on first use), and how many values it takes.
-    fn branch_target(&mut self, depth: u32) -> Result<(ir::Block, usize)> {
+    pub(super) fn branch_target(&mut self, depth: u32) -> Result<(ir::Block, usize)> {
         let index = self.frame_index(depth)?;
         let frame = &self.control[index];
         if let FrameKind::Loop { header } = frame.kind {
@@ -265,7 +279,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok((next, arity))
     }
 
-    fn mark_reached(&mut self, depth: u32) {
+    pub(super) fn mark_reached(&mut self, depth: u32) {
         let index = self.control.len() - 1 - depth as usize;
         let frame = &mut self.control[index];
         if !matches!(frame.kind, FrameKind::Loop { .. }) {
@@ -285,6 +299,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
     fn br_table(&mut self, depths: &[u32], default: u32) -> Result<()> {
         let index = self.pop()?;
         let (_, arity) = self.branch_target(default)?;
+        // Few distinct targets: compares and branches (see switch.rs).
+        if let Some(cases) =
+            super::switch::branch_cases(depths, default, super::switch::MAX_BRANCH_CASES)
+        {
+            self.br_table_as_branches(index, &cases, default, arity)?;
+            self.reachable = false;
+            return Ok(());
+        }
         let args = self.stack[self.stack.len() - arity..].to_vec();
         // With arguments, each distinct target gets an edge block that
         // forwards them; without, the table points at the targets directly.
@@ -365,6 +387,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .ok_or_else(|| anyhow!("unbalanced `end`"))?;
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
+            if self.end_loop_copy(&frame)? {
+                return Ok(());
+            }
         }
         // Without branches to its end, control continues in the same
         // Cranelift block: the frame's checks still dominate.

@@ -3,11 +3,12 @@
 //! # Bounds checks — the sandbox depends on this file
 //! There is no MMU on most targets, so no guard pages: every access is
 //! checked explicitly before it happens (`addr + offset + size <= length`);
-//! how that check is made cheap is in [`super::bounds`]. A constant
-//! address whose whole access lies below the memory's declared minimum (a
-//! memory never shrinks, and an import is at least its declared minimum) is
-//! not checked at all. `base` never moves, so its load is marked read-only
-//! and Cranelift hoists it.
+//! how that check is made cheap is in [`super::bounds`]. An access whose
+//! address is constant, or provably small ([`super::address_bound`]: masks,
+//! shifts, narrow loads), and lies wholly below the memory's declared
+//! minimum (a memory never shrinks, and an import is at least its declared
+//! minimum) is not checked at all. `base` never moves, so its load is
+//! marked read-only and Cranelift hoists it.
 //!
 //! With `--bounds-checks guard` most accesses skip all of this: see
 //! `guard.rs`.
@@ -61,9 +62,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let min_bytes = self.env.info.memories[index as usize].initial * WASM_PAGE_SIZE;
         let end_offset = memarg.offset + size;
 
-        let constant = self.constant_of(addr32);
+        // A constant address, or one whose masks and shifts keep it small
+        // (table lookups), below the declared minimum needs no check.
         let provably_in_bounds =
-            constant.is_some_and(|c| (c as u32 as u64) + end_offset <= min_bytes);
+            super::address_bound::address_bound(&self.builder.func.dfg, addr32)
+                .is_some_and(|max| max + end_offset <= min_bytes);
         let addr = self.builder.ins().uextend(types::I64, addr32);
         if !provably_in_bounds {
             self.check_bounds(index, addr32, addr, end_offset);

@@ -6,9 +6,13 @@
 //! [`numeric`] (arithmetic, comparisons, conversions), [`memory`] (loads,
 //! stores, bounds checks, bulk memory), [`table`] (tables and references),
 //! [`call`] (direct and indirect calls), [`global`] (globals and locals).
+//! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
+//! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
+//! [`known_bits`] (a pass over the finished IR dropping redundant masks).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
+pub mod address_bound;
 pub mod bounds;
 pub mod call;
 pub mod const_expr;
@@ -16,10 +20,15 @@ pub mod control;
 pub mod env;
 pub mod global;
 pub mod guard;
+pub mod known_bits;
 pub mod limits;
 pub mod locals;
+pub mod loop_scan;
+pub mod loop_version;
 pub mod memory;
 pub mod numeric;
+pub mod peephole;
+pub mod switch;
 pub mod table;
 
 use anyhow::{Context, Result, anyhow, bail};

@@ -78,7 +78,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::Select | Operator::TypedSelect { .. } | Operator::TypedSelectMulti { .. } => {
                 let condition = self.pop()?;
                 let (a, b) = self.pop2()?;
-                let r = self.builder.ins().select(condition, a, b);
+                let r = self.select(condition, a, b);
                 self.push(r);
             }
             Operator::I32Const { value } => {

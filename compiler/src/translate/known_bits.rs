@@ -1,0 +1,200 @@
+//! Drops `and`s with a constant mask that keeps every bit the other
+//! operand can have, across blocks and loops.
+//!
+//! Clang masks bytes it loaded with `load8_u` again (`(c & 255) == 92`),
+//! often after the byte went round a loop in a local: json's string scan
+//! and wasi-libc's `strncmp` both carry the last byte loaded into the next
+//! iteration and mask it there. Cranelift's optimizer sees through neither
+//! the load nor the block parameter, so the `and` stayed in both hot loops.
+//!
+//! This runs on the finished IR of a function: it bounds the significant
+//! bits of every block parameter by the arguments of every branch to it (a
+//! fixed point, starting from "no bits" and only growing, so a loop-carried
+//! value gets the bound that holds on every path), then rewrites each
+//! `band(x, mask)` whose mask covers `x`'s bits to `band(x, x)`, which
+//! Cranelift's optimizer folds to `x`.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{BlockArg, Function, InstructionData, Opcode, Value, ValueDef};
+
+/// How many definitions a bound follows back from a value (parameters are
+/// leaves: their bound comes from the fixed point).
+const MAX_DEPTH: u32 = 4;
+
+/// Passes over the function before the fixed point is given up (then
+/// nothing is rewritten, which is always correct).
+const MAX_PASSES: usize = 16;
+
+/// Rewrites the redundant masks of `func` (see the module comment).
+pub fn drop_redundant_masks(func: &mut Function) {
+    let Some(params) = parameter_bounds(func) else {
+        return;
+    };
+    let bounds = Bounds { func, params };
+    let mut rewrites = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let InstructionData::Binary {
+                opcode: Opcode::Band,
+                args: [x, y],
+            } = func.dfg.insts[inst]
+            else {
+                continue;
+            };
+            for (value, mask, mask_index) in [(x, y, 1), (y, x, 0)] {
+                if bounds.mask_covers(mask, value) {
+                    rewrites.push((inst, mask_index, value));
+                    break;
+                }
+            }
+        }
+    }
+    for (inst, mask_index, value) in rewrites {
+        func.dfg.inst_args_mut(inst)[mask_index] = value;
+    }
+}
+
+/// A bound on the significant bits of each non-entry block parameter, or
+/// `None` when the fixed point takes more than [`MAX_PASSES`].
+fn parameter_bounds(func: &Function) -> Option<HashMap<Value, u32>> {
+    let entry = func.layout.entry_block();
+    let mut bounds = Bounds {
+        func,
+        params: HashMap::new(),
+    };
+    for block in func.layout.blocks() {
+        for &param in func.dfg.block_params(block) {
+            let start = if Some(block) == entry {
+                width(func, param)
+            } else {
+                0
+            };
+            bounds.params.insert(param, start);
+        }
+    }
+    for _ in 0..MAX_PASSES {
+        let mut changed = false;
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                let dfg = &func.dfg;
+                let destinations =
+                    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+                for call in destinations {
+                    let target = call.block(&dfg.value_lists);
+                    let params = dfg.block_params(target);
+                    for (&param, arg) in params.iter().zip(call.args(&dfg.value_lists)) {
+                        let bits = match arg {
+                            BlockArg::Value(v) => bounds.significant_bits(v, MAX_DEPTH),
+                            _ => width(func, param),
+                        };
+                        let known = bounds.params.entry(param).or_insert(0);
+                        if bits > *known {
+                            *known = bits;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+        if !changed {
+            return Some(bounds.params);
+        }
+    }
+    None
+}
+
+/// The bit width of `v`'s type.
+fn width(func: &Function, v: Value) -> u32 {
+    func.dfg.value_type(v).bits()
+}
+
+/// A mask of the low `bits` bits (`bits` <= 64).
+fn low_bits(bits: u32) -> u64 {
+    u64::MAX.checked_shr(64 - bits).unwrap_or(0)
+}
+
+struct Bounds<'f> {
+    func: &'f Function,
+    params: HashMap<Value, u32>,
+}
+
+impl Bounds<'_> {
+    /// Whether `mask` is a constant that keeps every bit `value` can have.
+    fn mask_covers(&self, mask: Value, value: Value) -> bool {
+        let Some(mask) = self.constant(mask) else {
+            return false;
+        };
+        let bits = self.significant_bits(value, MAX_DEPTH);
+        mask & low_bits(bits) == low_bits(bits)
+    }
+
+    /// The value of integer constant `v`, zero-extended from its width.
+    fn constant(&self, v: Value) -> Option<u64> {
+        let dfg = &self.func.dfg;
+        let v = dfg.resolve_aliases(v);
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+            return None;
+        };
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm {
+                opcode: Opcode::Iconst,
+                imm,
+            } => Some(imm.bits() as u64 & low_bits(width(self.func, v))),
+            _ => None,
+        }
+    }
+
+    /// A number of low bits outside which integer `v` is known to be zero
+    /// (its type's width when nothing better is known).
+    fn significant_bits(&self, v: Value, depth: u32) -> u32 {
+        let dfg = &self.func.dfg;
+        let v = dfg.resolve_aliases(v);
+        let full = width(self.func, v);
+        let known = match dfg.value_def(v) {
+            ValueDef::Param(..) => self.params.get(&v).copied().unwrap_or(full),
+            ValueDef::Result(inst, _) => match dfg.insts[inst] {
+                InstructionData::Load { opcode, .. } => match opcode {
+                    Opcode::Uload8 => 8,
+                    Opcode::Uload16 => 16,
+                    Opcode::Uload32 => 32,
+                    _ => full,
+                },
+                InstructionData::Unary {
+                    opcode: Opcode::Uextend,
+                    arg,
+                } if depth > 0 => self.significant_bits(arg, depth - 1),
+                InstructionData::Binary {
+                    opcode: Opcode::Band,
+                    args: [x, y],
+                } if depth > 0 => self
+                    .significant_bits(x, depth - 1)
+                    .min(self.significant_bits(y, depth - 1)),
+                InstructionData::UnaryImm {
+                    opcode: Opcode::Iconst,
+                    ..
+                } => self
+                    .constant(v)
+                    .map_or(full, |c| u64::BITS - c.leading_zeros()),
+                InstructionData::IntCompare { .. } | InstructionData::FloatCompare { .. } => 1,
+                _ => full,
+            },
+            ValueDef::Union(..) => full,
+        };
+        known.min(full)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::low_bits;
+
+    #[test]
+    fn low_bit_masks_cover_zero_to_sixty_four_bits() {
+        assert_eq!(low_bits(0), 0);
+        assert_eq!(low_bits(1), 1);
+        assert_eq!(low_bits(8), 0xff);
+        assert_eq!(low_bits(32), 0xffff_ffff);
+        assert_eq!(low_bits(64), u64::MAX);
+    }
+}

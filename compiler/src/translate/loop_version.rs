@@ -1,0 +1,263 @@
+//! Loop versioning: explicit bounds checks tested once before a loop.
+//!
+//! For a loop `loop_scan.rs` planned, the translator emits
+//!
+//! ```text
+//!   entry test: every hoisted range in bounds for every iteration the
+//!               exit test lets run?
+//!   brif ok, fast_header, slow_header
+//! fast_header: the loop translated with the hoisted checks left out
+//! slow_header: the loop translated as usual, every access checked
+//! join:        both copies fall out of their loop here
+//! ```
+//!
+//! Nothing traps early: when the test fails (the loop would walk off the
+//! end of memory, its trip count is not what the scan assumed, ...) the
+//! checked copy runs and traps at the first out-of-bounds access, after
+//! the stores of the iterations before it. When it passes, every access
+//! the fast copy leaves unchecked is in bounds in every iteration it can
+//! run; memory never shrinks, so calls and `memory.grow` cannot undo that.
+//! Which accesses the fast copy leaves unchecked is decided on its IR
+//! (`bounds.rs`, `hoisted_covers`): an address that is a hoisted
+//! induction's start-of-iteration value plus a constant inside the tested
+//! range.
+//!
+//! The entry test, with `t_last` the last iteration's index (the exit test
+//! `counter + t * step + c != limit` first fails at `t_last`; `step` is
+//! `+/- 2^shift`, and when no such `t` exists the test fails):
+//!
+//! ```text
+//! distance = (limit - (counter + c)) mod 2^32   (negated for a negative step)
+//! ok       = distance mod 2^shift == 0
+//! t_last   = distance >> shift
+//! for each range of local p (step s, offsets [min_plus, max_end)):
+//!   first = zext(p), last = first + t_last * s      (i64, exact)
+//!   ok &= min(first, last) + min_plus >= 0
+//!   ok &= max(first, last) + max_end <= length
+//! ```
+//!
+//! Between the two bounds, `p`'s value `+ c` stays inside `[0, length)`, so
+//! the i32 address never wraps and equals the i64 one.
+
+use anyhow::Result;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, InstBuilder, types};
+use wasmparser::BlockType;
+
+use super::FuncTranslator;
+use super::bounds::Hoisted;
+use super::control::{Frame, block_args};
+use super::locals::{self, Local};
+use super::loop_scan::{Invariant, LoopPlan};
+
+/// A versioned loop being translated.
+pub struct Version {
+    /// `control.len()` with the loop's frame pushed.
+    depth: usize,
+    /// Where both copies continue after the loop (the loop's results).
+    join: ir::Block,
+    /// Whether the fast copy falls out of its loop.
+    fast_reached: bool,
+    /// Whether the fast copy is being translated (else the checked one).
+    in_fast: bool,
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// Translates the `loop` at the current source location as two copies
+    /// when it was planned; `Ok(false)` to translate it the usual way.
+    /// Leaves the translator inside the checked copy's header: the caller
+    /// feeds it the loop body as usual.
+    pub fn translate_versioned_loop(&mut self, blockty: BlockType) -> Result<bool> {
+        let offset = self.builder.srcloc().bits() as usize;
+        let Some(plan) = self.bounds.plans.remove(&offset) else {
+            return Ok(false);
+        };
+        // The unchecked copy recognises an induction by the SSA value its
+        // header gives the local: locals kept in a stack slot have none.
+        if !self.locals.iter().all(|l| matches!(l, Local::Variable(_))) {
+            return Ok(false);
+        }
+        let results = match blockty {
+            BlockType::Empty => vec![],
+            BlockType::Type(t) => vec![t],
+            BlockType::FuncType(_) => return Ok(false),
+        };
+        let ok = self.entry_test(&plan)?;
+        let fast = self.builder.create_block();
+        let slow = self.builder.create_block();
+        let join = self.builder.create_block();
+        for &t in &results {
+            self.builder
+                .append_block_param(join, super::env::clif_type(t));
+        }
+        self.builder.ins().brif(ok, fast, &[], slow, &[]);
+
+        let stack = self.stack.clone();
+        let checks = self.bounds.snapshot();
+        self.builder.switch_to_block(fast);
+        self.open_loop(fast, blockty, 0, results.len());
+        self.bounds.hoisted = plan
+            .ranges
+            .iter()
+            .map(|range| -> Result<Hoisted> {
+                Ok(Hoisted {
+                    memory: range.memory,
+                    value: self.local_value(range.local)?,
+                    min_plus: range.min_plus,
+                    max_end: range.max_end,
+                })
+            })
+            .collect::<Result<_>>()?;
+        self.bounds.versions.push(Version {
+            depth: self.control.len(),
+            join,
+            fast_reached: false,
+            in_fast: true,
+        });
+        self.translate_fast_copy(&plan)?;
+
+        self.stack = stack;
+        self.bounds.restore(checks);
+        self.reachable = true;
+        self.skip_depth = 0;
+        if let Some(version) = self.bounds.versions.last_mut() {
+            version.in_fast = false;
+        }
+        self.builder.switch_to_block(slow);
+        self.open_loop(slow, blockty, 0, results.len());
+        Ok(true)
+    }
+
+    /// Translates the loop body from the plan's copy of its bytes, through
+    /// the `end` that closes the fast copy's loop frame.
+    fn translate_fast_copy(&mut self, plan: &LoopPlan) -> Result<()> {
+        let depth = self.control.len();
+        let reader = wasmparser::BinaryReader::new(&plan.bytes, plan.start);
+        let mut ops = wasmparser::OperatorsReader::new(reader);
+        while self.control.len() >= depth && !ops.eof() {
+            let (op, offset) = ops.read_with_offset()?;
+            self.builder.set_srcloc(ir::SourceLoc::new(offset as u32));
+            self.translate_operator(&op, offset as usize)?;
+            super::limits::check(self.control.len(), self.stack.len())?;
+        }
+        anyhow::ensure!(
+            self.control.len() < depth,
+            "versioned loop at byte offset {:#x} has no end",
+            plan.start
+        );
+        Ok(())
+    }
+
+    /// The `end` of a loop frame was reached (its header sealed): when it
+    /// is one of a versioned loop's copies, continue at the join and
+    /// return `true`.
+    pub fn end_loop_copy(&mut self, frame: &Frame) -> Result<bool> {
+        let Some(version) = self.bounds.versions.last() else {
+            return Ok(false);
+        };
+        if version.depth != self.control.len() + 1 {
+            return Ok(false);
+        }
+        let (join, in_fast) = (version.join, version.in_fast);
+        // The copies' checks are not on every path to the join.
+        self.bounds.exit_frame(false);
+        let reached = self.reachable;
+        if reached {
+            // The join's length variables must be current on both edges.
+            self.reload_stale_memory_lengths();
+            let values = self.pop_n(frame.num_results)?;
+            self.builder.ins().jump(join, &block_args(&values));
+        }
+        self.stack.truncate(frame.height);
+        if in_fast {
+            self.bounds.hoisted.clear();
+            if let Some(version) = self.bounds.versions.last_mut() {
+                version.fast_reached = reached;
+            }
+            self.reachable = false;
+            return Ok(true);
+        }
+        let fast_reached = self
+            .bounds
+            .versions
+            .pop()
+            .is_some_and(|version| version.fast_reached);
+        self.builder.switch_to_block(join);
+        self.builder.seal_block(join);
+        let results = self.builder.block_params(join).to_vec();
+        self.stack.extend(results);
+        self.reachable = reached || fast_reached;
+        if !self.reachable {
+            // Neither copy falls out of its loop: code up to the enclosing
+            // frame's else/end is dead.
+            self.builder
+                .ins()
+                .trap(super::user_trap(wafer_abi::trap::TrapCode::Unreachable));
+        }
+        Ok(true)
+    }
+
+    /// The entry test of `plan` (see the module comment): an `i8` that is
+    /// nonzero when the fast copy may run.
+    fn entry_test(&mut self, plan: &LoopPlan) -> Result<ir::Value> {
+        let exit = plan.exit;
+        let counter = self.local_value(exit.counter)?;
+        let limit = match exit.limit {
+            Invariant::Const(c) => self.builder.ins().iconst(types::I32, i64::from(c)),
+            Invariant::Local(l) => self.local_value(l)?,
+        };
+        let compared = self.builder.ins().iadd_imm_s(counter, exit.compared_plus);
+        let distance = if exit.step > 0 {
+            self.builder.ins().isub(limit, compared)
+        } else {
+            self.builder.ins().isub(compared, limit)
+        };
+        let mut ok = if exit.shift > 0 {
+            let low_bits = self
+                .builder
+                .ins()
+                .band_imm_u(distance, (1i64 << exit.shift) - 1);
+            self.builder.ins().icmp_imm_s(IntCC::Equal, low_bits, 0)
+        } else {
+            self.builder.ins().iconst(types::I8, 1)
+        };
+        let distance = self.builder.ins().uextend(types::I64, distance);
+        let last_iteration = self
+            .builder
+            .ins()
+            .ushr_imm_u(distance, i64::from(exit.shift));
+        for range in &plan.ranges {
+            let start = self.local_value(range.local)?;
+            let first = self.builder.ins().uextend(types::I64, start);
+            let travel = self.builder.ins().imul_imm_s(last_iteration, range.step);
+            let last = self.builder.ins().iadd(first, travel);
+            let (low, high) = if range.step > 0 {
+                (first, last)
+            } else {
+                (last, first)
+            };
+            let low_ok = self.builder.ins().icmp_imm_s(
+                IntCC::SignedGreaterThanOrEqual,
+                low,
+                -range.min_plus,
+            );
+            let high_end = self.builder.ins().iadd_imm_s(high, range.max_end);
+            let length = self.memory_length(range.memory);
+            let high_ok = self
+                .builder
+                .ins()
+                .icmp(IntCC::SignedLessThanOrEqual, high_end, length);
+            let both = self.builder.ins().band(low_ok, high_ok);
+            ok = self.builder.ins().band(ok, both);
+        }
+        Ok(ok)
+    }
+
+    fn local_value(&mut self, index: u32) -> Result<ir::Value> {
+        let local = *self
+            .locals
+            .get(index as usize)
+            .ok_or_else(|| anyhow::anyhow!("local {index} out of range"))?;
+        Ok(locals::get(&mut self.builder, local))
+    }
+}
