@@ -33,6 +33,8 @@ mod options;
 mod policies;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
+#[path = "cli/serve.rs"]
+mod serve;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
 #[path = "cli/wasm_bytes.rs"]

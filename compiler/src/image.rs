@@ -26,6 +26,9 @@ pub enum ImageMode {
     Invoke { export: String, args: Vec<Value> },
     /// Answer the serving protocol (spec harness).
     Serve,
+    /// Instantiate every module, then answer the public invoke protocol
+    /// (`--serve`, docs/serve.md).
+    Server,
 }
 
 impl ImageMode {
@@ -35,6 +38,7 @@ impl ImageMode {
             ImageMode::Command => Abi::Command,
             ImageMode::Invoke { .. } => Abi::Invoke,
             ImageMode::Serve => Abi::Serve,
+            ImageMode::Server => Abi::Server,
         }
     }
 
@@ -45,6 +49,7 @@ impl ImageMode {
             ImageMode::Command => "wafer_main_command",
             ImageMode::Invoke { .. } => "wafer_main_invoke",
             ImageMode::Serve => "wafer_main_serve",
+            ImageMode::Server => "wafer_main_server",
         }
     }
 }
@@ -430,9 +435,11 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     }
     w.u64(max_pages);
     w.u64(options.max_table_elements);
-    // Only `wafer_instantiate_linked` reads the names: other images carry
-    // none (hello's flash budget is counted in tens of bytes).
-    let names: Vec<String> = if links_modules(modules, options) {
+    // Only `wafer_instantiate_linked` and the invoke server read the names:
+    // other images carry none (hello's flash budget is counted in tens of
+    // bytes).
+    let names: Vec<String> = if links_modules(modules, options) || options.mode == ImageMode::Server
+    {
         module_names(modules, options)
             .iter()
             .map(|n| n.to_string())

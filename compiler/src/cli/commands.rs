@@ -52,13 +52,21 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Build {
             inputs,
             image,
+            serve,
             format,
             output,
         } => {
             let specs: Vec<ModuleSpec> = inputs.iter().map(|i| ModuleSpec::parse(i)).collect();
             check_build_request(&specs, &image, format, &output)?;
-            let (modules, mut options) = prepare(&specs, &image, ImageMode::Command)?;
-            options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
+            let mode = if serve {
+                ImageMode::Server
+            } else {
+                ImageMode::Command
+            };
+            let (modules, mut options) = prepare(&specs, &image, mode)?;
+            if !serve {
+                options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
+            }
             build_image(&modules.modules, &options, format, &output)?;
             // Warnings only for an image that exists: a failed build says
             // one thing, its error.
@@ -69,9 +77,10 @@ pub fn run(command: Command) -> Result<ExitCode> {
             input,
             image,
             invoke,
+            serve,
             gdb,
             args,
-        } => run_modules(input, args, &image, invoke, gdb),
+        } => run_modules(input, args, &image, invoke, serve, gdb),
         Command::Runtime(args) => super::runtime_cmd::run(&args),
         Command::Size { image } => {
             let bytes = std::fs::read(&image)

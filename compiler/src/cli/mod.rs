@@ -63,6 +63,11 @@ pub enum Command {
         inputs: Vec<String>,
         #[command(flatten)]
         image: ImageArgs,
+        /// Make an invoke server: the image instantiates every module, then
+        /// answers `call MODULE.EXPORT ARGS` and `list` on its console
+        /// (protocol: docs/serve.md).
+        #[arg(long, conflicts_with = "main")]
+        serve: bool,
         /// Output format: ELF, raw binary or Intel HEX (for flashing).
         #[arg(long, value_enum, default_value = "elf")]
         format: crate::formats::Format,
@@ -83,6 +88,10 @@ pub enum Command {
         /// modules, MODULE.EXPORT.
         #[arg(long, value_name = "[MODULE.]EXPORT")]
         invoke: Option<String>,
+        /// Run the image as an invoke server (as `build --serve`): requests
+        /// from stdin, replies on stdout; end of input ends it.
+        #[arg(long, conflicts_with_all = ["invoke", "main"])]
+        serve: bool,
         /// Start QEMU's gdb server on PORT (default 1234) and wait for a
         /// debugger before the first instruction; prints the gdb command.
         #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "1234", require_equals = true)]

@@ -331,6 +331,9 @@ pub enum ImageMode {
     Invoke = 1,
     /// Answer the [`crate::serve`] protocol on the console.
     Serve = 2,
+    /// Instantiate every module, then answer the public invoke protocol
+    /// (`wafer build --serve`, docs/serve.md) on the console.
+    Server = 3,
 }
 
 /// One image: the modules linked into it and what to do at boot.
