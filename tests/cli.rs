@@ -15,6 +15,8 @@ mod bounds;
 mod budget;
 #[path = "cli/codegen.rs"]
 mod codegen;
+#[path = "cli/embed.rs"]
+mod embed;
 #[path = "cli/footprint.rs"]
 mod footprint;
 #[path = "cli/hygiene.rs"]
@@ -33,6 +35,8 @@ mod options;
 mod policies;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
+#[path = "cli/serve.rs"]
+mod serve;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
 #[path = "cli/wasm_bytes.rs"]

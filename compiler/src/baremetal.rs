@@ -34,7 +34,7 @@ pub const CANARY_BYTES: u64 = 4096;
 pub fn canary_bytes(mode: &ImageMode) -> u64 {
     match mode {
         ImageMode::Serve => CANARY_BYTES,
-        ImageMode::Command | ImageMode::Invoke { .. } => 0,
+        ImageMode::Command | ImageMode::Invoke { .. } | ImageMode::Server => 0,
     }
 }
 

@@ -26,6 +26,9 @@ pub enum ImageMode {
     Invoke { export: String, args: Vec<Value> },
     /// Answer the serving protocol (spec harness).
     Serve,
+    /// Instantiate every module, then answer the public invoke protocol
+    /// (`--serve`, docs/serve.md).
+    Server,
 }
 
 impl ImageMode {
@@ -35,6 +38,7 @@ impl ImageMode {
             ImageMode::Command => Abi::Command,
             ImageMode::Invoke { .. } => Abi::Invoke,
             ImageMode::Serve => Abi::Serve,
+            ImageMode::Server => Abi::Server,
         }
     }
 
@@ -45,6 +49,7 @@ impl ImageMode {
             ImageMode::Command => "wafer_main_command",
             ImageMode::Invoke { .. } => "wafer_main_invoke",
             ImageMode::Serve => "wafer_main_serve",
+            ImageMode::Server => "wafer_main_server",
         }
     }
 }
@@ -344,7 +349,10 @@ fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
 }
 
 /// The `wafer_board` record: the board's devices for the runtime's drivers.
-fn define_board_record(module: &mut ObjectModule, bare: &crate::config::BareMetal) -> Result<()> {
+pub(crate) fn define_board_record(
+    module: &mut ObjectModule,
+    bare: &crate::config::BareMetal,
+) -> Result<()> {
     use crate::baremetal::device_kind;
     use wafer_abi::descriptor::{BOARD_CONFIG_SYMBOL, BoardConfig};
     let id = module.declare_data(BOARD_CONFIG_SYMBOL, Linkage::Export, false, false)?;
@@ -427,9 +435,11 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     }
     w.u64(max_pages);
     w.u64(options.max_table_elements);
-    // Only `wafer_instantiate_linked` reads the names: other images carry
-    // none (hello's flash budget is counted in tens of bytes).
-    let names: Vec<String> = if links_modules(modules, options) {
+    // Only `wafer_instantiate_linked` and the invoke server read the names:
+    // other images carry none (hello's flash budget is counted in tens of
+    // bytes).
+    let names: Vec<String> = if links_modules(modules, options) || options.mode == ImageMode::Server
+    {
         module_names(modules, options)
             .iter()
             .map(|n| n.to_string())

@@ -11,6 +11,7 @@ pub mod baremetal;
 pub mod board_check;
 pub mod cli;
 pub mod config;
+pub mod embed;
 pub mod emit;
 pub mod formats;
 pub mod image;

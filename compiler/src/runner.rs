@@ -2,6 +2,7 @@
 //! outlives it, with a bare-metal console split into stdout and stderr.
 
 pub mod child;
+pub mod console_input;
 pub mod diagnostics;
 pub mod signals;
 
@@ -31,7 +32,9 @@ fn is_executable(path: &Path) -> bool {
 
 /// Runs `command` (which runs `image`) to its end, forwarding SIGINT,
 /// SIGTERM and SIGHUP to it. With `split_console`, its stdout is a board's
-/// console: runtime diagnostics go to stderr (see [`diagnostics`]).
+/// console: runtime diagnostics go to stderr (see [`diagnostics`]). With
+/// `eot_after_input`, stdin reaches it through a pipe that ends with EOT
+/// (see [`console_input`]), so a board learns that the input ended.
 ///
 /// # Errors
 /// The command cannot be started or waited for.
@@ -39,11 +42,18 @@ pub fn run_image(
     command: &mut Command,
     image: ImageFile,
     split_console: bool,
+    eot_after_input: bool,
 ) -> Result<ExitStatus> {
     if split_console {
         command.stdout(Stdio::piped());
     }
+    if eot_after_input {
+        command.stdin(Stdio::piped());
+    }
     let mut child = child::spawn_tied(command, &image)?;
+    if let Some(console) = child.stdin.take() {
+        console_input::forward_stdin(console);
+    }
     signals::forward_to(child.id());
     // The child has its own reference to the image now.
     drop(image);

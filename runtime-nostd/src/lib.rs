@@ -14,6 +14,7 @@
 //! - [`canary`]: guard patterns around memories and runtime data (boards).
 //! - [`host`]: host modules `wasi_snapshot_preview1` and `spectest`.
 //! - [`modes`]: the three entry points (command, invoke, serve).
+//! - [`embed`]: the C API for firmware that links the runtime as a library.
 #![cfg_attr(not(test), no_std)]
 // The runtime provides memcpy & co.; LLVM must not turn their loops into
 // calls to themselves.
@@ -25,6 +26,7 @@ pub mod budget;
 pub mod builtins;
 pub mod canary;
 pub mod console;
+pub mod embed;
 pub mod host;
 pub mod instance;
 pub mod libcalls;

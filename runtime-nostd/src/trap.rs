@@ -60,6 +60,18 @@ pub fn set_stack_base(stack_pointer: usize) {
 
 static mut STACK_BASE: usize = 0;
 
+/// As [`set_stack_base`], unless a base is set already: firmware that
+/// embeds the runtime (`crate::embed`) has no entry of wafer's, so the
+/// stack budget counts from its first call into the C API.
+pub fn set_stack_base_once(stack_pointer: usize) {
+    // SAFETY: single-threaded.
+    unsafe {
+        if STACK_BASE == 0 {
+            STACK_BASE = stack_pointer;
+        }
+    }
+}
+
 /// The stack limit for `budget` bytes of Wasm stack below the entry SP.
 pub fn stack_limit(budget: u64) -> usize {
     // SAFETY: single-threaded reads of values written at entry.

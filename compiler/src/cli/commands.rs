@@ -31,27 +31,42 @@ pub fn run(command: Command) -> Result<ExitCode> {
             policy,
             prefix,
             output,
+            header,
         } => {
             let mut target = Target::parse(&target)?;
             apply_codegen(&mut target, &codegen)?;
             crate::output::check_parent_dir(&output)?;
             crate::output::check_not_an_input(&output, &[&input])?;
+            super::runtime_cmd::check_header_path(header.as_deref(), &output, &input)?;
             // Firmware we do not control may have no MMU: explicit unless asked.
             let bounds = codegen.bounds_checks.unwrap_or(BoundsChecks::Explicit);
             let module = compile(&input, target, prefix, bounds, &policy, &codegen.budget)?;
-            crate::output::write_atomic(&output, &module.object)?;
+            match header {
+                Some(header) => {
+                    super::runtime_cmd::write_object_and_header(&module, &input, &output, &header)?
+                }
+                None => crate::output::write_atomic(&output, &module.object)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Build {
             inputs,
             image,
+            serve,
             format,
             output,
         } => {
             let specs: Vec<ModuleSpec> = inputs.iter().map(|i| ModuleSpec::parse(i)).collect();
             check_build_request(&specs, &image, format, &output)?;
-            let (modules, mut options) = prepare(&specs, &image, ImageMode::Command)?;
-            options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
+            let mode = if serve {
+                ImageMode::Server
+            } else {
+                ImageMode::Command
+            };
+            let (modules, mut options) = prepare(&specs, &image, mode)?;
+            if !serve {
+                options.entry_module = modules.entry(image.main.as_deref())?.unwrap_or(0);
+            }
             build_image(&modules.modules, &options, format, &output)?;
             // Warnings only for an image that exists: a failed build says
             // one thing, its error.
@@ -62,9 +77,11 @@ pub fn run(command: Command) -> Result<ExitCode> {
             input,
             image,
             invoke,
+            serve,
             gdb,
             args,
-        } => run_modules(input, args, &image, invoke, gdb),
+        } => run_modules(input, args, &image, invoke, serve, gdb),
+        Command::Runtime(args) => super::runtime_cmd::run(&args),
         Command::Size { image } => {
             let bytes = std::fs::read(&image)
                 .with_context(|| format!("cannot read {}", image.display()))?;

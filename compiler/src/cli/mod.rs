@@ -10,6 +10,7 @@ mod commands;
 mod policy;
 mod report;
 mod run;
+mod runtime_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,7 +46,14 @@ pub enum Command {
         /// Output object file.
         #[arg(long, short)]
         output: PathBuf,
+        /// Also write the module's C header (typed exports, imports to
+        /// define; see `wafer runtime` and docs/embedding.md).
+        #[arg(long, value_name = "FILE")]
+        header: Option<PathBuf>,
     },
+    /// Write the runtime as a static library with a C API (`wafer_rt.h`)
+    /// for firmware that links `wafer compile` objects itself.
+    Runtime(runtime_cmd::RuntimeArgs),
     /// Build a module into an image for a board (a static Linux executable
     /// for the linux-* boards).
     Build {
@@ -56,6 +64,11 @@ pub enum Command {
         inputs: Vec<String>,
         #[command(flatten)]
         image: ImageArgs,
+        /// Make an invoke server: the image instantiates every module, then
+        /// answers `call MODULE.EXPORT ARGS` and `list` on its console
+        /// (protocol: docs/serve.md).
+        #[arg(long, conflicts_with = "main")]
+        serve: bool,
         /// Output format: ELF, raw binary or Intel HEX (for flashing).
         #[arg(long, value_enum, default_value = "elf")]
         format: crate::formats::Format,
@@ -76,6 +89,10 @@ pub enum Command {
         /// modules, MODULE.EXPORT.
         #[arg(long, value_name = "[MODULE.]EXPORT")]
         invoke: Option<String>,
+        /// Run the image as an invoke server (as `build --serve`): requests
+        /// from stdin, replies on stdout; end of input ends it.
+        #[arg(long, conflicts_with_all = ["invoke", "main"])]
+        serve: bool,
         /// Start QEMU's gdb server on PORT (default 1234) and wait for a
         /// debugger before the first instruction; prints the gdb command.
         #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "1234", require_equals = true)]

@@ -139,11 +139,22 @@ pub fn run_modules(
     rest: Vec<String>,
     image: &ImageArgs,
     invoke: Option<String>,
+    serve: bool,
     gdb: Option<u16>,
 ) -> Result<ExitCode> {
     let (specs, args) = split_modules(first, rest);
     let (modules, mut options) = prepare(&specs, image, ImageMode::Command)?;
     let mut module_args = match &invoke {
+        // Requests come from stdin; clap keeps --invoke and --main away.
+        _ if serve => {
+            if let Some(arg) = args.first() {
+                bail!(
+                    "--serve takes no arguments after the modules (`{arg}` given): requests come from stdin, e.g. `call MODULE.EXPORT ARGS`"
+                );
+            }
+            options.mode = ImageMode::Server;
+            Vec::new()
+        }
         Some(target) => {
             if image.main.is_some() {
                 bail!(
@@ -219,7 +230,10 @@ pub fn run_modules(
     command.args(&module_args);
     // A board's console carries the runtime's diagnostics too.
     let split_console = options.board.bare.is_some();
-    let status = crate::runner::run_image(&mut command, image, split_console)
+    // A board's console has no end of file: the server learns of the end
+    // of the input from an EOT byte.
+    let eot_after_input = split_console && options.mode == ImageMode::Server;
+    let status = crate::runner::run_image(&mut command, image, split_console, eot_after_input)
         .with_context(|| format!("cannot run the image on {}", options.board.name))?;
     if let Some(signal) = crate::runner::signals::received() {
         return Ok(ExitCode::from(128 + signal as u8));

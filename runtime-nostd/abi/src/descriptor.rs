@@ -346,6 +346,9 @@ pub enum ImageMode {
     Invoke = 1,
     /// Answer the [`crate::serve`] protocol on the console.
     Serve = 2,
+    /// Instantiate every module, then answer the public invoke protocol
+    /// (`wafer build --serve`, docs/serve.md) on the console.
+    Server = 3,
 }
 
 /// One image: the modules linked into it and what to do at boot.
@@ -423,6 +426,10 @@ pub mod device {
     pub const BCM2835_RNG: u32 = 12;
     /// Console: 16550-compatible UART on x86 I/O ports (PC COM1).
     pub const NS16550_IO: u32 = 13;
+    /// Console, exit or timer: a function of the firmware that embeds the
+    /// runtime (`wafer runtime` without a board); the record's base is the
+    /// function's address (`runtime-nostd/src/drivers/firmware.rs`).
+    pub const FIRMWARE: u32 = 14;
 }
 
 /// The peripherals of a bare-metal board, generated from `boards/<name>.toml`

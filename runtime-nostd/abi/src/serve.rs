@@ -1,6 +1,8 @@
 //! The serving protocol: how a test harness drives an image built in
 //! [`crate::descriptor::ImageMode::Serve`] over its console (stdin/stdout on
-//! Linux, the UART on boards).
+//! Linux, the UART on boards). Private to the spec harness and the fuzzer:
+//! users get the public invoke protocol of
+//! [`crate::descriptor::ImageMode::Server`] (docs/serve.md).
 //!
 //! One request per line, one reply line per request, in order. Tokens are
 //! separated by single spaces. Names are hex-encoded bytes (`""` is `-`), so

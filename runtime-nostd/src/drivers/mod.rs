@@ -10,6 +10,7 @@
 pub mod arm_generic_timer;
 pub mod bcm2835_rng;
 pub mod clint;
+pub mod firmware;
 pub mod hpet;
 #[cfg(target_arch = "x86_64")]
 pub mod isa_debug_exit;

@@ -4,6 +4,7 @@
 pub mod command;
 pub mod invoke;
 pub mod serve;
+pub mod server;
 
 use wafer_abi::descriptor::{ExportDesc, Trampoline};
 use wafer_abi::values::{ValRaw, split_signature};

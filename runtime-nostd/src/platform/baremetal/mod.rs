@@ -184,6 +184,7 @@ pub fn write(_fd: i32, bytes: &[u8]) -> isize {
         device::NS16550_IO => drivers::ns16550::write(&Ports(b.console_base as u16), bytes),
         device::PL011 => drivers::pl011::write(mmio(b.console_base), bytes),
         device::SIFIVE_UART => drivers::sifive_uart::write(mmio(b.console_base), bytes),
+        device::FIRMWARE => drivers::firmware::write(b.console_base, _fd, bytes),
         _ => {}
     }
     bytes.len() as isize
@@ -209,6 +210,7 @@ pub fn exit(code: i32) -> ! {
     match b.exit_kind {
         device::SIFIVE_TEST => drivers::sifive_test::exit(mmio(b.exit_base), code),
         device::SEMIHOSTING => drivers::semihosting::exit(code),
+        device::FIRMWARE => drivers::firmware::exit(b.exit_base, code),
         #[cfg(target_arch = "x86_64")]
         device::ISA_DEBUG_EXIT => drivers::isa_debug_exit::exit(b.exit_base, code),
         _ => {}
@@ -232,6 +234,7 @@ pub fn monotonic_ns() -> u64 {
             ticks_to_ns(ticks, hz)
         }
         device::HPET => drivers::hpet::now_ns(mmio(b.timer_base)),
+        device::FIRMWARE => drivers::firmware::now_ns(b.timer_base),
         _ => 0,
     }
 }
