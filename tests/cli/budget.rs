@@ -3,7 +3,7 @@
 //! running out at the same operator on every board and run, modules within
 //! their budget unaffected, and bad values refused.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -477,5 +477,78 @@ fn every_call_gives_modules_reached_through_imports_a_fresh_budget() {
         ]);
         assert!(o.status.success(), "{board}: {}", stderr(&o));
         assert_eq!(stdout(&o), "7\n", "{board}");
+    }
+}
+
+/// `wafer run MODULES --serve FLAGS` on `board`, fed `script`; killed (a
+/// failure) after two minutes.
+fn serve(board: &str, modules: &[&str], flags: &[&str], script: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .arg("run")
+        .args(modules)
+        .args(["--serve", "--board", board])
+        .args(flags)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wafer runs");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = script.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("{board}: the server did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = writer.join();
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn a_server_stops_a_call_at_its_deadline_and_keeps_answering_on_every_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let spin = module_file(
+        dir.path(),
+        "spin.wat",
+        r#"(module (func (export "spin") (loop br 0)))"#,
+    );
+    let answer = module_file(
+        dir.path(),
+        "answer.wat",
+        r#"(module (global $n (mut i32) (i32.const 41))
+             (func (export "answer") (result i32)
+               (global.set $n (i32.add (global.get $n) (i32.const 1)))
+               (global.get $n)))"#,
+    );
+    let script = "call spin.spin\ncall answer.answer\ncall spin.spin\ncall answer.answer\n";
+    for board in BOARDS {
+        let o = serve(
+            board,
+            &[&spin, &answer],
+            &["--timeout-ms", "spin:200"],
+            script,
+        );
+        let out = stdout(&o);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 5, "{board}: {out}\nstderr: {}", stderr(&o));
+        assert!(lines[0].starts_with("wafer-serve "), "{board}: {out}");
+        // Each call gets its own deadline, and the other module (and its
+        // state) is untouched by the trap.
+        assert!(
+            lines[1].starts_with("trap deadline exceeded at spin!spin"),
+            "{board}: {out}"
+        );
+        assert_eq!(lines[2], "ok 42", "{board}");
+        assert!(
+            lines[3].starts_with("trap deadline exceeded at spin!spin"),
+            "{board}: {out}"
+        );
+        assert_eq!(lines[4], "ok 43", "{board}");
     }
 }
