@@ -11,6 +11,8 @@ mod bad_input;
 mod boards;
 #[path = "cli/bounds.rs"]
 mod bounds;
+#[path = "cli/budget.rs"]
+mod budget;
 #[path = "cli/codegen.rs"]
 mod codegen;
 #[path = "cli/embed.rs"]

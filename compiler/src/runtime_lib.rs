@@ -132,7 +132,9 @@ mod tests {
             )
             .unwrap();
             let embedded = runtime_archive(isa, platform).unwrap();
-            assert!(embedded.len() * 3 < built.len(), "{dir}: not stripped");
+            // Debug info is well over half of what rustc builds (riscv64
+            // Linux: 1.94 MB of 5.79 MB are left once stripped).
+            assert!(embedded.len() * 2 < built.len(), "{dir}: not stripped");
             let (built, embedded) = (members(&built), members(&embedded));
             assert_eq!(built.len(), embedded.len(), "{dir}");
             for ((name, a), (name2, b)) in built.iter().zip(&embedded) {

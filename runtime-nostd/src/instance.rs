@@ -95,6 +95,19 @@ const MAX_REGISTERED: usize = 256;
 static mut REGISTERED: [(usize, usize, usize); MAX_REGISTERED] = [(0, 0, 0); MAX_REGISTERED];
 static mut REGISTERED_COUNT: usize = 0;
 
+/// Every live instance, newest first.
+pub fn all() -> impl Iterator<Item = &'static Instance> {
+    // SAFETY: single-threaded; NEWEST is null or a live instance record,
+    // and each record's `previous` is null or an older live record.
+    let mut at = unsafe { NEWEST.as_ref() };
+    core::iter::from_fn(move || {
+        let inst = at?;
+        // SAFETY: as above.
+        at = unsafe { inst.previous.as_ref() };
+        Some(inst)
+    })
+}
+
 /// Instance `id`, if it exists.
 pub fn instance(id: usize) -> Option<&'static Instance> {
     // SAFETY: single-threaded; the list holds `INSTANCE_COUNT` live records.

@@ -22,6 +22,7 @@
 
 pub mod alloc;
 pub mod arch;
+pub mod budget;
 pub mod builtins;
 pub mod canary;
 pub mod console;

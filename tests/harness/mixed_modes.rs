@@ -25,6 +25,7 @@ fn compile(text: &str, board: &Board, prefix: &str, mode: BoundsChecks) -> Compi
         prefix: prefix.into(),
         imports: ImportBinding::Dynamic,
         bounds_checks: mode,
+        budget: Default::default(),
     };
     wafer::compile(wasm, &options).unwrap()
 }

@@ -38,6 +38,24 @@ impl std::fmt::Display for NotCompiled {
 
 pub(crate) type Compiled = Result<CompiledModule, NotCompiled>;
 
+/// `WAFER_SPEC_FUEL` / `WAFER_SPEC_TIMEOUT_MS`: compile every module with
+/// budget checks (large limits: the suite must pass unchanged with them).
+fn budget_from_env() -> wafer_abi::budget::Policy {
+    let number = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| {
+                v.parse::<u64>()
+                    .unwrap_or_else(|_| panic!("{name}={v}: not a number"))
+            })
+            .unwrap_or(0)
+    };
+    wafer_abi::budget::Policy {
+        fuel: number("WAFER_SPEC_FUEL"),
+        timeout_ns: number("WAFER_SPEC_TIMEOUT_MS") * 1_000_000,
+    }
+}
+
 pub(crate) fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
     let options = CompileOptions {
         target: board.target.clone(),
@@ -45,6 +63,7 @@ pub(crate) fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
         imports: ImportBinding::Dynamic,
         // The board's default: the spec runner sets it from WAFER_SPEC_BOUNDS.
         bounds_checks: board.bounds_checks.default,
+        budget: budget_from_env(),
     };
     match catch_unwind(AssertUnwindSafe(|| wafer::compile(binary, &options))) {
         Ok(result) => result.map_err(|e| NotCompiled::Rejected(format!("{e:#}"))),

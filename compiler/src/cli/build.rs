@@ -33,7 +33,10 @@ pub fn compile(
     prefix: Option<String>,
     bounds_checks: BoundsChecks,
     policy: &PolicyArgs,
+    budget: &super::budget::BudgetArgs,
 ) -> Result<CompiledModule> {
+    let name = ModuleName::from_path(input);
+    let budget = budget.policy(name.as_str(), &[name.as_str()])?;
     let wasm = crate::input::read_module(input)?;
     let prefix = prefix.unwrap_or_else(|| {
         let stem = input
@@ -47,6 +50,7 @@ pub fn compile(
         prefix,
         imports: ImportBinding::Static,
         bounds_checks,
+        budget,
     };
     compile_with_policies(input, &wasm, &options, policy)
 }
@@ -141,11 +145,17 @@ pub fn compile_modules(
     target: &Target,
     bounds_checks: BoundsChecks,
     policy: &PolicyArgs,
+    budget: &super::budget::BudgetArgs,
 ) -> Result<ImageModules> {
     let names: Vec<&ModuleName> = specs.iter().map(|s| &s.name).collect();
     crate::link_modules::check_names(&names)?;
     let policies = policy.policies();
     policies.check_names(&specs.iter().map(|s| s.name.clone()).collect::<Vec<_>>())?;
+    let known: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+    let budgets = known
+        .iter()
+        .map(|name| budget.policy(name, &known))
+        .collect::<Result<Vec<_>>>()?;
     let wasm: Vec<Vec<u8>> = specs
         .iter()
         .map(|s| crate::input::read_module(&s.path))
@@ -183,6 +193,7 @@ pub fn compile_modules(
             prefix: prefixes[i].clone(),
             imports: ImportBinding::Static,
             bounds_checks,
+            budget: budgets[i],
         };
         let cap = policies.for_module(&spec.name).max_memory_pages();
         let module = crate::emit::compile_linked(&wasm[i], &options, cap, &image_modules)
@@ -226,7 +237,13 @@ pub fn prepare(
     let mut board = Board::by_name(&image.board)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
-    let modules = compile_modules(specs, &board.target, bounds_checks, &image.policy)?;
+    let modules = compile_modules(
+        specs,
+        &board.target,
+        bounds_checks,
+        &image.policy,
+        &image.codegen.budget,
+    )?;
     let mut options = ImageOptions::new(board);
     options.mode = mode;
     options.stack_size = image.stack_size;

@@ -40,7 +40,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             super::runtime_cmd::check_header_path(header.as_deref(), &output, &input)?;
             // Firmware we do not control may have no MMU: explicit unless asked.
             let bounds = codegen.bounds_checks.unwrap_or(BoundsChecks::Explicit);
-            let module = compile(&input, target, prefix, bounds, &policy)?;
+            let module = compile(&input, target, prefix, bounds, &policy, &codegen.budget)?;
             match header {
                 Some(header) => {
                     super::runtime_cmd::write_object_and_header(&module, &input, &output, &header)?

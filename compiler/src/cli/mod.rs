@@ -4,6 +4,7 @@
 //! (usage errors from clap: 2); output files are written atomically.
 
 mod argv;
+mod budget;
 mod build;
 mod commands;
 mod policy;
@@ -128,6 +129,8 @@ pub struct Codegen {
     /// the output is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N", value_parser = crate::emit::parse_jobs)]
     pub jobs: Option<std::num::NonZeroUsize>,
+    #[command(flatten)]
+    pub budget: budget::BudgetArgs,
 }
 
 /// The smallest `--stack-size`: one page.

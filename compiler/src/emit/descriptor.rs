@@ -259,6 +259,8 @@ pub fn define_descriptor(
     d.slice(elems, elem_count);
     d.func_ptr(parts.instantiate);
     d.u64(parts.max_memory_pages);
+    d.u64(env.budget.fuel);
+    d.u64(env.budget.timeout_ns);
     check_record::<ModuleDescriptor>(&d, "module descriptor")?;
     d.define(module, parts.id, 16)
 }

@@ -372,6 +372,7 @@ mod tests {
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            budget: Default::default(),
         }
     }
 

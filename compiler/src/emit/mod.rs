@@ -114,6 +114,9 @@ pub struct CompileOptions {
     pub prefix: String,
     pub imports: ImportBinding,
     pub bounds_checks: BoundsChecks,
+    /// `--fuel` / `--timeout-ms`: budget checks are compiled in only when
+    /// one is set (see `translate/budget.rs`).
+    pub budget: wafer_abi::budget::Policy,
 }
 
 /// An import as the module declares it.
@@ -285,6 +288,7 @@ fn compile_module(
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,
+        budget: options.budget,
     };
     let compiled_functions =
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
@@ -536,6 +540,7 @@ mod tests {
                     prefix: "t".into(),
                     imports: ImportBinding::Dynamic,
                     bounds_checks: BoundsChecks::Explicit,
+                    budget: Default::default(),
                 };
                 compile(&wasm, &options).unwrap_or_else(|e| panic!("{isa}: {e:#}"))
             })
@@ -581,6 +586,7 @@ mod tests {
             prefix: "t".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            budget: Default::default(),
         };
         let err = compile(&wasm, &options).unwrap_err().to_string();
         assert!(err.contains("SIMD"), "{err}");

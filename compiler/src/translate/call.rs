@@ -32,7 +32,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(callee_vmctx);
         all.extend(args);
+        self.budget_store();
         let call = self.builder.ins().call_indirect(sig, callee, &all);
+        self.budget_reload();
         // The callee may have grown a memory.
         self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
@@ -66,7 +68,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend(args);
+        self.budget_store();
         let call = self.builder.ins().call(callee, &all);
+        self.budget_reload();
         // The callee may have grown a memory.
         self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();

@@ -164,6 +164,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder.ins().jump(header, &block_args(&args));
                 self.builder.switch_to_block(header);
                 let header_params = self.builder.block_params(header).to_vec();
+                // Every turn of the loop passes this check. After reading
+                // the parameters: the check's variable adds one to the
+                // unsealed header.
+                self.budget_check()?;
                 self.stack.extend(header_params);
                 self.open_loop(header, blockty, params.len(), results.len());
             }
@@ -422,6 +426,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if matches!(frame.kind, FrameKind::Function) {
             if self.reachable {
                 let values = self.pop_n(frame.num_results)?;
+                self.budget_store();
                 self.builder.ins().return_(&values);
             } else {
                 // Nothing reaches the return block: give it a terminator so

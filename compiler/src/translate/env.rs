@@ -23,6 +23,8 @@ pub struct ModuleEnv<'m, 'a> {
     pub type_ids: Vec<DataId>,
     /// How memory accesses are kept in bounds (see `memory.rs`).
     pub bounds_checks: crate::emit::BoundsChecks,
+    /// Fuel and deadline; checks are compiled in when enabled.
+    pub budget: wafer_abi::budget::Policy,
 }
 
 /// The pointer type of every supported target.

@@ -95,6 +95,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let stack = self.stack.clone();
         let checks = self.bounds.snapshot();
         self.builder.switch_to_block(fast);
+        // Both copies are loops: each header checks the budget.
+        self.budget_check()?;
         self.open_loop(fast, blockty, 0, results.len());
         self.bounds.hoisted = plan
             .ranges
@@ -124,6 +126,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             version.in_fast = false;
         }
         self.builder.switch_to_block(slow);
+        self.budget_check()?;
         self.open_loop(slow, blockty, 0, results.len());
         Ok(true)
     }

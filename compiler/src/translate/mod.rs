@@ -14,6 +14,7 @@
 
 pub mod address_bound;
 pub mod bounds;
+pub mod budget;
 pub mod call;
 pub mod const_expr;
 pub mod control;
@@ -126,6 +127,8 @@ pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     pub regions: Regions,
     /// Cached memory lengths and the bounds checks already made.
     pub bounds: bounds::Bounds,
+    /// The fuel/deadline counter, when the module has a budget.
+    pub budget: Option<budget::Counter>,
 }
 
 impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
@@ -149,6 +152,7 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
             locals: Vec::new(),
             regions,
             bounds: bounds::Bounds::default(),
+            budget: None,
         }
     }
 
@@ -296,6 +300,11 @@ pub fn translate_body(
         .push(Frame::function(return_block, func_type.results.len()));
 
     let mut ops = body.get_operators_reader()?;
+    // A check at entry traps at the function's first operator.
+    translator
+        .builder
+        .set_srcloc(ir::SourceLoc::new(ops.original_position() as u32));
+    translator.budget_enter_function(body)?;
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
         translator
@@ -315,6 +324,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if !self.reachable {
             return self.skip_unreachable(op);
         }
+        self.budget_charge(op);
         if self.translate_control(op)?
             || self.translate_numeric(op)?
             || self.translate_memory(op)?

@@ -104,6 +104,7 @@ pub fn compile(
         prefix: prefix.to_string(),
         imports: ImportBinding::Dynamic,
         bounds_checks: bounds,
+        budget: Default::default(),
     };
     match catch_unwind(AssertUnwindSafe(|| wafer::compile(wasm, &options))) {
         Ok(Ok(module)) => Ok(module),

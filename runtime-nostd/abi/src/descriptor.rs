@@ -312,6 +312,21 @@ pub struct ModuleDescriptor {
     /// maximum. [`crate::MAX_WASM_PAGES`] when no cap was given. Memories
     /// it imports follow their exporter's cap.
     pub max_memory_pages: u64,
+    /// `--fuel`: counted operators per call, 0 for none (see [`crate::budget`]).
+    pub fuel: u64,
+    /// `--timeout-ms` in nanoseconds per call, 0 for none.
+    pub timeout_ns: u64,
+}
+
+impl ModuleDescriptor {
+    /// The module's fuel and deadline; enabled only when its code was
+    /// compiled with the budget checks.
+    pub const fn budget_policy(&self) -> crate::budget::Policy {
+        crate::budget::Policy {
+            fuel: self.fuel,
+            timeout_ns: self.timeout_ns,
+        }
+    }
 }
 
 /// Signature of [`ModuleDescriptor::instantiate`].

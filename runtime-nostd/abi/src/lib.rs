@@ -15,6 +15,7 @@
 //! - [`wasi`]: the WASI preview 1 functions and their signatures.
 #![no_std]
 
+pub mod budget;
 pub mod builtins;
 pub mod descriptor;
 pub mod exit;
@@ -26,7 +27,7 @@ pub mod wasi;
 
 /// Bumped whenever a layout in this crate changes; the runtime refuses
 /// descriptors built for another version.
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// Size of a WebAssembly page in bytes.
 pub const WASM_PAGE_SIZE: u64 = 65536;

@@ -31,11 +31,15 @@ pub enum TrapCode {
     CallStackExhausted = 10,
     /// A null reference was dereferenced (reserved for typed references).
     NullReference = 11,
+    /// The call used up its `--fuel` (see [`crate::budget`]).
+    FuelExhausted = 12,
+    /// The call ran past its `--timeout-ms` (see [`crate::budget`]).
+    DeadlineExceeded = 13,
 }
 
 impl TrapCode {
     /// Every code, for tables and tests.
-    pub const ALL: [TrapCode; 11] = [
+    pub const ALL: [TrapCode; 13] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -47,6 +51,8 @@ impl TrapCode {
         TrapCode::InvalidConversionToInteger,
         TrapCode::CallStackExhausted,
         TrapCode::NullReference,
+        TrapCode::FuelExhausted,
+        TrapCode::DeadlineExceeded,
     ];
 
     /// The numeric code stored in tables.
@@ -73,6 +79,8 @@ impl TrapCode {
             TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
             TrapCode::CallStackExhausted => "call stack exhausted",
             TrapCode::NullReference => "null reference",
+            TrapCode::FuelExhausted => "fuel exhausted",
+            TrapCode::DeadlineExceeded => "deadline exceeded",
         }
     }
 }

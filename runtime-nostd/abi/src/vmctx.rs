@@ -11,7 +11,9 @@
 //! 0                           stack_limit: usize     lowest SP compiled code may use
 //! 8                           descriptor: *const ModuleDescriptor
 //! 16                          instance: *mut ()      runtime-private record
-//! 24                          reserved: u64          (deadline / fuel, later)
+//! 24                          budget: i64            fuel/deadline counter (see `crate::budget`)
+//! 32                          budget_reserve: i64    budget not yet handed to `budget`
+//! 40                          budget_deadline: u64   monotonic ns; 0 = not armed yet
 //! memory_imports              [*mut VMMemory; imported memories]
 //! memories                    [VMMemory; defined memories]      owned by this instance
 //! table_imports               [*mut VMTable; imported tables]
@@ -34,8 +36,16 @@ pub const STACK_LIMIT: u32 = 0;
 pub const DESCRIPTOR: u32 = 8;
 /// Offset of the runtime's private instance pointer.
 pub const INSTANCE: u32 = 16;
+/// Offset of the budget counter (i64) that code compiled with `--fuel` or
+/// `--timeout-ms` decrements; see [`crate::budget`].
+pub const BUDGET: u32 = 24;
+/// Offset of the budget not yet handed to the counter (i64, runtime-owned).
+pub const BUDGET_RESERVE: u32 = 32;
+/// Offset of the current call's deadline (u64 monotonic ns, runtime-owned;
+/// 0 until the runtime arms the budget).
+pub const BUDGET_DEADLINE: u32 = 40;
 /// Size of the fixed header.
-pub const HEADER_SIZE: u32 = 32;
+pub const HEADER_SIZE: u32 = 48;
 
 /// A callable function: what a `funcref` points at and what an imported
 /// function slot holds. Calling it means `func_ptr(vmctx, args...)` with the

@@ -118,6 +118,8 @@ fn trap_message_z(code: TrapCode) -> &'static core::ffi::CStr {
         TrapCode::InvalidConversionToInteger => c"invalid conversion to integer",
         TrapCode::CallStackExhausted => c"call stack exhausted",
         TrapCode::NullReference => c"null reference",
+        TrapCode::FuelExhausted => c"fuel exhausted",
+        TrapCode::DeadlineExceeded => c"deadline exceeded",
     }
 }
 

@@ -28,6 +28,8 @@ pub fn call_export(
     // SAFETY: the trampoline was generated for this export's signature and
     // `values` holds enough slots (checked by callers against the signature).
     unsafe {
+        // Fuel and deadline are per call.
+        crate::budget::start_call();
         let trampoline: Trampoline = core::mem::transmute(export.trampoline);
         let f: unsafe extern "C" fn(*mut u8, *mut u8) = core::mem::transmute(trampoline);
         crate::trap::catch(f, funcref as *mut u8, values.as_mut_ptr() as *mut u8)
