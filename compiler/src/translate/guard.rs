@@ -55,7 +55,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// address is the same either way, and so is the fault of an access
     /// past the memory's end; the `lea` computing the sum goes away.
     /// `(addr32, 0)` when that cannot be shown.
-    fn split_constant_add(&self, addr32: ir::Value) -> (ir::Value, u64) {
+    pub(super) fn split_constant_add(&self, addr32: ir::Value) -> (ir::Value, u64) {
         let dfg = &self.builder.func.dfg;
         let sum = dfg.resolve_aliases(addr32);
         let ir::ValueDef::Result(inst, _) = dfg.value_def(sum) else {
