@@ -6,8 +6,8 @@
 ;; their i32 wrap-around, and folded accesses must still trap exactly past
 ;; the end of memory. Explicit mode folds the same way, but only for
 ;; accesses it proves below the declared minimum and so does not check
-;; (`lookup` is one, `lookup_off1` is checked). Memory is one page; bytes 0..3 are 1 2 3 4 and the
-;; last four bytes are 0xa1 0xa2 0xa3 0xa4.
+;; (`lookup` is one, `lookup_off1` is checked). Memory is one page; bytes
+;; 0..3 are 1 2 3 4 and the last four bytes are 0xa1 0xa2 0xa3 0xa4.
 
 (module
   (memory 1)
