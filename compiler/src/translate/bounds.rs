@@ -16,8 +16,10 @@
 //!
 //! What makes it cheap:
 //! - **The length lives in a Cranelift variable** per memory the function
-//!   accesses (when it can change at all; a defined memory with
-//!   `max == min` has a constant length). Every call (any callee, import or
+//!   checks accesses of or asks `memory.size` of (when it can change at
+//!   all; a defined memory with `max == min` has a constant length). In
+//!   guard mode an access the guard window covers does not count, so a
+//!   function with only such accesses never loads a length. Every call (any callee, import or
 //!   builtin may run `memory.grow`) and `memory.grow` itself mark it stale;
 //!   nothing else changes it. A stale length is reloaded lazily: at the
 //!   next access, or before the next branch to another Cranelift block
@@ -157,15 +159,29 @@ impl Bounds {
     }
 }
 
-/// The memories whose length `body` reads (accesses and `memory.size`).
-fn memories_read(body: &FunctionBody<'_>, num_memories: usize) -> anyhow::Result<Vec<bool>> {
+/// The memories whose length `body` reads: `memory.size` and every
+/// access that needs an explicit check. With `guarded` (guard mode), an
+/// access the guard window covers reads no length, so a function whose
+/// accesses are all guarded neither loads the length at entry nor reloads
+/// it after calls.
+fn memories_read(
+    body: &FunctionBody<'_>,
+    num_memories: usize,
+    guarded: bool,
+) -> anyhow::Result<Vec<bool>> {
     let mut used = vec![false; num_memories];
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         let op = ops.read()?;
         let index = match op {
             Operator::MemorySize { mem } => Some(mem),
-            ref other => memarg_memory(other),
+            ref other => memory_access(other).and_then(|(memarg, size)| {
+                let covered = guarded && super::guard::window_covers(memarg.offset, size);
+                match memarg.target {
+                    wasmparser::MemArgTarget::Memory(index) if !covered => Some(index),
+                    _ => None,
+                }
+            }),
         };
         if let Some(slot) = index.and_then(|i| used.get_mut(i as usize)) {
             *slot = true;
@@ -174,39 +190,25 @@ fn memories_read(body: &FunctionBody<'_>, num_memories: usize) -> anyhow::Result
     Ok(used)
 }
 
-/// The memory a load or store operator accesses.
-fn memarg_memory(op: &Operator<'_>) -> Option<u32> {
+/// The memory argument of a load or store operator and how many bytes it
+/// accesses.
+fn memory_access<'a>(op: &'a Operator<'_>) -> Option<(&'a wasmparser::MemArg, u64)> {
     use Operator as O;
-    let memarg = match op {
-        O::I32Load { memarg }
-        | O::I64Load { memarg }
-        | O::F32Load { memarg }
-        | O::F64Load { memarg }
-        | O::I32Load8S { memarg }
-        | O::I32Load8U { memarg }
-        | O::I32Load16S { memarg }
-        | O::I32Load16U { memarg }
-        | O::I64Load8S { memarg }
-        | O::I64Load8U { memarg }
-        | O::I64Load16S { memarg }
-        | O::I64Load16U { memarg }
-        | O::I64Load32S { memarg }
-        | O::I64Load32U { memarg }
-        | O::I32Store { memarg }
-        | O::I64Store { memarg }
-        | O::F32Store { memarg }
-        | O::F64Store { memarg }
-        | O::I32Store8 { memarg }
-        | O::I64Store8 { memarg }
-        | O::I32Store16 { memarg }
-        | O::I64Store16 { memarg }
-        | O::I64Store32 { memarg } => memarg,
+    let access = match op {
+        O::I64Load { memarg } | O::F64Load { memarg } => (memarg, 8),
+        O::I64Store { memarg } | O::F64Store { memarg } => (memarg, 8),
+        O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32S { memarg } => (memarg, 4),
+        O::I64Load32U { memarg } => (memarg, 4),
+        O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => (memarg, 4),
+        O::I32Load16S { memarg } | O::I32Load16U { memarg } => (memarg, 2),
+        O::I64Load16S { memarg } | O::I64Load16U { memarg } => (memarg, 2),
+        O::I32Store16 { memarg } | O::I64Store16 { memarg } => (memarg, 2),
+        O::I32Load8S { memarg } | O::I32Load8U { memarg } => (memarg, 1),
+        O::I64Load8S { memarg } | O::I64Load8U { memarg } => (memarg, 1),
+        O::I32Store8 { memarg } | O::I64Store8 { memarg } => (memarg, 1),
         _ => return None,
     };
-    match memarg.target {
-        wasmparser::MemArgTarget::Memory(index) => Some(index),
-        _ => None,
-    }
+    Some(access)
 }
 
 impl FuncTranslator<'_, '_, '_, '_> {
@@ -214,7 +216,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// are loaded before their first use.
     pub fn init_memory_lengths(&mut self, body: &FunctionBody<'_>) -> anyhow::Result<()> {
         let info = self.env.info;
-        let used = memories_read(body, info.memories.len())?;
+        let guard = self.env.bounds_checks == crate::emit::BoundsChecks::Guard;
+        let used = memories_read(body, info.memories.len(), guard)?;
         self.bounds.lengths = (0..info.memories.len() as u32)
             .map(|index| {
                 (used[index as usize] && !self.length_is_constant(index))
@@ -366,5 +369,41 @@ impl FuncTranslator<'_, '_, '_, '_> {
             };
         }
         Some((value, plus))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memories_read;
+
+    /// `memories_read` of the only function of the module `wat` (two memories).
+    fn read_by(wat: &str, guarded: bool) -> Vec<bool> {
+        let wasm = wat::parse_str(wat).expect("test module parses");
+        for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+            if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid module") {
+                return memories_read(&body, 2, guarded).expect("valid body");
+            }
+        }
+        panic!("the test module has no function");
+    }
+
+    #[test]
+    fn guarded_accesses_read_no_length() {
+        let wat = r#"(module (memory 1) (memory 1)
+            (func (param i32) (result i64)
+              (i32.store 1 offset=16 (local.get 0) (i32.const 7))
+              (i64.load 0 offset=0xFFFF_FFF7 (local.get 0))))"#;
+        assert_eq!(read_by(wat, true), [false, false]);
+        assert_eq!(read_by(wat, false), [true, true]);
+    }
+
+    #[test]
+    fn accesses_past_the_window_and_memory_size_read_the_length() {
+        // offset 0xFFFF_FFF9 + 8 bytes ends one byte past the 8 GiB window.
+        let wat = r#"(module (memory 1) (memory 1)
+            (func (param i32) (result i64)
+              (drop (memory.size 1))
+              (i64.load 0 offset=0xFFFF_FFFA (local.get 0))))"#;
+        assert_eq!(read_by(wat, true), [true, true]);
     }
 }

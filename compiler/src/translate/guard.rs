@@ -42,8 +42,43 @@ impl FuncTranslator<'_, '_, '_, '_> {
             anyhow::bail!("GC array accesses are not supported");
         };
         let record = self.memory_record(index);
+        let (addr32, folded) = self.split_constant_add(addr32);
         let addr = self.builder.ins().uextend(types::I64, addr32);
-        Ok(self.native_address(record, addr, memarg.offset))
+        Ok(self.native_address(record, addr, memarg.offset + folded))
+    }
+
+    /// `addr32` as `(x, c)` with `addr32 == x + c` exactly (no i32
+    /// wrap-around), so that `c` can join the access's static offset:
+    /// `zext(x + c) == zext(x) + c` only when the sum stays below 2^32,
+    /// which `address_bound` must prove for `x` (CRC's table lookup,
+    /// `((crc ^ byte) & 0xff) << 2` plus the table's address). The native
+    /// address is the same either way, and so is the fault of an access
+    /// past the memory's end; the `lea` computing the sum goes away.
+    /// `(addr32, 0)` when that cannot be shown.
+    pub(super) fn split_constant_add(&self, addr32: ir::Value) -> (ir::Value, u64) {
+        let dfg = &self.builder.func.dfg;
+        let sum = dfg.resolve_aliases(addr32);
+        let ir::ValueDef::Result(inst, _) = dfg.value_def(sum) else {
+            return (addr32, 0);
+        };
+        let ir::InstructionData::Binary {
+            opcode: ir::Opcode::Iadd,
+            args,
+        } = dfg.insts[inst]
+        else {
+            return (addr32, 0);
+        };
+        let [a, b] = args.map(|v| dfg.resolve_aliases(v));
+        let constant = |v: ir::Value| self.constant_of(v).map(|c| u64::from(c as u32));
+        let (x, c) = match (constant(a), constant(b)) {
+            (_, Some(c)) => (a, c),
+            (Some(c), _) => (b, c),
+            _ => return (addr32, 0),
+        };
+        match super::address_bound::address_bound(dfg, x) {
+            Some(max) if max + c <= u64::from(u32::MAX) => (x, c),
+            _ => (addr32, 0),
+        }
     }
 
     /// Flags of the load/store itself: a registered trap site when guarded

@@ -67,10 +67,15 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let provably_in_bounds =
             super::address_bound::address_bound(&self.builder.func.dfg, addr32)
                 .is_some_and(|max| max + end_offset <= min_bytes);
-        let addr = self.builder.ins().uextend(types::I64, addr32);
-        if !provably_in_bounds {
-            self.check_bounds(index, addr32, addr, end_offset);
+        if provably_in_bounds {
+            // No check reads `addr32`: a non-wrapping `+ c` can join the
+            // static offset as in guard mode (see `split_constant_add`).
+            let (base, folded) = self.split_constant_add(addr32);
+            let addr = self.builder.ins().uextend(types::I64, base);
+            return Ok(self.native_address(record, addr, memarg.offset + folded));
         }
+        let addr = self.builder.ins().uextend(types::I64, addr32);
+        self.check_bounds(index, addr32, addr, end_offset);
         Ok(self.native_address(record, addr, memarg.offset))
     }
 
