@@ -15,6 +15,8 @@ mod bounds;
 mod codegen;
 #[path = "cli/embed.rs"]
 mod embed;
+#[path = "cli/files.rs"]
+mod files;
 #[path = "cli/footprint.rs"]
 mod footprint;
 #[path = "cli/hygiene.rs"]
