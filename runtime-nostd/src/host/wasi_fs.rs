@@ -11,7 +11,9 @@
 //! (`fd_read`, `fd_write`, `fd_close`, `fd_seek`, `fd_fdstat_get`,
 //! `fd_prestat_get`) hand fds above 2 to [`fd`] here.
 
-/// WASI errnos used here (see [`from_linux`] for the rest).
+/// WASI errnos used here (see [`from_linux`] for the rest); bare-metal
+/// boards need only `BADF`.
+#[cfg_attr(wafer_platform = "baremetal", allow(dead_code))]
 pub(crate) mod errno {
     pub const SUCCESS: i32 = 0;
     pub const BADF: i32 = 8;
@@ -32,6 +34,7 @@ pub(crate) mod errno {
 /// Linux errno → WASI errno, for every Linux errno WASI has a name for
 /// (the same numbers on x86_64, aarch64 and riscv64). Sorted by Linux
 /// number.
+#[cfg(not(wafer_platform = "baremetal"))]
 const LINUX_TO_WASI: &[(i32, i32)] = &[
     (1, 63),   // EPERM
     (2, 44),   // ENOENT
@@ -111,6 +114,7 @@ const LINUX_TO_WASI: &[(i32, i32)] = &[
 ];
 
 /// The WASI errno for Linux errno `linux`; `EIO` for one WASI lacks.
+#[cfg(not(wafer_platform = "baremetal"))]
 pub fn from_linux(linux: i32) -> i32 {
     match LINUX_TO_WASI.binary_search_by_key(&linux, |&(l, _)| l) {
         Ok(i) => LINUX_TO_WASI[i].1,
