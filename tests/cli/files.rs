@@ -222,6 +222,11 @@ fn dir_mistakes_are_one_clear_error_and_no_output() {
         &build(here, "qemu-virt-riscv64"),
         "--dir needs a Linux board: board qemu-virt-riscv64 has no file system yet",
     );
+    let mut many = vec!["build", hello.as_str(), "-o", out.to_str().unwrap()];
+    for _ in 0..33 {
+        many.extend(["--dir", here]);
+    }
+    assert_clean_error(&wafer(&many), "at most 32 preopened directories");
     assert!(!out.exists(), "no output file after an error");
     assert_clean_error(
         &wafer(&["run", &hello, "--dir", missing.to_str().unwrap()]),

@@ -7,6 +7,10 @@ use anyhow::{Result, bail};
 
 use crate::config::Board;
 
+/// The runtime's fd table has 64 entries (runtime-nostd/src/host/fs/linux.rs),
+/// fds 0-2 are the console, and a program needs a few for its own files.
+const MAX_PREOPENS: usize = 32;
+
 /// One `--dir` value: the host path and the name the guest sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Preopen {
@@ -46,6 +50,12 @@ pub fn check(board: &Board, dirs: &[Preopen]) -> Result<Vec<(String, String)>> {
         bail!(
             "--dir needs a Linux board: board {} has no file system yet (a read-only tree baked into flash is planned)",
             board.name
+        );
+    }
+    if dirs.len() > MAX_PREOPENS {
+        bail!(
+            "--dir given {} times: at most {MAX_PREOPENS} preopened directories fit the runtime's fd table",
+            dirs.len()
         );
     }
     for dir in dirs {

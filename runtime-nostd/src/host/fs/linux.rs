@@ -8,7 +8,8 @@ use super::from_linux;
 use crate::host::wasi::{guest, in_memory, iovec, iovecs_valid, put_u32, put_u64};
 use crate::platform::fs as sys;
 
-/// WASI fds 0-2 are the console; 3.. are preopens, then opened files.
+/// WASI fds 0-2 are the console; 3.. are preopens (`wafer` allows at
+/// most 32), then opened files.
 pub const MAX_FDS: usize = 64;
 const FIRST: usize = 3;
 
