@@ -160,6 +160,17 @@ int main(void) {
     printf("after renumber: %s close old: %d\n", buf, __wasi_fd_close(a));
     close(b);
 
+    // Rights: a file opened for reading only cannot be written; a file
+    // is not a directory to list.
+    a = open(ROOT "in.txt", O_RDONLY);
+    __wasi_ciovec_t iov = {(const uint8_t *)"x", 1};
+    __wasi_size_t written = 99;
+    uint8_t dirbuf[64];
+    __wasi_size_t used;
+    printf("write read-only: %d %u\n", __wasi_fd_write(a, &iov, 1, &written), (unsigned)written);
+    printf("readdir file: %d\n", __wasi_fd_readdir(a, dirbuf, sizeof dirbuf, 0, &used));
+    close(a);
+
     // Escapes: each must be refused, nothing outside is touched.
     printf("escape ..: %d\n", open_errno("../secret.txt", 1));
     printf("escape absolute: %d\n", open_errno("/etc/passwd", 1));
