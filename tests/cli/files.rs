@@ -110,7 +110,9 @@ fn file_functions_work_inside_a_preopen_and_nothing_outside_is_reachable() {
     let Some(program) = build_files_program(build_dir.path()) else {
         return;
     };
-    for board in ["host", "linux-aarch64"] {
+    // linux-riscv64 too: its open flags are the generic ones, aarch64's
+    // differ, and host is x86_64's.
+    for board in ["host", "linux-aarch64", "linux-riscv64"] {
         let root = tempfile::tempdir().unwrap();
         let sandbox = sandbox_tree(root.path());
         let dir = format!("{}::/sandbox", sandbox.display());
@@ -265,4 +267,57 @@ fn bare_metal_boards_answer_ebadf_for_file_functions() {
     );
     let o = wafer(&["run", &module, "--board", "qemu-virt-riscv64"]);
     assert_eq!(o.status.code(), Some(81), "{}", stderr(&o));
+}
+
+/// The runtime's symbols in the image at `path` whose names contain one of
+/// `needles`.
+fn symbols_with(path: &Path, needles: &[&str]) -> Vec<String> {
+    use object::{Object as _, ObjectSymbol as _};
+    let bytes = std::fs::read(path).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    file.symbols()
+        .filter_map(|s| s.name().ok().map(str::to_owned))
+        .filter(|name| needles.iter().any(|n| name.contains(n)))
+        .collect()
+}
+
+/// An image links the file functions only when its module imports them.
+#[test]
+fn file_functions_are_linked_only_when_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    // `2fd7resolve`: the path walk, `wafer_rt::host::wasi_fs::fd::resolve`.
+    let file_functions = [
+        "wafer_wasi_path_open",
+        "wafer_wasi_fd_readdir",
+        "2fd7resolve",
+    ];
+    let hello = dir.path().join("hello");
+    let o = wafer(&[
+        "build",
+        &example("hello.wat"),
+        "--board",
+        "linux-x86_64",
+        "-o",
+        hello.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(symbols_with(&hello, &file_functions), Vec::<String>::new());
+    // The check sees the runtime's symbols at all.
+    assert_eq!(symbols_with(&hello, &["wafer_wasi_fd_write"]).len(), 1);
+
+    let Some(program) = build_files_program(dir.path()) else {
+        return;
+    };
+    let files = dir.path().join("files");
+    let o = wafer(&[
+        "build",
+        program.to_str().unwrap(),
+        "--board",
+        "linux-x86_64",
+        "-o",
+        files.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let found = symbols_with(&files, &file_functions[..2]);
+    assert_eq!(found.len(), 2, "{found:?}");
 }
