@@ -132,7 +132,10 @@ mod tests {
             )
             .unwrap();
             let embedded = runtime_archive(isa, platform).unwrap();
-            assert!(embedded.len() * 3 < built.len(), "{dir}: not stripped");
+            // Stripping removes most of an archive (riscv64's keeps the
+            // most: ~34%, its relaxation relocations stay); an unstripped
+            // one would be as large as what rustc built.
+            assert!(embedded.len() * 2 < built.len(), "{dir}: not stripped");
             let (built, embedded) = (members(&built), members(&embedded));
             assert_eq!(built.len(), embedded.len(), "{dir}");
             for ((name, a), (name2, b)) in built.iter().zip(&embedded) {
