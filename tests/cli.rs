@@ -17,6 +17,8 @@ mod budget;
 mod codegen;
 #[path = "cli/embed.rs"]
 mod embed;
+#[path = "cli/files.rs"]
+mod files;
 #[path = "cli/footprint.rs"]
 mod footprint;
 #[path = "cli/hygiene.rs"]

@@ -80,6 +80,8 @@ pub struct ImageOptions {
     /// The name of each module, in the order given to [`link`]: other
     /// modules import from it by this name. Empty: each module's prefix.
     pub module_names: Vec<String>,
+    /// Preopened directories (Linux boards): (host path, guest name).
+    pub preopens: Vec<(String, String)>,
     /// Index of the module whose `_start` (command) or export (invoke)
     /// runs.
     pub entry_module: usize,
@@ -100,6 +102,7 @@ impl ImageOptions {
             env: Vec::new(),
             link_objects: Vec::new(),
             module_names: Vec::new(),
+            preopens: Vec::new(),
             entry_module: 0,
         }
     }
@@ -448,6 +451,12 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
         Vec::new()
     };
     w.slice(strings(&names), names.len());
+    let preopens: Vec<String> = options
+        .preopens
+        .iter()
+        .flat_map(|(host, guest)| [host.clone(), guest.clone()])
+        .collect();
+    w.slice(strings(&preopens), preopens.len());
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

@@ -132,8 +132,9 @@ mod tests {
             )
             .unwrap();
             let embedded = runtime_archive(isa, platform).unwrap();
-            // Debug info is well over half of what rustc builds (riscv64
-            // Linux: 1.94 MB of 5.79 MB are left once stripped).
+            // Stripping removes most of an archive (riscv64's keeps the
+            // most: ~34%, its relaxation relocations stay); an unstripped
+            // one would be as large as what rustc built.
             assert!(embedded.len() * 2 < built.len(), "{dir}: not stripped");
             let (built, embedded) = (members(&built), members(&embedded));
             assert_eq!(built.len(), embedded.len(), "{dir}");

@@ -139,9 +139,9 @@ fn wasi_imports_with_their_own_signature_still_build_and_run() {
     let dir = tempfile::tempdir().unwrap();
     let module = module_file(
         dir.path(),
-        "sync.wat",
-        r#"(module (import "wasi_snapshot_preview1" "fd_sync" (func $sync (param i32) (result i32)))
-             (func (export "sync") (result i32) (call $sync (i32.const 1))))"#,
+        "shutdown.wat",
+        r#"(module (import "wasi_snapshot_preview1" "sock_shutdown" (func $shutdown (param i32 i32) (result i32)))
+             (func (export "sync") (result i32) (call $shutdown (i32.const 1) (i32.const 0))))"#,
     );
     let o = wafer(&["run", &module, "--invoke", "sync"]);
     assert_eq!(stdout(&o), "52\n", "{}", stderr(&o));

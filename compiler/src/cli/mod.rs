@@ -7,6 +7,7 @@ mod argv;
 mod budget;
 mod build;
 mod commands;
+mod dirs;
 mod policy;
 mod report;
 mod run;
@@ -187,6 +188,10 @@ pub struct ImageArgs {
     /// WASI environment variable baked into the image (repeatable).
     #[arg(long = "env", id = "baked_env", value_name = "KEY=VALUE", value_parser = parse_env_var)]
     pub baked_env: Vec<String>,
+    /// Host directory preopened for WASI file access, seen by the program
+    /// as GUEST (default: HOST as written); Linux boards (repeatable).
+    #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = dirs::parse_dir)]
+    pub dirs: Vec<dirs::Preopen>,
 }
 
 /// Accepts `KEY=VALUE` with a non-empty key.

@@ -188,6 +188,9 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
     // Module names: none (embedded modules import only C functions).
     w.null();
     w.u64(0);
+    // Preopened directories: none (the firmware owns its files).
+    w.null();
+    w.u64(0);
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

@@ -382,6 +382,11 @@ pub struct ImageManifest {
     /// Modules are listed in dependency order, so the exporter always
     /// exists already. Empty when no module imports from another.
     pub module_names: Slice<Str>,
+    /// Preopened directories (`--dir HOST::GUEST`, Linux boards), as pairs:
+    /// host path, then the name the guest sees; WASI fds 3, 4, … in order.
+    /// A relative host path is resolved against the working directory when
+    /// the executable starts.
+    pub preopens: Slice<Str>,
 }
 
 /// Symbol of the [`BoardConfig`] in bare-metal images.

@@ -4,7 +4,8 @@
 //! Implemented: `fd_write` (1, 2), `fd_read` (0), `proc_exit`, `args_*`,
 //! `environ_*`, `clock_time_get`, `clock_res_get`, `random_get`,
 //! `fd_fdstat_get`, `fd_prestat_get` (no preopens), `fd_close`, `fd_seek`,
-//! `sched_yield`. Every other preview1 function that returns an errno
+//! `sched_yield`; the file functions and fds above 2 are in `wasi_fs.rs`.
+//! Every other preview1 function that returns an errno
 //! resolves to a stub returning `ENOSYS`.
 //!
 //! Each function is the C symbol `wafer_wasi_<name>`: `wafer build` binds
@@ -44,19 +45,19 @@ fn memory(vmctx: *mut u8) -> Option<&'static mut [u8]> {
 }
 
 /// `len` bytes of guest memory at `ptr`, or `None` if out of bounds.
-fn guest(vmctx: *mut u8, ptr: u32, len: u32) -> Option<&'static mut [u8]> {
+pub(super) fn guest(vmctx: *mut u8, ptr: u32, len: u32) -> Option<&'static mut [u8]> {
     let mem = memory(vmctx)?;
     let end = (ptr as usize).checked_add(len as usize)?;
     mem.get_mut(ptr as usize..end)
 }
 
-fn put_u32(vmctx: *mut u8, ptr: u32, value: u32) -> bool {
+pub(super) fn put_u32(vmctx: *mut u8, ptr: u32, value: u32) -> bool {
     guest(vmctx, ptr, 4)
         .map(|b| b.copy_from_slice(&value.to_le_bytes()))
         .is_some()
 }
 
-fn put_u64(vmctx: *mut u8, ptr: u32, value: u64) -> bool {
+pub(super) fn put_u64(vmctx: *mut u8, ptr: u32, value: u64) -> bool {
     guest(vmctx, ptr, 8)
         .map(|b| b.copy_from_slice(&value.to_le_bytes()))
         .is_some()
@@ -69,7 +70,7 @@ fn get_u32(vmctx: *mut u8, ptr: u32) -> Option<u32> {
 
 /// Whether `len` bytes at `ptr` lie inside the importing instance's
 /// memory 0 (`len` may exceed `u32`: an array of many records).
-fn in_memory(vmctx: *mut u8, ptr: u32, len: u64) -> bool {
+pub(super) fn in_memory(vmctx: *mut u8, ptr: u32, len: u64) -> bool {
     memory(vmctx).is_some_and(|mem| {
         (ptr as u64)
             .checked_add(len)
@@ -79,7 +80,7 @@ fn in_memory(vmctx: *mut u8, ptr: u32, len: u64) -> bool {
 
 /// The guest buffer described by iovec `index` of the array at `iovs`
 /// (`{ base: u32, len: u32 }` each); `None` if anything is out of bounds.
-fn iovec(vmctx: *mut u8, iovs: u32, index: u32) -> Option<&'static mut [u8]> {
+pub(super) fn iovec(vmctx: *mut u8, iovs: u32, index: u32) -> Option<&'static mut [u8]> {
     let at = iovs.checked_add(index.checked_mul(8)?)?;
     let base = get_u32(vmctx, at)?;
     let len = get_u32(vmctx, at.checked_add(4)?)?;
@@ -89,7 +90,7 @@ fn iovec(vmctx: *mut u8, iovs: u32, index: u32) -> Option<&'static mut [u8]> {
 /// Whether the iovec array at `iovs` and every buffer it describes lie in
 /// memory: checked in full before a single byte moves, so a bad pointer
 /// anywhere means `EFAULT` and no effect at all.
-fn iovecs_valid(vmctx: *mut u8, iovs: u32, iovs_len: u32) -> bool {
+pub(super) fn iovecs_valid(vmctx: *mut u8, iovs: u32, iovs_len: u32) -> bool {
     in_memory(vmctx, iovs, iovs_len as u64 * 8)
         && (0..iovs_len).all(|i| iovec(vmctx, iovs, i).is_some())
 }
@@ -102,6 +103,9 @@ pub extern "C" fn wafer_wasi_fd_write(
     iovs_len: u32,
     nwritten: u32,
 ) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::write(vmctx, fd, iovs, iovs_len, nwritten);
+    }
     if fd != 1 && fd != 2 {
         return EBADF;
     }
@@ -139,6 +143,9 @@ pub extern "C" fn wafer_wasi_fd_read(
     iovs_len: u32,
     nread: u32,
 ) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::read(vmctx, fd, iovs, iovs_len, nread);
+    }
     if fd != 0 {
         return EBADF;
     }
@@ -327,6 +334,9 @@ pub extern "C" fn wafer_wasi_random_get(vmctx: *mut u8, buf: u32, len: u32) -> i
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_wasi_fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::fdstat_get(vmctx, fd, out);
+    }
     if !(0..=2).contains(&fd) {
         return EBADF;
     }
@@ -343,12 +353,18 @@ pub extern "C" fn wafer_wasi_fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) ->
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_wasi_fd_prestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
-    EBADF // no preopened directories
+pub extern "C" fn wafer_wasi_fd_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::prestat_get(vmctx, fd, out);
+    }
+    EBADF // the console is not a preopened directory
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_wasi_fd_close(_vmctx: *mut u8, fd: i32) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::close(fd);
+    }
     if (0..=2).contains(&fd) {
         SUCCESS
     } else {
@@ -358,12 +374,15 @@ pub extern "C" fn wafer_wasi_fd_close(_vmctx: *mut u8, fd: i32) -> i32 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_wasi_fd_seek(
-    _vmctx: *mut u8,
+    vmctx: *mut u8,
     fd: i32,
-    _offset: i64,
-    _whence: i32,
-    _out: u32,
+    offset: i64,
+    whence: i32,
+    out: u32,
 ) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::seek(vmctx, fd, offset, whence, out);
+    }
     if (0..=2).contains(&fd) { ESPIPE } else { EBADF }
 }
 
@@ -391,31 +410,8 @@ macro_rules! not_implemented {
 }
 
 not_implemented!(
-    wafer_wasi_fd_advise,
-    wafer_wasi_fd_allocate,
-    wafer_wasi_fd_datasync,
     wafer_wasi_fd_fdstat_set_flags,
     wafer_wasi_fd_fdstat_set_rights,
-    wafer_wasi_fd_filestat_get,
-    wafer_wasi_fd_filestat_set_size,
-    wafer_wasi_fd_filestat_set_times,
-    wafer_wasi_fd_pread,
-    wafer_wasi_fd_prestat_dir_name,
-    wafer_wasi_fd_pwrite,
-    wafer_wasi_fd_readdir,
-    wafer_wasi_fd_renumber,
-    wafer_wasi_fd_sync,
-    wafer_wasi_fd_tell,
-    wafer_wasi_path_create_directory,
-    wafer_wasi_path_filestat_get,
-    wafer_wasi_path_filestat_set_times,
-    wafer_wasi_path_link,
-    wafer_wasi_path_open,
-    wafer_wasi_path_readlink,
-    wafer_wasi_path_remove_directory,
-    wafer_wasi_path_rename,
-    wafer_wasi_path_symlink,
-    wafer_wasi_path_unlink_file,
     wafer_wasi_poll_oneoff,
     wafer_wasi_proc_raise,
     wafer_wasi_sock_accept,
@@ -445,9 +441,10 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
         b"fd_close" => wafer_wasi_fd_close as *const () as usize,
         b"fd_seek" => wafer_wasi_fd_seek as *const () as usize,
         b"sched_yield" => wafer_wasi_sched_yield as *const () as usize,
-        // Every other preview1 function returns an errno; its arguments
-        // are ignored (the C calling convention allows it).
-        _ => not_implemented as *const () as usize,
+        // The file functions (`wasi_fs.rs`); every other preview1
+        // function returns an errno, its arguments ignored (the C calling
+        // convention allows it).
+        _ => super::wasi_fs::fd::symbol(field).unwrap_or(not_implemented as *const () as usize),
     };
     Some(Extern::HostFunc { code, sig })
 }

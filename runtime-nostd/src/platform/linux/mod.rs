@@ -16,6 +16,7 @@
 //!    [`reserve_guarded`], [`commit_guarded`] — the contract is in
 //!    `guard.rs`.
 
+pub mod fs;
 mod guard;
 mod signals;
 // The entry that uses it is not compiled for unit tests.
@@ -231,6 +232,7 @@ pub unsafe extern "C" fn wafer_linux_entry(sp: *const usize) -> ! {
         ENVP = sp.add(2 + ARGC) as *const *const u8;
     }
     install_fault_handlers();
+    crate::host::wasi_fs::fd::open_preopens();
     let budget = crate::instance::manifest().stack_size;
     let Some(top) = stack::map_stack(budget) else {
         use crate::text::Sink as _;

@@ -13,6 +13,26 @@ pub mod nr {
     pub const CLOCK_GETTIME: usize = 228;
     pub const EXIT_GROUP: usize = 231;
     pub const GETRANDOM: usize = 318;
+    // Files (`--dir`, see `fs.rs`).
+    pub const OPENAT: usize = 257;
+    pub const CLOSE: usize = 3;
+    pub const LSEEK: usize = 8;
+    pub const PREAD64: usize = 17;
+    pub const PWRITE64: usize = 18;
+    pub const FSYNC: usize = 74;
+    pub const FDATASYNC: usize = 75;
+    pub const FTRUNCATE: usize = 77;
+    pub const GETDENTS64: usize = 217;
+    pub const FADVISE64: usize = 221;
+    pub const MKDIRAT: usize = 258;
+    pub const UNLINKAT: usize = 263;
+    pub const LINKAT: usize = 265;
+    pub const SYMLINKAT: usize = 266;
+    pub const READLINKAT: usize = 267;
+    pub const UTIMENSAT: usize = 280;
+    pub const FALLOCATE: usize = 285;
+    pub const RENAMEAT2: usize = 316;
+    pub const STATX: usize = 332;
 }
 
 /// System call numbers that differ between the ISAs (the generic table).
@@ -28,6 +48,26 @@ pub mod nr {
     pub const CLOCK_GETTIME: usize = 113;
     pub const EXIT_GROUP: usize = 94;
     pub const GETRANDOM: usize = 278;
+    // Files (`--dir`, see `fs.rs`).
+    pub const OPENAT: usize = 56;
+    pub const CLOSE: usize = 57;
+    pub const LSEEK: usize = 62;
+    pub const PREAD64: usize = 67;
+    pub const PWRITE64: usize = 68;
+    pub const FSYNC: usize = 82;
+    pub const FDATASYNC: usize = 83;
+    pub const FTRUNCATE: usize = 46;
+    pub const GETDENTS64: usize = 61;
+    pub const FADVISE64: usize = 223;
+    pub const MKDIRAT: usize = 34;
+    pub const UNLINKAT: usize = 35;
+    pub const LINKAT: usize = 37;
+    pub const SYMLINKAT: usize = 36;
+    pub const READLINKAT: usize = 78;
+    pub const UTIMENSAT: usize = 88;
+    pub const FALLOCATE: usize = 47;
+    pub const RENAMEAT2: usize = 276;
+    pub const STATX: usize = 291;
 }
 
 /// Performs system call `n` with up to six arguments; returns the raw
