@@ -35,6 +35,8 @@ mod mutated_input;
 mod options;
 #[path = "cli/policies.rs"]
 mod policies;
+#[path = "cli/programs.rs"]
+mod programs;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
 #[path = "cli/serve.rs"]
