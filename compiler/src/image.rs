@@ -83,6 +83,10 @@ pub struct ImageOptions {
     /// Index of the module whose `_start` (command) or export (invoke)
     /// runs.
     pub entry_module: usize,
+    /// Bare-metal boards: frame the console so that `wafer run` can tell
+    /// stdout, stderr and the end of stdin apart (`wafer_abi::console`).
+    /// Only `wafer run` sets it: a flashed image writes plain text.
+    pub console_framing: bool,
 }
 
 impl ImageOptions {
@@ -101,6 +105,7 @@ impl ImageOptions {
             link_objects: Vec::new(),
             module_names: Vec::new(),
             entry_module: 0,
+            console_framing: false,
         }
     }
 }
@@ -352,6 +357,7 @@ fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
 pub(crate) fn define_board_record(
     module: &mut ObjectModule,
     bare: &crate::config::BareMetal,
+    console_framing: bool,
 ) -> Result<()> {
     use crate::baremetal::device_kind;
     use wafer_abi::descriptor::{BOARD_CONFIG_SYMBOL, BoardConfig};
@@ -366,7 +372,7 @@ pub(crate) fn define_board_record(
     w.u64(bare.timer.base);
     w.u64(bare.timer.hz);
     w.u32(device_kind(&bare.rng)?);
-    w.u32(0);
+    w.u32(u32::from(console_framing));
     w.u64(bare.rng.base);
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
@@ -453,7 +459,7 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     }
     w.define(&mut module, id, 16)?;
     if let Some(bare) = &options.board.bare {
-        define_board_record(&mut module, bare)?;
+        define_board_record(&mut module, bare, options.console_framing)?;
     }
     module
         .finish()

@@ -198,7 +198,8 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
                 .bare
                 .as_ref()
                 .ok_or_else(|| anyhow!("board {} is not a bare-metal board", board.name))?;
-            crate::image::define_board_record(&mut module, bare)?;
+            // Firmware's UART carries plain text.
+            crate::image::define_board_record(&mut module, bare, false)?;
         }
         LibraryPlatform::Firmware => define_firmware_record(&mut module)?,
         LibraryPlatform::Linux => {}
@@ -286,7 +287,7 @@ fn define_firmware_record(module: &mut ObjectModule) -> Result<()> {
     w.func_ptr(clock);
     w.u64(1_000_000_000); // timer_hz (unused: the function returns ns)
     w.u32(device::NONE); // entropy: the runtime's timer-seeded PRNG
-    w.u32(0);
+    w.u32(0); // console framing: off (the firmware's own write)
     w.u64(0);
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");

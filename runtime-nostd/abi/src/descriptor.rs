@@ -438,7 +438,9 @@ pub struct BoardConfig {
     /// Hardware entropy source behind `random_get`, or [`device::NONE`]
     /// (then a PRNG seeded from the timer, and `wafer build` warns).
     pub rng_kind: u32,
-    pub _pad: u32,
+    /// Non-zero: the console is framed for `wafer run` (see
+    /// [`crate::console`]); `wafer build` leaves it 0.
+    pub console_framing: u32,
     pub rng_base: u64,
 }
 

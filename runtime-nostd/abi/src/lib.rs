@@ -16,6 +16,7 @@
 #![no_std]
 
 pub mod builtins;
+pub mod console;
 pub mod descriptor;
 pub mod exit;
 pub mod serve;

@@ -175,8 +175,18 @@ fn board() -> &'static BoardConfig {
     unsafe { &*core::ptr::addr_of!(wafer_board) }
 }
 
-/// Writes to the console (stdout and stderr share it).
-pub fn write(_fd: i32, bytes: &[u8]) -> isize {
+/// Writes to the console (stdout and stderr share it; `wafer run` frames
+/// them apart, see `drivers::framed_console`).
+pub fn write(fd: i32, bytes: &[u8]) -> isize {
+    if board().console_framing != 0 {
+        drivers::framed_console::write(fd, bytes, |b| uart_write(fd, b));
+    } else {
+        uart_write(fd, bytes);
+    }
+    bytes.len() as isize
+}
+
+fn uart_write(fd: i32, bytes: &[u8]) {
     let b = board();
     match b.console_kind {
         device::NS16550 => drivers::ns16550::write(&Mmio(mmio(b.console_base)), bytes),
@@ -184,21 +194,29 @@ pub fn write(_fd: i32, bytes: &[u8]) -> isize {
         device::NS16550_IO => drivers::ns16550::write(&Ports(b.console_base as u16), bytes),
         device::PL011 => drivers::pl011::write(mmio(b.console_base), bytes),
         device::SIFIVE_UART => drivers::sifive_uart::write(mmio(b.console_base), bytes),
-        device::FIRMWARE => drivers::firmware::write(b.console_base, _fd, bytes),
+        device::FIRMWARE => drivers::firmware::write(b.console_base, fd, bytes),
         _ => {}
     }
-    bytes.len() as isize
 }
 
-/// Reads from the console (blocking for the first byte).
+/// Reads from the console (blocking for the first byte); under `wafer
+/// run`, 0 at the end of the host's stdin.
 pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
+    if board().console_framing != 0 {
+        drivers::framed_console::read(buf, uart_read) as isize
+    } else {
+        uart_read(buf) as isize
+    }
+}
+
+fn uart_read(buf: &mut [u8]) -> usize {
     let b = board();
     match b.console_kind {
-        device::NS16550 => drivers::ns16550::read(&Mmio(mmio(b.console_base)), buf) as isize,
+        device::NS16550 => drivers::ns16550::read(&Mmio(mmio(b.console_base)), buf),
         #[cfg(target_arch = "x86_64")]
-        device::NS16550_IO => drivers::ns16550::read(&Ports(b.console_base as u16), buf) as isize,
-        device::PL011 => drivers::pl011::read(mmio(b.console_base), buf) as isize,
-        device::SIFIVE_UART => drivers::sifive_uart::read(mmio(b.console_base), buf) as isize,
+        device::NS16550_IO => drivers::ns16550::read(&Ports(b.console_base as u16), buf),
+        device::PL011 => drivers::pl011::read(mmio(b.console_base), buf),
+        device::SIFIVE_UART => drivers::sifive_uart::read(mmio(b.console_base), buf),
         _ => 0,
     }
 }
