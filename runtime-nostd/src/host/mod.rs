@@ -2,3 +2,4 @@
 
 pub mod spectest;
 pub mod wasi;
+pub mod wasi_poll;

@@ -257,6 +257,18 @@ pub fn monotonic_ns() -> u64 {
     }
 }
 
+/// Waits until [`monotonic_ns`] reaches `deadline` (`poll_oneoff`): a
+/// busy wait, as the runtime takes no timer interrupts to wake a `wfi`.
+/// A board without a timer (its clock stays 0) does not wait.
+pub fn sleep_until_monotonic_ns(deadline: u64) {
+    if board().timer_kind == device::NONE {
+        return;
+    }
+    while monotonic_ns() < deadline {
+        core::hint::spin_loop();
+    }
+}
+
 /// Boards have no wall clock: time since boot (documented).
 pub fn realtime_ns() -> u64 {
     monotonic_ns()
