@@ -292,8 +292,12 @@ fn check_static_imports(
     let wanted: Vec<_> = modules
         .iter()
         .flat_map(|m| m.imports.iter().map(move |i| (m, i)))
-        // WASI's symbols are the runtime's own.
-        .filter(|(_, i)| i.symbol.is_some() && i.module != wafer_abi::wasi::MODULE)
+        // WASI's symbols and `env.abort`'s are the runtime's own.
+        .filter(|(_, i)| {
+            i.symbol
+                .as_deref()
+                .is_some_and(|s| !crate::emit::names::is_runtime_import_symbol(s))
+        })
         .collect();
     if wanted.is_empty() {
         return Ok(());

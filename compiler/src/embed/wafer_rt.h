@@ -60,6 +60,7 @@ typedef int32_t wafer_status;
 #define WAFER_TRAP_INVALID_CONVERSION_TO_INTEGER 9
 #define WAFER_TRAP_CALL_STACK_EXHAUSTED 10
 #define WAFER_TRAP_NULL_REFERENCE 11
+#define WAFER_TRAP_ABORT 12 /* AssemblyScript's env.abort */
 
 /* What went wrong. The strings are not NUL-terminated (print them with
  * "%.*s"); trap strings are static, an error's message lives until the

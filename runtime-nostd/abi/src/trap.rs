@@ -31,11 +31,14 @@ pub enum TrapCode {
     CallStackExhausted = 10,
     /// A null reference was dereferenced (reserved for typed references).
     NullReference = 11,
+    /// The module called AssemblyScript's `env.abort` (runtime-nostd's
+    /// `host::abort`).
+    Abort = 12,
 }
 
 impl TrapCode {
     /// Every code, for tables and tests.
-    pub const ALL: [TrapCode; 11] = [
+    pub const ALL: [TrapCode; 12] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -47,6 +50,7 @@ impl TrapCode {
         TrapCode::InvalidConversionToInteger,
         TrapCode::CallStackExhausted,
         TrapCode::NullReference,
+        TrapCode::Abort,
     ];
 
     /// The numeric code stored in tables.
@@ -73,6 +77,7 @@ impl TrapCode {
             TrapCode::InvalidConversionToInteger => "invalid conversion to integer",
             TrapCode::CallStackExhausted => "call stack exhausted",
             TrapCode::NullReference => "null reference",
+            TrapCode::Abort => "abort",
         }
     }
 }

@@ -118,6 +118,7 @@ fn trap_message_z(code: TrapCode) -> &'static core::ffi::CStr {
         TrapCode::InvalidConversionToInteger => c"invalid conversion to integer",
         TrapCode::CallStackExhausted => c"call stack exhausted",
         TrapCode::NullReference => c"null reference",
+        TrapCode::Abort => c"abort",
     }
 }
 
