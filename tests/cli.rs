@@ -13,6 +13,8 @@ mod boards;
 mod bounds;
 #[path = "cli/codegen.rs"]
 mod codegen;
+#[path = "cli/console.rs"]
+mod console;
 #[path = "cli/embed.rs"]
 mod embed;
 #[path = "cli/footprint.rs"]
