@@ -158,24 +158,28 @@ fn an_image_from_wafer_build_writes_plain_text_to_its_uart() {
     // around stderr, and stdin's end is not waited for in vain here, as
     // the program is given no input it would read.
     let dir = tempfile::tempdir().unwrap();
-    let image = dir.path().join("abort.elf");
+    let image = dir.path().join("kernel8.img");
     let o = super::wafer(&[
         "build",
         program("abort.wat").to_str().unwrap(),
         "--board",
-        "qemu-virt-riscv64",
+        "raspi3b",
+        "--format",
+        "bin",
         "-o",
         image.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let run = Command::new("qemu-system-riscv64")
-        .args(["-M", "virt", "-m", "128M", "-nographic", "-bios", "none", "-kernel"])
+    // As tests/cli/boards.rs boots a Pi image.
+    let run = Command::new("qemu-system-aarch64")
+        .args(["-M", "raspi3b", "-nographic", "-semihosting", "-kernel"])
         .arg(&image)
         .stdin(Stdio::null())
         .output()
-        .expect("qemu-system-riscv64 runs");
+        .expect("qemu-system-aarch64 runs");
     assert_eq!(
         String::from_utf8_lossy(&run.stdout),
         "before\nabort: boom at assembly/index.ts:7:3\ntrap: abort\n"
     );
+    assert_eq!(run.status.code(), Some(134));
 }

@@ -52,7 +52,9 @@ fn copy_then_end(mut input: impl Read, mut console: impl Write) {
             return;
         }
     }
-    let _ = console.write_all(&[END_OF_INPUT]).and_then(|()| console.flush());
+    let _ = console
+        .write_all(&[END_OF_INPUT])
+        .and_then(|()| console.flush());
 }
 
 #[cfg(test)]

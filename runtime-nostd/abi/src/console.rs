@@ -91,7 +91,15 @@ mod tests {
     #[test]
     fn escaped_bytes_come_back_and_a_raw_eot_ends_the_input() {
         let mut d = InputDecoder::default();
-        let mut buf = [b'a', ESCAPE, END_OF_INPUT ^ FLIP, ESCAPE, ESCAPE ^ FLIP, END_OF_INPUT, b'z'];
+        let mut buf = [
+            b'a',
+            ESCAPE,
+            END_OF_INPUT ^ FLIP,
+            ESCAPE,
+            ESCAPE ^ FLIP,
+            END_OF_INPUT,
+            b'z',
+        ];
         let n = d.decode(&mut buf, 7);
         assert_eq!(&buf[..n], &[b'a', END_OF_INPUT, ESCAPE]);
         assert!(d.ended);

@@ -344,7 +344,12 @@ const FILETYPE_CHARACTER_DEVICE: u8 = 2;
 /// looks for that with the character-device type).
 fn stdio_rights(fd: i32) -> u64 {
     let common = rights::FD_FDSTAT_SET_FLAGS | rights::FD_FILESTAT_GET | rights::POLL_FD_READWRITE;
-    common | if fd == 0 { rights::FD_READ } else { rights::FD_WRITE }
+    common
+        | if fd == 0 {
+            rights::FD_READ
+        } else {
+            rights::FD_WRITE
+        }
 }
 
 #[unsafe(no_mangle)]

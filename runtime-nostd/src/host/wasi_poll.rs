@@ -106,8 +106,11 @@ pub extern "C" fn wafer_wasi_poll_oneoff(
     if count == 0 {
         return EINVAL;
     }
-    if !in_memory(vmctx, subscriptions, count as u64 * SUBSCRIPTION_SIZE as u64)
-        || !in_memory(vmctx, events, count as u64 * EVENT_SIZE as u64)
+    if !in_memory(
+        vmctx,
+        subscriptions,
+        count as u64 * SUBSCRIPTION_SIZE as u64,
+    ) || !in_memory(vmctx, events, count as u64 * EVENT_SIZE as u64)
         || !in_memory(vmctx, nevents, 4)
     {
         return EFAULT;

@@ -101,7 +101,14 @@ pub fn sleep_until_monotonic_ns(deadline: u64) {
         let r = unsafe {
             syscall6(
                 nr::CLOCK_NANOSLEEP,
-                [CLOCK_MONOTONIC, TIMER_ABSTIME, ts.as_ptr() as usize, 0, 0, 0],
+                [
+                    CLOCK_MONOTONIC,
+                    TIMER_ABSTIME,
+                    ts.as_ptr() as usize,
+                    0,
+                    0,
+                    0,
+                ],
             )
         };
         // An absolute deadline: a signal's interruption just sleeps again.
