@@ -132,7 +132,9 @@ mod tests {
             )
             .unwrap();
             let embedded = runtime_archive(isa, platform).unwrap();
-            assert!(embedded.len() * 3 < built.len(), "{dir}: not stripped");
+            // Debug info is most of an archive; riscv64's relocations make
+            // its stripped share the largest (about a third).
+            assert!(embedded.len() * 2 < built.len(), "{dir}: not stripped");
             let (built, embedded) = (members(&built), members(&embedded));
             assert_eq!(built.len(), embedded.len(), "{dir}");
             for ((name, a), (name2, b)) in built.iter().zip(&embedded) {
