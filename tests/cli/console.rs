@@ -183,3 +183,57 @@ fn an_image_from_wafer_build_writes_plain_text_to_its_uart() {
     );
     assert_eq!(run.status.code(), Some(134));
 }
+
+#[test]
+fn a_terminal_closed_with_ctrl_d_ends_the_input_on_a_board() {
+    // wafer's stdin is a terminal (a pseudo-terminal here) in its usual
+    // line mode: a typed line reaches the guest, and Ctrl-D at the start of
+    // a line is the end of file, also for a board behind QEMU.
+    let (mut master, slave) = {
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty writes two descriptors into the given integers;
+        // the name, termios and window-size arguments may be null.
+        let r = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors are new and owned by nobody else.
+        unsafe {
+            use std::os::fd::FromRawFd;
+            (
+                std::fs::File::from_raw_fd(master),
+                std::os::fd::OwnedFd::from_raw_fd(slave),
+            )
+        }
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .arg("run")
+        .arg(program("cat.wat"))
+        .args(["--board", "qemu-virt-riscv64"])
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wafer starts");
+    master.write_all(b"typed line\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    master.write_all(&[0x04]).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().expect("wait works").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("Ctrl-D did not end the input");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let o = child.wait_with_output().expect("output is read");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "typed line\n");
+    assert_eq!(stderr(&o), "copied 11 bytes\n");
+    assert_eq!(o.status.code(), Some(3));
+}
