@@ -85,7 +85,8 @@ pub struct ImageOptions {
     pub entry_module: usize,
     /// Bare-metal boards: frame the console so that `wafer run` can tell
     /// stdout, stderr and the end of stdin apart (`wafer_abi::console`).
-    /// Only `wafer run` sets it: a flashed image writes plain text.
+    /// Only `wafer run` sets it: a flashed image writes plain text and
+    /// does not carry the framing code.
     pub console_framing: bool,
 }
 
@@ -376,8 +377,19 @@ pub(crate) fn define_board_record(
     w.u64(bare.timer.base);
     w.u64(bare.timer.hz);
     w.u32(device_kind(&bare.rng)?);
-    w.u32(u32::from(console_framing));
+    w.u32(0);
     w.u64(bare.rng.base);
+    if console_framing {
+        let framed = module.declare_data(
+            wafer_abi::descriptor::FRAMED_CONSOLE_SYMBOL,
+            Linkage::Import,
+            false,
+            false,
+        )?;
+        w.data_ptr(framed, 0);
+    } else {
+        w.u64(0);
+    }
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }

@@ -237,3 +237,27 @@ fn a_terminal_closed_with_ctrl_d_ends_the_input_on_a_board() {
     assert_eq!(stderr(&o), "copied 11 bytes\n");
     assert_eq!(o.status.code(), Some(3));
 }
+
+#[test]
+fn an_image_from_wafer_build_does_not_carry_the_framed_console() {
+    // Only `wafer run` links the framing: hello's flash budget is tight.
+    let dir = tempfile::tempdir().unwrap();
+    for board in ["qemu-virt-aarch64", "qemu-virt-riscv64", "qemu-x86_64"] {
+        let image = dir.path().join(format!("{board}.elf"));
+        let o = super::wafer(&[
+            "build",
+            program("cat.wat").to_str().unwrap(),
+            "--board",
+            board,
+            "-o",
+            image.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        let bytes = std::fs::read(&image).unwrap();
+        // Symbol names stay in images (`nm` speaks Wasm): the runtime's
+        // UART functions are there, the framed console is not.
+        let has = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+        assert!(has(b"wafer_board"), "{board}: symbols were stripped");
+        assert!(!has(b"wafer_framed_console"), "{board}");
+    }
+}

@@ -287,8 +287,9 @@ fn define_firmware_record(module: &mut ObjectModule) -> Result<()> {
     w.func_ptr(clock);
     w.u64(1_000_000_000); // timer_hz (unused: the function returns ns)
     w.u32(device::NONE); // entropy: the runtime's timer-seeded PRNG
-    w.u32(0); // console framing: off (the firmware's own write)
+    w.u32(0);
     w.u64(0);
+    w.u64(0); // framed console: none (the firmware's own write)
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }

@@ -1,9 +1,10 @@
 //! The framing of a board's UART under `wafer run` (docs/console.md).
 //!
 //! A UART is one byte stream each way, with no end of file. `wafer run`
-//! bakes a flag into the image (`BoardConfig::console_framing`) that makes
-//! the runtime frame it; `wafer build` never does, so an image flashed to
-//! real hardware writes plain text.
+//! points the image's board record at the runtime's framed console
+//! (`BoardConfig::framed_console`), which frames it; `wafer build` never
+//! does (and does not link it), so an image flashed to real hardware
+//! writes plain text.
 //!
 //! - Image to host: bytes are stdout until [`ESCAPE`] [`TO_STDERR`], then
 //!   stderr until [`ESCAPE`] [`TO_STDOUT`]. A data byte equal to

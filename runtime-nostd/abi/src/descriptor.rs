@@ -369,6 +369,10 @@ pub struct ImageManifest {
     pub module_names: Slice<Str>,
 }
 
+/// The runtime's framed console, which [`BoardConfig::framed_console`]
+/// points at in images `wafer run` links.
+pub const FRAMED_CONSOLE_SYMBOL: &str = "wafer_framed_console";
+
 /// Symbol of the [`BoardConfig`] in bare-metal images.
 pub const BOARD_CONFIG_SYMBOL: &str = "wafer_board";
 
@@ -438,10 +442,12 @@ pub struct BoardConfig {
     /// Hardware entropy source behind `random_get`, or [`device::NONE`]
     /// (then a PRNG seeded from the timer, and `wafer build` warns).
     pub rng_kind: u32,
-    /// Non-zero: the console is framed for `wafer run` (see
-    /// [`crate::console`]); `wafer build` leaves it 0.
-    pub console_framing: u32,
+    pub _pad: u32,
     pub rng_base: u64,
+    /// `wafer run` only: the address of the runtime's framed console
+    /// ([`FRAMED_CONSOLE_SYMBOL`], see [`crate::console`]); 0 (`wafer
+    /// build`, firmware): a plain UART, and the framing is not linked.
+    pub framed_console: u64,
 }
 
 #[cfg(test)]

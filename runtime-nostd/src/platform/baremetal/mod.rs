@@ -175,13 +175,35 @@ fn board() -> &'static BoardConfig {
     unsafe { &*core::ptr::addr_of!(wafer_board) }
 }
 
+/// The framed console's entry points (`drivers::framed_console` over this
+/// board's UART). Only `wafer run`'s board record points at it, so only
+/// its images link it.
+#[repr(C)]
+pub struct FramedConsole {
+    write: fn(i32, &[u8]),
+    read: fn(&mut [u8]) -> usize,
+}
+
+#[unsafe(no_mangle)]
+#[allow(non_upper_case_globals)]
+pub static wafer_framed_console: FramedConsole = FramedConsole {
+    write: |fd, bytes| drivers::framed_console::write(fd, bytes, |b| uart_write(fd, b)),
+    read: |buf| drivers::framed_console::read(buf, uart_read),
+};
+
+fn framed_console() -> Option<&'static FramedConsole> {
+    let at = board().framed_console;
+    // SAFETY: the image linker sets it to `wafer_framed_console`'s address
+    // or leaves it 0.
+    (at != 0).then(|| unsafe { &*(at as usize as *const FramedConsole) })
+}
+
 /// Writes to the console (stdout and stderr share it; `wafer run` frames
 /// them apart, see `drivers::framed_console`).
 pub fn write(fd: i32, bytes: &[u8]) -> isize {
-    if board().console_framing != 0 {
-        drivers::framed_console::write(fd, bytes, |b| uart_write(fd, b));
-    } else {
-        uart_write(fd, bytes);
+    match framed_console() {
+        Some(console) => (console.write)(fd, bytes),
+        None => uart_write(fd, bytes),
     }
     bytes.len() as isize
 }
@@ -202,10 +224,9 @@ fn uart_write(fd: i32, bytes: &[u8]) {
 /// Reads from the console (blocking for the first byte); under `wafer
 /// run`, 0 at the end of the host's stdin.
 pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
-    if board().console_framing != 0 {
-        drivers::framed_console::read(buf, uart_read) as isize
-    } else {
-        uart_read(buf) as isize
+    match framed_console() {
+        Some(console) => (console.read)(buf) as isize,
+        None => uart_read(buf) as isize,
     }
 }
 
