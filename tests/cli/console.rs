@@ -1,9 +1,10 @@
 //! The console on every board (issue 11, docs/console.md): under `wafer
 //! run`, stdout and stderr arrive apart, stdin is read to its end (also an
-//! empty one, and bytes QEMU or the framing would otherwise take for their
-//! own), `poll_oneoff` sleeps, the standard streams describe themselves as
-//! character devices, and AssemblyScript's `env.abort` reports and traps.
-//! An image from `wafer build` keeps a plain UART.
+//! empty one, a terminal closed with Ctrl-D, and bytes QEMU or the framing
+//! would otherwise take for their own), `poll_oneoff` sleeps and reports
+//! the standard streams ready, they describe themselves as character
+//! devices, and AssemblyScript's `env.abort` reports and traps. An image
+//! from `wafer build` keeps a plain UART and no framing code.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -107,6 +108,24 @@ fn poll_oneoff_sleeps_for_relative_and_absolute_clock_subscriptions() {
         assert_eq!(o.status.code(), Some(0), "{board}: stderr {}", stderr(&o));
         assert_eq!(o.stdout, b"slept\n", "{board}");
         assert!(took >= Duration::from_millis(150), "{board}: {took:?}");
+    }
+}
+
+#[test]
+fn poll_oneoff_reports_the_standard_streams_ready_without_waiting_for_a_clock() {
+    // Subscriptions: 1 a 10 s clock, 2 stdin readable, 3 stdout writable,
+    // 4 fd 9 readable; events "<userdata> <type> <errno>": the streams
+    // ready, fd 9 EBADF (8), the clock not yet due.
+    for board in CONSOLE_BOARDS {
+        let started = Instant::now();
+        let o = run(board, "poll_fd.wat", None);
+        assert_eq!(o.status.code(), Some(0), "{board}: stderr {}", stderr(&o));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            "2 1 00\n3 2 00\n4 1 08\n",
+            "{board}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "{board}");
     }
 }
 
