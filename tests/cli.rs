@@ -15,6 +15,8 @@ mod bounds;
 mod budget;
 #[path = "cli/codegen.rs"]
 mod codegen;
+#[path = "cli/console.rs"]
+mod console;
 #[path = "cli/embed.rs"]
 mod embed;
 #[path = "cli/files.rs"]

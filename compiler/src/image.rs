@@ -85,6 +85,11 @@ pub struct ImageOptions {
     /// Index of the module whose `_start` (command) or export (invoke)
     /// runs.
     pub entry_module: usize,
+    /// Bare-metal boards: frame the console so that `wafer run` can tell
+    /// stdout, stderr and the end of stdin apart (`wafer_abi::console`).
+    /// Only `wafer run` sets it: a flashed image writes plain text and
+    /// does not carry the framing code.
+    pub console_framing: bool,
 }
 
 impl ImageOptions {
@@ -104,6 +109,7 @@ impl ImageOptions {
             module_names: Vec::new(),
             preopens: Vec::new(),
             entry_module: 0,
+            console_framing: false,
         }
     }
 }
@@ -290,8 +296,12 @@ fn check_static_imports(
     let wanted: Vec<_> = modules
         .iter()
         .flat_map(|m| m.imports.iter().map(move |i| (m, i)))
-        // WASI's symbols are the runtime's own.
-        .filter(|(_, i)| i.symbol.is_some() && i.module != wafer_abi::wasi::MODULE)
+        // WASI's symbols and `env.abort`'s are the runtime's own.
+        .filter(|(_, i)| {
+            i.symbol
+                .as_deref()
+                .is_some_and(|s| !crate::emit::names::is_runtime_import_symbol(s))
+        })
         .collect();
     if wanted.is_empty() {
         return Ok(());
@@ -355,6 +365,7 @@ fn defined_symbols(paths: &[PathBuf]) -> Result<HashSet<String>> {
 pub(crate) fn define_board_record(
     module: &mut ObjectModule,
     bare: &crate::config::BareMetal,
+    console_framing: bool,
 ) -> Result<()> {
     use crate::baremetal::device_kind;
     use wafer_abi::descriptor::{BOARD_CONFIG_SYMBOL, BoardConfig};
@@ -371,6 +382,17 @@ pub(crate) fn define_board_record(
     w.u32(device_kind(&bare.rng)?);
     w.u32(0);
     w.u64(bare.rng.base);
+    if console_framing {
+        let framed = module.declare_data(
+            wafer_abi::descriptor::FRAMED_CONSOLE_SYMBOL,
+            Linkage::Import,
+            false,
+            false,
+        )?;
+        w.data_ptr(framed, 0);
+    } else {
+        w.u64(0);
+    }
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }
@@ -462,7 +484,7 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
     }
     w.define(&mut module, id, 16)?;
     if let Some(bare) = &options.board.bare {
-        define_board_record(&mut module, bare)?;
+        define_board_record(&mut module, bare, options.console_framing)?;
     }
     module
         .finish()

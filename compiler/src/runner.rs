@@ -1,9 +1,10 @@
 //! Running images: natively or under QEMU, tied to `wafer` so that nothing
-//! outlives it, with a bare-metal console split into stdout and stderr.
+//! outlives it, with a bare-metal console split into stdout and stderr and
+//! given the end of stdin.
 
 pub mod child;
 pub mod console_input;
-pub mod diagnostics;
+pub mod framing;
 pub mod signals;
 
 use std::io::{Read, Write};
@@ -13,7 +14,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use anyhow::{Context, Result};
 
 use child::ImageFile;
-use diagnostics::Splitter;
+use framing::{Deframer, Routed};
 
 /// Finds an executable on `PATH`.
 pub fn find_tool(name: &str) -> Option<PathBuf> {
@@ -31,23 +32,20 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// Runs `command` (which runs `image`) to its end, forwarding SIGINT,
-/// SIGTERM and SIGHUP to it. With `split_console`, its stdout is a board's
-/// console: runtime diagnostics go to stderr (see [`diagnostics`]). With
-/// `eot_after_input`, stdin reaches it through a pipe that ends with EOT
-/// (see [`console_input`]), so a board learns that the input ended.
+/// SIGTERM and SIGHUP to it. With `framed_console`, its stdin and stdout
+/// are a board's console framed as `wafer_abi::console` says: stdout is
+/// split into stdout and stderr (see [`framing`]), and stdin reaches it
+/// through a pipe that marks the end of the input (see [`console_input`]).
 ///
 /// # Errors
 /// The command cannot be started or waited for.
 pub fn run_image(
     command: &mut Command,
     image: ImageFile,
-    split_console: bool,
-    eot_after_input: bool,
+    framed_console: bool,
 ) -> Result<ExitStatus> {
-    if split_console {
+    if framed_console {
         command.stdout(Stdio::piped());
-    }
-    if eot_after_input {
         command.stdin(Stdio::piped());
     }
     let mut child = child::spawn_tied(command, &image)?;
@@ -72,7 +70,7 @@ pub fn run_image(
 
 /// Copies the console to stdout and stderr as it arrives.
 fn split(mut console: impl Read) {
-    let mut splitter = Splitter::default();
+    let mut deframer = Deframer::default();
     let mut buffer = [0u8; 4096];
     loop {
         let n = match console.read(&mut buffer) {
@@ -81,12 +79,11 @@ fn split(mut console: impl Read) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        emit(splitter.feed(&buffer[..n]));
+        emit(deframer.feed(&buffer[..n]));
     }
-    emit(splitter.finish());
 }
 
-fn emit(routed: diagnostics::Routed) {
+fn emit(routed: Routed) {
     // A closed stdout or stderr (`wafer run x | head`) must not stop the
     // image's other stream; the write errors are dropped.
     if !routed.stdout.is_empty() {

@@ -190,6 +190,7 @@ pub fn run_modules(
     if options.board.bare.is_some() {
         options.args.append(&mut module_args);
     }
+    options.console_framing = options.board.bare.is_some();
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
     // The entry module's name: the program's argv[0], and the image's file
     // name for a debugger.
@@ -228,12 +229,10 @@ pub fn run_modules(
             .run_command_named(image.path(), stem.as_ref())?,
     };
     command.args(&module_args);
-    // A board's console carries the runtime's diagnostics too.
-    let split_console = options.board.bare.is_some();
-    // A board's console has no end of file: the server learns of the end
-    // of the input from an EOT byte.
-    let eot_after_input = split_console && options.mode == ImageMode::Server;
-    let status = crate::runner::run_image(&mut command, image, split_console, eot_after_input)
+    // A board's one console carries stdout, stderr and stdin, framed (the
+    // flag is in the image; `wafer build` leaves it off).
+    let framed_console = options.console_framing;
+    let status = crate::runner::run_image(&mut command, image, framed_console)
         .with_context(|| format!("cannot run the image on {}", options.board.name))?;
     if let Some(signal) = crate::runner::signals::received() {
         return Ok(ExitCode::from(128 + signal as u8));

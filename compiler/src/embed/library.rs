@@ -201,7 +201,8 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
                 .bare
                 .as_ref()
                 .ok_or_else(|| anyhow!("board {} is not a bare-metal board", board.name))?;
-            crate::image::define_board_record(&mut module, bare)?;
+            // Firmware's UART carries plain text.
+            crate::image::define_board_record(&mut module, bare, false)?;
         }
         LibraryPlatform::Firmware => define_firmware_record(&mut module)?,
         LibraryPlatform::Linux => {}
@@ -291,6 +292,7 @@ fn define_firmware_record(module: &mut ObjectModule) -> Result<()> {
     w.u32(device::NONE); // entropy: the runtime's timer-seeded PRNG
     w.u32(0);
     w.u64(0);
+    w.u64(0); // framed console: none (the firmware's own write)
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }

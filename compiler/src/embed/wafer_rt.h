@@ -62,6 +62,7 @@ typedef int32_t wafer_status;
 #define WAFER_TRAP_NULL_REFERENCE 11
 #define WAFER_TRAP_FUEL_EXHAUSTED 12
 #define WAFER_TRAP_DEADLINE_EXCEEDED 13
+#define WAFER_TRAP_ABORT 14 /* AssemblyScript's env.abort */
 
 /* What went wrong. The strings are not NUL-terminated (print them with
  * "%.*s"); trap strings are static, an error's message lives until the

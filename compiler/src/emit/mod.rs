@@ -432,6 +432,15 @@ fn import_summaries(
             } else if import.module == wafer_abi::wasi::MODULE {
                 // The runtime's function (its type is checked by `import_check`).
                 names::wasi_symbol(import.field)
+            } else if let Some(abort) =
+                names::assemblyscript_abort_symbol(import.module, import.field, &ty)
+            {
+                // Unless another module of the image provides it.
+                if image_modules.contains(&import.module) {
+                    None
+                } else {
+                    Some(abort.to_string())
+                }
             } else if HOST_MODULES.contains(&import.module)
                 || image_modules.contains(&import.module)
             {

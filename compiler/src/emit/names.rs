@@ -96,6 +96,19 @@ pub fn wasi_symbol(field: &str) -> Option<String> {
     Some(format!("wafer_wasi_{field}"))
 }
 
+/// AssemblyScript's `env.abort(message, file, line, column)`: the runtime's
+/// `wafer_env_abort` (runtime-nostd/src/host/abort.rs) provides it, bound
+/// only when the import has exactly this type.
+pub fn assemblyscript_abort_symbol(module: &str, field: &str, ty: &str) -> Option<&'static str> {
+    (module == "env" && field == "abort" && ty == "iiii>").then_some("wafer_env_abort")
+}
+
+/// Whether `symbol` is a function of wafer's runtime that an import was
+/// bound to (WASI's, `env.abort`), not one a `--link` object must define.
+pub fn is_runtime_import_symbol(symbol: &str) -> bool {
+    symbol.starts_with("wafer_wasi_") || symbol == "wafer_env_abort"
+}
+
 /// Beginnings of the symbols wafer's runtime defines (`wafer_*` builtins
 /// and entry points, `rust_eh_personality`, `_start`, Rust's `_R…`/`_ZN…`
 /// mangled names). A static import is an ordinary C symbol with at least

@@ -389,6 +389,10 @@ pub struct ImageManifest {
     pub preopens: Slice<Str>,
 }
 
+/// The runtime's framed console, which [`BoardConfig::framed_console`]
+/// points at in images `wafer run` links.
+pub const FRAMED_CONSOLE_SYMBOL: &str = "wafer_framed_console";
+
 /// Symbol of the [`BoardConfig`] in bare-metal images.
 pub const BOARD_CONFIG_SYMBOL: &str = "wafer_board";
 
@@ -460,6 +464,10 @@ pub struct BoardConfig {
     pub rng_kind: u32,
     pub _pad: u32,
     pub rng_base: u64,
+    /// `wafer run` only: the address of the runtime's framed console
+    /// ([`FRAMED_CONSOLE_SYMBOL`], see [`crate::console`]); 0 (`wafer
+    /// build`, firmware): a plain UART, and the framing is not linked.
+    pub framed_console: u64,
 }
 
 #[cfg(test)]

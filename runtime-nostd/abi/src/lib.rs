@@ -17,6 +17,7 @@
 
 pub mod budget;
 pub mod builtins;
+pub mod console;
 pub mod descriptor;
 pub mod exit;
 pub mod serve;

@@ -35,11 +35,14 @@ pub enum TrapCode {
     FuelExhausted = 12,
     /// The call ran past its `--timeout-ms` (see [`crate::budget`]).
     DeadlineExceeded = 13,
+    /// The module called AssemblyScript's `env.abort` (runtime-nostd's
+    /// `host::abort`).
+    Abort = 14,
 }
 
 impl TrapCode {
     /// Every code, for tables and tests.
-    pub const ALL: [TrapCode; 13] = [
+    pub const ALL: [TrapCode; 14] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -53,6 +56,7 @@ impl TrapCode {
         TrapCode::NullReference,
         TrapCode::FuelExhausted,
         TrapCode::DeadlineExceeded,
+        TrapCode::Abort,
     ];
 
     /// The numeric code stored in tables.
@@ -81,6 +85,7 @@ impl TrapCode {
             TrapCode::NullReference => "null reference",
             TrapCode::FuelExhausted => "fuel exhausted",
             TrapCode::DeadlineExceeded => "deadline exceeded",
+            TrapCode::Abort => "abort",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod arm_generic_timer;
 pub mod bcm2835_rng;
 pub mod clint;
 pub mod firmware;
+pub mod framed_console;
 pub mod hpet;
 #[cfg(target_arch = "x86_64")]
 pub mod isa_debug_exit;

@@ -120,6 +120,7 @@ fn trap_message_z(code: TrapCode) -> &'static core::ffi::CStr {
         TrapCode::NullReference => c"null reference",
         TrapCode::FuelExhausted => c"fuel exhausted",
         TrapCode::DeadlineExceeded => c"deadline exceeded",
+        TrapCode::Abort => c"abort",
     }
 }
 

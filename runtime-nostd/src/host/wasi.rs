@@ -3,9 +3,11 @@
 //!
 //! Implemented: `fd_write` (1, 2), `fd_read` (0), `proc_exit`, `args_*`,
 //! `environ_*`, `clock_time_get`, `clock_res_get`, `random_get`,
-//! `fd_fdstat_get`, `fd_prestat_get` (no preopens), `fd_close`, `fd_seek`,
-//! `sched_yield`; the file functions and fds above 2 are in `wasi_fs.rs`.
-//! Every other preview1 function that returns an errno
+//! `fd_fdstat_get`, `fd_fdstat_set_flags` and `fd_filestat_get` (the
+//! standard streams: character devices; fds above 2 go to `wasi_fs.rs`),
+//! `fd_prestat_get`, `fd_close`, `fd_seek`, `sched_yield`, `poll_oneoff`
+//! (`wasi_poll`); the file functions are in `wasi_fs.rs`. Every other
+//! preview1 function that returns an errno
 //! resolves to a stub returning `ENOSYS`.
 //!
 //! Each function is the C symbol `wafer_wasi_<name>`: `wafer build` binds
@@ -21,13 +23,14 @@
 
 use crate::instance::Extern;
 
-const SUCCESS: i32 = 0;
-const EBADF: i32 = 8;
-const EFAULT: i32 = 21;
-const EINVAL: i32 = 28;
+pub(crate) const SUCCESS: i32 = 0;
+pub(crate) const EBADF: i32 = 8;
+pub(crate) const EFAULT: i32 = 21;
+pub(crate) const EINVAL: i32 = 28;
 const EIO: i32 = 29;
 const ENOSYS: i32 = 52;
 const ESPIPE: i32 = 70;
+const ENOTSUP: i32 = 58;
 
 /// The importing instance's memory 0 as a byte slice.
 fn memory(vmctx: *mut u8) -> Option<&'static mut [u8]> {
@@ -45,13 +48,13 @@ fn memory(vmctx: *mut u8) -> Option<&'static mut [u8]> {
 }
 
 /// `len` bytes of guest memory at `ptr`, or `None` if out of bounds.
-pub(super) fn guest(vmctx: *mut u8, ptr: u32, len: u32) -> Option<&'static mut [u8]> {
+pub(crate) fn guest(vmctx: *mut u8, ptr: u32, len: u32) -> Option<&'static mut [u8]> {
     let mem = memory(vmctx)?;
     let end = (ptr as usize).checked_add(len as usize)?;
     mem.get_mut(ptr as usize..end)
 }
 
-pub(super) fn put_u32(vmctx: *mut u8, ptr: u32, value: u32) -> bool {
+pub(crate) fn put_u32(vmctx: *mut u8, ptr: u32, value: u32) -> bool {
     guest(vmctx, ptr, 4)
         .map(|b| b.copy_from_slice(&value.to_le_bytes()))
         .is_some()
@@ -70,7 +73,7 @@ fn get_u32(vmctx: *mut u8, ptr: u32) -> Option<u32> {
 
 /// Whether `len` bytes at `ptr` lie inside the importing instance's
 /// memory 0 (`len` may exceed `u32`: an array of many records).
-pub(super) fn in_memory(vmctx: *mut u8, ptr: u32, len: u64) -> bool {
+pub(crate) fn in_memory(vmctx: *mut u8, ptr: u32, len: u64) -> bool {
     memory(vmctx).is_some_and(|mem| {
         (ptr as u64)
             .checked_add(len)
@@ -332,6 +335,31 @@ pub extern "C" fn wafer_wasi_random_get(vmctx: *mut u8, buf: u32, len: u32) -> i
     }
 }
 
+/// `rights` bits (preview 1) the standard streams have.
+mod rights {
+    pub const FD_READ: u64 = 1 << 1;
+    pub const FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
+    pub const FD_WRITE: u64 = 1 << 6;
+    pub const FD_FILESTAT_GET: u64 = 1 << 21;
+    pub const POLL_FD_READWRITE: u64 = 1 << 27;
+}
+
+/// `filetype`: the standard streams are a console (or stand for one).
+const FILETYPE_CHARACTER_DEVICE: u8 = 2;
+
+/// The rights of standard stream `fd` (0, 1 or 2): reading stdin, writing
+/// stdout and stderr; never seeking nor telling (wasi-libc's `isatty`
+/// looks for that with the character-device type).
+fn stdio_rights(fd: i32) -> u64 {
+    let common = rights::FD_FDSTAT_SET_FLAGS | rights::FD_FILESTAT_GET | rights::POLL_FD_READWRITE;
+    common
+        | if fd == 0 {
+            rights::FD_READ
+        } else {
+            rights::FD_WRITE
+        }
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_wasi_fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     if fd > 2 {
@@ -340,15 +368,49 @@ pub extern "C" fn wafer_wasi_fd_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) ->
     if !(0..=2).contains(&fd) {
         return EBADF;
     }
-    // struct fdstat: u8 filetype (2 = character device), u16 flags, then
-    // two u64 rights sets; all rights granted.
+    // struct fdstat: u8 filetype, u16 flags (none), then the rights and
+    // the inheriting rights (none: nothing is opened from a stream).
     let Some(b) = guest(vmctx, out, 24) else {
         return EFAULT;
     };
     b.fill(0);
-    b[0] = 2;
-    b[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-    b[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+    b[0] = FILETYPE_CHARACTER_DEVICE;
+    b[8..16].copy_from_slice(&stdio_rights(fd).to_le_bytes());
+    SUCCESS
+}
+
+/// `fdflags` a standard stream accepts: `append` (a console only ever
+/// appends). `nonblock`, `dsync`, `rsync` and `sync` are `ENOTSUP`: the
+/// runtime's reads block and its writes are unbuffered at the stream.
+const FDFLAGS_APPEND: i32 = 1;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_fdstat_set_flags(_vmctx: *mut u8, fd: i32, flags: i32) -> i32 {
+    if !(0..=2).contains(&fd) {
+        EBADF
+    } else if flags & !FDFLAGS_APPEND != 0 {
+        ENOTSUP
+    } else {
+        SUCCESS
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_fd_filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::filestat_get(vmctx, fd, out);
+    }
+    if !(0..=2).contains(&fd) {
+        return EBADF;
+    }
+    // struct filestat (64 bytes): dev, ino, u8 filetype at 16, nlink,
+    // size, atim, mtim, ctim; a stream has no size nor times: zeros.
+    let Some(b) = guest(vmctx, out, 64) else {
+        return EFAULT;
+    };
+    b.fill(0);
+    b[16] = FILETYPE_CHARACTER_DEVICE;
+    b[24..32].copy_from_slice(&1u64.to_le_bytes());
     SUCCESS
 }
 
@@ -410,9 +472,7 @@ macro_rules! not_implemented {
 }
 
 not_implemented!(
-    wafer_wasi_fd_fdstat_set_flags,
     wafer_wasi_fd_fdstat_set_rights,
-    wafer_wasi_poll_oneoff,
     wafer_wasi_proc_raise,
     wafer_wasi_sock_accept,
     wafer_wasi_sock_recv,
@@ -441,6 +501,9 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
         b"fd_close" => wafer_wasi_fd_close as *const () as usize,
         b"fd_seek" => wafer_wasi_fd_seek as *const () as usize,
         b"sched_yield" => wafer_wasi_sched_yield as *const () as usize,
+        b"fd_fdstat_set_flags" => wafer_wasi_fd_fdstat_set_flags as *const () as usize,
+        b"fd_filestat_get" => wafer_wasi_fd_filestat_get as *const () as usize,
+        b"poll_oneoff" => super::wasi_poll::wafer_wasi_poll_oneoff as *const () as usize,
         // The file functions (`wasi_fs.rs`); every other preview1
         // function returns an errno, its arguments ignored (the C calling
         // convention allows it).

@@ -23,6 +23,9 @@ pub fn fdstat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
 pub fn prestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
     BADF
 }
+pub fn filestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
+    BADF
+}
 
 /// Defines each symbol as a function returning `EBADF` (its arguments are
 /// ignored; the C calling convention allows it), and [`symbol`].
@@ -49,7 +52,6 @@ no_file_system!(
     b"fd_advise" => wafer_wasi_fd_advise,
     b"fd_allocate" => wafer_wasi_fd_allocate,
     b"fd_datasync" => wafer_wasi_fd_datasync,
-    b"fd_filestat_get" => wafer_wasi_fd_filestat_get,
     b"fd_filestat_set_size" => wafer_wasi_fd_filestat_set_size,
     b"fd_filestat_set_times" => wafer_wasi_fd_filestat_set_times,
     b"fd_pread" => wafer_wasi_fd_pread,

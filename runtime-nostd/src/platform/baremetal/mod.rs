@@ -175,8 +175,40 @@ fn board() -> &'static BoardConfig {
     unsafe { &*core::ptr::addr_of!(wafer_board) }
 }
 
-/// Writes to the console (stdout and stderr share it).
-pub fn write(_fd: i32, bytes: &[u8]) -> isize {
+/// The framed console's entry points (`drivers::framed_console` over this
+/// board's UART). Only `wafer run`'s board record points at it, so only
+/// its images link it.
+#[repr(C)]
+pub struct FramedConsole {
+    write: fn(i32, &[u8]),
+    read: fn(&mut [u8]) -> usize,
+}
+
+#[unsafe(no_mangle)]
+#[allow(non_upper_case_globals)]
+pub static wafer_framed_console: FramedConsole = FramedConsole {
+    write: |fd, bytes| drivers::framed_console::write(fd, bytes, |b| uart_write(fd, b)),
+    read: |buf| drivers::framed_console::read(buf, uart_read),
+};
+
+fn framed_console() -> Option<&'static FramedConsole> {
+    let at = board().framed_console;
+    // SAFETY: the image linker sets it to `wafer_framed_console`'s address
+    // or leaves it 0.
+    (at != 0).then(|| unsafe { &*(at as usize as *const FramedConsole) })
+}
+
+/// Writes to the console (stdout and stderr share it; `wafer run` frames
+/// them apart, see `drivers::framed_console`).
+pub fn write(fd: i32, bytes: &[u8]) -> isize {
+    match framed_console() {
+        Some(console) => (console.write)(fd, bytes),
+        None => uart_write(fd, bytes),
+    }
+    bytes.len() as isize
+}
+
+fn uart_write(fd: i32, bytes: &[u8]) {
     let b = board();
     match b.console_kind {
         device::NS16550 => drivers::ns16550::write(&Mmio(mmio(b.console_base)), bytes),
@@ -184,21 +216,28 @@ pub fn write(_fd: i32, bytes: &[u8]) -> isize {
         device::NS16550_IO => drivers::ns16550::write(&Ports(b.console_base as u16), bytes),
         device::PL011 => drivers::pl011::write(mmio(b.console_base), bytes),
         device::SIFIVE_UART => drivers::sifive_uart::write(mmio(b.console_base), bytes),
-        device::FIRMWARE => drivers::firmware::write(b.console_base, _fd, bytes),
+        device::FIRMWARE => drivers::firmware::write(b.console_base, fd, bytes),
         _ => {}
     }
-    bytes.len() as isize
 }
 
-/// Reads from the console (blocking for the first byte).
+/// Reads from the console (blocking for the first byte); under `wafer
+/// run`, 0 at the end of the host's stdin.
 pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
+    match framed_console() {
+        Some(console) => (console.read)(buf) as isize,
+        None => uart_read(buf) as isize,
+    }
+}
+
+fn uart_read(buf: &mut [u8]) -> usize {
     let b = board();
     match b.console_kind {
-        device::NS16550 => drivers::ns16550::read(&Mmio(mmio(b.console_base)), buf) as isize,
+        device::NS16550 => drivers::ns16550::read(&Mmio(mmio(b.console_base)), buf),
         #[cfg(target_arch = "x86_64")]
-        device::NS16550_IO => drivers::ns16550::read(&Ports(b.console_base as u16), buf) as isize,
-        device::PL011 => drivers::pl011::read(mmio(b.console_base), buf) as isize,
-        device::SIFIVE_UART => drivers::sifive_uart::read(mmio(b.console_base), buf) as isize,
+        device::NS16550_IO => drivers::ns16550::read(&Ports(b.console_base as u16), buf),
+        device::PL011 => drivers::pl011::read(mmio(b.console_base), buf),
+        device::SIFIVE_UART => drivers::sifive_uart::read(mmio(b.console_base), buf),
         _ => 0,
     }
 }
@@ -236,6 +275,18 @@ pub fn monotonic_ns() -> u64 {
         device::HPET => drivers::hpet::now_ns(mmio(b.timer_base)),
         device::FIRMWARE => drivers::firmware::now_ns(b.timer_base),
         _ => 0,
+    }
+}
+
+/// Waits until [`monotonic_ns`] reaches `deadline` (`poll_oneoff`): a
+/// busy wait, as the runtime takes no timer interrupts to wake a `wfi`.
+/// A board without a timer (its clock stays 0) does not wait.
+pub fn sleep_until_monotonic_ns(deadline: u64) {
+    if board().timer_kind == device::NONE {
+        return;
+    }
+    while monotonic_ns() < deadline {
+        core::hint::spin_loop();
     }
 }
 

@@ -88,6 +88,37 @@ pub fn monotonic_ns() -> u64 {
     clock(1)
 }
 
+/// Sleeps until [`monotonic_ns`] reaches `deadline` (`poll_oneoff`).
+pub fn sleep_until_monotonic_ns(deadline: u64) {
+    const CLOCK_MONOTONIC: usize = 1;
+    const TIMER_ABSTIME: usize = 1;
+    const EINTR: isize = -4;
+    let ts = [
+        (deadline / 1_000_000_000) as i64,
+        (deadline % 1_000_000_000) as i64,
+    ];
+    loop {
+        // SAFETY: `ts` is a valid `struct timespec`; no remainder wanted.
+        let r = unsafe {
+            syscall6(
+                nr::CLOCK_NANOSLEEP,
+                [
+                    CLOCK_MONOTONIC,
+                    TIMER_ABSTIME,
+                    ts.as_ptr() as usize,
+                    0,
+                    0,
+                    0,
+                ],
+            )
+        };
+        // An absolute deadline: a signal's interruption just sleeps again.
+        if r != EINTR {
+            return;
+        }
+    }
+}
+
 /// Fills `buf` with random bytes from the kernel; false on failure.
 pub fn random_fill(buf: &mut [u8]) -> bool {
     let mut done = 0;

@@ -11,6 +11,7 @@ pub mod nr {
     pub const RT_SIGACTION: usize = 13;
     pub const SIGALTSTACK: usize = 131;
     pub const CLOCK_GETTIME: usize = 228;
+    pub const CLOCK_NANOSLEEP: usize = 230;
     pub const EXIT_GROUP: usize = 231;
     pub const GETRANDOM: usize = 318;
     // Files (`--dir`, see `fs.rs`).
@@ -46,6 +47,7 @@ pub mod nr {
     pub const RT_SIGACTION: usize = 134;
     pub const SIGALTSTACK: usize = 132;
     pub const CLOCK_GETTIME: usize = 113;
+    pub const CLOCK_NANOSLEEP: usize = 115;
     pub const EXIT_GROUP: usize = 94;
     pub const GETRANDOM: usize = 278;
     // Files (`--dir`, see `fs.rs`).

@@ -1,0 +1,173 @@
+//! `poll_oneoff`: clock subscriptions sleep on the platform's timer (a
+//! `clock_nanosleep` on Linux, a busy wait on the board's timer on bare
+//! metal); subscriptions on the standard streams are reported ready at
+//! once, as nothing here can tell whether stdin has input waiting.
+
+use super::wasi::{EBADF, EFAULT, EINVAL, SUCCESS, guest, in_memory, put_u32};
+
+/// `subscription` and `event` records (preview 1 layout).
+const SUBSCRIPTION_SIZE: u32 = 48;
+const EVENT_SIZE: u32 = 32;
+const EVENTTYPE_CLOCK: u8 = 0;
+const EVENTTYPE_FD_READ: u8 = 1;
+const EVENTTYPE_FD_WRITE: u8 = 2;
+/// `subclockflags`: the timeout is a time on the clock, not a duration.
+const ABSTIME: u16 = 1;
+
+fn le_u64(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+fn le_u32(b: &[u8], at: usize) -> u32 {
+    b.get(at..at + 4)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
+}
+
+/// One subscription, read from guest memory.
+struct Subscription {
+    userdata: u64,
+    kind: u8,
+    /// Clock: the monotonic deadline; `None` for an unknown clock.
+    deadline: Option<u64>,
+    /// fd_read / fd_write: the descriptor.
+    fd: u32,
+}
+
+/// The clocks at the start of the call: every deadline counts from them,
+/// so reading a subscription twice gives the same deadline.
+#[derive(Clone, Copy)]
+struct Start {
+    monotonic: u64,
+    realtime: u64,
+}
+
+fn read_subscription(record: &[u8], start: Start) -> Subscription {
+    let kind = record.get(8).copied().unwrap_or(u8::MAX);
+    let flags = le_u32(record, 40) as u16;
+    let timeout = le_u64(record, 24);
+    let deadline = if kind == EVENTTYPE_CLOCK {
+        monotonic_deadline(start, le_u32(record, 16), timeout, flags & ABSTIME != 0)
+    } else {
+        None
+    };
+    Subscription {
+        userdata: le_u64(record, 0),
+        kind,
+        deadline,
+        fd: le_u32(record, 16),
+    }
+}
+
+/// When the subscription's time comes, on the monotonic clock: relative
+/// timeouts on any clock count from now; a realtime deadline is moved onto
+/// the monotonic clock (the clocks `clock_time_get` knows; the CPU-time
+/// clocks are the monotonic one there too).
+fn monotonic_deadline(start: Start, clock: u32, timeout: u64, absolute: bool) -> Option<u64> {
+    let now = start.monotonic;
+    match (clock, absolute) {
+        (0..=3, false) => Some(now.saturating_add(timeout)),
+        (0, true) => {
+            let left = timeout.saturating_sub(start.realtime);
+            Some(now.saturating_add(left))
+        }
+        (1..=3, true) => Some(timeout),
+        _ => None,
+    }
+}
+
+/// Writes event `index`: `error` and, for fd events, `nbytes`.
+fn put_event(vmctx: *mut u8, events: u32, index: u32, sub: &Subscription, error: u16) {
+    let at = events.wrapping_add(index.wrapping_mul(EVENT_SIZE));
+    if let Some(e) = guest(vmctx, at, EVENT_SIZE) {
+        e.fill(0);
+        if let Some(d) = e.get_mut(0..8) {
+            d.copy_from_slice(&sub.userdata.to_le_bytes());
+        }
+        if let Some(d) = e.get_mut(8..10) {
+            d.copy_from_slice(&error.to_le_bytes());
+        }
+        if let Some(d) = e.get_mut(10) {
+            *d = sub.kind;
+        }
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_wasi_poll_oneoff(
+    vmctx: *mut u8,
+    subscriptions: u32,
+    events: u32,
+    count: u32,
+    nevents: u32,
+) -> i32 {
+    if count == 0 {
+        return EINVAL;
+    }
+    if !in_memory(
+        vmctx,
+        subscriptions,
+        count as u64 * SUBSCRIPTION_SIZE as u64,
+    ) || !in_memory(vmctx, events, count as u64 * EVENT_SIZE as u64)
+        || !in_memory(vmctx, nevents, 4)
+    {
+        return EFAULT;
+    }
+    let start = Start {
+        monotonic: crate::platform::monotonic_ns(),
+        realtime: crate::platform::realtime_ns(),
+    };
+    let subscription = |i: u32| {
+        let at = subscriptions.wrapping_add(i.wrapping_mul(SUBSCRIPTION_SIZE));
+        guest(vmctx, at, SUBSCRIPTION_SIZE).map(|r| read_subscription(r, start))
+    };
+    // Events that are due at once: the standard streams, unknown clocks.
+    // With any of them the call returns without sleeping.
+    let mut ready = 0;
+    let mut earliest: Option<u64> = None;
+    for i in 0..count {
+        let Some(sub) = subscription(i) else {
+            return EFAULT; // not reached: checked above
+        };
+        let error = match sub.kind {
+            EVENTTYPE_CLOCK => match sub.deadline {
+                Some(d) => {
+                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
+                    continue;
+                }
+                None => EINVAL as u16,
+            },
+            EVENTTYPE_FD_READ if sub.fd == 0 => SUCCESS as u16,
+            EVENTTYPE_FD_WRITE if sub.fd == 1 || sub.fd == 2 => SUCCESS as u16,
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => EBADF as u16,
+            _ => return EINVAL,
+        };
+        put_event(vmctx, events, ready, &sub, error);
+        ready += 1;
+    }
+    if ready == 0 {
+        if let Some(deadline) = earliest {
+            crate::platform::sleep_until_monotonic_ns(deadline);
+        }
+        // Every clock whose time has come (at least the earliest, also on
+        // a board without a timer, whose clock stands still).
+        let now = crate::platform::monotonic_ns();
+        for i in 0..count {
+            let Some(sub) = subscription(i) else {
+                return EFAULT;
+            };
+            let due = sub.deadline.is_some_and(|d| d <= now) || sub.deadline == earliest;
+            if sub.kind == EVENTTYPE_CLOCK && due {
+                put_event(vmctx, events, ready, &sub, SUCCESS as u16);
+                ready += 1;
+            }
+        }
+    }
+    if put_u32(vmctx, nevents, ready) {
+        SUCCESS
+    } else {
+        EFAULT
+    }
+}
