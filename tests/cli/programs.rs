@@ -423,11 +423,9 @@ fn go_programs_print_the_same_as_native_on_every_board() {
     assert_same_on_every_board(&runs);
 }
 
-/// Go's timers sleep through `poll_oneoff` with clock subscriptions, which
-/// the runtime answers with ENOSYS today: the Go runtime then dies with
-/// "fatal error: poll_oneoff failed" (exit 2) on every board.
+/// Go's timers (Sleep, time.After, a Ticker, a context deadline) sleep
+/// through `poll_oneoff` with clock subscriptions: the board's timer.
 #[test]
-#[ignore = "needs poll_oneoff clock subscriptions (issue 11, console branch); un-ignore when they land"]
 fn go_timers_print_the_same_as_native_on_every_board() {
     let go = match go_toolchain() {
         Ok(go) => go,
