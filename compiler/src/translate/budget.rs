@@ -14,9 +14,12 @@
 //! stores a new counter in the vmctx or raises the trap) at every loop
 //! header and at the entry of every function that calls anything: every
 //! loop turn and every recursive call passes a check, so neither a
-//! call-free loop nor recursion runs unchecked. It is stored to the vmctx
-//! before calls and returns and loaded after calls, so callees in the same
-//! instance share it.
+//! call-free loop nor recursion runs unchecked. Direct calls hand it to the
+//! callee's body as its last argument and take it back as its last result
+//! (`emit/budget_entry.rs` gives every body a Wasm-signature entry point
+//! that loads it from the vmctx and stores it back, for tables, exports and
+//! other modules). Calls through a pointer store it to the vmctx before and
+//! reload it after, so callees in the same instance share it.
 
 use anyhow::{Result, anyhow};
 use cranelift_codegen::ir::condcodes::IntCC;
