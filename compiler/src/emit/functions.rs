@@ -389,14 +389,25 @@ mod tests {
     #[test]
     fn objects_are_byte_identical_whatever_the_thread_count() {
         let wasm = many_functions(48, None);
+        // With a fuel budget every function is a body and an entry point.
+        let fuel = wafer_abi::budget::Policy {
+            fuel: 1000,
+            timeout_ns: 0,
+        };
         for isa in Isa::ALL {
-            let one = compile_with_jobs(&wasm, &options(isa), jobs(1)).unwrap();
-            for n in [2, 4, 7] {
-                let many = compile_with_jobs(&wasm, &options(isa), jobs(n)).unwrap();
-                assert!(
-                    one.object == many.object,
-                    "{isa}: the object with {n} threads differs from the one with 1"
-                );
+            for budget in [Default::default(), fuel] {
+                let options = CompileOptions {
+                    budget,
+                    ..options(isa)
+                };
+                let one = compile_with_jobs(&wasm, &options, jobs(1)).unwrap();
+                for n in [2, 4, 7] {
+                    let many = compile_with_jobs(&wasm, &options, jobs(n)).unwrap();
+                    assert!(
+                        one.object == many.object,
+                        "{isa} {budget:?}: the object with {n} threads differs from the one with 1"
+                    );
+                }
             }
         }
     }
