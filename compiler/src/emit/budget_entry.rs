@@ -4,7 +4,8 @@
 //! traffic), and an entry point with the Wasm signature, the one tables,
 //! exports, trampolines and other modules of the image know. The entry
 //! point loads the counter from the vmctx, calls the body, and stores what
-//! is left back (see `translate/budget.rs`).
+//! is left back (see `translate/budget.rs`). Functions only direct calls
+//! reach have no entry point: their body keeps the usual symbol.
 
 use anyhow::Result;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
@@ -14,8 +15,9 @@ use cranelift_object::ObjectModule;
 use wafer_abi::vmctx::BUDGET;
 
 use super::errors::module_error;
-use crate::module_info::ModuleInfo;
+use crate::module_info::{ElemItem, ModuleInfo};
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
+use wasmparser::{ConstExpr, ExternalKind, Operator};
 
 /// The symbol of the body of function `index`. Function symbols are
 /// `{prefix}::…`, so `{prefix}.body[…]` cannot collide with one.
@@ -23,7 +25,59 @@ fn body_symbol(prefix: &str, index: u32) -> String {
     format!("{prefix}.body[{index}]")
 }
 
-/// Declares the body of every defined function, by defined index.
+/// Which defined functions need an entry point: those something other
+/// than a direct call can reach — exports (trampolines, other modules of
+/// the image, the C API), the start function, and every function a funcref
+/// can name (element segments and `ref.func` in global initialisers; the
+/// validator only accepts a `ref.func` in code for a function named there
+/// or exported). By defined index.
+///
+/// # Errors
+/// A constant expression the operator reader rejects.
+pub fn needs_entry(info: &ModuleInfo<'_>) -> Result<Vec<bool>> {
+    let mut reached = vec![false; info.funcs.len()];
+    let mut mark = |index: u32| {
+        if let Some(r) = reached.get_mut(index as usize) {
+            *r = true;
+        }
+    };
+    for export in &info.exports {
+        if matches!(export.kind, ExternalKind::Func) {
+            mark(export.index);
+        }
+    }
+    if let Some(start) = info.start {
+        mark(start);
+    }
+    for segment in &info.elements {
+        for item in &segment.items {
+            match item {
+                ElemItem::Func(index) => mark(*index),
+                ElemItem::Expr(expr) => ref_funcs(expr)?.into_iter().for_each(&mut mark),
+            }
+        }
+    }
+    for init in &info.global_inits {
+        ref_funcs(init)?.into_iter().for_each(&mut mark);
+    }
+    Ok(reached.split_off(info.num_imported_funcs as usize))
+}
+
+/// The functions `ref.func` names in `expr`.
+fn ref_funcs(expr: &ConstExpr<'_>) -> Result<Vec<u32>> {
+    let mut ops = expr.get_operators_reader();
+    let mut found = Vec::new();
+    while !ops.eof() {
+        if let Operator::RefFunc { function_index } = ops.read()? {
+            found.push(function_index);
+        }
+    }
+    Ok(found)
+}
+
+/// The body of every defined function, by defined index: a new symbol for
+/// those that need an entry point, else the function's own `entries[i]`
+/// (already declared with the body's signature).
 ///
 /// # Errors
 /// The object module refusing a declaration.
@@ -32,9 +86,15 @@ pub fn declare_bodies(
     info: &ModuleInfo<'_>,
     prefix: &str,
     call_conv: CallConv,
+    entries: &[FuncId],
+    needs_entry: &[bool],
 ) -> Result<Vec<FuncId>> {
     (info.num_imported_funcs..info.funcs.len() as u32)
-        .map(|index| {
+        .zip(entries.iter().zip(needs_entry))
+        .map(|(index, (&entry, &needed))| {
+            if !needed {
+                return Ok(entry);
+            }
             let symbol = body_symbol(prefix, index);
             let sig = budget_body_signature(info.func_type(index), call_conv);
             module
@@ -51,9 +111,12 @@ pub fn declare_bodies(
 /// The object module refusing a definition.
 pub fn define_entries(env: &ModuleEnv<'_, '_>, module: &mut ObjectModule) -> Result<()> {
     for (defined, &body) in env.budget_bodies.iter().enumerate() {
+        let entry = env.defined_funcs[defined];
+        if entry == body {
+            continue; // reached by direct calls only
+        }
         let index = env.info.num_imported_funcs + defined as u32;
         let ty = env.info.func_type(index);
-        let entry = env.defined_funcs[defined];
         let sig = wasm_signature(ty, env.call_conv);
         let what = format!("the entry point of function {index}");
         super::define_declared_function(module, entry, &what, sig, |module, mut b, params| {

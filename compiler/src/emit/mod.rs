@@ -288,9 +288,21 @@ fn compile_module(
     let mut function_names = names::FunctionNames::default();
     let mut defined_funcs = Vec::new();
     let mut defined_symbols = Vec::new();
+    // With a budget, a function nothing outside the module's direct calls
+    // can reach is its body alone, under its usual symbol.
+    let needs_entry = if options.budget.enabled() {
+        budget_entry::needs_entry(&info)?
+    } else {
+        vec![true; info.num_defined_funcs() as usize]
+    };
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
         let symbol = function_names.function(&options.prefix, index, function_name(&info, index));
-        let sig = wasm_signature(info.func_type(index), call_conv);
+        let ty = info.func_type(index);
+        let sig = if needs_entry[(index - info.num_imported_funcs) as usize] {
+            wasm_signature(ty, call_conv)
+        } else {
+            crate::translate::env::budget_body_signature(ty, call_conv)
+        };
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
             .map_err(|e| errors::module_error(&format!("function {index} (`{symbol}`)"), &e))?;
@@ -298,7 +310,14 @@ fn compile_module(
         defined_symbols.push(symbol);
     }
     let budget_bodies = if options.budget.enabled() {
-        budget_entry::declare_bodies(&mut module, &info, &options.prefix, call_conv)?
+        budget_entry::declare_bodies(
+            &mut module,
+            &info,
+            &options.prefix,
+            call_conv,
+            &defined_funcs,
+            &needs_entry,
+        )?
     } else {
         Vec::new()
     };
