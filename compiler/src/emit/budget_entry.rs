@@ -140,3 +140,34 @@ pub fn define_entries(env: &ModuleEnv<'_, '_>, module: &mut ObjectModule) -> Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_functions_reachable_from_outside_direct_calls_need_an_entry_point() {
+        let wasm = wat::parse_str(
+            r#"(module
+              (import "env" "f" (func $imported))
+              (table 1 funcref)
+              (func $exported (export "e"))
+              (func $in_table)
+              (func $in_global)
+              (func $start)
+              (func $direct_only (call $exported))
+              (func $in_expr_segment)
+              (elem (i32.const 0) $in_table)
+              (elem funcref (ref.func $in_expr_segment))
+              (global funcref (ref.func $in_global))
+              (start $start))"#,
+        )
+        .unwrap();
+        let info = crate::module_info::parse(&wasm).unwrap();
+        // By defined index: the import is not one.
+        assert_eq!(
+            needs_entry(&info).unwrap(),
+            [true, true, true, true, false, true]
+        );
+    }
+}
