@@ -491,7 +491,7 @@ pub fn instantiate(
         }
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
-                func_ptr: f.ptr,
+                func_ptr: f.entry,
                 vmctx,
                 type_id: f.type_id,
             };

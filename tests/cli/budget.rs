@@ -241,6 +241,58 @@ fn fuel_runs_out_at_the_same_operator_on_every_board_and_every_run() {
     }
 }
 
+/// `down(a)` = a + down(a - 1), calling itself directly when `a` is odd
+/// and through the table (the Wasm-signature entry point) when it is even.
+/// Before its call a level with `a` > 0 runs 11 operators (odd: `local.get`,
+/// `if`, `local.get` x2, `i32.const`, `i32.and`, `if`, `local.get`,
+/// `i32.const`, `i32.sub`, `call`) or 12 (even: one more `i32.const` and
+/// `call_indirect`), and 1 (`i32.add`) after it; `down(0)` runs 3. So
+/// `down(10)` costs 128 in all, and its entry checks see 0, 12, 23, 35,
+/// 46, 58, 69, 81, 92, 104 and 115 operators more than were spent before
+/// it (a = 10 down to 0). `run` calls it twice (`i32.const` + `call`
+/// before each): the second call's deepest check, the last of all, sees
+/// 2 + 128 + 2 + 115 = 247 spent; it needs the counter the first call
+/// handed back to be right.
+const MIXED_RECURSION: &str = r#"(module
+  (type $t (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $down)
+  (func $down (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then
+        (i32.add
+          (local.get 0)
+          (if (result i32) (i32.and (local.get 0) (i32.const 1))
+            (then (call $down (i32.sub (local.get 0) (i32.const 1))))
+            (else (call_indirect (type $t)
+              (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))))))
+      (else (i32.const 0))))
+  (func (export "run") (result i32)
+    (i32.add (call $down (i32.const 10)) (call $down (i32.const 10)))))"#;
+
+#[test]
+fn fuel_is_exact_across_direct_and_indirect_calls_of_the_same_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "mixed.wat", MIXED_RECURSION);
+    for board in ["host", "qemu-virt-aarch64", "qemu-virt-riscv64"] {
+        let run = |fuel: &str| {
+            wafer_within(
+                &[
+                    "run", &module, "--board", board, "--fuel", fuel, "--invoke", "run",
+                ],
+                Duration::from_secs(120),
+            )
+            .unwrap_or_else(|| panic!("{board} --fuel {fuel}: did not finish"))
+        };
+        let o = run("247");
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "110\n", "{board}");
+        let o = run("246");
+        assert_trap(&o, "fuel exhausted", board);
+        assert_eq!(stdout(&o), "", "{board}");
+    }
+}
+
 #[test]
 fn a_module_within_its_budget_runs_normally() {
     let hello = example("hello.wat");

@@ -206,6 +206,9 @@ pub fn define_descriptor(
                     Ok(())
                 })?;
             w.slice(traps, trap_count);
+            // What funcrefs call: the code itself, or with a budget the
+            // Wasm-signature entry point of its body.
+            w.func_ptr(env.defined_funcs[defined]);
             Ok(())
         },
     )?;

@@ -28,12 +28,13 @@ use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
-use crate::translate::env::{ModuleEnv, wasm_signature};
+use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::known_bits::drop_redundant_masks;
 use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
 pub struct CompiledFunction {
+    /// The code: the function, or with a budget its body.
     pub id: FuncId,
     pub code_size: u64,
     pub traps: Vec<TrapSite>,
@@ -245,13 +246,18 @@ fn translate(
     builder_ctx: &mut FunctionBuilderContext,
 ) -> Result<Translated> {
     let index = env.info.num_imported_funcs + defined as u32;
-    let id = env.defined_funcs[defined];
     let symbol = &symbols[defined];
     let func_type = env.info.func_type(index);
-    let mut func = Function::with_name_signature(
-        UserFuncName::user(0, id.as_u32()),
-        wasm_signature(func_type, env.call_conv),
-    );
+    // With a budget the code is the body that passes the counter in
+    // registers; its Wasm-signature entry point is `budget_entry.rs`'s.
+    let (id, signature) = match env.budget_bodies.get(defined) {
+        Some(&body) => (body, budget_body_signature(func_type, env.call_conv)),
+        None => (
+            env.defined_funcs[defined],
+            wasm_signature(func_type, env.call_conv),
+        ),
+    };
+    let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature);
     let body = &env.info.bodies[defined];
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
     translate_body(env, module, builder, func_type, body)
@@ -383,14 +389,25 @@ mod tests {
     #[test]
     fn objects_are_byte_identical_whatever_the_thread_count() {
         let wasm = many_functions(48, None);
+        // With a fuel budget every function is a body and an entry point.
+        let fuel = wafer_abi::budget::Policy {
+            fuel: 1000,
+            timeout_ns: 0,
+        };
         for isa in Isa::ALL {
-            let one = compile_with_jobs(&wasm, &options(isa), jobs(1)).unwrap();
-            for n in [2, 4, 7] {
-                let many = compile_with_jobs(&wasm, &options(isa), jobs(n)).unwrap();
-                assert!(
-                    one.object == many.object,
-                    "{isa}: the object with {n} threads differs from the one with 1"
-                );
+            for budget in [Default::default(), fuel] {
+                let options = CompileOptions {
+                    budget,
+                    ..options(isa)
+                };
+                let one = compile_with_jobs(&wasm, &options, jobs(1)).unwrap();
+                for n in [2, 4, 7] {
+                    let many = compile_with_jobs(&wasm, &options, jobs(n)).unwrap();
+                    assert!(
+                        one.object == many.object,
+                        "{isa} {budget:?}: the object with {n} threads differs from the one with 1"
+                    );
+                }
             }
         }
     }

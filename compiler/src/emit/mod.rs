@@ -4,6 +4,7 @@
 //! trampolines, the `instantiate` function and the module descriptor
 //! (`wafer_module_<prefix>`, see `wafer_abi::descriptor`).
 
+mod budget_entry;
 pub(crate) mod data;
 mod descriptor;
 mod errors;
@@ -40,11 +41,28 @@ pub(crate) fn define_local_function(
         &[cranelift_codegen::ir::Value],
     ) -> Result<()>,
 ) -> Result<FuncId> {
-    use cranelift_codegen::ir::{Function, UserFuncName};
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
     let id = module
         .declare_function(symbol, Linkage::Local, &sig)
         .map_err(|e| errors::module_error(&format!("`{symbol}`"), &e))?;
+    define_declared_function(module, id, &format!("`{symbol}`"), sig, body)?;
+    Ok(id)
+}
+
+/// Builds and defines the already declared function `id`, as
+/// [`define_local_function`] does; `what` names it in errors.
+pub(crate) fn define_declared_function(
+    module: &mut ObjectModule,
+    id: FuncId,
+    what: &str,
+    sig: cranelift_codegen::ir::Signature,
+    body: impl for<'f> FnOnce(
+        &mut ObjectModule,
+        cranelift_frontend::FunctionBuilder<'f>,
+        &[cranelift_codegen::ir::Value],
+    ) -> Result<()>,
+) -> Result<()> {
+    use cranelift_codegen::ir::{Function, UserFuncName};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
     let mut ctx = module.make_context();
     ctx.func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), sig);
     let mut builder_ctx = FunctionBuilderContext::new();
@@ -54,11 +72,11 @@ pub(crate) fn define_local_function(
     builder.switch_to_block(entry);
     builder.seal_block(entry);
     let params = builder.block_params(entry).to_vec();
-    body(module, builder, &params).with_context(|| format!("in {symbol}"))?;
+    body(module, builder, &params).with_context(|| format!("in {what}"))?;
     module
         .define_function(id, &mut ctx)
-        .map_err(|e| errors::module_error(&format!("`{symbol}`"), &e))?;
-    Ok(id)
+        .map_err(|e| errors::module_error(what, &e))?;
+    Ok(())
 }
 
 /// How function imports outside the runtime's host modules are bound.
@@ -270,21 +288,46 @@ fn compile_module(
     let mut function_names = names::FunctionNames::default();
     let mut defined_funcs = Vec::new();
     let mut defined_symbols = Vec::new();
+    // With a budget, a function nothing outside the module's direct calls
+    // can reach is its body alone, under its usual symbol.
+    let needs_entry = if options.budget.enabled() {
+        budget_entry::needs_entry(&info)?
+    } else {
+        vec![true; info.num_defined_funcs() as usize]
+    };
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
         let symbol = function_names.function(&options.prefix, index, function_name(&info, index));
-        let sig = wasm_signature(info.func_type(index), call_conv);
+        let ty = info.func_type(index);
+        let sig = if needs_entry[(index - info.num_imported_funcs) as usize] {
+            wasm_signature(ty, call_conv)
+        } else {
+            crate::translate::env::budget_body_signature(ty, call_conv)
+        };
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
             .map_err(|e| errors::module_error(&format!("function {index} (`{symbol}`)"), &e))?;
         defined_funcs.push(id);
         defined_symbols.push(symbol);
     }
+    let budget_bodies = if options.budget.enabled() {
+        budget_entry::declare_bodies(
+            &mut module,
+            &info,
+            &options.prefix,
+            call_conv,
+            &defined_funcs,
+            &needs_entry,
+        )?
+    } else {
+        Vec::new()
+    };
 
     let env = ModuleEnv {
         info: &info,
         layout: VmctxLayout::new(counts(&info)),
         call_conv,
         defined_funcs,
+        budget_bodies,
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,
@@ -292,6 +335,7 @@ fn compile_module(
     };
     let compiled_functions =
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
+    budget_entry::define_entries(&env, &mut module)?;
     let trampolines = trampolines::define_trampolines(&env, &mut module, &options.prefix)?;
     let instantiate = instantiate::define_instantiate(&env, &mut module, &options.prefix)?;
     let imports = import_summaries(&info, options.imports, image_modules)?;

@@ -14,9 +14,12 @@
 //! stores a new counter in the vmctx or raises the trap) at every loop
 //! header and at the entry of every function that calls anything: every
 //! loop turn and every recursive call passes a check, so neither a
-//! call-free loop nor recursion runs unchecked. It is stored to the vmctx
-//! before calls and returns and loaded after calls, so callees in the same
-//! instance share it.
+//! call-free loop nor recursion runs unchecked. Direct calls hand it to the
+//! callee's body as its last argument and take it back as its last result
+//! (`emit/budget_entry.rs` gives every body a Wasm-signature entry point
+//! that loads it from the vmctx and stores it back, for tables, exports and
+//! other modules). Calls through a pointer store it to the vmctx before and
+//! reload it after, so callees in the same instance share it.
 
 use anyhow::{Result, anyhow};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -95,13 +98,19 @@ impl FuncTranslator<'_, '_, '_, '_> {
     ///
     /// # Errors
     /// A body the operator reader rejects.
-    pub fn budget_enter_function(&mut self, body: &FunctionBody<'_>) -> Result<()> {
+    pub fn budget_enter_function(
+        &mut self,
+        body: &FunctionBody<'_>,
+        counter_param: Option<ir::Value>,
+    ) -> Result<()> {
         if !self.env.budget.enabled() {
             return Ok(());
         }
+        let counter_param = counter_param
+            .ok_or_else(|| anyhow!("BUG: a budget body without a counter parameter"))?;
         let var = self.builder.declare_var(types::I64);
+        self.builder.def_var(var, counter_param);
         self.budget = Some(Counter { var, pending: 0 });
-        self.budget_reload();
         if calls_anything(body)? {
             self.budget_check()?;
         }
@@ -184,7 +193,22 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(self.module.declare_func_in_func(id, self.builder.func))
     }
 
-    /// Before a call or a return: the vmctx gets the counter.
+    /// The counter as a value (a direct call's last argument, a return's
+    /// last result); nothing without a budget.
+    pub fn budget_value(&mut self) -> Option<ir::Value> {
+        let var = self.budget.as_ref()?.var;
+        Some(self.builder.use_var(var))
+    }
+
+    /// After a direct call: the counter the callee returned.
+    pub fn budget_define(&mut self, value: ir::Value) {
+        if let Some(counter) = &self.budget {
+            self.builder.def_var(counter.var, value);
+        }
+    }
+
+    /// Before a call through a pointer (import, table) or the refill: the
+    /// vmctx gets the counter.
     pub fn budget_store(&mut self) {
         let Some(counter) = &self.budget else {
             return;
@@ -196,7 +220,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .store(flags, value, self.vmctx, wafer_abi::vmctx::BUDGET as i32);
     }
 
-    /// At entry and after a call: the counter comes from the vmctx.
+    /// After a call through a pointer or the refill: the counter comes
+    /// from the vmctx.
     pub fn budget_reload(&mut self) {
         let Some(counter) = &self.budget else {
             return;

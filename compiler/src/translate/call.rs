@@ -63,17 +63,29 @@ impl FuncTranslator<'_, '_, '_, '_> {
             self.call_through_pointer(type_index, func_ptr, callee_vmctx, args);
             return Ok(());
         }
-        let id = self.env.defined_funcs[(function_index - info.num_imported_funcs) as usize];
+        let defined = (function_index - info.num_imported_funcs) as usize;
+        // From a function with a counter (not `instantiate` calling the
+        // start function), the body: the counter goes in and comes back
+        // in registers (`budget.rs`).
+        let id = match self.env.budget_bodies.get(defined) {
+            Some(&body) if self.budget.is_some() => body,
+            _ => self.env.defined_funcs[defined],
+        };
         let callee = self.module.declare_func_in_func(id, self.builder.func);
-        let mut all = Vec::with_capacity(args.len() + 1);
+        let mut all = Vec::with_capacity(args.len() + 2);
         all.push(self.vmctx);
         all.extend(args);
-        self.budget_store();
+        all.extend(self.budget_value());
         let call = self.builder.ins().call(callee, &all);
-        self.budget_reload();
         // The callee may have grown a memory.
         self.invalidate_memory_lengths();
-        let results = self.builder.inst_results(call).to_vec();
+        let mut results = self.builder.inst_results(call).to_vec();
+        if self.budget.is_some() {
+            let left = results
+                .pop()
+                .ok_or_else(|| anyhow::anyhow!("BUG: a budget body returns no counter"))?;
+            self.budget_define(left);
+        }
         self.stack.extend(results);
         Ok(())
     }

@@ -425,8 +425,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.reachable = frame.next_reached;
         if matches!(frame.kind, FrameKind::Function) {
             if self.reachable {
-                let values = self.pop_n(frame.num_results)?;
-                self.budget_store();
+                let mut values = self.pop_n(frame.num_results)?;
+                values.extend(self.budget_value());
                 self.builder.ins().return_(&values);
             } else {
                 // Nothing reaches the return block: give it a terminator so

@@ -15,8 +15,14 @@ pub struct ModuleEnv<'m, 'a> {
     pub info: &'m ModuleInfo<'a>,
     pub layout: VmctxLayout,
     pub call_conv: CallConv,
-    /// Symbols of the defined functions, by defined index.
+    /// Symbols of the defined functions, by defined index: the entry
+    /// points with the Wasm signature (tables, exports, imports).
     pub defined_funcs: Vec<FuncId>,
+    /// With a budget, the bodies that take and return the fuel/deadline
+    /// counter in a register ([`budget_body_signature`]), by defined
+    /// index; direct calls go straight to them. Empty without a budget
+    /// (the entry point is then the body).
+    pub budget_bodies: Vec<FuncId>,
     /// Symbols of the runtime builtins, in `wafer_abi::builtins::ALL` order.
     pub builtins: Vec<FuncId>,
     /// The canonical type-id symbol of each type index.
@@ -51,6 +57,16 @@ pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
         .extend(ty.params.iter().map(|&t| AbiParam::new(clif_type(t))));
     sig.returns
         .extend(ty.results.iter().map(|&t| AbiParam::new(clif_type(t))));
+    sig
+}
+
+/// The native signature of a function body when the module has a budget:
+/// the Wasm signature with the counter as the last parameter and the last
+/// result, so direct calls pass it in registers (`translate/budget.rs`).
+pub fn budget_body_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+    let mut sig = wasm_signature(ty, call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.returns.push(AbiParam::new(types::I64));
     sig
 }
 

@@ -285,7 +285,14 @@ pub fn translate_body(
         local_types.extend(std::iter::repeat_n(clif_type(ty), count as usize));
     }
     let in_memory = locals::needs_memory_locals(local_types.len(), body)?;
-    let locals = locals::declare_locals(&mut builder, &local_types, &params[1..], in_memory);
+    // With a budget the counter comes after the Wasm parameters.
+    let wasm_params = &params[1..=func_type.params.len()];
+    let counter_param = env
+        .budget
+        .enabled()
+        .then(|| params.get(func_type.params.len() + 1).copied())
+        .flatten();
+    let locals = locals::declare_locals(&mut builder, &local_types, wasm_params, in_memory);
 
     let return_block = builder.create_block();
     for &ty in &func_type.results {
@@ -304,7 +311,7 @@ pub fn translate_body(
     translator
         .builder
         .set_srcloc(ir::SourceLoc::new(ops.original_position() as u32));
-    translator.budget_enter_function(body)?;
+    translator.budget_enter_function(body, counter_param)?;
     while !ops.eof() {
         let (op, offset) = ops.read_with_offset()?;
         translator

@@ -264,6 +264,10 @@ pub struct FuncDesc {
     pub _pad: u32,
     /// Trap sites, sorted by `code_offset`.
     pub traps: Slice<TrapSite>,
+    /// The entry point funcrefs and exports call (Wasm signature). `ptr`
+    /// itself, or with a budget a thin function that passes the vmctx's
+    /// counter to the code at `ptr` in a register and stores it back.
+    pub entry: *const u8,
 }
 
 /// A data segment's bytes (passive or active).
