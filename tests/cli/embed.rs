@@ -643,52 +643,53 @@ int main(void) {
 }
 "#;
 
-#[test]
-fn a_linux_program_links_the_library_and_gets_traps_as_a_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = |name: &str| path_str(&dir.path().join(name));
-    let app = path_str(&examples().join("embed-c/app.wat"));
-    assert_ok(
-        &wafer(&[
-            "compile",
-            &app,
-            "--target",
-            "x86_64",
-            "-o",
-            &d("app.o"),
-            "--header",
-            &d("app.h"),
-        ]),
-        "wafer compile",
-    );
-    // The header goes beside the library unless --header says otherwise.
+/// Compiles each `(module path, name)` for x86_64 with its header, writes
+/// the Linux runtime library, and links `program` (C source) with them by
+/// gcc into an executable in `dir`; returns its path.
+fn linux_program(dir: &Path, modules: &[(&str, &str)], program: &str) -> String {
+    let d = |name: &str| path_str(&dir.join(name));
+    let mut objects = Vec::new();
+    for (module, name) in modules {
+        let object = d(&format!("{name}.o"));
+        assert_ok(
+            &wafer(&[
+                "compile",
+                module,
+                "--target",
+                "x86_64",
+                "-o",
+                &object,
+                "--header",
+                &d(&format!("{name}.h")),
+            ]),
+            "wafer compile",
+        );
+        objects.push(object);
+    }
     assert_ok(
         &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
         "wafer runtime",
     );
-    assert!(dir.path().join("wafer_rt.h").is_file());
-    let source = module_file(dir.path(), "main.c", HOST_PROGRAM);
-    let include = format!("-I{}", dir.path().display());
+    let source = module_file(dir, "main.c", program);
+    let include = format!("-I{}", dir.display());
+    let library = d("libwafer_rt.a");
+    let executable = d("program");
     // The runtime is not position-independent: -no-pie.
-    assert_ok(
-        &tool(
-            "gcc",
-            &[
-                "-no-pie",
-                "-Wall",
-                "-Werror",
-                "-std=c11",
-                &include,
-                &source,
-                &d("app.o"),
-                &d("libwafer_rt.a"),
-                "-o",
-                &d("program"),
-            ],
-        ),
-        "gcc",
-    );
-    let o = tool(&d("program"), &[]);
+    let mut args = vec!["-no-pie", "-Wall", "-Werror", "-std=c11", &include, &source];
+    args.extend(objects.iter().map(String::as_str));
+    args.extend([library.as_str(), "-o", executable.as_str()]);
+    assert_ok(&tool("gcc", &args), "gcc");
+    executable
+}
+
+#[test]
+fn a_linux_program_links_the_library_and_gets_traps_as_a_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = path_str(&examples().join("embed-c/app.wat"));
+    let program = linux_program(dir.path(), &[(&app, "app")], HOST_PROGRAM);
+    // The header goes beside the library unless --header says otherwise.
+    assert!(dir.path().join("wafer_rt.h").is_file());
+    let o = tool(&program, &[]);
     assert_eq!(
         stdout(&o),
         "led 0\nled 1\nblink 2\n\
@@ -725,46 +726,9 @@ int main(void) {
 #[test]
 fn an_import_calling_back_into_wasm_gets_the_inner_trap_and_the_outer_call_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let d = |name: &str| path_str(&dir.path().join(name));
     let app = path_str(&examples().join("embed-c/app.wat"));
-    assert_ok(
-        &wafer(&[
-            "compile",
-            &app,
-            "--target",
-            "x86_64",
-            "-o",
-            &d("app.o"),
-            "--header",
-            &d("app.h"),
-        ]),
-        "wafer compile",
-    );
-    assert_ok(
-        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
-        "wafer runtime",
-    );
-    let source = module_file(dir.path(), "main.c", REENTRANT_PROGRAM);
-    let include = format!("-I{}", dir.path().display());
-    assert_ok(
-        &tool(
-            "gcc",
-            &[
-                "-no-pie",
-                "-Wall",
-                "-Werror",
-                "-std=c11",
-                &include,
-                &source,
-                &d("app.o"),
-                &d("libwafer_rt.a"),
-                "-o",
-                &d("program"),
-            ],
-        ),
-        "gcc",
-    );
-    let o = tool(&d("program"), &[]);
+    let program = linux_program(dir.path(), &[(&app, "app")], REENTRANT_PROGRAM);
+    let o = tool(&program, &[]);
     assert_eq!(
         stdout(&o),
         "inner 0: status 1 integer divide by zero\n\
@@ -804,50 +768,11 @@ int main(void) {
 #[test]
 fn two_modules_and_two_instances_of_one_each_report_their_own_traps() {
     let dir = tempfile::tempdir().unwrap();
-    let d = |name: &str| path_str(&dir.path().join(name));
     let app = path_str(&examples().join("embed-c/app.wat"));
     let second = module_file(dir.path(), "b.wat", SECOND_MODULE);
-    for (module, name) in [(app.as_str(), "app"), (second.as_str(), "b")] {
-        assert_ok(
-            &wafer(&[
-                "compile",
-                module,
-                "--target",
-                "x86_64",
-                "-o",
-                &d(&format!("{name}.o")),
-                "--header",
-                &d(&format!("{name}.h")),
-            ]),
-            "wafer compile",
-        );
-    }
-    assert_ok(
-        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
-        "wafer runtime",
-    );
-    let source = module_file(dir.path(), "main.c", TWO_MODULES_PROGRAM);
-    let include = format!("-I{}", dir.path().display());
-    assert_ok(
-        &tool(
-            "gcc",
-            &[
-                "-no-pie",
-                "-Wall",
-                "-Werror",
-                "-std=c11",
-                &include,
-                &source,
-                &d("app.o"),
-                &d("b.o"),
-                &d("libwafer_rt.a"),
-                "-o",
-                &d("program"),
-            ],
-        ),
-        "gcc",
-    );
-    let o = tool(&d("program"), &[]);
+    let modules = [(app.as_str(), "app"), (second.as_str(), "b")];
+    let program = linux_program(dir.path(), &modules, TWO_MODULES_PROGRAM);
+    let o = tool(&program, &[]);
     assert_eq!(
         stdout(&o),
         "b2.boom: 1 unreachable in b!boom\n\
@@ -916,46 +841,9 @@ int main(void) {
 #[test]
 fn reset_restores_memory_tables_globals_and_reruns_the_start_function() {
     let dir = tempfile::tempdir().unwrap();
-    let d = |name: &str| path_str(&dir.path().join(name));
     let module = module_file(dir.path(), "r.wat", RESETTABLE);
-    assert_ok(
-        &wafer(&[
-            "compile",
-            &module,
-            "--target",
-            "x86_64",
-            "-o",
-            &d("r.o"),
-            "--header",
-            &d("r.h"),
-        ]),
-        "wafer compile",
-    );
-    assert_ok(
-        &wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]),
-        "wafer runtime",
-    );
-    let source = module_file(dir.path(), "main.c", RESET_PROGRAM);
-    let include = format!("-I{}", dir.path().display());
-    assert_ok(
-        &tool(
-            "gcc",
-            &[
-                "-no-pie",
-                "-Wall",
-                "-Werror",
-                "-std=c11",
-                &include,
-                &source,
-                &d("r.o"),
-                &d("libwafer_rt.a"),
-                "-o",
-                &d("program"),
-            ],
-        ),
-        "gcc",
-    );
-    let o = tool(&d("program"), &[]);
+    let program = linux_program(dir.path(), &[(&module, "r")], RESET_PROGRAM);
+    let o = tool(&program, &[]);
     // Trap code 5: uninitialized element.
     assert_eq!(
         stdout(&o),
