@@ -554,29 +554,29 @@ pub extern "C" fn wafer_wasi_path_open(
         if oflags & !0xf != 0 {
             return Err(INVAL);
         }
-        if oflags & 1 != 0 {
-            flags |= sys::o::CREAT;
+        // WASI's oflags and fdflags bits, and the Linux open flag for each
+        // (rsync and sync both become O_SYNC).
+        let oflag_bits = [
+            (1, sys::o::CREAT),
+            (2, sys::o::DIRECTORY),
+            (4, sys::o::EXCL),
+            (8, sys::o::TRUNC),
+        ];
+        let fdflag_bits = [
+            (1, sys::o::APPEND),
+            (2, sys::o::DSYNC),
+            (4, sys::o::NONBLOCK),
+            (8 | 16, sys::o::SYNC),
+        ];
+        for (bits, flag) in oflag_bits {
+            if oflags & bits != 0 {
+                flags |= flag;
+            }
         }
-        if oflags & 2 != 0 {
-            flags |= sys::o::DIRECTORY;
-        }
-        if oflags & 4 != 0 {
-            flags |= sys::o::EXCL;
-        }
-        if oflags & 8 != 0 {
-            flags |= sys::o::TRUNC;
-        }
-        if fdflags & 1 != 0 {
-            flags |= sys::o::APPEND;
-        }
-        if fdflags & 2 != 0 {
-            flags |= sys::o::DSYNC;
-        }
-        if fdflags & 4 != 0 {
-            flags |= sys::o::NONBLOCK;
-        }
-        if fdflags & (8 | 16) != 0 {
-            flags |= sys::o::SYNC;
+        for (bits, flag) in fdflag_bits {
+            if fdflags & bits != 0 {
+                flags |= flag;
+            }
         }
         let host = linux(sys::openat(r.dir(), r.name(), flags, 0o666))?;
         let kind = match sys::statx(host, b"", sys::AT_EMPTY_PATH) {
