@@ -59,6 +59,39 @@ fn wafer(args: &[&str]) -> Output {
         .expect("wafer runs")
 }
 
+/// Runs `wafer args` with no input, killing it after `limit`; `None` if it
+/// had to be killed: a regression that blocks or spins (a broken deadline,
+/// input that never comes) fails the test instead of hanging it.
+fn wafer_within(args: &[&str], limit: std::time::Duration) -> Option<Output> {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("wafer runs");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+            child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
+            return Some(Output {
+                status,
+                stdout: out,
+                stderr: err,
+            });
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

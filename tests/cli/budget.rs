@@ -3,42 +3,11 @@
 //! running out at the same operator on every board and run, modules within
 //! their budget unaffected, and bad values refused.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{assert_clean_error, example, module_file, stderr, stdout, wafer};
-
-/// Runs `wafer args`; `None` if it ran longer than `limit` (then killed):
-/// a broken deadline must fail the test, not hang it.
-fn wafer_within(args: &[&str], limit: Duration) -> Option<Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wafer runs");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-            child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
-            return Some(Output {
-                status,
-                stdout: out,
-                stderr: err,
-            });
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use super::{assert_clean_error, example, module_file, stderr, stdout, wafer, wafer_within};
 
 /// The boards of the issue: Linux (native) and the three bare-metal ISAs.
 const BOARDS: [&str; 4] = [

@@ -2,42 +2,10 @@
 //! 0–125, imports refused at build time, WASI calls with bad pointers,
 //! stack budgets against the real stack, table caps, address-space limits.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use super::{assert_clean_error, module_file, stderr, stdout, wafer};
-
-/// Runs `wafer args`, killing it after `limit` (a regression may block on
-/// input that never comes); `None` if it had to be killed.
-fn wafer_within(args: &[&str], limit: Duration) -> Option<std::process::Output> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wafer runs");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-            child.stderr.take().unwrap().read_to_end(&mut err).unwrap();
-            return Some(std::process::Output {
-                status,
-                stdout: out,
-                stderr: err,
-            });
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use super::{assert_clean_error, module_file, stderr, stdout, wafer, wafer_within};
 
 const EXIT_MODULE: &str = r#"(module
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
