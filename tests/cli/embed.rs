@@ -29,6 +29,28 @@ fn assert_ok(o: &Output, what: &str) {
     );
 }
 
+/// Boots `elf` on QEMU's aarch64 `virt` machine (Cortex-A53, 128 MiB,
+/// semihosting for the exit), killed after 60 s.
+fn run_on_qemu_virt_aarch64(elf: &str) -> Output {
+    tool(
+        "timeout",
+        &[
+            "60",
+            "qemu-system-aarch64",
+            "-M",
+            "virt",
+            "-cpu",
+            "cortex-a53",
+            "-m",
+            "128M",
+            "-nographic",
+            "-semihosting",
+            "-kernel",
+            elf,
+        ],
+    )
+}
+
 #[test]
 fn the_c_firmware_example_calls_exports_and_survives_traps_on_qemu_virt_aarch64() {
     let dir = tempfile::tempdir().unwrap();
@@ -111,23 +133,7 @@ fn the_c_firmware_example_calls_exports_and_survives_traps_on_qemu_virt_aarch64(
         ),
         "ld.lld",
     );
-    let o = tool(
-        "timeout",
-        &[
-            "60",
-            "qemu-system-aarch64",
-            "-M",
-            "virt",
-            "-cpu",
-            "cortex-a53",
-            "-m",
-            "128M",
-            "-nographic",
-            "-semihosting",
-            "-kernel",
-            &d("firmware.elf"),
-        ],
-    );
+    let o = run_on_qemu_virt_aarch64(&d("firmware.elf"));
     // Offsets checked against `wasm-objdump -d`: i32.div_s at 0x98, the
     // i32.load8_u at 0x9e.
     let expected = "firmware: start\n\
@@ -362,23 +368,7 @@ fn a_library_without_a_board_uses_the_firmwares_platform_functions() {
         ),
         "ld.lld",
     );
-    let o = tool(
-        "timeout",
-        &[
-            "60",
-            "qemu-system-aarch64",
-            "-M",
-            "virt",
-            "-cpu",
-            "cortex-a53",
-            "-m",
-            "128M",
-            "-nographic",
-            "-semihosting",
-            "-kernel",
-            &d("fw.elf"),
-        ],
-    );
+    let o = run_on_qemu_virt_aarch64(&d("fw.elf"));
     // fd_write(2, ...) reaches wafer_platform_write with fd 2; the clock
     // reads wafer_platform_monotonic_ns once (its first value: 1000);
     // proc_exit(3) ends through wafer_platform_exit.
