@@ -126,6 +126,7 @@ fn usage_error(message: &str) -> ! {
 /// Every (target, file) pair selected by the environment.
 fn jobs_from_env(root: &Path) -> Vec<Job> {
     let mut files = wast_files(&suite_dir(), "");
+    files.extend(proposal_files());
     files.extend(wast_files(&root.join("wast"), "wafer/"));
     if let Some(filter) = env_list("WAFER_SPEC_FILES") {
         files.retain(|(name, _)| filter.iter().any(|f| name.contains(f.as_str())));
@@ -186,6 +187,32 @@ fn suite_dir() -> PathBuf {
     } else {
         dir
     }
+}
+
+/// The scripts of each proposal under the suite's `proposals/`, named
+/// `proposals/<proposal>/<file>.wast`. Proposals wafer does not compile
+/// yet are listed as not run in `expected-failures.toml`.
+fn proposal_files() -> Vec<(String, PathBuf)> {
+    let core = suite_dir();
+    // A suite given as a flat folder of scripts has no proposals beside it.
+    if core.file_name().is_none_or(|name| name != "core") {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(core.with_file_name("proposals")) else {
+        return Vec::new();
+    };
+    let mut proposals: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    proposals.sort();
+    proposals
+        .iter()
+        .flat_map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            wast_files(p, &format!("proposals/{name}/"))
+        })
+        .collect()
 }
 
 fn wast_files(dir: &Path, prefix: &str) -> Vec<(String, PathBuf)> {
