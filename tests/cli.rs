@@ -39,6 +39,8 @@ mod options;
 mod policies;
 #[path = "cli/programs.rs"]
 mod programs;
+#[path = "cli/programs_io.rs"]
+mod programs_io;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
 #[path = "cli/serve.rs"]
