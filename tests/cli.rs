@@ -47,6 +47,8 @@ mod runtime_limits;
 mod serve;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
+#[path = "cli/wasi_calls.rs"]
+mod wasi_calls;
 #[path = "cli/wasm_bytes.rs"]
 mod wasm_bytes;
 

@@ -166,17 +166,20 @@ fn wafer_run(program: &IoProgram, wasm: &Path, board: &str) -> Observed {
         .env_remove("PWD")
         .stdin(program.stdin());
     let mut got = observe(&mut cmd, run.path(), &format!("{board}: {}", program.name));
-    // wafer's own note before the image runs, not the program's output: Go
-    // seeds its runtime with random_get, which boards without a hardware
-    // source serve from a PRNG.
+    got.stderr = without_wafer_notes(&got.stderr, board);
+    got
+}
+
+/// `stderr` without wafer's own note, printed before the image runs and not
+/// part of the program's output: a module importing `random_get` (Go's
+/// runtime does) on a board without a hardware random source.
+pub(super) fn without_wafer_notes(stderr: &str, board: &str) -> String {
     let note = format!("warning: {board} has no hardware random source: ");
-    got.stderr = got
-        .stderr
+    stderr
         .lines()
         .filter(|l| !l.starts_with(&note))
         .map(|l| format!("{l}\n"))
-        .collect();
-    got
+        .collect()
 }
 
 /// The reference of each variant of the arguments the boards need.

@@ -1,0 +1,221 @@
+//! One check per `wasi_snapshot_preview1` function: tests/programs/wasi/
+//! calls.c calls each import directly (wasi/api.h, no libc in between) and
+//! prints one line per call; every line is asserted against what the WASI
+//! preview1 spec says (errno values from its `errno` enum: 8 badf, 20
+//! exist, 28 inval, 44 noent, 52 nosys, 55 notempty, 58 notsup, 70 spipe,
+//! 76 notcapable; filetypes: 2 character device, 3 directory, 4 regular
+//! file; eventtypes: 0 clock, 1 fd_read).
+//!
+//! The console, clock, args, environ, random, poll, sched and proc rows
+//! run on `host`, `linux-aarch64` and two bare-metal boards; the file rows
+//! on the two Linux boards, in an empty preopen that must be empty again
+//! afterwards (file rows on bare-metal boards come with their baked file
+//! tree).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::programs::{c_can_build_wasm, toolchain_missing, wasi_sysroot};
+use super::programs_io::without_wafer_notes;
+use super::{stderr, stdout};
+
+/// What the program reads from stdin: 10 bytes.
+const STDIN: &str = "two\nlines\n";
+
+/// The console lines for a run with `args` after argv[0].
+fn console_lines(args: &[&str]) -> String {
+    // args_sizes_get counts each argument with its NUL; ü is 2 bytes.
+    let bytes: usize = args.iter().map(|a| a.len() + 1).sum();
+    format!(
+        "\
+args_sizes_get: 0, {count} args and {bytes} bytes after argv[0]
+args_get: 0 {joined} (libc's argc {argc})
+environ_sizes_get: 0
+environ_get: 0, sizes agree 1, WASI_CALLS=on found 1
+clock_res_get realtime: 0, positive 1
+clock_res_get monotonic: 0, positive 1
+clock_res_get clock 9: 28
+clock_time_get monotonic: 0, never backwards 1
+clock_time_get realtime: 0
+clock_time_get clock 9: 28
+random_get: 0, draws differ 1
+random_get 0 bytes: 0
+raw stdout
+fd_write 1: 0 11
+fd_write 2: 0 11
+fd_write 9: 8
+fd_read 0: 0, 10 bytes \"two|lines|\", then 0 0 at the end
+fd_read 9: 8
+fd_fdstat_get 0: 0, filetype 2 flags 0 read 1 write 0 seek 0 tell 0
+fd_fdstat_get 1: 0, filetype 2 flags 0 read 0 write 1 seek 0 tell 0
+fd_fdstat_get 2: 0, filetype 2 flags 0 read 0 write 1 seek 0 tell 0
+fd_fdstat_get 9: 8
+fd_fdstat_set_flags 1 append: 0
+fd_fdstat_set_flags 1 nonblock: 58
+fd_filestat_get 1: 0, filetype 2 size 0
+fd_filestat_get 9: 8
+fd_seek 1: 70
+poll_oneoff relative 20ms: 0, 1 event userdata 42 type 0 error 0, waited 20ms 1
+poll_oneoff absolute +10ms: 0, 1 event type 0, reached 1
+poll_oneoff stdin+stdout+5s: 0, stdin ready 1 stdout ready 1 clock fired 0, under 1s 1
+poll_oneoff fd 9: 0, 1 event type 1 error 8
+poll_oneoff no subscriptions: 28
+sched_yield: 0
+proc_raise: 52
+sock_accept: 52
+sock_recv: 52
+sock_send: 52
+sock_shutdown: 52
+",
+        count = args.len(),
+        joined = args.join("|"),
+        argc = args.len() + 1,
+    )
+}
+
+/// The file lines, in an empty preopen `/sandbox` (fd 3). Each value
+/// follows from the calls before it: "hello world" is 11 bytes; fd_pwrite
+/// and fd_pread leave the offset alone; fd_allocate grows to 64 and
+/// set_size cuts to 5 ("HEllo"); the lowest free fds are 4, 5, 6.
+const FILE_LINES: &str = "\
+fd_prestat_get 3: 0, tag 0 name length 8
+fd_prestat_dir_name 3: 0 /sandbox
+fd_prestat_get 4: 8
+path_open f.txt creat: 0 fd 4
+fd_write file: 0 11
+fd_tell: 0 11
+fd_seek set 0: 0 0
+fd_read file: 0 11 hello world
+fd_pwrite at 0: 0 2
+fd_pread at 0: 0 5 HEllo
+fd_tell after pread/pwrite: 11
+fd_sync: 0
+fd_datasync: 0
+fd_advise: 0
+fd_allocate 64: 0, size 64
+fd_filestat_get file: 0, filetype 4 nlink 1 size 64
+fd_filestat_set_size 5: 0, size 5
+fd_filestat_set_times: 0, atim 1000000000 mtim 2000000000
+fd_fdstat_get file: 0, filetype 4 flags 0 read 1 write 1 seek 1
+fd_fdstat_set_flags file: 8
+fd_fdstat_set_rights file: 52
+path_create_directory d: 0
+path_create_directory d again: 20
+path_filestat_get d: 0, filetype 3
+path_filestat_set_times f.txt: 0, mtim 3000000000
+fd_readdir preopen: 0 . .. d f.txt
+path_open d directory: 0 fd 5
+path_rename f.txt d/g.txt: 0
+path_filestat_get f.txt: 44
+fd_readdir d: 0 . .. g.txt
+path_link d/g.txt h.txt: 0, nlink 2
+path_symlink d/g.txt s: 0
+path_readlink s: 0 7 d/g.txt
+path_open through s: 0, reads HEllo
+path_unlink_file h.txt: 0
+path_unlink_file h.txt again: 44
+path_remove_directory d (not empty): 55
+fd_renumber 6 to 4: 0
+fd_close 6 (moved away): 8
+fd 4 after renumber reads HEllo
+fd_close 4: 0
+fd_close 4 again: 8
+fd_close directory: 0
+path_open ../x: 76
+path_open /etc/passwd: 76
+path_open up/x (up -> ..): 76
+path_unlink_file d/g.txt s up: 0
+path_remove_directory d: 0
+fd_readdir preopen at the end: 0 . ..
+";
+
+fn build_calls(dir: &Path) -> Option<std::path::PathBuf> {
+    if let Err(why) = c_can_build_wasm(dir) {
+        toolchain_missing("C", &why);
+        return None;
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs/wasi/calls.c");
+    let wasm = dir.join("calls.wasm");
+    super::programs::build(
+        Command::new("clang")
+            .args(["--target=wasm32-wasi", "--sysroot", &wasi_sysroot()])
+            .args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
+            .arg(&wasm)
+            .arg(&source),
+        "clang wasm32-wasi calls.c",
+    );
+    Some(wasm)
+}
+
+/// Runs calls.wasm on `board` with STDIN, `--env WASI_CALLS=on`, the
+/// preopen `sandbox` (if any) and `args`; asserts stdout, stderr and the
+/// exit code of proc_exit(7).
+fn assert_calls(wasm: &Path, board: &str, sandbox: Option<&Path>, args: &[&str], expected: &str) {
+    let input = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(input.path(), STDIN).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wafer"));
+    cmd.arg("run")
+        .arg(wasm)
+        .args(["--board", board, "--env", "WASI_CALLS=on"]);
+    if let Some(sandbox) = sandbox {
+        cmd.arg("--dir")
+            .arg(format!("{}::/sandbox", sandbox.display()));
+    }
+    let o = cmd
+        .arg("--")
+        .args(args)
+        .stdin(Stdio::from(std::fs::File::open(input.path()).unwrap()))
+        .output()
+        .unwrap();
+    let out = stdout(&o);
+    // Line by line first, so a failure names the call.
+    for (got, want) in out.lines().zip(expected.lines()) {
+        assert_eq!(got, want, "{board}");
+    }
+    assert_eq!(out, expected, "{board}");
+    assert_eq!(
+        without_wafer_notes(&stderr(&o), board),
+        "raw stderr\n",
+        "{board}"
+    );
+    assert_eq!(o.status.code(), Some(7), "{board}: proc_exit(7)");
+}
+
+#[test]
+fn every_wasi_function_answers_as_the_spec_says_on_linux_boards() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(wasm) = build_calls(dir.path()) else {
+        return;
+    };
+    let args = ["console", "files", "a b", "ü"];
+    let expected = format!("{}{FILE_LINES}proc_exit: 7\n", console_lines(&args));
+    for board in ["host", "linux-aarch64"] {
+        let root = tempfile::tempdir().unwrap();
+        let sandbox = root.path().join("sandbox");
+        std::fs::create_dir(&sandbox).unwrap();
+        assert_calls(&wasm, board, Some(&sandbox), &args, &expected);
+        // The program left its preopen empty and touched nothing beside it.
+        assert_eq!(std::fs::read_dir(&sandbox).unwrap().count(), 0, "{board}");
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            1,
+            "{board}"
+        );
+    }
+}
+
+#[test]
+fn console_clock_args_env_random_and_proc_functions_answer_as_the_spec_says_on_bare_metal() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(wasm) = build_calls(dir.path()) else {
+        return;
+    };
+    let args = ["console", "a b", "ü"];
+    let expected = format!("{}proc_exit: 7\n", console_lines(&args));
+    std::thread::scope(|scope| {
+        for board in ["qemu-virt-aarch64", "qemu-virt-riscv64"] {
+            let (wasm, args, expected) = (&wasm, &args, &expected);
+            scope.spawn(move || assert_calls(wasm, board, None, args, expected));
+        }
+    });
+}
