@@ -49,6 +49,8 @@ mod serve;
 mod static_imports;
 #[path = "cli/wasi_calls.rs"]
 mod wasi_calls;
+#[path = "cli/wasi_examples.rs"]
+mod wasi_examples;
 #[path = "cli/wasm_bytes.rs"]
 mod wasm_bytes;
 
