@@ -12,8 +12,9 @@
 //! afterwards (file rows on bare-metal boards come with their baked file
 //! tree).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use super::programs::{c_can_build_wasm, toolchain_missing, wasi_sysroot};
 use super::programs_io::without_wafer_notes;
@@ -129,22 +130,33 @@ path_remove_directory d: 0
 fd_readdir preopen at the end: 0 . ..
 ";
 
-fn build_calls(dir: &Path) -> Option<std::path::PathBuf> {
-    if let Err(why) = c_can_build_wasm(dir) {
-        toolchain_missing("C", &why);
-        return None;
-    }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs/wasi/calls.c");
-    let wasm = dir.join("calls.wasm");
-    super::programs::build(
-        Command::new("clang")
-            .args(["--target=wasm32-wasi", "--sysroot", &wasi_sysroot()])
-            .args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&wasm)
-            .arg(&source),
-        "clang wasm32-wasi calls.c",
-    );
-    Some(wasm)
+/// calls.c built for wasm32-wasi once per test binary (under Cargo's
+/// scratch directory for integration tests); `None` without clang and
+/// wasi-libc.
+fn calls_wasm() -> Option<&'static Path> {
+    static BUILT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wasi_calls");
+            std::fs::create_dir_all(&dir).unwrap();
+            if let Err(why) = c_can_build_wasm(&dir) {
+                toolchain_missing("C", &why);
+                return None;
+            }
+            let source =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs/wasi/calls.c");
+            let wasm = dir.join("calls.wasm");
+            super::programs::build(
+                Command::new("clang")
+                    .args(["--target=wasm32-wasi", "--sysroot", &wasi_sysroot()])
+                    .args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
+                    .arg(&wasm)
+                    .arg(&source),
+                "clang wasm32-wasi calls.c",
+            );
+            Some(wasm)
+        })
+        .as_deref()
 }
 
 /// Runs calls.wasm on `board` with STDIN, `--env WASI_CALLS=on`, the
@@ -183,8 +195,7 @@ fn assert_calls(wasm: &Path, board: &str, sandbox: Option<&Path>, args: &[&str],
 
 #[test]
 fn every_wasi_function_answers_as_the_spec_says_on_linux_boards() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(wasm) = build_calls(dir.path()) else {
+    let Some(wasm) = calls_wasm() else {
         return;
     };
     let args = ["console", "files", "a b", "ü"];
@@ -193,7 +204,7 @@ fn every_wasi_function_answers_as_the_spec_says_on_linux_boards() {
         let root = tempfile::tempdir().unwrap();
         let sandbox = root.path().join("sandbox");
         std::fs::create_dir(&sandbox).unwrap();
-        assert_calls(&wasm, board, Some(&sandbox), &args, &expected);
+        assert_calls(wasm, board, Some(&sandbox), &args, &expected);
         // The program left its preopen empty and touched nothing beside it.
         assert_eq!(std::fs::read_dir(&sandbox).unwrap().count(), 0, "{board}");
         assert_eq!(
@@ -206,15 +217,14 @@ fn every_wasi_function_answers_as_the_spec_says_on_linux_boards() {
 
 #[test]
 fn console_clock_args_env_random_and_proc_functions_answer_as_the_spec_says_on_bare_metal() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(wasm) = build_calls(dir.path()) else {
+    let Some(wasm) = calls_wasm() else {
         return;
     };
     let args = ["console", "a b", "ü"];
     let expected = format!("{}proc_exit: 7\n", console_lines(&args));
     std::thread::scope(|scope| {
         for board in ["qemu-virt-aarch64", "qemu-virt-riscv64"] {
-            let (wasm, args, expected) = (&wasm, &args, &expected);
+            let (args, expected) = (&args, &expected);
             scope.spawn(move || assert_calls(wasm, board, None, args, expected));
         }
     });
