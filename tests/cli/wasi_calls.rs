@@ -193,6 +193,80 @@ fn assert_calls(wasm: &Path, board: &str, sandbox: Option<&Path>, args: &[&str],
     assert_eq!(o.status.code(), Some(7), "{board}: proc_exit(7)");
 }
 
+/// Every function of `wasi_snapshot_preview1` (the preview1 witx, in its
+/// order).
+const PREVIEW1: [&str; 46] = [
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "fd_advise",
+    "fd_allocate",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_fdstat_set_rights",
+    "fd_filestat_get",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_read",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_seek",
+    "fd_sync",
+    "fd_tell",
+    "fd_write",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "poll_oneoff",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "random_get",
+    "sock_accept",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+];
+
+/// The program reaches every function: its module imports all 46.
+#[test]
+fn the_calls_program_imports_every_preview1_function() {
+    let Some(wasm) = calls_wasm() else {
+        return;
+    };
+    let bytes = std::fs::read(wasm).unwrap();
+    let mut imported = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let wasmparser::Payload::ImportSection(reader) = payload.unwrap() {
+            for import in reader.into_imports() {
+                let import = import.unwrap();
+                assert_eq!(import.module, "wasi_snapshot_preview1");
+                imported.push(import.name.to_string());
+            }
+        }
+    }
+    imported.sort();
+    let mut all = PREVIEW1.map(String::from).to_vec();
+    all.sort();
+    assert_eq!(imported, all);
+}
+
 #[test]
 fn every_wasi_function_answers_as_the_spec_says_on_linux_boards() {
     let Some(wasm) = calls_wasm() else {
