@@ -58,7 +58,7 @@ fd_filestat_get 9: 8
 fd_seek 1: 70
 poll_oneoff relative 20ms: 0, 1 event userdata 42 type 0 error 0, waited 20ms 1
 poll_oneoff absolute +10ms: 0, 1 event type 0, reached 1
-poll_oneoff stdin+stdout+5s: 0, stdin ready 1 stdout ready 1 clock fired 0, under 1s 1
+poll_oneoff stdin+stdout+5s: 0, stdin ready 1 stdout ready 1 clock fired 0, before the timeout 1
 poll_oneoff fd 9: 0, 1 event type 1 error 8
 poll_oneoff no subscriptions: 28
 sched_yield: 0

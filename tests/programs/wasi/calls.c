@@ -190,8 +190,8 @@ static void console(int argc, char **argv) {
         write_ready |= ev[i].userdata == 2 && ev[i].type == __WASI_EVENTTYPE_FD_WRITE && ev[i].error == 0;
         clock_fired |= ev[i].userdata == 3;
     }
-    say("poll_oneoff stdin+stdout+5s: %d, stdin ready %d stdout ready %d clock fired %d, under 1s %d",
-        e, read_ready, write_ready, clock_fired, now() - start < 1000ull * 1000 * 1000);
+    say("poll_oneoff stdin+stdout+5s: %d, stdin ready %d stdout ready %d clock fired %d, before the timeout %d",
+        e, read_ready, write_ready, clock_fired, now() - start < 5000ull * 1000 * 1000);
     sub[0].u.u.fd_read.file_descriptor = 9;
     e = __wasi_poll_oneoff(sub, ev, 1, &n);
     say("poll_oneoff fd 9: %d, %u event type %u error %u", e, n, ev[0].type, ev[0].error);
