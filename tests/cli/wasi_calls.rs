@@ -56,6 +56,7 @@ fd_fdstat_set_flags 1 nonblock: 58
 fd_filestat_get 1: 0, filetype 2 size 0
 fd_filestat_get 9: 8
 fd_seek 1: 70
+fd_tell 1: 70
 poll_oneoff relative 20ms: 0, 1 event userdata 42 type 0 error 0, waited 20ms 1
 poll_oneoff absolute +10ms: 0, 1 event type 0, reached 1
 poll_oneoff stdin+stdout+5s: 0, stdin ready 1 stdout ready 1 clock fired 0, before the timeout 1
@@ -98,7 +99,7 @@ fd_filestat_get file: 0, filetype 4 nlink 1 size 64
 fd_filestat_set_size 5: 0, size 5
 fd_filestat_set_times: 0, atim 1000000000 mtim 2000000000
 fd_fdstat_get file: 0, filetype 4 flags 0 read 1 write 1 seek 1
-fd_fdstat_set_flags file: 8
+fd_fdstat_set_flags file: 58
 fd_fdstat_set_rights file: 52
 path_create_directory d: 0
 path_create_directory d again: 20
@@ -129,6 +130,37 @@ path_unlink_file d/g.txt s up: 0
 path_remove_directory d: 0
 fd_readdir preopen at the end: 0 . ..
 ";
+
+/// Lines where wafer differs from the spec today: (the spec's line, wafer's
+/// line, why). The test expects wafer's line, so fixing the runtime fails
+/// it until the entry is removed, and the list can only shrink.
+const DEVIATIONS: [(&str, &str, &str); 2] = [
+    (
+        "fd_tell 1: 70",
+        "fd_tell 1: 8",
+        "fd_tell is served by the file table (host/fs/*.rs), which knows only \
+         fds above 2, so a standard stream is EBADF; fd_seek answers ESPIPE",
+    ),
+    (
+        "fd_fdstat_set_flags file: 58",
+        "fd_fdstat_set_flags file: 8",
+        "fd_fdstat_set_flags changes no flag of a file (host/wasi.rs answers \
+         EBADF for every fd above 2); an open fd is not EBADF, and a flag it \
+         cannot change is ENOTSUP, as on the standard streams",
+    ),
+];
+
+/// `spec` with the known deviations put in.
+fn as_wafer_answers(spec: &str) -> String {
+    let mut text = spec.to_string();
+    for (want, got, _why) in DEVIATIONS {
+        let line = format!("{want}\n");
+        if text.contains(&line) {
+            text = text.replacen(&line, &format!("{got}\n"), 1);
+        }
+    }
+    text
+}
 
 /// calls.c built for wasm32-wasi once per test binary (under Cargo's
 /// scratch directory for integration tests); `None` without clang and
@@ -273,7 +305,11 @@ fn every_wasi_function_answers_as_the_spec_says_on_linux_boards() {
         return;
     };
     let args = ["console", "files", "a b", "ü"];
-    let expected = format!("{}{FILE_LINES}proc_exit: 7\n", console_lines(&args));
+    let spec = format!("{}{FILE_LINES}proc_exit: 7\n", console_lines(&args));
+    for (want, _, _) in DEVIATIONS {
+        assert!(spec.lines().any(|l| l == want), "{want}: no such line");
+    }
+    let expected = as_wafer_answers(&spec);
     for board in ["host", "linux-aarch64"] {
         let root = tempfile::tempdir().unwrap();
         let sandbox = root.path().join("sandbox");
@@ -295,7 +331,7 @@ fn console_clock_args_env_random_and_proc_functions_answer_as_the_spec_says_on_b
         return;
     };
     let args = ["console", "a b", "ü"];
-    let expected = format!("{}proc_exit: 7\n", console_lines(&args));
+    let expected = as_wafer_answers(&format!("{}proc_exit: 7\n", console_lines(&args)));
     std::thread::scope(|scope| {
         for board in ["qemu-virt-aarch64", "qemu-virt-riscv64"] {
             let (args, expected) = (&args, &expected);

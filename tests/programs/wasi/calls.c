@@ -149,6 +149,7 @@ static void console(int argc, char **argv) {
     say("fd_filestat_get 9: %d", __wasi_fd_filestat_get(9, &fs));
     __wasi_filesize_t pos;
     say("fd_seek 1: %d", __wasi_fd_seek(1, 0, __WASI_WHENCE_CUR, &pos));
+    say("fd_tell 1: %d", __wasi_fd_tell(1, &pos));
 
     /* poll_oneoff */
     __wasi_subscription_t sub[3];
