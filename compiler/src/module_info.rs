@@ -123,10 +123,11 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0. SIMD passes validation and is
-/// rejected afterwards with a clearer message.
+/// The features wafer accepts: Wasm 2.0, plus threads (shared memories
+/// and atomics). SIMD passes validation and is rejected afterwards with a
+/// clearer message.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    WasmFeatures::WASM2 | WasmFeatures::THREADS
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].
