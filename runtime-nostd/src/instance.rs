@@ -59,7 +59,11 @@ pub enum Extern {
         code: usize,
         sig: &'static [u8],
     },
-    Memory(*mut VMMemory),
+    /// `ty` as in `ImportDesc::ty`: `"s"` for a shared memory, else empty.
+    Memory {
+        memory: *mut VMMemory,
+        ty: &'static [u8],
+    },
     Table {
         table: *mut VMTable,
         elem: u8,
@@ -202,11 +206,14 @@ impl Instance {
                     funcref: self.func_ref(export)?,
                     sig: export.ty.bytes(),
                 },
-                ExternKind::Memory => Extern::Memory(if index < c.imported_memories {
-                    slot(l.memory_import(index))
-                } else {
-                    at(l.memory(index - c.imported_memories))
-                } as *mut VMMemory),
+                ExternKind::Memory => Extern::Memory {
+                    memory: if index < c.imported_memories {
+                        slot(l.memory_import(index))
+                    } else {
+                        at(l.memory(index - c.imported_memories))
+                    } as *mut VMMemory,
+                    ty: export.ty.bytes(),
+                },
                 ExternKind::Table => {
                     let table = if index < c.imported_tables {
                         slot(l.table_import(index))
@@ -403,7 +410,12 @@ unsafe fn bind_import(
                     type_id: import.type_id,
                 };
             }
-            (Some(ExternKind::Memory), Extern::Memory(memory)) => {
+            (Some(ExternKind::Memory), Extern::Memory { memory, ty }) => {
+                // A shared memory only satisfies a shared import and an
+                // unshared one only an unshared import (threads proposal).
+                if ty != wanted_ty {
+                    return Err(mismatch("incompatible import type (shared memory)"));
+                }
                 let pages = (*memory).length / WASM_PAGE_SIZE;
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
                     return Err(mismatch("incompatible import type (memory limits)"));

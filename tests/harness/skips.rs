@@ -20,6 +20,10 @@ pub struct Skip {
     /// otherwise it runs and is expected to fail.
     #[serde(default)]
     pub not_run: bool,
+    /// If set, only the commands at these script lines are expected to
+    /// fail (each must); the rest of the file runs and must pass.
+    #[serde(default)]
+    pub lines: Vec<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +74,7 @@ mod tests {
             targets: targets.iter().map(|t| t.to_string()).collect(),
             reason: "because".into(),
             not_run: false,
+            lines: Vec::new(),
         }
     }
 

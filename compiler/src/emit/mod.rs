@@ -468,7 +468,7 @@ fn import_summaries(
                     ExternKind::Table,
                     module_info::ref_letter(t.element_type).to_string(),
                 ),
-                ImportKind::Memory(_) => (ExternKind::Memory, String::new()),
+                ImportKind::Memory(m) => (ExternKind::Memory, module_info::memory_type_string(m)),
                 ImportKind::Global(g) => (ExternKind::Global, global_type_string(g)),
             };
             let symbol = if binding != ImportBinding::Static || kind != ExternKind::Func {
@@ -562,7 +562,10 @@ fn export_summaries(info: &ModuleInfo<'_>) -> Vec<ExportSummary> {
                     module_info::ref_letter(info.tables[export.index as usize].element_type)
                         .to_string(),
                 ),
-                wasmparser::ExternalKind::Memory => (ExternKind::Memory, String::new()),
+                wasmparser::ExternalKind::Memory => (
+                    ExternKind::Memory,
+                    module_info::memory_type_string(&info.memories[export.index as usize]),
+                ),
                 wasmparser::ExternalKind::Global => (
                     ExternKind::Global,
                     global_type_string(&info.globals[export.index as usize]),

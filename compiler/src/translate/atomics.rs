@@ -225,7 +225,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let operand = self.pop()?;
                 let (p, _) = self.atomic_address(op.memarg, size)?;
                 let operand = narrowed(self, operand);
-                let old = self.builder.ins().atomic_rmw(op.narrow, flags, rmw, p, operand);
+                let old = self
+                    .builder
+                    .ins()
+                    .atomic_rmw(op.narrow, flags, rmw, p, operand);
                 let old = widened(self, old);
                 self.push(old);
             }
@@ -237,7 +240,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 // its width (WebAssembly/threads#195).
                 let expected = narrowed(self, expected);
                 let replacement = narrowed(self, replacement);
-                let old = self.builder.ins().atomic_cas(flags, p, expected, replacement);
+                let old = self
+                    .builder
+                    .ins()
+                    .atomic_cas(flags, p, expected, replacement);
                 let old = widened(self, old);
                 self.push(old);
             }

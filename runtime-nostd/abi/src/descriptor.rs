@@ -136,7 +136,8 @@ pub struct ImportDesc {
     pub kind: u32,
     pub index: u32,
     /// Func: signature string (`"ii>i"`). Global: value letter, then `m` if
-    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: empty.
+    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: `"s"` if
+    /// shared (threads), else empty.
     pub ty: Str,
     /// Func: canonical type id (see [`crate::vmctx::VMFuncRef::type_id`]).
     pub type_id: *const u8,
