@@ -31,6 +31,8 @@
     (i64.atomic.rmw32.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
   (func (export "cas64") (param i32 i64 i64) (result i64)
     (i64.atomic.rmw.cmpxchg (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "cas32_wrapped") (param i32 i64 i32) (result i32)
+    (i32.atomic.rmw.cmpxchg (local.get 0) (i32.wrap_i64 (local.get 1)) (local.get 2)))
   (func (export "fence") (atomic.fence))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
 )
@@ -102,6 +104,13 @@
 (assert_return (invoke "load64" (i32.const 32)) (i64.const -2))
 (assert_return (invoke "cas64" (i32.const 32) (i64.const 0xfffffffe) (i64.const 0)) (i64.const -2))
 (assert_return (invoke "load64" (i32.const 32)) (i64.const -2))
+;; An i32 expected value made by i32.wrap_i64 compares its 32 bits only
+;; (on aarch64 the register's upper half still holds the i64's).
+(invoke "store32" (i32.const 40) (i32.const 5))
+(assert_return (invoke "cas32_wrapped" (i32.const 40) (i64.const 0x1_0000_0005) (i32.const 9)) (i32.const 5))
+(assert_return (invoke "load32" (i32.const 40)) (i32.const 9))
+(assert_return (invoke "cas32_wrapped" (i32.const 40) (i64.const 0x1_0000_0005) (i32.const 1)) (i32.const 9))
+(assert_return (invoke "load32" (i32.const 40)) (i32.const 9))
 (assert_return (invoke "fence"))
 
 ;; A shared memory grows like any other: the second page becomes usable.

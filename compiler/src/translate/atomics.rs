@@ -22,6 +22,7 @@
 //! on the three ISAs.
 
 use anyhow::{Result, bail};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, AtomicRmwOp, InstBuilder, MemFlagsData, types};
 use wafer_abi::builtins;
 use wafer_abi::trap::TrapCode;
@@ -240,15 +241,71 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 // its width (WebAssembly/threads#195).
                 let expected = narrowed(self, expected);
                 let replacement = narrowed(self, replacement);
-                let old = self
-                    .builder
-                    .ins()
-                    .atomic_cas(flags, p, expected, replacement);
+                let old = if op.narrow == types::I32 && self.cas32_compares_64_bits() {
+                    self.cas32_with_clean_expected(p, expected, replacement)
+                } else {
+                    self.builder
+                        .ins()
+                        .atomic_cas(flags, p, expected, replacement)
+                };
                 let old = widened(self, old);
                 self.push(old);
             }
         }
         Ok(())
+    }
+
+    /// Whether Cranelift's 32-bit `atomic_cas` compares whole registers:
+    /// on aarch64 without LSE its loop compares the zero-extended loaded
+    /// word with all 64 bits of the expected operand, whose upper half is
+    /// undefined for an i32 (after `i32.wrap_i64` it is the i64's), so a
+    /// matching value could fail to swap (Cranelift 0.135).
+    fn cas32_compares_64_bits(&self) -> bool {
+        let isa = cranelift_module::Module::isa(self.module);
+        matches!(
+            isa.triple().architecture,
+            target_lexicon::Architecture::Aarch64(_)
+        )
+    }
+
+    /// A 32-bit compare-exchange whose `atomic_cas` only ever gets an
+    /// expected operand that came from an atomic load (so its upper half
+    /// is zero): load; if the word differs from `expected` that load is
+    /// the result, else swap from the loaded value and retry when another
+    /// thread changed the word in between. Each round is linearizable at
+    /// its load (mismatch) or its successful swap.
+    fn cas32_with_clean_expected(
+        &mut self,
+        p: ir::Value,
+        expected: ir::Value,
+        replacement: ir::Value,
+    ) -> ir::Value {
+        let flags = self.atomic_flags();
+        let head = self.builder.create_block();
+        let swap = self.builder.create_block();
+        let done = self.builder.create_block();
+        let result = self.builder.append_block_param(done, types::I32);
+        self.builder.ins().jump(head, &[]);
+
+        self.builder.switch_to_block(head);
+        let loaded = self.builder.ins().atomic_load(types::I32, flags, p);
+        let differs = self.builder.ins().icmp(IntCC::NotEqual, loaded, expected);
+        self.builder
+            .ins()
+            .brif(differs, done, &[loaded.into()], swap, &[]);
+
+        self.builder.switch_to_block(swap);
+        self.builder.seal_block(swap);
+        let seen = self.builder.ins().atomic_cas(flags, p, loaded, replacement);
+        let swapped = self.builder.ins().icmp(IntCC::Equal, seen, loaded);
+        self.builder
+            .ins()
+            .brif(swapped, done, &[loaded.into()], head, &[]);
+        self.builder.seal_block(head);
+
+        self.builder.switch_to_block(done);
+        self.builder.seal_block(done);
+        result
     }
 
     /// Whether memory `index` was declared `shared`.
