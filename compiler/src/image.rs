@@ -133,6 +133,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             );
         }
     }
+    crate::wasi_threads::check_board(modules, board)?;
     check_static_imports(
         modules,
         &options.link_objects,

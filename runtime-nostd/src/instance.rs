@@ -387,7 +387,10 @@ unsafe fn bind_import(
         }
         return Ok(());
     }
-    let Some(found) = resolve(import) else {
+    // A shared memory nobody exports is the runtime's (wasi-threads).
+    let found = resolve(import)
+        .or_else(|| unsafe { crate::threads::shared_memory::resolve(import, guarded) });
+    let Some(found) = found else {
         return Err(link_error(import, "unknown import"));
     };
     // SAFETY: all pointers written are records owned by live instances or
@@ -588,6 +591,26 @@ unsafe extern "Rust" {
         declared_max: u64,
         guarded: bool,
     ) -> Result<(), InstantiateError>;
+}
+
+/// Reserves a linear memory for a record outside any vmctx (the shared
+/// memories of `crate::threads::shared_memory`), as defined memories are.
+///
+/// # Safety
+/// `record` must live as long as the memory.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+pub unsafe fn reserve_linear_memory(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+    guarded: bool,
+) -> Result<(), InstantiateError> {
+    // SAFETY: as the caller guarantees.
+    unsafe { wafer_reserve_linear_memory(record, min_pages, cap, declared_max, guarded) }
 }
 
 /// [`wafer_reserve_linear_memory`] for images mixing modes (and serving

@@ -35,6 +35,7 @@ pub mod libcalls;
 pub mod mem;
 pub mod modes;
 pub mod text;
+pub mod threads;
 pub mod trap;
 
 #[cfg(not(wafer_platform = "baremetal"))]

@@ -476,6 +476,13 @@ fn import_summaries(
             } else if import.module == wafer_abi::wasi::MODULE {
                 // The runtime's function (its type is checked by `import_check`).
                 names::wasi_symbol(import.field)
+            } else if let Some(spawn) =
+                crate::wasi_threads::spawn_symbol(import.module, import.field, &ty)
+                    .filter(|_| !image_modules.contains(&import.module))
+            {
+                // wasi-threads: the runtime's (Linux boards only, see
+                // `wasi_threads::check_board`).
+                Some(spawn.to_string())
             } else if let Some(abort) =
                 names::assemblyscript_abort_symbol(import.module, import.field, &ty)
             {
