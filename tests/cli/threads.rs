@@ -1,0 +1,152 @@
+//! Wasm threads (docs/threads.md): wasi-threads programs on the Linux
+//! boards — `.wat` programs that need no toolchain, and Rust std threads
+//! built for `wasm32-wasip1-threads` against the native build — and the
+//! build-time refusal on bare-metal boards.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use super::{LINUX_BOARDS, assert_clean_error, stderr, stdout, wafer, wafer_within};
+
+fn program(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/programs/threads")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Runs `wasm` on `board` (and bounds-check mode), failing instead of
+/// hanging: a lost notify would otherwise block the test forever.
+fn run(wasm: &str, board: &str, bounds: &str) -> std::process::Output {
+    let args = ["run", wasm, "--board", board, "--bounds-checks", bounds];
+    wafer_within(&args, Duration::from_secs(120))
+        .unwrap_or_else(|| panic!("{wasm} on {board} ({bounds}) did not finish in 2 minutes"))
+}
+
+#[test]
+fn spawned_threads_share_memory_and_wake_a_waiter_on_every_linux_board() {
+    // 1 + 20 + 100 from the three threads' start arguments.
+    let sum = program("sum.wat");
+    for board in LINUX_BOARDS {
+        for bounds in ["guard", "explicit"] {
+            let o = run(&sum, board, bounds);
+            assert_eq!(
+                o.status.code(),
+                Some(121),
+                "{board} {bounds}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_trap_on_a_spawned_thread_ends_the_process_with_the_trap_status() {
+    let trap = program("trap.wat");
+    for board in LINUX_BOARDS {
+        let o = run(&trap, board, "guard");
+        assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("trap: integer divide by zero\n"),
+            "{board}: {err}"
+        );
+        assert!(err.contains("wasi_thread_start"), "{board}: {err}");
+    }
+}
+
+#[test]
+fn proc_exit_on_a_spawned_thread_ends_the_process_with_its_code() {
+    let exit = program("exit.wat");
+    for board in LINUX_BOARDS {
+        let o = run(&exit, board, "guard");
+        assert_eq!(o.status.code(), Some(7), "{board}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn threads_are_refused_at_build_time_on_bare_metal_boards() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fw.elf");
+    let out = out.to_string_lossy();
+    for board in ["qemu-virt-riscv64", "raspi3b"] {
+        let o = wafer(&["build", &program("sum.wat"), "--board", board, "-o", &out]);
+        assert_clean_error(&o, "uses threads (wasi-threads `wasi.thread-spawn`)");
+        assert!(stderr(&o).contains(board), "{}", stderr(&o));
+        assert!(!dir.path().join("fw.elf").exists(), "no image is written");
+    }
+}
+
+fn rust_has_wasip1_threads() -> Result<(), String> {
+    let o = Command::new("rustc")
+        .args([
+            "--print",
+            "target-libdir",
+            "--target",
+            "wasm32-wasip1-threads",
+        ])
+        .output()
+        .map_err(|e| format!("rustc: {e}"))?;
+    let dir = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let has_std = std::fs::read_dir(&dir).is_ok_and(|mut files| {
+        files.any(|f| f.is_ok_and(|f| f.file_name().to_string_lossy().starts_with("libstd")))
+    });
+    if o.status.success() && has_std {
+        Ok(())
+    } else {
+        Err(
+            "no wasm32-wasip1-threads standard library (rustup target add wasm32-wasip1-threads)"
+                .into(),
+        )
+    }
+}
+
+fn rustc(args: &[&str], source: &str, output: &Path) {
+    let o = Command::new("rustc")
+        .args(["--edition", "2021", "-O", "-C", "strip=debuginfo"])
+        .args(args)
+        .arg(source)
+        .arg("-o")
+        .arg(output)
+        .output()
+        .expect("rustc runs");
+    assert!(o.status.success(), "rustc {args:?}: {}", stderr(&o));
+}
+
+#[test]
+fn rust_std_threads_print_the_same_as_native_on_every_linux_board() {
+    if let Err(why) = rust_has_wasip1_threads() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("Rust threads toolchain missing under CI (run .ci/setup): {why}");
+        }
+        eprintln!("skipping the Rust threads program: {why}");
+        return;
+    }
+    let source: PathBuf =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs/rust/threads/main.rs");
+    let source = source.to_string_lossy();
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = dir.path().join("threads.wasm");
+    let native = dir.path().join("threads");
+    rustc(&["--target", "wasm32-wasip1-threads"], &source, &wasm);
+    rustc(&[], &source, &native);
+    let expected = Command::new(&native).output().expect("native build runs");
+    let expected = stdout(&expected);
+    // The reference must be right, or agreeing proves nothing: thread t
+    // sums i * (t + 1) for i < 50 000, (t + 1) * 1 249 975 000.
+    assert!(
+        expected.starts_with(
+            "sums [1249975000, 2499950000, 3749925000, 4999900000]\ntotal 12499750000\n"
+        ),
+        "{expected}"
+    );
+    assert!(expected.contains("pushed 40 first Some(0) last Some(309)\ncondvar ready\n"));
+    let wasm = wasm.to_string_lossy();
+    for board in LINUX_BOARDS {
+        let o = run(&wasm, board, "guard");
+        assert_eq!(o.status.code(), Some(0), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), expected, "{board}");
+    }
+}
