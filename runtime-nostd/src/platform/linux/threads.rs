@@ -131,15 +131,12 @@ pub enum Wake {
 pub unsafe fn futex_wait(address: *const u32, expected: u32, timeout_ns: Option<u64>) -> Wake {
     let deadline = timeout_ns.map(|t| super::monotonic_ns().saturating_add(t));
     loop {
-        let mut ts = [0i64; 2];
-        let ts_ptr = match deadline {
-            Some(deadline) => {
-                let left = deadline.saturating_sub(super::monotonic_ns());
-                ts = [(left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64];
-                ts.as_ptr() as usize
-            }
-            None => 0,
-        };
+        // The relative timeout left until the deadline (null: forever).
+        let ts = deadline.map(|deadline| {
+            let left = deadline.saturating_sub(super::monotonic_ns());
+            [(left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64]
+        });
+        let ts_ptr = ts.as_ref().map_or(0, |ts| ts.as_ptr() as usize);
         // SAFETY: the caller guarantees the word; `ts` is a timespec.
         let r = unsafe {
             syscall6(
