@@ -333,7 +333,16 @@ pub fn resolve_by_name(import: &ImportDesc) -> Option<Extern> {
 /// name in the manifest (`wafer build a.wasm b.wasm`): the exporter was
 /// instantiated first, as instance `k` for the `k`-th name. The compiler
 /// checked every such import's kind and type; `bind_import` checks again.
+/// A shared memory import no module provides is the runtime's
+/// (wasi-threads' `env.memory`, `crate::threads::shared_memory`).
 pub fn resolve_in_image(import: &ImportDesc) -> Option<Extern> {
+    // SAFETY: `import` comes from a module descriptor.
+    resolve_module_in_image(import)
+        .or_else(|| unsafe { crate::threads::shared_memory::resolve(import, image_uses_guard()) })
+}
+
+/// [`resolve_in_image`] without the runtime's shared memories.
+fn resolve_module_in_image(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor and manifest strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
     // SAFETY: as above.
@@ -387,10 +396,7 @@ unsafe fn bind_import(
         }
         return Ok(());
     }
-    // A shared memory nobody exports is the runtime's (wasi-threads).
-    let found = resolve(import)
-        .or_else(|| unsafe { crate::threads::shared_memory::resolve(import, guarded) });
-    let Some(found) = found else {
+    let Some(found) = resolve(import) else {
         return Err(link_error(import, "unknown import"));
     };
     // SAFETY: all pointers written are records owned by live instances or
