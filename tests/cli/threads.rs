@@ -150,3 +150,35 @@ fn rust_std_threads_print_the_same_as_native_on_every_linux_board() {
         assert_eq!(stdout(&o), expected, "{board}");
     }
 }
+
+#[test]
+fn a_shared_memory_nobody_exports_is_created_with_the_imports_limits_on_every_board() {
+    // 2 pages at start; the atomic adds at 65540 (the second page) give
+    // 40 + 2: the exit code is memory.size + 42 = 44.
+    let dir = tempfile::tempdir().unwrap();
+    let wat = super::module_file(
+        dir.path(),
+        "shared.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "env" "memory" (memory 2 4 shared))
+  (func (export "_start")
+    (drop (i32.atomic.rmw.add (i32.const 65540) (i32.const 40)))
+    (drop (i32.atomic.rmw.add (i32.const 65540) (i32.const 2)))
+    (call $exit (i32.add (memory.size) (i32.atomic.load (i32.const 65540))))))"#,
+    );
+    for board in ["host", "linux-aarch64", "qemu-virt-riscv64", "raspi3b", "qemu-x86_64"] {
+        let o = wafer_within(&["run", &wat, "--board", board], Duration::from_secs(120))
+            .unwrap_or_else(|| panic!("{board}: did not finish"));
+        assert_eq!(o.status.code(), Some(44), "{board}: {}", stderr(&o));
+    }
+    // An unshared memory import stays refused: only shared ones are the
+    // runtime's to create.
+    let unshared = super::module_file(
+        dir.path(),
+        "unshared.wat",
+        r#"(module (import "env" "memory" (memory 1 1)) (func (export "_start")))"#,
+    );
+    let o = wafer(&["run", &unshared, "--board", "host"]);
+    assert_clean_error(&o, "imports memory `env.memory`, which a wafer image cannot provide");
+}
