@@ -67,6 +67,32 @@ fn proc_exit_on_a_spawned_thread_ends_the_process_with_its_code() {
 }
 
 #[test]
+fn fuel_and_deadlines_stop_a_runaway_spawned_thread() {
+    let spin = program("spin.wat");
+    for (option, value, message) in [
+        ("--fuel", "10000000", "trap: fuel exhausted\n"),
+        ("--timeout-ms", "300", "trap: deadline exceeded\n"),
+    ] {
+        for board in LINUX_BOARDS {
+            let args = ["run", &spin, "--board", board, option, value];
+            let o = wafer_within(&args, Duration::from_secs(120))
+                .unwrap_or_else(|| panic!("{board} {option}: the thread was not stopped"));
+            assert_eq!(
+                o.status.code(),
+                Some(134),
+                "{board} {option}: {}",
+                stderr(&o)
+            );
+            assert!(
+                stderr(&o).starts_with(message),
+                "{board} {option}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
 fn threads_are_refused_at_build_time_on_bare_metal_boards() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fw.elf");
@@ -167,7 +193,13 @@ fn a_shared_memory_nobody_exports_is_created_with_the_imports_limits_on_every_bo
     (drop (i32.atomic.rmw.add (i32.const 65540) (i32.const 2)))
     (call $exit (i32.add (memory.size) (i32.atomic.load (i32.const 65540))))))"#,
     );
-    for board in ["host", "linux-aarch64", "qemu-virt-riscv64", "raspi3b", "qemu-x86_64"] {
+    for board in [
+        "host",
+        "linux-aarch64",
+        "qemu-virt-riscv64",
+        "raspi3b",
+        "qemu-x86_64",
+    ] {
         let o = wafer_within(&["run", &wat, "--board", board], Duration::from_secs(120))
             .unwrap_or_else(|| panic!("{board}: did not finish"));
         assert_eq!(o.status.code(), Some(44), "{board}: {}", stderr(&o));
@@ -180,5 +212,8 @@ fn a_shared_memory_nobody_exports_is_created_with_the_imports_limits_on_every_bo
         r#"(module (import "env" "memory" (memory 1 1)) (func (export "_start")))"#,
     );
     let o = wafer(&["run", &unshared, "--board", "host"]);
-    assert_clean_error(&o, "imports memory `env.memory`, which a wafer image cannot provide");
+    assert_clean_error(
+        &o,
+        "imports memory `env.memory`, which a wafer image cannot provide",
+    );
 }
