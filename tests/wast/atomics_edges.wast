@@ -27,6 +27,8 @@
   (func (export "rmw8_xchg") (param i32 i32) (result i32) (i32.atomic.rmw8.xchg_u (local.get 0) (local.get 1)))
   (func (export "cas8") (param i32 i32 i32) (result i32)
     (i32.atomic.rmw8.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "cas16_64") (param i32 i64 i64) (result i64)
+    (i64.atomic.rmw16.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
   (func (export "cas32_64") (param i32 i64 i64) (result i64)
     (i64.atomic.rmw32.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
   (func (export "cas64") (param i32 i64 i64) (result i64)
@@ -104,6 +106,20 @@
 (assert_return (invoke "load64" (i32.const 32)) (i64.const -2))
 (assert_return (invoke "cas64" (i32.const 32) (i64.const 0xfffffffe) (i64.const 0)) (i64.const -2))
 (assert_return (invoke "load64" (i32.const 32)) (i64.const -2))
+;; Narrow cmpxchg inside a word (riscv64 swaps the whole aligned word):
+;; only the addressed byte or half changes, the others keep their values.
+(invoke "store32" (i32.const 48) (i32.const 0x44332211))
+(assert_return (invoke "cas8" (i32.const 50) (i32.const 0x33) (i32.const 0xee)) (i32.const 0x33))
+(assert_return (invoke "load32" (i32.const 48)) (i32.const 0x44ee2211))
+(assert_return (invoke "cas8" (i32.const 51) (i32.const 0x45) (i32.const 0)) (i32.const 0x44))
+(assert_return (invoke "load32" (i32.const 48)) (i32.const 0x44ee2211))
+(assert_return (invoke "cas16_64" (i32.const 50) (i64.const 0xffff44ee) (i64.const 0x51234)) (i64.const 0x44ee))
+(assert_return (invoke "load32" (i32.const 48)) (i32.const 0x12342211))
+(assert_return (invoke "cas16_64" (i32.const 48) (i64.const 0x2212) (i64.const 0)) (i64.const 0x2211))
+(assert_return (invoke "load32" (i32.const 48)) (i32.const 0x12342211))
+(assert_return (invoke "cas8" (i32.const 48) (i32.const 0x11) (i32.const 0x99)) (i32.const 0x11))
+(assert_return (invoke "load32" (i32.const 48)) (i32.const 0x12342299))
+
 ;; An i32 expected value made by i32.wrap_i64 compares its 32 bits only
 ;; (on aarch64 the register's upper half still holds the i64's).
 (invoke "store32" (i32.const 40) (i32.const 5))
