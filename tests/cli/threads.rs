@@ -59,6 +59,19 @@ fn atomic_read_modify_writes_lose_no_update_under_contention() {
 }
 
 #[test]
+fn a_page_another_thread_grew_is_accessible_without_a_call_in_between() {
+    // Explicit checks must not use a length loaded before the other
+    // thread's `memory.grow`; exit code: the byte stored in the new page.
+    let grow = program("grow.wat");
+    for board in LINUX_BOARDS {
+        for bounds in ["explicit", "guard"] {
+            let o = run(&grow, board, bounds);
+            assert_eq!(o.status.code(), Some(5), "{board} {bounds}: {}", stderr(&o));
+        }
+    }
+}
+
+#[test]
 fn a_trap_on_a_spawned_thread_ends_the_process_with_the_trap_status() {
     let trap = program("trap.wat");
     for board in LINUX_BOARDS {
