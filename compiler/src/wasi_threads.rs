@@ -37,11 +37,23 @@ pub fn spawns_threads(module: &CompiledModule) -> bool {
     })
 }
 
-/// Refuses a module that spawns threads on a board without them.
+/// Refuses a module that spawns threads on a board without them, or
+/// whose threads could not share its memory.
 ///
 /// # Errors
-/// One line naming the module, the feature and the board.
+/// One line naming the module, the feature and the board (or the memory).
 pub fn check_board(modules: &[CompiledModule], board: &Board) -> Result<()> {
+    // Each thread is a new instance: a memory the module defines would be
+    // a new, empty one per thread (wasi-threads modules import theirs).
+    if let Some(m) = modules
+        .iter()
+        .find(|m| spawns_threads(m) && !m.memories.is_empty())
+    {
+        bail!(
+            "module `{}` uses threads (wasi-threads `{MODULE}.{FIELD}`) but defines its memory: each thread runs in a new instance and would get a memory of its own; import a shared memory instead (as `wasm32-wasip1-threads` programs do)",
+            m.prefix
+        );
+    }
     if board.bare.is_none() {
         return Ok(());
     }

@@ -87,6 +87,22 @@ fn a_trap_on_a_spawned_thread_ends_the_process_with_the_trap_status() {
 }
 
 #[test]
+fn recursion_on_a_spawned_thread_stops_at_its_own_stack_limit() {
+    let recursion = program("recursion.wat");
+    for board in LINUX_BOARDS {
+        for bounds in ["guard", "explicit"] {
+            let o = run(&recursion, board, bounds);
+            assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+            assert!(
+                stderr(&o).starts_with("trap: call stack exhausted\n"),
+                "{board}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
 fn proc_exit_on_a_spawned_thread_ends_the_process_with_its_code() {
     let exit = program("exit.wat");
     for board in LINUX_BOARDS {
@@ -119,6 +135,25 @@ fn fuel_and_deadlines_stop_a_runaway_spawned_thread() {
             );
         }
     }
+}
+
+#[test]
+fn a_module_that_spawns_threads_must_import_its_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = super::module_file(
+        dir.path(),
+        "own_memory.wat",
+        r#"(module
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (memory 1 1 shared)
+  (func (export "wasi_thread_start") (param i32 i32))
+  (func (export "_start") (drop (call $spawn (i32.const 0)))))"#,
+    );
+    let o = wafer(&["run", &wat, "--board", "host"]);
+    assert_clean_error(
+        &o,
+        "uses threads (wasi-threads `wasi.thread-spawn`) but defines its memory",
+    );
 }
 
 #[test]
