@@ -16,13 +16,15 @@
 //! is not one trap site the guard window can name. An explicit compare
 //! costs one instruction next to a locked or fenced access.
 //!
+//! Compare-exchange, and how it works around Cranelift on aarch64 and
+//! riscv64, is in [`super::atomic_cas`].
+//!
 //! # Ordering
 //! Every atomic access is sequentially consistent (the proposal has no
 //! weaker ordering): Cranelift's `atomic_*` instructions give exactly that
 //! on the three ISAs.
 
 use anyhow::{Result, bail};
-use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, AtomicRmwOp, InstBuilder, MemFlagsData, types};
 use wafer_abi::builtins;
 use wafer_abi::trap::TrapCode;
@@ -150,7 +152,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// Flags of an atomic access: its address was checked (bounds and
     /// alignment) just before, so it neither faults nor is misaligned.
-    fn atomic_flags(&self) -> MemFlagsData {
+    pub(super) fn atomic_flags(&self) -> MemFlagsData {
         self.heap_flags().with_aligned()
     }
 
@@ -241,142 +243,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 // its width (WebAssembly/threads#195).
                 let expected = narrowed(self, expected);
                 let replacement = narrowed(self, replacement);
-                let old = if op.narrow == types::I32 && self.cas32_compares_64_bits() {
-                    self.cas32_with_clean_expected(p, expected, replacement)
-                } else if op.narrow.bits() < 32 && self.narrow_cas_rereads() {
-                    self.narrow_cas_in_word(p, expected, replacement, op.narrow)
-                } else {
-                    self.builder
-                        .ins()
-                        .atomic_cas(flags, p, expected, replacement)
-                };
+                let old = self.compare_exchange(p, expected, replacement);
                 let old = widened(self, old);
                 self.push(old);
             }
         }
         Ok(())
-    }
-
-    /// Whether Cranelift's 32-bit `atomic_cas` compares whole registers:
-    /// on aarch64 without LSE its loop compares the zero-extended loaded
-    /// word with all 64 bits of the expected operand, whose upper half is
-    /// undefined for an i32 (after `i32.wrap_i64` it is the i64's), so a
-    /// matching value could fail to swap (Cranelift 0.135).
-    fn cas32_compares_64_bits(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
-        matches!(
-            isa.triple().architecture,
-            target_lexicon::Architecture::Aarch64(_)
-        )
-    }
-
-    /// A 32-bit compare-exchange whose `atomic_cas` only ever gets an
-    /// expected operand that came from an atomic load (so its upper half
-    /// is zero): load; if the word differs from `expected` that load is
-    /// the result, else swap from the loaded value and retry when another
-    /// thread changed the word in between. Each round is linearizable at
-    /// its load (mismatch) or its successful swap.
-    fn cas32_with_clean_expected(
-        &mut self,
-        p: ir::Value,
-        expected: ir::Value,
-        replacement: ir::Value,
-    ) -> ir::Value {
-        let flags = self.atomic_flags();
-        let head = self.builder.create_block();
-        let swap = self.builder.create_block();
-        let done = self.builder.create_block();
-        let result = self.builder.append_block_param(done, types::I32);
-        self.builder.ins().jump(head, &[]);
-
-        self.builder.switch_to_block(head);
-        let loaded = self.builder.ins().atomic_load(types::I32, flags, p);
-        let differs = self.builder.ins().icmp(IntCC::NotEqual, loaded, expected);
-        self.builder
-            .ins()
-            .brif(differs, done, &[loaded.into()], swap, &[]);
-
-        self.builder.switch_to_block(swap);
-        self.builder.seal_block(swap);
-        let seen = self.builder.ins().atomic_cas(flags, p, loaded, replacement);
-        let swapped = self.builder.ins().icmp(IntCC::Equal, seen, loaded);
-        self.builder
-            .ins()
-            .brif(swapped, done, &[loaded.into()], head, &[]);
-        self.builder.seal_block(head);
-
-        self.builder.switch_to_block(done);
-        self.builder.seal_block(done);
-        result
-    }
-
-    /// Whether Cranelift's 8/16-bit `atomic_cas` loses updates: on riscv64
-    /// its loop compares the byte of one `lr.w` but stores through a
-    /// second `lr.w`'s reservation, so a change between the two is
-    /// overwritten (Cranelift 0.135; its RMW loops are right).
-    fn narrow_cas_rereads(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
-        matches!(
-            isa.triple().architecture,
-            target_lexicon::Architecture::Riscv64(_)
-        )
-    }
-
-    /// An 8/16-bit compare-exchange at `p` done as a 32-bit one on the
-    /// aligned word holding it: load the word; if its `ty` part is not
-    /// `expected`, that part is the result; else swap the word for one
-    /// with `replacement` in that part, and retry if the word changed in
-    /// between. The word lies inside the memory: `p` is aligned to its
-    /// size and memory lengths are multiples of 4 (whole 64 KiB pages).
-    fn narrow_cas_in_word(
-        &mut self,
-        p: ir::Value,
-        expected: ir::Value,
-        replacement: ir::Value,
-        ty: ir::Type,
-    ) -> ir::Value {
-        let flags = self.atomic_flags();
-        let part_mask = (1i64 << ty.bits()) - 1;
-        let aligned = self.builder.ins().band_imm_s(p, !3);
-        let byte = self.builder.ins().band_imm_u(p, 3);
-        let shift = self.builder.ins().ishl_imm_u(byte, 3);
-        let shift = self.builder.ins().ireduce(types::I32, shift);
-        let part = self.builder.ins().iconst(types::I32, part_mask);
-        let mask = self.builder.ins().ishl(part, shift);
-        let keep = self.builder.ins().bnot(mask);
-        let expected = self.builder.ins().uextend(types::I32, expected);
-        let replacement = self.builder.ins().uextend(types::I32, replacement);
-        let placed = self.builder.ins().ishl(replacement, shift);
-
-        let head = self.builder.create_block();
-        let swap = self.builder.create_block();
-        let done = self.builder.create_block();
-        let result = self.builder.append_block_param(done, types::I32);
-        self.builder.ins().jump(head, &[]);
-
-        self.builder.switch_to_block(head);
-        let word = self.builder.ins().atomic_load(types::I32, flags, aligned);
-        let moved = self.builder.ins().ushr(word, shift);
-        let current = self.builder.ins().band_imm_u(moved, part_mask);
-        let differs = self.builder.ins().icmp(IntCC::NotEqual, current, expected);
-        self.builder
-            .ins()
-            .brif(differs, done, &[current.into()], swap, &[]);
-
-        self.builder.switch_to_block(swap);
-        self.builder.seal_block(swap);
-        let others = self.builder.ins().band(word, keep);
-        let new = self.builder.ins().bor(others, placed);
-        let seen = self.builder.ins().atomic_cas(flags, aligned, word, new);
-        let swapped = self.builder.ins().icmp(IntCC::Equal, seen, word);
-        self.builder
-            .ins()
-            .brif(swapped, done, &[current.into()], head, &[]);
-        self.builder.seal_block(head);
-
-        self.builder.switch_to_block(done);
-        self.builder.seal_block(done);
-        self.builder.ins().ireduce(ty, result)
     }
 
     /// Whether memory `index` was declared `shared`.

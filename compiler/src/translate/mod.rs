@@ -13,6 +13,7 @@
 //! segment initialisers) are in [`const_expr`].
 
 pub mod address_bound;
+pub mod atomic_cas;
 pub mod atomics;
 pub mod bounds;
 pub mod budget;
