@@ -97,5 +97,23 @@ mod tests {
             skips.iter().all(|s| s.reason.trim().len() > 10),
             "{skips:?}"
         );
+        // A line-level entry runs its file (its other lines must pass).
+        assert!(
+            skips
+                .iter()
+                .filter(|s| !s.lines.is_empty())
+                .all(|s| !s.not_run),
+            "{skips:?}"
+        );
+    }
+
+    #[test]
+    fn an_entry_may_name_the_lines_expected_to_fail() {
+        let file: SkipFile = toml::from_str(
+            "[[skip]]\nfile = \"a.wast\"\nreason = \"outdated assertions\"\nlines = [3, 9]\n",
+        )
+        .unwrap();
+        assert_eq!(file.skip[0].lines, [3, 9]);
+        assert!(!file.skip[0].not_run);
     }
 }
