@@ -103,6 +103,16 @@ fn recursion_on_a_spawned_thread_stops_at_its_own_stack_limit() {
 }
 
 #[test]
+fn a_start_function_that_spawns_does_not_deadlock_the_spawner() {
+    // Exit code: the number of threads that started, exactly 1.
+    let nested = program("nested.wat");
+    for board in LINUX_BOARDS {
+        let o = run(&nested, board, "guard");
+        assert_eq!(o.status.code(), Some(1), "{board}: {}", stderr(&o));
+    }
+}
+
+#[test]
 fn proc_exit_on_a_spawned_thread_ends_the_process_with_its_code() {
     let exit = program("exit.wat");
     for board in LINUX_BOARDS {

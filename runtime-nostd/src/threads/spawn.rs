@@ -6,7 +6,7 @@
 //! thread ends. The instance is made on the calling thread, so its start
 //! function runs there.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use wafer_abi::descriptor::Trampoline;
 use wafer_abi::values::ValRaw;
@@ -27,6 +27,32 @@ const SPAWN_FAILED: i32 = -1;
 static NEXT_TID: AtomicU32 = AtomicU32::new(1);
 /// Spawns one at a time: instantiation is not reentrant.
 static SPAWN_LOCK: SpinLock = SpinLock::new();
+/// The OS thread id of the thread holding `SPAWN_LOCK` (0: none), so that a
+/// start function spawning while its own instance is being made for a new
+/// thread fails instead of waiting for itself.
+static SPAWNER: AtomicUsize = AtomicUsize::new(0);
+
+/// Holds `SPAWN_LOCK` for the calling thread until dropped.
+struct Spawning<'a> {
+    _held: super::lock::Guard<'a>,
+}
+
+impl Drop for Spawning<'_> {
+    fn drop(&mut self) {
+        SPAWNER.store(0, Ordering::Release);
+    }
+}
+
+/// Takes `SPAWN_LOCK`, or `None` when the calling thread holds it.
+fn start_spawning() -> Option<Spawning<'static>> {
+    let me = crate::platform::threads::thread_id();
+    if SPAWNER.load(Ordering::Acquire) == me {
+        return None;
+    }
+    let held = SPAWN_LOCK.lock();
+    SPAWNER.store(me, Ordering::Release);
+    Some(Spawning { _held: held })
+}
 
 /// What the new thread needs, allocated by its creator.
 struct ThreadStart {
@@ -47,7 +73,9 @@ pub unsafe extern "C" fn wafer_wasi_thread_spawn(vmctx: *mut u8, start_arg: i32)
     let caller = unsafe { &**(vmctx.add(vmctx::INSTANCE as usize) as *const *const Instance) };
     // From here on the console and the allocator lock.
     super::mark_started();
-    let _held = SPAWN_LOCK.lock();
+    let Some(_spawning) = start_spawning() else {
+        return SPAWN_FAILED;
+    };
     let tid = NEXT_TID.fetch_add(1, Ordering::Relaxed);
     if tid > MAX_TID {
         return SPAWN_FAILED;

@@ -35,6 +35,12 @@ const CLONE_FLAGS: usize = 0x100 // CLONE_VM
     | 0x10000 // CLONE_THREAD
     | 0x40000; // CLONE_SYSVSEM
 
+/// The calling thread's OS thread id.
+pub fn thread_id() -> usize {
+    // SAFETY: no arguments.
+    unsafe { syscall6(nr::GETTID, [0; 6]) as usize }
+}
+
 /// Whether the calling thread is not the process's first thread.
 pub fn on_other_thread() -> bool {
     // SAFETY: neither call takes arguments.
