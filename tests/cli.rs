@@ -47,6 +47,8 @@ mod runtime_limits;
 mod serve;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
+#[path = "cli/threads.rs"]
+mod threads;
 #[path = "cli/wasi_calls.rs"]
 mod wasi_calls;
 #[path = "cli/wasi_examples.rs"]

@@ -114,6 +114,12 @@ pub fn build_runtimes(out_dir: &Path) {
             dir_s,
         ];
         rt_args.extend(common);
+        // Atomics inline (LL/SC) rather than through compiler-rt's outline
+        // helpers, whose LSE detection needs libc's `getauxval`: the
+        // runtime's thread support (`crate::threads`) uses atomics.
+        if *target == "aarch64-unknown-linux-gnu" {
+            rt_args.extend(["-C", "target-feature=-outline-atomics"]);
+        }
         rt_args.push(rt_src.to_str().unwrap());
         rustc(&rt_args, "wafer-rt", target);
         compress_for_embedding(&dir.join("libwafer_rt.a"));

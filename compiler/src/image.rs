@@ -9,7 +9,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use cranelift_module::{Linkage, Module};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use object::{Object, ObjectSymbol};
-use wafer_abi::descriptor::{IMAGE_MANIFEST_SYMBOL, ImageManifest};
+use wafer_abi::descriptor::{ExternKind, IMAGE_MANIFEST_SYMBOL, ImageManifest};
 
 use crate::config::Board;
 use crate::emit::data::DataWriter;
@@ -133,6 +133,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
             );
         }
     }
+    crate::wasi_threads::check_board(modules, board)?;
     check_static_imports(
         modules,
         &options.link_objects,
@@ -268,13 +269,17 @@ fn module_instantiation(modules: &[CompiledModule], options: &ImageOptions) -> &
     }
 }
 
-/// Whether some module imports from another module of the image.
+/// Whether some module imports from another module of the image, or a
+/// shared memory no module provides, which the runtime creates when it
+/// binds imports (wasi-threads' `env.memory`, docs/threads.md).
 fn links_modules(modules: &[CompiledModule], options: &ImageOptions) -> bool {
     let names = module_names(modules, options);
+    let runtime_memory =
+        |i: &crate::emit::ImportSummary| i.kind == ExternKind::Memory && i.ty == "s";
     modules
         .iter()
         .flat_map(|m| &m.imports)
-        .any(|i| i.symbol.is_none() && names.contains(&i.module.as_str()))
+        .any(|i| i.symbol.is_none() && (names.contains(&i.module.as_str()) || runtime_memory(i)))
 }
 
 /// The image's name of each module: `options.module_names`, or each

@@ -67,6 +67,11 @@ fn check_import(prefix: &str, import: &ImportSummary) -> Result<()> {
         "spectest" => bail!(
             "module `{prefix}` imports `{name}`: `spectest` is the spec test suite's host module, which only the test harness provides"
         ),
+        // A shared memory no module of the image exports (wasi-threads'
+        // `env.memory`) is created by the runtime at instantiation, with
+        // the import's limits, and shared by every instance that imports
+        // it under that name (docs/threads.md).
+        _ if import.kind == ExternKind::Memory && import.ty == "s" => Ok(()),
         _ => bail!(
             "module `{prefix}` imports {} `{name}`, which a wafer image cannot provide: only functions are imported from outside the image (WASI, or C symbols linked with --link), anything from another module given to the same build; define the {} in the module",
             kind_name(import.kind),

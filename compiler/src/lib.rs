@@ -28,6 +28,7 @@ pub mod scratch;
 pub mod size;
 pub mod translate;
 pub mod value;
+pub mod wasi_threads;
 
 pub use config::{Board, Isa, Platform, Target};
 pub use emit::{BoundsChecks, CompileOptions, CompiledModule, ImportBinding, compile};

@@ -319,7 +319,11 @@ fn describe(ty: &ExternType) -> String {
             };
             format!("(table {} {elem})", limits(t.initial, t.maximum))
         }
-        ExternType::Memory(m) => format!("(memory {})", limits(m.initial, m.maximum)),
+        ExternType::Memory(m) => format!(
+            "(memory {}{})",
+            limits(m.initial, m.maximum),
+            if m.shared { " shared" } else { "" }
+        ),
         ExternType::Global(g) => {
             let value = crate::module_info::abi_type(g.content_type).map_or_else(
                 || type_letter(g.content_type).to_string(),
@@ -443,6 +447,18 @@ mod tests {
         assert!(
             error_of(&[("me", own), ("other", "(module)")]).ends_with("module `me` imports `me.f`")
         );
+    }
+
+    #[test]
+    fn a_shared_memory_links_only_to_a_shared_import_and_the_error_says_which() {
+        let shared = r#"(module (memory (export "m") 1 2 shared))"#;
+        let wants_unshared = r#"(module (import "lib" "m" (memory 1 2)))"#;
+        assert_eq!(
+            error_of(&[("lib", shared), ("app", wants_unshared)]),
+            "module `app` imports `lib.m` as (memory 1 2), but module `lib` exports it as (memory 1 2 shared)"
+        );
+        let wants_shared = r#"(module (import "lib" "m" (memory 1 2 shared)))"#;
+        assert!(plan_of(&[("lib", shared), ("app", wants_shared)]).is_ok());
     }
 
     #[test]

@@ -123,10 +123,18 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0. SIMD passes validation and is
-/// rejected afterwards with a clearer message.
+/// The features wafer accepts: Wasm 2.0, plus threads (shared memories
+/// and atomics). SIMD passes validation and is rejected afterwards with a
+/// clearer message.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    WasmFeatures::WASM2 | WasmFeatures::THREADS
+}
+
+/// The type string of a memory in descriptors (`ImportDesc::ty`,
+/// `ExportDesc::ty`): `"s"` for a shared memory, empty otherwise; the
+/// runtime links an import only to a memory with the same string.
+pub fn memory_type_string(m: &MemoryType) -> String {
+    if m.shared { "s" } else { "" }.to_string()
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].

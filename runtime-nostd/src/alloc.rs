@@ -7,7 +7,7 @@
 //! when the buffer is the newest allocation, else moves it and [`free`]s
 //! the old one, which is reused by later allocations (a small first-fit
 //! list; when it is full a freed block is forgotten, which only wastes it).
-//! Single-threaded, like the rest of the runtime.
+//! Behind a lock once Wasm threads exist (`crate::threads`).
 
 const CHUNK_SIZE: usize = 1 << 20;
 const FREE_SLOTS: usize = 64;
@@ -144,6 +144,8 @@ impl Heap {
 }
 
 static mut HEAP: Heap = Heap::new();
+/// Guards `HEAP` once Wasm threads exist (`crate::threads`).
+static HEAP_LOCK: crate::threads::lock::SpinLock = crate::threads::lock::SpinLock::new();
 
 fn heap() -> &'static mut Heap {
     // SAFETY: single-threaded; no reference outlives one allocator call.
@@ -153,6 +155,7 @@ fn heap() -> &'static mut Heap {
 /// Allocates `size` zeroed bytes aligned to `align` (a power of two ≤ 4096);
 /// null when the platform is out of memory.
 pub fn alloc_zeroed(size: usize, align: usize) -> *mut u8 {
+    let _held = HEAP_LOCK.lock();
     heap().alloc_zeroed(size, align)
 }
 
@@ -165,6 +168,7 @@ pub fn alloc_zeroed(size: usize, align: usize) -> *mut u8 {
 /// `p` must be a live block of exactly `old` bytes, aligned to `align`;
 /// after a move it must no longer be used.
 pub unsafe fn grow_zeroed(p: *mut u8, old: usize, new: usize, align: usize) -> *mut u8 {
+    let _held = HEAP_LOCK.lock();
     heap().grow_zeroed(p, old, new, align)
 }
 
@@ -174,6 +178,7 @@ pub unsafe fn grow_zeroed(p: *mut u8, old: usize, new: usize, align: usize) -> *
 /// `p` must be `size` bytes of memory the runtime owns that nothing uses
 /// any more.
 pub unsafe fn free(p: *mut u8, size: usize) {
+    let _held = HEAP_LOCK.lock();
     heap().free(p, size)
 }
 

@@ -15,6 +15,8 @@ const BUF_SIZE: usize = 4096;
 const BUF_SIZE: usize = 256;
 static mut OUT: [u8; BUF_SIZE] = [0; BUF_SIZE];
 static mut OUT_LEN: usize = 0;
+/// Guards `OUT` once Wasm threads exist (`crate::threads`).
+static OUT_LOCK: crate::threads::lock::SpinLock = crate::threads::lock::SpinLock::new();
 
 fn write_all(fd: i32, mut bytes: &[u8]) {
     while !bytes.is_empty() {
@@ -28,11 +30,12 @@ fn write_all(fd: i32, mut bytes: &[u8]) {
 
 /// Appends to the stdout buffer.
 pub fn stdout(bytes: &[u8]) {
-    // SAFETY: single-threaded access to the buffer.
+    let _held = OUT_LOCK.lock();
+    // SAFETY: the buffer is this thread's while the lock is held.
     unsafe {
         let out = &mut *core::ptr::addr_of_mut!(OUT);
         if OUT_LEN + bytes.len() > BUF_SIZE {
-            flush();
+            flush_locked();
             if bytes.len() > BUF_SIZE {
                 write_all(1, bytes);
                 return;
@@ -48,7 +51,13 @@ pub fn stdout(bytes: &[u8]) {
 
 /// Writes buffered stdout.
 pub fn flush() {
-    // SAFETY: single-threaded access to the buffer.
+    let _held = OUT_LOCK.lock();
+    flush_locked();
+}
+
+/// [`flush`] with `OUT_LOCK` held (or no threads).
+fn flush_locked() {
+    // SAFETY: the buffer is this thread's while the lock is held.
     unsafe {
         let out = &*core::ptr::addr_of!(OUT);
         write_all(1, out.get(..OUT_LEN).unwrap_or(out));

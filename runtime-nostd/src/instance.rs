@@ -59,7 +59,11 @@ pub enum Extern {
         code: usize,
         sig: &'static [u8],
     },
-    Memory(*mut VMMemory),
+    /// `ty` as in `ImportDesc::ty`: `"s"` for a shared memory, else empty.
+    Memory {
+        memory: *mut VMMemory,
+        ty: &'static [u8],
+    },
     Table {
         table: *mut VMTable,
         elem: u8,
@@ -202,11 +206,14 @@ impl Instance {
                     funcref: self.func_ref(export)?,
                     sig: export.ty.bytes(),
                 },
-                ExternKind::Memory => Extern::Memory(if index < c.imported_memories {
-                    slot(l.memory_import(index))
-                } else {
-                    at(l.memory(index - c.imported_memories))
-                } as *mut VMMemory),
+                ExternKind::Memory => Extern::Memory {
+                    memory: if index < c.imported_memories {
+                        slot(l.memory_import(index))
+                    } else {
+                        at(l.memory(index - c.imported_memories))
+                    } as *mut VMMemory,
+                    ty: export.ty.bytes(),
+                },
                 ExternKind::Table => {
                     let table = if index < c.imported_tables {
                         slot(l.table_import(index))
@@ -326,7 +333,16 @@ pub fn resolve_by_name(import: &ImportDesc) -> Option<Extern> {
 /// name in the manifest (`wafer build a.wasm b.wasm`): the exporter was
 /// instantiated first, as instance `k` for the `k`-th name. The compiler
 /// checked every such import's kind and type; `bind_import` checks again.
+/// A shared memory import no module provides is the runtime's
+/// (wasi-threads' `env.memory`, `crate::threads::shared_memory`).
 pub fn resolve_in_image(import: &ImportDesc) -> Option<Extern> {
+    // SAFETY: `import` comes from a module descriptor.
+    resolve_module_in_image(import)
+        .or_else(|| unsafe { crate::threads::shared_memory::resolve(import, image_uses_guard()) })
+}
+
+/// [`resolve_in_image`] without the runtime's shared memories.
+fn resolve_module_in_image(import: &ImportDesc) -> Option<Extern> {
     // SAFETY: descriptor and manifest strings are static.
     let (module, field) = unsafe { (import.module.bytes(), import.field.bytes()) };
     // SAFETY: as above.
@@ -403,7 +419,12 @@ unsafe fn bind_import(
                     type_id: import.type_id,
                 };
             }
-            (Some(ExternKind::Memory), Extern::Memory(memory)) => {
+            (Some(ExternKind::Memory), Extern::Memory { memory, ty }) => {
+                // A shared memory only satisfies a shared import and an
+                // unshared one only an unshared import (threads proposal).
+                if ty != wanted_ty {
+                    return Err(mismatch("incompatible import type (shared memory)"));
+                }
                 let pages = (*memory).length / WASM_PAGE_SIZE;
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
                     return Err(mismatch("incompatible import type (memory limits)"));
@@ -576,6 +597,26 @@ unsafe extern "Rust" {
         declared_max: u64,
         guarded: bool,
     ) -> Result<(), InstantiateError>;
+}
+
+/// Reserves a linear memory for a record outside any vmctx (the shared
+/// memories of `crate::threads::shared_memory`), as defined memories are.
+///
+/// # Safety
+/// `record` must live as long as the memory.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+pub unsafe fn reserve_linear_memory(
+    record: *mut VMMemory,
+    min_pages: u64,
+    cap: u64,
+    declared_max: u64,
+    guarded: bool,
+) -> Result<(), InstantiateError> {
+    // SAFETY: as the caller guarantees.
+    unsafe { wafer_reserve_linear_memory(record, min_pages, cap, declared_max, guarded) }
 }
 
 /// [`wafer_reserve_linear_memory`] for images mixing modes (and serving

@@ -11,6 +11,7 @@
 //! - [`trap`]: catching and raising traps, trap-site lookup.
 //! - [`instance`]: instantiation and import resolution.
 //! - [`builtins`]: `memory.grow/copy/fill/init`, `table.*` for compiled code.
+//! - [`atomics`]: `memory.atomic.wait/notify` for compiled code.
 //! - [`canary`]: guard patterns around memories and runtime data (boards).
 //! - [`host`]: host modules `wasi_snapshot_preview1` and `spectest`.
 //! - [`modes`]: the three entry points (command, invoke, serve).
@@ -22,6 +23,7 @@
 
 pub mod alloc;
 pub mod arch;
+pub mod atomics;
 pub mod budget;
 pub mod builtins;
 pub mod canary;
@@ -33,6 +35,7 @@ pub mod libcalls;
 pub mod mem;
 pub mod modes;
 pub mod text;
+pub mod threads;
 pub mod trap;
 
 #[cfg(not(wafer_platform = "baremetal"))]

@@ -95,6 +95,13 @@ pub unsafe fn catch(
     a: *mut u8,
     b: *mut u8,
 ) -> Result<(), Trap> {
+    // Protected calls are the first thread's: on a spawned thread a trap
+    // ends the process (`crate::threads`), so there is nothing to catch.
+    if crate::threads::on_spawned_thread() {
+        // SAFETY: as the caller guarantees.
+        unsafe { f(a, b) };
+        return Ok(());
+    }
     let mut buf = JmpBuf::new();
     // SAFETY: single-threaded; the jmpbuf outlives the protected call and
     // is unlinked before returning.
@@ -113,6 +120,9 @@ pub unsafe fn catch(
 
 /// Raises `trap` from runtime code called by compiled code.
 pub fn raise(trap: Trap) -> ! {
+    if crate::threads::on_spawned_thread() {
+        crate::threads::trap_on_spawned_thread(&trap);
+    }
     // SAFETY: a protected call is active whenever compiled code runs, and
     // compiled code is the only caller of builtins and host functions.
     unsafe {
@@ -143,6 +153,12 @@ pub fn handle_memory_fault(signal: i32, pc: usize, address: usize) -> usize {
 }
 
 fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usize {
+    if crate::threads::on_spawned_thread()
+        && let Some(trap) = lookup(pc)
+        && fault_is_trap(trap.code, address, crate::instance::in_guard_window)
+    {
+        crate::threads::trap_on_spawned_thread(&trap);
+    }
     // SAFETY: single-threaded; the fault interrupted the only thread.
     unsafe {
         if !CURRENT_JMPBUF.is_null()

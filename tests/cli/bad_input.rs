@@ -454,9 +454,9 @@ fn catalog() -> Vec<Case> {
             Error("memory64 must be enabled"),
         ),
         compile_wat(
-            "shared memory",
-            "(module (memory 1 1 shared))",
-            Error("threads must be enabled"),
+            "shared memory without a maximum",
+            "(module (memory 1 shared))",
+            Error("shared memory must have maximum size"),
         ),
         compile_wat(
             "SIMD instruction",

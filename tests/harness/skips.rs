@@ -20,6 +20,10 @@ pub struct Skip {
     /// otherwise it runs and is expected to fail.
     #[serde(default)]
     pub not_run: bool,
+    /// If set, only the commands at these script lines are expected to
+    /// fail (each must); the rest of the file runs and must pass.
+    #[serde(default)]
+    pub lines: Vec<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +74,7 @@ mod tests {
             targets: targets.iter().map(|t| t.to_string()).collect(),
             reason: "because".into(),
             not_run: false,
+            lines: Vec::new(),
         }
     }
 
@@ -92,5 +97,23 @@ mod tests {
             skips.iter().all(|s| s.reason.trim().len() > 10),
             "{skips:?}"
         );
+        // A line-level entry runs its file (its other lines must pass).
+        assert!(
+            skips
+                .iter()
+                .filter(|s| !s.lines.is_empty())
+                .all(|s| !s.not_run),
+            "{skips:?}"
+        );
+    }
+
+    #[test]
+    fn an_entry_may_name_the_lines_expected_to_fail() {
+        let file: SkipFile = toml::from_str(
+            "[[skip]]\nfile = \"a.wast\"\nreason = \"outdated assertions\"\nlines = [3, 9]\n",
+        )
+        .unwrap();
+        assert_eq!(file.skip[0].lines, [3, 9]);
+        assert!(!file.skip[0].not_run);
     }
 }

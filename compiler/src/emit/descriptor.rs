@@ -100,7 +100,13 @@ pub fn define_descriptor(
                 }
                 ImportKind::Memory(m) => {
                     let (min, max) = limits(m.initial, m.maximum);
-                    (ExternKind::Memory, String::new(), None, min, max)
+                    (
+                        ExternKind::Memory,
+                        module_info::memory_type_string(m),
+                        None,
+                        min,
+                        max,
+                    )
                 }
                 ImportKind::Global(g) => {
                     let mut ty = module_info::type_letter(g.content_type).to_string();
@@ -144,7 +150,11 @@ pub fn define_descriptor(
                     )
                 }
                 wasmparser::ExternalKind::Table => (ExternKind::Table, None, String::new()),
-                wasmparser::ExternalKind::Memory => (ExternKind::Memory, None, String::new()),
+                wasmparser::ExternalKind::Memory => (
+                    ExternKind::Memory,
+                    None,
+                    module_info::memory_type_string(&info.memories[export.index as usize]),
+                ),
                 wasmparser::ExternalKind::Global => {
                     let g = info.globals[export.index as usize];
                     let mut ty = module_info::type_letter(g.content_type).to_string();

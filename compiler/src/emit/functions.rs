@@ -314,6 +314,7 @@ fn trap_sites(
     let mut sites = Vec::with_capacity(buffer.traps().len());
     for trap in buffer.traps() {
         let code = wafer_trap_code(trap.code)
+            .filter(|&c| TrapSite::can_hold(c))
             .ok_or_else(|| anyhow!("BUG: Cranelift emitted unknown trap code {}", trap.code))?;
         // Sorted, non-overlapping ranges: the candidate is the last one
         // starting at or before the trap (a linear scan is quadratic in

@@ -468,7 +468,7 @@ fn import_summaries(
                     ExternKind::Table,
                     module_info::ref_letter(t.element_type).to_string(),
                 ),
-                ImportKind::Memory(_) => (ExternKind::Memory, String::new()),
+                ImportKind::Memory(m) => (ExternKind::Memory, module_info::memory_type_string(m)),
                 ImportKind::Global(g) => (ExternKind::Global, global_type_string(g)),
             };
             let symbol = if binding != ImportBinding::Static || kind != ExternKind::Func {
@@ -476,6 +476,13 @@ fn import_summaries(
             } else if import.module == wafer_abi::wasi::MODULE {
                 // The runtime's function (its type is checked by `import_check`).
                 names::wasi_symbol(import.field)
+            } else if let Some(spawn) =
+                crate::wasi_threads::spawn_symbol(import.module, import.field, &ty)
+                    .filter(|_| !image_modules.contains(&import.module))
+            {
+                // wasi-threads: the runtime's (Linux boards only, see
+                // `wasi_threads::check_board`).
+                Some(spawn.to_string())
             } else if let Some(abort) =
                 names::assemblyscript_abort_symbol(import.module, import.field, &ty)
             {
@@ -562,7 +569,10 @@ fn export_summaries(info: &ModuleInfo<'_>) -> Vec<ExportSummary> {
                     module_info::ref_letter(info.tables[export.index as usize].element_type)
                         .to_string(),
                 ),
-                wasmparser::ExternalKind::Memory => (ExternKind::Memory, String::new()),
+                wasmparser::ExternalKind::Memory => (
+                    ExternKind::Memory,
+                    module_info::memory_type_string(&info.memories[export.index as usize]),
+                ),
                 wasmparser::ExternalKind::Global => (
                     ExternKind::Global,
                     global_type_string(&info.globals[export.index as usize]),

@@ -220,7 +220,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let used = memories_read(body, info.memories.len(), guard)?;
         self.bounds.lengths = (0..info.memories.len() as u32)
             .map(|index| {
-                (used[index as usize] && !self.length_is_constant(index))
+                // A shared memory may grow on another thread at any time:
+                // its length is loaded at each check, never cached.
+                (used[index as usize]
+                    && !self.length_is_constant(index)
+                    && !info.memories[index as usize].shared)
                     .then(|| self.builder.declare_var(types::I64))
             })
             .collect();
@@ -262,6 +266,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
     fn load_memory_length(&mut self, index: u32) -> ir::Value {
         let record: RecordRef = self.memory_record(index);
         let flags = self.vmctx_flags();
+        if self.env.info.memories[index as usize].shared {
+            // Another thread may grow it: an atomic load, which Cranelift
+            // neither merges with an earlier one nor hoists.
+            let field = record.offset + VMMemory::LENGTH as i32;
+            let address = self.builder.ins().iadd_imm_s(record.base, i64::from(field));
+            return self.builder.ins().atomic_load(types::I64, flags, address);
+        }
         self.builder.ins().load(
             types::I64,
             flags,

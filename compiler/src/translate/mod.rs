@@ -13,6 +13,8 @@
 //! segment initialisers) are in [`const_expr`].
 
 pub mod address_bound;
+pub mod atomic_cas;
+pub mod atomics;
 pub mod bounds;
 pub mod budget;
 pub mod call;
@@ -338,6 +340,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             || self.translate_table(op)?
             || self.translate_call(op)?
             || self.translate_variable(op)?
+            || self.translate_atomic(op)?
         {
             return Ok(());
         }

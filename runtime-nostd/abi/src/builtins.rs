@@ -83,6 +83,37 @@ pub const TABLE_INIT: Builtin = Builtin {
     result: None,
 };
 
+/// `(address: u64 native pointer, count: u32) -> u32`: wakes up to `count`
+/// waiters on the shared-memory word at `address` (checked and aligned by
+/// the caller), returns how many it woke.
+pub const ATOMIC_NOTIFY: Builtin = Builtin {
+    symbol: "wafer_atomic_notify",
+    params: &[I64, I32],
+    result: Some(I32),
+};
+/// `(address: u64 native pointer, expected: u32, timeout_ns: i64) -> u32`:
+/// 0 woken, 1 the value was not `expected`, 2 timed out (a negative
+/// timeout waits forever).
+pub const ATOMIC_WAIT32: Builtin = Builtin {
+    symbol: "wafer_atomic_wait32",
+    params: &[I64, I32, I64],
+    result: Some(I32),
+};
+/// As [`ATOMIC_WAIT32`] with a 64-bit `expected`.
+pub const ATOMIC_WAIT64: Builtin = Builtin {
+    symbol: "wafer_atomic_wait64",
+    params: &[I64, I64, I64],
+    result: Some(I32),
+};
+/// `()`, never returns: raises the `expected shared memory` trap of a
+/// wait on an unshared memory. A builtin rather than a trap instruction
+/// because a trap site's code has 4 bits (codes 1..=15) and this code is 16.
+pub const ATOMIC_WAIT_UNSHARED: Builtin = Builtin {
+    symbol: "wafer_atomic_wait_unshared",
+    params: &[],
+    result: None,
+};
+
 /// Every builtin, for the compiler's declarations and the runtime's tests.
 pub const ALL: &[Builtin] = &[
     MEMORY_GROW,
@@ -93,4 +124,8 @@ pub const ALL: &[Builtin] = &[
     TABLE_FILL,
     TABLE_COPY,
     TABLE_INIT,
+    ATOMIC_NOTIFY,
+    ATOMIC_WAIT32,
+    ATOMIC_WAIT64,
+    ATOMIC_WAIT_UNSHARED,
 ];

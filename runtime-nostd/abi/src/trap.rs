@@ -38,11 +38,21 @@ pub enum TrapCode {
     /// The module called AssemblyScript's `env.abort` (runtime-nostd's
     /// `host::abort`).
     Abort = 14,
+    /// An atomic access whose effective address is not a multiple of its
+    /// size (threads proposal).
+    UnalignedAtomic = 15,
+    /// `memory.atomic.wait32/64` on a memory not declared `shared`. Codes
+    /// from 16 on do not fit a trap site (`TrapSite::CODE_BITS`): only the
+    /// runtime raises them.
+    ExpectedSharedMemory = 16,
+    /// `memory.atomic.wait32/64` without a timeout where no other thread
+    /// exists that could ever notify: it would never return.
+    WaitDeadlock = 17,
 }
 
 impl TrapCode {
     /// Every code, for tables and tests.
-    pub const ALL: [TrapCode; 14] = [
+    pub const ALL: [TrapCode; 17] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -57,6 +67,9 @@ impl TrapCode {
         TrapCode::FuelExhausted,
         TrapCode::DeadlineExceeded,
         TrapCode::Abort,
+        TrapCode::UnalignedAtomic,
+        TrapCode::ExpectedSharedMemory,
+        TrapCode::WaitDeadlock,
     ];
 
     /// The numeric code stored in tables.
@@ -86,6 +99,9 @@ impl TrapCode {
             TrapCode::FuelExhausted => "fuel exhausted",
             TrapCode::DeadlineExceeded => "deadline exceeded",
             TrapCode::Abort => "abort",
+            TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
+            TrapCode::WaitDeadlock => "wait would deadlock: no other thread can notify",
         }
     }
 }

@@ -121,6 +121,9 @@ fn trap_message_z(code: TrapCode) -> &'static core::ffi::CStr {
         TrapCode::FuelExhausted => c"fuel exhausted",
         TrapCode::DeadlineExceeded => c"deadline exceeded",
         TrapCode::Abort => c"abort",
+        TrapCode::UnalignedAtomic => c"unaligned atomic",
+        TrapCode::ExpectedSharedMemory => c"expected shared memory",
+        TrapCode::WaitDeadlock => c"wait would deadlock: no other thread can notify",
     }
 }
 

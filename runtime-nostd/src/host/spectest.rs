@@ -1,6 +1,6 @@
 //! The `spectest` host module the WebAssembly spec suite imports: print
 //! functions (silent), globals holding 666 / 666.6, a 10..20 funcref table
-//! and a 1..2 page memory.
+//! and a 1..2 page memory, unshared (`memory`) and shared (`shared_memory`).
 
 use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::vmctx::{VMGlobal, VMMemory, VMTable};
@@ -32,6 +32,40 @@ static mut MEMORY: VMMemory = VMMemory {
     reserved: 2,
     guard_window: 0,
 };
+
+/// `spectest.shared_memory` (threads proposal): also 1..2 pages, shared.
+static mut SHARED_MEMORY: VMMemory = VMMemory {
+    base: core::ptr::null_mut(),
+    length: WASM_PAGE_SIZE,
+    max_pages: 2,
+    reserved: 2,
+    guard_window: 0,
+};
+
+/// One of the 1..2 page host memories, reserved on first use (in a guard
+/// window when guard-mode importers need one).
+///
+/// # Safety
+/// `record` is one of this module's memory statics; single-threaded.
+unsafe fn memory(record: *mut VMMemory, ty: &'static [u8]) -> Option<Extern> {
+    // SAFETY: single-threaded lazy initialisation of a host static.
+    unsafe {
+        if (*record).base.is_null()
+            && crate::platform::GUARD_REGIONS
+            && crate::instance::image_uses_guard()
+        {
+            // Guard-mode importers need a guard window around it.
+            crate::instance::reserve_guarded_memory(record, 1, 2, 2).ok()?;
+        }
+        if (*record).base.is_null() {
+            (*record).base = crate::platform::map_zeroed(2 * WASM_PAGE_SIZE as usize);
+            if (*record).base.is_null() {
+                return None;
+            }
+        }
+        Some(Extern::Memory { memory: record, ty })
+    }
+}
 
 /// Resolves `spectest.<field>`.
 pub fn resolve(field: &[u8]) -> Option<Extern> {
@@ -72,25 +106,8 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
                     elem: b'r',
                 }
             }
-            b"memory" => {
-                if MEMORY.base.is_null()
-                    && crate::platform::GUARD_REGIONS
-                    && crate::instance::image_uses_guard()
-                {
-                    // Guard-mode importers need a guard window around it.
-                    let record = core::ptr::addr_of_mut!(MEMORY);
-                    if crate::instance::reserve_guarded_memory(record, 1, 2, 2).is_err() {
-                        return None;
-                    }
-                }
-                if MEMORY.base.is_null() {
-                    MEMORY.base = crate::platform::map_zeroed(2 * WASM_PAGE_SIZE as usize);
-                    if MEMORY.base.is_null() {
-                        return None;
-                    }
-                }
-                Extern::Memory(core::ptr::addr_of_mut!(MEMORY))
-            }
+            b"memory" => memory(core::ptr::addr_of_mut!(MEMORY), b"")?,
+            b"shared_memory" => memory(core::ptr::addr_of_mut!(SHARED_MEMORY), b"s")?,
             _ => return None,
         })
     }

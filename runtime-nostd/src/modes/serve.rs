@@ -233,7 +233,7 @@ fn memhash<'a>(mut tokens: impl Iterator<Item = &'a [u8]>) {
         return reply(format_args!("error bad request"));
     };
     match inst.export(export).and_then(|e| inst.export_extern(e)) {
-        Some(Extern::Memory(memory)) => {
+        Some(Extern::Memory { memory, .. }) => {
             // SAFETY: the record belongs to a live instance; `length` bytes
             // from `base` are its current linear memory (`base` may be null
             // when the length is 0, hence the empty slice).

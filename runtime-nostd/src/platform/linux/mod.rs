@@ -23,6 +23,7 @@ mod signals;
 #[cfg_attr(test, allow(dead_code))]
 mod stack;
 mod syscall;
+pub mod threads;
 
 pub use guard::{GUARD_REGIONS, commit_guarded, reserve_guarded};
 use syscall::{nr, syscall6};

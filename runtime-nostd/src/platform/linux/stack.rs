@@ -51,6 +51,12 @@ pub fn map_stack(budget: u64) -> Option<usize> {
     Some(base as usize + size)
 }
 
+/// The stack limit of a stack mapped by [`map_stack`] for `budget` bytes
+/// whose top is `top`: the bottom of the budget, above the reserve.
+pub fn budget_bottom(top: usize, budget: u64) -> usize {
+    top - ENTRY_SLACK - (budget as usize).next_multiple_of(4096)
+}
+
 /// Moves to the stack whose top is `top` and calls `f` there.
 ///
 /// # Safety

@@ -1,0 +1,51 @@
+//! A spin lock for the few runtime structures threads share (console
+//! buffer, allocator). It is taken only once threads exist
+//! ([`super::started`]); critical sections are short and never block.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+pub struct SpinLock {
+    held: AtomicBool,
+}
+
+/// Holds a [`SpinLock`] (if threads exist) until dropped.
+pub struct Guard<'a> {
+    lock: Option<&'a SpinLock>,
+}
+
+impl SpinLock {
+    pub const fn new() -> SpinLock {
+        SpinLock {
+            held: AtomicBool::new(false),
+        }
+    }
+
+    /// Takes the lock once threads exist; a no-op before.
+    pub fn lock(&self) -> Guard<'_> {
+        if !super::started() {
+            return Guard { lock: None };
+        }
+        while self
+            .held
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            core::hint::spin_loop();
+        }
+        Guard { lock: Some(self) }
+    }
+}
+
+impl Default for SpinLock {
+    fn default() -> Self {
+        SpinLock::new()
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        if let Some(lock) = self.lock {
+            lock.held.store(false, Ordering::Release);
+        }
+    }
+}
