@@ -126,7 +126,7 @@ impl<'a> ModuleInfo<'a> {
 /// The features wafer accepts: Wasm 2.0. SIMD passes validation and is
 /// rejected afterwards with a clearer message.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].

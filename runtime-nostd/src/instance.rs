@@ -12,7 +12,7 @@
 
 use wafer_abi::descriptor::{
     BoundsChecks, DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc,
-    InstantiateFn, ModuleDescriptor,
+    InstantiateFn, MemoryDesc, ModuleDescriptor,
 };
 use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
 use wafer_abi::{ABI_VERSION, GUARD_WINDOW_BYTES, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
@@ -524,14 +524,7 @@ pub fn instantiate(
         // Memories last: on boards the last one may keep growing into the
         // free heap until something else is allocated.
         for (i, memory) in desc.memories.items().iter().enumerate() {
-            let declared = if memory.max_pages == NO_MAX {
-                MAX_WASM_PAGES
-            } else {
-                memory.max_pages
-            };
-            // The module's own `--max-memory` (a compile-time constant of
-            // its descriptor) and the image's bound (the board's RAM).
-            let cap = declared.min(m.max_memory_pages).min(desc.max_memory_pages);
+            let cap = memory_cap(desc, memory);
             if memory.min_pages > cap {
                 return Err(resource_error!(
                     "memory needs ",
@@ -645,6 +638,20 @@ pub unsafe fn wafer_reserve_memory_explicit(
 ) -> Result<(), InstantiateError> {
     // SAFETY: as in `wafer_reserve_memory_either`.
     unsafe { reserve_memory(record, min_pages, cap, declared_max) }
+}
+
+/// The pages memory `memory` of `desc` may grow to: its declared maximum,
+/// the module's own `--max-memory` (a compile-time constant of its
+/// descriptor) and the image's bound (the board's RAM).
+fn memory_cap(desc: &ModuleDescriptor, memory: &MemoryDesc) -> u64 {
+    let declared = if memory.max_pages == NO_MAX {
+        MAX_WASM_PAGES
+    } else {
+        memory.max_pages
+    };
+    declared
+        .min(manifest().max_memory_pages)
+        .min(desc.max_memory_pages)
 }
 
 /// Reserves a linear memory of `min_pages` that may grow to `cap` pages
