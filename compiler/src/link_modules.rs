@@ -257,6 +257,7 @@ fn check_match(
         (ExternType::Memory(a), ExternType::Memory(b)) => {
             a.memory64 == b.memory64
                 && a.shared == b.shared
+                && a.page_size_log2 == b.page_size_log2
                 && limits_fit(a.initial, a.maximum, b.initial, b.maximum)
         }
         (ExternType::Global(a), ExternType::Global(b)) => a == b,
@@ -319,7 +320,14 @@ fn describe(ty: &ExternType) -> String {
             };
             format!("(table {} {elem})", limits(t.initial, t.maximum))
         }
-        ExternType::Memory(m) => format!("(memory {})", limits(m.initial, m.maximum)),
+        ExternType::Memory(m) => {
+            let index = if m.memory64 { "i64 " } else { "" };
+            let page = match m.page_size_log2 {
+                Some(log2) => format!(" (pagesize {})", 1u64 << log2),
+                None => String::new(),
+            };
+            format!("(memory {index}{}{page})", limits(m.initial, m.maximum))
+        }
         ExternType::Global(g) => {
             let value = crate::module_info::abi_type(g.content_type).map_or_else(
                 || type_letter(g.content_type).to_string(),

@@ -123,10 +123,35 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0. SIMD passes validation and is
-/// rejected afterwards with a clearer message.
+/// The features wafer accepts: Wasm 2.0, multi-memory and memory64. SIMD
+/// passes validation and is rejected afterwards with a clearer message, as
+/// are 64-bit tables (table64, which the validator ties to memory64).
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY
+    WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY | WasmFeatures::MEMORY64
+}
+
+/// log2 of a memory's page size: 16 (64 KiB) unless the module declares
+/// a custom page size.
+pub fn page_size_log2(ty: &MemoryType) -> u32 {
+    ty.page_size_log2.unwrap_or(16)
+}
+
+/// A memory's page size in bytes.
+pub fn page_size(ty: &MemoryType) -> u64 {
+    1 << page_size_log2(ty)
+}
+
+fn unsupported_table64(offset: usize) -> anyhow::Error {
+    anyhow!(
+        "unsupported feature: 64-bit table indices (table64, part of memory64) at byte offset {offset:#x}; wafer compiles 64-bit memories but only 32-bit tables"
+    )
+}
+
+fn check_table_type(ty: &TableType, offset: usize) -> Result<()> {
+    if ty.table64 {
+        return Err(unsupported_table64(offset));
+    }
+    Ok(())
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].
@@ -192,6 +217,7 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                             ImportKind::Func(t)
                         }
                         TypeRef::Table(t) => {
+                            check_table_type(&t, offset)?;
                             info.tables.push(t);
                             info.num_imported_tables += 1;
                             ImportKind::Table(t)
@@ -222,8 +248,10 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                 }
             }
             Payload::TableSection(reader) => {
+                let offset = reader.original_position();
                 for table in reader {
                     let table = table?;
+                    check_table_type(&table.ty, offset as usize)?;
                     if !matches!(table.init, wasmparser::TableInit::RefNull) {
                         bail!("table initialiser expressions are not supported");
                     }

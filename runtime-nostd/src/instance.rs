@@ -14,7 +14,7 @@ use wafer_abi::descriptor::{
     BoundsChecks, DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc,
     InstantiateFn, MemoryDesc, ModuleDescriptor,
 };
-use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
+use wafer_abi::vmctx::{self, MemoryShape, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
 use wafer_abi::{ABI_VERSION, GUARD_WINDOW_BYTES, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
 
 use crate::alloc::alloc_zeroed;
@@ -404,11 +404,19 @@ unsafe fn bind_import(
                 };
             }
             (Some(ExternKind::Memory), Extern::Memory(memory)) => {
-                let pages = (*memory).length / WASM_PAGE_SIZE;
+                let shape = (*memory).shape();
+                if MemoryShape::from_type_string(wanted_ty) != Some(shape) {
+                    return Err(mismatch(
+                        "incompatible import type (memory index type or page size)",
+                    ));
+                }
+                let pages = (*memory).length / (*memory).page_size();
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
                     return Err(mismatch("incompatible import type (memory limits)"));
                 }
-                if guarded && (*memory).guard_window < GUARD_WINDOW_BYTES {
+                // Code checks every access of such a memory: no window needed.
+                if guarded && !shape.always_checked() && (*memory).guard_window < GUARD_WINDOW_BYTES
+                {
                     return Err(unguarded_memory_import(import));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
@@ -534,7 +542,14 @@ pub fn instantiate(
                 ));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
-            wafer_reserve_linear_memory(record, memory.min_pages, cap, memory.max_pages, guarded)?;
+            wafer_reserve_linear_memory(
+                record,
+                memory.min_pages,
+                cap,
+                memory.max_pages,
+                memory.shape(),
+                guarded,
+            )?;
         }
         for (i, data) in desc.data.items().iter().enumerate() {
             *(vmctx.add(layout.data_length(i as u32) as usize) as *mut u32) = data.len as u32;
@@ -567,6 +582,7 @@ unsafe extern "Rust" {
         min_pages: u64,
         cap: u64,
         declared_max: u64,
+        shape: MemoryShape,
         guarded: bool,
     ) -> Result<(), InstantiateError>;
 }
@@ -586,14 +602,15 @@ pub unsafe fn wafer_reserve_memory_either(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     guarded: bool,
 ) -> Result<(), InstantiateError> {
     // SAFETY: the caller passes the memory's record in a live vmctx.
     unsafe {
-        if guarded {
+        if guarded && !shape.always_checked() {
             reserve_guarded_memory(record, min_pages, cap, declared_max)
         } else {
-            reserve_memory(record, min_pages, cap, declared_max)
+            reserve_memory(record, min_pages, cap, declared_max, shape)
         }
     }
 }
@@ -613,10 +630,18 @@ pub unsafe fn wafer_reserve_memory_guarded(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     _guarded: bool,
 ) -> Result<(), InstantiateError> {
     // SAFETY: as in `wafer_reserve_memory_either`.
-    unsafe { reserve_guarded_memory(record, min_pages, cap, declared_max) }
+    unsafe {
+        // Guard-mode code checks these explicitly: no window needed.
+        if shape.always_checked() {
+            reserve_memory(record, min_pages, cap, declared_max, shape)
+        } else {
+            reserve_guarded_memory(record, min_pages, cap, declared_max)
+        }
+    }
 }
 
 /// [`wafer_reserve_linear_memory`] for images whose modules all use
@@ -634,24 +659,31 @@ pub unsafe fn wafer_reserve_memory_explicit(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     _guarded: bool,
 ) -> Result<(), InstantiateError> {
     // SAFETY: as in `wafer_reserve_memory_either`.
-    unsafe { reserve_memory(record, min_pages, cap, declared_max) }
+    unsafe { reserve_memory(record, min_pages, cap, declared_max, shape) }
 }
 
 /// The pages memory `memory` of `desc` may grow to: its declared maximum,
 /// the module's own `--max-memory` (a compile-time constant of its
 /// descriptor) and the image's bound (the board's RAM).
+///
+/// Those bounds count 64 KiB pages, a memory with a custom page size
+/// counts its own; every memory stays within 4 GiB (`MAX_WASM_PAGES` of
+/// 64 KiB), 64-bit ones too.
 fn memory_cap(desc: &ModuleDescriptor, memory: &MemoryDesc) -> u64 {
-    let declared = if memory.max_pages == NO_MAX {
-        MAX_WASM_PAGES
-    } else {
-        memory.max_pages
-    };
-    declared
+    let per_64k = WASM_PAGE_SIZE / memory.shape().page_size();
+    let bound = MAX_WASM_PAGES
         .min(manifest().max_memory_pages)
         .min(desc.max_memory_pages)
+        .saturating_mul(per_64k);
+    if memory.max_pages == NO_MAX {
+        bound
+    } else {
+        memory.max_pages.min(bound)
+    }
 }
 
 /// Reserves a linear memory of `min_pages` that may grow to `cap` pages
@@ -675,15 +707,18 @@ unsafe fn reserve_memory(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
 ) -> Result<(), InstantiateError> {
+    let page = shape.page_size();
     // A memory whose cap (declared maximum or `--max-memory`, when below
     // the board's bound) fits comfortably gets exactly that, so the next
     // module's memory finds room after it; one without a cap takes the
     // free end of the heap until something else is allocated.
     #[cfg(wafer_platform = "baremetal")]
     let (base, cap, growable) = {
-        let capped = declared_max != NO_MAX || cap < manifest().max_memory_pages;
-        let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
+        let bound = manifest().max_memory_pages * (WASM_PAGE_SIZE / page);
+        let capped = declared_max != NO_MAX || cap < bound;
+        let room = crate::platform::available(0) as u64 / page;
         if room < min_pages {
             return Err(resource_error!(
                 "memory needs ",
@@ -694,14 +729,14 @@ unsafe fn reserve_memory(
             ));
         }
         if capped && cap <= room / 2 {
-            let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
+            let base = crate::platform::map((cap * page) as usize);
             (base, cap, false)
         } else {
             (crate::platform::heap_cursor(), cap.min(room), true)
         }
     };
     #[cfg(not(wafer_platform = "baremetal"))]
-    let (base, cap) = reserve_largest(min_pages, cap);
+    let (base, cap) = reserve_largest(min_pages, cap, page);
     if base.is_null() {
         #[cfg(not(wafer_platform = "baremetal"))]
         return Err(resource_error!(
@@ -720,19 +755,21 @@ unsafe fn reserve_memory(
     unsafe {
         if !crate::platform::MAPPED_MEMORY_IS_ZERO {
             // Only the initial pages; `memory.grow` zeroes what it adds.
-            core::ptr::write_bytes(base, 0, (min_pages * WASM_PAGE_SIZE) as usize);
+            core::ptr::write_bytes(base, 0, (min_pages * page) as usize);
         }
         *record = VMMemory {
             base,
-            length: min_pages * WASM_PAGE_SIZE,
+            length: min_pages * page,
             max_pages: cap,
             reserved: declared_max,
             guard_window: 0,
+            page_size_log2: shape.page_size_log2,
+            index64: u32::from(shape.index64),
         };
         #[cfg(wafer_platform = "baremetal")]
         {
             // Its reservation (or free heap) has room past the length.
-            crate::canary::guard_memory_end(base, min_pages * WASM_PAGE_SIZE);
+            crate::canary::guard_memory_end(base, min_pages * page);
             if growable {
                 crate::platform::give_rest_of_heap(record);
             }
@@ -805,6 +842,8 @@ pub unsafe fn reserve_guarded_memory(
             max_pages: cap,
             reserved: declared_max,
             guard_window: GUARD_WINDOW_BYTES,
+            page_size_log2: MemoryShape::CLASSIC.page_size_log2,
+            index64: 0,
         };
     }
     Ok(())
@@ -893,10 +932,10 @@ fn reserve_table(min: u64, cap: u64) -> (*mut usize, u64) {
 /// memory is refused, and a memory that can grow less beats no memory.
 /// Returns null (and `min_pages`) when not even `min_pages` fit.
 #[cfg(not(wafer_platform = "baremetal"))]
-fn reserve_largest(min_pages: u64, cap: u64) -> (*mut u8, u64) {
+fn reserve_largest(min_pages: u64, cap: u64, page: u64) -> (*mut u8, u64) {
     let mut pages = cap;
     loop {
-        let base = crate::platform::map((pages * WASM_PAGE_SIZE) as usize);
+        let base = crate::platform::map((pages * page) as usize);
         if !base.is_null() || pages == min_pages {
             return (base, pages);
         }

@@ -100,7 +100,7 @@ pub fn define_descriptor(
                 }
                 ImportKind::Memory(m) => {
                     let (min, max) = limits(m.initial, m.maximum);
-                    (ExternKind::Memory, String::new(), None, min, max)
+                    (ExternKind::Memory, memory_type_string(m), None, min, max)
                 }
                 ImportKind::Global(g) => {
                     let mut ty = module_info::type_letter(g.content_type).to_string();
@@ -172,6 +172,8 @@ pub fn define_descriptor(
             let (min, max) = limits(m.initial, m.maximum);
             w.u64(min);
             w.u64(max);
+            w.u32(module_info::page_size_log2(m));
+            w.u32(u32::from(m.memory64));
             Ok(())
         })?;
 
@@ -266,4 +268,15 @@ pub fn define_descriptor(
     d.u64(env.budget.timeout_ns);
     check_record::<ModuleDescriptor>(&d, "module descriptor")?;
     d.define(module, parts.id, 16)
+}
+
+/// A memory import's type string (`wafer_abi::vmctx::MemoryShape`): empty
+/// for a 32-bit memory of 64 KiB pages, else the index letter and the page
+/// size's `log2` (`"I16"`, `"i0"`).
+fn memory_type_string(m: &wasmparser::MemoryType) -> String {
+    let log2 = module_info::page_size_log2(m);
+    if !m.memory64 && log2 == 16 {
+        return String::new();
+    }
+    format!("{}{log2}", if m.memory64 { 'I' } else { 'i' })
 }

@@ -136,7 +136,8 @@ pub struct ImportDesc {
     pub kind: u32,
     pub index: u32,
     /// Func: signature string (`"ii>i"`). Global: value letter, then `m` if
-    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: empty.
+    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: see
+    /// [`crate::vmctx::MemoryShape::from_type_string`].
     pub ty: Str,
     /// Func: canonical type id (see [`crate::vmctx::VMFuncRef::type_id`]).
     pub type_id: *const u8,
@@ -172,9 +173,24 @@ pub type Trampoline = unsafe extern "C" fn(funcref: *const u8, values: *mut ValR
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MemoryDesc {
+    /// In the memory's own pages (see `page_size_log2`).
     pub min_pages: u64,
     /// Declared maximum or [`crate::NO_MAX`].
     pub max_pages: u64,
+    /// `log2` of the page size: 16 (64 KiB) or 0 (custom page size 1).
+    pub page_size_log2: u32,
+    /// 1 for a 64-bit memory (memory64).
+    pub index64: u32,
+}
+
+impl MemoryDesc {
+    /// Its index type and page size.
+    pub const fn shape(&self) -> crate::vmctx::MemoryShape {
+        crate::vmctx::MemoryShape {
+            page_size_log2: self.page_size_log2,
+            index64: self.index64 != 0,
+        }
+    }
 }
 
 /// A defined table.

@@ -31,6 +31,8 @@ static mut MEMORY: VMMemory = VMMemory {
     max_pages: 2,
     reserved: 2,
     guard_window: 0,
+    page_size_log2: 16,
+    index64: 0,
 };
 
 /// Resolves `spectest.<field>`.

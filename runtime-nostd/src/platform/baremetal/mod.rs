@@ -386,7 +386,7 @@ fn seal_growable() {
         }
         let m = &mut *GROWABLE;
         let kept = sealed_length(m);
-        m.max_pages = kept / wafer_abi::WASM_PAGE_SIZE;
+        m.max_pages = kept / m.page_size();
         HEAP_NEXT = m.base as usize + kept as usize + canary::heap_gap();
         GROWABLE = core::ptr::null_mut();
     }
@@ -398,10 +398,12 @@ const SEALED_HEADROOM_PAGES: u64 = 16;
 /// The bytes a growable memory keeps when something else is allocated
 /// after it (see [`seal_growable`]), in whole pages.
 fn sealed_length(m: &wafer_abi::vmctx::VMMemory) -> u64 {
-    let page = wafer_abi::WASM_PAGE_SIZE;
+    let page = m.page_size();
     let end = m.base as usize + m.length as usize;
     let free_after = heap_limit().saturating_sub(end) as u64;
-    let wanted = m.length.max(SEALED_HEADROOM_PAGES * page);
+    let wanted = m
+        .length
+        .max(SEALED_HEADROOM_PAGES * wafer_abi::WASM_PAGE_SIZE);
     let headroom = wanted.min(free_after / 2) / page * page;
     (m.length + headroom).min(m.max_pages * page)
 }
