@@ -123,11 +123,15 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0, multi-memory and memory64. SIMD
-/// passes validation and is rejected afterwards with a clearer message, as
-/// are 64-bit tables (table64, which the validator ties to memory64).
+/// The features wafer accepts: Wasm 2.0, multi-memory, memory64 and
+/// custom page sizes. SIMD passes validation and is rejected afterwards
+/// with a clearer message, as are 64-bit tables (table64, which the
+/// validator ties to memory64).
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY | WasmFeatures::MEMORY64
+    WasmFeatures::WASM2
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::CUSTOM_PAGE_SIZES
 }
 
 /// log2 of a memory's page size: 16 (64 KiB) unless the module declares

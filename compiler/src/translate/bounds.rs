@@ -178,8 +178,11 @@ fn memories_read(
                 let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
                     return None;
                 };
-                // A 64-bit memory is always checked (see `guard.rs`).
-                let windowed = memories.get(index as usize).is_some_and(|m| !m.memory64);
+                // 64-bit memories and 1-byte pages are always checked
+                // (see `guard.rs`).
+                let windowed = memories
+                    .get(index as usize)
+                    .is_some_and(|m| !m.memory64 && crate::module_info::page_size_log2(m) == 16);
                 let covered =
                     guarded && windowed && super::guard::window_covers(memarg.offset, size);
                 (!covered).then_some(index)

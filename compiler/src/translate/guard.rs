@@ -31,11 +31,11 @@ pub fn window_covers(offset: u64, size: u64) -> bool {
 
 impl FuncTranslator<'_, '_, '_, '_> {
     /// Whether this access goes unchecked, relying on the guard window.
-    /// A 64-bit memory's accesses never are: no window covers a 64-bit
-    /// address, so they keep the explicit check in both modes.
+    /// Accesses of a 64-bit memory or of one with 1-byte pages never are
+    /// (see `always_checked`): they keep the explicit check in both modes.
     pub fn guarded(&self, memarg: &MemArg, size: u64) -> bool {
         let windowed = match memarg.target {
-            wasmparser::MemArgTarget::Memory(index) => !self.is_memory64(index),
+            wasmparser::MemArgTarget::Memory(index) => !self.always_checked(index),
             _ => false,
         };
         self.env.bounds_checks == BoundsChecks::Guard

@@ -54,6 +54,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.env.info.memories[index as usize].memory64
     }
 
+    /// Whether every access of memory `index` is checked explicitly, in
+    /// guard mode too (`wafer_abi::vmctx::MemoryShape::always_checked`):
+    /// a 64-bit memory (no window covers a 64-bit address) or one with
+    /// 1-byte pages (an OS page holds many of them, so the MMU cannot stop
+    /// an access one byte past the end; the runtime gives it no window).
+    pub fn always_checked(&self, index: u32) -> bool {
+        let ty = &self.env.info.memories[index as usize];
+        ty.memory64 || crate::module_info::page_size_log2(ty) < 16
+    }
+
     /// The bytes of memory `index`'s minimum (its declared initial pages
     /// times its page size).
     pub fn min_bytes(&self, index: u32) -> u64 {
