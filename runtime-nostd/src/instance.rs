@@ -608,7 +608,7 @@ pub unsafe fn wafer_reserve_memory_either(
     // SAFETY: the caller passes the memory's record in a live vmctx.
     unsafe {
         if guarded && !shape.always_checked() {
-            reserve_guarded_memory(record, min_pages, cap, declared_max)
+            reserve_guarded_memory(record, min_pages, cap, declared_max, shape)
         } else {
             reserve_memory(record, min_pages, cap, declared_max, shape)
         }
@@ -633,15 +633,12 @@ pub unsafe fn wafer_reserve_memory_guarded(
     shape: MemoryShape,
     _guarded: bool,
 ) -> Result<(), InstantiateError> {
+    // `wafer build` links `wafer_reserve_memory_either` into an image with
+    // memories of other shapes (which need no window); one given here
+    // anyway still gets a window, which its explicitly checked code does
+    // not rely on.
     // SAFETY: as in `wafer_reserve_memory_either`.
-    unsafe {
-        // Guard-mode code checks these explicitly: no window needed.
-        if shape.always_checked() {
-            reserve_memory(record, min_pages, cap, declared_max, shape)
-        } else {
-            reserve_guarded_memory(record, min_pages, cap, declared_max)
-        }
-    }
+    unsafe { reserve_guarded_memory(record, min_pages, cap, declared_max, shape) }
 }
 
 /// [`wafer_reserve_linear_memory`] for images whose modules all use
@@ -807,6 +804,7 @@ pub unsafe fn reserve_guarded_memory(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
 ) -> Result<(), InstantiateError> {
     if !crate::platform::GUARD_REGIONS {
         return Err(no_guard_regions());
@@ -825,7 +823,7 @@ pub unsafe fn reserve_guarded_memory(
             "no address space left for another guard window"
         ));
     }
-    let length = min_pages * WASM_PAGE_SIZE;
+    let length = min_pages * shape.page_size();
     // SAFETY: `base` is a fresh window of GUARD_WINDOW_BYTES and `length`
     // is at most 4 GiB; `record` is valid (caller).
     unsafe {
@@ -842,8 +840,8 @@ pub unsafe fn reserve_guarded_memory(
             max_pages: cap,
             reserved: declared_max,
             guard_window: GUARD_WINDOW_BYTES,
-            page_size_log2: MemoryShape::CLASSIC.page_size_log2,
-            index64: 0,
+            page_size_log2: shape.page_size_log2,
+            index64: u32::from(shape.index64),
         };
     }
     Ok(())

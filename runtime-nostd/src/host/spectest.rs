@@ -3,7 +3,7 @@
 //! and a 1..2 page memory.
 
 use wafer_abi::WASM_PAGE_SIZE;
-use wafer_abi::vmctx::{VMGlobal, VMMemory, VMTable};
+use wafer_abi::vmctx::{MemoryShape, VMGlobal, VMMemory, VMTable};
 
 use crate::instance::Extern;
 
@@ -81,7 +81,15 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
                 {
                     // Guard-mode importers need a guard window around it.
                     let record = core::ptr::addr_of_mut!(MEMORY);
-                    if crate::instance::reserve_guarded_memory(record, 1, 2, 2).is_err() {
+                    if crate::instance::reserve_guarded_memory(
+                        record,
+                        1,
+                        2,
+                        2,
+                        MemoryShape::CLASSIC,
+                    )
+                    .is_err()
+                    {
                         return None;
                     }
                 }
