@@ -59,7 +59,7 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
     let room = available.saturating_mul(wafer_abi::WASM_PAGE_SIZE);
     let needed = initial_memory_bytes(modules);
     if needed > room {
-        let needed_text = if needed % wafer_abi::WASM_PAGE_SIZE == 0 {
+        let needed_text = if needed.is_multiple_of(wafer_abi::WASM_PAGE_SIZE) {
             pages(needed / wafer_abi::WASM_PAGE_SIZE)
         } else {
             human(needed)
@@ -89,7 +89,7 @@ fn check_memory64_fits(
     for m in modules {
         let too_big =
             |memory: &&crate::emit::MemorySummary| memory.memory64 && memory.min_bytes() > room;
-        for memory in m.memories.iter().filter(too_big) {
+        if let Some(memory) = m.memories.iter().find(too_big) {
             bail!(
                 "module `{}` declares a 64-bit memory (memory64) of {} at start, more than the RAM of board {}: {} leaves {} for linear memory (RAM {} minus {} of stack)",
                 m.prefix,

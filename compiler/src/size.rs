@@ -225,7 +225,7 @@ fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
 /// bytes takes 3000 bytes, not a 64 KiB page).
 fn initial_text(m: &ModuleMemories) -> String {
     let page = wafer_abi::WASM_PAGE_SIZE;
-    if m.custom_pages == 0 && m.bytes % page == 0 {
+    if m.custom_pages == 0 && m.bytes.is_multiple_of(page) {
         let p = m.bytes / page;
         return format!("{p} page{}", if p == 1 { "" } else { "s" });
     }
