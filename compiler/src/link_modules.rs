@@ -252,6 +252,7 @@ fn check_match(
         (ExternType::Func(a), ExternType::Func(b)) => a == b,
         (ExternType::Table(a), ExternType::Table(b)) => {
             a.element_type == b.element_type
+                && a.table64 == b.table64
                 && limits_fit(a.initial, a.maximum, b.initial, b.maximum)
         }
         (ExternType::Memory(a), ExternType::Memory(b)) => {

@@ -123,10 +123,9 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0, multi-memory, memory64 and
-/// custom page sizes. SIMD passes validation and is rejected afterwards
-/// with a clearer message, as are 64-bit tables (table64, which the
-/// validator ties to memory64).
+/// The features wafer accepts: Wasm 2.0, multi-memory, memory64 (with
+/// 64-bit tables, table64) and custom page sizes. SIMD passes validation
+/// and is rejected afterwards with a clearer message.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::MULTI_MEMORY
@@ -143,19 +142,6 @@ pub fn page_size_log2(ty: &MemoryType) -> u32 {
 /// A memory's page size in bytes.
 pub fn page_size(ty: &MemoryType) -> u64 {
     1 << page_size_log2(ty)
-}
-
-fn unsupported_table64(offset: usize) -> anyhow::Error {
-    anyhow!(
-        "unsupported feature: 64-bit table indices (table64, part of memory64) at byte offset {offset:#x}; wafer compiles 64-bit memories but only 32-bit tables"
-    )
-}
-
-fn check_table_type(ty: &TableType, offset: usize) -> Result<()> {
-    if ty.table64 {
-        return Err(unsupported_table64(offset));
-    }
-    Ok(())
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].
@@ -221,7 +207,6 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                             ImportKind::Func(t)
                         }
                         TypeRef::Table(t) => {
-                            check_table_type(&t, offset)?;
                             info.tables.push(t);
                             info.num_imported_tables += 1;
                             ImportKind::Table(t)
@@ -252,10 +237,8 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                 }
             }
             Payload::TableSection(reader) => {
-                let offset = reader.original_position();
                 for table in reader {
                     let table = table?;
-                    check_table_type(&table.ty, offset as usize)?;
                     if !matches!(table.init, wasmparser::TableInit::RefNull) {
                         bail!("table initialiser expressions are not supported");
                     }

@@ -63,6 +63,8 @@ pub enum Extern {
     Table {
         table: *mut VMTable,
         elem: u8,
+        /// A 64-bit table (table64): imports must match it.
+        index64: bool,
     },
     Global {
         cell: *mut VMGlobal,
@@ -213,8 +215,12 @@ impl Instance {
                     } else {
                         at(l.table(index - c.imported_tables))
                     } as *mut VMTable;
-                    let elem = table_elem_letter(self, index);
-                    Extern::Table { table, elem }
+                    let (elem, index64) = table_type(self, index);
+                    Extern::Table {
+                        table,
+                        elem,
+                        index64,
+                    }
                 }
                 ExternKind::Global => Extern::Global {
                     cell: if index < c.imported_globals {
@@ -229,8 +235,9 @@ impl Instance {
     }
 }
 
-/// Element letter of table `index` of `inst`.
-fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
+/// Element letter of table `index` of `inst`, and whether it is a 64-bit
+/// table.
+fn table_type(inst: &Instance, index: u32) -> (u8, bool) {
     let imported = inst.layout.counts.imported_tables;
     // SAFETY: descriptor data is static.
     unsafe {
@@ -240,13 +247,19 @@ fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
                 .items()
                 .iter()
                 .find(|i| i.kind == ExternKind::Table as u32 && i.index == index)
-                .map_or(b'r', |i| i.ty.bytes().first().copied().unwrap_or(b'r'))
+                .map_or((b'r', false), |i| {
+                    let ty = i.ty.bytes();
+                    (
+                        ty.first().copied().unwrap_or(b'r'),
+                        ty.get(1) == Some(&b'I'),
+                    )
+                })
         } else {
             inst.desc
                 .tables
                 .items()
                 .get((index - imported) as usize)
-                .map_or(b'r', |t| t.elem as u8)
+                .map_or((b'r', false), |t| (t.elem as u8, t.index64 != 0))
         }
     }
 }
@@ -422,8 +435,15 @@ unsafe fn bind_import(
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
             }
-            (Some(ExternKind::Table), Extern::Table { table, elem })
-                if wanted_ty.first() == Some(&elem) =>
+            (
+                Some(ExternKind::Table),
+                Extern::Table {
+                    table,
+                    elem,
+                    index64,
+                },
+            ) if wanted_ty.first() == Some(&elem)
+                && (wanted_ty.get(1) == Some(&b'I')) == index64 =>
             {
                 if !limits_match((*table).length, (*table).max, import.min, import.max) {
                     return Err(mismatch("incompatible import type (table limits)"));

@@ -1,4 +1,4 @@
-;; A 64-bit memory crosses modules only as a 64-bit memory: importing it
+;; A 64-bit memory (or table) crosses modules only as a 64-bit one: importing it
 ;; as a 32-bit one (or a 32-bit one as 64-bit) is a link error, since the
 ;; importer's code would compute its addresses with the wrong width.
 
@@ -26,4 +26,20 @@
   "incompatible import type")
 (assert_unlinkable
   (module (memory (import "lib" "mem32") i64 1))
+  "incompatible import type")
+
+;; Tables likewise: a 64-bit table is imported only as one.
+(module $tables
+  (table (export "tab64") i64 1 funcref)
+  (table (export "tab32") 1 funcref))
+(register "tables" $tables)
+(module
+  (table (import "tables" "tab64") i64 1 funcref)
+  (func (export "size") (result i64) (table.size 0)))
+(assert_return (invoke "size") (i64.const 1))
+(assert_unlinkable
+  (module (table (import "tables" "tab64") 1 funcref))
+  "incompatible import type")
+(assert_unlinkable
+  (module (table (import "tables" "tab32") i64 1 funcref))
   "incompatible import type")

@@ -90,13 +90,7 @@ pub fn define_descriptor(
                 ),
                 ImportKind::Table(t) => {
                     let (min, max) = limits(t.initial, t.maximum);
-                    (
-                        ExternKind::Table,
-                        module_info::ref_letter(t.element_type).to_string(),
-                        None,
-                        min,
-                        max,
-                    )
+                    (ExternKind::Table, table_type_string(t), None, min, max)
                 }
                 ImportKind::Memory(m) => {
                     let (min, max) = limits(m.initial, m.maximum);
@@ -183,7 +177,7 @@ pub fn define_descriptor(
         w.u64(min);
         w.u64(max);
         w.u32(module_info::ref_letter(t.element_type) as u32);
-        w.u32(0);
+        w.u32(u32::from(t.table64));
         Ok(())
     })?;
 
@@ -279,4 +273,14 @@ fn memory_type_string(m: &wasmparser::MemoryType) -> String {
         return String::new();
     }
     format!("{}{log2}", if m.memory64 { 'I' } else { 'i' })
+}
+
+/// A table import's type string: the element letter, then `I` for a 64-bit
+/// table (table64).
+fn table_type_string(t: &wasmparser::TableType) -> String {
+    let mut ty = module_info::ref_letter(t.element_type).to_string();
+    if t.table64 {
+        ty.push('I');
+    }
+    ty
 }

@@ -252,7 +252,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// memory cannot grow) as `memory.grow`'s i64 on a 64-bit memory:
     /// -1 on failure, else the zero-extended old size (a sign extension
     /// would turn a 1-byte-page memory of 2 GiB and more negative).
-    fn grow_result64(&mut self, old: ir::Value) -> ir::Value {
+    pub fn grow_result64(&mut self, old: ir::Value) -> ir::Value {
         let failed = self.builder.ins().icmp_imm_s(IntCC::Equal, old, -1);
         let minus_one = self.builder.ins().iconst(types::I64, -1);
         let pages = self.builder.ins().uextend(types::I64, old);

@@ -136,7 +136,8 @@ pub struct ImportDesc {
     pub kind: u32,
     pub index: u32,
     /// Func: signature string (`"ii>i"`). Global: value letter, then `m` if
-    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: see
+    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`), then `I` for
+    /// a 64-bit table (`"rI"`). Memory: see
     /// [`crate::vmctx::MemoryShape::from_type_string`].
     pub ty: Str,
     /// Func: canonical type id (see [`crate::vmctx::VMFuncRef::type_id`]).
@@ -202,7 +203,8 @@ pub struct TableDesc {
     pub max: u64,
     /// Element letter (`b'r'` funcref, `b'x'` externref).
     pub elem: u32,
-    pub _pad: u32,
+    /// 1 for a 64-bit table (table64, i64 indices), else 0.
+    pub index64: u32,
 }
 
 /// A trap site inside a function: 8 bytes, as a module has one per trapping

@@ -72,6 +72,7 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
                 Extern::Table {
                     table: core::ptr::addr_of_mut!(TABLE),
                     elem: b'r',
+                    index64: false,
                 }
             }
             b"memory" => {
