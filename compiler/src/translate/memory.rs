@@ -11,7 +11,10 @@
 //! marked read-only and Cranelift hoists it.
 //!
 //! With `--bounds-checks guard` most accesses skip all of this: see
-//! `guard.rs`.
+//! `guard.rs`. Not those of 64-bit memories (memory64: i64 addresses,
+//! checked with an overflow trap, `bounds.rs` `check_bounds64`) or of
+//! memories with 1-byte pages, which are checked in both modes
+//! (docs/memories.md).
 //!
 //! Any change here needs a second reviewer and the edge tests in
 //! `tests/wast/` (accesses at `length - size`, `length - size + 1`, offsets
@@ -71,9 +74,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
         ty.initial.saturating_mul(crate::module_info::page_size(ty))
     }
 
-    /// Computes the checked native address of an access of `size` bytes;
-    /// returns `(address, immediate offset)`.
-    fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
+    /// Computes the checked native address of an access of `size` bytes
+    /// (popping its i32 or, for a 64-bit memory, i64 address); returns
+    /// `(address, immediate offset)`. Every memory operator should get its
+    /// address here: it picks the guard window, the 32-bit or the 64-bit
+    /// check per memory.
+    pub fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
         let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
             anyhow::bail!("GC array accesses are not supported");
         };
