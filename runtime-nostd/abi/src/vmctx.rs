@@ -417,4 +417,44 @@ mod tests {
         assert_eq!(l.elem_items % 8, 0);
         assert_eq!(l.size % 16, 0);
     }
+
+    #[test]
+    fn memory_type_strings_name_index_type_and_page_size() {
+        let shape = |page_size_log2, index64| {
+            Some(MemoryShape {
+                page_size_log2,
+                index64,
+            })
+        };
+        assert_eq!(
+            MemoryShape::from_type_string(b""),
+            Some(MemoryShape::CLASSIC)
+        );
+        assert_eq!(MemoryShape::from_type_string(b"i16"), shape(16, false));
+        assert_eq!(MemoryShape::from_type_string(b"I16"), shape(16, true));
+        assert_eq!(MemoryShape::from_type_string(b"i0"), shape(0, false));
+        assert_eq!(MemoryShape::from_type_string(b"I0"), shape(0, true));
+        for bad in [&b"x16"[..], b"i", b"I17", b"i1a", b"i160", b"r"] {
+            assert_eq!(MemoryShape::from_type_string(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_classic_memories_may_rely_on_a_guard_window() {
+        assert!(!MemoryShape::CLASSIC.always_checked());
+        assert!(
+            MemoryShape {
+                page_size_log2: 16,
+                index64: true
+            }
+            .always_checked()
+        );
+        assert!(
+            MemoryShape {
+                page_size_log2: 0,
+                index64: false
+            }
+            .always_checked()
+        );
+    }
 }
