@@ -29,6 +29,8 @@ mod hygiene;
 mod limits;
 #[path = "cli/measure.rs"]
 mod measure;
+#[path = "cli/memories.rs"]
+mod memories;
 #[path = "cli/multi.rs"]
 mod multi;
 #[path = "cli/mutated_input.rs"]

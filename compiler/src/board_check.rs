@@ -26,14 +26,25 @@ fn pages(n: u64) -> String {
 /// A memory that cannot be allocated at start (the message has the numbers
 /// and what to change).
 pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Result<()> {
+    if let Some(bare) = &options.board.bare {
+        check_memory64_fits(modules, options, bare)?;
+    }
     let cap = options.max_memory_pages;
     for m in modules {
         for memory in &m.memories {
-            if memory.min_pages > cap {
+            if memory.min_bytes() > cap.saturating_mul(wafer_abi::WASM_PAGE_SIZE) {
+                if cap >= wafer_abi::MAX_WASM_PAGES {
+                    bail!(
+                        "module `{}` needs {} of linear memory at start; wafer caps every memory (64-bit ones too) at {}",
+                        m.prefix,
+                        memory_text(memory),
+                        pages(wafer_abi::MAX_WASM_PAGES)
+                    );
+                }
                 bail!(
                     "module `{}` needs {} of linear memory at start, but --max-memory allows {}",
                     m.prefix,
-                    pages(memory.min_pages),
+                    memory_text(memory),
                     pages(cap)
                 );
             }
@@ -45,12 +56,18 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
     };
     check_stack(&options.board, bare, options.stack_size)?;
     let available = crate::baremetal::max_memory_pages(bare, options.stack_size, &options.mode);
-    let needed = initial_memory_pages(modules);
-    if needed > available {
+    let room = available.saturating_mul(wafer_abi::WASM_PAGE_SIZE);
+    let needed = initial_memory_bytes(modules);
+    if needed > room {
+        let needed_text = if needed.is_multiple_of(wafer_abi::WASM_PAGE_SIZE) {
+            pages(needed / wafer_abi::WASM_PAGE_SIZE)
+        } else {
+            human(needed)
+        };
         bail!(
             "{} needs {} of RAM for linear memory; {} leaves {} for it (RAM {} minus {} of stack); use a smaller initial memory or a smaller --stack-size",
             who(modules),
-            pages(needed),
+            needed_text,
             options.board.name,
             pages(available),
             human(bare.memory.ram.size),
@@ -58,6 +75,34 @@ pub fn check_memory(modules: &[CompiledModule], options: &ImageOptions) -> Resul
         );
     }
     check_tables_fit(modules, options, bare, available)
+}
+
+/// A 64-bit memory whose minimum alone exceeds the board's RAM: said
+/// first, naming the board (its minimum may be far beyond any board).
+fn check_memory64_fits(
+    modules: &[CompiledModule],
+    options: &ImageOptions,
+    bare: &BareMetal,
+) -> Result<()> {
+    let available = crate::baremetal::max_memory_pages(bare, options.stack_size, &options.mode);
+    let room = available.saturating_mul(wafer_abi::WASM_PAGE_SIZE);
+    for m in modules {
+        let too_big =
+            |memory: &&crate::emit::MemorySummary| memory.memory64 && memory.min_bytes() > room;
+        if let Some(memory) = m.memories.iter().find(too_big) {
+            bail!(
+                "module `{}` declares a 64-bit memory (memory64) of {} at start, more than the RAM of board {}: {} leaves {} for linear memory (RAM {} minus {} of stack)",
+                m.prefix,
+                memory_text(memory),
+                options.board.name,
+                options.board.name,
+                pages(available),
+                human(bare.memory.ram.size),
+                human(stack_bytes(options.stack_size)),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// How an error names what it is about: the module, or all of them.
@@ -68,13 +113,23 @@ fn who(modules: &[CompiledModule]) -> String {
     }
 }
 
-/// The pages all linear memories take when the image starts.
-fn initial_memory_pages(modules: &[CompiledModule]) -> u64 {
+/// The bytes all linear memories take when the image starts.
+fn initial_memory_bytes(modules: &[CompiledModule]) -> u64 {
     modules
         .iter()
         .flat_map(|m| &m.memories)
-        .map(|memory| memory.min_pages)
-        .sum()
+        .map(|memory| memory.min_bytes())
+        .fold(0, u64::saturating_add)
+}
+
+/// A memory's initial size: in 64 KiB pages, or in bytes with a custom
+/// page size.
+fn memory_text(memory: &crate::emit::MemorySummary) -> String {
+    if memory.page_size_log2 == 16 {
+        pages(memory.min_pages)
+    } else {
+        format!("{} bytes", memory.min_bytes())
+    }
 }
 
 /// Every defined table's initial size against `--max-table-elements`.
@@ -110,7 +165,7 @@ fn check_tables_fit(
     let tables = modules.iter().flat_map(|m| &m.tables);
     let elements: u64 = tables.clone().map(|t| t.min_elements).sum();
     let table_ram: u64 = tables.map(|t| table_bytes(t.min_elements)).sum();
-    let memory_ram = initial_memory_pages(modules) * wafer_abi::WASM_PAGE_SIZE;
+    let memory_ram = initial_memory_bytes(modules);
     let room = available_pages * wafer_abi::WASM_PAGE_SIZE;
     if table_ram.saturating_add(memory_ram) > room {
         bail!(

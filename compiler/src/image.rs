@@ -240,11 +240,21 @@ const RESERVE_MEMORY_SYMBOL: &str = "wafer_reserve_linear_memory";
 /// only the one the modules need keeps the other (and its messages) out of
 /// the image: on boards this is several hundred bytes of flash. Serving
 /// images take either, as the spec harness mixes modes and host memories.
+///
+/// A guard-mode module's 64-bit memories and memories of 1-byte pages are
+/// checked in the code and reserved without a window
+/// (`MemoryShape::always_checked`), so such a module needs either.
 fn memory_reservation(modules: &[CompiledModule], mode: &ImageMode) -> &'static str {
     let guarded = |m: &CompiledModule| m.bounds_checks == BoundsChecks::Guard;
+    let windowed_only = |m: &CompiledModule| {
+        guarded(m)
+            && m.memories
+                .iter()
+                .all(|memory| !memory.memory64 && memory.page_size_log2 == 16)
+    };
     if *mode == ImageMode::Serve {
         "wafer_reserve_memory_either"
-    } else if modules.iter().all(guarded) {
+    } else if modules.iter().all(windowed_only) {
         "wafer_reserve_memory_guarded"
     } else if !modules.iter().any(guarded) {
         "wafer_reserve_memory_explicit"

@@ -252,11 +252,13 @@ fn check_match(
         (ExternType::Func(a), ExternType::Func(b)) => a == b,
         (ExternType::Table(a), ExternType::Table(b)) => {
             a.element_type == b.element_type
+                && a.table64 == b.table64
                 && limits_fit(a.initial, a.maximum, b.initial, b.maximum)
         }
         (ExternType::Memory(a), ExternType::Memory(b)) => {
             a.memory64 == b.memory64
                 && a.shared == b.shared
+                && a.page_size_log2 == b.page_size_log2
                 && limits_fit(a.initial, a.maximum, b.initial, b.maximum)
         }
         (ExternType::Global(a), ExternType::Global(b)) => a == b,
@@ -319,11 +321,18 @@ fn describe(ty: &ExternType) -> String {
             };
             format!("(table {} {elem})", limits(t.initial, t.maximum))
         }
-        ExternType::Memory(m) => format!(
-            "(memory {}{})",
-            limits(m.initial, m.maximum),
-            if m.shared { " shared" } else { "" }
-        ),
+        ExternType::Memory(m) => {
+            let index = if m.memory64 { "i64 " } else { "" };
+            let page = match m.page_size_log2 {
+                Some(log2) => format!(" (pagesize {})", 1u64 << log2),
+                None => String::new(),
+            };
+            let shared = if m.shared { " shared" } else { "" };
+            format!(
+                "(memory {index}{}{shared}{page})",
+                limits(m.initial, m.maximum)
+            )
+        }
         ExternType::Global(g) => {
             let value = crate::module_info::abi_type(g.content_type).map_or_else(
                 || type_letter(g.content_type).to_string(),

@@ -123,18 +123,45 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0, plus threads (shared memories
-/// and atomics). SIMD passes validation and is rejected afterwards with a
-/// clearer message.
+/// The features wafer accepts: Wasm 2.0, threads (shared memories and
+/// atomics), multi-memory, memory64 (with 64-bit tables, table64) and
+/// custom page sizes. SIMD passes validation and is rejected afterwards
+/// with a clearer message.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::THREADS
+    WasmFeatures::WASM2
+        | WasmFeatures::THREADS
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::CUSTOM_PAGE_SIZES
 }
 
 /// The type string of a memory in descriptors (`ImportDesc::ty`,
-/// `ExportDesc::ty`): `"s"` for a shared memory, empty otherwise; the
-/// runtime links an import only to a memory with the same string.
+/// `ExportDesc::ty`): its shape (empty for 32-bit addresses and 64 KiB
+/// pages, else `i`/`I` for 32/64-bit addresses and the page size's log2:
+/// `"I16"`, `"i0"`), then `s` if it is shared. The runtime links an import
+/// only to a memory of the same shape and sharing.
 pub fn memory_type_string(m: &MemoryType) -> String {
-    if m.shared { "s" } else { "" }.to_string()
+    let log2 = page_size_log2(m);
+    let mut ty = if !m.memory64 && log2 == 16 {
+        String::new()
+    } else {
+        format!("{}{log2}", if m.memory64 { 'I' } else { 'i' })
+    };
+    if m.shared {
+        ty.push('s');
+    }
+    ty
+}
+
+/// log2 of a memory's page size: 16 (64 KiB) unless the module declares
+/// a custom page size.
+pub fn page_size_log2(ty: &MemoryType) -> u32 {
+    ty.page_size_log2.unwrap_or(16)
+}
+
+/// A memory's page size in bytes.
+pub fn page_size(ty: &MemoryType) -> u64 {
+    1 << page_size_log2(ty)
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].

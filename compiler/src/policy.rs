@@ -396,12 +396,17 @@ fn check_memory_minimum(
     let Some(cap) = &policy.max_memory else {
         return Ok(());
     };
+    let cap_bytes = cap.value.saturating_mul(wafer_abi::WASM_PAGE_SIZE);
     for memory in &module.memories {
-        if memory.min_pages > cap.value {
+        if memory.min_bytes() > cap_bytes {
+            let what = if memory.page_size_log2 == 16 {
+                let p = memory.min_pages;
+                format!("{p} page{}", if p == 1 { "" } else { "s" })
+            } else {
+                format!("{} bytes", memory.min_bytes())
+            };
             bail!(
-                "module `{name}` needs {} page{} of memory at start, more than --max-memory {}",
-                memory.min_pages,
-                if memory.min_pages == 1 { "" } else { "s" },
+                "module `{name}` needs {what} of memory at start, more than --max-memory {}",
                 cap.text
             );
         }
@@ -529,6 +534,8 @@ mod tests {
                 .map(|&min_pages| MemorySummary {
                     min_pages,
                     max_pages: None,
+                    page_size_log2: 16,
+                    memory64: false,
                 })
                 .collect(),
             tables: Vec::new(),

@@ -128,13 +128,10 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         .map(|r| r.size)
         .sum();
     let memories = initial_memories(&file);
-    let pages: u64 = memories.iter().map(|m| m.pages).sum();
+    let bytes: u64 = memories.iter().map(|m| m.bytes).sum();
     let per_module: Vec<String> = memories
         .iter()
-        .map(|m| {
-            let p = m.pages;
-            format!("{}: {p} page{}", m.name, if p == 1 { "" } else { "s" })
-        })
+        .map(|m| format!("{}: {}", m.name, initial_text(m)))
         .collect();
     // Boards reserve their stack in the image; Linux images use the
     // process's.
@@ -152,7 +149,7 @@ pub fn report(bytes: &[u8]) -> Result<String> {
     let _ = writeln!(
         out,
         "RAM parts: stack {stack}; linear memory at start {} ({}), from the heap{tables}",
-        human(pages * wafer_abi::WASM_PAGE_SIZE),
+        human(bytes),
         if per_module.is_empty() {
             "no module defines one".to_string()
         } else {
@@ -162,9 +159,10 @@ pub fn report(bytes: &[u8]) -> Result<String> {
     for m in &memories {
         let _ = writeln!(
             out,
-            "bounds checks ({}): {}",
+            "bounds checks ({}): {}{}",
             m.name,
-            bounds_text(m, on_board)
+            bounds_text(m, on_board),
+            always_checked_text(m)
         );
     }
     for m in memories.iter().filter(|m| m.memories > 0) {
@@ -222,6 +220,31 @@ fn bounds_text(m: &ModuleMemories, on_board: bool) -> String {
     }
 }
 
+/// A module's initial linear memory: pages of 64 KiB, or bytes when one of
+/// its memories has a custom page size (a 1-byte page size declaring 3000
+/// bytes takes 3000 bytes, not a 64 KiB page).
+fn initial_text(m: &ModuleMemories) -> String {
+    let page = wafer_abi::WASM_PAGE_SIZE;
+    if m.custom_pages == 0 && m.bytes.is_multiple_of(page) {
+        let p = m.bytes / page;
+        return format!("{p} page{}", if p == 1 { "" } else { "s" });
+    }
+    format!("{} B", m.bytes)
+}
+
+/// The memories that `bounds_text`'s mode does not describe: 64-bit ones
+/// and ones with 1-byte pages are checked explicitly in both modes, and
+/// take no guard window.
+fn always_checked_text(m: &ModuleMemories) -> String {
+    if m.always_checked == 0 {
+        return String::new();
+    }
+    format!(
+        "; {} of its memories (64-bit, or 1-byte pages) always checked explicitly, without a guard window: no window covers a 64-bit address, and the MMU cannot stop an access one byte past a 1-byte page",
+        m.always_checked
+    )
+}
+
 /// A module's `--max-memory` as `wafer size` shows it.
 fn cap_text(max_pages: u64) -> String {
     if max_pages >= wafer_abi::MAX_WASM_PAGES {
@@ -238,8 +261,13 @@ fn cap_text(max_pages: u64) -> String {
 /// What a module descriptor says about its memories.
 struct ModuleMemories {
     name: String,
-    /// Initial pages of all its defined memories.
-    pages: u64,
+    /// Initial bytes of all its defined memories.
+    bytes: u64,
+    /// How many of them have a page size other than 64 KiB.
+    custom_pages: u64,
+    /// How many of them are checked explicitly in both modes (64-bit, or
+    /// 1-byte pages).
+    always_checked: u64,
     /// How many memories it defines.
     memories: u64,
     /// A `wafer_abi::descriptor::BoundsChecks` value.
@@ -253,6 +281,7 @@ struct ModuleMemories {
 /// the image.
 fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
     use wafer_abi::descriptor::{MemoryDesc, ModuleDescriptor};
+    use wafer_abi::vmctx::MemoryShape;
     let read = |address: u64, size: u64| -> Option<&[u8]> {
         file.sections()
             .find_map(|s| s.data_range(address, size).ok().flatten())
@@ -281,12 +310,33 @@ fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
             continue;
         };
         let stride = std::mem::size_of::<MemoryDesc>() as u64;
-        let pages = (0..count)
+        let half = |bytes: &[u8], offset: usize| -> Option<u32> {
+            Some(u32::from_le_bytes(
+                bytes.get(offset..offset + 4)?.try_into().ok()?,
+            ))
+        };
+        let shapes: Vec<(u64, MemoryShape)> = (0..count)
             .filter_map(|i| {
                 let memory = read(pointer + i * stride, stride)?;
-                word(memory, std::mem::offset_of!(MemoryDesc, min_pages))
+                let min = word(memory, std::mem::offset_of!(MemoryDesc, min_pages))?;
+                let log2 = half(memory, std::mem::offset_of!(MemoryDesc, page_size_log2))?;
+                let index64 = half(memory, std::mem::offset_of!(MemoryDesc, index64))?;
+                let shape = MemoryShape {
+                    page_size_log2: log2.min(16),
+                    index64: index64 != 0,
+                };
+                Some((min, shape))
             })
-            .sum();
+            .collect();
+        let bytes = shapes
+            .iter()
+            .map(|(min, shape)| min.saturating_mul(shape.page_size()))
+            .fold(0u64, u64::saturating_add);
+        let custom_pages = shapes
+            .iter()
+            .filter(|(_, s)| s.page_size_log2 != MemoryShape::CLASSIC.page_size_log2)
+            .count() as u64;
+        let always_checked = shapes.iter().filter(|(_, s)| s.always_checked()).count() as u64;
         let mode_at = std::mem::offset_of!(ModuleDescriptor, bounds_checks);
         let Some(mode) = descriptor.get(mode_at..mode_at + 4) else {
             continue;
@@ -297,7 +347,9 @@ fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
         };
         out.push(ModuleMemories {
             name: name.to_string(),
-            pages,
+            bytes,
+            custom_pages,
+            always_checked,
             memories: count,
             max_pages,
             bounds_checks: u32::from_le_bytes(mode.try_into().unwrap_or_default()),

@@ -2,7 +2,6 @@
 //! and tables, and the bulk operations. Each checks its whole range before
 //! touching anything and raises the spec's trap if it does not fit.
 
-use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::descriptor::ModuleDescriptor;
 use wafer_abi::trap::TrapCode;
 use wafer_abi::vmctx::{self, VMMemory, VMTable, VmctxLayout};
@@ -103,11 +102,12 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
     // SAFETY: called by compiled code with its own vmctx.
     unsafe {
         let m = &mut *memory(vmctx, mem);
-        let old = m.length / WASM_PAGE_SIZE;
+        let page = m.page_size();
+        let old = m.length / page;
         if delta > m.max_pages - old {
             return u32::MAX;
         }
-        let new_length = m.length + delta * WASM_PAGE_SIZE;
+        let new_length = m.length + delta * page;
         // A guard window makes the new pages accessible first (zeroed);
         // the platform may refuse, and then the memory does not grow.
         if m.guard_window != 0 && !crate::platform::commit_guarded(m.base, m.length, new_length) {
@@ -120,11 +120,7 @@ pub unsafe extern "C" fn wafer_memory_grow(vmctx: *mut u8, mem: u32, delta: u64)
         // The reservation already covers max_pages. A guard window's
         // pages come zeroed from `commit_guarded`.
         if !crate::platform::MAPPED_MEMORY_IS_ZERO && m.guard_window == 0 {
-            core::ptr::write_bytes(
-                m.base.add(m.length as usize),
-                0,
-                (delta * WASM_PAGE_SIZE) as usize,
-            );
+            core::ptr::write_bytes(m.base.add(m.length as usize), 0, (delta * page) as usize);
         }
         m.length = new_length;
         old as u32

@@ -12,9 +12,9 @@
 
 use wafer_abi::descriptor::{
     BoundsChecks, DESCRIPTOR_MAGIC, ExportDesc, ExternKind, ImageManifest, ImportDesc,
-    InstantiateFn, ModuleDescriptor,
+    InstantiateFn, MemoryDesc, ModuleDescriptor,
 };
-use wafer_abi::vmctx::{self, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
+use wafer_abi::vmctx::{self, MemoryShape, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
 use wafer_abi::{ABI_VERSION, GUARD_WINDOW_BYTES, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
 
 use crate::alloc::alloc_zeroed;
@@ -55,10 +55,7 @@ pub enum Extern {
         sig: &'static [u8],
     },
     /// A host function: called with the importing instance's vmctx.
-    HostFunc {
-        code: usize,
-        sig: &'static [u8],
-    },
+    HostFunc { code: usize, sig: &'static [u8] },
     /// `ty` as in `ImportDesc::ty`: `"s"` for a shared memory, else empty.
     Memory {
         memory: *mut VMMemory,
@@ -67,6 +64,8 @@ pub enum Extern {
     Table {
         table: *mut VMTable,
         elem: u8,
+        /// A 64-bit table (table64): imports must match it.
+        index64: bool,
     },
     Global {
         cell: *mut VMGlobal,
@@ -220,8 +219,12 @@ impl Instance {
                     } else {
                         at(l.table(index - c.imported_tables))
                     } as *mut VMTable;
-                    let elem = table_elem_letter(self, index);
-                    Extern::Table { table, elem }
+                    let (elem, index64) = table_type(self, index);
+                    Extern::Table {
+                        table,
+                        elem,
+                        index64,
+                    }
                 }
                 ExternKind::Global => Extern::Global {
                     cell: if index < c.imported_globals {
@@ -236,8 +239,9 @@ impl Instance {
     }
 }
 
-/// Element letter of table `index` of `inst`.
-fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
+/// Element letter of table `index` of `inst`, and whether it is a 64-bit
+/// table.
+fn table_type(inst: &Instance, index: u32) -> (u8, bool) {
     let imported = inst.layout.counts.imported_tables;
     // SAFETY: descriptor data is static.
     unsafe {
@@ -247,13 +251,19 @@ fn table_elem_letter(inst: &Instance, index: u32) -> u8 {
                 .items()
                 .iter()
                 .find(|i| i.kind == ExternKind::Table as u32 && i.index == index)
-                .map_or(b'r', |i| i.ty.bytes().first().copied().unwrap_or(b'r'))
+                .map_or((b'r', false), |i| {
+                    let ty = i.ty.bytes();
+                    (
+                        ty.first().copied().unwrap_or(b'r'),
+                        ty.get(1) == Some(&b'I'),
+                    )
+                })
         } else {
             inst.desc
                 .tables
                 .items()
                 .get((index - imported) as usize)
-                .map_or(b'r', |t| t.elem as u8)
+                .map_or((b'r', false), |t| (t.elem as u8, t.index64 != 0))
         }
     }
 }
@@ -420,23 +430,40 @@ unsafe fn bind_import(
                 };
             }
             (Some(ExternKind::Memory), Extern::Memory { memory, ty }) => {
-                // A shared memory only satisfies a shared import and an
-                // unshared one only an unshared import (threads proposal).
-                if ty != wanted_ty {
+                // An import links only to a memory of the same shape (index
+                // type, page size) and sharing (threads proposal).
+                let (wanted_shape, wanted_shared) = MemoryShape::split_shared(wanted_ty);
+                let (_, shared) = MemoryShape::split_shared(ty);
+                let shape = (*memory).shape();
+                if MemoryShape::from_type_string(wanted_shape) != Some(shape) {
+                    return Err(mismatch(
+                        "incompatible import type (memory index type or page size)",
+                    ));
+                }
+                if wanted_shared != shared {
                     return Err(mismatch("incompatible import type (shared memory)"));
                 }
-                let pages = (*memory).length / WASM_PAGE_SIZE;
+                let pages = (*memory).length / (*memory).page_size();
                 if !limits_match(pages, (*memory).reserved, import.min, import.max) {
                     return Err(mismatch("incompatible import type (memory limits)"));
                 }
-                if guarded && (*memory).guard_window < GUARD_WINDOW_BYTES {
+                // Code checks every access of such a memory: no window needed.
+                if guarded && !shape.always_checked() && (*memory).guard_window < GUARD_WINDOW_BYTES
+                {
                     return Err(unguarded_memory_import(import));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
             }
-            (Some(ExternKind::Table), Extern::Table { table, elem })
-                if wanted_ty.first() == Some(&elem) =>
+            (
+                Some(ExternKind::Table),
+                Extern::Table {
+                    table,
+                    elem,
+                    index64,
+                },
+            ) if wanted_ty.first() == Some(&elem)
+                && (wanted_ty.get(1) == Some(&b'I')) == index64 =>
             {
                 if !limits_match((*table).length, (*table).max, import.min, import.max) {
                     return Err(mismatch("incompatible import type (table limits)"));
@@ -545,14 +572,7 @@ pub fn instantiate(
         // Memories last: on boards the last one may keep growing into the
         // free heap until something else is allocated.
         for (i, memory) in desc.memories.items().iter().enumerate() {
-            let declared = if memory.max_pages == NO_MAX {
-                MAX_WASM_PAGES
-            } else {
-                memory.max_pages
-            };
-            // The module's own `--max-memory` (a compile-time constant of
-            // its descriptor) and the image's bound (the board's RAM).
-            let cap = declared.min(m.max_memory_pages).min(desc.max_memory_pages);
+            let cap = memory_cap(desc, memory);
             if memory.min_pages > cap {
                 return Err(resource_error!(
                     "memory needs ",
@@ -562,7 +582,14 @@ pub fn instantiate(
                 ));
             }
             let record = vmctx.add(layout.memory(i as u32) as usize) as *mut VMMemory;
-            wafer_reserve_linear_memory(record, memory.min_pages, cap, memory.max_pages, guarded)?;
+            wafer_reserve_linear_memory(
+                record,
+                memory.min_pages,
+                cap,
+                memory.max_pages,
+                memory.shape(),
+                guarded,
+            )?;
         }
         for (i, data) in desc.data.items().iter().enumerate() {
             *(vmctx.add(layout.data_length(i as u32) as usize) as *mut u32) = data.len as u32;
@@ -595,6 +622,7 @@ unsafe extern "Rust" {
         min_pages: u64,
         cap: u64,
         declared_max: u64,
+        shape: MemoryShape,
         guarded: bool,
     ) -> Result<(), InstantiateError>;
 }
@@ -613,10 +641,11 @@ pub unsafe fn reserve_linear_memory(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     guarded: bool,
 ) -> Result<(), InstantiateError> {
     // SAFETY: as the caller guarantees.
-    unsafe { wafer_reserve_linear_memory(record, min_pages, cap, declared_max, guarded) }
+    unsafe { wafer_reserve_linear_memory(record, min_pages, cap, declared_max, shape, guarded) }
 }
 
 /// [`wafer_reserve_linear_memory`] for images mixing modes (and serving
@@ -634,14 +663,15 @@ pub unsafe fn wafer_reserve_memory_either(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     guarded: bool,
 ) -> Result<(), InstantiateError> {
     // SAFETY: the caller passes the memory's record in a live vmctx.
     unsafe {
-        if guarded {
-            reserve_guarded_memory(record, min_pages, cap, declared_max)
+        if guarded && !shape.always_checked() {
+            reserve_guarded_memory(record, min_pages, cap, declared_max, shape)
         } else {
-            reserve_memory(record, min_pages, cap, declared_max)
+            reserve_memory(record, min_pages, cap, declared_max, shape)
         }
     }
 }
@@ -661,10 +691,15 @@ pub unsafe fn wafer_reserve_memory_guarded(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     _guarded: bool,
 ) -> Result<(), InstantiateError> {
+    // `wafer build` links `wafer_reserve_memory_either` into an image with
+    // memories of other shapes (which need no window); one given here
+    // anyway still gets a window, which its explicitly checked code does
+    // not rely on.
     // SAFETY: as in `wafer_reserve_memory_either`.
-    unsafe { reserve_guarded_memory(record, min_pages, cap, declared_max) }
+    unsafe { reserve_guarded_memory(record, min_pages, cap, declared_max, shape) }
 }
 
 /// [`wafer_reserve_linear_memory`] for images whose modules all use
@@ -682,10 +717,31 @@ pub unsafe fn wafer_reserve_memory_explicit(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
     _guarded: bool,
 ) -> Result<(), InstantiateError> {
     // SAFETY: as in `wafer_reserve_memory_either`.
-    unsafe { reserve_memory(record, min_pages, cap, declared_max) }
+    unsafe { reserve_memory(record, min_pages, cap, declared_max, shape) }
+}
+
+/// The pages memory `memory` of `desc` may grow to: its declared maximum,
+/// the module's own `--max-memory` (a compile-time constant of its
+/// descriptor) and the image's bound (the board's RAM).
+///
+/// Those bounds count 64 KiB pages, a memory with a custom page size
+/// counts its own; every memory stays within 4 GiB (`MAX_WASM_PAGES` of
+/// 64 KiB), 64-bit ones too.
+fn memory_cap(desc: &ModuleDescriptor, memory: &MemoryDesc) -> u64 {
+    let per_64k = WASM_PAGE_SIZE / memory.shape().page_size();
+    let bound = MAX_WASM_PAGES
+        .min(manifest().max_memory_pages)
+        .min(desc.max_memory_pages)
+        .saturating_mul(per_64k);
+    if memory.max_pages == NO_MAX {
+        bound
+    } else {
+        memory.max_pages.min(bound)
+    }
 }
 
 /// Reserves a linear memory of `min_pages` that may grow to `cap` pages
@@ -709,15 +765,18 @@ unsafe fn reserve_memory(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
 ) -> Result<(), InstantiateError> {
+    let page = shape.page_size();
     // A memory whose cap (declared maximum or `--max-memory`, when below
     // the board's bound) fits comfortably gets exactly that, so the next
     // module's memory finds room after it; one without a cap takes the
     // free end of the heap until something else is allocated.
     #[cfg(wafer_platform = "baremetal")]
     let (base, cap, growable) = {
-        let capped = declared_max != NO_MAX || cap < manifest().max_memory_pages;
-        let room = crate::platform::available(0) as u64 / WASM_PAGE_SIZE;
+        let bound = manifest().max_memory_pages * (WASM_PAGE_SIZE / page);
+        let capped = declared_max != NO_MAX || cap < bound;
+        let room = crate::platform::available(0) as u64 / page;
         if room < min_pages {
             return Err(resource_error!(
                 "memory needs ",
@@ -728,14 +787,14 @@ unsafe fn reserve_memory(
             ));
         }
         if capped && cap <= room / 2 {
-            let base = crate::platform::map((cap * WASM_PAGE_SIZE) as usize);
+            let base = crate::platform::map((cap * page) as usize);
             (base, cap, false)
         } else {
             (crate::platform::heap_cursor(), cap.min(room), true)
         }
     };
     #[cfg(not(wafer_platform = "baremetal"))]
-    let (base, cap) = reserve_largest(min_pages, cap);
+    let (base, cap) = reserve_largest(min_pages, cap, page);
     if base.is_null() {
         #[cfg(not(wafer_platform = "baremetal"))]
         return Err(resource_error!(
@@ -754,19 +813,21 @@ unsafe fn reserve_memory(
     unsafe {
         if !crate::platform::MAPPED_MEMORY_IS_ZERO {
             // Only the initial pages; `memory.grow` zeroes what it adds.
-            core::ptr::write_bytes(base, 0, (min_pages * WASM_PAGE_SIZE) as usize);
+            core::ptr::write_bytes(base, 0, (min_pages * page) as usize);
         }
         *record = VMMemory {
             base,
-            length: min_pages * WASM_PAGE_SIZE,
+            length: min_pages * page,
             max_pages: cap,
             reserved: declared_max,
             guard_window: 0,
+            page_size_log2: shape.page_size_log2,
+            index64: u32::from(shape.index64),
         };
         #[cfg(wafer_platform = "baremetal")]
         {
             // Its reservation (or free heap) has room past the length.
-            crate::canary::guard_memory_end(base, min_pages * WASM_PAGE_SIZE);
+            crate::canary::guard_memory_end(base, min_pages * page);
             if growable {
                 crate::platform::give_rest_of_heap(record);
             }
@@ -804,6 +865,7 @@ pub unsafe fn reserve_guarded_memory(
     min_pages: u64,
     cap: u64,
     declared_max: u64,
+    shape: MemoryShape,
 ) -> Result<(), InstantiateError> {
     if !crate::platform::GUARD_REGIONS {
         return Err(no_guard_regions());
@@ -822,7 +884,7 @@ pub unsafe fn reserve_guarded_memory(
             "no address space left for another guard window"
         ));
     }
-    let length = min_pages * WASM_PAGE_SIZE;
+    let length = min_pages * shape.page_size();
     // SAFETY: `base` is a fresh window of GUARD_WINDOW_BYTES and `length`
     // is at most 4 GiB; `record` is valid (caller).
     unsafe {
@@ -839,6 +901,8 @@ pub unsafe fn reserve_guarded_memory(
             max_pages: cap,
             reserved: declared_max,
             guard_window: GUARD_WINDOW_BYTES,
+            page_size_log2: shape.page_size_log2,
+            index64: u32::from(shape.index64),
         };
     }
     Ok(())
@@ -927,10 +991,10 @@ fn reserve_table(min: u64, cap: u64) -> (*mut usize, u64) {
 /// memory is refused, and a memory that can grow less beats no memory.
 /// Returns null (and `min_pages`) when not even `min_pages` fit.
 #[cfg(not(wafer_platform = "baremetal"))]
-fn reserve_largest(min_pages: u64, cap: u64) -> (*mut u8, u64) {
+fn reserve_largest(min_pages: u64, cap: u64, page: u64) -> (*mut u8, u64) {
     let mut pages = cap;
     loop {
-        let base = crate::platform::map((pages * WASM_PAGE_SIZE) as usize);
+        let base = crate::platform::map((pages * page) as usize);
         if !base.is_null() || pages == min_pages {
             return (base, pages);
         }

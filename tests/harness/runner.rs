@@ -150,7 +150,8 @@ fn step_line(step: &Step) -> usize {
         | Step::Invoke { line, .. }
         | Step::Get { line, .. }
         | Step::MustNotCompile { line, .. }
-        | Step::Unsupported { line, .. } => *line,
+        | Step::Unsupported { line, .. }
+        | Step::MustCompile { line, .. } => *line,
     }
 }
 
@@ -260,6 +261,17 @@ impl Session {
             Step::Unsupported { line, reason } => {
                 fail(*line, format!("the harness cannot run this: {reason}"))
             }
+            Step::MustCompile {
+                line,
+                module,
+                proposal,
+            } => match &compiled[*module] {
+                Ok(_) => pass(*line),
+                Err(e) => fail(
+                    *line,
+                    format!("the {proposal} proposal makes this module valid, but: {e}"),
+                ),
+            },
             Step::MustNotCompile { line, module } => match &compiled[*module] {
                 Err(NotCompiled::Rejected(_)) => pass(*line),
                 Err(panicked) => fail(*line, panicked.to_string()),

@@ -49,7 +49,35 @@ pub enum Step {
     MustNotCompile { line: usize, module: usize },
     /// A directive the harness does not run, with the reason.
     Unsupported { line: usize, reason: String },
+    /// An `assert_invalid` of Wasm 2.0 that a proposal wafer compiles
+    /// made valid ([`NOW_VALID`]): compiling must succeed.
+    MustCompile {
+        line: usize,
+        module: usize,
+        proposal: &'static str,
+    },
 }
+
+/// `assert_invalid` messages of the core suite (Wasm 2.0) whose modules a
+/// proposal wafer compiles makes valid, with that proposal: such a module
+/// must now compile (a real check, not a skip).
+pub const NOW_VALID: &[(&str, &str)] = &[("multiple memories", "multi-memory")];
+
+/// `assert_malformed` modules of the suite that a proposal wafer compiles
+/// makes well-formed, by file and line, with that proposal and why: they
+/// must now compile. Multi-memory turns the reserved zero byte after
+/// `memory.size`/`memory.grow` into a memory index (a LEB128, so an
+/// overlong zero is index 0); memory64 reads memory limits as u64 LEB128s
+/// (so 6 bytes are not overlong).
+pub const NOW_WELL_FORMED: &[(&str, &[usize], &str)] = &[
+    (
+        "core/binary.wast",
+        &[145, 165, 184, 203, 242, 261, 279, 297],
+        "multi-memory",
+    ),
+    ("core/binary-leb128.wast", &[217, 225], "memory64"),
+    ("proposals/multi-memory/binary0.wast", &[47], "memory64"),
+];
 
 /// A script ready to run.
 #[derive(Debug, Default)]
@@ -119,6 +147,20 @@ pub fn plan(text: &str) -> Result<Plan> {
                     module: index,
                     name: None,
                     expect: Expect::Link(message.to_string()),
+                });
+            }
+            WastDirective::AssertInvalid {
+                module, message, ..
+            } if NOW_VALID.iter().any(|(m, _)| *m == message) => {
+                let proposal = NOW_VALID
+                    .iter()
+                    .find(|(m, _)| *m == message)
+                    .map_or("", |(_, p)| *p);
+                let index = plan.add_module(line, module);
+                plan.steps.push(Step::MustCompile {
+                    line,
+                    module: index,
+                    proposal,
                 });
             }
             WastDirective::AssertInvalid { module, .. }
@@ -194,5 +236,20 @@ pub fn plan_file(path: &std::path::Path) -> Result<Plan> {
     plan.exact_trap_messages = path
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with(EXACT_TRAPS_PREFIX));
+    for (file, lines, proposal) in NOW_WELL_FORMED {
+        if path.ends_with(file) {
+            for step in &mut plan.steps {
+                if let Step::MustNotCompile { line, module } = *step
+                    && lines.contains(&line)
+                {
+                    *step = Step::MustCompile {
+                        line,
+                        module,
+                        proposal,
+                    };
+                }
+            }
+        }
+    }
     Ok(plan)
 }

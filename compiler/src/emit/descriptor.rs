@@ -90,13 +90,7 @@ pub fn define_descriptor(
                 ),
                 ImportKind::Table(t) => {
                     let (min, max) = limits(t.initial, t.maximum);
-                    (
-                        ExternKind::Table,
-                        module_info::ref_letter(t.element_type).to_string(),
-                        None,
-                        min,
-                        max,
-                    )
+                    (ExternKind::Table, table_type_string(t), None, min, max)
                 }
                 ImportKind::Memory(m) => {
                     let (min, max) = limits(m.initial, m.maximum);
@@ -182,6 +176,8 @@ pub fn define_descriptor(
             let (min, max) = limits(m.initial, m.maximum);
             w.u64(min);
             w.u64(max);
+            w.u32(module_info::page_size_log2(m));
+            w.u32(u32::from(m.memory64));
             Ok(())
         })?;
 
@@ -191,7 +187,7 @@ pub fn define_descriptor(
         w.u64(min);
         w.u64(max);
         w.u32(module_info::ref_letter(t.element_type) as u32);
-        w.u32(0);
+        w.u32(u32::from(t.table64));
         Ok(())
     })?;
 
@@ -276,4 +272,18 @@ pub fn define_descriptor(
     d.u64(env.budget.timeout_ns);
     check_record::<ModuleDescriptor>(&d, "module descriptor")?;
     d.define(module, parts.id, 16)
+}
+
+/// A memory import's type string (`wafer_abi::vmctx::MemoryShape`): empty
+/// for a 32-bit memory of 64 KiB pages, else the index letter and the page
+/// size's `log2` (`"I16"`, `"i0"`).
+
+/// A table import's type string: the element letter, then `I` for a 64-bit
+/// table (table64).
+fn table_type_string(t: &wasmparser::TableType) -> String {
+    let mut ty = module_info::ref_letter(t.element_type).to_string();
+    if t.table64 {
+        ty.push('I');
+    }
+    ty
 }

@@ -190,8 +190,20 @@ pub struct TableSummary {
 /// A linear memory a module defines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemorySummary {
+    /// In the memory's own pages.
     pub min_pages: u64,
     pub max_pages: Option<u64>,
+    /// `log2` of its page size (16: 64 KiB; 0: custom page size 1).
+    pub page_size_log2: u32,
+    /// A 64-bit memory (memory64).
+    pub memory64: bool,
+}
+
+impl MemorySummary {
+    /// Bytes it takes at start.
+    pub fn min_bytes(&self) -> u64 {
+        self.min_pages.saturating_mul(1 << self.page_size_log2)
+    }
 }
 
 /// Import modules the runtime provides itself: never bound statically.
@@ -377,6 +389,8 @@ fn compile_module(
             .map(|m| MemorySummary {
                 min_pages: m.initial,
                 max_pages: m.maximum,
+                page_size_log2: crate::module_info::page_size_log2(m),
+                memory64: m.memory64,
             })
             .collect(),
         tables: info.tables[info.num_imported_tables as usize..]

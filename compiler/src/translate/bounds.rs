@@ -46,7 +46,6 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, TrapCode, types};
 use cranelift_frontend::Variable;
 use std::collections::HashMap;
-use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::vmctx::VMMemory;
 
 use wasmparser::{FunctionBody, Operator};
@@ -166,21 +165,27 @@ impl Bounds {
 /// it after calls.
 fn memories_read(
     body: &FunctionBody<'_>,
-    num_memories: usize,
+    memories: &[wasmparser::MemoryType],
     guarded: bool,
 ) -> anyhow::Result<Vec<bool>> {
-    let mut used = vec![false; num_memories];
+    let mut used = vec![false; memories.len()];
     let mut ops = body.get_operators_reader()?;
     while !ops.eof() {
         let op = ops.read()?;
         let index = match op {
             Operator::MemorySize { mem } => Some(mem),
             ref other => memory_access(other).and_then(|(memarg, size)| {
-                let covered = guarded && super::guard::window_covers(memarg.offset, size);
-                match memarg.target {
-                    wasmparser::MemArgTarget::Memory(index) if !covered => Some(index),
-                    _ => None,
-                }
+                let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
+                    return None;
+                };
+                // 64-bit memories and 1-byte pages are always checked
+                // (see `guard.rs`).
+                let windowed = memories
+                    .get(index as usize)
+                    .is_some_and(|m| !m.memory64 && crate::module_info::page_size_log2(m) == 16);
+                let covered =
+                    guarded && windowed && super::guard::window_covers(memarg.offset, size);
+                (!covered).then_some(index)
             }),
         };
         if let Some(slot) = index.and_then(|i| used.get_mut(i as usize)) {
@@ -217,7 +222,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
     pub fn init_memory_lengths(&mut self, body: &FunctionBody<'_>) -> anyhow::Result<()> {
         let info = self.env.info;
         let guard = self.env.bounds_checks == crate::emit::BoundsChecks::Guard;
-        let used = memories_read(body, info.memories.len(), guard)?;
+        let used = memories_read(body, &info.memories, guard)?;
         self.bounds.lengths = (0..info.memories.len() as u32)
             .map(|index| {
                 // A shared memory may grow on another thread at any time:
@@ -231,6 +236,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.bounds.stale = true;
         if self.env.bounds_checks == crate::emit::BoundsChecks::Explicit {
             self.bounds.plans = super::loop_scan::plan_loops(body)?;
+            // The entry test reasons about i32 addresses: a loop that would
+            // hoist an access of a 64-bit memory keeps every check.
+            let memories = &info.memories;
+            self.bounds.plans.retain(|_, plan| {
+                plan.ranges
+                    .iter()
+                    .all(|r| memories.get(r.memory as usize).is_some_and(|m| !m.memory64))
+            });
         }
         Ok(())
     }
@@ -285,11 +298,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// change, the cached variable when there is one, else a fresh load.
     pub fn memory_length(&mut self, index: u32) -> ir::Value {
         if self.length_is_constant(index) {
-            let ty = self.env.info.memories[index as usize];
-            return self
-                .builder
-                .ins()
-                .iconst(types::I64, (ty.initial * WASM_PAGE_SIZE) as i64);
+            let bytes = self.min_bytes(index);
+            return self.builder.ins().iconst(types::I64, bytes as i64);
         }
         match self.bounds.lengths.get(index as usize).copied().flatten() {
             Some(var) => {
@@ -326,6 +336,49 @@ impl FuncTranslator<'_, '_, '_, '_> {
 }
 
 impl FuncTranslator<'_, '_, '_, '_> {
+    /// Traps unless the `size` bytes at `address + offset` (an i64 address
+    /// of 64-bit memory `index`) lie inside the memory, unless a dominating
+    /// check already covers that. The i32 trick of `check_bounds` (a signed
+    /// compare against `length - k`) does not hold for addresses of 2^63
+    /// and up, and `address + k` may wrap past 2^64, so the sum is taken
+    /// with an overflow trap and compared unsigned:
+    ///
+    /// ```text
+    /// end = address + k          (trap "out of bounds" if it wraps)
+    /// if end >u length: trap "out of bounds memory access"
+    /// ```
+    /// A `k` that does not fit 64 bits is past the end of any memory.
+    pub fn check_bounds64(&mut self, index: u32, address: ir::Value, offset: u64, size: u64) {
+        let Some(end) = offset.checked_add(size) else {
+            let always = self.builder.ins().iconst(types::I8, 1);
+            self.builder
+                .ins()
+                .trapnz(always, TrapCode::HEAP_OUT_OF_BOUNDS);
+            return;
+        };
+        if self.bounds.covered(index, address, end) {
+            return;
+        }
+        let length = self.memory_length(index);
+        let k = self.builder.ins().iconst(types::I64, end as i64);
+        let access_end =
+            self.builder
+                .ins()
+                .uadd_overflow_trap(address, k, TrapCode::HEAP_OUT_OF_BOUNDS);
+        let out_of_bounds = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, access_end, length);
+        self.builder
+            .ins()
+            .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
+        self.bounds.checked.push(Checked {
+            memory: index,
+            address,
+            end,
+        });
+    }
+
     /// Whether the entry test of the loop copy being translated proved an
     /// access up to `end` at `address` in bounds: `address` is
     /// `value + c` (through adds and subtracts of constants) for a hoisted
@@ -392,7 +445,8 @@ mod tests {
         let wasm = wat::parse_str(wat).expect("test module parses");
         for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
             if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid module") {
-                return memories_read(&body, 2, guarded).expect("valid body");
+                let info = crate::module_info::parse(&wasm).expect("valid module");
+                return memories_read(&body, &info.memories, guarded).expect("valid body");
             }
         }
         panic!("the test module has no function");

@@ -31,8 +31,16 @@ pub fn window_covers(offset: u64, size: u64) -> bool {
 
 impl FuncTranslator<'_, '_, '_, '_> {
     /// Whether this access goes unchecked, relying on the guard window.
+    /// Accesses of a 64-bit memory or of one with 1-byte pages never are
+    /// (see `always_checked`): they keep the explicit check in both modes.
     pub fn guarded(&self, memarg: &MemArg, size: u64) -> bool {
-        self.env.bounds_checks == BoundsChecks::Guard && window_covers(memarg.offset, size)
+        let windowed = match memarg.target {
+            wasmparser::MemArgTarget::Memory(index) => !self.always_checked(index),
+            _ => false,
+        };
+        self.env.bounds_checks == BoundsChecks::Guard
+            && windowed
+            && window_covers(memarg.offset, size)
     }
 
     /// The native address of a guarded access: `(address, immediate offset)`.

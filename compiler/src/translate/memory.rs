@@ -11,15 +11,18 @@
 //! marked read-only and Cranelift hoists it.
 //!
 //! With `--bounds-checks guard` most accesses skip all of this: see
-//! `guard.rs`.
+//! `guard.rs`. Not those of 64-bit memories (memory64: i64 addresses,
+//! checked with an overflow trap, `bounds.rs` `check_bounds64`) or of
+//! memories with 1-byte pages, which are checked in both modes
+//! (docs/memories.md).
 //!
 //! Any change here needs a second reviewer and the edge tests in
 //! `tests/wast/` (accesses at `length - size`, `length - size + 1`, offsets
 //! near 2^32).
 
 use anyhow::Result;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
-use wafer_abi::WASM_PAGE_SIZE;
 use wafer_abi::builtins;
 use wafer_abi::vmctx::VMMemory;
 use wasmparser::{MemArg, Operator};
@@ -47,19 +50,49 @@ impl FuncTranslator<'_, '_, '_, '_> {
         ))
     }
 
-    /// Computes the checked native address of an access of `size` bytes;
-    /// returns `(address, immediate offset)`.
-    fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
+    /// Whether memory `index` is a 64-bit memory (memory64): i64
+    /// addresses, always checked explicitly (no guard window can cover a
+    /// 64-bit address).
+    pub fn is_memory64(&self, index: u32) -> bool {
+        self.env.info.memories[index as usize].memory64
+    }
+
+    /// Whether every access of memory `index` is checked explicitly, in
+    /// guard mode too (`wafer_abi::vmctx::MemoryShape::always_checked`):
+    /// a 64-bit memory (no window covers a 64-bit address) or one with
+    /// 1-byte pages (an OS page holds many of them, so the MMU cannot stop
+    /// an access one byte past the end; the runtime gives it no window).
+    pub fn always_checked(&self, index: u32) -> bool {
+        let ty = &self.env.info.memories[index as usize];
+        ty.memory64 || crate::module_info::page_size_log2(ty) < 16
+    }
+
+    /// The bytes of memory `index`'s minimum (its declared initial pages
+    /// times its page size).
+    pub fn min_bytes(&self, index: u32) -> u64 {
+        let ty = &self.env.info.memories[index as usize];
+        ty.initial.saturating_mul(crate::module_info::page_size(ty))
+    }
+
+    /// Computes the checked native address of an access of `size` bytes
+    /// (popping its i32 or, for a 64-bit memory, i64 address); returns
+    /// `(address, immediate offset)`. Every memory operator should get its
+    /// address here: it picks the guard window, the 32-bit or the 64-bit
+    /// check per memory.
+    pub fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
+        let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
+            anyhow::bail!("GC array accesses are not supported");
+        };
+        if self.is_memory64(index) {
+            return self.checked_address64(index, memarg.offset, size);
+        }
         if self.guarded(memarg, size) {
             // Guard mode: the MMU checks (see guard.rs).
             return self.guarded_address(memarg);
         }
         let addr32 = self.pop()?;
-        let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
-            anyhow::bail!("GC array accesses are not supported");
-        };
         let record = self.memory_record(index);
-        let min_bytes = self.env.info.memories[index as usize].initial * WASM_PAGE_SIZE;
+        let min_bytes = self.min_bytes(index);
         let end_offset = memarg.offset + size;
 
         // A constant address, or one whose masks and shifts keep it small
@@ -77,6 +110,32 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let addr = self.builder.ins().uextend(types::I64, addr32);
         self.check_bounds(index, addr32, addr, end_offset);
         Ok(self.native_address(record, addr, memarg.offset))
+    }
+
+    /// The checked native address of an access of `size` bytes at the i64
+    /// address on the stack with static `offset`, in 64-bit memory
+    /// `index`: `(address, immediate offset)`. Only a constant address
+    /// below the declared minimum goes unchecked; everything else gets the
+    /// overflow-proof check of [`Self::check_bounds64`].
+    fn checked_address64(
+        &mut self,
+        index: u32,
+        offset: u64,
+        size: u64,
+    ) -> Result<(ir::Value, i32)> {
+        let addr = self.pop()?;
+        let record = self.memory_record(index);
+        let min_bytes = self.min_bytes(index);
+        let below_minimum = self.constant_of(addr).is_some_and(|c| {
+            (c as u64)
+                .checked_add(offset)
+                .and_then(|end| end.checked_add(size))
+                .is_some_and(|end| end <= min_bytes)
+        });
+        if !below_minimum {
+            self.check_bounds64(index, addr, offset, size);
+        }
+        Ok(self.native_address(record, addr, offset))
     }
 
     /// `memory.base + addr`, with the static `offset` as the access's
@@ -186,9 +245,24 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder.inst_results(call).first().copied()
     }
 
-    /// Widens an i32 address or length to the builtins' u64.
+    /// Widens an i32 address or length to the builtins' u64; an i64 (a
+    /// 64-bit memory's address or length) is already one.
     pub fn widen(&mut self, v: ir::Value) -> ir::Value {
+        if self.builder.func.dfg.value_type(v) == types::I64 {
+            return v;
+        }
         self.builder.ins().uextend(types::I64, v)
+    }
+
+    /// The builtin's u32 result (old size in pages, `u32::MAX` when the
+    /// memory cannot grow) as `memory.grow`'s i64 on a 64-bit memory:
+    /// -1 on failure, else the zero-extended old size (a sign extension
+    /// would turn a 1-byte-page memory of 2 GiB and more negative).
+    pub fn grow_result64(&mut self, old: ir::Value) -> ir::Value {
+        let failed = self.builder.ins().icmp_imm_s(IntCC::Equal, old, -1);
+        let minus_one = self.builder.ins().iconst(types::I64, -1);
+        let pages = self.builder.ins().uextend(types::I64, old);
+        self.builder.ins().select(failed, minus_one, pages)
     }
 
     pub fn iconst32(&mut self, v: u32) -> ir::Value {
@@ -226,17 +300,28 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::I64Store32 { ref memarg } => self.store(memarg, Some(I32))?,
             Operator::MemorySize { mem } => {
                 let bytes = self.memory_length(mem);
-                let pages = self.builder.ins().ushr_imm_u(bytes, 16);
-                let pages = self.builder.ins().ireduce(I32, pages);
+                let log2 =
+                    crate::module_info::page_size_log2(&self.env.info.memories[mem as usize]);
+                let pages = self.builder.ins().ushr_imm_u(bytes, i64::from(log2));
+                let pages = if self.is_memory64(mem) {
+                    pages
+                } else {
+                    self.builder.ins().ireduce(I32, pages)
+                };
                 self.push(pages);
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop()?;
                 let delta = self.widen(delta);
-                let mem = self.iconst32(mem);
+                let index = self.iconst32(mem);
                 let old = self
-                    .call_builtin(&builtins::MEMORY_GROW, &[mem, delta])
+                    .call_builtin(&builtins::MEMORY_GROW, &[index, delta])
                     .expect("memory.grow returns a value");
+                let old = if self.is_memory64(mem) {
+                    self.grow_result64(old)
+                } else {
+                    old
+                };
                 self.push(old);
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {

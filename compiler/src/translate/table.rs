@@ -50,11 +50,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
         MemFlagsData::trusted().with_alias_region(Some(self.regions.table))
     }
 
-    /// Address of element `index` (an i32) of `table`, trapping with `code`
-    /// when it is beyond the table's length.
+    /// Address of element `index` (an i32, or an i64 of a 64-bit table) of
+    /// `table`, trapping with `code` when it is beyond the table's length
+    /// (compared in 64 bits, so no i64 index wraps into the table).
     pub fn table_element_address(&mut self, table: u32, index: ir::Value, code: Trap) -> ir::Value {
         let record = self.table_record(table);
-        let index = self.builder.ins().uextend(types::I64, index);
+        let index = self.widen(index);
         let length = self.table_field(table, record, VMTable::LENGTH);
         let out_of_bounds =
             self.builder
@@ -64,6 +65,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let base = self.table_field(table, record, VMTable::BASE);
         let scaled = self.builder.ins().ishl_imm_u(index, 3);
         self.builder.ins().iadd(base, scaled)
+    }
+
+    /// Whether table `index` is a 64-bit table (table64): i64 indices,
+    /// sizes and `table.grow` results.
+    fn is_table64(&self, index: u32) -> bool {
+        self.env.info.tables[index as usize].table64
     }
 
     /// Loads the element at `index` of `table` (bounds-checked with `code`).
@@ -116,7 +123,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::TableSize { table } => {
                 let record = self.table_record(table);
                 let length = self.table_field(table, record, VMTable::LENGTH);
-                let length = self.builder.ins().ireduce(types::I32, length);
+                let length = if self.is_table64(table) {
+                    length
+                } else {
+                    self.builder.ins().ireduce(types::I32, length)
+                };
                 self.push(length);
             }
             Operator::TableGrow { table } => {
@@ -126,6 +137,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let old = self
                     .call_builtin(&builtins::TABLE_GROW, &args)
                     .expect("table.grow returns a value");
+                let old = if self.is_table64(table) {
+                    self.grow_result64(old)
+                } else {
+                    old
+                };
                 self.push(old);
             }
             Operator::TableFill { table } => {

@@ -136,8 +136,10 @@ pub struct ImportDesc {
     pub kind: u32,
     pub index: u32,
     /// Func: signature string (`"ii>i"`). Global: value letter, then `m` if
-    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`). Memory: `"s"` if
-    /// shared (threads), else empty.
+    /// mutable (`"im"`). Table: element letter (`"r"`/`"x"`), then `I` for
+    /// a 64-bit table (`"rI"`). Memory: its shape (see
+    /// [`crate::vmctx::MemoryShape::from_type_string`]), then `s` if shared
+    /// (threads).
     pub ty: Str,
     /// Func: canonical type id (see [`crate::vmctx::VMFuncRef::type_id`]).
     pub type_id: *const u8,
@@ -173,9 +175,24 @@ pub type Trampoline = unsafe extern "C" fn(funcref: *const u8, values: *mut ValR
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct MemoryDesc {
+    /// In the memory's own pages (see `page_size_log2`).
     pub min_pages: u64,
     /// Declared maximum or [`crate::NO_MAX`].
     pub max_pages: u64,
+    /// `log2` of the page size: 16 (64 KiB) or 0 (custom page size 1).
+    pub page_size_log2: u32,
+    /// 1 for a 64-bit memory (memory64).
+    pub index64: u32,
+}
+
+impl MemoryDesc {
+    /// Its index type and page size.
+    pub const fn shape(&self) -> crate::vmctx::MemoryShape {
+        crate::vmctx::MemoryShape {
+            page_size_log2: self.page_size_log2,
+            index64: self.index64 != 0,
+        }
+    }
 }
 
 /// A defined table.
@@ -187,7 +204,8 @@ pub struct TableDesc {
     pub max: u64,
     /// Element letter (`b'r'` funcref, `b'x'` externref).
     pub elem: u32,
-    pub _pad: u32,
+    /// 1 for a 64-bit table (table64, i64 indices), else 0.
+    pub index64: u32,
 }
 
 /// A trap site inside a function: 8 bytes, as a module has one per trapping

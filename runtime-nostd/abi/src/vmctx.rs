@@ -88,13 +88,103 @@ pub struct VMMemory {
     /// faults: [`crate::GUARD_WINDOW_BYTES`] for a guard-reserved memory
     /// (usable by guard-mode code), 0 otherwise.
     pub guard_window: u64,
+    /// How big its pages are, as `log2(bytes)`: 16 (64 KiB) unless the
+    /// module declared a custom page size (1 byte: 0). `max_pages`,
+    /// `reserved` and `memory.grow`'s delta count these pages.
+    pub page_size_log2: u32,
+    /// 1 for a 64-bit memory (memory64), 0 for a 32-bit one: imports must
+    /// match it.
+    pub index64: u32,
 }
 
 impl VMMemory {
     pub const BASE: u32 = 0;
     pub const LENGTH: u32 = 8;
     pub const MAX_PAGES: u32 = 16;
-    pub const SIZE: u32 = 40;
+    pub const SIZE: u32 = 48;
+
+    /// Bytes in one of its pages.
+    pub const fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// Its [`MemoryShape`].
+    pub const fn shape(&self) -> MemoryShape {
+        MemoryShape {
+            page_size_log2: self.page_size_log2,
+            index64: self.index64 != 0,
+        }
+    }
+}
+
+/// What a memory's type says beyond its limits: index type and page size.
+/// Two memories must have the same shape for one to be imported as the
+/// other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryShape {
+    /// `log2` of the page size: 16 (64 KiB) or 0 (1 byte).
+    pub page_size_log2: u32,
+    /// A 64-bit memory (memory64).
+    pub index64: bool,
+}
+
+impl MemoryShape {
+    /// 32-bit addresses, 64 KiB pages: every memory of Wasm 2.0.
+    pub const CLASSIC: MemoryShape = MemoryShape {
+        page_size_log2: 16,
+        index64: false,
+    };
+
+    /// Bytes in one page.
+    pub const fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+
+    /// Whether compiled code checks every access of such a memory, in guard
+    /// mode too, so it needs no guard window: no window covers a 64-bit
+    /// address, and an OS page holds many 1-byte Wasm pages, so the MMU
+    /// cannot stop an access one byte past the end.
+    pub const fn always_checked(&self) -> bool {
+        self.index64 || self.page_size_log2 < 16
+    }
+
+    /// Splits a memory's descriptor type string into its shape part and
+    /// whether it ends with `s` (a shared memory, threads proposal).
+    pub fn split_shared(ty: &[u8]) -> (&[u8], bool) {
+        match ty.split_last() {
+            Some((b's', shape)) => (shape, true),
+            _ => (ty, false),
+        }
+    }
+
+    /// The shape of a memory import from its descriptor type string
+    /// ([`crate::descriptor::ImportDesc::ty`]): empty for [`Self::CLASSIC`],
+    /// else `i` or `I` (64-bit) followed by the page size's `log2` in
+    /// decimal (`"I16"`, `"i0"`). `None` if malformed.
+    pub fn from_type_string(ty: &[u8]) -> Option<MemoryShape> {
+        let Some((&letter, digits)) = ty.split_first() else {
+            return Some(Self::CLASSIC);
+        };
+        let index64 = match letter {
+            b'i' => false,
+            b'I' => true,
+            _ => return None,
+        };
+        if digits.is_empty() || digits.len() > 2 {
+            return None;
+        }
+        let mut log2 = 0u32;
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            log2 = log2 * 10 + u32::from(d - b'0');
+        }
+        (log2 <= 16).then_some(MemoryShape {
+            page_size_log2: log2,
+            index64,
+        })
+    }
 }
 
 /// A table of references (`usize` words: funcref pointers or externref words).
@@ -335,5 +425,53 @@ mod tests {
         assert_eq!(l.funcrefs % 8, 0);
         assert_eq!(l.elem_items % 8, 0);
         assert_eq!(l.size % 16, 0);
+    }
+
+    #[test]
+    fn shared_memory_type_strings_end_with_s() {
+        assert_eq!(MemoryShape::split_shared(b"s"), (&b""[..], true));
+        assert_eq!(MemoryShape::split_shared(b"I16s"), (&b"I16"[..], true));
+        assert_eq!(MemoryShape::split_shared(b"i0"), (&b"i0"[..], false));
+        assert_eq!(MemoryShape::split_shared(b""), (&b""[..], false));
+    }
+
+    #[test]
+    fn memory_type_strings_name_index_type_and_page_size() {
+        let shape = |page_size_log2, index64| {
+            Some(MemoryShape {
+                page_size_log2,
+                index64,
+            })
+        };
+        assert_eq!(
+            MemoryShape::from_type_string(b""),
+            Some(MemoryShape::CLASSIC)
+        );
+        assert_eq!(MemoryShape::from_type_string(b"i16"), shape(16, false));
+        assert_eq!(MemoryShape::from_type_string(b"I16"), shape(16, true));
+        assert_eq!(MemoryShape::from_type_string(b"i0"), shape(0, false));
+        assert_eq!(MemoryShape::from_type_string(b"I0"), shape(0, true));
+        for bad in [&b"x16"[..], b"i", b"I17", b"i1a", b"i160", b"r"] {
+            assert_eq!(MemoryShape::from_type_string(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_classic_memories_may_rely_on_a_guard_window() {
+        assert!(!MemoryShape::CLASSIC.always_checked());
+        assert!(
+            MemoryShape {
+                page_size_log2: 16,
+                index64: true
+            }
+            .always_checked()
+        );
+        assert!(
+            MemoryShape {
+                page_size_log2: 0,
+                index64: false
+            }
+            .always_checked()
+        );
     }
 }

@@ -38,7 +38,7 @@ pub unsafe extern "C" fn wafer_instance_reset(
         let record =
             |i: usize| inst.vmctx.add(inst.layout.memory(i as u32) as usize) as *mut VMMemory;
         for (i, m) in memories.iter().enumerate() {
-            let initial = m.min_pages * wafer_abi::WASM_PAGE_SIZE;
+            let initial = m.min_pages * m.shape().page_size();
             if guarded && (*record(i)).length != initial {
                 return record_error(
                     trap,
@@ -49,7 +49,7 @@ pub unsafe extern "C" fn wafer_instance_reset(
         for (i, m) in memories.iter().enumerate() {
             let memory = &mut *record(i);
             core::ptr::write_bytes(memory.base, 0, memory.length as usize);
-            memory.length = m.min_pages * wafer_abi::WASM_PAGE_SIZE;
+            memory.length = m.min_pages * m.shape().page_size();
         }
         for (i, t) in desc.tables.items().iter().enumerate() {
             let table = &mut *(inst.vmctx.add(inst.layout.table(i as u32) as usize)

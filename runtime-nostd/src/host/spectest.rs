@@ -3,7 +3,7 @@
 //! and a 1..2 page memory, unshared (`memory`) and shared (`shared_memory`).
 
 use wafer_abi::WASM_PAGE_SIZE;
-use wafer_abi::vmctx::{VMGlobal, VMMemory, VMTable};
+use wafer_abi::vmctx::{MemoryShape, VMGlobal, VMMemory, VMTable};
 
 use crate::instance::Extern;
 
@@ -31,6 +31,8 @@ static mut MEMORY: VMMemory = VMMemory {
     max_pages: 2,
     reserved: 2,
     guard_window: 0,
+    page_size_log2: 16,
+    index64: 0,
 };
 
 /// `spectest.shared_memory` (threads proposal): also 1..2 pages, shared.
@@ -40,6 +42,8 @@ static mut SHARED_MEMORY: VMMemory = VMMemory {
     max_pages: 2,
     reserved: 2,
     guard_window: 0,
+    page_size_log2: 16,
+    index64: 0,
 };
 
 /// One of the 1..2 page host memories, reserved on first use (in a guard
@@ -55,7 +59,7 @@ unsafe fn memory(record: *mut VMMemory, ty: &'static [u8]) -> Option<Extern> {
             && crate::instance::image_uses_guard()
         {
             // Guard-mode importers need a guard window around it.
-            crate::instance::reserve_guarded_memory(record, 1, 2, 2).ok()?;
+            crate::instance::reserve_guarded_memory(record, 1, 2, 2, MemoryShape::CLASSIC).ok()?;
         }
         if (*record).base.is_null() {
             (*record).base = crate::platform::map_zeroed(2 * WASM_PAGE_SIZE as usize);
@@ -104,6 +108,7 @@ pub fn resolve(field: &[u8]) -> Option<Extern> {
                 Extern::Table {
                     table: core::ptr::addr_of_mut!(TABLE),
                     elem: b'r',
+                    index64: false,
                 }
             }
             b"memory" => memory(core::ptr::addr_of_mut!(MEMORY), b"")?,

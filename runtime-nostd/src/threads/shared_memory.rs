@@ -64,7 +64,12 @@ pub unsafe fn resolve(import: &ImportDesc, guarded: bool) -> Option<Extern> {
             // SAFETY: `record` is a fresh allocation that lives forever.
             unsafe {
                 crate::instance::reserve_linear_memory(
-                    record, import.min, cap, import.max, guarded,
+                    record,
+                    import.min,
+                    cap,
+                    import.max,
+                    wafer_abi::vmctx::MemoryShape::CLASSIC,
+                    guarded,
                 )
                 .ok()?;
             }

@@ -148,7 +148,7 @@ fn next_payload() -> usize {
         let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
         let next = if !GROWABLE.is_null() {
             let m = &*GROWABLE;
-            m.base as usize + m.length as usize + gap
+            m.base as usize + sealed_length(m) as usize + gap
         } else if HEAP_NEXT == 0 {
             start
         } else {
@@ -355,7 +355,8 @@ static mut GROWABLE: *mut wafer_abi::vmctx::VMMemory = core::ptr::null_mut();
 
 /// Hands the rest of the heap to `memory` (whose `base` must be the current
 /// end of the heap): it may grow into free RAM until anything else is
-/// allocated, at which point its maximum shrinks to its size then. This
+/// allocated, at which point its maximum shrinks to twice its size then
+/// (see [`seal_growable`]). This
 /// lets one firmware module use all free RAM and many test instances share
 /// it.
 ///
@@ -369,9 +370,14 @@ pub unsafe fn give_rest_of_heap(memory: *mut wafer_abi::vmctx::VMMemory) {
     }
 }
 
-/// Ends the growable memory's claim on the free heap. Its end canary
-/// (at its length, placed by `instance.rs`) stays where it is, now for
-/// good, and the heap goes on after it.
+/// Ends the growable memory's claim on the free heap. It keeps room to
+/// grow by its length or [`SEALED_HEADROOM_PAGES`], whichever is more (at
+/// most half the free heap past it, and never past its cap): a module with
+/// several memories without a maximum, or a memory another module grows
+/// after the next module was instantiated, can still grow (the
+/// multi-memory scripts do both). Its end canary (at its length, placed by
+/// `instance.rs`) moves as it grows, and the heap goes on after the kept
+/// room.
 fn seal_growable() {
     // SAFETY: single-threaded; GROWABLE points at a live memory record.
     unsafe {
@@ -379,10 +385,27 @@ fn seal_growable() {
             return;
         }
         let m = &mut *GROWABLE;
-        m.max_pages = m.length / wafer_abi::WASM_PAGE_SIZE;
-        HEAP_NEXT = m.base as usize + m.length as usize + canary::heap_gap();
+        let kept = sealed_length(m);
+        m.max_pages = kept / m.page_size();
+        HEAP_NEXT = m.base as usize + kept as usize + canary::heap_gap();
         GROWABLE = core::ptr::null_mut();
     }
+}
+
+/// The least room to grow (1 MiB) a memory keeps when it is sealed.
+const SEALED_HEADROOM_PAGES: u64 = 16;
+
+/// The bytes a growable memory keeps when something else is allocated
+/// after it (see [`seal_growable`]), in whole pages.
+fn sealed_length(m: &wafer_abi::vmctx::VMMemory) -> u64 {
+    let page = m.page_size();
+    let end = m.base as usize + m.length as usize;
+    let free_after = heap_limit().saturating_sub(end) as u64;
+    let wanted = m
+        .length
+        .max(SEALED_HEADROOM_PAGES * wafer_abi::WASM_PAGE_SIZE);
+    let headroom = wanted.min(free_after / 2) / page * page;
+    (m.length + headroom).min(m.max_pages * page)
 }
 
 /// Where the next allocation would start (the base a growable memory
