@@ -12,6 +12,7 @@ pub mod board_check;
 pub mod cli;
 pub mod config;
 pub mod embed;
+pub mod file_tree;
 pub mod emit;
 pub mod formats;
 pub mod image;
