@@ -254,7 +254,8 @@ pub fn prepare(
     options.link_objects = image.link.clone();
     options.args = image.baked_args.clone();
     options.env = image.baked_env.clone();
-    options.preopens = preopens;
+    options.preopens = preopens.opened;
+    options.file_trees = preopens.baked;
     options.module_names = modules.names.iter().map(|n| n.to_string()).collect();
     Ok((modules, options))
 }

@@ -186,3 +186,44 @@ impl<'a> Tree<'a> {
         Ok(None)
     }
 }
+
+/// The runtime's hook for the console's operations on fds above 2 on
+/// bare-metal boards (a weak alias of its `EBADF` answer), and the baked
+/// backend's definition that `wafer build --dir` points it at (`--defsym`).
+pub const CONSOLE_HOOK: &str = "wafer_fs_console";
+pub const CONSOLE_HOOK_BAKED: &str = "wafer_fs_console_baked";
+
+/// The preview1 file functions the baked backend defines, each as
+/// `wafer_baked_<name>`: an image with `--dir` on a bare-metal board binds
+/// `wafer_wasi_<name>` to it for each one its modules import.
+pub const FUNCTIONS: &[&str] = &[
+    "fd_advise",
+    "fd_allocate",
+    "fd_datasync",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_sync",
+    "fd_tell",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+];
+
+/// Prefix of the image's data object holding preopen `i`'s tree
+/// (`wafer_file_tree.<i>`); `wafer size` counts these.
+pub const TREE_SYMBOL_PREFIX: &str = "wafer_file_tree.";
+
+/// Symbol of the baked backend's fd table (`.bss`), for `wafer size`.
+pub const FD_TABLE_SYMBOL: &str = "wafer_baked_fds";
