@@ -215,7 +215,11 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         args.push(format!("--undefined={instantiate}").into());
         args.push(format!("--defsym={INSTANTIATE_MODULES_SYMBOL}={instantiate}").into());
     }
-    args.extend(baked_file_symbols(modules, options).into_iter().map(Into::into));
+    args.extend(
+        baked_file_symbols(modules, options)
+            .into_iter()
+            .map(Into::into),
+    );
     let reserve = memory_reservation(modules, &options.mode);
     args.push(format!("--undefined={reserve}").into());
     args.push(format!("--defsym={RESERVE_MEMORY_SYMBOL}={reserve}").into());
@@ -236,20 +240,24 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
 }
 
 /// With baked file trees (`--dir` on a bare-metal board): `--defsym`s that
-/// bind the console's hook and each file function a module imports to the
+/// bind the console's hooks and each file function a module imports to the
 /// runtime's baked backend instead of its `EBADF` answers, so an image
 /// without `--dir` links none of it (see runtime-nostd/src/host/fs/).
 fn baked_file_symbols(modules: &[CompiledModule], options: &ImageOptions) -> Vec<String> {
-    use wafer_abi::file_tree::{CONSOLE_HOOK, CONSOLE_HOOK_BAKED, FUNCTIONS};
+    use wafer_abi::file_tree::{CONSOLE_HOOKS, FUNCTIONS};
     if options.file_trees.is_empty() {
         return Vec::new();
     }
     let imported = |name: &str| {
-        modules.iter().flat_map(|m| &m.imports).any(|i| {
-            i.module == wafer_abi::wasi::MODULE && i.field == name && i.symbol.is_some()
-        })
+        modules
+            .iter()
+            .flat_map(|m| &m.imports)
+            .any(|i| i.module == wafer_abi::wasi::MODULE && i.field == name && i.symbol.is_some())
     };
-    let mut args = vec![format!("--defsym={CONSOLE_HOOK}={CONSOLE_HOOK_BAKED}")];
+    let mut args: Vec<String> = CONSOLE_HOOKS
+        .iter()
+        .map(|op| format!("--defsym=wafer_fs_{op}=wafer_baked_fs_{op}"))
+        .collect();
     for name in FUNCTIONS.iter().filter(|n| imported(n)) {
         args.push(format!("--defsym=wafer_wasi_{name}=wafer_baked_{name}"));
     }

@@ -56,7 +56,10 @@ fn a_tree_reads_back_with_sorted_names_and_contents_in_place() {
     assert_eq!(tree.contents(&z), b"");
     let deeper = find(&tree, "sub/deeper").unwrap();
     assert!(deeper.is_dir());
-    assert_eq!(tree.node(deeper.parent).unwrap(), find(&tree, "sub").unwrap());
+    assert_eq!(
+        tree.node(deeper.parent).unwrap(),
+        find(&tree, "sub").unwrap()
+    );
     assert_eq!(find(&tree, "empty").unwrap().len, 0);
     assert_eq!(find(&tree, "missing"), None);
     assert_eq!(find(&tree, "sub/a.txt"), None);
@@ -160,7 +163,9 @@ fn a_corrupt_blob_is_refused_or_read_as_corrupt_never_out_of_bounds() {
             let mut bad = blob.clone();
             let at = 24 + node as usize * 24 + field * 4;
             bad[at..at + 4].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
-            let Ok(tree) = Tree::parse(&bad) else { continue };
+            let Ok(tree) = Tree::parse(&bad) else {
+                continue;
+            };
             for i in 0..nodes {
                 if let Ok(n) = tree.node(i) {
                     let _ = tree.name(&n);

@@ -94,7 +94,14 @@ pub fn serialise(root: &[Entry], shown: &str) -> Result<Vec<u8>> {
     }
     let total = size(blob.len(), shown)?;
 
-    let header = [MAGIC, VERSION, total, index(nodes.len())?, HEADER_BYTES as u32, 0];
+    let header = [
+        MAGIC,
+        VERSION,
+        total,
+        index(nodes.len())?,
+        HEADER_BYTES as u32,
+        0,
+    ];
     put_u32s(&mut blob[..HEADER_BYTES], &header);
     for (i, node) in nodes.iter().enumerate() {
         let at = HEADER_BYTES + i * NODE_BYTES;

@@ -187,11 +187,18 @@ impl<'a> Tree<'a> {
     }
 }
 
-/// The runtime's hook for the console's operations on fds above 2 on
-/// bare-metal boards (a weak alias of its `EBADF` answer), and the baked
-/// backend's definition that `wafer build --dir` points it at (`--defsym`).
-pub const CONSOLE_HOOK: &str = "wafer_fs_console";
-pub const CONSOLE_HOOK_BAKED: &str = "wafer_fs_console_baked";
+/// The console's operations on fds above 2 on bare-metal boards: the
+/// runtime's hook `wafer_fs_<op>` is a weak alias of its `EBADF` answer,
+/// which `wafer build --dir` redefines as `wafer_baked_fs_<op>` (`--defsym`).
+pub const CONSOLE_HOOKS: &[&str] = &[
+    "read",
+    "write",
+    "close",
+    "seek",
+    "fdstat_get",
+    "prestat_get",
+    "filestat_get",
+];
 
 /// The preview1 file functions the baked backend defines, each as
 /// `wafer_baked_<name>`: an image with `--dir` on a bare-metal board binds

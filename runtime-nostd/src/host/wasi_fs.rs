@@ -134,22 +134,6 @@ pub mod fd;
 #[path = "fs/baked.rs"]
 pub mod baked;
 
-/// The console's operations on fds above 2 that `fs/none.rs` hands to the
-/// hook `wafer_fs_console(op, vmctx, fd, a, b, c)` on bare-metal boards.
-#[cfg(wafer_platform = "baremetal")]
-pub(crate) mod console_op {
-    /// `a` iovecs, `b` their count, `c` where the byte count goes.
-    pub const READ: u32 = 0;
-    pub const WRITE: u32 = 1;
-    pub const CLOSE: u32 = 2;
-    /// `a` offset, `b` whence, `c` where the new position goes.
-    pub const SEEK: u32 = 3;
-    /// `a` where the record goes (also for the two below).
-    pub const FDSTAT_GET: u32 = 4;
-    pub const PRESTAT_GET: u32 = 5;
-    pub const FILESTAT_GET: u32 = 6;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

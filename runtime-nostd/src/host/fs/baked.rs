@@ -3,7 +3,7 @@
 //! from where they lie: reads copy straight from flash into the guest.
 //!
 //! Only images built with `--dir` link this file: `wafer build` points
-//! the console's hook ([`wafer_fs_console_baked`]) and each file function
+//! the console's hooks (`wafer_fs_<op>` → `wafer_baked_fs_<op>`) and each file function
 //! the module imports (`wafer_wasi_<name>` → `wafer_baked_<name>`) here
 //! with `--defsym`; every other image keeps `none.rs` and its static RAM
 //! stays what it was.
@@ -50,13 +50,8 @@ mod rights {
     pub const FD_FILESTAT_SET_SIZE: u32 = 1 << 22;
     pub const POLL_FD_READWRITE: u32 = 1 << 27;
     /// What a read-only file allows.
-    pub const FILE: u32 = FD_READ
-        | FD_SEEK
-        | FD_SYNC
-        | FD_TELL
-        | FD_ADVISE
-        | FD_FILESTAT_GET
-        | POLL_FD_READWRITE;
+    pub const FILE: u32 =
+        FD_READ | FD_SEEK | FD_SYNC | FD_TELL | FD_ADVISE | FD_FILESTAT_GET | POLL_FD_READWRITE;
     /// What a read-only directory allows.
     pub const DIR: u32 =
         PATH_OPEN | FD_READDIR | PATH_READLINK | PATH_FILESTAT_GET | FD_FILESTAT_GET | FD_SYNC;
@@ -154,10 +149,7 @@ fn io(_: Corrupt) -> i32 {
 
 fn slot(fd: i32) -> Result<usize, i32> {
     let i = fd.checked_sub(FIRST).ok_or(BADF)?;
-    usize::try_from(i)
-        .ok()
-        .filter(|&i| i < SLOTS)
-        .ok_or(BADF)
+    usize::try_from(i).ok().filter(|&i| i < SLOTS).ok_or(BADF)
 }
 
 fn entry(fd: i32) -> Result<Open, i32> {
@@ -214,7 +206,10 @@ fn walk(tree: &Tree, start: Node, path: &[u8]) -> Result<Walk, i32> {
     }
     let mut node = start;
     let mut depth = 0usize;
-    let mut parts = path.split(|&c| c == b'/').filter(|p| !p.is_empty()).peekable();
+    let mut parts = path
+        .split(|&c| c == b'/')
+        .filter(|p| !p.is_empty())
+        .peekable();
     while let Some(name) = parts.next() {
         if !node.is_dir() {
             return Err(NOTDIR);
@@ -270,27 +265,56 @@ fn create(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> i32 {
 
 // ---------------------------------------------- functions the console shares
 
-/// Console operations on fds above 2 (`none.rs` defines the numbers).
+// The console's operations on fds above 2 (the hooks of `none.rs`).
+
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_fs_console_baked(
-    op: u32,
+pub extern "C" fn wafer_baked_fs_read(
     vmctx: *mut u8,
     fd: i32,
-    a: u64,
-    b: u64,
-    c: u64,
+    iovs: u32,
+    len: u32,
+    out: u32,
 ) -> i32 {
-    use super::console_op as op_;
-    match op {
-        op_::READ => status(transfer(vmctx, fd, a as u32, b as u32, c as u32, None)),
-        op_::WRITE => status(refuse_write(fd)),
-        op_::CLOSE => close(fd),
-        op_::SEEK => seek(vmctx, fd, a as i64, b as i32, c as u32),
-        op_::FDSTAT_GET => fdstat_get(vmctx, fd, a as u32),
-        op_::PRESTAT_GET => prestat_get(vmctx, fd, a as u32),
-        op_::FILESTAT_GET => filestat_get(vmctx, fd, a as u32),
-        _ => BADF,
-    }
+    status(transfer(vmctx, fd, iovs, len, out, None))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_write(fd: i32) -> i32 {
+    status(refuse_write(fd))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_close(fd: i32) -> i32 {
+    status(entry(fd).and_then(|_| {
+        table()[slot(fd)?] = CLOSED;
+        Ok(())
+    }))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_seek(
+    vmctx: *mut u8,
+    fd: i32,
+    offset: i64,
+    whence: i32,
+    out: u32,
+) -> i32 {
+    seek(vmctx, fd, offset, whence, out)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    fdstat_get(vmctx, fd, out)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    prestat_get(vmctx, fd, out)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    filestat_get(vmctx, fd, out)
 }
 
 /// Copies from the file into the iovecs, at its position (moved on) or at
@@ -319,7 +343,9 @@ fn transfer(
     let mut at = start;
     for i in 0..iovs_len {
         let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        let rest = contents.get(at.min(contents.len() as u64) as usize..).unwrap_or(&[]);
+        let rest = contents
+            .get(at.min(contents.len() as u64) as usize..)
+            .unwrap_or(&[]);
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
         at += n as u64;
@@ -340,13 +366,6 @@ fn refuse_write(fd: i32) -> Result<(), i32> {
         DIR => Err(ISDIR),
         _ => Err(ROFS),
     }
-}
-
-fn close(fd: i32) -> i32 {
-    status(entry(fd).and_then(|_| {
-        table()[slot(fd)?] = CLOSED;
-        Ok(())
-    }))
 }
 
 fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 {
@@ -504,7 +523,14 @@ pub extern "C" fn wafer_baked_fd_pread(
     offset: i64,
     nread: u32,
 ) -> i32 {
-    status(transfer(vmctx, fd, iovs, iovs_len, nread, Some(offset as u64)))
+    status(transfer(
+        vmctx,
+        fd,
+        iovs,
+        iovs_len,
+        nread,
+        Some(offset as u64),
+    ))
 }
 
 #[unsafe(no_mangle)]
@@ -544,7 +570,13 @@ pub extern "C" fn wafer_baked_fd_advise(
     _len: i64,
     advice: i32,
 ) -> i32 {
-    status(entry(fd).and_then(|_| if (0..=5).contains(&advice) { Ok(()) } else { Err(INVAL) }))
+    status(entry(fd).and_then(|_| {
+        if (0..=5).contains(&advice) {
+            Ok(())
+        } else {
+            Err(INVAL)
+        }
+    }))
 }
 
 /// `fd_allocate`, `fd_filestat_set_size`, `fd_filestat_set_times`: `EROFS`
@@ -620,9 +652,10 @@ pub extern "C" fn wafer_baked_path_remove_directory(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    status(existing(vmctx, fd, path, path_len).and_then(|(_, node)| {
-        Err(if node.is_dir() { ROFS } else { NOTDIR })
-    }))
+    status(
+        existing(vmctx, fd, path, path_len)
+            .and_then(|(_, node)| Err(if node.is_dir() { ROFS } else { NOTDIR })),
+    )
 }
 
 #[unsafe(no_mangle)]
@@ -632,9 +665,10 @@ pub extern "C" fn wafer_baked_path_unlink_file(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    status(existing(vmctx, fd, path, path_len).and_then(|(_, node)| {
-        Err(if node.is_dir() { ISDIR } else { ROFS })
-    }))
+    status(
+        existing(vmctx, fd, path, path_len)
+            .and_then(|(_, node)| Err(if node.is_dir() { ISDIR } else { ROFS })),
+    )
 }
 
 #[unsafe(no_mangle)]

@@ -6,61 +6,76 @@
 use super::errno::BADF;
 
 /// Console functions of `wasi.rs` hand fds above 2 here, and these to
-/// the hook `wafer_fs_console`: [`wafer_fs_console_none`] (`EBADF`) unless
-/// `wafer build --dir` points it at the baked backend (`baked.rs`).
-pub fn read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32 {
-    hook(op::READ, vmctx, fd, iovs as u64, len as u64, out as u64)
+/// the hooks `wafer_fs_<op>`: weak aliases of [`wafer_fs_none`] (`EBADF`)
+/// unless `wafer build --dir` points them at the baked backend
+/// (`wafer_baked_fs_<op>` in `baked.rs`) with `--defsym`. Called through
+/// the symbols, never inlined, so the choice is the linker's and an image
+/// without `--dir` links no file system; each hook takes its caller's
+/// arguments in order, so the call is a jump.
+pub(crate) fn read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32 {
+    // SAFETY: both definitions of each hook take these arguments (the
+    // `EBADF` one ignores them, as the C calling convention allows).
+    unsafe { wafer_fs_read(vmctx, fd, iovs, len, out) }
 }
-pub fn write(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32 {
-    hook(op::WRITE, vmctx, fd, iovs as u64, len as u64, out as u64)
+/// Only the fd: nothing a program writes reaches a read-only tree (and
+/// fewer arguments keep `fd_write`, which every image links, small).
+pub(crate) fn write(_vmctx: *mut u8, fd: i32, _iovs: u32, _len: u32, _out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_write(fd) }
 }
-pub fn close(fd: i32) -> i32 {
-    hook(op::CLOSE, core::ptr::null_mut(), fd, 0, 0, 0)
+pub(crate) fn close(fd: i32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_close(fd) }
 }
-pub fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 {
-    hook(op::SEEK, vmctx, fd, offset as u64, whence as u64, out as u64)
+pub(crate) fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_seek(vmctx, fd, offset, whence, out) }
 }
-pub fn fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    hook(op::FDSTAT_GET, vmctx, fd, out as u64, 0, 0)
+pub(crate) fn fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_fdstat_get(vmctx, fd, out) }
 }
-pub fn prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    hook(op::PRESTAT_GET, vmctx, fd, out as u64, 0, 0)
+pub(crate) fn prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_prestat_get(vmctx, fd, out) }
 }
-pub fn filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    hook(op::FILESTAT_GET, vmctx, fd, out as u64, 0, 0)
+pub(crate) fn filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_filestat_get(vmctx, fd, out) }
 }
-
-use super::console_op as op;
 
 unsafe extern "C" {
-    /// A weak alias of [`wafer_fs_console_none`] (below); `wafer build
-    /// --dir` redefines it as `wafer_fs_console_baked` with `--defsym`.
-    /// Called through the symbol, never inlined, so the choice is the
-    /// linker's and an image without `--dir` links no file system.
-    fn wafer_fs_console(op: u32, vmctx: *mut u8, fd: i32, a: u64, b: u64, c: u64) -> i32;
+    fn wafer_fs_read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32;
+    fn wafer_fs_write(fd: i32) -> i32;
+    fn wafer_fs_close(fd: i32) -> i32;
+    fn wafer_fs_seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32;
+    fn wafer_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
+    fn wafer_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
+    fn wafer_fs_filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
 }
 
-fn hook(op: u32, vmctx: *mut u8, fd: i32, a: u64, b: u64, c: u64) -> i32 {
-    // SAFETY: both definitions take these arguments.
-    unsafe { wafer_fs_console(op, vmctx, fd, a, b, c) }
-}
-
-/// No fd above 2 is open.
+/// No fd above 2 is open: every hook's answer without `--dir`.
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_fs_console_none(
-    _op: u32,
-    _vmctx: *mut u8,
-    _fd: i32,
-    _a: u64,
-    _b: u64,
-    _c: u64,
-) -> i32 {
+pub extern "C" fn wafer_fs_none() -> i32 {
     BADF
 }
 
+// The hooks' default definitions (`wafer_abi::file_tree::CONSOLE_HOOKS`).
 core::arch::global_asm!(
-    ".weak wafer_fs_console",
-    ".set wafer_fs_console, wafer_fs_console_none"
+    ".weak wafer_fs_read",
+    ".set wafer_fs_read, wafer_fs_none",
+    ".weak wafer_fs_write",
+    ".set wafer_fs_write, wafer_fs_none",
+    ".weak wafer_fs_close",
+    ".set wafer_fs_close, wafer_fs_none",
+    ".weak wafer_fs_seek",
+    ".set wafer_fs_seek, wafer_fs_none",
+    ".weak wafer_fs_fdstat_get",
+    ".set wafer_fs_fdstat_get, wafer_fs_none",
+    ".weak wafer_fs_prestat_get",
+    ".set wafer_fs_prestat_get, wafer_fs_none",
+    ".weak wafer_fs_filestat_get",
+    ".set wafer_fs_filestat_get, wafer_fs_none",
 );
 
 /// Defines each symbol as a function returning `EBADF` (its arguments are
