@@ -122,6 +122,9 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         human(module_data),
         human(runtime_code)
     );
+    if let Some(files) = baked_files_text(&file) {
+        let _ = writeln!(out, "{files}");
+    }
     let stack: u64 = rows
         .iter()
         .filter(|r| r.name == ".stack")
@@ -171,6 +174,33 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         let _ = writeln!(out, "memory cap ({}): {}", m.name, cap_text(m.max_pages));
     }
     Ok(out)
+}
+
+/// The `files:` line of an image with baked file trees (`--dir` on a
+/// bare-metal board): the trees' bytes in flash and the fd table's in
+/// RAM; `None` without trees.
+fn baked_files_text(file: &object::File) -> Option<String> {
+    use wafer_abi::file_tree::{FD_TABLE_SYMBOL, TREE_SYMBOL_PREFIX};
+    let trees: Vec<u64> = file
+        .symbols()
+        .filter(|s| s.name().is_ok_and(|n| n.starts_with(TREE_SYMBOL_PREFIX)))
+        .map(|s| s.size())
+        .collect();
+    if trees.is_empty() {
+        return None;
+    }
+    let bytes: u64 = trees.iter().sum();
+    let table: u64 = file
+        .symbols()
+        .filter(|s| s.name() == Ok(FD_TABLE_SYMBOL))
+        .map(|s| s.size())
+        .sum();
+    Some(format!(
+        "files: {} baked file tree{} {bytes} B ({}) in flash; fd table {table} B of RAM (.bss)",
+        trees.len(),
+        if trees.len() == 1 { "" } else { "s" },
+        human(bytes)
+    ))
 }
 
 /// Bytes of the page tables the boot code of MMU boards keeps in static
