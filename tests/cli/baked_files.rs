@@ -51,7 +51,7 @@ fn data_tree(root: &Path) -> PathBuf {
 /// tree: contents and sizes as written above; listings sorted by strcmp
 /// (`../` before `./`), `/` marking directories; 6 entries in /data (4 +
 /// `.` and `..`), more than a 40-byte buffer holds (a dirent is 24 bytes
-/// + name); numbers.txt is 10 bytes, so seek 3 reads "34", end-2 is 8,
+/// plus its name); numbers.txt is 10 bytes, so seek 3 reads "34", end-2 is 8,
 /// pread(4 at 5) "5678" leaves the position at 1. WASI errnos: 28 inval,
 /// 44 noent, 54 notdir, 76 notcapable; filetypes 3 directory, 4 regular
 /// file; fd 3 is /data, fd 4 nothing.

@@ -84,7 +84,9 @@ fn symlinks_inside_are_resolved_and_file_contents_stored_once() {
 fn what_a_tree_cannot_hold_is_refused_with_its_name() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret"), "x").unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    /// What a case adds to the tree.
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make, &str)> = vec![
         (
             "out",
             Box::new(|d: &Path| symlink("..", d.join("up")).unwrap()),
