@@ -181,11 +181,21 @@ pub fn report(bytes: &[u8]) -> Result<String> {
 /// RAM; `None` without trees.
 fn baked_files_text(file: &object::File) -> Option<String> {
     use wafer_abi::file_tree::{FD_TABLE_SYMBOL, TREE_SYMBOL_PREFIX};
-    let trees: Vec<u64> = file
+    let tree_symbols: Vec<_> = file
         .symbols()
         .filter(|s| s.name().is_ok_and(|n| n.starts_with(TREE_SYMBOL_PREFIX)))
-        .map(|s| s.size())
         .collect();
+    let trees: Vec<u64> = tree_symbols.iter().map(|s| s.size()).collect();
+    // `--dir-rw` trees carry their RAM overlay's budget in their header.
+    let overlay: u64 = tree_symbols
+        .iter()
+        .filter_map(|s| {
+            let section = file.section_by_index(s.section_index()?).ok()?;
+            let bytes = section.data_range(s.address(), s.size()).ok()??;
+            let tree = wafer_abi::file_tree::Tree::parse(bytes).ok()?;
+            Some(u64::from(tree.overlay_bytes()))
+        })
+        .sum();
     if trees.is_empty() {
         return None;
     }
@@ -195,8 +205,16 @@ fn baked_files_text(file: &object::File) -> Option<String> {
         .filter(|s| s.name() == Ok(FD_TABLE_SYMBOL))
         .map(|s| s.size())
         .sum();
+    let overlay = if overlay > 0 {
+        format!(
+            "; --dir-rw overlay up to {overlay} B ({}) from the heap",
+            human(overlay)
+        )
+    } else {
+        String::new()
+    };
     Some(format!(
-        "files: {} baked file tree{} {bytes} B ({}) in flash; fd table {table} B of RAM (.bss)",
+        "files: {} baked file tree{} {bytes} B ({}) in flash; fd table {table} B of RAM (.bss){overlay}",
         trees.len(),
         if trees.len() == 1 { "" } else { "s" },
         human(bytes)

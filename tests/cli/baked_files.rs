@@ -148,17 +148,38 @@ close: 0 again: 8
 const BOARDS: [&str; 3] = ["qemu-virt-aarch64", "qemu-virt-riscv64", "qemu-x86_64"];
 
 fn run(program: &Path, board: &str, data: &Path, mode: &str) -> Output {
+    run_with(program, board, "--dir", data, mode)
+}
+
+/// Runs `program mode` with `data` preopened as /data by `flag` (`--dir`
+/// or `--dir-rw`).
+fn run_with(program: &Path, board: &str, flag: &str, data: &Path, mode: &str) -> Output {
     let dir = format!("{}::/data", data.display());
     wafer(&[
         "run",
         program.to_str().unwrap(),
         "--board",
         board,
-        "--dir",
+        flag,
         &dir,
         "--",
         mode,
     ])
+}
+
+/// Every file of `dir` and its contents, recursively, sorted.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(snapshot(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out.sort();
+    out
 }
 
 #[test]
@@ -204,6 +225,76 @@ fn every_change_to_a_baked_tree_is_refused_with_the_spec_errno() {
         .collect();
     names.sort();
     assert_eq!(names, ["dir", "empty.txt", "hello.txt", "numbers.txt"]);
+}
+
+/// `--dir-rw`: the program changes the baked tree in RAM during one boot,
+/// and reads back what a Linux board reads back from a host directory
+/// after the same changes; the host tree itself is never written.
+#[test]
+fn a_dir_rw_tree_takes_changes_as_a_host_directory_does() {
+    let build = tempfile::tempdir().unwrap();
+    let Some(program) = build_program(build.path()) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let data = data_tree(root.path());
+    let before = snapshot(&data);
+    let copy = tempfile::tempdir().unwrap();
+    let host_data = data_tree(copy.path());
+    let on_host = run(&program, "host", &host_data, "readwrite");
+    assert_eq!(on_host.status.code(), Some(0), "host: {}", stderr(&on_host));
+    let host_out = stdout(&on_host);
+    // A few lines derived by hand: numbers.txt "0123456789" with "AB"
+    // written at 4 and "Z" (90) at 12 reads 0123AB6789, two zeros, Z; the
+    // final listings follow the renames and the unlink.
+    for line in [
+        "cat /data/new.txt: 11 [fresh\nmore\n]",
+        "numbers: 13 48 49 50 51 65 66 54 55 56 57 0 0 90",
+        "cat /data/numbers.txt: 3 [012]",
+        "rmdir non-empty: -1 errno 55",
+        "dir into itself: -1 errno 28",
+        "read unlinked: 4 [kept]",
+        "list /data: ../ ./ hello.txt new.txt numbers.txt renamed/",
+        "list /data/renamed: ../ ./ a sub/",
+    ] {
+        assert!(host_out.contains(line), "host lacks `{line}`:\n{host_out}");
+    }
+    for board in ["qemu-virt-aarch64", "qemu-virt-riscv64"] {
+        let o = run_with(&program, board, "--dir-rw", &data, "readwrite");
+        assert_eq!(o.status.code(), Some(0), "{board}: {}", stderr(&o));
+        assert_eq!(stdout(&o), host_out, "{board} differs from host");
+        // With --dir (read-only) the same program's first change fails.
+        let o = run(&program, board, &data, "readwrite");
+        assert!(
+            stdout(&o).starts_with("fopen /data/new.txt w: errno 69\n"),
+            "{board}: {}",
+            stdout(&o)
+        );
+    }
+    assert_eq!(
+        snapshot(&data),
+        before,
+        "the baked host tree was not written"
+    );
+}
+
+/// The overlay's budget (64 KiB beyond its node table) ends in `ENOSPC`
+/// (51) with what fit written, and a deleted file gives its bytes back.
+#[test]
+fn a_dir_rw_overlay_fills_up_with_enospc_and_gives_space_back() {
+    let build = tempfile::tempdir().unwrap();
+    let Some(program) = build_program(build.path()) else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let data = data_tree(root.path());
+    let o = run_with(&program, "qemu-virt-riscv64", "--dir-rw", &data, "full");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // 4 KiB writes: 16 fit in 64 KiB, the 17th does not.
+    assert_eq!(
+        stdout(&o),
+        "wrote 65536 then errno 51\nunlink: 0\nafter unlink: 4096\n"
+    );
 }
 
 /// Symlinks inside the tree are followed at build time: a link to a file
@@ -343,6 +434,25 @@ fn wafer_size_shows_the_tree_and_an_image_without_dir_carries_nothing() {
             "{board}: {report}"
         );
         assert!(!size(&without).contains("files:"), "{board}");
+        // --dir-rw: the same tree with an overlay budget of (2 nodes + 64
+        // spare) × 32 B + 64 B + 64 KiB = 67712 B.
+        let rw = dir.path().join(format!("{board}-rw.elf"));
+        let o = wafer(&[
+            "build",
+            &hello,
+            "--board",
+            board,
+            "--dir-rw",
+            &format!("{}::/t", tree.display()),
+            "-o",
+            rw.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        let report = size(&rw);
+        assert!(
+            report.contains("fd table 384 B of RAM (.bss); --dir-rw overlay up to 67712 B (66.1 KiB) from the heap"),
+            "{board}: {report}"
+        );
         let baked = |path: &Path| {
             use object::{Object as _, ObjectSymbol as _};
             let bytes = std::fs::read(path).unwrap();

@@ -235,7 +235,7 @@ pub fn prepare(
     mode: ImageMode,
 ) -> Result<(ImageModules, ImageOptions)> {
     let mut board = Board::by_name(&image.board)?;
-    let preopens = super::dirs::check(&board, &image.dirs)?;
+    let preopens = super::dirs::check(&board, &image.dirs, &image.dirs_rw)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
     let modules = compile_modules(

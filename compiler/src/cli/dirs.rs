@@ -54,15 +54,27 @@ pub fn parse_dir(text: &str) -> Result<Preopen, String> {
     })
 }
 
-/// Checks the preopens against the board and the host file system: each
-/// host path must be an existing directory now (a Linux executable checks
-/// again when it starts); on a bare-metal board it is read and baked.
-pub fn check(board: &Board, dirs: &[Preopen]) -> Result<Preopens> {
+/// Checks the preopens (`--dir`, then `--dir-rw`) against the board and
+/// the host file system: each host path must be an existing directory now
+/// (a Linux executable checks again when it starts; there a `--dir` is
+/// writable already, and `--dir-rw` the same); on a bare-metal board it is
+/// read and baked, with a RAM overlay for `--dir-rw`.
+pub fn check(board: &Board, dirs: &[Preopen], dirs_rw: &[Preopen]) -> Result<Preopens> {
+    if let Some(bare) = &board.bare {
+        let all: Vec<(&Preopen, bool)> = dirs
+            .iter()
+            .map(|d| (d, false))
+            .chain(dirs_rw.iter().map(|d| (d, true)))
+            .collect();
+        if all.is_empty() {
+            return Ok(Preopens::default());
+        }
+        return bake(board, bare.memory.flash.size, &all);
+    }
+    let dirs: Vec<Preopen> = dirs.iter().chain(dirs_rw).cloned().collect();
+    let dirs = dirs.as_slice();
     if dirs.is_empty() {
         return Ok(Preopens::default());
-    }
-    if let Some(bare) = &board.bare {
-        return bake(board, bare.memory.flash.size, dirs);
     }
     if dirs.len() > MAX_PREOPENS {
         bail!(
@@ -88,7 +100,7 @@ pub fn check(board: &Board, dirs: &[Preopen]) -> Result<Preopens> {
 
 /// Reads and serialises each directory for a bare-metal board whose flash
 /// holds `flash` bytes.
-fn bake(board: &Board, flash: u64, dirs: &[Preopen]) -> Result<Preopens> {
+fn bake(board: &Board, flash: u64, dirs: &[(&Preopen, bool)]) -> Result<Preopens> {
     if dirs.len() > MAX_BAKED_PREOPENS {
         bail!(
             "--dir given {} times: at most {MAX_BAKED_PREOPENS} baked directories fit the runtime's fd table on board {}",
@@ -97,8 +109,11 @@ fn bake(board: &Board, flash: u64, dirs: &[Preopen]) -> Result<Preopens> {
         );
     }
     let mut baked = Vec::with_capacity(dirs.len());
-    for dir in dirs {
-        baked.push((crate::file_tree::bake(&dir.host)?, dir.guest.clone()));
+    for (dir, writable) in dirs {
+        baked.push((
+            crate::file_tree::bake(&dir.host, *writable)?,
+            dir.guest.clone(),
+        ));
     }
     let total: u64 = baked.iter().map(|(tree, _)| tree.len() as u64).sum();
     if total > flash {

@@ -13,11 +13,12 @@ pub use write::serialise;
 /// against symlinks that copy a large directory many times over.
 pub const MAX_NODES: usize = 1 << 20;
 
-/// Reads directory `host` and serialises it; `host` as the user wrote it
+/// Reads directory `host` and serialises it, read-only or (`writable`,
+/// `--dir-rw`) with a RAM overlay budget; `host` as the user wrote it
 /// names it in errors.
-pub fn bake(host: &str) -> anyhow::Result<Vec<u8>> {
+pub fn bake(host: &str, writable: bool) -> anyhow::Result<Vec<u8>> {
     let root = walk(std::path::Path::new(host), host)?;
-    serialise(&root, host)
+    serialise(&root, host, writable)
 }
 
 #[cfg(test)]

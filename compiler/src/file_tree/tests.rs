@@ -39,7 +39,7 @@ fn host(dir: &Path) -> String {
 #[test]
 fn a_tree_reads_back_with_sorted_names_and_contents_in_place() {
     let dir = tree_dir();
-    let blob = bake(&host(dir.path())).unwrap();
+    let blob = bake(&host(dir.path()), false).unwrap();
     assert_eq!(blob.len() % DATA_ALIGN, 0);
     let tree = Tree::parse(&blob).unwrap();
     let root = tree.node(0).unwrap();
@@ -70,7 +70,7 @@ fn symlinks_inside_are_resolved_and_file_contents_stored_once() {
     let dir = tree_dir();
     symlink("a.txt", dir.path().join("link_a")).unwrap();
     symlink("sub", dir.path().join("link_sub")).unwrap();
-    let blob = bake(&host(dir.path())).unwrap();
+    let blob = bake(&host(dir.path()), false).unwrap();
     let tree = Tree::parse(&blob).unwrap();
     let a = find(&tree, "a.txt").unwrap();
     let link = find(&tree, "link_a").unwrap();
@@ -125,7 +125,7 @@ fn what_a_tree_cannot_hold_is_refused_with_its_name() {
     for (what, make, expected) in cases {
         let dir = tree_dir();
         make(dir.path());
-        let result = bake(&host(dir.path()));
+        let result = bake(&host(dir.path()), false);
         if expected.is_empty() {
             assert!(result.is_ok(), "{what}: {result:?}");
             continue;
@@ -135,16 +135,22 @@ fn what_a_tree_cannot_hold_is_refused_with_its_name() {
         assert!(err.contains(expected), "{what}: {err}");
     }
     let file = tree_dir();
-    let err = format!("{:#}", bake(&host(&file.path().join("a.txt"))).unwrap_err());
+    let err = format!(
+        "{:#}",
+        bake(&host(&file.path().join("a.txt")), false).unwrap_err()
+    );
     assert!(err.ends_with("a.txt: not a directory"), "{err}");
-    let err = format!("{:#}", bake(&host(&file.path().join("nope"))).unwrap_err());
+    let err = format!(
+        "{:#}",
+        bake(&host(&file.path().join("nope")), false).unwrap_err()
+    );
     assert!(err.contains("No such file"), "{err}");
 }
 
 #[test]
 fn a_corrupt_blob_is_refused_or_read_as_corrupt_never_out_of_bounds() {
     let dir = tree_dir();
-    let blob = bake(&host(dir.path())).unwrap();
+    let blob = bake(&host(dir.path()), false).unwrap();
     assert!(Tree::parse(&blob[..blob.len() - 8]).is_err(), "length");
     assert!(Tree::parse(&blob[..10]).is_err(), "truncated header");
     let mut bad = blob.clone();
@@ -178,4 +184,19 @@ fn a_corrupt_blob_is_refused_or_read_as_corrupt_never_out_of_bounds() {
             assert!(tree.node(node).is_err(), "node {node} field {field}");
         }
     }
+}
+
+#[test]
+fn a_dir_rw_tree_carries_its_overlay_budget() {
+    let dir = tree_dir();
+    let ro = bake(&host(dir.path()), false).unwrap();
+    let rw = bake(&host(dir.path()), true).unwrap();
+    assert_eq!(Tree::parse(&ro).unwrap().overlay_bytes(), 0);
+    let tree = Tree::parse(&rw).unwrap();
+    // 8 nodes (root, a.txt, b.txt, empty, sub, c.bin, deeper, z) + 64
+    // spare, 32 bytes each, + 64 for the record + 64 KiB.
+    assert_eq!(tree.len(), 8);
+    assert_eq!(tree.overlay_bytes(), (8 + 64) * 32 + 64 + 65536);
+    assert_eq!(ro[..20], rw[..20]);
+    assert_eq!(ro[24..], rw[24..]);
 }

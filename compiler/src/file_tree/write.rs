@@ -22,9 +22,10 @@ struct Node<'a> {
     file: Option<&'a Path>,
 }
 
-/// The blob for a root directory holding `root`; `shown` (the `--dir`
-/// value) names the tree in errors.
-pub fn serialise(root: &[Entry], shown: &str) -> Result<Vec<u8>> {
+/// The blob for a root directory holding `root`, with an overlay budget
+/// if `writable` (`--dir-rw`); `shown` (the `--dir` value) names the tree
+/// in errors.
+pub fn serialise(root: &[Entry], shown: &str, writable: bool) -> Result<Vec<u8>> {
     // Breadth first, so each directory's children are contiguous nodes.
     let mut nodes = vec![Node {
         name: b"",
@@ -94,13 +95,19 @@ pub fn serialise(root: &[Entry], shown: &str) -> Result<Vec<u8>> {
     }
     let total = size(blob.len(), shown)?;
 
+    let overlay = if writable {
+        wafer_abi::file_tree::overlay_budget(index(nodes.len())?)
+            .context("BUG: overlay budget beyond u32 for MAX_NODES")?
+    } else {
+        0
+    };
     let header = [
         MAGIC,
         VERSION,
         total,
         index(nodes.len())?,
         HEADER_BYTES as u32,
-        0,
+        overlay,
     ];
     put_u32s(&mut blob[..HEADER_BYTES], &header);
     for (i, node) in nodes.iter().enumerate() {

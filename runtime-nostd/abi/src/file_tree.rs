@@ -10,7 +10,8 @@
 //! itself is linked 8-byte aligned), so reads copy straight from flash.
 //!
 //! ```text
-//! header   magic "WFTR", version, blob length, node count, node table offset, 0
+//! header   magic "WFTR", version, blob length, node count, node table offset,
+//!          RAM overlay bytes (0: read-only; `--dir-rw`: the overlay's budget)
 //! nodes    node_count × 24 bytes: name offset, name length, kind, parent,
 //!          start, length
 //! names    the names' bytes, unterminated
@@ -75,6 +76,7 @@ pub struct Tree<'a> {
     bytes: &'a [u8],
     node_count: u32,
     nodes_offset: usize,
+    overlay_bytes: u32,
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Result<u32, Corrupt> {
@@ -104,11 +106,28 @@ impl<'a> Tree<'a> {
             bytes,
             node_count,
             nodes_offset,
+            overlay_bytes: field(5)?,
         };
         if !tree.node(0)?.is_dir() {
             return Err(Corrupt);
         }
         Ok(tree)
+    }
+
+    /// Number of nodes (the root included).
+    pub fn len(&self) -> u32 {
+        self.node_count
+    }
+
+    /// Always false: a tree has its root.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Bytes of RAM the runtime may use to let the program change this
+    /// tree during one boot (`--dir-rw`); 0 for a read-only tree.
+    pub fn overlay_bytes(&self) -> u32 {
+        self.overlay_bytes
     }
 
     /// Node `index`, its kind, parent and ranges checked.
@@ -234,3 +253,24 @@ pub const TREE_SYMBOL_PREFIX: &str = "wafer_file_tree.";
 
 /// Symbol of the baked backend's fd table (`.bss`), for `wafer size`.
 pub const FD_TABLE_SYMBOL: &str = "wafer_baked_fds";
+
+/// `--dir-rw`: nodes a program may create beyond the baked ones.
+pub const OVERLAY_EXTRA_NODES: u32 = 64;
+/// `--dir-rw`: bytes of the runtime's RAM record per node (checked there).
+pub const OVERLAY_NODE_BYTES: u32 = 32;
+/// `--dir-rw`: bytes the program's changes may take (names and contents),
+/// beyond the node table.
+pub const OVERLAY_FREE_BYTES: u32 = 64 << 10;
+
+/// The overlay budget `wafer build --dir-rw` bakes into a tree of `nodes`
+/// nodes: its node table, the runtime's record of it, and
+/// [`OVERLAY_FREE_BYTES`]; `None` past `u32`.
+pub const fn overlay_budget(nodes: u32) -> Option<u32> {
+    let Some(all) = nodes.checked_add(OVERLAY_EXTRA_NODES) else {
+        return None;
+    };
+    let Some(table) = all.checked_mul(OVERLAY_NODE_BYTES) else {
+        return None;
+    };
+    table.checked_add(OVERLAY_FREE_BYTES + 64)
+}

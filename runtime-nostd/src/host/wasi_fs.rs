@@ -134,6 +134,10 @@ pub mod fd;
 #[path = "fs/baked.rs"]
 pub mod baked;
 
+#[cfg(wafer_platform = "baremetal")]
+#[path = "fs/overlay.rs"]
+pub mod overlay;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,10 @@
 // one line per check. `baked_files common` prints what must agree between
 // a Linux board (host directory) and a bare-metal board (tree baked into
 // flash); `baked_files readonly` prints the errno of every call that would
-// change the tree (run only against a baked, read-only tree).
+// change the tree (run only against a baked, read-only tree);
+// `baked_files readwrite` changes the tree and reads the changes back
+// (a host directory, or a `--dir-rw` tree); `baked_files full` fills a
+// `--dir-rw` overlay until ENOSPC.
 // Built by tests/cli/baked_files.rs with clang + wasi-libc.
 #include <dirent.h>
 #include <errno.h>
@@ -248,13 +251,98 @@ static void readonly(void) {
     printf("close: %d again: %d\n", __wasi_fd_close(f), __wasi_fd_close(f));
 }
 
+static void write_file(const char *path, const char *text, const char *mode) {
+    FILE *f = fopen(path, mode);
+    if (!f) {
+        printf("fopen %s %s: errno %d\n", path, mode, errno);
+        return;
+    }
+    fputs(text, f);
+    printf("close %s: %d\n", path, fclose(f));
+}
+
+static void readwrite(void) {
+    write_file("/data/new.txt", "fresh\n", "w");
+    cat("/data/new.txt");
+    write_file("/data/new.txt", "more\n", "a");
+    cat("/data/new.txt");
+    // Overwriting a file that came from flash leaves its neighbours be.
+    write_file("/data/hello.txt", "changed\n", "w");
+    cat("/data/hello.txt");
+    cat("/data/dir/sub/deep.txt");
+    int fd = open("/data/numbers.txt", O_RDWR);
+    printf("pwrite: %zd\n", pwrite(fd, "AB", 2, 4));
+    printf("pwrite past end: %zd\n", pwrite(fd, "Z", 1, 12));
+    char b[16] = {0};
+    ssize_t n = pread(fd, b, sizeof b, 0);
+    printf("numbers: %zd", n);
+    for (ssize_t i = 0; i < n; i++) printf(" %d", b[i]);
+    printf("\n");
+    printf("ftruncate: %d\n", ftruncate(fd, 3));
+    struct stat st;
+    fstat(fd, &st);
+    printf("size after truncate: %lld\n", (long long)st.st_size);
+    close(fd);
+    cat("/data/numbers.txt");
+    printf("mkdir: %d\n", mkdir("/data/made", 0755));
+    errno = 0;
+    printf("mkdir again: %d errno %d\n", mkdir("/data/made", 0755), errno);
+    write_file("/data/made/inner.txt", "inside\n", "w");
+    errno = 0;
+    printf("rmdir non-empty: %d errno %d\n", rmdir("/data/made"), errno);
+    printf("rename file: %d\n", rename("/data/made/inner.txt", "/data/dir/moved.txt"));
+    cat("/data/dir/moved.txt");
+    errno = 0;
+    printf("old name: %d errno %d\n", access("/data/made/inner.txt", F_OK), errno);
+    printf("rename over: %d\n", rename("/data/dir/moved.txt", "/data/dir/a"));
+    cat("/data/dir/a");
+    printf("rmdir: %d\n", rmdir("/data/made"));
+    printf("rename dir: %d\n", rename("/data/dir", "/data/renamed"));
+    cat("/data/renamed/sub/deep.txt");
+    errno = 0;
+    printf("dir into itself: %d errno %d\n", rename("/data/renamed", "/data/renamed/sub/x"), errno);
+    // An unlinked file stays readable through an fd that has it open.
+    fd = open("/data/empty.txt", O_RDWR);
+    printf("write empty: %zd\n", write(fd, "kept", 4));
+    printf("unlink open: %d\n", unlink("/data/empty.txt"));
+    memset(b, 0, sizeof b);
+    printf("read unlinked: %zd [%s]\n", pread(fd, b, 8, 0), b);
+    close(fd);
+    errno = 0;
+    printf("unlinked gone: %d errno %d\n", access("/data/empty.txt", F_OK), errno);
+    list("/data");
+    list("/data/renamed");
+}
+
+static void full(void) {
+    int fd = open("/data/big.bin", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    static char chunk[4096];
+    long total = 0;
+    errno = 0;
+    for (int i = 0; i < 64; i++) {
+        ssize_t n = write(fd, chunk, sizeof chunk);
+        if (n < 0) break;
+        total += n;
+    }
+    printf("wrote %ld then errno %d\n", total, errno);
+    close(fd);
+    printf("unlink: %d\n", unlink("/data/big.bin"));
+    fd = open("/data/again.bin", O_WRONLY | O_CREAT, 0644);
+    printf("after unlink: %zd\n", write(fd, chunk, sizeof chunk));
+    close(fd);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "common") == 0) {
         common();
     } else if (argc > 1 && strcmp(argv[1], "readonly") == 0) {
         readonly();
+    } else if (argc > 1 && strcmp(argv[1], "readwrite") == 0) {
+        readwrite();
+    } else if (argc > 1 && strcmp(argv[1], "full") == 0) {
+        full();
     } else {
-        fprintf(stderr, "usage: baked_files common|readonly\n");
+        fprintf(stderr, "usage: baked_files common|readonly|readwrite|full\n");
         return 2;
     }
     return 0;

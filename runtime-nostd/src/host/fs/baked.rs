@@ -1,32 +1,41 @@
-//! WASI files on bare-metal boards: the read-only trees `wafer build --dir
-//! HOST::GUEST` bakes into flash (format: `wafer_abi::file_tree`), served
-//! from where they lie: reads copy straight from flash into the guest.
+//! WASI files on bare-metal boards: the trees `wafer build --dir HOST::GUEST`
+//! (read-only) and `--dir-rw HOST::GUEST` bake into flash (format:
+//! `wafer_abi::file_tree`), served from where they lie: reads copy straight
+//! from flash into the guest.
 //!
-//! Only images built with `--dir` link this file: `wafer build` points
-//! the console's hooks (`wafer_fs_<op>` → `wafer_baked_fs_<op>`) and each file function
-//! the module imports (`wafer_wasi_<name>` → `wafer_baked_<name>`) here
-//! with `--defsym`; every other image keeps `none.rs` and its static RAM
-//! stays what it was.
+//! Only images built with `--dir`/`--dir-rw` link this file: `wafer build`
+//! points the console's hooks (`wafer_fs_<op>` → `wafer_baked_fs_<op>`)
+//! and each file function the module imports (`wafer_wasi_<name>` →
+//! `wafer_baked_<name>`) here with `--defsym`; every other image keeps
+//! `none.rs` and its static RAM stays what it was.
 //!
-//! Preopens are fds 3, 4, … in `--dir` order; opened files and directories
-//! take the lowest free slot of a table of [`SLOTS`] fds. Paths are walked
+//! Preopens are fds 3, 4, … in order; opened files and directories take
+//! the lowest free slot of a table of [`SLOTS`] fds. Paths are walked
 //! component by component inside the fd they start from: an absolute path
 //! or a `..` above it is `ENOTCAPABLE`, as on Linux. The trees hold no
-//! symlinks (`wafer build` resolves them). Every change is `EROFS` once
-//! the path is known to stay inside; see docs/files.md.
+//! symlinks (`wafer build` resolves them). In a read-only tree every change
+//! is `EROFS` once the path is known to stay inside; a `--dir-rw` tree is
+//! served from a RAM overlay (`overlay.rs`) that takes changes until its
+//! budget is spent (`ENOSPC`). See docs/files.md.
 
-use wafer_abi::file_tree::{Corrupt, NAME_MAX, Node, Tree};
+use wafer_abi::file_tree::{Corrupt, DIRECTORY, NAME_MAX, Node, REGULAR_FILE, Tree};
 
 use super::errno::*;
+use super::overlay::{Info, Ram, UNLINKED};
 use crate::host::wasi::{guest, in_memory, iovec, iovecs_valid, put_u32, put_u64};
 
 /// Errnos only this backend uses.
 const EXIST: i32 = 20;
+const NOTEMPTY: i32 = 55;
+const NOTSUP: i32 = 58;
 const ROFS: i32 = 69;
+const XDEV: i32 = 75;
 
 /// Open fds beyond the console: 3 .. 3 + SLOTS (24 bytes each in `.bss`).
 pub const SLOTS: usize = 16;
 const FIRST: i32 = 3;
+/// `wafer build` bakes at most 8 preopens.
+const MAX_PREOPENS: usize = 8;
 
 const FREE: u8 = 0;
 const FILE: u8 = 1;
@@ -48,6 +57,7 @@ mod rights {
     pub const PATH_FILESTAT_GET: u32 = 1 << 18;
     pub const FD_FILESTAT_GET: u32 = 1 << 21;
     pub const FD_FILESTAT_SET_SIZE: u32 = 1 << 22;
+    pub const FD_FILESTAT_SET_TIMES: u32 = 1 << 23;
     pub const POLL_FD_READWRITE: u32 = 1 << 27;
     /// What a read-only file allows.
     pub const FILE: u32 =
@@ -55,8 +65,14 @@ mod rights {
     /// What a read-only directory allows.
     pub const DIR: u32 =
         PATH_OPEN | FD_READDIR | PATH_READLINK | PATH_FILESTAT_GET | FD_FILESTAT_GET | FD_SYNC;
-    /// Rights that ask to change a file: `EROFS` at `path_open`.
+    /// Rights that ask to change a file: `EROFS` at `path_open` in a
+    /// read-only tree.
     pub const WRITING: u32 = FD_WRITE | FD_DATASYNC | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
+    /// What a file of a `--dir-rw` tree allows.
+    pub const FILE_RW: u32 = FILE | WRITING | FD_FILESTAT_SET_TIMES;
+    /// What a directory of a `--dir-rw` tree allows: every right preview1
+    /// defines (each call checks what it does itself).
+    pub const ALL: u32 = (1 << 30) - 1;
 }
 
 /// One open fd: a node of preopen `tree`'s file tree.
@@ -67,6 +83,8 @@ struct Open {
     preopen: u8,
     /// The preopen whose tree holds `node`.
     tree: u8,
+    /// Opened with fdflag `append`: writes go to the end.
+    append: bool,
     node: u32,
     /// A file's position (may lie past its end, as on Linux).
     pos: u64,
@@ -78,6 +96,7 @@ const CLOSED: Open = Open {
     kind: FREE,
     preopen: 0,
     tree: 0,
+    append: false,
     node: 0,
     pos: 0,
     base: 0,
@@ -89,6 +108,8 @@ const CLOSED: Open = Open {
 #[unsafe(export_name = "wafer_baked_fds")]
 static mut TABLE: [Open; SLOTS] = [CLOSED; SLOTS];
 static mut READY: bool = false;
+/// The RAM overlay of each `--dir-rw` preopen (null: read-only).
+static mut OVERLAYS: [*mut Ram; MAX_PREOPENS] = [core::ptr::null_mut(); MAX_PREOPENS];
 
 /// The baked tree of preopen `i` and its guest name.
 fn preopen(i: usize) -> Option<(&'static [u8], &'static [u8])> {
@@ -109,17 +130,34 @@ fn table() -> &'static mut [Open; SLOTS] {
         *ready = true;
         let mut i = 0;
         while let Some((blob, name)) = preopen(i) {
-            if Tree::parse(blob).is_err() || i >= SLOTS {
-                corrupt(name);
+            let Ok(tree) = Tree::parse(blob) else {
+                fatal(name, ": the file tree baked into the image is corrupt\n")
+            };
+            if i >= MAX_PREOPENS {
+                fatal(name, ": more baked directories than the runtime's table\n")
             }
+            let writable = tree.overlay_bytes() > 0;
+            if writable {
+                match Ram::new(&tree) {
+                    // SAFETY: as above.
+                    Some(ram) => unsafe { (*core::ptr::addr_of_mut!(OVERLAYS))[i] = ram },
+                    None => fatal(name, ": no RAM for its --dir-rw overlay\n"),
+                }
+            }
+            let (base, inheriting) = if writable {
+                (rights::ALL, rights::ALL)
+            } else {
+                (rights::DIR, rights::DIR | rights::FILE)
+            };
             t[i] = Open {
                 kind: DIR,
                 preopen: i as u8 + 1,
                 tree: i as u8,
+                append: false,
                 node: 0,
                 pos: 0,
-                base: rights::DIR,
-                inheriting: rights::DIR | rights::FILE,
+                base,
+                inheriting,
             };
             i += 1;
         }
@@ -127,25 +165,106 @@ fn table() -> &'static mut [Open; SLOTS] {
     t
 }
 
-/// A baked tree that does not parse: the image is damaged, and the program
-/// cannot have the directory it was promised.
-fn corrupt(name: &[u8]) -> ! {
+/// A baked tree the program cannot have (damaged, or no RAM for its
+/// overlay): it was promised the directory, so it does not run.
+fn fatal(name: &[u8], why: &str) -> ! {
     use crate::text::Sink as _;
     let mut w = crate::console::Stderr;
     w.str("error: --dir ");
     w.name(name);
-    w.str(": the file tree baked into the image is corrupt\n");
+    w.str(why);
     crate::platform::exit(crate::EXIT_FATAL)
-}
-
-fn tree(open: &Open) -> Result<Tree<'static>, i32> {
-    let (blob, _) = preopen(open.tree as usize).ok_or(BADF)?;
-    Tree::parse(blob).map_err(io)
 }
 
 fn io(_: Corrupt) -> i32 {
     IO
 }
+
+// ---------------------------------------------------------------- stores
+
+/// Where an fd's nodes live: a tree in flash, or its RAM overlay.
+enum Store {
+    Flash(Tree<'static>),
+    Ram(&'static mut Ram),
+}
+
+fn store(tree: u8) -> Result<Store, i32> {
+    // SAFETY: single-threaded; set once, at the first call.
+    let ram = unsafe { (*core::ptr::addr_of!(OVERLAYS)).get(tree as usize).copied() };
+    if let Some(ram) = ram.filter(|r| !r.is_null()) {
+        // SAFETY: the overlay lives for the whole run; no reference to it
+        // outlives a call.
+        return Ok(Store::Ram(unsafe { &mut *ram }));
+    }
+    let (blob, _) = preopen(tree as usize).ok_or(BADF)?;
+    Tree::parse(blob).map(Store::Flash).map_err(io)
+}
+
+fn info_of(node: Node) -> Info {
+    Info {
+        index: node.index,
+        kind: node.kind,
+        parent: node.parent,
+        len: if node.is_dir() { 0 } else { node.len },
+    }
+}
+
+impl Store {
+    fn info(&self, i: u32) -> Result<Info, i32> {
+        match self {
+            Store::Flash(t) => t.node(i).map(info_of).map_err(io),
+            Store::Ram(r) => r.info(i),
+        }
+    }
+
+    fn name(&self, i: u32) -> &[u8] {
+        match self {
+            Store::Flash(t) => t.node(i).map(|n| t.name(&n)).unwrap_or(&[]),
+            Store::Ram(r) => r.name(i),
+        }
+    }
+
+    fn contents(&self, i: u32) -> &[u8] {
+        match self {
+            Store::Flash(t) => t.node(i).map(|n| t.contents(&n)).unwrap_or(&[]),
+            Store::Ram(r) => r.contents(i),
+        }
+    }
+
+    fn lookup(&self, dir: &Info, name: &[u8]) -> Result<Option<Info>, i32> {
+        match self {
+            Store::Flash(t) => {
+                let node = t.node(dir.index).map_err(io)?;
+                Ok(t.lookup(&node, name).map_err(io)?.map(info_of))
+            }
+            Store::Ram(r) => r.lookup(dir.index, name).map(|i| r.info(i)).transpose(),
+        }
+    }
+
+    /// Child number `k` of `dir`, `None` past the last.
+    fn child(&self, dir: &Info, k: u32) -> Result<Option<Info>, i32> {
+        match self {
+            Store::Flash(t) => {
+                let node = t.node(dir.index).map_err(io)?;
+                if k >= node.len {
+                    return Ok(None);
+                }
+                t.child(&node, k).map(|n| Some(info_of(n))).map_err(io)
+            }
+            Store::Ram(r) => r.child(dir.index, k).map(|i| r.info(i)).transpose(),
+        }
+    }
+
+    /// The overlay, or `EROFS` for a tree in flash.
+    fn ram(&mut self) -> Result<&mut Ram, i32> {
+        match self {
+            Store::Flash(_) => Err(ROFS),
+            Store::Ram(r) => Ok(r),
+        }
+    }
+}
+
+// ------------------------------------------------------------- the table
 
 fn slot(fd: i32) -> Result<usize, i32> {
     let i = fd.checked_sub(FIRST).ok_or(BADF)?;
@@ -162,10 +281,17 @@ fn dir_entry(fd: i32) -> Result<Open, i32> {
     if e.kind == DIR { Ok(e) } else { Err(NOTDIR) }
 }
 
-fn file_node(e: &Open) -> Result<(Tree<'static>, Node), i32> {
-    let t = tree(e)?;
-    let node = t.node(e.node).map_err(io)?;
-    Ok((t, node))
+fn file_node(e: &Open) -> Result<(Store, Info), i32> {
+    let store = store(e.tree)?;
+    let node = store.info(e.node)?;
+    Ok((store, node))
+}
+
+/// Whether an open fd has node `node` of tree `tree`.
+fn is_open(tree: u8, node: u32) -> bool {
+    table()
+        .iter()
+        .any(|o| o.kind != FREE && o.tree == tree && o.node == node)
 }
 
 fn allocate(e: Open) -> Result<i32, i32> {
@@ -173,6 +299,16 @@ fn allocate(e: Open) -> Result<i32, i32> {
     let i = t.iter().position(|o| o.kind == FREE).ok_or(MFILE)?;
     t[i] = e;
     Ok(FIRST + i as i32)
+}
+
+/// Takes node `node` out of its directory: freed now, or when the last fd
+/// that has it open is closed.
+fn unlink(ram: &mut Ram, tree: u8, node: u32) {
+    if is_open(tree, node) {
+        ram.set_parent(node, UNLINKED);
+    } else {
+        ram.remove(node);
+    }
 }
 
 fn status(r: Result<(), i32>) -> i32 {
@@ -186,15 +322,15 @@ fn status(r: Result<(), i32>) -> i32 {
 
 /// Where a path leads inside a tree.
 enum Walk {
-    Found(Node),
+    Found(Info),
     /// Everything but the last component exists, and that is missing:
-    /// the name a create would make.
-    Missing,
+    /// the directory and name a create would make.
+    Missing(Info, &'static [u8]),
 }
 
 /// Walks `path` from directory `start`, never above it: an absolute path
 /// or a `..` past `start` is `ENOTCAPABLE`.
-fn walk(tree: &Tree, start: Node, path: &[u8]) -> Result<Walk, i32> {
+fn walk(store: &Store, start: Info, path: &'static [u8]) -> Result<Walk, i32> {
     if path.is_empty() {
         return Err(NOENT);
     }
@@ -218,15 +354,15 @@ fn walk(tree: &Tree, start: Node, path: &[u8]) -> Result<Walk, i32> {
             b"." => {}
             b".." => {
                 depth = depth.checked_sub(1).ok_or(NOTCAPABLE)?;
-                node = tree.node(node.parent).map_err(io)?;
+                node = store.info(node.parent)?;
             }
             _ if name.len() > NAME_MAX => return Err(NAMETOOLONG),
-            _ => match tree.lookup(&node, name).map_err(io)? {
+            _ => match store.lookup(&node, name)? {
                 Some(child) => {
                     node = child;
                     depth += 1;
                 }
-                None if parts.peek().is_none() => return Ok(Walk::Missing),
+                None if parts.peek().is_none() => return Ok(Walk::Missing(node, name)),
                 None => return Err(NOENT),
             },
         }
@@ -238,34 +374,38 @@ fn walk(tree: &Tree, start: Node, path: &[u8]) -> Result<Walk, i32> {
 }
 
 /// Walks the guest's path at `ptr` from directory fd `fd`.
-fn at(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> Result<(Open, Tree<'static>, Walk), i32> {
+fn at(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> Result<(Open, Store, Walk), i32> {
     let dir = dir_entry(fd)?;
-    let path = guest(vmctx, ptr, len).ok_or(FAULT)?;
-    let (tree, start) = file_node(&dir)?;
-    let walked = walk(&tree, start, path)?;
-    Ok((dir, tree, walked))
+    let path: &'static [u8] = guest(vmctx, ptr, len).ok_or(FAULT)?;
+    let (store, start) = file_node(&dir)?;
+    let walked = walk(&store, start, path)?;
+    Ok((dir, store, walked))
 }
 
 /// The node the path names, `ENOENT` if it does not exist.
-fn existing(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> Result<(Open, Node), i32> {
+fn existing(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> Result<(Open, Store, Info), i32> {
     match at(vmctx, fd, ptr, len)? {
-        (dir, _, Walk::Found(node)) => Ok((dir, node)),
-        (_, _, Walk::Missing) => Err(NOENT),
+        (dir, store, Walk::Found(node)) => Ok((dir, store, node)),
+        (_, _, Walk::Missing(..)) => Err(NOENT),
     }
 }
 
-/// A call that would create the path: `EEXIST` if it exists, else `EROFS`.
-fn create(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> i32 {
-    match at(vmctx, fd, ptr, len) {
-        Ok((_, _, Walk::Found(_))) => EXIST,
-        Ok((_, _, Walk::Missing)) => ROFS,
-        Err(e) => e,
+/// Where a call that creates the path would create it: `EEXIST` if it
+/// exists, `EROFS` in a read-only tree.
+fn to_create(
+    vmctx: *mut u8,
+    fd: i32,
+    ptr: u32,
+    len: u32,
+) -> Result<(Open, Store, Info, &'static [u8]), i32> {
+    match at(vmctx, fd, ptr, len)? {
+        (_, _, Walk::Found(_)) => Err(EXIST),
+        (_, Store::Flash(_), Walk::Missing(..)) => Err(ROFS),
+        (dir, store, Walk::Missing(parent, name)) => Ok((dir, store, parent, name)),
     }
 }
 
 // ---------------------------------------------- functions the console shares
-
-// The console's operations on fds above 2 (the hooks of `none.rs`).
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_read(
@@ -278,17 +418,33 @@ pub extern "C" fn wafer_baked_fs_read(
     status(transfer(vmctx, fd, iovs, len, out, None))
 }
 
+/// `EROFS` in a read-only tree, `EISDIR` on a directory; a file of a
+/// `--dir-rw` tree takes the bytes.
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_baked_fs_write(fd: i32) -> i32 {
-    status(refuse_write(fd))
+pub extern "C" fn wafer_baked_fs_write(
+    vmctx: *mut u8,
+    fd: i32,
+    iovs: u32,
+    len: u32,
+    out: u32,
+) -> i32 {
+    status(store_write(vmctx, fd, iovs, len, out, None))
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_close(fd: i32) -> i32 {
-    status(entry(fd).and_then(|_| {
+    status((|| {
+        let e = entry(fd)?;
         table()[slot(fd)?] = CLOSED;
+        // The last fd of an unlinked node frees it.
+        if let Ok(Store::Ram(ram)) = store(e.tree)
+            && ram.info(e.node).is_ok_and(|n| n.parent == UNLINKED)
+            && !is_open(e.tree, e.node)
+        {
+            ram.remove(e.node);
+        }
         Ok(())
-    }))
+    })())
 }
 
 #[unsafe(no_mangle)]
@@ -304,17 +460,40 @@ pub extern "C" fn wafer_baked_fs_seek(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    fdstat_get(vmctx, fd, out)
+    status((|| {
+        let e = entry(fd)?;
+        let b = guest(vmctx, out, 24).ok_or(FAULT)?;
+        b.fill(0);
+        b[0] = if e.kind == DIR {
+            DIRECTORY as u8
+        } else {
+            REGULAR_FILE as u8
+        };
+        b[2] = e.append as u8;
+        b[8..16].copy_from_slice(&(e.base as u64).to_le_bytes());
+        b[16..24].copy_from_slice(&(e.inheriting as u64).to_le_bytes());
+        Ok(())
+    })())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    prestat_get(vmctx, fd, out)
+    status((|| {
+        let name = preopen_name(fd)?;
+        let b = guest(vmctx, out, 8).ok_or(FAULT)?;
+        b.fill(0); // tag 0: a directory
+        b[4..8].copy_from_slice(&(name.len() as u32).to_le_bytes());
+        Ok(())
+    })())
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    filestat_get(vmctx, fd, out)
+    status((|| {
+        let e = entry(fd)?;
+        let (_, node) = file_node(&e)?;
+        put_filestat(vmctx, out, e.tree, &node)
+    })())
 }
 
 /// Copies from the file into the iovecs, at its position (moved on) or at
@@ -337,15 +516,14 @@ fn transfer(
     if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, done_ptr, 4) {
         return Err(FAULT);
     }
-    let (tree, node) = file_node(&e)?;
-    let contents = tree.contents(&node);
+    let (store, node) = file_node(&e)?;
+    let contents = store.contents(node.index);
     let start = offset.unwrap_or(e.pos);
     let mut at = start;
     for i in 0..iovs_len {
         let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        let rest = contents
-            .get(at.min(contents.len() as u64) as usize..)
-            .unwrap_or(&[]);
+        let from = at.min(contents.len() as u64) as usize;
+        let rest = contents.get(from..).unwrap_or(&[]);
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
         at += n as u64;
@@ -360,12 +538,48 @@ fn transfer(
     Ok(())
 }
 
-/// `fd_write`/`fd_pwrite`: nothing in a baked tree can change.
-fn refuse_write(fd: i32) -> Result<(), i32> {
-    match entry(fd)?.kind {
-        DIR => Err(ISDIR),
-        _ => Err(ROFS),
+/// Writes the iovecs into a file of a `--dir-rw` tree, at its position
+/// (moved on), at `offset`, or at its end (append).
+fn store_write(
+    vmctx: *mut u8,
+    fd: i32,
+    iovs: u32,
+    iovs_len: u32,
+    done_ptr: u32,
+    offset: Option<u64>,
+) -> Result<(), i32> {
+    let e = entry(fd)?;
+    if e.kind == DIR {
+        return Err(ISDIR);
     }
+    let (mut store, node) = file_node(&e)?;
+    let ram = store.ram()?;
+    if e.base & rights::FD_WRITE == 0 {
+        return Err(NOTCAPABLE);
+    }
+    if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, done_ptr, 4) {
+        return Err(FAULT);
+    }
+    let start = match offset {
+        _ if e.append => node.len as u64,
+        Some(o) => o,
+        None => e.pos,
+    };
+    let mut at = start;
+    for i in 0..iovs_len {
+        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
+        match ram.write(node.index, at, buf) {
+            Ok(()) => at += buf.len() as u64,
+            // Report what was written before the overlay filled up.
+            Err(_) if at > start => break,
+            Err(err) => return Err(err),
+        }
+    }
+    if offset.is_none() || e.append {
+        table()[slot(fd)?].pos = at;
+    }
+    put_u32(vmctx, done_ptr, (at - start) as u32);
+    Ok(())
 }
 
 fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 {
@@ -391,62 +605,23 @@ fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 {
     })())
 }
 
-fn fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    status((|| {
-        let e = entry(fd)?;
-        let b = guest(vmctx, out, 24).ok_or(FAULT)?;
-        b.fill(0);
-        b[0] = filetype(e.kind);
-        b[8..16].copy_from_slice(&(e.base as u64).to_le_bytes());
-        b[16..24].copy_from_slice(&(e.inheriting as u64).to_le_bytes());
-        Ok(())
-    })())
-}
-
-fn prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    status((|| {
-        let name = preopen_name(fd)?;
-        let b = guest(vmctx, out, 8).ok_or(FAULT)?;
-        b.fill(0); // tag 0: a directory
-        b[4..8].copy_from_slice(&(name.len() as u32).to_le_bytes());
-        Ok(())
-    })())
-}
-
 fn preopen_name(fd: i32) -> Result<&'static [u8], i32> {
     let e = entry(fd)?;
     let index = (e.preopen as usize).checked_sub(1).ok_or(BADF)?;
     preopen(index).map(|(_, name)| name).ok_or(BADF)
 }
 
-fn filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    status((|| {
-        let e = entry(fd)?;
-        let (_, node) = file_node(&e)?;
-        put_filestat(vmctx, out, e.tree, &node)
-    })())
-}
-
-fn filetype(kind: u8) -> u8 {
-    if kind == DIR {
-        wafer_abi::file_tree::DIRECTORY as u8
-    } else {
-        wafer_abi::file_tree::REGULAR_FILE as u8
-    }
-}
-
 /// A preview1 `filestat`: device = 1 + the preopen's index, inode = 1 +
 /// the node's index, one link, a file's size (0 for a directory), times 0
 /// (a baked tree keeps none).
-fn put_filestat(vmctx: *mut u8, out: u32, tree: u8, node: &Node) -> Result<(), i32> {
+fn put_filestat(vmctx: *mut u8, out: u32, tree: u8, node: &Info) -> Result<(), i32> {
     let b = guest(vmctx, out, 64).ok_or(FAULT)?;
     b.fill(0);
     b[0..8].copy_from_slice(&(tree as u64 + 1).to_le_bytes());
     b[8..16].copy_from_slice(&(node.index as u64 + 1).to_le_bytes());
     b[16] = node.kind as u8;
     b[24..32].copy_from_slice(&1u64.to_le_bytes());
-    let size = if node.is_dir() { 0 } else { node.len as u64 };
-    b[32..40].copy_from_slice(&size.to_le_bytes());
+    b[32..40].copy_from_slice(&(node.len as u64).to_le_bytes());
     Ok(())
 }
 
@@ -466,7 +641,7 @@ pub extern "C" fn wafer_baked_path_open(
     out: u32,
 ) -> i32 {
     const CREAT: i32 = 1;
-    const DIRECTORY: i32 = 2;
+    const DIRECTORY_FLAG: i32 = 2;
     const EXCL: i32 = 4;
     const TRUNC: i32 = 8;
     const APPEND: i32 = 1;
@@ -478,32 +653,49 @@ pub extern "C" fn wafer_baked_path_open(
         if oflags & !0xf != 0 {
             return Err(INVAL);
         }
-        let node = match at(vmctx, fd, path, path_len)?.2 {
-            Walk::Found(node) => node,
-            Walk::Missing if oflags & CREAT != 0 => return Err(ROFS),
-            Walk::Missing => return Err(NOENT),
-        };
-        if oflags & (CREAT | EXCL) == CREAT | EXCL {
-            return Err(EXIST);
-        }
-        if oflags & DIRECTORY != 0 && !node.is_dir() {
-            return Err(NOTDIR);
-        }
+        let (_, mut store, walked) = at(vmctx, fd, path, path_len)?;
         let writes = base as u64 & rights::WRITING as u64 != 0
             || fdflags & APPEND != 0
             || oflags & TRUNC != 0;
-        if writes {
-            return Err(if node.is_dir() { ISDIR } else { ROFS });
+        let node = match walked {
+            Walk::Found(node) if oflags & (CREAT | EXCL) == CREAT | EXCL => {
+                let _ = node;
+                return Err(EXIST);
+            }
+            Walk::Found(node) => node,
+            Walk::Missing(dir, name) if oflags & CREAT != 0 => {
+                if oflags & DIRECTORY_FLAG != 0 {
+                    return Err(INVAL);
+                }
+                let ram = store.ram()?;
+                let i = ram.create(dir.index, name, REGULAR_FILE)?;
+                ram.info(i)?
+            }
+            Walk::Missing(..) => return Err(NOENT),
+        };
+        if oflags & DIRECTORY_FLAG != 0 && !node.is_dir() {
+            return Err(NOTDIR);
         }
-        let (kind, allowed) = if node.is_dir() {
-            (DIR, rights::DIR)
-        } else {
-            (FILE, rights::FILE)
+        if writes && node.is_dir() {
+            return Err(ISDIR);
+        }
+        if writes {
+            store.ram()?;
+        }
+        if oflags & TRUNC != 0 {
+            store.ram()?.set_len(node.index, 0)?;
+        }
+        let allowed = match (&store, node.is_dir()) {
+            (Store::Flash(_), true) => rights::DIR,
+            (Store::Flash(_), false) => rights::FILE,
+            (Store::Ram(_), true) => rights::ALL,
+            (Store::Ram(_), false) => rights::FILE_RW,
         };
         let new = allocate(Open {
-            kind,
+            kind: if node.is_dir() { DIR } else { FILE },
             preopen: 0,
             tree: parent.tree,
+            append: fdflags & APPEND != 0,
             node: node.index,
             pos: 0,
             base: base as u32 & parent.inheriting & allowed,
@@ -535,14 +727,21 @@ pub extern "C" fn wafer_baked_fd_pread(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fd_pwrite(
-    _vmctx: *mut u8,
+    vmctx: *mut u8,
     fd: i32,
-    _iovs: u32,
-    _iovs_len: u32,
-    _offset: i64,
-    _nwritten: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: i64,
+    nwritten: u32,
 ) -> i32 {
-    status(refuse_write(fd))
+    status(store_write(
+        vmctx,
+        fd,
+        iovs,
+        iovs_len,
+        nwritten,
+        Some(offset as u64),
+    ))
 }
 
 #[unsafe(no_mangle)]
@@ -579,22 +778,42 @@ pub extern "C" fn wafer_baked_fd_advise(
     }))
 }
 
-/// `fd_allocate`, `fd_filestat_set_size`, `fd_filestat_set_times`: `EROFS`
-/// on any open fd.
-fn change_fd(fd: i32) -> i32 {
-    status(entry(fd).and(Err(ROFS)))
+/// The overlay and node of file fd `fd` with right `right` (`EROFS` in a
+/// read-only tree).
+fn writable_file(fd: i32, right: u32) -> Result<(Store, Info), i32> {
+    let e = entry(fd)?;
+    let (mut store, node) = file_node(&e)?;
+    store.ram()?;
+    if e.kind == DIR {
+        return Err(ISDIR);
+    }
+    if e.base & right == 0 {
+        return Err(NOTCAPABLE);
+    }
+    Ok((store, node))
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_baked_fd_allocate(_vmctx: *mut u8, fd: i32, _o: i64, _l: i64) -> i32 {
-    change_fd(fd)
+pub extern "C" fn wafer_baked_fd_allocate(_vmctx: *mut u8, fd: i32, offset: i64, len: i64) -> i32 {
+    status((|| {
+        let (mut store, node) = writable_file(fd, rights::FD_ALLOCATE)?;
+        let end = (offset as u64).checked_add(len as u64).ok_or(INVAL)?;
+        if end > node.len as u64 {
+            store.ram()?.set_len(node.index, end)?;
+        }
+        Ok(())
+    })())
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn wafer_baked_fd_filestat_set_size(_vmctx: *mut u8, fd: i32, _size: i64) -> i32 {
-    change_fd(fd)
+pub extern "C" fn wafer_baked_fd_filestat_set_size(_vmctx: *mut u8, fd: i32, size: i64) -> i32 {
+    status((|| {
+        let (mut store, node) = writable_file(fd, rights::FD_FILESTAT_SET_SIZE)?;
+        store.ram()?.set_len(node.index, size as u64)
+    })())
 }
 
+/// Times are not kept: accepted on a `--dir-rw` tree (stat reads 0).
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fd_filestat_set_times(
     _vmctx: *mut u8,
@@ -603,7 +822,7 @@ pub extern "C" fn wafer_baked_fd_filestat_set_times(
     _mtim: i64,
     _fst: i32,
 ) -> i32 {
-    change_fd(fd)
+    status(entry(fd).and_then(|e| file_node(&e)?.0.ram().map(|_| ())))
 }
 
 #[unsafe(no_mangle)]
@@ -616,7 +835,7 @@ pub extern "C" fn wafer_baked_path_filestat_get(
     out: u32,
 ) -> i32 {
     status((|| {
-        let (dir, node) = existing(vmctx, fd, path, path_len)?;
+        let (dir, _, node) = existing(vmctx, fd, path, path_len)?;
         put_filestat(vmctx, out, dir.tree, &node)
     })())
 }
@@ -632,7 +851,9 @@ pub extern "C" fn wafer_baked_path_filestat_set_times(
     _mtim: i64,
     _fst: i32,
 ) -> i32 {
-    status(existing(vmctx, fd, path, path_len).and(Err(ROFS)))
+    status(
+        existing(vmctx, fd, path, path_len).and_then(|(_, mut store, _)| store.ram().map(|_| ())),
+    )
 }
 
 #[unsafe(no_mangle)]
@@ -642,7 +863,13 @@ pub extern "C" fn wafer_baked_path_create_directory(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    create(vmctx, fd, path, path_len)
+    status((|| {
+        let (_, mut store, parent, name) = to_create(vmctx, fd, path, path_len)?;
+        store
+            .ram()?
+            .create(parent.index, name, DIRECTORY)
+            .map(|_| ())
+    })())
 }
 
 #[unsafe(no_mangle)]
@@ -652,10 +879,21 @@ pub extern "C" fn wafer_baked_path_remove_directory(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    status(
-        existing(vmctx, fd, path, path_len)
-            .and_then(|(_, node)| Err(if node.is_dir() { ROFS } else { NOTDIR })),
-    )
+    status((|| {
+        let (dir, mut store, node) = existing(vmctx, fd, path, path_len)?;
+        if !node.is_dir() {
+            return Err(NOTDIR);
+        }
+        let ram = store.ram()?;
+        if node.index == 0 || node.index == dir.node {
+            return Err(INVAL); // the preopen itself, or `.`
+        }
+        if ram.child(node.index, 0).is_some() {
+            return Err(NOTEMPTY);
+        }
+        unlink(ram, dir.tree, node.index);
+        Ok(())
+    })())
 }
 
 #[unsafe(no_mangle)]
@@ -665,10 +903,29 @@ pub extern "C" fn wafer_baked_path_unlink_file(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    status(
-        existing(vmctx, fd, path, path_len)
-            .and_then(|(_, node)| Err(if node.is_dir() { ISDIR } else { ROFS })),
-    )
+    status((|| {
+        let (dir, mut store, node) = existing(vmctx, fd, path, path_len)?;
+        if node.is_dir() {
+            return Err(ISDIR);
+        }
+        unlink(store.ram()?, dir.tree, node.index);
+        Ok(())
+    })())
+}
+
+/// Whether `node` is `ancestor` or lies below it.
+fn is_within(store: &Store, mut node: u32, ancestor: u32) -> bool {
+    // A node's depth is bounded by the table, so is this walk.
+    for _ in 0..=u16::MAX {
+        if node == ancestor {
+            return true;
+        }
+        match store.info(node) {
+            Ok(i) if i.parent != node && i.parent != UNLINKED => node = i.parent,
+            _ => return false,
+        }
+    }
+    false
 }
 
 #[unsafe(no_mangle)]
@@ -682,12 +939,48 @@ pub extern "C" fn wafer_baked_path_rename(
     new_len: u32,
 ) -> i32 {
     status((|| {
-        existing(vmctx, fd, old, old_len)?;
-        at(vmctx, new_fd, new, new_len)?;
-        Err(ROFS)
+        let (from_dir, _, source) = existing(vmctx, fd, old, old_len)?;
+        let (to_dir, mut store, target) = at(vmctx, new_fd, new, new_len)?;
+        store.ram()?;
+        if from_dir.tree != to_dir.tree {
+            return Err(XDEV);
+        }
+        if source.index == 0 {
+            return Err(INVAL);
+        }
+        let (parent, name, replaced) = match target {
+            Walk::Found(t) if t.index == source.index => return Ok(()),
+            Walk::Found(t) => {
+                match (source.is_dir(), t.is_dir()) {
+                    (false, true) => return Err(ISDIR),
+                    (true, false) => return Err(NOTDIR),
+                    (true, true) if store.child(&t, 0)?.is_some() => return Err(NOTEMPTY),
+                    _ => {}
+                }
+                if t.index == 0 {
+                    return Err(INVAL);
+                }
+                (store.info(t.parent)?, store.name(t.index), Some(t))
+            }
+            Walk::Missing(parent, name) => (parent, name, None),
+        };
+        if source.is_dir() && is_within(&store, parent.index, source.index) {
+            return Err(INVAL);
+        }
+        // The name may be the replaced node's, which goes away below.
+        let mut copy = [0u8; NAME_MAX];
+        let name_len = name.len().min(NAME_MAX);
+        copy[..name_len].copy_from_slice(&name[..name_len]);
+        let ram = store.ram()?;
+        ram.rename(source.index, parent.index, &copy[..name_len])?;
+        if let Some(t) = replaced {
+            unlink(ram, to_dir.tree, t.index);
+        }
+        Ok(())
     })())
 }
 
+/// Hard links are not kept by a baked tree or its overlay.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_path_link(
     vmctx: *mut u8,
@@ -699,12 +992,14 @@ pub extern "C" fn wafer_baked_path_link(
     new: u32,
     new_len: u32,
 ) -> i32 {
-    match existing(vmctx, fd, old, old_len) {
-        Ok(_) => create(vmctx, new_fd, new, new_len),
-        Err(e) => e,
-    }
+    status((|| {
+        existing(vmctx, fd, old, old_len)?;
+        to_create(vmctx, new_fd, new, new_len)?;
+        Err(NOTSUP)
+    })())
 }
 
+/// Symlinks are not kept by a baked tree or its overlay.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_path_symlink(
     vmctx: *mut u8,
@@ -714,10 +1009,11 @@ pub extern "C" fn wafer_baked_path_symlink(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    if guest(vmctx, target, target_len).is_none() {
-        return FAULT;
-    }
-    create(vmctx, fd, path, path_len)
+    status((|| {
+        guest(vmctx, target, target_len).ok_or(FAULT)?;
+        to_create(vmctx, fd, path, path_len)?;
+        Err(NOTSUP)
+    })())
 }
 
 /// A baked tree holds no symlinks: `EINVAL` for what exists (Linux's
@@ -753,24 +1049,28 @@ pub extern "C" fn wafer_baked_fd_prestat_dir_name(
     })())
 }
 
-/// Moves fd `from` onto `to` (both open, above 2).
+/// Moves fd `from` onto `to` (both open, above 2), closing what `to` was.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fd_renumber(_vmctx: *mut u8, from: i32, to: i32) -> i32 {
     status((|| {
         let moved = entry(from)?;
         entry(to)?;
         if from != to {
-            table()[slot(to)?] = moved;
             table()[slot(from)?] = CLOSED;
+            let closed = wafer_baked_fs_close(to);
+            table()[slot(to)?] = moved;
+            if closed != SUCCESS {
+                return Err(closed);
+            }
         }
         Ok(())
     })())
 }
 
 /// Fills `buf` with preview1 dirents from entry number `cookie` on: `.`,
-/// `..`, then the children in name order; each entry's `d_next` is the
-/// number of the one after it. A full `buf` (the last entry possibly cut)
-/// means "call again".
+/// `..`, then the children (in name order in flash, in creation order in
+/// an overlay); each entry's `d_next` is the number of the one after it.
+/// A full `buf` (the last entry possibly cut) means "call again".
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fd_readdir(
     vmctx: *mut u8,
@@ -789,18 +1089,23 @@ pub extern "C" fn wafer_baked_fd_readdir(
         if !in_memory(vmctx, bufused, 4) {
             return Err(FAULT);
         }
-        let (tree, dir) = file_node(&e)?;
-        let total = dir.len as u64 + 2;
+        let (store, dir) = file_node(&e)?;
         let mut used = 0usize;
         let mut index = cookie as u64;
-        while index < total && used < out.len() {
-            let (name, node): (&[u8], Node) = match index {
-                0 => (b".", dir),
-                1 => (b"..", tree.node(dir.parent).map_err(io)?),
-                i => {
-                    let child = tree.child(&dir, (i - 2) as u32).map_err(io)?;
-                    (tree.name(&child), child)
-                }
+        while used < out.len() {
+            let node = match index {
+                0 => dir,
+                1 if dir.parent == UNLINKED => dir,
+                1 => store.info(dir.parent)?,
+                i => match store.child(&dir, u32::try_from(i - 2).map_err(|_| INVAL)?)? {
+                    Some(child) => child,
+                    None => break,
+                },
+            };
+            let name: &[u8] = match index {
+                0 => b".",
+                1 => b"..",
+                _ => store.name(node.index),
             };
             index += 1;
             let mut header = [0u8; 24];

@@ -17,11 +17,9 @@ pub(crate) fn read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i3
     // `EBADF` one ignores them, as the C calling convention allows).
     unsafe { wafer_fs_read(vmctx, fd, iovs, len, out) }
 }
-/// Only the fd: nothing a program writes reaches a read-only tree (and
-/// fewer arguments keep `fd_write`, which every image links, small).
-pub(crate) fn write(_vmctx: *mut u8, fd: i32, _iovs: u32, _len: u32, _out: u32) -> i32 {
+pub(crate) fn write(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32 {
     // SAFETY: as above.
-    unsafe { wafer_fs_write(fd) }
+    unsafe { wafer_fs_write(vmctx, fd, iovs, len, out) }
 }
 pub(crate) fn close(fd: i32) -> i32 {
     // SAFETY: as above.
@@ -46,7 +44,7 @@ pub(crate) fn filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
 
 unsafe extern "C" {
     fn wafer_fs_read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32;
-    fn wafer_fs_write(fd: i32) -> i32;
+    fn wafer_fs_write(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32;
     fn wafer_fs_close(fd: i32) -> i32;
     fn wafer_fs_seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32;
     fn wafer_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
