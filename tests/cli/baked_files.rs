@@ -388,6 +388,20 @@ fn dir_mistakes_on_a_board_are_one_clear_error_and_no_output() {
     check(&o, "more than the 15.00 MiB of flash on board qemu-x86_64");
     assert!(stderr(&o).contains("16.00 MiB"), "{}", stderr(&o));
 
+    // A tree that fits the flash alone but not with the code: the
+    // linker's overflow, explained with the tree's share.
+    let f = std::fs::File::create(big.join("huge.bin")).unwrap();
+    f.set_len((15 << 20) - 1000).unwrap();
+    drop(f);
+    let o = build(big.to_str().unwrap(), "qemu-x86_64");
+    check(&o, "the image does not fit in qemu-x86_64's flash");
+    assert!(
+        stderr(&o)
+            .contains("of which the --dir file trees take 15.00 MiB; bake a smaller directory"),
+        "{}",
+        stderr(&o)
+    );
+
     let here = tree.to_str().unwrap();
     let mut many = vec![
         "build",
