@@ -480,3 +480,81 @@ fn wafer_size_shows_the_tree_and_an_image_without_dir_carries_nothing() {
         assert!(baked(&with) > 0, "{board}");
     }
 }
+
+/// A tree damaged in the image (here its magic) stops the program at its
+/// first file call with one `error:` line and the fatal status, instead
+/// of serving garbage.
+#[test]
+fn a_corrupt_tree_in_the_image_is_a_fatal_error_not_a_read_outside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("a.txt"), "abc").unwrap();
+    // exit code: fd_prestat_get(3)'s errno (0 for the preopen).
+    let module = module_file(
+        dir.path(),
+        "prestat.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "fd_prestat_get"
+               (func $prestat (param i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory 1)
+             (func (export "_start")
+               (call $exit (call $prestat (i32.const 3) (i32.const 16)))))"#,
+    );
+    let elf = dir.path().join("fw.elf");
+    let o = wafer(&[
+        "build",
+        &module,
+        "--board",
+        "qemu-virt-aarch64",
+        "--dir",
+        &format!("{}::/t", tree.display()),
+        "-o",
+        elf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let boot = |path: &Path| {
+        let loader = format!("loader,file={},cpu-num=0", path.display());
+        Command::new("timeout")
+            .args([
+                "60",
+                "qemu-system-aarch64",
+                "-M",
+                "virt",
+                "-cpu",
+                "cortex-a53",
+            ])
+            .args([
+                "-m",
+                "128M",
+                "-nographic",
+                "-semihosting",
+                "-device",
+                &loader,
+            ])
+            .output()
+            .expect("qemu-system-aarch64 runs")
+    };
+    let good = boot(&elf);
+    assert_eq!(good.status.code(), Some(0), "{}", stdout(&good));
+
+    let mut bytes = std::fs::read(&elf).unwrap();
+    let magic = wafer_abi::file_tree::MAGIC.to_le_bytes();
+    let at: Vec<usize> = bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == magic)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "the magic appears once, in the tree");
+    bytes[at[0]] ^= 0xff;
+    let bad = dir.path().join("bad.elf");
+    std::fs::write(&bad, &bytes).unwrap();
+    let o = boot(&bad);
+    assert_eq!(o.status.code(), Some(70), "{}", stdout(&o));
+    assert_eq!(
+        stdout(&o),
+        "error: --dir /t: the file tree baked into the image is corrupt\n"
+    );
+}
