@@ -259,6 +259,16 @@ fn a_dir_rw_tree_takes_changes_as_a_host_directory_does() {
     ] {
         assert!(host_out.contains(line), "host lacks `{line}`:\n{host_out}");
     }
+    // On a Linux board --dir-rw is --dir.
+    let copy_rw = tempfile::tempdir().unwrap();
+    let o = run_with(
+        &program,
+        "host",
+        "--dir-rw",
+        &data_tree(copy_rw.path()),
+        "readwrite",
+    );
+    assert_eq!(stdout(&o), host_out, "host with --dir-rw");
     for board in ["qemu-virt-aarch64", "qemu-virt-riscv64"] {
         let o = run_with(&program, board, "--dir-rw", &data, "readwrite");
         assert_eq!(o.status.code(), Some(0), "{board}: {}", stderr(&o));
