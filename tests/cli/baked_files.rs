@@ -101,7 +101,8 @@ fdstat 3: 0 filetype 3
 /// must (else 44 noent); creating what exists is 20 (exist), as on Linux;
 /// writing to or unlinking a directory 31 (isdir), rmdir of a file 54
 /// (notdir); readlink of a non-symlink 28 (inval). A file opened for
-/// reading has the read right and not the write right; sync and advise
+/// reading has the read right and not the write right, and rights it
+/// cannot have are left out when asked without `fd_write`; sync and advise
 /// succeed (nothing is ever unwritten); renumber moves the open file onto
 /// the old fd (which then reads numbers.txt from its start) and closes
 /// the other (so closing it again is 8, badf).
@@ -114,6 +115,7 @@ create excl existing: 20
 dir for write: 31
 fopen w: 0 errno 69
 fopen a: 0 errno 69
+open read asking set_size: 0 0 set_size 0
 open read: 0
 fd_write: 69 99
 fd_pwrite: 69

@@ -197,7 +197,17 @@ static void readonly(void) {
     errno = 0;
     printf("fopen a: %d errno %d\n", fopen("/data/other.txt", "a") != NULL, errno);
 
-    int r = open_raw("hello.txt", 0, read, 0, &f);
+    // Rights a read-only file cannot have, asked without fd_write (as
+    // Go's read-only open does): granted without them.
+    __wasi_fd_t g0;
+    int r = open_raw("hello.txt", 0,
+                     read | __WASI_RIGHTS_FD_FILESTAT_SET_SIZE | __WASI_RIGHTS_FD_DATASYNC, 0, &g0);
+    __wasi_fdstat_t st0 = {0};
+    int r0 = r == 0 ? __wasi_fd_fdstat_get(g0, &st0) : -1;
+    printf("open read asking set_size: %d %d set_size %d\n", r, r0,
+           (st0.fs_rights_base & __WASI_RIGHTS_FD_FILESTAT_SET_SIZE) != 0);
+    if (r == 0) r = __wasi_fd_close(g0);
+    r = open_raw("hello.txt", 0, read, 0, &f);
     printf("open read: %d\n", r);
     __wasi_ciovec_t iov = {(const uint8_t *)"x", 1};
     __wasi_size_t n = 99;

@@ -65,8 +65,7 @@ mod rights {
     /// What a read-only directory allows.
     pub const DIR: u32 =
         PATH_OPEN | FD_READDIR | PATH_READLINK | PATH_FILESTAT_GET | FD_FILESTAT_GET | FD_SYNC;
-    /// Rights that ask to change a file: `EROFS` at `path_open` in a
-    /// read-only tree.
+    /// What a file of a `--dir-rw` tree allows beyond [`FILE`].
     pub const WRITING: u32 = FD_WRITE | FD_DATASYNC | FD_ALLOCATE | FD_FILESTAT_SET_SIZE;
     /// What a file of a `--dir-rw` tree allows.
     pub const FILE_RW: u32 = FILE | WRITING | FD_FILESTAT_SET_TIMES;

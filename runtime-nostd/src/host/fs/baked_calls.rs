@@ -35,7 +35,11 @@ pub extern "C" fn wafer_baked_path_open(
             return Err(INVAL);
         }
         let (_, mut store, walked) = at(vmctx, fd, path, path_len)?;
-        let writes = base as u64 & rights::WRITING as u64 != 0
+        // Asking for `fd_write` is asking to write (`EROFS` in a read-only
+        // tree); other rights a tree cannot grant are left out silently,
+        // as the spec allows: Go's read-only open asks for
+        // `fd_filestat_set_size`, wasi-libc's for `path_create_*`.
+        let writes = base as u64 & rights::FD_WRITE as u64 != 0
             || fdflags & APPEND != 0
             || oflags & TRUNC != 0;
         let node = match walked {
