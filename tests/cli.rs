@@ -41,12 +41,18 @@ mod options;
 mod policies;
 #[path = "cli/programs.rs"]
 mod programs;
+#[path = "cli/programs_io.rs"]
+mod programs_io;
 #[path = "cli/runtime_limits.rs"]
 mod runtime_limits;
 #[path = "cli/serve.rs"]
 mod serve;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
+#[path = "cli/wasi_calls.rs"]
+mod wasi_calls;
+#[path = "cli/wasi_examples.rs"]
+mod wasi_examples;
 #[path = "cli/wasm_bytes.rs"]
 mod wasm_bytes;
 

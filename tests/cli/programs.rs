@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use super::{stderr, stdout, wafer};
 
 /// Every board `wafer boards` lists.
-const BOARDS: [&str; 9] = [
+pub(super) const BOARDS: [&str; 9] = [
     "host",
     "linux-x86_64",
     "linux-aarch64",
@@ -26,11 +26,11 @@ const BOARDS: [&str; 9] = [
     "sifive-u",
 ];
 
-fn programs() -> PathBuf {
+pub(super) fn programs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs")
 }
 
-fn source(lang: &str, name: &str, file: &str) -> String {
+pub(super) fn source(lang: &str, name: &str, file: &str) -> String {
     path_str(&programs().join(lang).join(name).join(file))
 }
 
@@ -49,7 +49,7 @@ type Observed = (String, Option<i32>);
 
 /// Skips a language without its toolchain, or fails under CI, where
 /// `.ci/setup` must have installed it.
-fn toolchain_missing(lang: &str, why: &str) {
+pub(super) fn toolchain_missing(lang: &str, why: &str) {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{lang} toolchain missing under CI (run .ci/setup): {why}");
     }
@@ -57,7 +57,7 @@ fn toolchain_missing(lang: &str, why: &str) {
 }
 
 /// Runs a build step, failing the test with its output if it fails.
-fn build(cmd: &mut Command, what: &str) {
+pub(super) fn build(cmd: &mut Command, what: &str) {
     let o = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
@@ -119,7 +119,7 @@ fn assert_same_on_every_board(runs: &[(PathBuf, Case, Observed)]) {
     );
 }
 
-fn rust_has_wasip1() -> Result<(), String> {
+pub(super) fn rust_has_wasip1() -> Result<(), String> {
     let o = Command::new("rustc")
         .args(["--print", "target-libdir", "--target", "wasm32-wasip1"])
         .output()
@@ -208,11 +208,11 @@ fn rust_programs_print_the_same_as_native_on_every_board() {
 }
 
 /// Debian's wasi-libc installs its headers and libraries under /usr.
-fn wasi_sysroot() -> String {
+pub(super) fn wasi_sysroot() -> String {
     std::env::var("WAFER_WASI_SYSROOT").unwrap_or_else(|_| "/usr".into())
 }
 
-fn c_can_build_wasm(dir: &Path) -> Result<(), String> {
+pub(super) fn c_can_build_wasm(dir: &Path) -> Result<(), String> {
     let probe = dir.join("probe.c");
     std::fs::write(
         &probe,
@@ -316,7 +316,7 @@ fn c_programs_print_the_same_as_native_on_every_board() {
 
 /// The Go toolchain (1.21+ for `GOOS=wasip1`): `$WAFER_GO`, the venv
 /// `.ci/setup` makes, /opt/go-venv, or `go` on PATH.
-fn go_toolchain() -> Result<PathBuf, String> {
+pub(super) fn go_toolchain() -> Result<PathBuf, String> {
     let home = std::env::var("HOME").unwrap_or_default();
     let candidates: Vec<PathBuf> = std::env::var_os("WAFER_GO")
         .map(PathBuf::from)
@@ -348,7 +348,7 @@ fn go_toolchain() -> Result<PathBuf, String> {
 
 /// Builds `tests/programs/go/<name>` for wasip1 and for the host into
 /// `dir`; returns (wasm, native executable).
-fn build_go(go: &Path, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+pub(super) fn build_go(go: &Path, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
     let main = source("go", name, "main.go");
     let wasm = dir.join(format!("{name}.wasm"));
     let native = dir.join(name);
@@ -456,7 +456,7 @@ fn go_timers_print_the_same_as_native_on_every_board() {
 }
 
 /// The AssemblyScript compiler `npm ci` installs next to the programs.
-fn asc() -> Result<PathBuf, String> {
+pub(super) fn asc() -> Result<PathBuf, String> {
     let asc = programs().join("assemblyscript/node_modules/.bin/asc");
     if Command::new("node").arg("--version").output().is_err() {
         return Err("no node on PATH".into());
