@@ -13,9 +13,8 @@ use crate::config::Board;
 /// fds 0-2 are the console, and a program needs a few for its own files.
 const MAX_PREOPENS: usize = 32;
 
-/// The baked backend's fd table has 16 slots (runtime-nostd/src/host/fs/
-/// baked.rs), and a program needs a few for its own files.
-const MAX_BAKED_PREOPENS: usize = 8;
+/// Bare-metal boards: the baked backend's limit.
+const MAX_BAKED_PREOPENS: usize = wafer_abi::file_tree::MAX_PREOPENS;
 
 /// What `--dir` gives an image.
 #[derive(Debug, Default)]

@@ -254,6 +254,11 @@ pub const TREE_SYMBOL_PREFIX: &str = "wafer_file_tree.";
 /// Symbol of the baked backend's fd table (`.bss`), for `wafer size`.
 pub const FD_TABLE_SYMBOL: &str = "wafer_baked_fds";
 
+/// The most baked trees (`--dir` and `--dir-rw`) one image may have: the
+/// runtime's table holds 16 open fds, and a program needs a few for its
+/// own files.
+pub const MAX_PREOPENS: usize = 8;
+
 /// `--dir-rw`: nodes a program may create beyond the baked ones.
 pub const OVERLAY_EXTRA_NODES: u32 = 64;
 /// `--dir-rw`: bytes of the runtime's RAM record per node (checked there).

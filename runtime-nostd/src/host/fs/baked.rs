@@ -18,7 +18,7 @@
 //! served from a RAM overlay (`overlay.rs`) that takes changes until its
 //! budget is spent (`ENOSPC`). See docs/files.md.
 
-use wafer_abi::file_tree::{Corrupt, DIRECTORY, NAME_MAX, Node, REGULAR_FILE, Tree};
+use wafer_abi::file_tree::{Corrupt, DIRECTORY, MAX_PREOPENS, NAME_MAX, Node, REGULAR_FILE, Tree};
 
 use super::errno::*;
 use super::overlay::{Info, Ram, UNLINKED};
@@ -34,8 +34,6 @@ const XDEV: i32 = 75;
 /// Open fds beyond the console: 3 .. 3 + SLOTS (24 bytes each in `.bss`).
 pub const SLOTS: usize = 16;
 const FIRST: i32 = 3;
-/// `wafer build` bakes at most 8 preopens.
-const MAX_PREOPENS: usize = 8;
 
 const FREE: u8 = 0;
 const FILE: u8 = 1;
