@@ -254,8 +254,10 @@ fn baked_file_symbols(modules: &[CompiledModule], options: &ImageOptions) -> Vec
             .flat_map(|m| &m.imports)
             .any(|i| i.module == wafer_abi::wasi::MODULE && i.field == name && i.symbol.is_some())
     };
+    // Hook `op` serves preview1 `fd_<op>` on fds above 2.
     let mut args: Vec<String> = CONSOLE_HOOKS
         .iter()
+        .filter(|op| imported(&format!("fd_{op}")))
         .map(|op| format!("--defsym=wafer_fs_{op}=wafer_baked_fs_{op}"))
         .collect();
     for name in FUNCTIONS.iter().filter(|n| imported(n)) {

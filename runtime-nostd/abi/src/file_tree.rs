@@ -207,8 +207,9 @@ impl<'a> Tree<'a> {
 }
 
 /// The console's operations on fds above 2 on bare-metal boards: the
-/// runtime's hook `wafer_fs_<op>` is a weak alias of its `EBADF` answer,
-/// which `wafer build --dir` redefines as `wafer_baked_fs_<op>` (`--defsym`).
+/// runtime's `wafer_wasi_fd_<op>` hands them to the hook `wafer_fs_<op>`, a
+/// weak alias of its `EBADF` answer, which `wafer build --dir` redefines as
+/// `wafer_baked_fs_<op>` (`--defsym`) when a module imports `fd_<op>`.
 pub const CONSOLE_HOOKS: &[&str] = &[
     "read",
     "write",
