@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 #[path = "cli/bad_input.rs"]
 mod bad_input;
+#[path = "cli/baked_files.rs"]
+mod baked_files;
 #[path = "cli/boards.rs"]
 mod boards;
 #[path = "cli/bounds.rs"]

@@ -215,6 +215,15 @@ pub fn explain_link_overflow(stderr: &str, options: &ImageOptions) -> Option<Str
         })
     };
     if let Some(bytes) = overflow("FLASH") {
+        let trees: u64 = options.file_trees.iter().map(|(t, _)| t.len() as u64).sum();
+        if trees > 0 {
+            return Some(format!(
+                "the image does not fit in {board}'s flash: code and data need {} more than its {}, of which the --dir file trees take {}; bake a smaller directory, or make the module's code or data segments smaller",
+                human(bytes),
+                human(bare.memory.flash.size),
+                human(trees)
+            ));
+        }
         return Some(format!(
             "the image does not fit in {board}'s flash: code and data need {} more than its {}; make the module's code or data segments smaller",
             human(bytes),

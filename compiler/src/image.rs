@@ -82,6 +82,9 @@ pub struct ImageOptions {
     pub module_names: Vec<String>,
     /// Preopened directories (Linux boards): (host path, guest name).
     pub preopens: Vec<(String, String)>,
+    /// Preopened directories (bare-metal boards): (file tree in the
+    /// `wafer_abi::file_tree` format, guest name), linked into flash.
+    pub file_trees: Vec<(Vec<u8>, String)>,
     /// Index of the module whose `_start` (command) or export (invoke)
     /// runs.
     pub entry_module: usize,
@@ -108,6 +111,7 @@ impl ImageOptions {
             link_objects: Vec::new(),
             module_names: Vec::new(),
             preopens: Vec::new(),
+            file_trees: Vec::new(),
             entry_module: 0,
             console_framing: false,
         }
@@ -212,6 +216,11 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         args.push(format!("--undefined={instantiate}").into());
         args.push(format!("--defsym={INSTANTIATE_MODULES_SYMBOL}={instantiate}").into());
     }
+    args.extend(
+        baked_file_symbols(modules, options)
+            .into_iter()
+            .map(Into::into),
+    );
     let reserve = memory_reservation(modules, &options.mode);
     args.push(format!("--undefined={reserve}").into());
     args.push(format!("--defsym={RESERVE_MEMORY_SYMBOL}={reserve}").into());
@@ -229,6 +238,33 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
     // Executable: Linux images run as they are, and a bare-metal ELF is a
     // program too (QEMU's -kernel, debuggers).
     crate::output::persist(tmp, output, 0o755)
+}
+
+/// With baked file trees (`--dir` on a bare-metal board): `--defsym`s that
+/// bind the console's hooks and each file function a module imports to the
+/// runtime's baked backend instead of its `EBADF` answers, so an image
+/// without `--dir` links none of it (see runtime-nostd/src/host/fs/).
+fn baked_file_symbols(modules: &[CompiledModule], options: &ImageOptions) -> Vec<String> {
+    use wafer_abi::file_tree::{CONSOLE_HOOKS, FUNCTIONS};
+    if options.file_trees.is_empty() {
+        return Vec::new();
+    }
+    let imported = |name: &str| {
+        modules
+            .iter()
+            .flat_map(|m| &m.imports)
+            .any(|i| i.module == wafer_abi::wasi::MODULE && i.field == name && i.symbol.is_some())
+    };
+    // Hook `op` serves preview1 `fd_<op>` on fds above 2.
+    let mut args: Vec<String> = CONSOLE_HOOKS
+        .iter()
+        .filter(|op| imported(&format!("fd_{op}")))
+        .map(|op| format!("--defsym=wafer_fs_{op}=wafer_baked_fs_{op}"))
+        .collect();
+    for name in FUNCTIONS.iter().filter(|n| imported(n)) {
+        args.push(format!("--defsym=wafer_wasi_{name}=wafer_baked_{name}"));
+    }
+    args
 }
 
 /// The runtime's entry for reserving a module's linear memory, which the
@@ -414,6 +450,22 @@ pub(crate) fn define_board_record(
     w.define(module, id, 8)
 }
 
+/// The manifest's preopens on a bare-metal board: pairs (file tree, guest
+/// name), each tree its own read-only data object (in flash, 8-aligned as
+/// `wafer_abi::file_tree` wants) named for `wafer size`.
+fn file_tree_pairs(module: &mut ObjectModule, trees: &[(Vec<u8>, String)]) -> Result<DataWriter> {
+    let mut pairs = DataWriter::new();
+    for (i, (tree, guest)) in trees.iter().enumerate() {
+        let name = format!("{}{i}", wafer_abi::file_tree::TREE_SYMBOL_PREFIX);
+        let id = module.declare_data(&name, Linkage::Local, false, false)?;
+        DataWriter::from_bytes(tree).define(module, id, wafer_abi::file_tree::DATA_ALIGN as u64)?;
+        pairs.data_ptr(id, 0);
+        pairs.u64(tree.len() as u64);
+        pairs.str(guest.as_bytes());
+    }
+    Ok(pairs)
+}
+
 /// The `wafer_image` object: which modules, in which order, and what to do.
 fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result<Vec<u8>> {
     let isa = isa::build_isa(&options.board.target)?;
@@ -488,12 +540,19 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
         Vec::new()
     };
     w.slice(strings(&names), names.len());
-    let preopens: Vec<String> = options
-        .preopens
-        .iter()
-        .flat_map(|(host, guest)| [host.clone(), guest.clone()])
-        .collect();
-    w.slice(strings(&preopens), preopens.len());
+    if options.file_trees.is_empty() {
+        let preopens: Vec<String> = options
+            .preopens
+            .iter()
+            .flat_map(|(host, guest)| [host.clone(), guest.clone()])
+            .collect();
+        w.slice(strings(&preopens), preopens.len());
+    } else {
+        w.slice(
+            file_tree_pairs(&mut module, &options.file_trees)?,
+            2 * options.file_trees.len(),
+        );
+    }
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

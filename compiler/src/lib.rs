@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod embed;
 pub mod emit;
+pub mod file_tree;
 pub mod formats;
 pub mod image;
 pub mod import_check;

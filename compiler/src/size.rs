@@ -122,6 +122,9 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         human(module_data),
         human(runtime_code)
     );
+    if let Some(files) = baked_files_text(&file) {
+        let _ = writeln!(out, "{files}");
+    }
     let stack: u64 = rows
         .iter()
         .filter(|r| r.name == ".stack")
@@ -169,6 +172,51 @@ pub fn report(bytes: &[u8]) -> Result<String> {
         let _ = writeln!(out, "memory cap ({}): {}", m.name, cap_text(m.max_pages));
     }
     Ok(out)
+}
+
+/// The `files:` line of an image with baked file trees (`--dir` on a
+/// bare-metal board): the trees' bytes in flash and the fd table's in
+/// RAM; `None` without trees.
+fn baked_files_text(file: &object::File) -> Option<String> {
+    use wafer_abi::file_tree::{FD_TABLE_SYMBOL, TREE_SYMBOL_PREFIX};
+    let tree_symbols: Vec<_> = file
+        .symbols()
+        .filter(|s| s.name().is_ok_and(|n| n.starts_with(TREE_SYMBOL_PREFIX)))
+        .collect();
+    let trees: Vec<u64> = tree_symbols.iter().map(|s| s.size()).collect();
+    // `--dir-rw` trees carry their RAM overlay's budget in their header.
+    let overlay: u64 = tree_symbols
+        .iter()
+        .filter_map(|s| {
+            let section = file.section_by_index(s.section_index()?).ok()?;
+            let bytes = section.data_range(s.address(), s.size()).ok()??;
+            let tree = wafer_abi::file_tree::Tree::parse(bytes).ok()?;
+            Some(u64::from(tree.overlay_bytes()))
+        })
+        .sum();
+    if trees.is_empty() {
+        return None;
+    }
+    let bytes: u64 = trees.iter().sum();
+    let table: u64 = file
+        .symbols()
+        .filter(|s| s.name() == Ok(FD_TABLE_SYMBOL))
+        .map(|s| s.size())
+        .sum();
+    let overlay = if overlay > 0 {
+        format!(
+            "; --dir-rw overlay up to {overlay} B ({}) from the heap",
+            human(overlay)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "files: {} baked file tree{} {bytes} B ({}) in flash; fd table {table} B of RAM (.bss){overlay}",
+        trees.len(),
+        if trees.len() == 1 { "" } else { "s" },
+        human(bytes)
+    ))
 }
 
 /// Bytes of the page tables the boot code of MMU boards keeps in static

@@ -28,10 +28,20 @@ use super::programs::{
 };
 use super::{stderr, stdout};
 
-/// Boards whose runs get a preopened directory and read a file from it.
-/// The bare-metal boards join this list when they can bake a read-only
-/// file tree into the image (`--dir HOST::GUEST` on a bare-metal board).
-const FILE_BOARDS: [&str; 4] = ["host", "linux-x86_64", "linux-aarch64", "linux-riscv64"];
+/// Boards whose runs get a preopened directory and read a file from it:
+/// all nine (on a bare-metal board `--dir HOST::GUEST` bakes a read-only
+/// file tree into the image, docs/files.md).
+const FILE_BOARDS: [&str; 9] = [
+    "host",
+    "linux-x86_64",
+    "linux-aarch64",
+    "linux-riscv64",
+    "qemu-virt-aarch64",
+    "qemu-virt-riscv64",
+    "qemu-x86_64",
+    "raspi3b",
+    "sifive-u",
+];
 
 /// Boards where the program also writes a file: the Linux boards, whose
 /// preopens are host directories (a baked tree is read-only).
@@ -185,8 +195,11 @@ pub(super) fn without_wafer_notes(stderr: &str, board: &str) -> String {
 /// The reference of each variant of the arguments the boards need.
 type References = BTreeMap<Files, Observed>;
 
+/// The variants the boards need, and always the plain one (no files),
+/// whose native run the tests also check by hand.
 fn variants() -> Vec<Files> {
     let mut all: Vec<Files> = BOARDS.iter().map(|b| files_on(b)).collect();
+    all.push(Files::None);
     all.sort();
     all.dedup();
     all

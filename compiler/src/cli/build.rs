@@ -235,7 +235,7 @@ pub fn prepare(
     mode: ImageMode,
 ) -> Result<(ImageModules, ImageOptions)> {
     let mut board = Board::by_name(&image.board)?;
-    let preopens = super::dirs::check(&board, &image.dirs)?;
+    let preopens = super::dirs::check(&board, &image.dirs, &image.dirs_rw)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
     let modules = compile_modules(
@@ -254,7 +254,8 @@ pub fn prepare(
     options.link_objects = image.link.clone();
     options.args = image.baked_args.clone();
     options.env = image.baked_env.clone();
-    options.preopens = preopens;
+    options.preopens = preopens.opened;
+    options.file_trees = preopens.baked;
     options.module_names = modules.names.iter().map(|n| n.to_string()).collect();
     Ok((modules, options))
 }

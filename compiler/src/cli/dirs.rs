@@ -1,7 +1,9 @@
-//! `--dir HOST[::GUEST]`: host directories preopened for the WASI program
-//! (Linux boards). The paths are baked into the image as given and opened
+//! `--dir HOST[::GUEST]`: host directories preopened for the WASI program.
+//! On Linux boards the paths are baked into the image as given and opened
 //! when the executable starts, so `wafer build --dir data` makes an
 //! executable that opens `data` relative to the directory it is run from.
+//! On bare-metal boards the directory's contents are read now and baked
+//! into the image's flash as a read-only tree (`crate::file_tree`).
 
 use anyhow::{Result, bail};
 
@@ -10,6 +12,18 @@ use crate::config::Board;
 /// The runtime's fd table has 64 entries (runtime-nostd/src/host/fs/linux.rs),
 /// fds 0-2 are the console, and a program needs a few for its own files.
 const MAX_PREOPENS: usize = 32;
+
+/// Bare-metal boards: the baked backend's limit.
+const MAX_BAKED_PREOPENS: usize = wafer_abi::file_tree::MAX_PREOPENS;
+
+/// What `--dir` gives an image.
+#[derive(Debug, Default)]
+pub struct Preopens {
+    /// Linux boards: (host path, guest name), opened when the image starts.
+    pub opened: Vec<(String, String)>,
+    /// Bare-metal boards: (file tree, guest name), baked into flash.
+    pub baked: Vec<(Vec<u8>, String)>,
+}
 
 /// One `--dir` value: the host path and the name the guest sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,18 +53,27 @@ pub fn parse_dir(text: &str) -> Result<Preopen, String> {
     })
 }
 
-/// Checks the preopens against the board and the host file system: a
-/// bare-metal board has no file system yet, and each host path must be an
-/// existing directory now (the executable checks again when it starts).
-pub fn check(board: &Board, dirs: &[Preopen]) -> Result<Vec<(String, String)>> {
-    if dirs.is_empty() {
-        return Ok(Vec::new());
+/// Checks the preopens (`--dir`, then `--dir-rw`) against the board and
+/// the host file system: each host path must be an existing directory now
+/// (a Linux executable checks again when it starts; there a `--dir` is
+/// writable already, and `--dir-rw` the same); on a bare-metal board it is
+/// read and baked, with a RAM overlay for `--dir-rw`.
+pub fn check(board: &Board, dirs: &[Preopen], dirs_rw: &[Preopen]) -> Result<Preopens> {
+    if let Some(bare) = &board.bare {
+        let all: Vec<(&Preopen, bool)> = dirs
+            .iter()
+            .map(|d| (d, false))
+            .chain(dirs_rw.iter().map(|d| (d, true)))
+            .collect();
+        if all.is_empty() {
+            return Ok(Preopens::default());
+        }
+        return bake(board, bare.memory.flash.size, &all);
     }
-    if board.bare.is_some() {
-        bail!(
-            "--dir needs a Linux board: board {} has no file system yet (a read-only tree baked into flash is planned)",
-            board.name
-        );
+    let dirs: Vec<Preopen> = dirs.iter().chain(dirs_rw).cloned().collect();
+    let dirs = dirs.as_slice();
+    if dirs.is_empty() {
+        return Ok(Preopens::default());
     }
     if dirs.len() > MAX_PREOPENS {
         bail!(
@@ -65,10 +88,47 @@ pub fn check(board: &Board, dirs: &[Preopen]) -> Result<Vec<(String, String)>> {
             Err(e) => bail!("--dir {}: {e}", dir.host),
         }
     }
-    Ok(dirs
-        .iter()
-        .map(|d| (d.host.clone(), d.guest.clone()))
-        .collect())
+    Ok(Preopens {
+        opened: dirs
+            .iter()
+            .map(|d| (d.host.clone(), d.guest.clone()))
+            .collect(),
+        baked: Vec::new(),
+    })
+}
+
+/// Reads and serialises each directory for a bare-metal board whose flash
+/// holds `flash` bytes.
+fn bake(board: &Board, flash: u64, dirs: &[(&Preopen, bool)]) -> Result<Preopens> {
+    if dirs.len() > MAX_BAKED_PREOPENS {
+        bail!(
+            "--dir given {} times: at most {MAX_BAKED_PREOPENS} baked directories fit the runtime's fd table on board {}",
+            dirs.len(),
+            board.name
+        );
+    }
+    let mut baked = Vec::with_capacity(dirs.len());
+    for (dir, writable) in dirs {
+        baked.push((
+            crate::file_tree::bake(&dir.host, *writable)?,
+            dir.guest.clone(),
+        ));
+    }
+    let total: u64 = baked.iter().map(|(tree, _)| tree.len() as u64).sum();
+    if total > flash {
+        bail!(
+            "--dir: the baked file tree{} take{} {}, more than the {} of flash on board {}; bake a smaller directory (only what the program reads) or choose a board with more flash",
+            if baked.len() > 1 { "s" } else { "" },
+            if baked.len() > 1 { "" } else { "s" },
+            crate::size::human(total),
+            crate::size::human(flash),
+            board.name
+        );
+    }
+    Ok(Preopens {
+        opened: Vec::new(),
+        baked,
+    })
 }
 
 #[cfg(test)]

@@ -189,9 +189,16 @@ pub struct ImageArgs {
     #[arg(long = "env", id = "baked_env", value_name = "KEY=VALUE", value_parser = parse_env_var)]
     pub baked_env: Vec<String>,
     /// Host directory preopened for WASI file access, seen by the program
-    /// as GUEST (default: HOST as written); Linux boards (repeatable).
+    /// as GUEST (default: HOST as written); Linux boards open it when the
+    /// image starts, bare-metal boards bake it read-only into flash
+    /// (repeatable).
     #[arg(long = "dir", value_name = "HOST[::GUEST]", value_parser = dirs::parse_dir)]
     pub dirs: Vec<dirs::Preopen>,
+    /// As --dir, but on a bare-metal board the program may also change
+    /// the baked tree during one boot (a RAM overlay of 64 KiB); preopened
+    /// after every --dir (repeatable).
+    #[arg(long = "dir-rw", value_name = "HOST[::GUEST]", value_parser = dirs::parse_dir)]
+    pub dirs_rw: Vec<dirs::Preopen>,
 }
 
 /// Accepts `KEY=VALUE` with a non-empty key.

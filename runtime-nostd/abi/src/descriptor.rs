@@ -411,10 +411,12 @@ pub struct ImageManifest {
     /// Modules are listed in dependency order, so the exporter always
     /// exists already. Empty when no module imports from another.
     pub module_names: Slice<Str>,
-    /// Preopened directories (`--dir HOST::GUEST`, Linux boards), as pairs:
-    /// host path, then the name the guest sees; WASI fds 3, 4, … in order.
-    /// A relative host path is resolved against the working directory when
-    /// the executable starts.
+    /// Preopened directories (`--dir HOST::GUEST`), as pairs: where the
+    /// directory comes from, then the name the guest sees; WASI fds 3, 4, …
+    /// in order. Linux boards: the host path, opened when the executable
+    /// starts (a relative one against its working directory). Bare-metal
+    /// boards: the directory's contents, a [`crate::file_tree`] blob in
+    /// flash (8-byte aligned).
     pub preopens: Slice<Str>,
 }
 

@@ -13,6 +13,7 @@
 //! - [`serve`]: the line protocol of the serving entry point (spec harness).
 //! - [`exit`]: the exit codes of images and their encoding on exit devices.
 //! - [`wasi`]: the WASI preview 1 functions and their signatures.
+//! - [`file_tree`]: the read-only file tree `--dir` bakes into a board's flash.
 #![no_std]
 
 pub mod budget;
@@ -20,6 +21,7 @@ pub mod builtins;
 pub mod console;
 pub mod descriptor;
 pub mod exit;
+pub mod file_tree;
 pub mod serve;
 pub mod trap;
 pub mod values;

@@ -12,7 +12,7 @@
 //! `fd_prestat_get`) hand fds above 2 to [`fd`] here.
 
 /// WASI errnos used here (see [`from_linux`] for the rest); bare-metal
-/// boards need only `BADF`.
+/// boards follow no symlinks, so need no `LOOP`.
 #[cfg_attr(wafer_platform = "baremetal", allow(dead_code))]
 pub(crate) mod errno {
     pub const SUCCESS: i32 = 0;
@@ -129,6 +129,14 @@ pub mod fd;
 #[cfg(wafer_platform = "baremetal")]
 #[path = "fs/none.rs"]
 pub mod fd;
+
+#[cfg(wafer_platform = "baremetal")]
+#[path = "fs/baked.rs"]
+pub mod baked;
+
+#[cfg(wafer_platform = "baremetal")]
+#[path = "fs/overlay.rs"]
+pub mod overlay;
 
 #[cfg(test)]
 mod tests {

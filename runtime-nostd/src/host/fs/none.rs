@@ -1,31 +1,80 @@
-//! Boards without a file system: no fd above the console's 0-2 is ever
-//! open, so every file function answers `EBADF` (the spec's errno for a
-//! descriptor that is not open), never `ENOSYS`.
+//! Bare-metal images without `--dir`: no fd above the console's 0-2 is
+//! ever open, so every file function answers `EBADF` (the spec's errno for
+//! a descriptor that is not open), never `ENOSYS`. With `--dir`, `wafer
+//! build` points these symbols at `baked.rs` instead (see there).
 
 use super::errno::BADF;
 
-/// Console functions of `wasi.rs` hand fds above 2 here.
-pub fn read(_vmctx: *mut u8, _fd: i32, _iovs: u32, _len: u32, _out: u32) -> i32 {
+/// Console functions of `wasi.rs` hand fds above 2 here, and these to
+/// the hooks `wafer_fs_<op>`: weak aliases of [`wafer_fs_none`] (`EBADF`)
+/// unless `wafer build --dir` points them at the baked backend
+/// (`wafer_baked_fs_<op>` in `baked.rs`) with `--defsym`. Called through
+/// the symbols, never inlined, so the choice is the linker's and an image
+/// without `--dir` links no file system; each hook takes its caller's
+/// arguments in order, so the call is a jump.
+pub(crate) fn read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32 {
+    // SAFETY: both definitions of each hook take these arguments (the
+    // `EBADF` one ignores them, as the C calling convention allows).
+    unsafe { wafer_fs_read(vmctx, fd, iovs, len, out) }
+}
+pub(crate) fn write(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_write(vmctx, fd, iovs, len, out) }
+}
+pub(crate) fn close(fd: i32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_close(fd) }
+}
+pub(crate) fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_seek(vmctx, fd, offset, whence, out) }
+}
+pub(crate) fn fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_fdstat_get(vmctx, fd, out) }
+}
+pub(crate) fn prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_prestat_get(vmctx, fd, out) }
+}
+pub(crate) fn filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_filestat_get(vmctx, fd, out) }
+}
+
+unsafe extern "C" {
+    fn wafer_fs_read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32;
+    fn wafer_fs_write(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32;
+    fn wafer_fs_close(fd: i32) -> i32;
+    fn wafer_fs_seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32;
+    fn wafer_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
+    fn wafer_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
+    fn wafer_fs_filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
+}
+
+/// No fd above 2 is open: every hook's answer without `--dir`.
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_fs_none() -> i32 {
     BADF
 }
-pub fn write(_vmctx: *mut u8, _fd: i32, _iovs: u32, _len: u32, _out: u32) -> i32 {
-    BADF
-}
-pub fn close(_fd: i32) -> i32 {
-    BADF
-}
-pub fn seek(_vmctx: *mut u8, _fd: i32, _offset: i64, _whence: i32, _out: u32) -> i32 {
-    BADF
-}
-pub fn fdstat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
-    BADF
-}
-pub fn prestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
-    BADF
-}
-pub fn filestat_get(_vmctx: *mut u8, _fd: i32, _out: u32) -> i32 {
-    BADF
-}
+
+// The hooks' default definitions (`wafer_abi::file_tree::CONSOLE_HOOKS`).
+core::arch::global_asm!(
+    ".weak wafer_fs_read",
+    ".set wafer_fs_read, wafer_fs_none",
+    ".weak wafer_fs_write",
+    ".set wafer_fs_write, wafer_fs_none",
+    ".weak wafer_fs_close",
+    ".set wafer_fs_close, wafer_fs_none",
+    ".weak wafer_fs_seek",
+    ".set wafer_fs_seek, wafer_fs_none",
+    ".weak wafer_fs_fdstat_get",
+    ".set wafer_fs_fdstat_get, wafer_fs_none",
+    ".weak wafer_fs_prestat_get",
+    ".set wafer_fs_prestat_get, wafer_fs_none",
+    ".weak wafer_fs_filestat_get",
+    ".set wafer_fs_filestat_get, wafer_fs_none",
+);
 
 /// Defines each symbol as a function returning `EBADF` (its arguments are
 /// ignored; the C calling convention allows it), and [`symbol`].
