@@ -49,7 +49,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// Computes the checked native address of an access of `size` bytes;
     /// returns `(address, immediate offset)`.
-    fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
+    pub fn checked_address(&mut self, memarg: &MemArg, size: u64) -> Result<(ir::Value, i32)> {
         if self.guarded(memarg, size) {
             // Guard mode: the MMU checks (see guard.rs).
             return self.guarded_address(memarg);
