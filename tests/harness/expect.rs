@@ -120,8 +120,10 @@ pub fn float_matches(expected: &Float<u64>, bits: u64, sign: u64, exponent: u64,
 
 /// Whether the reply token `token` (`i32:2a`, …) matches `pattern`.
 pub fn matches(pattern: &Pattern, token: &str) -> bool {
-    if let Pattern::V128(lanes) = pattern {
-        return crate::v128::matches(lanes, token);
+    match pattern {
+        Pattern::V128(lanes) => return crate::v128::matches(lanes, token),
+        Pattern::Either(options) => return options.iter().any(|p| matches(p, token)),
+        _ => {}
     }
     let Some((ty, value)) = parse_token(token) else {
         return false;
@@ -149,8 +151,8 @@ pub fn matches(pattern: &Pattern, token: &str) -> bool {
             ty == "externref" && value.is_some() && n.is_none_or(|n| value == Some(n as u64))
         }
         Pattern::Func => ty == "funcref" && value.is_some(),
-        Pattern::Either(options) => options.iter().any(|p| matches(p, token)),
-        Pattern::V128(_) => false,
+        // Handled before the token is parsed as a scalar.
+        Pattern::Either(_) | Pattern::V128(_) => false,
     }
 }
 
