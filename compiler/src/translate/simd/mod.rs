@@ -111,3 +111,36 @@ impl FuncTranslator<'_, '_, '_, '_> {
             || self.translate_relaxed_simd(op)?)
     }
 }
+
+/// Whether code for `isa` must not contain vector IR: riscv64 without the
+/// V extension has no vector registers, and Cranelift lowers no vector
+/// instruction there. x86_64 (SSE2 at least) and aarch64 (NEON) always
+/// have a vector unit.
+///
+/// This is the one place that decides; the call site before code
+/// generation (`emit/functions.rs`) is where a scalarizing pass runs, or,
+/// until it exists, where such a target refuses SIMD with
+/// [`no_vector_unit`].
+pub fn needs_scalar_simd(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
+    use target_lexicon::Architecture;
+    matches!(isa.triple().architecture, Architecture::Riscv64(_))
+        && !isa
+            .isa_flags()
+            .iter()
+            .any(|flag| flag.name == "has_v" && flag.as_bool() == Some(true))
+}
+
+/// Whether `func` has any vector value (a Wasm `v128` anywhere in it).
+pub fn uses_vectors(func: &ir::Function) -> bool {
+    func.dfg.values().any(|v| func.dfg.value_type(v).is_vector())
+        || func.signature.params.iter().any(|p| p.value_type.is_vector())
+        || func.signature.returns.iter().any(|p| p.value_type.is_vector())
+}
+
+/// The error of a target without a vector unit given SIMD code.
+pub fn no_vector_unit(what: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "unsupported feature: SIMD (v128) in {what} needs a vector unit, and this riscv64 CPU preset has no V extension; \
+         build with `--cpu rv64gcv` (RISC-V V extension) or build the module without SIMD (without `-msimd128` / `+simd128`)"
+    )
+}
