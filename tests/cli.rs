@@ -43,6 +43,8 @@ mod programs;
 mod runtime_limits;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/simd.rs"]
+mod simd;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
 #[path = "cli/wasm_bytes.rs"]

@@ -1,0 +1,72 @@
+//! SIMD from the command line: `v128` arguments and results through
+//! `--invoke` and the public `--serve` protocol, on every ISA that has a
+//! vector unit (riscv64 through its `rv64gcv` preset).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use super::{module_file, stderr, stdout, wafer};
+
+/// Adds two i32x4 vectors and also returns lane 0 of the first.
+const ADD: &str = r#"(module
+  (func (export "add") (param v128 v128) (result v128 i32)
+    (i32x4.add (local.get 0) (local.get 1))
+    (i32x4.extract_lane 0 (local.get 0))))"#;
+
+/// i32x4 (1, 2, 3, 4) and (1, 0, 0, 0x1000_0000), lane 0 last.
+const A: &str = "0x00000004000000030000000200000001";
+const B: &str = "0x10000000000000000000000000000001";
+/// Their lane-wise sum (2, 2, 3, 0x1000_0004), and lane 0 of A.
+const SUM: &str = "0x10000004000000030000000200000002\n1\n";
+
+#[test]
+fn v128_arguments_and_results_through_invoke_on_every_vector_isa() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = module_file(dir.path(), "add.wat", ADD);
+    let boards: [&[&str]; 4] = [
+        &["--board", "host"],
+        &["--board", "linux-aarch64"],
+        &["--board", "linux-riscv64", "--cpu", "rv64gcv"],
+        &["--board", "qemu-virt-aarch64"],
+    ];
+    for board in boards {
+        let mut args = vec!["run", &input];
+        args.extend_from_slice(board);
+        args.extend_from_slice(&["--invoke", "add", A, B]);
+        let o = wafer(&args);
+        assert_eq!(o.status.code(), Some(0), "{board:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), SUM, "{board:?}");
+    }
+}
+
+#[test]
+fn v128_through_the_serve_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = module_file(dir.path(), "add.wat", ADD);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .args(["run", &input, "--serve"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let requests = format!("list\ncall add.add {A} {B}\ncall add.add 0x1 nope\n");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(requests.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("func add.add v128 v128 -> v128 i32\n"), "{out}");
+    assert!(
+        out.contains("ok 0x10000004000000030000000200000002 1\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error argument 2 of add.add: `nope` is not a valid v128"),
+        "{out}"
+    );
+}
