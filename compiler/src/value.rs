@@ -155,7 +155,10 @@ mod tests {
         assert!(Value::parse("-2147483649", ValType::I32).is_err());
         // A v128 is one hex number, lane 0 in its low bits.
         let v = Value::parse("0x0000000400000003_0000000200000001", ValType::V128).unwrap();
-        assert_eq!(v.to_raw().bits, [0x0000_0002_0000_0001, 0x0000_0004_0000_0003]);
+        assert_eq!(
+            v.to_raw().bits,
+            [0x0000_0002_0000_0001, 0x0000_0004_0000_0003]
+        );
         assert_eq!(Value::parse("0x1", ValType::V128).unwrap(), Value::V128(1));
         for bad in ["1", "0x", "-0x1", &format!("0x1{}", "0".repeat(32))] {
             assert!(Value::parse(bad, ValType::V128).is_err(), "{bad}");

@@ -66,7 +66,13 @@ rounding!(f32, u32, 23, 127, trunc32, floor32, ceil32, nearest32);
 /// SSSE3 `pshufb`: byte `i` of the result is `table[indices[i] & 15]`, or 0
 /// when bit 7 of `indices[i]` is set.
 pub fn byte_shuffle(table: [u8; 16], indices: [u8; 16]) -> [u8; 16] {
-    indices.map(|i| if i & 0x80 != 0 { 0 } else { table[(i & 15) as usize] })
+    indices.map(|i| {
+        if i & 0x80 != 0 {
+            0
+        } else {
+            table[(i & 15) as usize]
+        }
+    })
 }
 
 #[cfg(not(test))]
@@ -109,15 +115,27 @@ mod symbols {
     /// Cranelift's `X86Pshufb` libcall: vectors in and out in xmm registers.
     #[cfg(target_arch = "x86_64")]
     #[unsafe(no_mangle)]
+    #[allow(
+        improper_ctypes_definitions,
+        reason = "Cranelift passes and returns the I8X16 values in xmm0/xmm1, as the System V ABI does for __m128i"
+    )]
     pub extern "C" fn __cranelift_x86_pshufb(
         table: core::arch::x86_64::__m128i,
         indices: core::arch::x86_64::__m128i,
     ) -> core::arch::x86_64::__m128i {
         // SAFETY: `__m128i` and `[u8; 16]` are both 16 plain bytes.
-        let (table, indices): ([u8; 16], [u8; 16]) =
-            unsafe { (core::mem::transmute(table), core::mem::transmute(indices)) };
+        let (table, indices): ([u8; 16], [u8; 16]) = unsafe {
+            (
+                core::mem::transmute::<core::arch::x86_64::__m128i, [u8; 16]>(table),
+                core::mem::transmute::<core::arch::x86_64::__m128i, [u8; 16]>(indices),
+            )
+        };
         // SAFETY: as above.
-        unsafe { core::mem::transmute(byte_shuffle(table, indices)) }
+        unsafe {
+            core::mem::transmute::<[u8; 16], core::arch::x86_64::__m128i>(byte_shuffle(
+                table, indices,
+            ))
+        }
     }
 }
 

@@ -60,7 +60,10 @@ fn v128_through_the_serve_protocol() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("func add.add v128 v128 -> v128 i32\n"), "{out}");
+    assert!(
+        out.contains("func add.add v128 v128 -> v128 i32\n"),
+        "{out}"
+    );
     assert!(
         out.contains("ok 0x10000004000000030000000200000002 1\n"),
         "{out}"

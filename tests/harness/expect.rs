@@ -108,7 +108,13 @@ fn parse_token(token: &str) -> Option<(&str, Option<u64>)> {
 }
 
 /// Matches float `bits` (as u64) with the given sign, exponent and quiet-bit masks.
-pub fn float_matches(expected: &Float<u64>, bits: u64, sign: u64, exponent: u64, quiet: u64) -> bool {
+pub fn float_matches(
+    expected: &Float<u64>,
+    bits: u64,
+    sign: u64,
+    exponent: u64,
+    quiet: u64,
+) -> bool {
     match expected {
         Float::Bits(b) => *b == bits,
         // Canonical: exponent all ones, only the quiet bit in the payload.

@@ -12,7 +12,10 @@ use crate::expect::{Float, float_matches, nan_class};
 #[derive(Clone, Debug)]
 pub enum Lane {
     /// An integer lane of `bits` bits, exact.
-    Int { bits: u32, value: u64 },
+    Int {
+        bits: u32,
+        value: u64,
+    },
     F32(Float<u32>),
     F64(Float<u64>),
 }
@@ -80,9 +83,13 @@ pub fn matches(lanes: &[Lane], token: &str) -> bool {
                 };
                 float_matches(&f, raw, 1 << 31, 0x7f80_0000, 0x0040_0000)
             }
-            Lane::F64(f) => {
-                float_matches(f, raw, 1 << 63, 0x7ff0_0000_0000_0000, 0x0008_0000_0000_0000)
-            }
+            Lane::F64(f) => float_matches(
+                f,
+                raw,
+                1 << 63,
+                0x7ff0_0000_0000_0000,
+                0x0008_0000_0000_0000,
+            ),
         }
     })
 }
@@ -166,9 +173,6 @@ mod tests {
         bytes[0] = 1;
         bytes[15] = -128;
         let value = V128Const::I8x16(bytes);
-        assert_eq!(
-            argument(&value),
-            "v128:80000000000000000000000000000001"
-        );
+        assert_eq!(argument(&value), "v128:80000000000000000000000000000001");
     }
 }

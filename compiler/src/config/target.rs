@@ -202,14 +202,14 @@ impl Target {
         } else {
             format!("the CPU wafer runs on: {}", flags.join(", "))
         };
-        self.spec
-            .cpu
-            .insert(NATIVE_CPU.to_string(), CpuPreset {
-                    about,
-                    flags,
-                    qemu_cpu: None,
-                },
-            );
+        self.spec.cpu.insert(
+            NATIVE_CPU.to_string(),
+            CpuPreset {
+                about,
+                flags,
+                qemu_cpu: None,
+            },
+        );
         self.cpu = NATIVE_CPU.to_string();
         Ok(())
     }

@@ -33,10 +33,18 @@ impl FuncTranslator<'_, '_, '_, '_> {
         use Half::{High, Low};
         use types::{F32X4, F64X2, I8X16, I16X8, I32X4};
         match *op {
-            Operator::I8x16NarrowI16x8S => self.binary_vector(I16X8, |b, x, y| b.ins().snarrow(x, y))?,
-            Operator::I8x16NarrowI16x8U => self.binary_vector(I16X8, |b, x, y| b.ins().unarrow(x, y))?,
-            Operator::I16x8NarrowI32x4S => self.binary_vector(I32X4, |b, x, y| b.ins().snarrow(x, y))?,
-            Operator::I16x8NarrowI32x4U => self.binary_vector(I32X4, |b, x, y| b.ins().unarrow(x, y))?,
+            Operator::I8x16NarrowI16x8S => {
+                self.binary_vector(I16X8, |b, x, y| b.ins().snarrow(x, y))?
+            }
+            Operator::I8x16NarrowI16x8U => {
+                self.binary_vector(I16X8, |b, x, y| b.ins().unarrow(x, y))?
+            }
+            Operator::I16x8NarrowI32x4S => {
+                self.binary_vector(I32X4, |b, x, y| b.ins().snarrow(x, y))?
+            }
+            Operator::I16x8NarrowI32x4U => {
+                self.binary_vector(I32X4, |b, x, y| b.ins().unarrow(x, y))?
+            }
             Operator::I16x8ExtendLowI8x16S => self.extend(I8X16, Low, true)?,
             Operator::I16x8ExtendHighI8x16S => self.extend(I8X16, High, true)?,
             Operator::I16x8ExtendLowI8x16U => self.extend(I8X16, Low, false)?,
@@ -75,7 +83,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let wide = b.ins().uwiden_low(x);
                 b.ins().fcvt_from_uint(F64X2, wide)
             })?,
-            Operator::F32x4DemoteF64x2Zero => self.unary_vector(F64X2, |b, x| b.ins().fvdemote(x))?,
+            Operator::F32x4DemoteF64x2Zero => {
+                self.unary_vector(F64X2, |b, x| b.ins().fvdemote(x))?
+            }
             Operator::F64x2PromoteLowF32x4 => {
                 self.unary_vector(F32X4, |b, x| b.ins().fvpromote_low(x))?
             }

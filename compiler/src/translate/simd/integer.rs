@@ -179,14 +179,30 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::I16x8Mul => self.binary_vector(I16X8, |b, x, y| b.ins().imul(x, y))?,
             Operator::I32x4Mul => self.binary_vector(I32X4, |b, x, y| b.ins().imul(x, y))?,
             Operator::I64x2Mul => self.binary_vector(I64X2, |b, x, y| b.ins().imul(x, y))?,
-            Operator::I8x16AddSatS => self.binary_vector(I8X16, |b, x, y| b.ins().sadd_sat(x, y))?,
-            Operator::I8x16AddSatU => self.binary_vector(I8X16, |b, x, y| b.ins().uadd_sat(x, y))?,
-            Operator::I16x8AddSatS => self.binary_vector(I16X8, |b, x, y| b.ins().sadd_sat(x, y))?,
-            Operator::I16x8AddSatU => self.binary_vector(I16X8, |b, x, y| b.ins().uadd_sat(x, y))?,
-            Operator::I8x16SubSatS => self.binary_vector(I8X16, |b, x, y| b.ins().ssub_sat(x, y))?,
-            Operator::I8x16SubSatU => self.binary_vector(I8X16, |b, x, y| b.ins().usub_sat(x, y))?,
-            Operator::I16x8SubSatS => self.binary_vector(I16X8, |b, x, y| b.ins().ssub_sat(x, y))?,
-            Operator::I16x8SubSatU => self.binary_vector(I16X8, |b, x, y| b.ins().usub_sat(x, y))?,
+            Operator::I8x16AddSatS => {
+                self.binary_vector(I8X16, |b, x, y| b.ins().sadd_sat(x, y))?
+            }
+            Operator::I8x16AddSatU => {
+                self.binary_vector(I8X16, |b, x, y| b.ins().uadd_sat(x, y))?
+            }
+            Operator::I16x8AddSatS => {
+                self.binary_vector(I16X8, |b, x, y| b.ins().sadd_sat(x, y))?
+            }
+            Operator::I16x8AddSatU => {
+                self.binary_vector(I16X8, |b, x, y| b.ins().uadd_sat(x, y))?
+            }
+            Operator::I8x16SubSatS => {
+                self.binary_vector(I8X16, |b, x, y| b.ins().ssub_sat(x, y))?
+            }
+            Operator::I8x16SubSatU => {
+                self.binary_vector(I8X16, |b, x, y| b.ins().usub_sat(x, y))?
+            }
+            Operator::I16x8SubSatS => {
+                self.binary_vector(I16X8, |b, x, y| b.ins().ssub_sat(x, y))?
+            }
+            Operator::I16x8SubSatU => {
+                self.binary_vector(I16X8, |b, x, y| b.ins().usub_sat(x, y))?
+            }
             Operator::I8x16MinS => self.binary_vector(I8X16, |b, x, y| b.ins().smin(x, y))?,
             Operator::I8x16MinU => self.binary_vector(I8X16, |b, x, y| b.ins().umin(x, y))?,
             Operator::I8x16MaxS => self.binary_vector(I8X16, |b, x, y| b.ins().smax(x, y))?,

@@ -108,7 +108,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 let flags = self.vector_access_flags(memarg, 16);
                 self.builder.ins().store(flags, v, addr, offset);
             }
-            Operator::V128Load8x8S { ref memarg } => self.load_widened(memarg, extend(I16X8, true))?,
+            Operator::V128Load8x8S { ref memarg } => {
+                self.load_widened(memarg, extend(I16X8, true))?
+            }
             Operator::V128Load8x8U { ref memarg } => {
                 self.load_widened(memarg, extend(I16X8, false))?
             }
@@ -124,7 +126,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::V128Load32x2U { ref memarg } => {
                 self.load_widened(memarg, extend(I64X2, false))?
             }
-            Operator::V128Load8Splat { ref memarg } => self.load_widened(memarg, Widen::Splat(I8))?,
+            Operator::V128Load8Splat { ref memarg } => {
+                self.load_widened(memarg, Widen::Splat(I8))?
+            }
             Operator::V128Load16Splat { ref memarg } => {
                 self.load_widened(memarg, Widen::Splat(I16))?
             }
@@ -134,13 +138,19 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::V128Load64Splat { ref memarg } => {
                 self.load_widened(memarg, Widen::Splat(I64))?
             }
-            Operator::V128Load32Zero { ref memarg } => self.load_widened(memarg, Widen::Zero(I32))?,
-            Operator::V128Load64Zero { ref memarg } => self.load_widened(memarg, Widen::Zero(I64))?,
+            Operator::V128Load32Zero { ref memarg } => {
+                self.load_widened(memarg, Widen::Zero(I32))?
+            }
+            Operator::V128Load64Zero { ref memarg } => {
+                self.load_widened(memarg, Widen::Zero(I64))?
+            }
             Operator::V128Load8Lane { ref memarg, lane } => self.load_lane(memarg, I8X16, lane)?,
             Operator::V128Load16Lane { ref memarg, lane } => self.load_lane(memarg, I16X8, lane)?,
             Operator::V128Load32Lane { ref memarg, lane } => self.load_lane(memarg, I32X4, lane)?,
             Operator::V128Load64Lane { ref memarg, lane } => self.load_lane(memarg, I64X2, lane)?,
-            Operator::V128Store8Lane { ref memarg, lane } => self.store_lane(memarg, I8X16, lane)?,
+            Operator::V128Store8Lane { ref memarg, lane } => {
+                self.store_lane(memarg, I8X16, lane)?
+            }
             Operator::V128Store16Lane { ref memarg, lane } => {
                 self.store_lane(memarg, I16X8, lane)?
             }

@@ -132,9 +132,19 @@ pub fn needs_scalar_simd(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
 
 /// Whether `func` has any vector value (a Wasm `v128` anywhere in it).
 pub fn uses_vectors(func: &ir::Function) -> bool {
-    func.dfg.values().any(|v| func.dfg.value_type(v).is_vector())
-        || func.signature.params.iter().any(|p| p.value_type.is_vector())
-        || func.signature.returns.iter().any(|p| p.value_type.is_vector())
+    func.dfg
+        .values()
+        .any(|v| func.dfg.value_type(v).is_vector())
+        || func
+            .signature
+            .params
+            .iter()
+            .any(|p| p.value_type.is_vector())
+        || func
+            .signature
+            .returns
+            .iter()
+            .any(|p| p.value_type.is_vector())
 }
 
 /// The error of a target without a vector unit given SIMD code.
