@@ -266,6 +266,15 @@ fn compile_module(
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
     let isa = isa::build_isa(&options.target)?;
+    // Bodies are checked one by one (`functions.rs`); v128 in a signature or
+    // a global reaches the trampolines and `instantiate` too.
+    if crate::translate::simd::needs_scalar_simd(&*isa)
+        && crate::translate::simd::module_uses_v128(&info)
+    {
+        return Err(crate::translate::simd::no_vector_unit(
+            "a function type or global of the module",
+        ));
+    }
     let mut builder = ObjectBuilder::new(
         isa.clone(),
         options.prefix.as_bytes().to_vec(),
@@ -649,5 +658,10 @@ mod tests {
         assert!(err.contains("SIMD (v128)"), "{err}");
         assert!(err.contains("no V extension"), "{err}");
         assert!(err.contains("--cpu rv64gcv"), "{err}");
+        // A v128 global alone reaches `instantiate`, not a function body.
+        let global = wat::parse_str("(module (global v128 (v128.const i64x2 1 2)))").unwrap();
+        let err = format!("{:#}", compile(&global, &options("riscv64")).unwrap_err());
+        assert!(err.contains("no V extension"), "{err}");
+        assert!(compile(&global, &options("riscv64:rv64gcv")).is_ok());
     }
 }

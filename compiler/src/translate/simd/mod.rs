@@ -147,6 +147,15 @@ pub fn uses_vectors(func: &ir::Function) -> bool {
             .any(|p| p.value_type.is_vector())
 }
 
+/// Whether a function type or a global of the module is a `v128`.
+pub fn module_uses_v128(info: &crate::module_info::ModuleInfo<'_>) -> bool {
+    let v128 = wasmparser::ValType::V128;
+    info.types
+        .iter()
+        .any(|t| t.params.contains(&v128) || t.results.contains(&v128))
+        || info.globals.iter().any(|g| g.content_type == v128)
+}
+
 /// The error of a target without a vector unit given SIMD code.
 pub fn no_vector_unit(what: &str) -> anyhow::Error {
     anyhow::anyhow!(
