@@ -73,3 +73,31 @@ fn v128_through_the_serve_protocol() {
         "{out}"
     );
 }
+
+/// A function with so many locals and branches that its locals live in a
+/// stack slot instead of SSA variables (`translate/locals.rs`: more than
+/// 64 Mi local × block pairs), with `v128` locals among 64-bit ones.
+fn v128_locals_in_memory() -> String {
+    let mut wat = String::from(
+        "(module (func (export \"f\") (param v128) (result v128)\n(local i64) (local v128) (local",
+    );
+    wat.push_str(&" i64".repeat(5000));
+    wat.push_str(")\n(local.set 1 (i64.const 7))\n");
+    wat.push_str("(local.set 2 (i32x4.add (local.get 0) (v128.const i32x4 10 20 30 40)))\n");
+    // 5003 locals × 14 003 blocks > 64 Mi.
+    wat.push_str("(block\n");
+    wat.push_str(&"(br_if 0 (i32.const 0))\n".repeat(14_000));
+    wat.push_str(")\n(i64x2.replace_lane 1 (local.get 2) (local.get 1))))");
+    wat
+}
+
+#[test]
+fn v128_locals_keep_their_values_when_locals_live_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = module_file(dir.path(), "many.wat", &v128_locals_in_memory());
+    // i32x4 (1, 2, 3, 4) + (10, 20, 30, 40) = (11, 22, 33, 44); then i64
+    // lane 1 (i32 lanes 2 and 3) becomes 7.
+    let o = wafer(&["run", &input, "--invoke", "f", A]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "0x0000000000000007000000160000000b\n");
+}
