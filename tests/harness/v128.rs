@@ -168,6 +168,32 @@ mod tests {
     }
 
     #[test]
+    fn either_accepts_any_of_its_v128_alternatives() {
+        use crate::expect::{Pattern, matches as pattern_matches};
+        let int = |values: [u64; 2]| {
+            Pattern::V128(
+                values
+                    .iter()
+                    .map(|&value| Lane::Int { bits: 64, value })
+                    .collect(),
+            )
+        };
+        let either = Pattern::Either(vec![int([1, 2]), int([3, 4])]);
+        assert!(pattern_matches(
+            &either,
+            &format!("v128:{:016x}{:016x}", 4, 3)
+        ));
+        assert!(pattern_matches(
+            &either,
+            &format!("v128:{:016x}{:016x}", 2, 1)
+        ));
+        assert!(!pattern_matches(
+            &either,
+            &format!("v128:{:016x}{:016x}", 1, 2)
+        ));
+    }
+
+    #[test]
     fn arguments_put_lane_zero_in_the_last_digits() {
         let mut bytes = [0i8; 16];
         bytes[0] = 1;
