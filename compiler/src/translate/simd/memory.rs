@@ -96,6 +96,25 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// Loads the last byte of a guarded 16-byte store's target, so that a
+    /// store reaching past the memory's end faults before it writes
+    /// anything. Without it, a 16-byte store straddling the end writes its
+    /// in-bounds half on aarch64 under QEMU (it splits the `str q` into two
+    /// 8-byte stores), and Arm allows a faulting unaligned store to have
+    /// written some bytes; Wasm requires a trapping store to write none.
+    /// If the last byte is in bounds, so is every byte before it.
+    fn probe_last_byte(&mut self, memarg: &MemArg, addr: ir::Value, offset: i32) {
+        let flags = self.access_flags(memarg, 16);
+        let (addr, offset) = match offset.checked_add(15) {
+            Some(last) => (addr, last),
+            None => (
+                self.builder.ins().iadd_imm_s(addr, i64::from(offset) + 15),
+                0,
+            ),
+        };
+        self.builder.ins().load(types::I8, flags, addr, offset);
+    }
+
     /// Translates a SIMD memory operator; `Ok(false)` if `op` is not one.
     pub fn translate_simd_memory(&mut self, op: &Operator<'_>) -> Result<bool> {
         use types::{I8, I8X16, I16, I16X8, I32, I32X4, I64, I64X2};
@@ -105,6 +124,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::V128Store { ref memarg } => {
                 let v = self.pop_vector(V128)?;
                 let (addr, offset) = self.checked_address(memarg, 16)?;
+                if self.guarded(memarg, 16) {
+                    self.probe_last_byte(memarg, addr, offset);
+                }
                 let flags = self.vector_access_flags(memarg, 16);
                 self.builder.ins().store(flags, v, addr, offset);
             }
