@@ -101,3 +101,27 @@ fn v128_locals_keep_their_values_when_locals_live_in_memory() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o), "0x0000000000000007000000160000000b\n");
 }
+
+#[test]
+fn targets_names_the_presets_that_add_vector_features() {
+    let o = wafer(&["targets"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let listing = stdout(&o);
+    let line = |isa: &str| {
+        listing
+            .lines()
+            .find(|l| l.starts_with(isa))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("riscv64").contains("rv64gcv (+V: SIMD in vector registers)"),
+        "{listing}"
+    );
+    assert!(line("x86_64").contains("v3 (+AVX2, FMA)"), "{listing}");
+    // Presets without such a feature carry no note.
+    assert!(
+        line("riscv64").contains("rva22,") || line("riscv64").ends_with("rva22"),
+        "{listing}"
+    );
+}
