@@ -13,8 +13,7 @@
 //!
 //! Only plain Cranelift vector instructions are generated (no
 //! ISA-specific ones such as `x86_pshufb`), so a target without a vector
-//! unit can rewrite the IR into scalar code (see
-//! [`crate::emit::functions`] and `needs_scalar_simd`).
+//! unit can rewrite the IR into scalar code (see [`needs_scalar_simd`]).
 //!
 //! The operators are split by concept: [`lanes`] (constants, splats, lane
 //! access, shuffles, bitwise), [`integer`], [`float`], [`convert`]
@@ -50,11 +49,6 @@ pub fn cast(builder: &mut FunctionBuilder<'_>, v: ir::Value, ty: ir::Type) -> ir
     } else {
         builder.ins().bitcast(ty, bitcast_flags(), v)
     }
-}
-
-/// Whether `ty` is one of Cranelift's vector types.
-pub fn is_vector(ty: ir::Type) -> bool {
-    ty.is_vector()
 }
 
 impl FuncTranslator<'_, '_, '_, '_> {
