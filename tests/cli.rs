@@ -49,6 +49,8 @@ mod programs_io;
 mod runtime_limits;
 #[path = "cli/serve.rs"]
 mod serve;
+#[path = "cli/simd.rs"]
+mod simd;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
 #[path = "cli/threads.rs"]
@@ -348,11 +350,6 @@ fn bad_modules_get_one_clear_error_and_no_output() {
     );
     assert_compile_rejects("bad.wat", b"(module (func (result i32)))", "type mismatch");
     assert_compile_rejects("syntax.wat", b"(module (func", "syntax.wat");
-    assert_compile_rejects(
-        "simd.wat",
-        b"(module (func (result v128) (v128.const i64x2 0 0)))",
-        "SIMD",
-    );
 }
 
 #[test]

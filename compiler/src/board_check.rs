@@ -18,6 +18,28 @@ fn pages(n: u64) -> String {
     )
 }
 
+/// Refuses a CPU preset that needs an extension switched on at boot on a
+/// bare-metal board, whose runtime does not do that: riscv64's V needs
+/// `mstatus.VS` set (and QEMU's `-cpu ...,v=true`), so `rv64gcv` code is
+/// for the Linux riscv64 boards, where the kernel (or qemu-user) does it.
+///
+/// # Errors
+/// Such a preset on a bare-metal board (the message names both).
+pub fn check_cpu(options: &ImageOptions) -> Result<()> {
+    let board = &options.board;
+    if matches!(board.platform, crate::config::Platform::Baremetal)
+        && board.target.qemu_cpu().is_some()
+    {
+        bail!(
+            "the CPU preset `{}` is not supported on the bare-metal board {}: its runtime does not switch on the extension the preset adds (the RISC-V vector unit); use the board linux-{} or the default preset",
+            board.target.cpu,
+            board.name,
+            board.target.isa.name()
+        );
+    }
+    Ok(())
+}
+
 /// Checks every defined memory's and table's initial size against
 /// `--max-memory` / `--max-table-elements` and, on bare-metal boards, the
 /// RAM left after the image's stack.

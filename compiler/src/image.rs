@@ -147,6 +147,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
         crate::import_check::check_imports(modules, &module_names(modules, options))?;
     }
     crate::board_check::check_memory(modules, options)?;
+    crate::board_check::check_cpu(options)?;
     let lld = Lld::find()?;
     crate::output::check_parent_dir(output)?;
 

@@ -1,9 +1,8 @@
 //! Parsing and validation: a Wasm binary becomes a [`ModuleInfo`], the
 //! index spaces and segments every later stage reads.
 //!
-//! The whole module is validated first with `wasmparser` (Wasm 2.0 features),
-//! so everything after this point may assume a valid module. Features wafer
-//! does not compile yet (SIMD) are rejected here with their byte offset.
+//! The whole module is validated first with `wasmparser` (Wasm 2.0 features and relaxed SIMD),
+//! so everything after this point may assume a valid module.
 
 use std::collections::HashMap;
 
@@ -124,15 +123,15 @@ impl<'a> ModuleInfo<'a> {
 }
 
 /// The features wafer accepts: Wasm 2.0, threads (shared memories and
-/// atomics), multi-memory, memory64 (with 64-bit tables, table64) and
-/// custom page sizes. SIMD passes validation and is rejected afterwards
-/// with a clearer message.
+/// atomics), multi-memory, memory64 (with 64-bit tables, table64),
+/// custom page sizes and relaxed SIMD (SIMD is part of Wasm 2.0).
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::THREADS
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::MEMORY64
         | WasmFeatures::CUSTOM_PAGE_SIZES
+        | WasmFeatures::RELAXED_SIMD
 }
 
 /// The type string of a memory in descriptors (`ImportDesc::ty`,
@@ -167,8 +166,7 @@ pub fn page_size(ty: &MemoryType) -> u64 {
 /// Validates `wasm` and collects its [`ModuleInfo`].
 ///
 /// # Errors
-/// Malformed or invalid modules (wasmparser's message and offset), and
-/// modules using SIMD, which is not supported yet.
+/// Malformed or invalid modules (wasmparser's message and offset).
 pub fn parse<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
     Validator::new_with_features(features())
         .validate_all(wasm)
@@ -182,33 +180,17 @@ pub fn parse<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
     collect(wasm)
 }
 
-fn unsupported_simd(offset: usize) -> anyhow::Error {
-    anyhow!(
-        "unsupported feature: SIMD (v128) at byte offset {offset:#x}; wafer does not compile SIMD yet, build the module without it (e.g. without `-msimd128` / `+simd128`)"
-    )
-}
-
-fn check_val_type(ty: ValType, offset: usize) -> Result<()> {
-    if ty == ValType::V128 {
-        return Err(unsupported_simd(offset));
-    }
-    Ok(())
-}
-
 fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
     let mut info = ModuleInfo::default();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(reader) => {
                 for group in reader.into_iter_with_offsets() {
-                    let (offset, group) = group?;
+                    let (_, group) = group?;
                     for sub in group.into_types() {
                         let CompositeInnerType::Func(ft) = &sub.composite_type.inner else {
                             bail!("only function types are supported");
                         };
-                        for &t in ft.params().iter().chain(ft.results()) {
-                            check_val_type(t, offset as usize)?;
-                        }
                         info.types.push(FuncType {
                             params: ft.params().to_vec(),
                             results: ft.results().to_vec(),
@@ -218,8 +200,7 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
             }
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports_with_offsets() {
-                    let (offset, import) = import?;
-                    let offset = offset as usize;
+                    let (_, import) = import?;
                     let kind = match import.ty {
                         TypeRef::Func(t) | TypeRef::FuncExact(t) => {
                             info.funcs.push(t);
@@ -237,7 +218,6 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                             ImportKind::Memory(m)
                         }
                         TypeRef::Global(g) => {
-                            check_val_type(g.content_type, offset)?;
                             info.globals.push(g);
                             info.num_imported_globals += 1;
                             ImportKind::Global(g)
@@ -273,10 +253,6 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g?;
-                    check_val_type(
-                        g.ty.content_type,
-                        g.init_expr.get_binary_reader().original_position() as usize,
-                    )?;
                     info.globals.push(g.ty);
                     info.global_inits.push(g.init_expr);
                 }

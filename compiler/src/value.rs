@@ -15,6 +15,8 @@ pub enum Value {
     FuncRef(Option<u64>),
     /// `None` is `ref.null extern`; `Some(n)` is the spec's `ref.extern n`.
     ExternRef(Option<u64>),
+    /// The 128 bits as one little-endian number (lane 0 in the low bits).
+    V128(u128),
 }
 
 impl Value {
@@ -27,12 +29,15 @@ impl Value {
             Value::F64(_) => ValType::F64,
             Value::FuncRef(_) => ValType::FuncRef,
             Value::ExternRef(_) => ValType::ExternRef,
+            Value::V128(_) => ValType::V128,
         }
     }
 
     /// Parses a command-line argument as a value of type `ty`: decimal
     /// integers (negative too, or hex with `0x`), decimal floats or
-    /// `inf`/`-inf`/`nan`, and `null` for references.
+    /// `inf`/`-inf`/`nan`, `null` for references, and for a `v128` `0x`
+    /// with up to 32 hex digits (lane 0 in the last digits, as results
+    /// print).
     ///
     /// # Errors
     /// Text that is not a value of that type.
@@ -55,7 +60,8 @@ impl Value {
                 }
             }
             ValType::ExternRef => Value::ExternRef(Some(parse_int(text, 64).ok_or_else(bad)?)),
-            ValType::FuncRef | ValType::V128 => {
+            ValType::V128 => Value::V128(parse_v128(text).ok_or_else(bad)?),
+            ValType::FuncRef => {
                 bail!(
                     "arguments of type {} cannot be given on the command line",
                     ty.name()
@@ -66,14 +72,20 @@ impl Value {
 
     /// The value in an array-call slot, as the runtime expects it.
     pub fn to_raw(&self) -> ValRaw {
-        ValRaw::from_u64(match *self {
+        let low = match *self {
             Value::I32(v) => v as u32 as u64,
             Value::I64(v) => v as u64,
             Value::F32(bits) => bits as u64,
             Value::F64(bits) => bits,
             Value::FuncRef(r) => r.unwrap_or(0),
             Value::ExternRef(r) => r.map_or(0, |n| n + 1),
-        })
+            Value::V128(bits) => {
+                return ValRaw {
+                    bits: [bits as u64, (bits >> 64) as u64],
+                };
+            }
+        };
+        ValRaw::from_u64(low)
     }
 }
 
@@ -108,6 +120,15 @@ fn parse_int(text: &str, bits: u32) -> Option<u64> {
     }
 }
 
+/// `0x` and 1 to 32 hex digits (`_` between them allowed).
+fn parse_v128(text: &str) -> Option<u128> {
+    let hex = text.strip_prefix("0x")?.replace('_', "");
+    if hex.is_empty() || hex.len() > 32 {
+        return None;
+    }
+    u128::from_str_radix(&hex, 16).ok()
+}
+
 fn parse_float(text: &str) -> Option<f64> {
     match text {
         "nan" | "+nan" => Some(f64::NAN),
@@ -132,6 +153,16 @@ mod tests {
         assert_eq!(Value::parse("0x10", ValType::I64).unwrap(), Value::I64(16));
         assert!(Value::parse("4294967296", ValType::I32).is_err());
         assert!(Value::parse("-2147483649", ValType::I32).is_err());
+        // A v128 is one hex number, lane 0 in its low bits.
+        let v = Value::parse("0x0000000400000003_0000000200000001", ValType::V128).unwrap();
+        assert_eq!(
+            v.to_raw().bits,
+            [0x0000_0002_0000_0001, 0x0000_0004_0000_0003]
+        );
+        assert_eq!(Value::parse("0x1", ValType::V128).unwrap(), Value::V128(1));
+        for bad in ["1", "0x", "-0x1", &format!("0x1{}", "0".repeat(32))] {
+            assert!(Value::parse(bad, ValType::V128).is_err(), "{bad}");
+        }
         assert!(Value::parse("abc", ValType::I32).is_err());
     }
 

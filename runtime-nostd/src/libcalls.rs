@@ -3,7 +3,11 @@
 //! variants, with Wasm's exact semantics (round-half-even for nearest, the
 //! sign of zero kept, NaN in → quiet NaN out).
 //!
-//! `fma`/`fmaf` are not provided: no Wasm 2.0 scalar operator lowers to them.
+//! `fma`/`fmaf` are not provided: no Wasm 2.0 scalar operator lowers to them
+//! (relaxed SIMD's `madd` is unfused, docs/simd.md).
+//!
+//! `__cranelift_x86_pshufb`: without SSSE3 (the `baseline` preset) Cranelift
+//! lowers `i8x16.swizzle` and `i8x16.shuffle` to a call of this byte shuffle.
 
 macro_rules! rounding {
     ($float:ty, $bits:ty, $mantissa:expr, $bias:expr, $trunc:ident, $floor:ident, $ceil:ident, $nearest:ident) => {
@@ -59,6 +63,18 @@ macro_rules! rounding {
 rounding!(f64, u64, 52, 1023, trunc64, floor64, ceil64, nearest64);
 rounding!(f32, u32, 23, 127, trunc32, floor32, ceil32, nearest32);
 
+/// SSSE3 `pshufb`: byte `i` of the result is `table[indices[i] & 15]`, or 0
+/// when bit 7 of `indices[i]` is set.
+pub fn byte_shuffle(table: [u8; 16], indices: [u8; 16]) -> [u8; 16] {
+    indices.map(|i| {
+        if i & 0x80 != 0 {
+            0
+        } else {
+            table[(i & 15) as usize]
+        }
+    })
+}
+
 #[cfg(not(test))]
 mod symbols {
     use super::*;
@@ -95,6 +111,32 @@ mod symbols {
     pub extern "C" fn nearbyintf(x: f32) -> f32 {
         nearest32(x)
     }
+
+    /// Cranelift's `X86Pshufb` libcall: vectors in and out in xmm registers.
+    #[cfg(target_arch = "x86_64")]
+    #[unsafe(no_mangle)]
+    #[allow(
+        improper_ctypes_definitions,
+        reason = "Cranelift passes and returns the I8X16 values in xmm0/xmm1, as the System V ABI does for __m128i"
+    )]
+    pub extern "C" fn __cranelift_x86_pshufb(
+        table: core::arch::x86_64::__m128i,
+        indices: core::arch::x86_64::__m128i,
+    ) -> core::arch::x86_64::__m128i {
+        // SAFETY: `__m128i` and `[u8; 16]` are both 16 plain bytes.
+        let (table, indices): ([u8; 16], [u8; 16]) = unsafe {
+            (
+                core::mem::transmute::<core::arch::x86_64::__m128i, [u8; 16]>(table),
+                core::mem::transmute::<core::arch::x86_64::__m128i, [u8; 16]>(indices),
+            )
+        };
+        // SAFETY: as above.
+        unsafe {
+            core::mem::transmute::<[u8; 16], core::arch::x86_64::__m128i>(byte_shuffle(
+                table, indices,
+            ))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -120,6 +162,19 @@ mod tests {
         f64::INFINITY,
         f64::NEG_INFINITY,
     ];
+
+    #[test]
+    fn byte_shuffle_picks_low_four_index_bits_and_zeroes_on_bit_seven() {
+        let table: [u8; 16] = core::array::from_fn(|i| 100 + i as u8);
+        let mut indices = [0u8; 16];
+        indices[0] = 15;
+        indices[1] = 0x80;
+        indices[2] = 0x13; // bits 4-6 are ignored: lane 3
+        indices[3] = 0xff;
+        let r = byte_shuffle(table, indices);
+        assert_eq!(&r[..4], &[115, 0, 103, 0]);
+        assert_eq!(r[4], 100);
+    }
 
     #[test]
     fn f64_rounding_matches_std() {

@@ -458,11 +458,20 @@ fn catalog() -> Vec<Case> {
             "(module (memory 1 shared))",
             Error("shared memory must have maximum size"),
         ),
-        compile_wat(
-            "SIMD instruction",
-            "(module (func (result v128) (v128.const i64x2 0 0)))",
-            Error("SIMD"),
-        ),
+        // riscv64's default preset has no vector unit (docs/simd.md).
+        Case::new(
+            "SIMD on riscv64 without the V extension",
+            "compile {in} --target riscv64 -o {out}",
+            Error("needs a vector unit, and this riscv64 CPU preset has no V extension; build with `--cpu rv64gcv`"),
+        )
+        .file("m.wat", "(module (func (result v128) (v128.const i64x2 0 0)))"),
+        // The bare-metal runtime does not switch the vector unit on.
+        Case::new(
+            "the V preset on a bare-metal riscv64 board",
+            "build {in} --board qemu-virt-riscv64 --cpu rv64gcv -o {out}",
+            Error("the CPU preset `rv64gcv` is not supported on the bare-metal board qemu-virt-riscv64"),
+        )
+        .file("m.wat", "(module (func (export \"_start\")))"),
         compile_wasm(
             "memory.init without a data count section",
             // (The text format adds the data count section by itself.)

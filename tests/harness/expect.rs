@@ -32,6 +32,8 @@ pub enum Pattern {
     /// Any non-null funcref.
     Func,
     Either(Vec<Pattern>),
+    /// A `v128`, lane by lane.
+    V128(Vec<crate::v128::Lane>),
 }
 
 /// An expected float: exact bits or a class of NaNs.
@@ -42,7 +44,8 @@ pub enum Float<T> {
     ArithmeticNan,
 }
 
-fn float<T: Copy, F>(p: &NanPattern<F>, bits: impl Fn(&F) -> T) -> Float<T> {
+/// An expected float or NaN class from the script.
+pub fn nan_class<T: Copy, F>(p: &NanPattern<F>, bits: impl Fn(&F) -> T) -> Float<T> {
     match p {
         NanPattern::CanonicalNan => Float::CanonicalNan,
         NanPattern::ArithmeticNan => Float::ArithmeticNan,
@@ -62,11 +65,12 @@ fn core_pattern(core: &WastRetCore<'_>) -> Result<Pattern, String> {
     Ok(match core {
         WastRetCore::I32(v) => Pattern::I32(*v as u32),
         WastRetCore::I64(v) => Pattern::I64(*v as u64),
-        WastRetCore::F32(p) => Pattern::F32(float(p, |f| f.bits)),
-        WastRetCore::F64(p) => Pattern::F64(float(p, |f| f.bits)),
+        WastRetCore::F32(p) => Pattern::F32(nan_class(p, |f| f.bits)),
+        WastRetCore::F64(p) => Pattern::F64(nan_class(p, |f| f.bits)),
         WastRetCore::RefNull(_) => Pattern::Null,
         WastRetCore::RefExtern(n) => Pattern::Extern(*n),
         WastRetCore::RefFunc(_) => Pattern::Func,
+        WastRetCore::V128(v) => Pattern::V128(crate::v128::lanes(v)),
         WastRetCore::Either(options) => {
             Pattern::Either(options.iter().map(core_pattern).collect::<Result<_, _>>()?)
         }
@@ -90,6 +94,7 @@ pub fn argument(arg: &WastArg<'_>) -> Result<String, String> {
         }) => "externref:null".into(),
         WastArgCore::RefNull(_) => "funcref:null".into(),
         WastArgCore::RefExtern(n) => format!("externref:{n:x}"),
+        WastArgCore::V128(v) => crate::v128::argument(v),
         other => return Err(format!("unsupported argument {other:?}")),
     })
 }
@@ -103,7 +108,13 @@ fn parse_token(token: &str) -> Option<(&str, Option<u64>)> {
 }
 
 /// Matches float `bits` (as u64) with the given sign, exponent and quiet-bit masks.
-fn float_matches(expected: &Float<u64>, bits: u64, sign: u64, exponent: u64, quiet: u64) -> bool {
+pub fn float_matches(
+    expected: &Float<u64>,
+    bits: u64,
+    sign: u64,
+    exponent: u64,
+    quiet: u64,
+) -> bool {
     match expected {
         Float::Bits(b) => *b == bits,
         // Canonical: exponent all ones, only the quiet bit in the payload.
@@ -115,6 +126,11 @@ fn float_matches(expected: &Float<u64>, bits: u64, sign: u64, exponent: u64, qui
 
 /// Whether the reply token `token` (`i32:2a`, …) matches `pattern`.
 pub fn matches(pattern: &Pattern, token: &str) -> bool {
+    match pattern {
+        Pattern::V128(lanes) => return crate::v128::matches(lanes, token),
+        Pattern::Either(options) => return options.iter().any(|p| matches(p, token)),
+        _ => {}
+    }
     let Some((ty, value)) = parse_token(token) else {
         return false;
     };
@@ -141,7 +157,8 @@ pub fn matches(pattern: &Pattern, token: &str) -> bool {
             ty == "externref" && value.is_some() && n.is_none_or(|n| value == Some(n as u64))
         }
         Pattern::Func => ty == "funcref" && value.is_some(),
-        Pattern::Either(options) => options.iter().any(|p| matches(p, token)),
+        // Handled before the token is parsed as a scalar.
+        Pattern::Either(_) | Pattern::V128(_) => false,
     }
 }
 
@@ -208,6 +225,7 @@ impl fmt::Display for Pattern {
                 }
                 f.write_str(")")
             }
+            Pattern::V128(lanes) => crate::v128::describe_lanes(lanes, f),
         }
     }
 }
@@ -225,6 +243,9 @@ impl<T> fmt::Display for Float<T> {
 /// A reply value token (`i32:29`) in the script's notation, for failure
 /// messages: `(i32.const 41)`.
 pub fn describe_token(token: &str) -> String {
+    if let Some(value) = crate::v128::parse_token(token) {
+        return crate::v128::describe_token(value);
+    }
     let Some((ty, value)) = parse_token(token) else {
         return format!("`{token}`");
     };

@@ -29,6 +29,7 @@ mod mixed_modes;
 pub mod runner;
 pub mod script;
 pub mod skips;
+pub mod v128;
 
 /// The result of one script step.
 #[derive(Clone, Debug)]

@@ -94,6 +94,13 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Targets => {
             for isa in Isa::ALL {
                 let target = Target::new(isa)?;
+                let named = |name: &String| {
+                    let preset = &target.spec.cpu[name];
+                    match preset.feature_note() {
+                        Some(note) => format!("{name} ({note})"),
+                        None => name.clone(),
+                    }
+                };
                 let mut cpus: Vec<String> = vec![format!("{} (default)", target.spec.default_cpu)];
                 cpus.extend(
                     target
@@ -101,7 +108,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
                         .cpu
                         .keys()
                         .filter(|c| **c != target.spec.default_cpu)
-                        .cloned(),
+                        .map(named),
                 );
                 if Isa::host() == Some(isa) {
                     cpus.push(String::from("native (this machine's CPU)"));

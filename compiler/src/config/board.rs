@@ -248,7 +248,11 @@ impl Board {
                 self.name
             )
         })?;
-        Ok(Command::new(qemu))
+        let mut command = Command::new(qemu);
+        if let Some(cpu) = self.target.qemu_cpu() {
+            command.arg("-cpu").arg(cpu);
+        }
+        Ok(command)
     }
 
     /// The exit code of a module from the status of the command that ran

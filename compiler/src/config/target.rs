@@ -53,6 +53,27 @@ pub const NATIVE_CPU: &str = "native";
 pub struct CpuPreset {
     pub about: String,
     pub flags: Vec<String>,
+    /// The `-cpu` of QEMU user mode for code of this preset, when QEMU's
+    /// default CPU lacks one of its extensions (riscv64's V is off by
+    /// default in QEMU 7.2).
+    #[serde(default, rename = "qemu-cpu")]
+    pub qemu_cpu: Option<String>,
+}
+
+impl CpuPreset {
+    /// What the preset adds that changes how SIMD code runs, for
+    /// `wafer targets`: a vector unit (riscv64 V) or wider vectors and FMA
+    /// (x86_64 AVX2).
+    pub fn feature_note(&self) -> Option<&'static str> {
+        let has = |flag: &str| self.flags.iter().any(|f| f == flag);
+        if has("has_v") {
+            Some("+V: SIMD in vector registers")
+        } else if has("has_avx2") {
+            Some("+AVX2, FMA")
+        } else {
+            None
+        }
+    }
 }
 
 /// The contents of `targets/<isa>.toml`.
@@ -181,9 +202,14 @@ impl Target {
         } else {
             format!("the CPU wafer runs on: {}", flags.join(", "))
         };
-        self.spec
-            .cpu
-            .insert(NATIVE_CPU.to_string(), CpuPreset { about, flags });
+        self.spec.cpu.insert(
+            NATIVE_CPU.to_string(),
+            CpuPreset {
+                about,
+                flags,
+                qemu_cpu: None,
+            },
+        );
         self.cpu = NATIVE_CPU.to_string();
         Ok(())
     }
@@ -195,5 +221,27 @@ impl Target {
             .get(&self.cpu)
             .map(|p| p.flags.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// QEMU user mode's `-cpu` for the selected preset, if it needs one.
+    pub fn qemu_cpu(&self) -> Option<&str> {
+        self.spec.cpu.get(&self.cpu)?.qemu_cpu.as_deref()
+    }
+
+    /// Whether the selected preset has a vector unit Cranelift can use for
+    /// SIMD. x86_64 (SSE2) and aarch64 (NEON) always have one; riscv64
+    /// only with the V extension.
+    pub fn has_vector_unit(&self) -> bool {
+        self.isa != Isa::Riscv64 || self.cpu_flags().iter().any(|f| f == "has_v")
+    }
+
+    /// The presets of this ISA that add a vector unit, for error messages.
+    pub fn vector_presets(&self) -> Vec<&str> {
+        self.spec
+            .cpu
+            .iter()
+            .filter(|(_, p)| p.flags.iter().any(|f| f == "has_v"))
+            .map(|(name, _)| name.as_str())
+            .collect()
     }
 }

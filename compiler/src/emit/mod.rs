@@ -278,6 +278,15 @@ fn compile_module(
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
     let isa = isa::build_isa(&options.target)?;
+    // Bodies are checked one by one (`functions.rs`); v128 in a signature or
+    // a global reaches the trampolines and `instantiate` too.
+    if crate::translate::simd::needs_scalar_simd(&*isa)
+        && crate::translate::simd::module_uses_v128(&info)
+    {
+        return Err(crate::translate::simd::no_vector_unit(
+            "a function type or global of the module",
+        ));
+    }
     let mut builder = ObjectBuilder::new(
         isa.clone(),
         options.prefix.as_bytes().to_vec(),
@@ -656,17 +665,27 @@ mod tests {
     }
 
     #[test]
-    fn rejects_simd_with_the_feature_named() {
+    fn simd_compiles_where_there_is_a_vector_unit_and_is_refused_by_name_elsewhere() {
         let wasm = wat::parse_str("(module (func (result v128) (v128.const i64x2 0 0)))").unwrap();
-        let options = CompileOptions {
-            target: Target::new(Isa::X86_64).unwrap(),
+        let options = |target: &str| CompileOptions {
+            target: Target::parse(target).unwrap(),
             prefix: "t".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
             budget: Default::default(),
         };
-        let err = compile(&wasm, &options).unwrap_err().to_string();
-        assert!(err.contains("SIMD"), "{err}");
-        assert!(err.contains("byte offset"), "{err}");
+        for target in ["x86_64", "x86_64:baseline", "aarch64", "riscv64:rv64gcv"] {
+            let module = compile(&wasm, &options(target));
+            assert!(module.is_ok(), "{target}: {:#}", module.err().unwrap());
+        }
+        let err = format!("{:#}", compile(&wasm, &options("riscv64")).unwrap_err());
+        assert!(err.contains("SIMD (v128)"), "{err}");
+        assert!(err.contains("no V extension"), "{err}");
+        assert!(err.contains("--cpu rv64gcv"), "{err}");
+        // A v128 global alone reaches `instantiate`, not a function body.
+        let global = wat::parse_str("(module (global v128 (v128.const i64x2 1 2)))").unwrap();
+        let err = format!("{:#}", compile(&global, &options("riscv64")).unwrap_err());
+        assert!(err.contains("no V extension"), "{err}");
+        assert!(compile(&global, &options("riscv64:rv64gcv")).is_ok());
     }
 }

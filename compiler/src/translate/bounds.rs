@@ -211,6 +211,18 @@ fn memory_access<'a>(op: &'a Operator<'_>) -> Option<(&'a wasmparser::MemArg, u6
         O::I32Load8S { memarg } | O::I32Load8U { memarg } => (memarg, 1),
         O::I64Load8S { memarg } | O::I64Load8U { memarg } => (memarg, 1),
         O::I32Store8 { memarg } | O::I64Store8 { memarg } => (memarg, 1),
+        O::V128Load { memarg } | O::V128Store { memarg } => (memarg, 16),
+        O::V128Load8x8S { memarg } | O::V128Load8x8U { memarg } => (memarg, 8),
+        O::V128Load16x4S { memarg } | O::V128Load16x4U { memarg } => (memarg, 8),
+        O::V128Load32x2S { memarg } | O::V128Load32x2U { memarg } => (memarg, 8),
+        O::V128Load64Splat { memarg } | O::V128Load64Zero { memarg } => (memarg, 8),
+        O::V128Load32Splat { memarg } | O::V128Load32Zero { memarg } => (memarg, 4),
+        O::V128Load16Splat { memarg } => (memarg, 2),
+        O::V128Load8Splat { memarg } => (memarg, 1),
+        O::V128Load8Lane { memarg, .. } | O::V128Store8Lane { memarg, .. } => (memarg, 1),
+        O::V128Load16Lane { memarg, .. } | O::V128Store16Lane { memarg, .. } => (memarg, 2),
+        O::V128Load32Lane { memarg, .. } | O::V128Store32Lane { memarg, .. } => (memarg, 4),
+        O::V128Load64Lane { memarg, .. } | O::V128Store64Lane { memarg, .. } => (memarg, 8),
         _ => return None,
     };
     Some(access)

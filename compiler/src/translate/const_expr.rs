@@ -22,7 +22,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
             let handled = self.translate_numeric(&op)?
                 || self.translate_table(&op)?
-                || self.translate_variable(&op)?;
+                || self.translate_variable(&op)?
+                || self.translate_simd(&op)?;
             if !handled {
                 bail!("unsupported operator in constant expression: {op:?}");
             }

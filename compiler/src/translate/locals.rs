@@ -32,8 +32,15 @@ pub enum Local {
     },
 }
 
-/// Bytes each local takes in the locals slot (every Wasm 2.0 scalar fits).
-const SLOT_STRIDE: u32 = 8;
+/// Bytes each local takes in the locals slot: every scalar fits in 8; a
+/// function with a `v128` local uses 16 for all, so each sits aligned.
+fn slot_stride(types: &[ir::Type]) -> u32 {
+    if types.iter().any(|t| t.is_vector()) {
+        16
+    } else {
+        8
+    }
+}
 
 /// Whether `body`, with `num_locals` locals (parameters included), must
 /// keep its locals in memory to stay within [`MAX_LOCAL_BLOCK_PAIRS`].
@@ -71,11 +78,12 @@ pub fn declare_locals(
     params: &[ir::Value],
     in_memory: bool,
 ) -> Vec<Local> {
+    let stride = slot_stride(types);
     let slot = in_memory.then(|| {
         builder.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
-            types.len() as u32 * SLOT_STRIDE,
-            3,
+            types.len() as u32 * stride,
+            stride.trailing_zeros() as u8,
         ))
     });
     let mut locals = Vec::with_capacity(types.len());
@@ -85,13 +93,18 @@ pub fn declare_locals(
             None => match ty {
                 types::F32 => builder.ins().f32const(0.0),
                 types::F64 => builder.ins().f64const(0.0),
+                t if t.is_vector() => {
+                    let zero = builder.ins().iconst(types::I64, 0);
+                    let zero = builder.ins().splat(types::I64X2, zero);
+                    super::simd::cast(builder, zero, t)
+                }
                 t => builder.ins().iconst(t, 0),
             },
         };
         let local = match slot {
             Some(slot) => Local::Memory {
                 slot,
-                offset: (index as u32 * SLOT_STRIDE) as i32,
+                offset: (index as u32 * stride) as i32,
                 ty,
             },
             None => Local::Variable(builder.declare_var(ty)),

@@ -372,6 +372,22 @@ fn access_of(op: &Operator<'_>) -> Option<(MemArg, u64, bool)> {
             (memarg, 4, true)
         }
         O::I64Store { memarg } | O::F64Store { memarg } => (memarg, 8, true),
+        // SIMD accesses of the same shape (address in, one value out, or
+        // address and value in); `load/store_lane` also take a vector and
+        // are left to the generic arity below (always checked).
+        O::V128Load { memarg } => (memarg, 16, false),
+        O::V128Store { memarg } => (memarg, 16, true),
+        O::V128Load8x8S { memarg }
+        | O::V128Load8x8U { memarg }
+        | O::V128Load16x4S { memarg }
+        | O::V128Load16x4U { memarg }
+        | O::V128Load32x2S { memarg }
+        | O::V128Load32x2U { memarg }
+        | O::V128Load64Splat { memarg }
+        | O::V128Load64Zero { memarg } => (memarg, 8, false),
+        O::V128Load32Splat { memarg } | O::V128Load32Zero { memarg } => (memarg, 4, false),
+        O::V128Load16Splat { memarg } => (memarg, 2, false),
+        O::V128Load8Splat { memarg } => (memarg, 1, false),
         _ => return None,
     })
 }

@@ -5,7 +5,8 @@
 //! The operators are split by concept: [`control`] (blocks, branches),
 //! [`numeric`] (arithmetic, comparisons, conversions), [`memory`] (loads,
 //! stores, bounds checks, bulk memory), [`table`] (tables and references),
-//! [`call`] (direct and indirect calls), [`global`] (globals and locals).
+//! [`call`] (direct and indirect calls), [`global`] (globals and locals),
+//! [`simd`] (`v128` and relaxed SIMD as Cranelift vector IR).
 //! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
 //! [`known_bits`] (a pass over the finished IR dropping redundant masks).
@@ -31,6 +32,7 @@ pub mod loop_version;
 pub mod memory;
 pub mod numeric;
 pub mod peephole;
+pub mod simd;
 pub mod switch;
 pub mod table;
 
@@ -277,12 +279,6 @@ pub fn translate_body(
     let mut reader = body.get_locals_reader()?;
     for _ in 0..reader.get_count() {
         let (count, ty) = reader.read()?;
-        if ty == wasmparser::ValType::V128 {
-            bail!(
-                "unsupported feature: SIMD (v128 local) at byte offset {:#x}; wafer does not compile SIMD yet",
-                reader.original_position()
-            );
-        }
         // The validator caps a function's locals at 50 000.
         local_types.extend(std::iter::repeat_n(clif_type(ty), count as usize));
     }
@@ -341,21 +337,12 @@ impl FuncTranslator<'_, '_, '_, '_> {
             || self.translate_call(op)?
             || self.translate_variable(op)?
             || self.translate_atomic(op)?
+            || self.translate_simd(op)?
         {
             return Ok(());
         }
         let name = format!("{op:?}");
         let name = name.split(['{', ' ', '(']).next().unwrap_or("?");
-        if name.starts_with("V128")
-            || name.contains("x16")
-            || name.contains("x8")
-            || name.contains("x4")
-            || name.contains("x2")
-        {
-            bail!(
-                "unsupported feature: SIMD operator `{name}` at byte offset {offset:#x}; wafer does not compile SIMD yet"
-            );
-        }
         bail!("unsupported operator `{name}` at byte offset {offset:#x}")
     }
 }

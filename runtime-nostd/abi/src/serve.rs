@@ -32,7 +32,9 @@
 //! A value is `<type>:<hex bits>`, with the type's name from
 //! [`crate::values::ValType::name`]: `i32:2a`, `f64:7ff8000000000000`,
 //! `funcref:null`, `funcref:<hex address>`, `externref:null`,
-//! `externref:<hex N>` (the spec's `ref.extern N`).
+//! `externref:<hex N>` (the spec's `ref.extern N`), `v128:<32 hex digits>`
+//! (the 128 bits as one number, most significant digit first, so lane 0
+//! is the last 2/4/8/16 digits).
 
 //! `memhash` digests an exported memory's current contents with
 //! [`fnv1a64`], so a differential fuzzer can compare a whole linear memory

@@ -57,11 +57,15 @@ fn parse_value(token: &[u8]) -> Option<(ValType, ValRaw)> {
         ValType::I64,
         ValType::F32,
         ValType::F64,
+        ValType::V128,
         ValType::FuncRef,
         ValType::ExternRef,
     ]
     .into_iter()
     .find(|t| t.name().as_bytes() == name)?;
+    if ty == ValType::V128 {
+        return Some((ty, parse_v128(rest)?));
+    }
     let bits = if rest == b"null" {
         0
     } else {
@@ -75,9 +79,20 @@ fn parse_value(token: &[u8]) -> Option<(ValType, ValRaw)> {
     Some((ty, ValRaw::from_u64(bits)))
 }
 
+/// A `v128` as exactly 32 hex digits, most significant first.
+fn parse_v128(text: &[u8]) -> Option<ValRaw> {
+    if text.len() != 32 {
+        return None;
+    }
+    let high = parse_hex_u64(&text[..16])?;
+    let low = parse_hex_u64(&text[16..])?;
+    Some(ValRaw { bits: [low, high] })
+}
+
 fn write_value(w: &mut Stdout, ty: ValType, raw: ValRaw) {
     let bits = raw.low();
     let _ = match ty {
+        ValType::V128 => write!(w, " v128:{:016x}{:016x}", raw.bits[1], raw.bits[0]),
         ValType::I32 | ValType::F32 => write!(w, " {}:{:x}", ty.name(), bits as u32),
         ValType::FuncRef | ValType::ExternRef if bits == 0 => write!(w, " {}:null", ty.name()),
         ValType::ExternRef => write!(w, " externref:{:x}", bits - 1),

@@ -1,13 +1,17 @@
 //! Argument values of `call`, in the syntax of `wafer run --invoke`
 //! (`compiler/src/value.rs`): integers in decimal or `0x` hex, signed or
 //! unsigned, `_` between digits; floats in decimal, `inf`, `nan`, and
-//! `nan:0x…` for a NaN with a chosen payload (the text format's syntax).
+//! `nan:0x…` for a NaN with a chosen payload (the text format's syntax);
+//! a `v128` is `0x` and up to 32 hex digits, lane 0 in the last ones.
 
 use wafer_abi::values::{ValRaw, ValType};
 
 /// `text` as a value of type `ty`; `None` if it is not one.
 pub fn parse(text: &[u8], ty: ValType) -> Option<ValRaw> {
     let text = core::str::from_utf8(text).ok()?;
+    if ty == ValType::V128 {
+        return parse_v128(text);
+    }
     let bits = match ty {
         ValType::I32 => parse_int(text, 32)?,
         ValType::I64 => parse_int(text, 64)?,
@@ -19,6 +23,26 @@ pub fn parse(text: &[u8], ty: ValType) -> Option<ValRaw> {
         ValType::FuncRef | ValType::V128 => return None,
     };
     Some(ValRaw::from_u64(bits))
+}
+
+/// `0x` and 1 to 32 hex digits (`_` between them allowed).
+fn parse_v128(text: &str) -> Option<ValRaw> {
+    let digits = text.strip_prefix("0x")?;
+    let mut value: u128 = 0;
+    let mut count = 0;
+    for c in digits.chars() {
+        if c == '_' {
+            continue;
+        }
+        value = (value << 4) | c.to_digit(16)? as u128;
+        count += 1;
+        if count > 32 {
+            return None;
+        }
+    }
+    (count > 0).then_some(ValRaw {
+        bits: [value as u64, (value >> 64) as u64],
+    })
 }
 
 fn parse_int(text: &str, bits: u32) -> Option<u64> {
@@ -141,6 +165,17 @@ mod tests {
         // Rust's own spellings that are not the --invoke syntax.
         assert_eq!(bits("infinity", ValType::F64), None);
         assert_eq!(bits("NaN", ValType::F64), None);
+    }
+
+    #[test]
+    fn v128_is_one_hex_number_with_lane_zero_lowest() {
+        let raw = parse(b"0x00000004000000030000000200000001", ValType::V128).unwrap();
+        assert_eq!(raw.bits, [0x0000_0002_0000_0001, 0x0000_0004_0000_0003]);
+        assert_eq!(parse(b"0x1", ValType::V128).map(|r| r.bits), Some([1, 0]));
+        let too_long = b"0x100000000000000000000000000000000";
+        for bad in [&b"1"[..], b"0x", b"0xg", too_long] {
+            assert!(parse(bad, ValType::V128).is_none());
+        }
     }
 
     #[test]
