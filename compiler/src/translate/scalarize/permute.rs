@@ -1,0 +1,235 @@
+//! Lane moves: constants, splats, lane access, shuffles, narrowing,
+//! widening, selects and bitcasts.
+
+use anyhow::{Result, anyhow, bail};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    self, Endianness, InstBuilder, MemFlagsData, Opcode, StackSlotData, StackSlotKind, Type, types,
+};
+
+use super::lanes::{check_shape, const_lane, pack, reinterpret, unpack};
+use super::{Lower, Lowered, is_vector};
+
+/// Lowers a lane-moving vector instruction; `None` if it is not one.
+pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
+    let data = cx.pos.func.dfg.insts[cx.inst];
+    Ok(Some(match data {
+        ir::InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, .. } => {
+            let flags = cx.pos.func.dfg.mem_flags[flags];
+            if flags.explicit_endianness() == Some(Endianness::Big) {
+                bail!("big-endian vector bitcast has no scalar lowering");
+            }
+            bitcast(cx)?
+        }
+        ir::InstructionData::UnaryConst { opcode: Opcode::Vconst, constant_handle } => {
+            let ty = cx.result_type()?;
+            let bytes = cx.pos.func.dfg.constants.get(constant_handle).as_slice().to_vec();
+            vconst(cx, ty, &bytes)?
+        }
+        ir::InstructionData::Shuffle { imm, .. } => {
+            let mask = cx.pos.func.dfg.immediates[imm].as_slice().to_vec();
+            shuffle(cx, &mask)?
+        }
+        ir::InstructionData::BinaryImm8 { opcode: Opcode::Extractlane, imm, .. } => {
+            let lanes = cx.lanes_of_arg(0)?;
+            let lane = *lanes.get(usize::from(imm)).ok_or_else(|| anyhow!("lane {imm} out of range"))?;
+            Lowered::Scalar(lane)
+        }
+        ir::InstructionData::TernaryImm8 { opcode: Opcode::Insertlane, imm, .. } => {
+            let mut lanes = cx.lanes_of_arg(0)?;
+            let slot = lanes.get_mut(usize::from(imm)).ok_or_else(|| anyhow!("lane {imm} out of range"))?;
+            *slot = cx.arg(1);
+            Lowered::Lanes(lanes)
+        }
+        _ => match data.opcode() {
+            Opcode::Splat => {
+                let ty = cx.result_type()?;
+                Lowered::Lanes(vec![cx.arg(0); ty.lane_count() as usize])
+            }
+            Opcode::ScalarToVector => {
+                let ty = cx.result_type()?;
+                let mut lanes = vec![cx.arg(0)];
+                while lanes.len() < ty.lane_count() as usize {
+                    lanes.push(const_lane(&mut cx.pos, ty.lane_type(), 0));
+                }
+                Lowered::Lanes(lanes)
+            }
+            Opcode::Select | Opcode::SelectSpectreGuard => select(cx, data.opcode())?,
+            Opcode::Swizzle => swizzle(cx)?,
+            Opcode::Snarrow | Opcode::Unarrow | Opcode::Uunarrow => narrow(cx, data.opcode())?,
+            Opcode::SwidenLow | Opcode::SwidenHigh | Opcode::UwidenLow | Opcode::UwidenHigh => {
+                widen(cx, data.opcode())?
+            }
+            _ => return Ok(None),
+        },
+    }))
+}
+
+/// Vector to vector (lanes reinterpreted), vector to `I128` and back.
+fn bitcast(cx: &mut Lower) -> Result<Lowered> {
+    let to = cx.result_type()?;
+    let source = cx.arg(0);
+    let from = cx.type_of(source);
+    match (is_vector(from), is_vector(to)) {
+        (true, true) => {
+            check_shape(to)?;
+            let dfg = &cx.pos.func.dfg;
+            // A chain like i8x16 -> i32x4 -> i8x16 returns to lanes that
+            // exist already: reuse them rather than repack.
+            let (origin, origin_ty) = match cx.map.ancestor_with_lane_bits(dfg, source, to.lane_bits()) {
+                Some(v) => (v, dfg.value_type(v)),
+                None => (source, from),
+            };
+            let lanes = cx.map.lanes(dfg, origin)?;
+            let result = cx.pos.func.dfg.inst_results(cx.inst)[0];
+            cx.map.record_bitcast(&cx.pos.func.dfg, result, source);
+            Ok(Lowered::Lanes(reinterpret(&mut cx.pos, origin_ty, to, &lanes)?))
+        }
+        (true, false) if to == types::I128 => {
+            let lanes = cx.lanes_of_arg(0)?;
+            let [low, high] = pack(&mut cx.pos, from, &lanes)?;
+            Ok(Lowered::Scalar(cx.pos.ins().iconcat(low, high)))
+        }
+        (false, true) if from == types::I128 => {
+            let (low, high) = cx.pos.ins().isplit(source);
+            Ok(Lowered::Lanes(unpack(&mut cx.pos, to, [low, high])?))
+        }
+        _ => bail!("bitcast from {from} to {to} has no scalar lowering"),
+    }
+}
+
+/// The 16 constant bytes (lane 0's lowest byte first) as lanes.
+fn vconst(cx: &mut Lower, ty: Type, bytes: &[u8]) -> Result<Lowered> {
+    check_shape(ty)?;
+    if bytes.len() != 16 {
+        bail!("vector constant of {} bytes", bytes.len());
+    }
+    let lane = ty.lane_type();
+    let width = lane.bytes() as usize;
+    let lanes = bytes
+        .chunks(width)
+        .map(|chunk| {
+            let bits = chunk.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            const_lane(&mut cx.pos, lane, bits)
+        })
+        .collect();
+    Ok(Lowered::Lanes(lanes))
+}
+
+/// Byte `i` of the result is byte `mask[i]` of `a ‖ b` (zero past 31).
+fn shuffle(cx: &mut Lower, mask: &[u8]) -> Result<Lowered> {
+    let ty = cx.result_type()?;
+    if ty != types::I8X16 || mask.len() != 16 {
+        bail!("shuffle of {ty} with a {}-byte mask", mask.len());
+    }
+    let mut both = cx.lanes_of_arg(0)?;
+    both.extend(cx.lanes_of_arg(1)?);
+    let mut out = Vec::with_capacity(16);
+    for &index in mask {
+        out.push(match both.get(usize::from(index)) {
+            Some(&lane) => lane,
+            None => const_lane(&mut cx.pos, types::I8, 0),
+        });
+    }
+    Ok(Lowered::Lanes(out))
+}
+
+/// Byte `i` of the result is byte `y[i]` of `x`, or zero if `y[i] > 15`.
+/// `x` goes to a 16-byte stack slot and each byte is loaded at its index,
+/// which costs 2 stores and 16 loads instead of a 16-way select per byte.
+fn swizzle(cx: &mut Lower) -> Result<Lowered> {
+    let ty = cx.result_type()?;
+    if ty != types::I8X16 {
+        bail!("swizzle of {ty}");
+    }
+    let x = cx.lanes_of_arg(0)?;
+    let indices = cx.lanes_of_arg(1)?;
+    let slot = cx.pos.func.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+    let [low, high] = pack(&mut cx.pos, ty, &x)?;
+    let flags = MemFlagsData::trusted();
+    // wafer's targets are all 64-bit: stack addresses are I64.
+    let base = cx.pos.ins().stack_addr(types::I64, slot, 0);
+    cx.pos.ins().store(flags, low, base, 0);
+    cx.pos.ins().store(flags, high, base, 8);
+    let zero = const_lane(&mut cx.pos, types::I8, 0);
+    let mut out = Vec::with_capacity(16);
+    for index in indices {
+        let in_range = cx.pos.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 16);
+        let wrapped = cx.pos.ins().band_imm_u(index, 15);
+        let offset = cx.pos.ins().uextend(types::I64, wrapped);
+        let addr = cx.pos.ins().iadd(base, offset);
+        let byte = cx.pos.ins().load(types::I8, flags, addr, 0);
+        out.push(cx.pos.ins().select(in_range, byte, zero));
+    }
+    Ok(Lowered::Lanes(out))
+}
+
+/// `select` with a scalar condition picks one whole vector: lane by lane.
+fn select(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
+    let cond = cx.arg(0);
+    if is_vector(cx.type_of(cond)) {
+        bail!("select with a vector condition has no scalar lowering (use bitselect)");
+    }
+    let (a, b) = (cx.lanes_of_arg(1)?, cx.lanes_of_arg(2)?);
+    let out = a
+        .iter()
+        .zip(&b)
+        .map(|(&x, &y)| match opcode {
+            Opcode::SelectSpectreGuard => cx.pos.ins().select_spectre_guard(cond, x, y),
+            _ => cx.pos.ins().select(cond, x, y),
+        })
+        .collect();
+    Ok(Lowered::Lanes(out))
+}
+
+/// Saturating narrowing: x's lanes then y's, each clamped to the narrow
+/// lane's range (signed `snarrow`; signed input to unsigned range
+/// `unarrow`; unsigned input `uunarrow`).
+fn narrow(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
+    let narrow = cx.result_type()?.lane_type();
+    let wide = cx.type_of(cx.arg(0)).lane_type();
+    let n = narrow.bits();
+    let mut lanes = cx.lanes_of_arg(0)?;
+    lanes.extend(cx.lanes_of_arg(1)?);
+    let mut out = Vec::with_capacity(lanes.len());
+    for lane in lanes {
+        let pos = &mut cx.pos;
+        let clamped = match opcode {
+            Opcode::Snarrow => {
+                let max = const_lane(pos, wide, (1u64 << (n - 1)) - 1);
+                let min = const_lane(pos, wide, (1u64 << (n - 1)).wrapping_neg());
+                let below = pos.ins().smin(lane, max);
+                pos.ins().smax(below, min)
+            }
+            Opcode::Unarrow => {
+                let max = const_lane(pos, wide, (1u64 << n) - 1);
+                let zero = const_lane(pos, wide, 0);
+                let below = pos.ins().smin(lane, max);
+                pos.ins().smax(below, zero)
+            }
+            _ => {
+                let max = const_lane(pos, wide, (1u64 << n) - 1);
+                pos.ins().umin(lane, max)
+            }
+        };
+        out.push(pos.ins().ireduce(narrow, clamped));
+    }
+    Ok(Lowered::Lanes(out))
+}
+
+/// The low or high half of the lanes, sign- or zero-extended.
+fn widen(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
+    let wide = cx.result_type()?.lane_type();
+    let lanes = cx.lanes_of_arg(0)?;
+    let half = lanes.len() / 2;
+    let part = match opcode {
+        Opcode::SwidenLow | Opcode::UwidenLow => &lanes[..half],
+        _ => &lanes[half..],
+    };
+    let signed = matches!(opcode, Opcode::SwidenLow | Opcode::SwidenHigh);
+    let out = part
+        .iter()
+        .map(|&x| if signed { cx.pos.ins().sextend(wide, x) } else { cx.pos.ins().uextend(wide, x) })
+        .collect();
+    Ok(Lowered::Lanes(out))
+}
