@@ -7,7 +7,7 @@ use cranelift_codegen::ir::{
     self, Endianness, InstBuilder, MemFlagsData, Opcode, StackSlotData, StackSlotKind, Type, types,
 };
 
-use super::lanes::{check_shape, const_lane, pack, reinterpret, unpack};
+use super::lanes::{check_shape, const_lane, int_lanes, pack, reinterpret, typed_lanes, unpack};
 use super::{Lower, Lowered, is_vector};
 
 /// Lowers a lane-moving vector instruction; `None` if it is not one.
@@ -170,15 +170,17 @@ fn select(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     if is_vector(cx.type_of(cond)) {
         bail!("select with a vector condition has no scalar lowering (use bitselect)");
     }
+    let lane = cx.result_type()?.lane_type();
     let (a, b) = (cx.lanes_of_arg(1)?, cx.lanes_of_arg(2)?);
-    let out = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| match opcode {
-            Opcode::SelectSpectreGuard => cx.pos.ins().select_spectre_guard(cond, x, y),
-            _ => cx.pos.ins().select(cond, x, y),
-        })
-        .collect();
+    if opcode == Opcode::SelectSpectreGuard {
+        // riscv64 has no spectre-guarded select of float registers: guard
+        // the lanes' bits instead, which keeps the guarantee.
+        let (a, b) = (int_lanes(&mut cx.pos, &a), int_lanes(&mut cx.pos, &b));
+        let out: Vec<_> =
+            a.iter().zip(&b).map(|(&x, &y)| cx.pos.ins().select_spectre_guard(cond, x, y)).collect();
+        return Ok(Lowered::Lanes(typed_lanes(&mut cx.pos, lane, &out)));
+    }
+    let out = a.iter().zip(&b).map(|(&x, &y)| cx.pos.ins().select(cond, x, y)).collect();
     Ok(Lowered::Lanes(out))
 }
 
