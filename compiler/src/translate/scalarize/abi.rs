@@ -15,7 +15,11 @@ use super::{Lower, Lowered, is_vector};
 /// the pass: two `I64` (low half, then high half) for a 128-bit vector,
 /// `ty` itself otherwise.
 pub fn scalar_abi_params(ty: Type) -> Vec<Type> {
-    if ty.is_vector() && ty.bits() == 128 { vec![types::I64, types::I64] } else { vec![ty] }
+    if ty.is_vector() && ty.bits() == 128 {
+        vec![types::I64, types::I64]
+    } else {
+        vec![ty]
+    }
 }
 
 /// Rewrites the function's own signature and every signature it calls
@@ -43,9 +47,16 @@ fn rewrite_params(params: &[AbiParam]) -> Result<Vec<AbiParam>> {
         }
         check_shape(param.value_type)?;
         if param.purpose != ArgumentPurpose::Normal {
-            bail!("vector parameter with purpose {:?} has no scalar form", param.purpose);
+            bail!(
+                "vector parameter with purpose {:?} has no scalar form",
+                param.purpose
+            );
         }
-        out.extend(scalar_abi_params(param.value_type).into_iter().map(AbiParam::new));
+        out.extend(
+            scalar_abi_params(param.value_type)
+                .into_iter()
+                .map(AbiParam::new),
+        );
     }
     Ok(out)
 }
@@ -71,20 +82,29 @@ pub fn call_or_return(cx: &mut Lower) -> Result<Lowered> {
     let args: Vec<Value> = cx.pos.func.dfg.inst_args(cx.inst).to_vec();
     let data = cx.pos.func.dfg.insts[cx.inst];
     let new_inst = match data {
-        ir::InstructionData::MultiAry { opcode: ir::Opcode::Return, .. } => {
+        ir::InstructionData::MultiAry {
+            opcode: ir::Opcode::Return,
+            ..
+        } => {
             let values = abi_args(cx, &args)?;
             cx.pos.ins().return_(&values);
             return Ok(Lowered::Done);
         }
-        ir::InstructionData::Call { opcode, func_ref, .. } => {
+        ir::InstructionData::Call {
+            opcode, func_ref, ..
+        } => {
             let values = abi_args(cx, &args)?;
             match opcode {
                 ir::Opcode::Call => cx.pos.ins().call(func_ref, &values),
                 _ => cx.pos.ins().return_call(func_ref, &values),
             }
         }
-        ir::InstructionData::CallIndirect { opcode, sig_ref, .. } => {
-            let Some((&callee, rest)) = args.split_first() else { bail!("indirect call without callee") };
+        ir::InstructionData::CallIndirect {
+            opcode, sig_ref, ..
+        } => {
+            let Some((&callee, rest)) = args.split_first() else {
+                bail!("indirect call without callee")
+            };
             let values = abi_args(cx, rest)?;
             match opcode {
                 ir::Opcode::CallIndirect => cx.pos.ins().call_indirect(sig_ref, callee, &values),
@@ -104,7 +124,10 @@ fn rebind_results(cx: &mut Lower, new_inst: ir::Inst) -> Result<()> {
     let new: Vec<Value> = cx.pos.func.dfg.inst_results(new_inst).to_vec();
     cx.pos.func.dfg.detach_inst_results(cx.inst);
     let mut next = new.into_iter();
-    let mut take = || next.next().ok_or_else(|| anyhow::anyhow!("call results do not match the signature"));
+    let mut take = || {
+        next.next()
+            .ok_or_else(|| anyhow::anyhow!("call results do not match the signature"))
+    };
     for result in old {
         let ty = cx.type_of(result);
         if is_vector(ty) {

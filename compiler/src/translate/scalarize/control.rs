@@ -76,7 +76,8 @@ pub fn branch(cx: &mut Lower) -> Result<Lowered> {
         rewritten.push(BlockCall::new(block, args, &mut func.dfg.value_lists));
     }
     let dfg = &mut func.dfg;
-    let slots = dfg.insts[cx.inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
+    let slots =
+        dfg.insts[cx.inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
     for (slot, call) in slots.iter_mut().zip(rewritten) {
         *slot = call;
     }

@@ -37,7 +37,9 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
         | Opcode::Fcopysign => binary(cx, opcode)?,
         Opcode::Fma => fma(cx)?,
         Opcode::Fcmp => {
-            let ir::InstructionData::FloatCompare { cond, .. } = data else { bail!("fcmp without condition") };
+            let ir::InstructionData::FloatCompare { cond, .. } = data else {
+                bail!("fcmp without condition")
+            };
             fcmp(cx, cond)?
         }
         Opcode::Fvdemote => fvdemote(cx)?,
@@ -63,20 +65,36 @@ fn first_result((inst, dfg): (ir::Inst, &mut ir::DataFlowGraph)) -> Value {
 fn unary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     let lane = result_lane(cx)?;
     let a = cx.lanes_of_arg(0)?;
-    let out = a.iter().map(|&x| first_result(cx.pos.ins().Unary(opcode, lane, x))).collect();
+    let out = a
+        .iter()
+        .map(|&x| first_result(cx.pos.ins().Unary(opcode, lane, x)))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
 fn binary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     let lane = result_lane(cx)?;
     let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a.iter().zip(&b).map(|(&x, &y)| first_result(cx.pos.ins().Binary(opcode, lane, x, y))).collect();
+    let out = a
+        .iter()
+        .zip(&b)
+        .map(|(&x, &y)| first_result(cx.pos.ins().Binary(opcode, lane, x, y)))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
 fn fma(cx: &mut Lower) -> Result<Lowered> {
-    let (a, b, c) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?, cx.lanes_of_arg(2)?);
-    let out = a.iter().zip(&b).zip(&c).map(|((&x, &y), &z)| cx.pos.ins().fma(x, y, z)).collect();
+    let (a, b, c) = (
+        cx.lanes_of_arg(0)?,
+        cx.lanes_of_arg(1)?,
+        cx.lanes_of_arg(2)?,
+    );
+    let out = a
+        .iter()
+        .zip(&b)
+        .zip(&c)
+        .map(|((&x, &y), &z)| cx.pos.ins().fma(x, y, z))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
@@ -99,7 +117,10 @@ fn fcmp(cx: &mut Lower, cond: FloatCC) -> Result<Lowered> {
 /// `F64X2` to `F32X4`: the two demoted lanes, then two zero lanes.
 fn fvdemote(cx: &mut Lower) -> Result<Lowered> {
     let a = cx.lanes_of_arg(0)?;
-    let mut out: Vec<Value> = a.iter().map(|&x| cx.pos.ins().fdemote(types::F32, x)).collect();
+    let mut out: Vec<Value> = a
+        .iter()
+        .map(|&x| cx.pos.ins().fdemote(types::F32, x))
+        .collect();
     while out.len() < 4 {
         out.push(const_lane(&mut cx.pos, types::F32, 0));
     }
@@ -109,6 +130,10 @@ fn fvdemote(cx: &mut Lower) -> Result<Lowered> {
 /// `F32X4` to `F64X2`: lanes 0 and 1 promoted.
 fn fvpromote_low(cx: &mut Lower) -> Result<Lowered> {
     let a = cx.lanes_of_arg(0)?;
-    let out = a.iter().take(2).map(|&x| cx.pos.ins().fpromote(types::F64, x)).collect();
+    let out = a
+        .iter()
+        .take(2)
+        .map(|&x| cx.pos.ins().fpromote(types::F64, x))
+        .collect();
     Ok(Lowered::Lanes(out))
 }

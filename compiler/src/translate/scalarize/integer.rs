@@ -31,13 +31,19 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
         Opcode::Band | Opcode::Bor | Opcode::Bxor | Opcode::Bnot | Opcode::Bitselect => {
             bitwise(cx, opcode)?
         }
-        Opcode::Ishl | Opcode::Ushr | Opcode::Sshr | Opcode::Rotl | Opcode::Rotr => shift(cx, opcode)?,
-        Opcode::UaddSat | Opcode::UsubSat | Opcode::SaddSat | Opcode::SsubSat => saturating(cx, opcode)?,
+        Opcode::Ishl | Opcode::Ushr | Opcode::Sshr | Opcode::Rotl | Opcode::Rotr => {
+            shift(cx, opcode)?
+        }
+        Opcode::UaddSat | Opcode::UsubSat | Opcode::SaddSat | Opcode::SsubSat => {
+            saturating(cx, opcode)?
+        }
         Opcode::AvgRound => avg_round(cx)?,
         Opcode::SqmulRoundSat => sqmul_round_sat(cx)?,
         Opcode::IaddPairwise => iadd_pairwise(cx)?,
         Opcode::Icmp => {
-            let ir::InstructionData::IntCompare { cond, .. } = data else { bail!("icmp without condition") };
+            let ir::InstructionData::IntCompare { cond, .. } = data else {
+                bail!("icmp without condition")
+            };
             icmp(cx, cond)?
         }
         Opcode::VanyTrue => vany_true(cx)?,
@@ -59,14 +65,21 @@ fn result_lane(cx: &Lower) -> Result<Type> {
 fn unary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     let lane = result_lane(cx)?;
     let a = cx.lanes_of_arg(0)?;
-    let out = a.iter().map(|&x| first_result(cx.pos.ins().Unary(opcode, lane, x))).collect();
+    let out = a
+        .iter()
+        .map(|&x| first_result(cx.pos.ins().Unary(opcode, lane, x)))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
 fn binary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     let lane = result_lane(cx)?;
     let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a.iter().zip(&b).map(|(&x, &y)| first_result(cx.pos.ins().Binary(opcode, lane, x, y))).collect();
+    let out = a
+        .iter()
+        .zip(&b)
+        .map(|(&x, &y)| first_result(cx.pos.ins().Binary(opcode, lane, x, y)))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
@@ -111,7 +124,10 @@ fn shift(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
         bail!("`{opcode}` by a vector amount has no scalar lowering");
     }
     let a = cx.lanes_of_arg(0)?;
-    let out = a.iter().map(|&x| first_result(cx.pos.ins().Binary(opcode, lane, x, amount))).collect();
+    let out = a
+        .iter()
+        .map(|&x| first_result(cx.pos.ins().Binary(opcode, lane, x, amount)))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
@@ -189,7 +205,10 @@ fn avg_round(cx: &mut Lower) -> Result<Lowered> {
 /// saturated (only `MIN * MIN` overflows, to `MAX`).
 fn sqmul_round_sat(cx: &mut Lower) -> Result<Lowered> {
     let lane = result_lane(cx)?;
-    let wide = lane.double_width().filter(|t| t.bits() <= 64).ok_or_else(|| anyhow!("sqmul_round_sat on {lane} lanes"))?;
+    let wide = lane
+        .double_width()
+        .filter(|t| t.bits() <= 64)
+        .ok_or_else(|| anyhow!("sqmul_round_sat on {lane} lanes"))?;
     let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
     let bits = i64::from(lane.bits());
     let mut out = Vec::with_capacity(a.len());
@@ -212,7 +231,9 @@ fn iadd_pairwise(cx: &mut Lower) -> Result<Lowered> {
     let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
     let mut out = Vec::with_capacity(a.len());
     for pair in a.chunks(2).chain(b.chunks(2)) {
-        let [x, y] = pair else { bail!("odd lane count") };
+        let [x, y] = pair else {
+            bail!("odd lane count")
+        };
         out.push(cx.pos.ins().iadd(*x, *y));
     }
     Ok(Lowered::Lanes(out))
@@ -244,7 +265,8 @@ fn vany_true(cx: &mut Lower) -> Result<Lowered> {
             None => nonzero,
         });
     }
-    any.map(Lowered::Scalar).ok_or_else(|| anyhow!("vector without lanes"))
+    any.map(Lowered::Scalar)
+        .ok_or_else(|| anyhow!("vector without lanes"))
 }
 
 fn vall_true(cx: &mut Lower) -> Result<Lowered> {
@@ -258,7 +280,8 @@ fn vall_true(cx: &mut Lower) -> Result<Lowered> {
             None => nonzero,
         });
     }
-    all.map(Lowered::Scalar).ok_or_else(|| anyhow!("vector without lanes"))
+    all.map(Lowered::Scalar)
+        .ok_or_else(|| anyhow!("vector without lanes"))
 }
 
 /// Bit `k` of the scalar result is the sign bit of lane `k` (lanes beyond
@@ -276,7 +299,11 @@ fn vhigh_bits(cx: &mut Lower) -> Result<Lowered> {
             std::cmp::Ordering::Greater => cx.pos.ins().ireduce(result, sign),
             std::cmp::Ordering::Equal => sign,
         };
-        let placed = if k == 0 { sign } else { cx.pos.ins().ishl_imm_u(sign, k as i64) };
+        let placed = if k == 0 {
+            sign
+        } else {
+            cx.pos.ins().ishl_imm_u(sign, k as i64)
+        };
         bits = cx.pos.ins().bor(bits, placed);
     }
     Ok(Lowered::Scalar(bits))

@@ -38,12 +38,18 @@ impl LaneMap {
 
     /// Records that `result` is `bitcast(source)`.
     pub fn record_bitcast(&mut self, dfg: &DataFlowGraph, result: Value, source: Value) {
-        self.bitcast_source.insert(result, dfg.resolve_aliases(source));
+        self.bitcast_source
+            .insert(result, dfg.resolve_aliases(source));
     }
 
     /// The nearest value up the bitcast chain of `v` (including `v`) whose
     /// lanes are `lane_bits` wide, if any has been lowered.
-    pub fn ancestor_with_lane_bits(&self, dfg: &DataFlowGraph, v: Value, lane_bits: u32) -> Option<Value> {
+    pub fn ancestor_with_lane_bits(
+        &self,
+        dfg: &DataFlowGraph,
+        v: Value,
+        lane_bits: u32,
+    ) -> Option<Value> {
         let mut v = dfg.resolve_aliases(v);
         // A chain is at most as long as the function; the bound only
         // guards against a cycle, which SSA rules out.
@@ -68,12 +74,20 @@ pub fn check_shape(ty: Type) -> Result<()> {
 /// `v` (a lane) as an integer of the same width.
 pub fn to_int(pos: &mut FuncCursor, v: Value) -> Value {
     let ty = pos.func.dfg.value_type(v);
-    if ty.is_float() { pos.ins().bitcast(ty.as_int(), MemFlagsData::new(), v) } else { v }
+    if ty.is_float() {
+        pos.ins().bitcast(ty.as_int(), MemFlagsData::new(), v)
+    } else {
+        v
+    }
 }
 
 /// Integer `v` as a lane of type `lane` (same width).
 pub fn from_int(pos: &mut FuncCursor, v: Value, lane: Type) -> Value {
-    if lane.is_float() { pos.ins().bitcast(lane, MemFlagsData::new(), v) } else { v }
+    if lane.is_float() {
+        pos.ins().bitcast(lane, MemFlagsData::new(), v)
+    } else {
+        v
+    }
 }
 
 /// A lane of type `lane` holding `bits` (the low `lane.bits()` of them).
@@ -82,7 +96,11 @@ pub fn const_lane(pos: &mut FuncCursor, lane: Type, bits: u64) -> Value {
         types::F32 => pos.ins().f32const(Ieee32::with_bits(bits as u32)),
         types::F64 => pos.ins().f64const(Ieee64::with_bits(bits)),
         _ => {
-            let mask = if lane.bits() >= 64 { u64::MAX } else { (1u64 << lane.bits()) - 1 };
+            let mask = if lane.bits() >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << lane.bits()) - 1
+            };
             pos.ins().iconst(lane, (bits & mask) as i64)
         }
     }
@@ -111,7 +129,9 @@ pub fn pack(pos: &mut FuncCursor, ty: Type, lanes: &[Value]) -> Result<[Value; 2
         }
         halves.push(acc.ok_or_else(|| anyhow!("vector {ty} has no lanes"))?);
     }
-    let [low, high] = halves[..] else { bail!("vector {ty} with {} lanes", lanes.len()) };
+    let [low, high] = halves[..] else {
+        bail!("vector {ty} with {} lanes", lanes.len())
+    };
     Ok([low, high])
 }
 
@@ -139,7 +159,12 @@ pub fn unpack(pos: &mut FuncCursor, ty: Type, halves: [Value; 2]) -> Result<Vec<
 
 /// The lanes of a value of vector type `from`, reinterpreted as type `to`
 /// (same 128 bits).
-pub fn reinterpret(pos: &mut FuncCursor, from: Type, to: Type, lanes: &[Value]) -> Result<Vec<Value>> {
+pub fn reinterpret(
+    pos: &mut FuncCursor,
+    from: Type,
+    to: Type,
+    lanes: &[Value],
+) -> Result<Vec<Value>> {
     if from.lane_bits() == to.lane_bits() {
         // Same lane boundaries: each lane keeps its bits.
         return Ok(lanes

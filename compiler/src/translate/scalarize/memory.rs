@@ -15,7 +15,9 @@
 //! effect to undo, one rule is simpler to check).
 
 use anyhow::{Result, bail};
-use cranelift_codegen::ir::{self, Endianness, InstBuilder, MemFlagsData, Opcode, Type, Value, types};
+use cranelift_codegen::ir::{
+    self, Endianness, InstBuilder, MemFlagsData, Opcode, Type, Value, types,
+};
 
 use super::lanes::{check_shape, pack, unpack};
 use super::{Lower, Lowered, is_vector};
@@ -24,12 +26,13 @@ use super::{Lower, Lowered, is_vector};
 pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
     let data = cx.pos.func.dfg.insts[cx.inst];
     let (opcode, offset) = match data {
-        ir::InstructionData::Load { opcode, offset, .. } | ir::InstructionData::Store { opcode, offset, .. } => {
-            (opcode, i64::from(offset))
-        }
+        ir::InstructionData::Load { opcode, offset, .. }
+        | ir::InstructionData::Store { opcode, offset, .. } => (opcode, i64::from(offset)),
         _ => return Ok(None),
     };
-    let Some(flags) = data.memflags_data(&cx.pos.func.dfg) else { bail!("memory access without flags") };
+    let Some(flags) = data.memflags_data(&cx.pos.func.dfg) else {
+        bail!("memory access without flags")
+    };
     if flags.explicit_endianness() == Some(Endianness::Big) {
         bail!("big-endian vector access has no scalar lowering");
     }
@@ -55,8 +58,12 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
             cx.pos.ins().store(flags, low, addr, offset);
             Lowered::Done
         }
-        Opcode::Uload8x8 | Opcode::Uload16x4 | Opcode::Uload32x2 => extending_load(cx, flags, offset, false)?,
-        Opcode::Sload8x8 | Opcode::Sload16x4 | Opcode::Sload32x2 => extending_load(cx, flags, offset, true)?,
+        Opcode::Uload8x8 | Opcode::Uload16x4 | Opcode::Uload32x2 => {
+            extending_load(cx, flags, offset, false)?
+        }
+        Opcode::Sload8x8 | Opcode::Sload16x4 | Opcode::Sload32x2 => {
+            extending_load(cx, flags, offset, true)?
+        }
         _ => return Ok(None),
     }))
 }
@@ -73,18 +80,33 @@ fn halves_address(cx: &mut Lower, addr: Value, offset: i64) -> (Value, i32) {
 
 /// `uload8x8` and friends: 8 bytes, each narrow lane extended to the
 /// result's lane type.
-fn extending_load(cx: &mut Lower, flags: MemFlagsData, offset: i64, signed: bool) -> Result<Lowered> {
+fn extending_load(
+    cx: &mut Lower,
+    flags: MemFlagsData,
+    offset: i64,
+    signed: bool,
+) -> Result<Lowered> {
     let ty: Type = cx.result_type()?;
     check_shape(ty)?;
     let wide = ty.lane_type();
-    let narrow = wide.half_width().ok_or_else(|| anyhow::anyhow!("no narrow lane type for {ty}"))?;
+    let narrow = wide
+        .half_width()
+        .ok_or_else(|| anyhow::anyhow!("no narrow lane type for {ty}"))?;
     let (addr, offset) = halves_address(cx, cx.arg(0), offset);
     let word = cx.pos.ins().load(types::I64, flags, addr, offset);
     let mut lanes = Vec::with_capacity(ty.lane_count() as usize);
     for k in 0..ty.lane_count() {
-        let shifted = if k == 0 { word } else { cx.pos.ins().ushr_imm_u(word, i64::from(narrow.bits() * k)) };
+        let shifted = if k == 0 {
+            word
+        } else {
+            cx.pos.ins().ushr_imm_u(word, i64::from(narrow.bits() * k))
+        };
         let lane = cx.pos.ins().ireduce(narrow, shifted);
-        lanes.push(if signed { cx.pos.ins().sextend(wide, lane) } else { cx.pos.ins().uextend(wide, lane) });
+        lanes.push(if signed {
+            cx.pos.ins().sextend(wide, lane)
+        } else {
+            cx.pos.ins().uextend(wide, lane)
+        });
     }
     Ok(Lowered::Lanes(lanes))
 }

@@ -102,13 +102,22 @@ pub(crate) fn is_vector(ty: Type) -> bool {
 
 fn uses_vectors(func: &ir::Function) -> bool {
     let sig = |s: &ir::Signature| {
-        s.params.iter().chain(&s.returns).any(|p| is_vector(p.value_type))
+        s.params
+            .iter()
+            .chain(&s.returns)
+            .any(|p| is_vector(p.value_type))
     };
     sig(&func.signature)
         || func.dfg.signatures.values().any(sig)
         || func.layout.blocks().any(|block| {
-            func.dfg.block_params(block).iter().any(|&v| is_vector(func.dfg.value_type(v)))
-                || func.layout.block_insts(block).any(|inst| involves_vectors(func, inst))
+            func.dfg
+                .block_params(block)
+                .iter()
+                .any(|&v| is_vector(func.dfg.value_type(v)))
+                || func
+                    .layout
+                    .block_insts(block)
+                    .any(|inst| involves_vectors(func, inst))
         })
 }
 
@@ -123,7 +132,10 @@ fn involves_vectors(func: &ir::Function, inst: Inst) -> bool {
     dfg.insts[inst]
         .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
         .iter()
-        .any(|call| call.args(&dfg.value_lists).any(|a| a.as_value().is_some_and(|v| vector(&v))))
+        .any(|call| {
+            call.args(&dfg.value_lists)
+                .any(|a| a.as_value().is_some_and(|v| vector(&v)))
+        })
 }
 
 /// What a lowered instruction's single result becomes.
@@ -174,7 +186,11 @@ impl Lower<'_, '_> {
 
 fn lower(func: &mut ir::Function, map: &mut LaneMap, inst: Inst) -> Result<()> {
     let opcode = func.dfg.insts[inst].opcode();
-    let mut cx = Lower { pos: FuncCursor::new(func).at_inst(inst), map, inst };
+    let mut cx = Lower {
+        pos: FuncCursor::new(func).at_inst(inst),
+        map,
+        inst,
+    };
     let lowered = match opcode {
         Opcode::Jump | Opcode::Brif | Opcode::BrTable => control::branch(&mut cx)?,
         Opcode::Return
@@ -209,12 +225,16 @@ fn finish(cx: Lower, lowered: Lowered) -> Result<()> {
     let results: Vec<Value> = func.dfg.inst_results(inst).to_vec();
     match lowered {
         Lowered::Lanes(lanes) => {
-            let [result] = results[..] else { bail!("expected one vector result") };
+            let [result] = results[..] else {
+                bail!("expected one vector result")
+            };
             map.define(result, lanes);
             func.dfg.detach_inst_results(inst);
         }
         Lowered::Scalar(value) => {
-            let [result] = results[..] else { bail!("expected one scalar result") };
+            let [result] = results[..] else {
+                bail!("expected one scalar result")
+            };
             func.dfg.detach_inst_results(inst);
             func.dfg.change_to_alias(result, value);
         }

@@ -14,30 +14,56 @@ use super::{Lower, Lowered, is_vector};
 pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
     let data = cx.pos.func.dfg.insts[cx.inst];
     Ok(Some(match data {
-        ir::InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, .. } => {
+        ir::InstructionData::LoadNoOffset {
+            opcode: Opcode::Bitcast,
+            flags,
+            ..
+        } => {
             let flags = cx.pos.func.dfg.mem_flags[flags];
             if flags.explicit_endianness() == Some(Endianness::Big) {
                 bail!("big-endian vector bitcast has no scalar lowering");
             }
             bitcast(cx)?
         }
-        ir::InstructionData::UnaryConst { opcode: Opcode::Vconst, constant_handle } => {
+        ir::InstructionData::UnaryConst {
+            opcode: Opcode::Vconst,
+            constant_handle,
+        } => {
             let ty = cx.result_type()?;
-            let bytes = cx.pos.func.dfg.constants.get(constant_handle).as_slice().to_vec();
+            let bytes = cx
+                .pos
+                .func
+                .dfg
+                .constants
+                .get(constant_handle)
+                .as_slice()
+                .to_vec();
             vconst(cx, ty, &bytes)?
         }
         ir::InstructionData::Shuffle { imm, .. } => {
             let mask = cx.pos.func.dfg.immediates[imm].as_slice().to_vec();
             shuffle(cx, &mask)?
         }
-        ir::InstructionData::BinaryImm8 { opcode: Opcode::Extractlane, imm, .. } => {
+        ir::InstructionData::BinaryImm8 {
+            opcode: Opcode::Extractlane,
+            imm,
+            ..
+        } => {
             let lanes = cx.lanes_of_arg(0)?;
-            let lane = *lanes.get(usize::from(imm)).ok_or_else(|| anyhow!("lane {imm} out of range"))?;
+            let lane = *lanes
+                .get(usize::from(imm))
+                .ok_or_else(|| anyhow!("lane {imm} out of range"))?;
             Lowered::Scalar(lane)
         }
-        ir::InstructionData::TernaryImm8 { opcode: Opcode::Insertlane, imm, .. } => {
+        ir::InstructionData::TernaryImm8 {
+            opcode: Opcode::Insertlane,
+            imm,
+            ..
+        } => {
             let mut lanes = cx.lanes_of_arg(0)?;
-            let slot = lanes.get_mut(usize::from(imm)).ok_or_else(|| anyhow!("lane {imm} out of range"))?;
+            let slot = lanes
+                .get_mut(usize::from(imm))
+                .ok_or_else(|| anyhow!("lane {imm} out of range"))?;
             *slot = cx.arg(1);
             Lowered::Lanes(lanes)
         }
@@ -76,14 +102,20 @@ fn bitcast(cx: &mut Lower) -> Result<Lowered> {
             let dfg = &cx.pos.func.dfg;
             // A chain like i8x16 -> i32x4 -> i8x16 returns to lanes that
             // exist already: reuse them rather than repack.
-            let (origin, origin_ty) = match cx.map.ancestor_with_lane_bits(dfg, source, to.lane_bits()) {
-                Some(v) => (v, dfg.value_type(v)),
-                None => (source, from),
-            };
+            let (origin, origin_ty) =
+                match cx.map.ancestor_with_lane_bits(dfg, source, to.lane_bits()) {
+                    Some(v) => (v, dfg.value_type(v)),
+                    None => (source, from),
+                };
             let lanes = cx.map.lanes(dfg, origin)?;
             let result = cx.pos.func.dfg.inst_results(cx.inst)[0];
             cx.map.record_bitcast(&cx.pos.func.dfg, result, source);
-            Ok(Lowered::Lanes(reinterpret(&mut cx.pos, origin_ty, to, &lanes)?))
+            Ok(Lowered::Lanes(reinterpret(
+                &mut cx.pos,
+                origin_ty,
+                to,
+                &lanes,
+            )?))
         }
         (true, false) if to == types::I128 => {
             let lanes = cx.lanes_of_arg(0)?;
@@ -109,7 +141,10 @@ fn vconst(cx: &mut Lower, ty: Type, bytes: &[u8]) -> Result<Lowered> {
     let lanes = bytes
         .chunks(width)
         .map(|chunk| {
-            let bits = chunk.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            let bits = chunk
+                .iter()
+                .rev()
+                .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
             const_lane(&mut cx.pos, lane, bits)
         })
         .collect();
@@ -144,7 +179,10 @@ fn swizzle(cx: &mut Lower) -> Result<Lowered> {
     }
     let x = cx.lanes_of_arg(0)?;
     let indices = cx.lanes_of_arg(1)?;
-    let slot = cx.pos.func.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+    let slot =
+        cx.pos
+            .func
+            .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
     let [low, high] = pack(&mut cx.pos, ty, &x)?;
     let flags = MemFlagsData::trusted();
     // wafer's targets are all 64-bit: stack addresses are I64.
@@ -176,11 +214,18 @@ fn select(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
         // riscv64 has no spectre-guarded select of float registers: guard
         // the lanes' bits instead, which keeps the guarantee.
         let (a, b) = (int_lanes(&mut cx.pos, &a), int_lanes(&mut cx.pos, &b));
-        let out: Vec<_> =
-            a.iter().zip(&b).map(|(&x, &y)| cx.pos.ins().select_spectre_guard(cond, x, y)).collect();
+        let out: Vec<_> = a
+            .iter()
+            .zip(&b)
+            .map(|(&x, &y)| cx.pos.ins().select_spectre_guard(cond, x, y))
+            .collect();
         return Ok(Lowered::Lanes(typed_lanes(&mut cx.pos, lane, &out)));
     }
-    let out = a.iter().zip(&b).map(|(&x, &y)| cx.pos.ins().select(cond, x, y)).collect();
+    let out = a
+        .iter()
+        .zip(&b)
+        .map(|(&x, &y)| cx.pos.ins().select(cond, x, y))
+        .collect();
     Ok(Lowered::Lanes(out))
 }
 
@@ -231,7 +276,13 @@ fn widen(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     let signed = matches!(opcode, Opcode::SwidenLow | Opcode::SwidenHigh);
     let out = part
         .iter()
-        .map(|&x| if signed { cx.pos.ins().sextend(wide, x) } else { cx.pos.ins().uextend(wide, x) })
+        .map(|&x| {
+            if signed {
+                cx.pos.ins().sextend(wide, x)
+            } else {
+                cx.pos.ins().uextend(wide, x)
+            }
+        })
         .collect();
     Ok(Lowered::Lanes(out))
 }

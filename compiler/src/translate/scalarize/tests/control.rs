@@ -4,14 +4,16 @@ use cranelift_codegen::data_value::DataValue;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::*;
 use cranelift_codegen::ir::{
-    AbiParam, ExtFuncData, ExternalName, Function, InstBuilder, JumpTableData, Signature, UserExternalName,
-    UserFuncName,
+    AbiParam, ExtFuncData, ExternalName, Function, InstBuilder, JumpTableData, Signature,
+    UserExternalName, UserFuncName,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 use super::inputs::inputs;
-use super::{Nan, agree, build, check_differential, interpret, join_results, scalar_args, scalarize};
+use super::{
+    Nan, agree, build, check_differential, interpret, join_results, scalar_args, scalarize,
+};
 use crate::translate::scalarize::{run, scalar_abi_params};
 
 #[test]
@@ -43,7 +45,13 @@ fn a_loop_carries_vector_block_parameters() {
         let next = b.ins().iadd(product, a[0]);
         let left_next = b.ins().iadd_imm_s(left, -1);
         let more = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, left, 0);
-        b.ins().brif(more, header, &[next.into(), left_next.into()], exit, &[acc.into()]);
+        b.ins().brif(
+            more,
+            header,
+            &[next.into(), left_next.into()],
+            exit,
+            &[acc.into()],
+        );
         b.switch_to_block(exit);
         b.block_params(exit)[0]
     });
@@ -90,8 +98,13 @@ fn br_table_passes_vectors_to_every_target() {
 /// `g(v: i16x8, s: i64) -> (i16x8, i64, f32x4)`, named `u0:1`.
 fn callee() -> Function {
     let mut sig = Signature::new(CallConv::SystemV);
-    sig.params.extend([AbiParam::new(I16X8), AbiParam::new(I64)]);
-    sig.returns.extend([AbiParam::new(I16X8), AbiParam::new(I64), AbiParam::new(F32X4)]);
+    sig.params
+        .extend([AbiParam::new(I16X8), AbiParam::new(I64)]);
+    sig.returns.extend([
+        AbiParam::new(I16X8),
+        AbiParam::new(I64),
+        AbiParam::new(F32X4),
+    ]);
     let mut func = Function::with_name_signature(UserFuncName::user(0, 1), sig);
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
@@ -119,8 +132,15 @@ fn calls_pass_vectors_as_two_i64_each() {
     let caller = |indirect: bool| {
         build(&[I16X8, I64], I16X8, |b, a| {
             let sig = b.import_signature(g.signature.clone());
-            let name = b.func.declare_imported_user_function(UserExternalName::new(0, 1));
-            let fref = b.import_function(ExtFuncData { name: ExternalName::user(name), signature: sig, colocated: true, patchable: false });
+            let name = b
+                .func
+                .declare_imported_user_function(UserExternalName::new(0, 1));
+            let fref = b.import_function(ExtFuncData {
+                name: ExternalName::user(name),
+                signature: sig,
+                colocated: true,
+                patchable: false,
+            });
             let call = if indirect {
                 let addr = b.ins().func_addr(I64, fref);
                 b.ins().call_indirect(sig, addr, &[a[0], a[1]])
@@ -141,8 +161,14 @@ fn calls_pass_vectors_as_two_i64_each() {
         let f_scalar = scalarize(&f);
         for args in inputs(3, &[I16X8, I64], 150) {
             let expected = interpret(&f, &[&g], &args);
-            let got = join_results(&[I16X8], &interpret(&f_scalar, &[&g_scalar], &scalar_args(&args)));
-            assert!(agree(I16X8, Nan::Exact, &expected[0], &got[0]), "indirect={indirect} {args:?}: {expected:?} vs {got:?}");
+            let got = join_results(
+                &[I16X8],
+                &interpret(&f_scalar, &[&g_scalar], &scalar_args(&args)),
+            );
+            assert!(
+                agree(I16X8, Nan::Exact, &expected[0], &got[0]),
+                "indirect={indirect} {args:?}: {expected:?} vs {got:?}"
+            );
         }
     }
 }
@@ -157,15 +183,22 @@ fn a_function_without_vectors_is_left_unchanged() {
 
 #[test]
 fn an_instruction_without_a_scalar_lowering_is_an_error_naming_it() {
-    let func = build(&[I8X16, I8X16], I8X16, |b, a| b.ins().x86_pshufb(a[0], a[1]));
+    let func = build(&[I8X16, I8X16], I8X16, |b, a| {
+        b.ins().x86_pshufb(a[0], a[1])
+    });
     let mut copy = func.clone();
-    let err = format!("{:#}", run(&mut copy).expect_err("x86_pshufb has no scalar form"));
+    let err = format!(
+        "{:#}",
+        run(&mut copy).expect_err("x86_pshufb has no scalar form")
+    );
     assert!(err.contains("x86_pshufb"), "{err}");
 }
 
 #[test]
 fn a_vector_select_condition_is_refused_not_miscompiled() {
-    let func = build(&[I32X4, I32X4, I32X4], I32X4, |b, a| b.ins().select(a[0], a[1], a[2]));
+    let func = build(&[I32X4, I32X4, I32X4], I32X4, |b, a| {
+        b.ins().select(a[0], a[1], a[2])
+    });
     let mut copy = func.clone();
     let err = format!("{:#}", run(&mut copy).expect_err("vector condition"));
     assert!(err.contains("select"), "{err}");

@@ -1,11 +1,16 @@
 //! Vector loads and stores: same bytes, same flags, high half first.
 
 use cranelift_codegen::ir::types::*;
-use cranelift_codegen::ir::{InstBuilder, InstructionData, MemFlagsData, Opcode, StackSlotData, StackSlotKind, TrapCode, Type};
+use cranelift_codegen::ir::{
+    InstBuilder, InstructionData, MemFlagsData, Opcode, StackSlotData, StackSlotKind, TrapCode,
+    Type,
+};
 use cranelift_frontend::FunctionBuilder;
 
 use super::inputs::inputs;
-use super::{Nan, agree, build, check_differential, interpret, join_results, scalar_args, scalarize};
+use super::{
+    Nan, agree, build, check_differential, interpret, join_results, scalar_args, scalarize,
+};
 
 /// A 48-byte stack slot's address.
 fn slot(b: &mut FunctionBuilder) -> cranelift_codegen::ir::Value {
@@ -27,7 +32,12 @@ fn stores_and_loads_round_trip_at_any_offset_and_shape() {
                     b.ins().load(load_ty, flags, base, offset)
                 });
                 let name = format!("store.{store_ty}.load.{load_ty}+{offset}");
-                check_differential(&name, &func, Nan::Exact, &inputs(4, &[store_ty, store_ty], 60));
+                check_differential(
+                    &name,
+                    &func,
+                    Nan::Exact,
+                    &inputs(4, &[store_ty, store_ty], 60),
+                );
             }
         }
     }
@@ -50,7 +60,10 @@ fn extending_loads_match_a_load_then_widen() {
                 I32X4 => I16X8,
                 _ => I32X4,
             };
-            let signed = matches!(opcode, Opcode::Sload8x8 | Opcode::Sload16x4 | Opcode::Sload32x2);
+            let signed = matches!(
+                opcode,
+                Opcode::Sload8x8 | Opcode::Sload16x4 | Opcode::Sload32x2
+            );
             // The interpreter has no `uload8x8` and friends, so the
             // reference loads 16 bytes and widens the low half.
             let fill = |b: &mut FunctionBuilder, a: &[cranelift_codegen::ir::Value]| {
@@ -74,13 +87,20 @@ fn extending_loads_match_a_load_then_widen() {
             let reference = build(&[I8X16, I8X16], wide, |b, a| {
                 let (base, flags) = fill(b, a);
                 let v = b.ins().load(narrow, flags, base, offset);
-                if signed { b.ins().swiden_low(v) } else { b.ins().uwiden_low(v) }
+                if signed {
+                    b.ins().swiden_low(v)
+                } else {
+                    b.ins().uwiden_low(v)
+                }
             });
             let scalar = scalarize(&under_test);
             for args in inputs(5, &[I8X16, I8X16], 60) {
                 let expected = interpret(&reference, &[], &args);
                 let got = join_results(&[wide], &interpret(&scalar, &[], &scalar_args(&args)));
-                assert!(agree(wide, Nan::Exact, &expected[0], &got[0]), "{opcode}+{offset} {args:?}");
+                assert!(
+                    agree(wide, Nan::Exact, &expected[0], &got[0]),
+                    "{opcode}+{offset} {args:?}"
+                );
             }
         }
     }
@@ -91,7 +111,12 @@ fn stores(func: &cranelift_codegen::ir::Function) -> Vec<(i32, MemFlagsData)> {
     let mut out = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
-            if let InstructionData::Store { opcode: Opcode::Store, offset, .. } = func.dfg.insts[inst] {
+            if let InstructionData::Store {
+                opcode: Opcode::Store,
+                offset,
+                ..
+            } = func.dfg.insts[inst]
+            {
                 let flags = func.dfg.insts[inst].memflags_data(&func.dfg).unwrap();
                 out.push((offset.into(), flags));
             }
@@ -111,7 +136,11 @@ fn a_store_writes_its_high_half_first_with_the_original_flags() {
     });
     let scalar = scalarize(&func);
     let found = stores(&scalar);
-    assert_eq!(found.iter().map(|(o, _)| *o).collect::<Vec<_>>(), vec![108, 100], "\n{scalar}");
+    assert_eq!(
+        found.iter().map(|(o, _)| *o).collect::<Vec<_>>(),
+        vec![108, 100],
+        "\n{scalar}"
+    );
     for (_, f) in found {
         assert_eq!(f, flags);
     }
@@ -134,5 +163,10 @@ fn an_offset_near_the_32_bit_limit_moves_into_the_address() {
         let both = b.ins().bxor(first, second);
         b.ins().iadd(both, again)
     });
-    check_differential("big offset", &func, Nan::Exact, &inputs(6, &[I32X4, I32X4], 40));
+    check_differential(
+        "big offset",
+        &func,
+        Nan::Exact,
+        &inputs(6, &[I32X4, I32X4], 40),
+    );
 }

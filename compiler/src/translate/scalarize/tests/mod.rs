@@ -14,7 +14,9 @@ mod memory;
 use cranelift_codegen::Context;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::data_value::DataValue;
-use cranelift_codegen::ir::{AbiParam, Function, InstBuilder, Signature, Type, UserFuncName, Value};
+use cranelift_codegen::ir::{
+    AbiParam, Function, InstBuilder, Signature, Type, UserFuncName, Value,
+};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_interpreter::environment::FunctionStore;
@@ -37,7 +39,11 @@ pub enum Nan {
 }
 
 /// A function `fn(params) -> result` whose body `body` builds.
-pub fn build(params: &[Type], result: Type, body: impl FnOnce(&mut FunctionBuilder, &[Value]) -> Value) -> Function {
+pub fn build(
+    params: &[Type],
+    result: Type,
+    body: impl FnOnce(&mut FunctionBuilder, &[Value]) -> Value,
+) -> Function {
     let mut sig = Signature::new(CallConv::SystemV);
     sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
     sig.returns.push(AbiParam::new(result));
@@ -87,7 +93,10 @@ pub fn scalarize(func: &Function) -> Function {
     }
     let mut ctx = Context::for_function(scalar.clone());
     if let Err(e) = ctx.compile(&*isa, &mut ControlPlane::default()) {
-        panic!("rv64gc cannot compile the scalar code: {:?}\n{scalar}", e.inner);
+        panic!(
+            "rv64gc cannot compile the scalar code: {:?}\n{scalar}",
+            e.inner
+        );
     }
     scalar
 }
@@ -97,19 +106,29 @@ pub fn assert_scalar(func: &Function) {
     let sigs = std::iter::once(&func.signature).chain(func.dfg.signatures.values());
     for sig in sigs {
         assert!(
-            sig.params.iter().chain(&sig.returns).all(|p| !is_vector(p.value_type)),
+            sig.params
+                .iter()
+                .chain(&sig.returns)
+                .all(|p| !is_vector(p.value_type)),
             "vector in signature {sig}"
         );
     }
     for block in func.layout.blocks() {
         for &p in func.dfg.block_params(block) {
-            assert!(!is_vector(func.dfg.value_type(p)), "vector block parameter {p}\n{func}");
+            assert!(
+                !is_vector(func.dfg.value_type(p)),
+                "vector block parameter {p}\n{func}"
+            );
         }
         for inst in func.layout.block_insts(block) {
             let dfg = &func.dfg;
             let values = dfg.inst_args(inst).iter().chain(dfg.inst_results(inst));
             for &v in values {
-                assert!(!is_vector(dfg.value_type(v)), "vector value in `{}`\n{func}", dfg.display_inst(inst));
+                assert!(
+                    !is_vector(dfg.value_type(v)),
+                    "vector value in `{}`\n{func}",
+                    dfg.display_inst(inst)
+                );
             }
         }
     }
@@ -137,7 +156,9 @@ pub fn join_results(types: &[Type], values: &[DataValue]) -> Vec<DataValue> {
     let mut next = values.iter();
     for &ty in types {
         if is_vector(ty) {
-            let (Some(DataValue::I64(low)), Some(DataValue::I64(high))) = (next.next(), next.next()) else {
+            let (Some(DataValue::I64(low)), Some(DataValue::I64(high))) =
+                (next.next(), next.next())
+            else {
                 panic!("vector result not returned as two I64: {values:?}");
             };
             let mut bytes = [0u8; 16];
@@ -157,11 +178,16 @@ pub fn agree(ty: Type, nan: Nan, expected: &DataValue, got: &DataValue) -> bool 
         (DataValue::V128(e), DataValue::V128(g)) => {
             let width = ty.lane_bits() as usize / 8;
             e.chunks(width).zip(g.chunks(width)).all(|(e, g)| {
-                e == g || (nan == Nan::AnyNan && ty.lane_type().is_float() && is_nan(e) && is_nan(g))
+                e == g
+                    || (nan == Nan::AnyNan && ty.lane_type().is_float() && is_nan(e) && is_nan(g))
             })
         }
-        (DataValue::F32(e), DataValue::F32(g)) => e.bits() == g.bits() || (nan == Nan::AnyNan && e.is_nan() && g.is_nan()),
-        (DataValue::F64(e), DataValue::F64(g)) => e.bits() == g.bits() || (nan == Nan::AnyNan && e.is_nan() && g.is_nan()),
+        (DataValue::F32(e), DataValue::F32(g)) => {
+            e.bits() == g.bits() || (nan == Nan::AnyNan && e.is_nan() && g.is_nan())
+        }
+        (DataValue::F64(e), DataValue::F64(g)) => {
+            e.bits() == g.bits() || (nan == Nan::AnyNan && e.is_nan() && g.is_nan())
+        }
         (e, g) => e == g,
     }
 }
@@ -180,7 +206,12 @@ pub fn check_differential(name: &str, func: &Function, nan: Nan, inputs: &[Vec<D
     // Names the case when the interpreter or a backend panics.
     eprintln!("case {name}");
     let scalar = scalarize(func);
-    let result_types: Vec<Type> = func.signature.returns.iter().map(|p| p.value_type).collect();
+    let result_types: Vec<Type> = func
+        .signature
+        .returns
+        .iter()
+        .map(|p| p.value_type)
+        .collect();
     for args in inputs {
         let expected = interpret(func, &[], args);
         let got = join_results(&result_types, &interpret(&scalar, &[], &scalar_args(args)));
@@ -196,10 +227,20 @@ pub fn check_differential(name: &str, func: &Function, nan: Nan, inputs: &[Vec<D
 /// Runs `func` after scalarizing on `inputs` against `reference`, for
 /// instructions the interpreter cannot run in vector form (`avg_round`,
 /// bitcasts to `I128`): the expected value is computed in Rust.
-pub fn check_against(name: &str, func: &Function, inputs: &[Vec<DataValue>], reference: impl Fn(&[DataValue]) -> DataValue) {
+pub fn check_against(
+    name: &str,
+    func: &Function,
+    inputs: &[Vec<DataValue>],
+    reference: impl Fn(&[DataValue]) -> DataValue,
+) {
     eprintln!("case {name}");
     let scalar = scalarize(func);
-    let result_types: Vec<Type> = func.signature.returns.iter().map(|p| p.value_type).collect();
+    let result_types: Vec<Type> = func
+        .signature
+        .returns
+        .iter()
+        .map(|p| p.value_type)
+        .collect();
     for args in inputs {
         let expected = reference(args);
         let got = join_results(&result_types, &interpret(&scalar, &[], &scalar_args(args)));
