@@ -8,7 +8,7 @@
 use anyhow::{Result, bail};
 use cranelift_codegen::ir::{self, AbiParam, ArgumentPurpose, InstBuilder, Type, Value, types};
 
-use super::lanes::{check_shape, pack, unpack};
+use super::lanes::{check_shape, halves_of, unpack};
 use super::{Lower, Lowered, is_vector};
 
 /// The scalar types that carry a value of type `ty` in a signature after
@@ -67,8 +67,7 @@ fn abi_args(cx: &mut Lower, values: &[Value]) -> Result<Vec<Value>> {
     for &v in values {
         let ty = cx.type_of(v);
         if is_vector(ty) {
-            let lanes = cx.map.lanes(&cx.pos.func.dfg, v)?;
-            out.extend(pack(&mut cx.pos, ty, &lanes)?);
+            out.extend(halves_of(&mut cx.pos, cx.map, v)?);
         } else {
             out.push(v);
         }
@@ -133,7 +132,7 @@ fn rebind_results(cx: &mut Lower, new_inst: ir::Inst) -> Result<()> {
         if is_vector(ty) {
             let halves = [take()?, take()?];
             let lanes = unpack(&mut cx.pos, ty, halves)?;
-            cx.map.define(result, lanes);
+            cx.map.define_with_halves(result, lanes, halves);
         } else {
             let value = take()?;
             cx.pos.func.dfg.change_to_alias(result, value);

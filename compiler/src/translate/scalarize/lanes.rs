@@ -17,6 +17,10 @@ use cranelift_codegen::ir::{DataFlowGraph, InstBuilder, MemFlagsData, Type, Valu
 #[derive(Default)]
 pub struct LaneMap {
     lanes: HashMap<Value, Vec<Value>>,
+    /// The two `I64` halves of vectors that came as halves (loads, block
+    /// and function parameters, call results, repacked bitcasts): packing
+    /// such a vector again costs nothing.
+    halves: HashMap<Value, [Value; 2]>,
     /// `bitcast` results and their sources (both vectors), so a chain of
     /// bitcasts back to a shape seen before costs nothing.
     bitcast_source: HashMap<Value, Value>,
@@ -26,6 +30,18 @@ impl LaneMap {
     /// Records the lanes of vector `v`.
     pub fn define(&mut self, v: Value, lanes: Vec<Value>) {
         self.lanes.insert(v, lanes);
+    }
+
+    /// Records the lanes of vector `v` and the two halves they were
+    /// unpacked from.
+    pub fn define_with_halves(&mut self, v: Value, lanes: Vec<Value>, halves: [Value; 2]) {
+        self.lanes.insert(v, lanes);
+        self.halves.insert(v, halves);
+    }
+
+    /// The halves of vector `v`, if it has them without packing.
+    pub fn halves(&self, dfg: &DataFlowGraph, v: Value) -> Option<[Value; 2]> {
+        self.halves.get(&dfg.resolve_aliases(v)).copied()
     }
 
     /// The lanes of vector `v` (or of the value it aliases).
@@ -157,26 +173,27 @@ pub fn unpack(pos: &mut FuncCursor, ty: Type, halves: [Value; 2]) -> Result<Vec<
     Ok(lanes)
 }
 
-/// The lanes of a value of vector type `from`, reinterpreted as type `to`
-/// (same 128 bits).
-pub fn reinterpret(
-    pos: &mut FuncCursor,
-    from: Type,
-    to: Type,
-    lanes: &[Value],
-) -> Result<Vec<Value>> {
-    if from.lane_bits() == to.lane_bits() {
-        // Same lane boundaries: each lane keeps its bits.
-        return Ok(lanes
-            .iter()
-            .map(|&l| {
-                let int = to_int(pos, l);
-                from_int(pos, int, to.lane_type())
-            })
-            .collect());
+/// The two halves of vector `v`: the recorded ones, or its lanes packed
+/// here (not recorded: this point need not dominate other uses).
+pub fn halves_of(pos: &mut FuncCursor, map: &LaneMap, v: Value) -> Result<[Value; 2]> {
+    if let Some(halves) = map.halves(&pos.func.dfg, v) {
+        return Ok(halves);
     }
-    let halves = pack(pos, from, lanes)?;
-    unpack(pos, to, halves)
+    let ty = pos.func.dfg.value_type(v);
+    let lanes = map.lanes(&pos.func.dfg, v)?;
+    pack(pos, ty, &lanes)
+}
+
+/// Lanes of vector type `to` with the same bits as `lanes`, whose lanes
+/// have the same width (`I32X4` and `F32X4`): each lane keeps its bits.
+pub fn relabel(pos: &mut FuncCursor, to: Type, lanes: &[Value]) -> Vec<Value> {
+    lanes
+        .iter()
+        .map(|&l| {
+            let int = to_int(pos, l);
+            from_int(pos, int, to.lane_type())
+        })
+        .collect()
 }
 
 /// The lanes of `ty` as integers (float lanes reinterpreted).

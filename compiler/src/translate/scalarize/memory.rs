@@ -19,7 +19,7 @@ use cranelift_codegen::ir::{
     self, Endianness, InstBuilder, MemFlagsData, Opcode, Type, Value, types,
 };
 
-use super::lanes::{check_shape, pack, unpack};
+use super::lanes::{check_shape, halves_of, unpack};
 use super::{Lower, Lowered, is_vector};
 
 /// Lowers a vector load or store; `None` if the instruction is neither.
@@ -43,7 +43,7 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
             let (addr, offset) = halves_address(cx, cx.arg(0), offset);
             let high = cx.pos.ins().load(types::I64, flags, addr, offset + 8);
             let low = cx.pos.ins().load(types::I64, flags, addr, offset);
-            Lowered::Lanes(unpack(&mut cx.pos, ty, [low, high])?)
+            Lowered::Halves(unpack(&mut cx.pos, ty, [low, high])?, [low, high])
         }
         Opcode::Store => {
             let value = cx.arg(0);
@@ -51,8 +51,7 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
             if !is_vector(ty) {
                 return Ok(None);
             }
-            let lanes = cx.lanes_of_arg(0)?;
-            let [low, high] = pack(&mut cx.pos, ty, &lanes)?;
+            let [low, high] = halves_of(&mut cx.pos, cx.map, value)?;
             let (addr, offset) = halves_address(cx, cx.arg(1), offset);
             cx.pos.ins().store(flags, high, addr, offset + 8);
             cx.pos.ins().store(flags, low, addr, offset);

@@ -142,6 +142,8 @@ fn involves_vectors(func: &ir::Function, inst: Inst) -> bool {
 pub(crate) enum Lowered {
     /// A vector result: its lanes.
     Lanes(Vec<Value>),
+    /// A vector result: its lanes and the two halves they came from.
+    Halves(Vec<Value>, [Value; 2]),
     /// A scalar result computed from vectors (`extractlane`, `vall_true`).
     Scalar(Value),
     /// No result, or results already rewired (calls, stores).
@@ -229,6 +231,13 @@ fn finish(cx: Lower, lowered: Lowered) -> Result<()> {
                 bail!("expected one vector result")
             };
             map.define(result, lanes);
+            func.dfg.detach_inst_results(inst);
+        }
+        Lowered::Halves(lanes, halves) => {
+            let [result] = results[..] else {
+                bail!("expected one vector result")
+            };
+            map.define_with_halves(result, lanes, halves);
             func.dfg.detach_inst_results(inst);
         }
         Lowered::Scalar(value) => {

@@ -7,7 +7,7 @@ use cranelift_codegen::ir::{
     self, Endianness, InstBuilder, MemFlagsData, Opcode, StackSlotData, StackSlotKind, Type, types,
 };
 
-use super::lanes::{check_shape, const_lane, int_lanes, pack, reinterpret, typed_lanes, unpack};
+use super::lanes::{check_shape, const_lane, halves_of, int_lanes, relabel, typed_lanes, unpack};
 use super::{Lower, Lowered, is_vector};
 
 /// Lowers a lane-moving vector instruction; `None` if it is not one.
@@ -99,32 +99,41 @@ fn bitcast(cx: &mut Lower) -> Result<Lowered> {
     match (is_vector(from), is_vector(to)) {
         (true, true) => {
             check_shape(to)?;
-            let dfg = &cx.pos.func.dfg;
-            // A chain like i8x16 -> i32x4 -> i8x16 returns to lanes that
-            // exist already: reuse them rather than repack.
-            let (origin, origin_ty) =
-                match cx.map.ancestor_with_lane_bits(dfg, source, to.lane_bits()) {
-                    Some(v) => (v, dfg.value_type(v)),
-                    None => (source, from),
-                };
-            let lanes = cx.map.lanes(dfg, origin)?;
             let result = cx.pos.func.dfg.inst_results(cx.inst)[0];
             cx.map.record_bitcast(&cx.pos.func.dfg, result, source);
-            Ok(Lowered::Lanes(reinterpret(
-                &mut cx.pos,
-                origin_ty,
-                to,
-                &lanes,
-            )?))
+            let dfg = &cx.pos.func.dfg;
+            let halves = cx.map.halves(dfg, source);
+            // Cheapest first: a value up the bitcast chain with lanes of the
+            // wanted width (i8x16 -> i32x4 -> i8x16 gets its lanes back),
+            // then the source's halves, then packing the source's lanes.
+            let lanes = match cx.map.ancestor_with_lane_bits(dfg, source, to.lane_bits()) {
+                Some(v) => {
+                    let lanes = cx.map.lanes(dfg, v)?;
+                    relabel(&mut cx.pos, to, &lanes)
+                }
+                None => {
+                    let halves = halves_of(&mut cx.pos, cx.map, source)?;
+                    let lanes = unpack(&mut cx.pos, to, halves)?;
+                    // Packed here or recorded earlier, these halves
+                    // dominate the result's uses.
+                    return Ok(Lowered::Halves(lanes, halves));
+                }
+            };
+            Ok(match halves {
+                Some(halves) => Lowered::Halves(lanes, halves),
+                None => Lowered::Lanes(lanes),
+            })
         }
         (true, false) if to == types::I128 => {
-            let lanes = cx.lanes_of_arg(0)?;
-            let [low, high] = pack(&mut cx.pos, from, &lanes)?;
+            let [low, high] = halves_of(&mut cx.pos, cx.map, source)?;
             Ok(Lowered::Scalar(cx.pos.ins().iconcat(low, high)))
         }
         (false, true) if from == types::I128 => {
             let (low, high) = cx.pos.ins().isplit(source);
-            Ok(Lowered::Lanes(unpack(&mut cx.pos, to, [low, high])?))
+            Ok(Lowered::Halves(
+                unpack(&mut cx.pos, to, [low, high])?,
+                [low, high],
+            ))
         }
         _ => bail!("bitcast from {from} to {to} has no scalar lowering"),
     }
@@ -177,13 +186,13 @@ fn swizzle(cx: &mut Lower) -> Result<Lowered> {
     if ty != types::I8X16 {
         bail!("swizzle of {ty}");
     }
-    let x = cx.lanes_of_arg(0)?;
     let indices = cx.lanes_of_arg(1)?;
     let slot =
         cx.pos
             .func
             .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
-    let [low, high] = pack(&mut cx.pos, ty, &x)?;
+    let x = cx.arg(0);
+    let [low, high] = halves_of(&mut cx.pos, cx.map, x)?;
     let flags = MemFlagsData::trusted();
     // wafer's targets are all 64-bit: stack addresses are I64.
     let base = cx.pos.ins().stack_addr(types::I64, slot, 0);

@@ -59,6 +59,59 @@ fn a_loop_carries_vector_block_parameters() {
 }
 
 #[test]
+fn a_loop_in_the_translators_form_keeps_i8x16_between_operators() {
+    // What the Wasm translator emits: every v128 is an I8X16, viewed as
+    // the operator's lane type through bitcasts, in a loop that also
+    // goes through memory.
+    let func = build(&[I8X16, I8X16, I32], I8X16, |b, a| {
+        let flags = super::cases::little();
+        let header = b.create_block();
+        let exit = b.create_block();
+        b.append_block_param(header, I8X16);
+        b.append_block_param(header, I32);
+        b.append_block_param(exit, I8X16);
+        let count = b.ins().band_imm_u(a[2], 7);
+        b.ins().jump(header, &[a[0].into(), count.into()]);
+        b.switch_to_block(header);
+        let (acc, left) = (b.block_params(header)[0], b.block_params(header)[1]);
+        let wide = b.ins().bitcast(I32X4, flags, acc);
+        let step = b.ins().bitcast(I32X4, flags, a[1]);
+        let sum = b.ins().iadd(wide, step);
+        let bytes = b.ins().bitcast(I8X16, flags, sum);
+        let slot = b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+            16,
+            4,
+        ));
+        let addr = b.ins().stack_addr(I64, slot, 0);
+        let mem = cranelift_codegen::ir::MemFlagsData::new().with_notrap();
+        b.ins().store(mem, bytes, addr, 0);
+        let loaded = b.ins().load(I8X16, mem, addr, 0);
+        let floats = b.ins().bitcast(F32X4, flags, loaded);
+        let negated = b.ins().fneg(floats);
+        let back = b.ins().bitcast(I8X16, flags, negated);
+        let mixed = b.ins().uadd_sat(back, bytes);
+        let left_next = b.ins().iadd_imm_s(left, -1);
+        let more = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, left, 0);
+        b.ins().brif(
+            more,
+            header,
+            &[mixed.into(), left_next.into()],
+            exit,
+            &[acc.into()],
+        );
+        b.switch_to_block(exit);
+        b.block_params(exit)[0]
+    });
+    check_differential(
+        "translator loop",
+        &func,
+        Nan::Exact,
+        &inputs(7, &[I8X16, I8X16, I32], 200),
+    );
+}
+
+#[test]
 fn br_table_passes_vectors_to_every_target() {
     let func = build(&[I32, F64X2, F64X2], F64X2, |b, a| {
         let join = b.create_block();
