@@ -21,7 +21,8 @@
 //! The pass is split by concept: [`lanes`] (the value map and packing),
 //! [`abi`] (signatures, calls, returns), [`control`] (block parameters and
 //! branches), [`memory`] (loads and stores), [`integer`], [`float`] and
-//! [`permute`] (lane moves: splat, shuffle, swizzle, narrowing, widening).
+//! [`permute`] (lane moves: splat, shuffle, swizzle, narrowing, widening);
+//! [`swar`] does bitwise operations, `iadd` and `isub` on the halves.
 //! An instruction on a vector type that none of them knows is an error
 //! naming it, never a panic and never a guess.
 
@@ -32,6 +33,7 @@ mod integer;
 mod lanes;
 mod memory;
 mod permute;
+mod swar;
 #[cfg(test)]
 mod tests;
 
@@ -200,24 +202,34 @@ fn lower(func: &mut ir::Function, map: &mut LaneMap, inst: Inst) -> Result<()> {
         | Opcode::CallIndirect
         | Opcode::ReturnCall
         | Opcode::ReturnCallIndirect => abi::call_or_return(&mut cx)?,
-        _ => match memory::lower(&mut cx)? {
+        _ => match by_concept(&mut cx)? {
             Some(done) => done,
-            None => match integer::lower(&mut cx)? {
-                Some(done) => done,
-                None => match float::lower(&mut cx)? {
-                    Some(done) => done,
-                    None => match permute::lower(&mut cx)? {
-                        Some(done) => done,
-                        None => bail!(
-                            "no scalar lowering for the vector instruction `{}`",
-                            cx.pos.func.dfg.display_inst(inst)
-                        ),
-                    },
-                },
-            },
+            None => bail!(
+                "no scalar lowering for the vector instruction `{}`",
+                cx.pos.func.dfg.display_inst(inst)
+            ),
         },
     };
     finish(cx, lowered)
+}
+
+/// The first concept that knows the instruction lowers it; [`swar`]
+/// comes first as it declines what it cannot do cheaply.
+fn by_concept(cx: &mut Lower) -> Result<Option<Lowered>> {
+    type Concept = fn(&mut Lower) -> Result<Option<Lowered>>;
+    let concepts: [Concept; 5] = [
+        swar::lower,
+        memory::lower,
+        integer::lower,
+        float::lower,
+        permute::lower,
+    ];
+    for concept in concepts {
+        if let Some(done) = concept(cx)? {
+            return Ok(Some(done));
+        }
+    }
+    Ok(None)
 }
 
 /// Binds the old result to its replacement and removes the instruction.

@@ -89,6 +89,63 @@ fn integer_arithmetic_matches_the_vector_instructions() {
     });
 }
 
+/// `x` as a value with lanes but no halves (an arithmetic result), so the
+/// operation after it takes the lane-by-lane path rather than `swar`.
+fn lanes_only(b: &mut FunctionBuilder, x: Value) -> Value {
+    let ty = b.func.dfg.value_type(x);
+    if ty.lane_type().is_float() {
+        let once = b.ins().fneg(x);
+        b.ins().fneg(once)
+    } else {
+        let one = b.ins().iconst(ty.lane_type(), 1);
+        let ones = b.ins().splat(ty, one);
+        b.ins().imul(x, ones)
+    }
+}
+
+#[test]
+fn bitwise_and_add_match_on_lanes_as_well_as_on_halves() {
+    for ty in INTS.into_iter().chain(FLOATS) {
+        let mut ops = vec![Opcode::Band, Opcode::Bor, Opcode::Bxor];
+        if ty.lane_type().is_int() {
+            ops.extend([Opcode::Iadd, Opcode::Isub]);
+        }
+        for op in ops {
+            case(
+                &format!("lanes {op}.{ty}"),
+                &[ty, ty],
+                ty,
+                Nan::Exact,
+                |b, a| {
+                    let (x, y) = (lanes_only(b, a[0]), lanes_only(b, a[1]));
+                    let (inst, dfg) = b.ins().Binary(op, ty, x, y);
+                    dfg.first_result(inst)
+                },
+            );
+        }
+        case(
+            &format!("lanes bnot.{ty}"),
+            &[ty],
+            ty,
+            Nan::Exact,
+            |b, a| {
+                let x = lanes_only(b, a[0]);
+                b.ins().bnot(x)
+            },
+        );
+        case(
+            &format!("lanes bitselect.{ty}"),
+            &[ty, ty, ty],
+            ty,
+            Nan::Exact,
+            |b, a| {
+                let c = lanes_only(b, a[0]);
+                b.ins().bitselect(c, a[1], a[2])
+            },
+        );
+    }
+}
+
 #[test]
 fn saturating_and_rounding_arithmetic_matches() {
     for ty in [I8X16, I16X8] {
