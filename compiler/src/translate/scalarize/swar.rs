@@ -11,7 +11,7 @@
 //!   `a - b = ((a | H) - (b & !H)) ^ (!(a ^ b) & H)`
 //! (the low bits add or subtract without crossing into the top bit,
 //! whose sum is then the xor of the three bits involved).
-//! An operand without halves (the lanes of an arithmetic result) takes
+//! 32-bit lanes are cheaper one by one. An operand without halves (the lanes of an arithmetic result) takes
 //! the lane-by-lane path instead: packing it first would cost more.
 
 use anyhow::Result;
@@ -33,7 +33,9 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
         return Ok(None);
     }
     let ty = cx.result_type()?;
-    if !is_vector(ty) || (arithmetic && !ty.lane_type().is_int()) {
+    // For 32-bit lanes the masks cost more than the 4 lanes' adds and
+    // their unpacking (measured on rv64gc: 128 bytes of code against 66).
+    if !is_vector(ty) || (arithmetic && (!ty.lane_type().is_int() || ty.lane_bits() == 32)) {
         return Ok(None);
     }
     let args: Vec<Value> = cx.pos.func.dfg.inst_args(cx.inst).to_vec();
