@@ -8,16 +8,18 @@
 //! instruction as Cranelift's `InstBuilder` documents it).
 //!
 //! Representation (why, and what it costs: docs/simd-scalar.md):
-//! - inside a function a vector is its lanes, one scalar value per lane in
-//!   the lane type (`I8X16` is 16 `I8` values), so a lane operation is the
-//!   same scalar instruction and Cranelift's register allocator and
-//!   optimiser see ordinary scalar code;
-//! - across calls and in signatures a vector is two `I64` (low half, high
-//!   half: [`scalar_abi_params`]), one rule whatever the lane type;
-//! - a `bitcast` between lane shapes repacks through those two halves
-//!   (lanes are little-endian in the 128-bit value), unless the wanted
-//!   shape is already known from an earlier value of the bitcast chain.
-//!
+//! - inside a block a vector is its lanes, one scalar value per lane in the
+//!   lane type (`I32X4` is 4 `I32` values), so a lane operation is the same
+//!   scalar instruction and Cranelift's optimiser and register allocator
+//!   see ordinary scalar code;
+//! - across blocks, calls and signatures a vector is two `I64` (low half,
+//!   high half: [`scalar_abi_params`]), one rule whatever the lane type,
+//!   and two registers rather than sixteen for the translator's `I8X16`;
+//! - the halves of a vector are kept when known (loads, parameters), so
+//!   packing it again is free, and a `bitcast` reuses lanes of the wanted
+//!   width from earlier in its chain, else unpacks the halves (lanes are
+//!   little-endian in the 128-bit value).
+
 //! The pass is split by concept: [`lanes`] (the value map and packing),
 //! [`abi`] (signatures, calls, returns), [`control`] (block parameters and
 //! branches), [`memory`] (loads and stores), [`integer`], [`float`] and
@@ -123,8 +125,8 @@ fn uses_vectors(func: &ir::Function) -> bool {
         })
 }
 
-/// Whether an instruction reads or defines a vector value (directly, in a
-/// branch argument, or through the signature of what it calls).
+/// Whether an instruction reads or defines a vector value, directly or as
+/// a branch argument.
 fn involves_vectors(func: &ir::Function, inst: Inst) -> bool {
     let dfg = &func.dfg;
     let vector = |v: &Value| is_vector(dfg.value_type(*v));
