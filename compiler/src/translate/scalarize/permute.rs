@@ -198,15 +198,17 @@ fn swizzle(cx: &mut Lower) -> Result<Lowered> {
     let base = cx.pos.ins().stack_addr(types::I64, slot, 0);
     cx.pos.ins().store(flags, low, base, 0);
     cx.pos.ins().store(flags, high, base, 8);
-    let zero = const_lane(&mut cx.pos, types::I8, 0);
     let mut out = Vec::with_capacity(16);
     for index in indices {
+        // `byte & -(index < 16)`: a mask rather than a `select`, which
+        // rv64gc (no Zicond) would compile to a branch per byte.
         let in_range = cx.pos.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 16);
+        let keep = cx.pos.ins().ineg(in_range);
         let wrapped = cx.pos.ins().band_imm_u(index, 15);
         let offset = cx.pos.ins().uextend(types::I64, wrapped);
         let addr = cx.pos.ins().iadd(base, offset);
         let byte = cx.pos.ins().load(types::I8, flags, addr, 0);
-        out.push(cx.pos.ins().select(in_range, byte, zero));
+        out.push(cx.pos.ins().band(byte, keep));
     }
     Ok(Lowered::Lanes(out))
 }

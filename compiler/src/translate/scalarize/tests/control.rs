@@ -227,6 +227,54 @@ fn calls_pass_vectors_as_two_i64_each() {
 }
 
 #[test]
+fn a_tail_call_passes_vectors_in_the_scalar_abi() {
+    // f(v, s) = return_call g(v ^ splat(s), s): f has g's results.
+    let g = callee();
+    let mut f = Function::with_name_signature(UserFuncName::testcase("f"), g.signature.clone());
+    f.signature.call_conv = CallConv::Tail;
+    let mut g_tail = g.clone();
+    g_tail.signature.call_conv = CallConv::Tail;
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut f, &mut ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let (v, s) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+    let sig = b.import_signature(g_tail.signature.clone());
+    let name = b
+        .func
+        .declare_imported_user_function(UserExternalName::new(0, 1));
+    let fref = b.import_function(ExtFuncData {
+        name: ExternalName::user(name),
+        signature: sig,
+        colocated: true,
+        patchable: false,
+    });
+    let narrow = b.ins().ireduce(I16, s);
+    let splat = b.ins().splat(I16X8, narrow);
+    let mixed = b.ins().bxor(v, splat);
+    b.ins().return_call(fref, &[mixed, s]);
+    b.seal_all_blocks();
+    b.finalize(super::riscv64_isa().frontend_config());
+
+    let (f_scalar, g_scalar) = (scalarize(&f), scalarize(&g_tail));
+    let types = [I16X8, I64, F32X4];
+    for args in inputs(8, &[I16X8, I64], 150) {
+        let expected = interpret(&f, &[&g_tail], &args);
+        let got = join_results(
+            &types,
+            &interpret(&f_scalar, &[&g_scalar], &scalar_args(&args)),
+        );
+        for ((ty, e), g) in types.iter().zip(&expected).zip(&got) {
+            assert!(
+                agree(*ty, Nan::Exact, e, g),
+                "{args:?}: {expected:?} vs {got:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_function_without_vectors_is_left_unchanged() {
     let func = build(&[I32, I32], I32, |b, a| b.ins().iadd(a[0], a[1]));
     let mut copy = func.clone();
