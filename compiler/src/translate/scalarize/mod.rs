@@ -19,7 +19,7 @@
 //!   packing it again is free, and a `bitcast` reuses lanes of the wanted
 //!   width from earlier in its chain, else unpacks the halves (lanes are
 //!   little-endian in the 128-bit value).
-
+//!
 //! The pass is split by concept: [`lanes`] (the value map and packing),
 //! [`abi`] (signatures, calls, returns), [`control`] (block parameters and
 //! branches), [`memory`] (loads and stores), [`integer`], [`float`] and
