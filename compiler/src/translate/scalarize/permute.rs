@@ -245,30 +245,32 @@ fn select(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
 /// `unarrow`; unsigned input `uunarrow`).
 fn narrow(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
     let narrow = cx.result_type()?.lane_type();
-    let wide = cx.type_of(cx.arg(0)).lane_type();
     let n = narrow.bits();
     let mut lanes = cx.lanes_of_arg(0)?;
     lanes.extend(cx.lanes_of_arg(1)?);
+    let signed = opcode != Opcode::Uunarrow;
+    let (min, max) = match opcode {
+        Opcode::Snarrow => ((1i64 << (n - 1)).wrapping_neg(), (1i64 << (n - 1)) - 1),
+        _ => (0, (1i64 << n) - 1),
+    };
     let mut out = Vec::with_capacity(lanes.len());
     for lane in lanes {
         let pos = &mut cx.pos;
-        let clamped = match opcode {
-            Opcode::Snarrow => {
-                let max = const_lane(pos, wide, (1u64 << (n - 1)) - 1);
-                let min = const_lane(pos, wide, (1u64 << (n - 1)).wrapping_neg());
-                let below = pos.ins().smin(lane, max);
-                pos.ins().smax(below, min)
-            }
-            Opcode::Unarrow => {
-                let max = const_lane(pos, wide, (1u64 << n) - 1);
-                let zero = const_lane(pos, wide, 0);
-                let below = pos.ins().smin(lane, max);
-                pos.ins().smax(below, zero)
-            }
-            _ => {
-                let max = const_lane(pos, wide, (1u64 << n) - 1);
-                pos.ins().umin(lane, max)
-            }
+        // Clamped as an I64: rv64 compares full registers, and the bounds
+        // are then plain constants (in the lane type each comparison
+        // would sign-extend both operands again).
+        let wide = match (pos.func.dfg.value_type(lane).bits(), signed) {
+            (64, _) => lane,
+            (_, true) => pos.ins().sextend(types::I64, lane),
+            (_, false) => pos.ins().uextend(types::I64, lane),
+        };
+        let upper = pos.ins().iconst(types::I64, max);
+        let clamped = if signed {
+            let lower = pos.ins().iconst(types::I64, min);
+            let below = pos.ins().smin(wide, upper);
+            pos.ins().smax(below, lower)
+        } else {
+            pos.ins().umin(wide, upper)
         };
         out.push(pos.ins().ireduce(narrow, clamped));
     }
