@@ -4,7 +4,8 @@
 use anyhow::{Result, anyhow, bail};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    self, Endianness, InstBuilder, MemFlagsData, Opcode, StackSlotData, StackSlotKind, Type, types,
+    self, Endianness, InstBuilder, MemFlagsData, Opcode, StackSlotData, StackSlotKind, Type, Value,
+    types,
 };
 
 use super::lanes::{check_shape, const_lane, halves_of, int_lanes, relabel, typed_lanes, unpack};
@@ -181,36 +182,58 @@ fn shuffle(cx: &mut Lower, mask: &[u8]) -> Result<Lowered> {
 /// Byte `i` of the result is byte `y[i]` of `x`, or zero if `y[i] > 15`.
 /// `x` goes to a 16-byte stack slot and each byte is loaded at its index,
 /// which costs 2 stores and 16 loads instead of a 16-way select per byte.
+/// Indices are read from `y`'s halves and the result built as halves, in
+/// `I64` throughout (no per-byte narrowing or extension).
 fn swizzle(cx: &mut Lower) -> Result<Lowered> {
     let ty = cx.result_type()?;
     if ty != types::I8X16 {
         bail!("swizzle of {ty}");
     }
-    let indices = cx.lanes_of_arg(1)?;
+    let (x, y) = (cx.arg(0), cx.arg(1));
+    let [low, high] = halves_of(&mut cx.pos, cx.map, x)?;
+    let indices = halves_of(&mut cx.pos, cx.map, y)?;
     let slot =
         cx.pos
             .func
             .create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
-    let x = cx.arg(0);
-    let [low, high] = halves_of(&mut cx.pos, cx.map, x)?;
     let flags = MemFlagsData::trusted();
     // wafer's targets are all 64-bit: stack addresses are I64.
     let base = cx.pos.ins().stack_addr(types::I64, slot, 0);
     cx.pos.ins().store(flags, low, base, 0);
     cx.pos.ins().store(flags, high, base, 8);
-    let mut out = Vec::with_capacity(16);
-    for index in indices {
-        // `byte & -(index < 16)`: a mask rather than a `select`, which
-        // rv64gc (no Zicond) would compile to a branch per byte.
-        let in_range = cx.pos.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 16);
-        let keep = cx.pos.ins().ineg(in_range);
-        let wrapped = cx.pos.ins().band_imm_u(index, 15);
-        let offset = cx.pos.ins().uextend(types::I64, wrapped);
-        let addr = cx.pos.ins().iadd(base, offset);
-        let byte = cx.pos.ins().load(types::I8, flags, addr, 0);
-        out.push(cx.pos.ins().band(byte, keep));
+    let mut out = [low; 2];
+    for (half, index_half) in out.iter_mut().zip(indices) {
+        let mut acc: Option<Value> = None;
+        for k in 0..8i64 {
+            let pos = &mut cx.pos;
+            let index = if k == 0 {
+                index_half
+            } else {
+                pos.ins().ushr_imm_u(index_half, 8 * k)
+            };
+            // In range when bits 4..8 of the index byte are clear; the
+            // kept byte is masked with -(in range) rather than selected,
+            // which rv64gc (no Zicond) would compile to a branch.
+            let high_bits = pos.ins().band_imm_u(index, 0xf0);
+            let in_range = pos.ins().icmp_imm_u(IntCC::Equal, high_bits, 0);
+            let keep = pos.ins().bmask(types::I64, in_range);
+            let offset = pos.ins().band_imm_u(index, 15);
+            let addr = pos.ins().iadd(base, offset);
+            let byte = pos.ins().uload8(types::I64, flags, addr, 0);
+            let kept = pos.ins().band(byte, keep);
+            let placed = if k == 0 {
+                kept
+            } else {
+                pos.ins().ishl_imm_u(kept, 8 * k)
+            };
+            acc = Some(match acc {
+                Some(a) => pos.ins().bor(a, placed),
+                None => placed,
+            });
+        }
+        *half = acc.ok_or_else(|| anyhow!("no bytes in a half"))?;
     }
-    Ok(Lowered::Lanes(out))
+    Ok(Lowered::Halves(unpack(&mut cx.pos, ty, out)?, out))
 }
 
 /// `select` with a scalar condition picks one whole vector: lane by lane.
