@@ -32,6 +32,7 @@ pub mod loop_version;
 pub mod memory;
 pub mod numeric;
 pub mod peephole;
+pub mod scalarize;
 pub mod simd;
 pub mod switch;
 pub mod table;
