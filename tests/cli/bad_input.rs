@@ -444,27 +444,20 @@ fn catalog() -> Vec<Case> {
             Error("memory size must be at most 0x10000 65536-byte pages"),
         ),
         compile_wat(
-            "two memories",
-            "(module (memory 1) (memory 1))",
-            Error("multiple memories"),
+            "an exception tag",
+            "(module (tag))",
+            Error("exceptions proposal not enabled"),
         ),
         compile_wat(
-            "64-bit memory",
-            "(module (memory i64 1))",
-            Error("memory64 must be enabled"),
+            "a GC struct type",
+            "(module (type (struct)))",
+            Error("without the gc feature"),
         ),
         compile_wat(
             "shared memory without a maximum",
             "(module (memory 1 shared))",
             Error("shared memory must have maximum size"),
         ),
-        // riscv64's default preset has no vector unit (docs/simd.md).
-        Case::new(
-            "SIMD on riscv64 without the V extension",
-            "compile {in} --target riscv64 -o {out}",
-            Error("needs a vector unit, and this riscv64 CPU preset has no V extension; build with `--cpu rv64gcv`"),
-        )
-        .file("m.wat", "(module (func (result v128) (v128.const i64x2 0 0)))"),
         // The bare-metal runtime does not switch the vector unit on.
         Case::new(
             "the V preset on a bare-metal riscv64 board",

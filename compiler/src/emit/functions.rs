@@ -30,7 +30,8 @@ use wafer_abi::descriptor::TrapSite;
 use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::known_bits::drop_redundant_masks;
-use crate::translate::simd::{needs_scalar_simd, no_vector_unit, uses_vectors};
+use crate::translate::scalarize;
+use crate::translate::simd::{needs_scalar_simd, uses_vectors};
 use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
@@ -275,9 +276,8 @@ fn translate(
 /// `ObjectModule::define_function` does before writing the bytes.
 fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode> {
     if needs_scalar_simd(isa) && uses_vectors(&job.func) {
-        // Where `scalarize::run(&mut job.func)` rewrites the vector IR into
-        // scalar IR once that pass exists; until then SIMD is refused here.
-        return Err(no_vector_unit(&job.what));
+        // No vector unit: the vector IR becomes scalar IR (docs/simd-scalar.md).
+        scalarize::run(&mut job.func).with_context(|| format!("in {}", job.what))?;
     }
     drop_redundant_masks(&mut job.func);
     let mut ctx = Context::for_function(job.func);

@@ -112,9 +112,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
 /// have a vector unit.
 ///
 /// This is the one place that decides; the call site before code
-/// generation (`emit/functions.rs`) is where a scalarizing pass runs, or,
-/// until it exists, where such a target refuses SIMD with
-/// [`no_vector_unit`].
+/// generation (`emit/functions.rs`, and `emit::define_declared_function`
+/// for trampolines and `instantiate`) runs the scalarize pass there.
 pub fn needs_scalar_simd(isa: &dyn cranelift_codegen::isa::TargetIsa) -> bool {
     use target_lexicon::Architecture;
     matches!(isa.triple().architecture, Architecture::Riscv64(_))
@@ -141,19 +140,4 @@ pub fn uses_vectors(func: &ir::Function) -> bool {
             .any(|p| p.value_type.is_vector())
 }
 
-/// Whether a function type or a global of the module is a `v128`.
-pub fn module_uses_v128(info: &crate::module_info::ModuleInfo<'_>) -> bool {
-    let v128 = wasmparser::ValType::V128;
-    info.types
-        .iter()
-        .any(|t| t.params.contains(&v128) || t.results.contains(&v128))
-        || info.globals.iter().any(|g| g.content_type == v128)
-}
 
-/// The error of a target without a vector unit given SIMD code.
-pub fn no_vector_unit(what: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "unsupported feature: SIMD (v128) in {what} needs a vector unit, and this riscv64 CPU preset has no V extension; \
-         build with `--cpu rv64gcv` (RISC-V V extension) or build the module without SIMD (without `-msimd128` / `+simd128`)"
-    )
-}
