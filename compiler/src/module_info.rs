@@ -123,10 +123,11 @@ impl<'a> ModuleInfo<'a> {
     }
 }
 
-/// The features wafer accepts: Wasm 2.0. SIMD passes validation and is
-/// rejected afterwards with a clearer message.
+/// The features wafer accepts: Wasm 2.0 plus the proposals it compiles
+/// (extended constant expressions). SIMD passes validation and is rejected
+/// afterwards with a clearer message.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].
