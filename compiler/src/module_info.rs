@@ -124,10 +124,10 @@ impl<'a> ModuleInfo<'a> {
 }
 
 /// The features wafer accepts: Wasm 2.0 plus the proposals it compiles
-/// (extended constant expressions). SIMD passes validation and is rejected
-/// afterwards with a clearer message.
+/// (extended constant expressions, tail calls). SIMD passes validation and
+/// is rejected afterwards with a clearer message.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WasmFeatures::TAIL_CALL
 }
 
 /// Validates `wasm` and collects its [`ModuleInfo`].

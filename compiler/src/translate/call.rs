@@ -1,5 +1,15 @@
 //! Calls: `call` (direct to defined functions, through the import slot for
-//! imported ones) and `call_indirect` (checked table lookup + type check).
+//! imported ones) and `call_indirect` (checked table lookup + type check),
+//! and their tail-call forms `return_call` and `return_call_indirect`.
+//!
+//! A tail call is Cranelift's `return_call`/`return_call_indirect`: the
+//! callee replaces the caller's frame, so mutual recursion of any depth
+//! runs in constant stack. Every Wasm function is in the `tail` calling
+//! convention for this (`env::WASM_CALL_CONV`). With a budget
+//! (`--fuel`/`--timeout-ms`) a direct tail call passes the counter to the
+//! callee's body like a call; a tail call through a pointer (table,
+//! import) cannot, as the callee returns no counter: it becomes a call
+//! followed by a return (see `return_through_pointer`).
 
 use anyhow::Result;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -15,23 +25,30 @@ use super::{FuncTranslator, user_trap};
 impl FuncTranslator<'_, '_, '_, '_> {
     fn signature_ref(&mut self, type_index: u32) -> ir::SigRef {
         let ty = &self.env.info.types[type_index as usize];
-        let sig = wasm_signature(ty, self.env.call_conv);
+        let sig = wasm_signature(ty);
         self.builder.import_signature(sig)
     }
 
     /// Calls `callee` (native code) with `callee_vmctx` and pops/pushes
-    /// the Wasm arguments and results of `type_index`.
+    /// the Wasm arguments and results of `type_index`; as a tail call when
+    /// `tail` says so and the function has no budget.
     fn call_through_pointer(
         &mut self,
         type_index: u32,
         callee: ir::Value,
         callee_vmctx: ir::Value,
         args: Vec<ir::Value>,
-    ) {
+        tail: bool,
+    ) -> Result<()> {
         let sig = self.signature_ref(type_index);
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(callee_vmctx);
         all.extend(args);
+        if tail && self.budget.is_none() {
+            self.builder.ins().return_call_indirect(sig, callee, &all);
+            self.reachable = false;
+            return Ok(());
+        }
         self.budget_store();
         let call = self.builder.ins().call_indirect(sig, callee, &all);
         self.budget_reload();
@@ -39,9 +56,24 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
+        if tail {
+            self.return_through_pointer()?;
+        }
+        Ok(())
     }
 
-    fn call_direct(&mut self, function_index: u32) -> Result<()> {
+    /// The end of a tail call through a pointer in a function with a
+    /// budget: the callee (Wasm signature) returns no counter, while this
+    /// function's body must return one, so Cranelift cannot reuse the
+    /// frame. It returns the callee's results after the call instead: the
+    /// semantics are the same, the stack grows by one frame per such call
+    /// (bounded by the stack-limit check, `call stack exhausted`).
+    fn return_through_pointer(&mut self) -> Result<()> {
+        self.translate_control(&Operator::Return)?;
+        Ok(())
+    }
+
+    fn call_direct(&mut self, function_index: u32, tail: bool) -> Result<()> {
         let info = self.env.info;
         let type_index = info.funcs[function_index as usize];
         let num_params = info.types[type_index as usize].params.len();
@@ -60,8 +92,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder
                     .ins()
                     .load(POINTER, flags, self.vmctx, slot + VMFuncRef::VMCTX as i32);
-            self.call_through_pointer(type_index, func_ptr, callee_vmctx, args);
-            return Ok(());
+            return self.call_through_pointer(type_index, func_ptr, callee_vmctx, args, tail);
         }
         let defined = (function_index - info.num_imported_funcs) as usize;
         // From a function with a counter (not `instantiate` calling the
@@ -76,6 +107,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
         all.push(self.vmctx);
         all.extend(args);
         all.extend(self.budget_value());
+        if tail {
+            // The body's signature has the counter as parameter and
+            // result in caller and callee alike, so the frame is reused
+            // with a budget too.
+            self.builder.ins().return_call(callee, &all);
+            self.reachable = false;
+            return Ok(());
+        }
         let call = self.builder.ins().call(callee, &all);
         // The callee may have grown a memory.
         self.invalidate_memory_lengths();
@@ -90,7 +129,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(())
     }
 
-    fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+    fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) -> Result<()> {
         let index = self.pop()?;
         let num_params = self.env.info.types[type_index as usize].params.len();
         let args = self.pop_n(num_params)?;
@@ -125,20 +164,44 @@ impl FuncTranslator<'_, '_, '_, '_> {
             self.builder
                 .ins()
                 .load(POINTER, flags, funcref, VMFuncRef::VMCTX as i32);
-        self.call_through_pointer(type_index, func_ptr, callee_vmctx, args);
-        Ok(())
+        self.call_through_pointer(type_index, func_ptr, callee_vmctx, args, tail)
     }
 
     /// Translates a call operator; `Ok(false)` if `op` is not one.
     pub fn translate_call(&mut self, op: &Operator<'_>) -> Result<bool> {
         match *op {
-            Operator::Call { function_index } => self.call_direct(function_index)?,
+            Operator::Call { function_index } => self.call_direct(function_index, false)?,
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index)?,
+            } => self.call_indirect(type_index, table_index, false)?,
+            Operator::ReturnCall { function_index } => self.call_direct(function_index, true)?,
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, true)?,
             _ => return Ok(false),
         }
         Ok(true)
     }
+}
+
+/// Whether any function of the module makes a tail call (the ISA must
+/// then keep frame pointers: `emit::isa::build_isa_with_frame_pointers`).
+///
+/// # Errors
+/// A body the operator reader rejects.
+pub fn uses_tail_calls(info: &crate::module_info::ModuleInfo<'_>) -> Result<bool> {
+    for body in &info.bodies {
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            if matches!(
+                ops.read()?,
+                Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. }
+            ) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
