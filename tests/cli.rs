@@ -45,6 +45,8 @@ mod runtime_limits;
 mod serve;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
+#[path = "cli/tail_calls.rs"]
+mod tail_calls;
 #[path = "cli/wasm_bytes.rs"]
 mod wasm_bytes;
 

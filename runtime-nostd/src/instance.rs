@@ -370,7 +370,10 @@ unsafe fn bind_host_func(
     if import.host_adapter.is_null() {
         // The compiler gives every import that may be bound to host code
         // an adapter: only imports from modules of the image have none.
-        return Err(link_error(import, "host function for an import of another module"));
+        return Err(link_error(
+            import,
+            "host function for an import of another module",
+        ));
     }
     // SAFETY: the slot and the word lie inside the vmctx (caller's contract).
     unsafe {

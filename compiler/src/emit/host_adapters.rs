@@ -62,20 +62,25 @@ pub fn define_host_adapters(
         let host_sig = host_signature(ty, env.call_conv);
         let word = env.layout.host_func(index) as i32;
         let symbol = adapter_symbol(prefix, index);
-        let id = super::define_local_function(module, &symbol, wasm_signature(ty), |module, mut b, params| {
-            // Written once when the import is bound, before any code runs.
-            let flags = cranelift_codegen::ir::MemFlagsData::trusted()
-                .with_readonly()
-                .with_can_move();
-            let host = b.ins().load(POINTER, flags, params[0], word);
-            let sig = b.import_signature(host_sig);
-            let call = b.ins().call_indirect(sig, host, params);
-            let results = b.inst_results(call).to_vec();
-            b.ins().return_(&results);
-            b.seal_all_blocks();
-            b.finalize(module.target_config());
-            Ok(())
-        })?;
+        let id = super::define_local_function(
+            module,
+            &symbol,
+            wasm_signature(ty),
+            |module, mut b, params| {
+                // Written once when the import is bound, before any code runs.
+                let flags = cranelift_codegen::ir::MemFlagsData::trusted()
+                    .with_readonly()
+                    .with_can_move();
+                let host = b.ins().load(POINTER, flags, params[0], word);
+                let sig = b.import_signature(host_sig);
+                let call = b.ins().call_indirect(sig, host, params);
+                let results = b.inst_results(call).to_vec();
+                b.ins().return_(&results);
+                b.seal_all_blocks();
+                b.finalize(module.target_config());
+                Ok(())
+            },
+        )?;
         adapters.push(Some(id));
     }
     Ok(adapters)

@@ -297,10 +297,24 @@ fn compile_module(
     } else {
         vec![true; info.num_defined_funcs() as usize]
     };
+    // Functions reached by tail calls through pointers have the Wasm
+    // signature and no separate body (`call::counter_in_vmctx`).
+    let counter_in_vmctx = if options.budget.enabled() {
+        crate::translate::call::counter_in_vmctx(&info)?
+    } else {
+        Vec::new()
+    };
+    let separate_body: Vec<bool> = needs_entry
+        .iter()
+        .enumerate()
+        .map(|(i, &needed)| needed && !counter_in_vmctx.get(i).copied().unwrap_or(false))
+        .collect();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
         let symbol = function_names.function(&options.prefix, index, function_name(&info, index));
         let ty = info.func_type(index);
-        let sig = if needs_entry[(index - info.num_imported_funcs) as usize] {
+        let defined = (index - info.num_imported_funcs) as usize;
+        let sig = if needs_entry[defined] || counter_in_vmctx.get(defined).copied().unwrap_or(false)
+        {
             wasm_signature(ty)
         } else {
             crate::translate::env::budget_body_signature(ty)
@@ -317,7 +331,7 @@ fn compile_module(
             &info,
             &options.prefix,
             &defined_funcs,
-            &needs_entry,
+            &separate_body,
         )?
     } else {
         Vec::new()
@@ -329,6 +343,7 @@ fn compile_module(
         call_conv,
         defined_funcs,
         budget_bodies,
+        counter_in_vmctx,
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,

@@ -26,6 +26,11 @@ pub struct ModuleEnv<'m, 'a> {
     /// index; direct calls go straight to them. Empty without a budget
     /// (the entry point is then the body).
     pub budget_bodies: Vec<FuncId>,
+    /// With a budget, by defined index: the functions that keep the
+    /// counter in the vmctx and have the Wasm signature, without a
+    /// separate body, because tail calls through pointers reach their
+    /// class (`call::counter_in_vmctx`). Empty without a budget.
+    pub counter_in_vmctx: Vec<bool>,
     /// Symbols of the runtime builtins, in `wafer_abi::builtins::ALL` order.
     pub builtins: Vec<FuncId>,
     /// The canonical type-id symbol of each type index.
@@ -107,6 +112,12 @@ pub fn builtin_signature(builtin: &Builtin, call_conv: CallConv) -> Signature {
 }
 
 impl ModuleEnv<'_, '_> {
+    /// Whether defined function `defined` keeps the budget counter in the
+    /// vmctx (see [`ModuleEnv::counter_in_vmctx`]).
+    pub fn keeps_counter_in_vmctx(&self, defined: usize) -> bool {
+        self.counter_in_vmctx.get(defined).copied().unwrap_or(false)
+    }
+
     /// The symbol of builtin `builtin`.
     pub fn builtin_id(&self, builtin: &Builtin) -> FuncId {
         let index = wafer_abi::builtins::ALL
