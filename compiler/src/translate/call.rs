@@ -260,8 +260,8 @@ pub fn counter_in_vmctx(info: &crate::module_info::ModuleInfo<'_>) -> Result<Vec
         }
     }
     let mut class_in_vmctx = vec![false; count];
-    for defined in 0..count {
-        if through_pointer[defined] {
+    for (defined, &through) in through_pointer.iter().enumerate() {
+        if through {
             let r = root(&mut parent, defined);
             class_in_vmctx[r] = true;
         }
