@@ -98,7 +98,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// At function entry: loads the counter, and checks it if `body` calls
     /// anything (a function without calls runs a bounded number of
     /// operators between its loop headers' checks, so only recursion needs
-    /// the entry check). Nothing when the module has no budget.
+    /// the entry check). Nothing when the module has no budget. The
+    /// counter is `counter_param` for a body; a function with the Wasm
+    /// signature (no such parameter: `call::counter_in_vmctx`) reads it
+    /// from the vmctx and keeps it there across calls and returns.
     ///
     /// # Errors
     /// A body the operator reader rejects.
