@@ -53,6 +53,8 @@ mod serve;
 mod simd;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
+#[path = "cli/tail_calls.rs"]
+mod tail_calls;
 #[path = "cli/threads.rs"]
 mod threads;
 #[path = "cli/wasi_calls.rs"]

@@ -124,7 +124,8 @@ impl<'a> ModuleInfo<'a> {
 
 /// The features wafer accepts: Wasm 2.0, threads (shared memories and
 /// atomics), multi-memory, memory64 (with 64-bit tables, table64),
-/// custom page sizes and relaxed SIMD (SIMD is part of Wasm 2.0).
+/// custom page sizes, relaxed SIMD (SIMD is part of Wasm 2.0), extended
+/// constant expressions and tail calls.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::THREADS
@@ -132,6 +133,8 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::MEMORY64
         | WasmFeatures::CUSTOM_PAGE_SIZES
         | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::TAIL_CALL
 }
 
 /// The type string of a memory in descriptors (`ImportDesc::ty`,

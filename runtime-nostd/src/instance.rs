@@ -375,6 +375,45 @@ fn limits_match(actual_min: u64, actual_max: u64, required_min: u64, required_ma
         && (required_max == NO_MAX || (actual_max != NO_MAX && actual_max <= required_max))
 }
 
+/// Binds function import `import` to host (C) code `code`: Wasm code
+/// calls imports in Cranelift's `tail` convention, so the slot gets the
+/// import's adapter, compiled in the importing module, and the adapter
+/// finds `code` in the vmctx's host word for the import
+/// (`ImportDesc::host_adapter`). The host code gets the importer's vmctx.
+///
+/// # Safety
+/// `vmctx` must be a vmctx laid out by `layout`.
+#[allow(
+    clippy::result_large_err,
+    reason = "no allocator: errors carry their message inline"
+)]
+unsafe fn bind_host_func(
+    import: &ImportDesc,
+    layout: &VmctxLayout,
+    vmctx: *mut u8,
+    code: *const u8,
+) -> Result<(), InstantiateError> {
+    if import.host_adapter.is_null() {
+        // The compiler gives every import that may be bound to host code
+        // an adapter: only imports from modules of the image have none.
+        return Err(link_error(
+            import,
+            "host function for an import of another module",
+        ));
+    }
+    // SAFETY: the slot and the word lie inside the vmctx (caller's contract).
+    unsafe {
+        *(vmctx.add(layout.host_func(import.index) as usize) as *mut *const u8) = code;
+        let slot = vmctx.add(layout.func_import(import.index) as usize) as *mut VMFuncRef;
+        *slot = VMFuncRef {
+            func_ptr: import.host_adapter,
+            vmctx,
+            type_id: import.type_id,
+        };
+    }
+    Ok(())
+}
+
 /// Fills the vmctx slot of one import.
 #[allow(
     clippy::result_large_err,
@@ -395,15 +434,8 @@ unsafe fn bind_import(
     let wanted_ty = unsafe { import.ty.bytes() };
     let mismatch = |what| link_error(import, what);
     if kind == Some(ExternKind::Func) && !import.static_target.is_null() {
-        // SAFETY: the slot lies inside the vmctx.
-        unsafe {
-            let slot = vmctx.add(layout.func_import(import.index) as usize) as *mut VMFuncRef;
-            *slot = VMFuncRef {
-                func_ptr: import.static_target,
-                vmctx,
-                type_id: import.type_id,
-            };
-        }
+        // SAFETY: the slot and the host word lie inside the vmctx.
+        unsafe { bind_host_func(import, layout, vmctx, import.static_target)? };
         return Ok(());
     }
     let Some(found) = resolve(import) else {
@@ -422,12 +454,7 @@ unsafe fn bind_import(
                 };
             }
             (Some(ExternKind::Func), Extern::HostFunc { code, sig }) if sig == wanted_ty => {
-                let slot = vmctx.add(layout.func_import(import.index) as usize) as *mut VMFuncRef;
-                *slot = VMFuncRef {
-                    func_ptr: code as *const u8,
-                    vmctx,
-                    type_id: import.type_id,
-                };
+                bind_host_func(import, layout, vmctx, code as *const u8)?;
             }
             (Some(ExternKind::Memory), Extern::Memory { memory, ty }) => {
                 // An import links only to a memory of the same shape (index

@@ -9,7 +9,6 @@
 
 use anyhow::Result;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
-use cranelift_codegen::isa::CallConv;
 use cranelift_module::{FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use wafer_abi::vmctx::BUDGET;
@@ -85,7 +84,6 @@ pub fn declare_bodies(
     module: &mut ObjectModule,
     info: &ModuleInfo<'_>,
     prefix: &str,
-    call_conv: CallConv,
     entries: &[FuncId],
     needs_entry: &[bool],
 ) -> Result<Vec<FuncId>> {
@@ -96,7 +94,7 @@ pub fn declare_bodies(
                 return Ok(entry);
             }
             let symbol = body_symbol(prefix, index);
-            let sig = budget_body_signature(info.func_type(index), call_conv);
+            let sig = budget_body_signature(info.func_type(index));
             module
                 .declare_function(&symbol, Linkage::Local, &sig)
                 .map_err(|e| module_error(&format!("function {index} (`{symbol}`)"), &e))
@@ -117,7 +115,7 @@ pub fn define_entries(env: &ModuleEnv<'_, '_>, module: &mut ObjectModule) -> Res
         }
         let index = env.info.num_imported_funcs + defined as u32;
         let ty = env.info.func_type(index);
-        let sig = wasm_signature(ty, env.call_conv);
+        let sig = wasm_signature(ty);
         let what = format!("the entry point of function {index}");
         super::define_declared_function(module, entry, &what, sig, |module, mut b, params| {
             let vmctx = params[0];

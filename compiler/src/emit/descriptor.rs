@@ -30,6 +30,8 @@ pub struct DescriptorParts<'p> {
     pub trampolines: &'p Trampolines,
     pub instantiate: FuncId,
     pub static_targets: &'p [Option<FuncId>],
+    /// By import index: the adapter to host code (`host_adapters.rs`).
+    pub host_adapters: &'p [Option<FuncId>],
     /// The module's `--max-memory` cap in pages (`wafer_abi::MAX_WASM_PAGES`
     /// for none): see `ModuleDescriptor::max_memory_pages`.
     pub max_memory_pages: u64,
@@ -77,9 +79,11 @@ pub fn define_descriptor(
 
     let mut kind_counters = [0u32; 4];
     let (imports, import_count) = array::<ImportDesc, _>(
-        info.imports.iter().zip(parts.static_targets),
+        info.imports
+            .iter()
+            .zip(parts.static_targets.iter().zip(parts.host_adapters)),
         "import",
-        |w, (import, static_target)| {
+        |w, (import, (static_target, host_adapter))| {
             let (kind, ty, type_id, min, max) = match &import.kind {
                 ImportKind::Func(t) => (
                     ExternKind::Func,
@@ -128,6 +132,10 @@ pub fn define_descriptor(
             }
             w.u64(min);
             w.u64(max);
+            match host_adapter {
+                Some(f) => w.func_ptr(*f),
+                None => w.null(),
+            }
             Ok(())
         },
     )?;

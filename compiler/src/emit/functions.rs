@@ -253,11 +253,9 @@ fn translate(
     // With a budget the code is the body that passes the counter in
     // registers; its Wasm-signature entry point is `budget_entry.rs`'s.
     let (id, signature) = match env.budget_bodies.get(defined) {
-        Some(&body) => (body, budget_body_signature(func_type, env.call_conv)),
-        None => (
-            env.defined_funcs[defined],
-            wasm_signature(func_type, env.call_conv),
-        ),
+        Some(&body) if env.keeps_counter_in_vmctx(defined) => (body, wasm_signature(func_type)),
+        Some(&body) => (body, budget_body_signature(func_type)),
+        None => (env.defined_funcs[defined], wasm_signature(func_type)),
     };
     let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature);
     let body = &env.info.bodies[defined];

@@ -49,7 +49,27 @@ fn log2_function_alignment(triple: &Triple) -> Option<u8> {
 /// A flag in the description that Cranelift does not know (a bug in
 /// `targets/`), or an unsupported triple.
 pub fn build_isa(target: &Target) -> Result<OwnedTargetIsa> {
+    build_isa_with_frame_pointers(target, false)
+}
+
+/// [`build_isa`], with frame pointers kept in every function when
+/// `frame_pointers` is set: Cranelift 0.135 emits `return_call` and
+/// `return_call_indirect` only with frame pointers (it panics otherwise),
+/// so modules with tail calls ask for them and other modules keep the
+/// leaner frames.
+///
+/// # Errors
+/// As [`build_isa`].
+pub fn build_isa_with_frame_pointers(
+    target: &Target,
+    frame_pointers: bool,
+) -> Result<OwnedTargetIsa> {
     let mut shared = settings::builder();
+    if frame_pointers {
+        shared
+            .set("preserve_frame_pointers", "true")
+            .map_err(|e| anyhow!("BUG: Cranelift flag preserve_frame_pointers: {e}"))?;
+    }
     for (name, value) in SHARED_FLAGS {
         shared
             .set(name, value)

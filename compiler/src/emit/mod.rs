@@ -9,6 +9,7 @@ pub(crate) mod data;
 mod descriptor;
 mod errors;
 mod functions;
+mod host_adapters;
 pub use functions::{default_jobs, parse_jobs, set_default_jobs};
 mod instantiate;
 pub mod isa;
@@ -25,7 +26,7 @@ use wafer_abi::vmctx::{ModuleCounts, VmctxLayout};
 
 use crate::config::Target;
 use crate::module_info::{self, ImportKind, ModuleInfo, signature_string};
-use crate::translate::env::{ModuleEnv, builtin_signature, wasm_signature};
+use crate::translate::env::{ModuleEnv, builtin_signature, host_signature, wasm_signature};
 
 /// Declares a module-local function `symbol` with `sig`, builds its body
 /// with `body` (handed the module, a builder positioned in the sealed entry
@@ -284,7 +285,8 @@ fn compile_module(
 ) -> Result<CompiledModule> {
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
-    let isa = isa::build_isa(&options.target)?;
+    let tail_calls = crate::translate::call::uses_tail_calls(&info)?;
+    let isa = isa::build_isa_with_frame_pointers(&options.target, tail_calls)?;
     let mut builder = ObjectBuilder::new(
         isa.clone(),
         options.prefix.as_bytes().to_vec(),
@@ -314,13 +316,27 @@ fn compile_module(
     } else {
         vec![true; info.num_defined_funcs() as usize]
     };
+    // Functions reached by tail calls through pointers have the Wasm
+    // signature and no separate body (`call::counter_in_vmctx`).
+    let counter_in_vmctx = if options.budget.enabled() {
+        crate::translate::call::counter_in_vmctx(&info)?
+    } else {
+        Vec::new()
+    };
+    let separate_body: Vec<bool> = needs_entry
+        .iter()
+        .enumerate()
+        .map(|(i, &needed)| needed && !counter_in_vmctx.get(i).copied().unwrap_or(false))
+        .collect();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
         let symbol = function_names.function(&options.prefix, index, function_name(&info, index));
         let ty = info.func_type(index);
-        let sig = if needs_entry[(index - info.num_imported_funcs) as usize] {
-            wasm_signature(ty, call_conv)
+        let defined = (index - info.num_imported_funcs) as usize;
+        let sig = if needs_entry[defined] || counter_in_vmctx.get(defined).copied().unwrap_or(false)
+        {
+            wasm_signature(ty)
         } else {
-            crate::translate::env::budget_body_signature(ty, call_conv)
+            crate::translate::env::budget_body_signature(ty)
         };
         let id = module
             .declare_function(&symbol, Linkage::Local, &sig)
@@ -333,9 +349,8 @@ fn compile_module(
             &mut module,
             &info,
             &options.prefix,
-            call_conv,
             &defined_funcs,
-            &needs_entry,
+            &separate_body,
         )?
     } else {
         Vec::new()
@@ -347,6 +362,7 @@ fn compile_module(
         call_conv,
         defined_funcs,
         budget_bodies,
+        counter_in_vmctx,
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,
@@ -359,6 +375,13 @@ fn compile_module(
     let instantiate = instantiate::define_instantiate(&env, &mut module, &options.prefix)?;
     let imports = import_summaries(&info, options.imports, image_modules)?;
     let static_targets = declare_static_imports(&mut module, &info, &imports, call_conv)?;
+    let host_adapters = host_adapters::define_host_adapters(
+        &env,
+        &mut module,
+        &options.prefix,
+        &imports,
+        image_modules,
+    )?;
 
     let descriptor_symbol = names::descriptor_symbol(&options.prefix);
     let descriptor_id = module
@@ -374,6 +397,7 @@ fn compile_module(
             trampolines: &trampolines,
             instantiate,
             static_targets: &static_targets,
+            host_adapters: &host_adapters,
             max_memory_pages,
         },
     )?;
@@ -567,7 +591,7 @@ fn declare_static_imports(
                     summary.ty
                 );
             }
-            let sig = wasm_signature(&info.types[*t as usize], call_conv);
+            let sig = host_signature(&info.types[*t as usize], call_conv);
             module
                 .declare_function(symbol, Linkage::Import, &sig)
                 .map(Some)
@@ -678,7 +702,13 @@ mod tests {
         };
         // riscv64 without V goes through the scalarize pass: a v128 in a
         // body, a signature (the export trampoline) and a global.
-        for target in ["x86_64", "x86_64:baseline", "aarch64", "riscv64:rv64gcv", "riscv64"] {
+        for target in [
+            "x86_64",
+            "x86_64:baseline",
+            "aarch64",
+            "riscv64:rv64gcv",
+            "riscv64",
+        ] {
             let module = compile(&wasm, &options(target));
             assert!(module.is_ok(), "{target}: {:#}", module.err().unwrap());
         }

@@ -67,7 +67,7 @@ fn define_trampoline(
             let offset = (i * ValRaw::SIZE) as i32;
             args.push(b.ins().load(clif_type(param), flags, values, offset));
         }
-        let callee_sig = b.import_signature(wasm_signature(ty, env.call_conv));
+        let callee_sig = b.import_signature(wasm_signature(ty));
         let call = b.ins().call_indirect(callee_sig, func_ptr, &args);
         let results = b.inst_results(call).to_vec();
         for (i, result) in results.into_iter().enumerate() {

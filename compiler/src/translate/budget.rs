@@ -38,6 +38,10 @@ pub struct Counter {
     var: Variable,
     /// Cost of the operators translated since the last subtraction.
     pending: i64,
+    /// The function has the Wasm signature and keeps the counter in the
+    /// vmctx across calls and returns, because it makes or receives tail
+    /// calls through pointers (`call::counter_in_vmctx`).
+    in_vmctx: bool,
 }
 
 /// What executing `op` costs.
@@ -94,7 +98,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// At function entry: loads the counter, and checks it if `body` calls
     /// anything (a function without calls runs a bounded number of
     /// operators between its loop headers' checks, so only recursion needs
-    /// the entry check). Nothing when the module has no budget.
+    /// the entry check). Nothing when the module has no budget. The
+    /// counter is `counter_param` for a body; a function with the Wasm
+    /// signature (no such parameter: `call::counter_in_vmctx`) reads it
+    /// from the vmctx and keeps it there across calls and returns.
     ///
     /// # Errors
     /// A body the operator reader rejects.
@@ -106,11 +113,18 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if !self.env.budget.enabled() {
             return Ok(());
         }
-        let counter_param = counter_param
-            .ok_or_else(|| anyhow!("BUG: a budget body without a counter parameter"))?;
         let var = self.builder.declare_var(types::I64);
-        self.builder.def_var(var, counter_param);
-        self.budget = Some(Counter { var, pending: 0 });
+        self.budget = Some(Counter {
+            var,
+            pending: 0,
+            in_vmctx: counter_param.is_none(),
+        });
+        match counter_param {
+            Some(value) => self.builder.def_var(var, value),
+            // A function with the Wasm signature: its callers left the
+            // counter in the vmctx.
+            None => self.budget_reload(),
+        }
         if calls_anything(body)? {
             self.budget_check()?;
         }
@@ -191,6 +205,22 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .declare_function(REFILL_SYMBOL, Linkage::Import, &sig)
             .map_err(|e| anyhow!("cannot declare `{REFILL_SYMBOL}`: {e}"))?;
         Ok(self.module.declare_func_in_func(id, self.builder.func))
+    }
+
+    /// Whether the function keeps its counter in the vmctx across calls
+    /// and returns (see [`Counter`]).
+    pub fn budget_in_vmctx(&self) -> bool {
+        self.budget.as_ref().is_some_and(|c| c.in_vmctx)
+    }
+
+    /// At a return: the counter as the last result, or, for a function
+    /// that keeps it in the vmctx, stored there (and no extra result).
+    pub fn budget_at_return(&mut self) -> Option<ir::Value> {
+        if self.budget_in_vmctx() {
+            self.budget_store();
+            return None;
+        }
+        self.budget_value()
     }
 
     /// The counter as a value (a direct call's last argument, a return's

@@ -426,7 +426,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if matches!(frame.kind, FrameKind::Function) {
             if self.reachable {
                 let mut values = self.pop_n(frame.num_results)?;
-                values.extend(self.budget_value());
+                values.extend(self.budget_at_return());
                 self.builder.ins().return_(&values);
             } else {
                 // Nothing reaches the return block: give it a terminator so

@@ -14,6 +14,9 @@ use crate::module_info::{FuncType, ModuleInfo};
 pub struct ModuleEnv<'m, 'a> {
     pub info: &'m ModuleInfo<'a>,
     pub layout: VmctxLayout,
+    /// The target's C calling convention: builtins, host functions, the
+    /// trampolines and `instantiate` (called by the runtime). Wasm
+    /// functions use [`WASM_CALL_CONV`].
     pub call_conv: CallConv,
     /// Symbols of the defined functions, by defined index: the entry
     /// points with the Wasm signature (tables, exports, imports).
@@ -23,6 +26,11 @@ pub struct ModuleEnv<'m, 'a> {
     /// index; direct calls go straight to them. Empty without a budget
     /// (the entry point is then the body).
     pub budget_bodies: Vec<FuncId>,
+    /// With a budget, by defined index: the functions that keep the
+    /// counter in the vmctx and have the Wasm signature, without a
+    /// separate body, because tail calls through pointers reach their
+    /// class (`call::counter_in_vmctx`). Empty without a budget.
+    pub counter_in_vmctx: Vec<bool>,
     /// Symbols of the runtime builtins, in `wafer_abi::builtins::ALL` order.
     pub builtins: Vec<FuncId>,
     /// The canonical type-id symbol of each type index.
@@ -48,8 +56,28 @@ pub fn clif_type(ty: ValType) -> ir::Type {
     }
 }
 
-/// The native signature of a Wasm function: `(vmctx, params...) -> results`.
-pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+/// The calling convention of every compiled Wasm function, whatever the
+/// module: Cranelift's `tail`, the only one in which `return_call` can
+/// reuse the caller's frame. A funcref may be called from any module of an
+/// image, so all of them must agree; code the runtime or C calls (array
+/// trampolines, `instantiate`) and host functions keep the C convention
+/// (`emit/host_adapters.rs` bridges imports bound to host code).
+pub const WASM_CALL_CONV: CallConv = CallConv::Tail;
+
+/// The native signature of a Wasm function: `(vmctx, params...) -> results`
+/// in [`WASM_CALL_CONV`].
+pub fn wasm_signature(ty: &FuncType) -> Signature {
+    native_signature(ty, WASM_CALL_CONV)
+}
+
+/// The signature of host code bound to a function import (WASI, `--link`
+/// symbols, the spec's `spectest` module): the Wasm shape in the target's
+/// C convention `call_conv`.
+pub fn host_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+    native_signature(ty, call_conv)
+}
+
+fn native_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
     sig.params
         .push(AbiParam::special(POINTER, ArgumentPurpose::VMContext));
@@ -63,8 +91,8 @@ pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
 /// The native signature of a function body when the module has a budget:
 /// the Wasm signature with the counter as the last parameter and the last
 /// result, so direct calls pass it in registers (`translate/budget.rs`).
-pub fn budget_body_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
-    let mut sig = wasm_signature(ty, call_conv);
+pub fn budget_body_signature(ty: &FuncType) -> Signature {
+    let mut sig = wasm_signature(ty);
     sig.params.push(AbiParam::new(types::I64));
     sig.returns.push(AbiParam::new(types::I64));
     sig
@@ -84,6 +112,12 @@ pub fn builtin_signature(builtin: &Builtin, call_conv: CallConv) -> Signature {
 }
 
 impl ModuleEnv<'_, '_> {
+    /// Whether defined function `defined` keeps the budget counter in the
+    /// vmctx (see [`ModuleEnv::counter_in_vmctx`]).
+    pub fn keeps_counter_in_vmctx(&self, defined: usize) -> bool {
+        self.counter_in_vmctx.get(defined).copied().unwrap_or(false)
+    }
+
     /// The symbol of builtin `builtin`.
     pub fn builtin_id(&self, builtin: &Builtin) -> FuncId {
         let index = wafer_abi::builtins::ALL

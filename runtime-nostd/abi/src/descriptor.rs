@@ -150,6 +150,13 @@ pub struct ImportDesc {
     pub min: u64,
     /// Table/Memory: maximum required, or [`crate::NO_MAX`].
     pub max: u64,
+    /// Func: the import's adapter, compiled in the importing module. Wasm
+    /// code calls imports in Cranelift's `tail` convention; host code
+    /// (`static_target`, a host module's function) is C. When the import
+    /// is bound to host code, the slot's `func_ptr` is this adapter and
+    /// the host code goes in [`crate::vmctx::VmctxLayout::host_func`]; the
+    /// adapter calls it there. Null for other kinds.
+    pub host_adapter: *const u8,
 }
 
 /// One export. `index` is in the full index space of its kind (imports first).

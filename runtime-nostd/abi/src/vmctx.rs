@@ -25,6 +25,7 @@
 //! data_lengths                [u32; data segments]              0 once dropped
 //! elem_lengths                [u32; element segments]           0 once dropped
 //! elem_items                  [usize; sum of element segment lengths]
+//! host_funcs                  [usize; imported functions]       host code behind an import's adapter
 //! size                        (rounded up to 16)
 //! ```
 //! Defined entities live inline so that compiled code reaches them with one
@@ -252,6 +253,9 @@ pub struct VmctxLayout {
     pub data_lengths: u32,
     pub elem_lengths: u32,
     pub elem_items: u32,
+    /// One word per imported function: the host (C) code bound to it,
+    /// called by the import's adapter (`ImportDesc::host_adapter`).
+    pub host_funcs: u32,
     pub size: u32,
 }
 
@@ -277,7 +281,8 @@ impl VmctxLayout {
         let data_lengths = funcrefs + counts.defined_funcs * VMFuncRef::SIZE;
         let elem_lengths = data_lengths + counts.data_segments * 4;
         let elem_items = align_up(elem_lengths + counts.elem_segments * 4, 8);
-        let size = align_up(elem_items + counts.elem_items * 8, 16);
+        let host_funcs = elem_items + counts.elem_items * 8;
+        let size = align_up(host_funcs + counts.imported_funcs * 8, 16);
         VmctxLayout {
             counts,
             func_imports,
@@ -291,6 +296,7 @@ impl VmctxLayout {
             data_lengths,
             elem_lengths,
             elem_items,
+            host_funcs,
             size,
         }
     }
@@ -338,6 +344,11 @@ impl VmctxLayout {
     /// Offset of element item `index` (items of all segments, concatenated).
     pub const fn elem_item(&self, index: u32) -> u32 {
         self.elem_items + index * 8
+    }
+    /// Offset of the host code bound to imported function `index` (see
+    /// `ImportDesc::host_adapter`).
+    pub const fn host_func(&self, index: u32) -> u32 {
+        self.host_funcs + index * 8
     }
 }
 
@@ -409,7 +420,8 @@ mod tests {
             ),
             (l.data_lengths + c.data_segments * 4, l.elem_lengths),
             (l.elem_lengths + c.elem_segments * 4, l.elem_items),
-            (l.elem_items + c.elem_items * 8, l.size),
+            (l.elem_items + c.elem_items * 8, l.host_funcs),
+            (l.host_funcs + c.imported_funcs * 8, l.size),
         ];
         for (i, (end_of_previous, start)) in arrays.into_iter().enumerate() {
             assert!(
@@ -424,6 +436,7 @@ mod tests {
         assert_eq!(l.globals % 16, 0);
         assert_eq!(l.funcrefs % 8, 0);
         assert_eq!(l.elem_items % 8, 0);
+        assert_eq!(l.host_funcs % 8, 0);
         assert_eq!(l.size % 16, 0);
     }
 

@@ -139,5 +139,3 @@ pub fn uses_vectors(func: &ir::Function) -> bool {
             .iter()
             .any(|p| p.value_type.is_vector())
 }
-
-
