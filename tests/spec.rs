@@ -94,14 +94,27 @@ fn main() {
     println!();
     println!("| target | bounds checks | passed | failed | skipped |");
     println!("|---|---|---:|---:|---:|");
+    let mut per_target: BTreeMap<&str, Counts> = BTreeMap::new();
+    for ((target, _), c) in &totals {
+        per_target.entry(target).or_default().add(*c);
+    }
     let mut all = Counts::default();
-    for (target, c) in &totals {
-        let bounds = modes.get(target).map_or("?", |m| m.name());
+    for (target, c) in &per_target {
+        let bounds = modes.get(*target).map_or("?", |m| m.name());
         println!(
             "| {target} | {bounds} | {} | {} | {} |",
             c.passed, c.failed, c.skipped
         );
         all.add(*c);
+    }
+    println!();
+    println!("| target | scripts | passed | failed | skipped |");
+    println!("|---|---|---:|---:|---:|");
+    for ((target, group), c) in &totals {
+        println!(
+            "| {target} | {group} | {} | {} | {} |",
+            c.passed, c.failed, c.skipped
+        );
     }
     for skip in skip_list.iter().filter(|s| s.not_run) {
         println!("\nnot run: {} ({})", skip.file, skip.reason);
@@ -121,6 +134,22 @@ fn main() {
 fn usage_error(message: &str) -> ! {
     eprintln!("spec: {message}");
     std::process::exit(2)
+}
+
+/// The group a script's counts are reported under: the core suite without
+/// and with SIMD, each proposal, and wafer's own scripts.
+fn group(name: &str) -> &str {
+    if let Some(rest) = name.strip_prefix("proposals/") {
+        let proposal = rest.split('/').next().unwrap_or(rest);
+        return &name[..("proposals/".len() + proposal.len())];
+    }
+    if name.starts_with("wafer/") {
+        "wafer (tests/wast)"
+    } else if name.starts_with("simd_") {
+        "core SIMD"
+    } else {
+        "core"
+    }
 }
 
 /// Every (target, file) pair selected by the environment.
@@ -243,9 +272,12 @@ fn env_list(name: &str) -> Option<Vec<String>> {
 
 /// Runs `jobs` on one thread per core, printing each job's report as it
 /// finishes; returns the counts per target and the failing jobs.
-fn run_pool(jobs: Vec<Job>, skip_list: &[skips::Skip]) -> (BTreeMap<String, Counts>, Vec<String>) {
+fn run_pool(
+    jobs: Vec<Job>,
+    skip_list: &[skips::Skip],
+) -> (BTreeMap<(String, String), Counts>, Vec<String>) {
     let queue = Mutex::new(jobs.into_iter());
-    let totals: Mutex<BTreeMap<String, Counts>> = Mutex::new(BTreeMap::new());
+    let totals: Mutex<BTreeMap<(String, String), Counts>> = Mutex::new(BTreeMap::new());
     let failing: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
@@ -270,7 +302,7 @@ fn run_pool(jobs: Vec<Job>, skip_list: &[skips::Skip]) -> (BTreeMap<String, Coun
                     totals
                         .lock()
                         .unwrap()
-                        .entry(job.target.name.clone())
+                        .entry((job.target.name.clone(), group(&job.name).to_string()))
                         .or_default()
                         .add(counts);
                     if counts.failed > 0 {
