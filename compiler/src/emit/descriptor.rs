@@ -282,10 +282,6 @@ pub fn define_descriptor(
     d.define(module, parts.id, 16)
 }
 
-/// A memory import's type string (`wafer_abi::vmctx::MemoryShape`): empty
-/// for a 32-bit memory of 64 KiB pages, else the index letter and the page
-/// size's `log2` (`"I16"`, `"i0"`).
-
 /// A table import's type string: the element letter, then `I` for a 64-bit
 /// table (table64).
 fn table_type_string(t: &wasmparser::TableType) -> String {
