@@ -134,21 +134,13 @@ fd_readdir preopen at the end: 0 . ..
 /// Lines where wafer differs from the spec today: (the spec's line, wafer's
 /// line, why). The test expects wafer's line, so fixing the runtime fails
 /// it until the entry is removed, and the list can only shrink.
-const DEVIATIONS: [(&str, &str, &str); 2] = [
-    (
-        "fd_tell 1: 70",
-        "fd_tell 1: 8",
-        "fd_tell is served by the file table (host/fs/*.rs), which knows only \
-         fds above 2, so a standard stream is EBADF; fd_seek answers ESPIPE",
-    ),
-    (
-        "fd_fdstat_set_flags file: 58",
-        "fd_fdstat_set_flags file: 8",
-        "fd_fdstat_set_flags changes no flag of a file (host/wasi.rs answers \
+const DEVIATIONS: [(&str, &str, &str); 1] = [(
+    "fd_fdstat_set_flags file: 58",
+    "fd_fdstat_set_flags file: 8",
+    "fd_fdstat_set_flags changes no flag of a file (host/wasi.rs answers \
          EBADF for every fd above 2); an open fd is not EBADF, and a flag it \
          cannot change is ENOTSUP, as on the standard streams",
-    ),
-];
+)];
 
 /// `spec` with the known deviations put in.
 fn as_wafer_answers(spec: &str) -> String {
