@@ -401,6 +401,24 @@ unsafe fn bind_host_func(
             "host function for an import of another module",
         ));
     }
+    // SAFETY: as the caller guarantees.
+    unsafe { write_host_binding(import, layout, vmctx, code) };
+    Ok(())
+}
+
+/// Points import slot `import` at its adapter and the adapter's vmctx
+/// word at `code`, for an import the compiler gave an adapter (every
+/// import bound by the linker has one, so that path needs no check).
+///
+/// # Safety
+/// `vmctx` must be a vmctx laid out by `layout`; `import.host_adapter` is
+/// not null.
+unsafe fn write_host_binding(
+    import: &ImportDesc,
+    layout: &VmctxLayout,
+    vmctx: *mut u8,
+    code: *const u8,
+) {
     // SAFETY: the slot and the word lie inside the vmctx (caller's contract).
     unsafe {
         *(vmctx.add(layout.host_func(import.index) as usize) as *mut *const u8) = code;
@@ -411,7 +429,6 @@ unsafe fn bind_host_func(
             type_id: import.type_id,
         };
     }
-    Ok(())
 }
 
 /// Fills the vmctx slot of one import.
@@ -434,8 +451,10 @@ unsafe fn bind_import(
     let wanted_ty = unsafe { import.ty.bytes() };
     let mismatch = |what| link_error(import, what);
     if kind == Some(ExternKind::Func) && !import.static_target.is_null() {
-        // SAFETY: the slot and the host word lie inside the vmctx.
-        unsafe { bind_host_func(import, layout, vmctx, import.static_target)? };
+        // SAFETY: the slot and the host word lie inside the vmctx; an
+        // import the linker binds always has an adapter
+        // (`emit/host_adapters.rs`).
+        unsafe { write_host_binding(import, layout, vmctx, import.static_target) };
         return Ok(());
     }
     let Some(found) = resolve(import) else {
@@ -759,7 +778,8 @@ pub unsafe fn wafer_reserve_memory_explicit(
 /// counts its own; every memory stays within 4 GiB (`MAX_WASM_PAGES` of
 /// 64 KiB), 64-bit ones too.
 fn memory_cap(desc: &ModuleDescriptor, memory: &MemoryDesc) -> u64 {
-    let per_64k = WASM_PAGE_SIZE / memory.shape().page_size();
+    // Page sizes are powers of two up to 64 KiB.
+    let per_64k = WASM_PAGE_SIZE >> memory.shape().page_size_log2;
     let bound = MAX_WASM_PAGES
         .min(manifest().max_memory_pages)
         .min(desc.max_memory_pages)

@@ -83,7 +83,27 @@ impl TrapCode {
     }
 
     /// The message the WebAssembly spec test suite uses for this trap.
-    pub const fn message(self) -> &'static str {
+    ///
+    /// Read from one packed byte string ([`MESSAGE_BYTES`]): a table of
+    /// `&str` costs 16 bytes of pointer and length per code in every image,
+    /// a length byte per code here (firmware counts flash bytes).
+    pub fn message(self) -> &'static str {
+        let index = self as usize - 1;
+        let start: usize = MESSAGE_LENGTHS
+            .iter()
+            .take(index)
+            .map(|&len| len as usize)
+            .sum();
+        let len = MESSAGE_LENGTHS.get(index).map_or(0, |&len| len as usize);
+        let bytes = MESSAGE_BYTES.get(start..start + len).unwrap_or(&[]);
+        // SAFETY: MESSAGE_BYTES is the messages' UTF-8 laid end to end and
+        // `start..start + len` is exactly one of them.
+        unsafe { core::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// The messages as written, for [`MESSAGE_BYTES`] (evaluated at compile
+    /// time only).
+    const fn spec_message(self) -> &'static str {
         match self {
             TrapCode::Unreachable => "unreachable",
             TrapCode::MemoryOutOfBounds => "out of bounds memory access",
@@ -103,5 +123,69 @@ impl TrapCode {
             TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::WaitDeadlock => "wait would deadlock: no other thread can notify",
         }
+    }
+}
+
+/// Each code's message length, in code order ([`TrapCode::ALL`]; code 1
+/// first).
+const MESSAGE_LENGTHS: [u8; TrapCode::ALL.len()] = {
+    let mut lengths = [0u8; TrapCode::ALL.len()];
+    let mut i = 0;
+    while i < lengths.len() {
+        let len = TrapCode::ALL[i].spec_message().len();
+        assert!(len <= u8::MAX as usize, "a trap message fits a length byte");
+        lengths[i] = len as u8;
+        i += 1;
+    }
+    lengths
+};
+
+/// Every message's bytes, laid end to end in code order.
+const MESSAGE_BYTES: [u8; MESSAGE_TOTAL] = {
+    let mut bytes = [0u8; MESSAGE_TOTAL];
+    let mut at = 0;
+    let mut i = 0;
+    while i < TrapCode::ALL.len() {
+        let message = TrapCode::ALL[i].spec_message().as_bytes();
+        let mut j = 0;
+        while j < message.len() {
+            bytes[at] = message[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    bytes
+};
+
+const MESSAGE_TOTAL: usize = {
+    let mut total = 0;
+    let mut i = 0;
+    while i < TrapCode::ALL.len() {
+        total += TrapCode::ALL[i].spec_message().len();
+        i += 1;
+    }
+    total
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_its_own_message_from_the_packed_bytes() {
+        for (i, code) in TrapCode::ALL.iter().enumerate() {
+            // The packing relies on ALL being in code order from 1.
+            assert_eq!(code.as_u32() as usize, i + 1, "{code:?}");
+            assert_eq!(code.message(), code.spec_message(), "{code:?}");
+        }
+        assert_eq!(
+            TrapCode::MemoryOutOfBounds.message(),
+            "out of bounds memory access"
+        );
+        assert_eq!(
+            TrapCode::WaitDeadlock.message(),
+            "wait would deadlock: no other thread can notify"
+        );
     }
 }

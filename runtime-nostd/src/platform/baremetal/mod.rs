@@ -137,24 +137,31 @@ fn heap_limit() -> usize {
 }
 
 /// Where an allocation made now would start: 4 KiB aligned, with room for
-/// its lower canary (if canaries are on) after the heap's current end,
-/// which is after the growable memory if there is one (allocating seals it
-/// there).
+/// its lower canary (if canaries are on) after the heap's current end.
+/// With a growable memory ([`give_rest_of_heap`]) the heap's end is only
+/// known once it is sealed: allocations seal it first, and
+/// [`available`] asks [`next_payload_after_growable`].
 fn next_payload() -> usize {
     let gap = canary::heap_gap();
-    // SAFETY: reads a linker symbol's address, the bump pointer and the
-    // live growable memory's record.
+    // SAFETY: reads a linker symbol's address and the bump pointer.
     unsafe {
         let start = core::ptr::addr_of_mut!(__wafer_heap_start) as usize;
-        let next = if !GROWABLE.is_null() {
-            let m = &*GROWABLE;
-            m.base as usize + sealed_length(m) as usize + gap
-        } else if HEAP_NEXT == 0 {
-            start
-        } else {
-            HEAP_NEXT
-        };
+        let next = if HEAP_NEXT == 0 { start } else { HEAP_NEXT };
         (next + gap).next_multiple_of(4096)
+    }
+}
+
+/// [`next_payload`] as it will be once the growable memory, if any, is
+/// sealed.
+fn next_payload_after_growable() -> usize {
+    // SAFETY: reads the live growable memory's record.
+    unsafe {
+        if GROWABLE.is_null() {
+            return next_payload();
+        }
+        let gap = canary::heap_gap();
+        let m = &*GROWABLE;
+        (m.base as usize + sealed_length(m) as usize + 2 * gap).next_multiple_of(4096)
     }
 }
 
@@ -336,7 +343,7 @@ pub const MAPPED_MEMORY_IS_ZERO: bool = false;
 /// that one: they agree).
 pub fn available(reserve: usize) -> usize {
     heap_limit()
-        .saturating_sub(next_payload())
+        .saturating_sub(next_payload_after_growable())
         .saturating_sub(reserve)
 }
 
@@ -353,6 +360,20 @@ pub fn map_zeroed(bytes: usize) -> *mut u8 {
 /// The linear memory that owns the free end of the heap, if any.
 static mut GROWABLE: *mut wafer_abi::vmctx::VMMemory = core::ptr::null_mut();
 
+/// [`seal_growable`], once [`give_rest_of_heap`] has run. Reached through
+/// this pointer so that images without a growable memory (guard mode: its
+/// memories live in windows) link none of the sealing code: hello must fit
+/// 12 KiB of flash.
+static mut SEAL: Option<fn()> = None;
+
+/// Seals the growable memory, if there is one.
+fn seal_if_growable() {
+    // SAFETY: single-threaded; written only by `give_rest_of_heap`.
+    if let Some(seal) = unsafe { SEAL } {
+        seal();
+    }
+}
+
 /// Hands the rest of the heap to `memory` (whose `base` must be the current
 /// end of the heap): it may grow into free RAM until anything else is
 /// allocated, at which point its maximum shrinks to twice its size then
@@ -367,6 +388,9 @@ pub unsafe fn give_rest_of_heap(memory: *mut wafer_abi::vmctx::VMMemory) {
     unsafe {
         seal_growable();
         GROWABLE = memory;
+        // Opaque to the optimiser: otherwise it turns the call through
+        // SEAL back into a direct call, and every image links the code.
+        SEAL = Some(core::hint::black_box(seal_growable as fn()));
     }
 }
 
@@ -411,7 +435,7 @@ fn sealed_length(m: &wafer_abi::vmctx::VMMemory) -> u64 {
 /// Where the next allocation would start (the base a growable memory
 /// gets), with a canary placed below it (if canaries are on).
 pub fn heap_cursor() -> *mut u8 {
-    seal_growable();
+    seal_if_growable();
     let at = next_payload();
     let gap = canary::heap_gap();
     // SAFETY: the canary lies between the heap's end and `at`, in RAM
@@ -426,7 +450,7 @@ pub fn heap_cursor() -> *mut u8 {
 /// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap, with a canary
 /// below and above (if canaries are on); null when full.
 pub fn map(bytes: usize) -> *mut u8 {
-    seal_growable();
+    seal_if_growable();
     let at = next_payload();
     let gap = canary::heap_gap();
     let size = bytes.max(1).next_multiple_of(4096);
