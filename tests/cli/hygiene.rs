@@ -3,7 +3,7 @@
 //! gone and its temporary directory too. Each test has a private TMPDIR,
 //! so "nothing left" means an empty directory.
 
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -15,13 +15,24 @@ const SPIN: &str = r#"(module (func (export "_start") (loop (br 0))))"#;
 
 /// `wafer run` of `module` on `board`, with `tmp` as its TMPDIR.
 fn spawn_run(module: &str, board: &str, tmp: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_wafer"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wafer"));
+    command
         .args(["run", module, "--board", board])
         .env("TMPDIR", tmp)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("wafer runs")
+        .stderr(Stdio::null());
+    // A test run started in the background by a non-interactive shell
+    // inherits SIGINT ignored, and an ignored signal never reaches wafer
+    // (as with `nohup`, which wafer respects): give wafer the default
+    // disposition the test is about.
+    // SAFETY: `signal` is async-signal-safe, as `pre_exec` requires.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    command.spawn().expect("wafer runs")
 }
 
 /// (parent pid, state, command name) from `/proc/<pid>/stat`.
