@@ -24,11 +24,27 @@ pub fn write(fd: i32, bytes: &[u8], mut uart: impl FnMut(&[u8])) {
 
 static mut INPUT: InputDecoder = InputDecoder::NEW;
 
+/// Decoded input [`poll`] took from the UART to find out whether any
+/// was waiting; [`read`] hands it out first. Only `poll_oneoff` fills it.
+static mut LOOKAHEAD: [u8; 64] = [0; 64];
+static mut LOOKAHEAD_LEN: usize = 0;
+
 /// Reads stdin through `uart` (which blocks for its first byte): at least
 /// one byte, or 0 once the host's stdin has ended, for good.
 pub fn read(buf: &mut [u8], mut uart: impl FnMut(&mut [u8]) -> usize) -> usize {
-    // SAFETY: single-threaded access to the decoder.
+    // SAFETY: single-threaded access to the decoder and the lookahead.
     let input = unsafe { &mut *core::ptr::addr_of_mut!(INPUT) };
+    let waiting = unsafe { &mut *core::ptr::addr_of_mut!(LOOKAHEAD_LEN) };
+    if *waiting > 0 {
+        let lookahead = unsafe { &mut *core::ptr::addr_of_mut!(LOOKAHEAD) };
+        let n = buf.len().min(*waiting);
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), lookahead.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        lookahead.copy_within(n..*waiting, 0);
+        *waiting -= n;
+        return n;
+    }
     while !input.ended && !buf.is_empty() {
         let n = uart(buf);
         let data = input.decode(buf, n);
@@ -38,4 +54,30 @@ pub fn read(buf: &mut [u8], mut uart: impl FnMut(&mut [u8]) -> usize) -> usize {
         // Only an escape's first byte, or the end: read on, or return 0.
     }
     0
+}
+
+/// Whether stdin has input for [`read`] without waiting: `Some((nbytes,
+/// ended))` with the decoded bytes waiting, or at the end of the input
+/// (`ended`, a read returns 0); `None` while nothing has arrived. Takes
+/// whatever the UART holds into the lookahead when it is empty:
+/// `uart_ready` tells whether the UART has a byte, `uart` reads (blocking
+/// only for a first byte, which `uart_ready` said is there).
+pub fn poll(
+    uart_ready: impl Fn() -> bool,
+    mut uart: impl FnMut(&mut [u8]) -> usize,
+) -> Option<(u64, bool)> {
+    // SAFETY: single-threaded access to the decoder and the lookahead.
+    let input = unsafe { &mut *core::ptr::addr_of_mut!(INPUT) };
+    let waiting = unsafe { &mut *core::ptr::addr_of_mut!(LOOKAHEAD_LEN) };
+    let lookahead = unsafe { &mut *core::ptr::addr_of_mut!(LOOKAHEAD) };
+    // An escape's first byte alone decodes to nothing: read on while the
+    // UART has more (its second byte follows it on the wire).
+    while *waiting == 0 && !input.ended && uart_ready() {
+        let n = uart(lookahead);
+        if n == 0 {
+            break; // a console that cannot read
+        }
+        *waiting = input.decode(lookahead, n);
+    }
+    (*waiting > 0 || input.ended).then_some((*waiting as u64, *waiting == 0 && input.ended))
 }
