@@ -136,11 +136,16 @@ fn collect(
 /// Waits for the exit (the output has ended); its stderr and exit code.
 fn finish(child: Child) -> (String, Option<i32>) {
     let o = child.wait_with_output().expect("wafer ends");
-    (String::from_utf8_lossy(&o.stderr).into_owned(), o.status.code())
+    (
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        o.status.code(),
+    )
 }
 
 fn write_and_close(mut stdin: ChildStdin, bytes: &[u8]) {
-    stdin.write_all(bytes).expect("the program's stdin takes input");
+    stdin
+        .write_all(bytes)
+        .expect("the program's stdin takes input");
     drop(stdin); // the end of the input
 }
 

@@ -122,19 +122,23 @@ fn put_event(
     }
 }
 
-/// The answer for an fd subscription that is due at once: stdout and
-/// stderr are writable, files ready as POSIX has them (`fs::poll_ready`);
-/// `None` for stdin, whose answer may need a wait.
-fn fd_event(sub: &Subscription) -> Option<(u16, ReadWrite)> {
+/// `fd_read` on stdin: the one subscription whose answer may need a wait.
+fn is_stdin(sub: &Subscription) -> bool {
+    sub.kind == EVENTTYPE_FD_READ && sub.fd == 0
+}
+
+/// The answer for an fd subscription other than stdin's, due at once:
+/// stdout and stderr are writable, files ready as POSIX has them
+/// (`fs::poll_ready`), anything else `EBADF`.
+fn fd_event(sub: &Subscription) -> (u16, ReadWrite) {
     let reading = sub.kind == EVENTTYPE_FD_READ;
     match sub.fd {
-        0 if reading => None,
-        1 | 2 if !reading => Some((SUCCESS as u16, ReadWrite::default())),
-        0..=2 => Some((EBADF as u16, ReadWrite::default())),
-        fd => Some(match super::wasi_fs::fd::poll_ready(fd as i32, reading) {
+        1 | 2 if !reading => (SUCCESS as u16, ReadWrite::default()),
+        0..=2 => (EBADF as u16, ReadWrite::default()),
+        fd => match super::wasi_fs::fd::poll_ready(fd as i32, reading) {
             Ok(nbytes) => (SUCCESS as u16, ReadWrite { nbytes, flags: 0 }),
             Err(errno) => (errno as u16, ReadWrite::default()),
-        }),
+        },
     }
 }
 
@@ -168,36 +172,26 @@ pub extern "C" fn wafer_wasi_poll_oneoff(
     };
     // Events that are due at once: stdout, stderr, files, unknown
     // clocks. With any of them the call returns without sleeping.
-    let mut ready = 0;
+    let mut due_at_once = false;
     let mut earliest: Option<u64> = None;
     let mut stdin_wanted = false;
     for i in 0..count {
         let Some(sub) = subscription(i) else {
             return EFAULT; // not reached: checked above
         };
-        let (error, rw) = match sub.kind {
+        match sub.kind {
             EVENTTYPE_CLOCK => match sub.deadline {
-                Some(d) => {
-                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
-                    continue;
-                }
-                None => (EINVAL as u16, ReadWrite::default()),
+                Some(d) => earliest = Some(earliest.map_or(d, |e| e.min(d))),
+                None => due_at_once = true,
             },
-            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => match fd_event(&sub) {
-                Some(answer) => answer,
-                None => {
-                    stdin_wanted = true;
-                    continue;
-                }
-            },
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE if is_stdin(&sub) => stdin_wanted = true,
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => due_at_once = true,
             _ => return EINVAL,
-        };
-        put_event(vmctx, events, ready, &sub, error, rw);
-        ready += 1;
+        }
     }
     // Wait for stdin or the earliest clock; with events due already, only
     // look whether stdin has input too.
-    let wait_until = if ready > 0 {
+    let wait_until = if due_at_once {
         Some(start.monotonic)
     } else {
         earliest
@@ -205,26 +199,31 @@ pub extern "C" fn wafer_wasi_poll_oneoff(
     let stdin = if stdin_wanted {
         crate::platform::wait_stdin(wait_until)
     } else {
-        if ready == 0
-            && let Some(deadline) = earliest
-        {
+        if !due_at_once && let Some(deadline) = earliest {
             crate::platform::sleep_until_monotonic_ns(deadline);
         }
         None
     };
-    if let Some((nbytes, ended)) = stdin {
-        let rw = ReadWrite {
-            nbytes,
-            flags: if ended { HANGUP } else { 0 },
+    // The fd events and errors, in the order of their subscriptions.
+    let mut ready = 0;
+    for i in 0..count {
+        let Some(sub) = subscription(i) else {
+            return EFAULT;
         };
-        for i in 0..count {
-            let Some(sub) = subscription(i) else {
-                return EFAULT;
-            };
-            if sub.kind == EVENTTYPE_FD_READ && sub.fd == 0 {
-                put_event(vmctx, events, ready, &sub, SUCCESS as u16, rw);
-                ready += 1;
+        let answer = match sub.kind {
+            EVENTTYPE_CLOCK if sub.deadline.is_none() => {
+                Some((EINVAL as u16, ReadWrite::default()))
             }
+            EVENTTYPE_CLOCK => None,
+            _ if is_stdin(&sub) => stdin.map(|(nbytes, ended)| {
+                let flags = if ended { HANGUP } else { 0 };
+                (SUCCESS as u16, ReadWrite { nbytes, flags })
+            }),
+            _ => Some(fd_event(&sub)),
+        };
+        if let Some((error, rw)) = answer {
+            put_event(vmctx, events, ready, &sub, error, rw);
+            ready += 1;
         }
     }
     if ready == 0 {
