@@ -235,3 +235,50 @@ fn a_closed_stdin_is_readable_with_hangup_and_no_bytes() {
         assert_eq!(code, Some(0), "{board}: stderr {stderr}");
     }
 }
+
+/// `tests/programs/file_flags.wat` on `board` with `dir_flag`
+/// (`--dir`/`--dir-rw`) `HOST::/data`, `f.txt` holding 10 bytes.
+fn file_flags(board: &str, dir_flag: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f.txt"), "0123456789").unwrap();
+    let tree = format!("{}::/data", dir.path().display());
+    let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs/file_flags.wat");
+    let o = Command::new(env!("CARGO_BIN_EXE_wafer"))
+        .arg("run")
+        .arg(program)
+        .args(["--board", board, dir_flag, &tree])
+        .stdin(Stdio::null())
+        .output()
+        .expect("wafer runs");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{board}: stderr {stderr}");
+    // The file itself is never changed: it was opened read-only.
+    assert_eq!(
+        std::fs::read(dir.path().join("f.txt")).unwrap(),
+        b"0123456789"
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_file_is_ready_with_the_bytes_left_and_takes_append_where_it_can_change() {
+    // poll: ready (errno 0) with all 10 bytes, then 6 after a read of 4;
+    // append: set (0) and reported by fd_fdstat_get (flags 1); cleared
+    // again; nonblock ENOTSUP (58).
+    let changeable = "poll 0 10\nread 4\npoll 0 6\nappend 0 1\nnone 0 0\nnonblock 58\n";
+    for board in ["host", "linux-aarch64"] {
+        assert_eq!(file_flags(board, "--dir"), changeable, "{board}");
+    }
+    assert_eq!(
+        file_flags("qemu-virt-aarch64", "--dir-rw"),
+        changeable,
+        "qemu-virt-aarch64 --dir-rw"
+    );
+    // A read-only baked file: append is a change it cannot take (ENOTSUP),
+    // no flag (what it has) is accepted.
+    assert_eq!(
+        file_flags("qemu-virt-riscv64", "--dir"),
+        "poll 0 10\nread 4\npoll 0 6\nappend 58 0\nnone 0 0\nnonblock 58\n",
+        "qemu-virt-riscv64 --dir"
+    );
+}
