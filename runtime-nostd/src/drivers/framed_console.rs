@@ -81,3 +81,67 @@ pub fn poll(
     }
     (*waiting > 0 || input.ended).then_some((*waiting as u64, *waiting == 0 && input.ended))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use wafer_abi::console::END_OF_INPUT;
+
+    /// A UART whose receiver holds `chunks`, one arriving per read.
+    struct Uart(RefCell<VecDeque<Vec<u8>>>);
+
+    impl Uart {
+        fn ready(&self) -> bool {
+            !self.0.borrow().is_empty()
+        }
+        fn read(&self, buf: &mut [u8]) -> usize {
+            let chunk = self.0.borrow_mut().pop_front().expect("read when ready");
+            buf[..chunk.len()].copy_from_slice(&chunk);
+            chunk.len()
+        }
+        fn push(&self, bytes: &[u8]) {
+            self.0.borrow_mut().push_back(bytes.to_vec());
+        }
+    }
+
+    // One test: the decoder and the lookahead are the process's statics.
+    #[test]
+    fn poll_takes_input_into_the_lookahead_read_hands_it_out_and_the_end_is_seen() {
+        let uart = Uart(RefCell::new(VecDeque::new()));
+        let poll_now = || poll(|| uart.ready(), |b| uart.read(b));
+        assert_eq!(poll_now(), None, "nothing arrived");
+        // An escape split across two arrivals: the first decodes to "a".
+        uart.push(&[b'a', ESCAPE]);
+        uart.push(&[END_OF_INPUT ^ FLIP, b'b']);
+        assert_eq!(poll_now(), Some((1, false)));
+        assert_eq!(
+            poll_now(),
+            Some((1, false)),
+            "polling again takes nothing more"
+        );
+        let mut buf = [0u8; 8];
+        assert_eq!(read(&mut buf, |b| uart.read(b)), 1);
+        assert_eq!(buf[0], b'a');
+        // The lookahead is empty: the next read goes to the UART and
+        // completes the escape (a data byte 0x04, not the end).
+        assert_eq!(read(&mut buf, |b| uart.read(b)), 2);
+        assert_eq!(&buf[..2], &[END_OF_INPUT, b'b']);
+        assert_eq!(poll_now(), None);
+        // Data, then the end in the same arrival: the data first.
+        uart.push(&[b'z', END_OF_INPUT]);
+        assert_eq!(poll_now(), Some((1, false)));
+        assert_eq!(read(&mut buf, |b| uart.read(b)), 1);
+        assert_eq!(buf[0], b'z');
+        assert_eq!(
+            poll_now(),
+            Some((0, true)),
+            "the end: readable, nothing to read"
+        );
+        assert_eq!(
+            read(&mut buf, |_| unreachable!("no UART read after the end")),
+            0
+        );
+    }
+}
