@@ -41,6 +41,8 @@ mod mutated_input;
 mod options;
 #[path = "cli/policies.rs"]
 mod policies;
+#[path = "cli/poll.rs"]
+mod poll;
 #[path = "cli/programs.rs"]
 mod programs;
 #[path = "cli/programs_io.rs"]

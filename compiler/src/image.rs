@@ -246,7 +246,7 @@ pub fn link(modules: &[CompiledModule], options: &ImageOptions, output: &Path) -
 /// runtime's baked backend instead of its `EBADF` answers, so an image
 /// without `--dir` links none of it (see runtime-nostd/src/host/fs/).
 fn baked_file_symbols(modules: &[CompiledModule], options: &ImageOptions) -> Vec<String> {
-    use wafer_abi::file_tree::{CONSOLE_HOOKS, FUNCTIONS};
+    use wafer_abi::file_tree::{CONSOLE_HOOKS, FUNCTIONS, POLL_HOOK};
     if options.file_trees.is_empty() {
         return Vec::new();
     }
@@ -264,6 +264,11 @@ fn baked_file_symbols(modules: &[CompiledModule], options: &ImageOptions) -> Vec
         .collect();
     for name in FUNCTIONS.iter().filter(|n| imported(n)) {
         args.push(format!("--defsym=wafer_wasi_{name}=wafer_baked_{name}"));
+    }
+    if imported("poll_oneoff") {
+        args.push(format!(
+            "--defsym=wafer_fs_{POLL_HOOK}=wafer_baked_fs_{POLL_HOOK}"
+        ));
     }
     args
 }

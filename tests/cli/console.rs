@@ -113,9 +113,10 @@ fn poll_oneoff_sleeps_for_relative_and_absolute_clock_subscriptions() {
 
 #[test]
 fn poll_oneoff_reports_the_standard_streams_ready_without_waiting_for_a_clock() {
-    // Subscriptions: 1 a 10 s clock, 2 stdin readable, 3 stdout writable,
-    // 4 fd 9 readable; events "<userdata> <type> <errno>": the streams
-    // ready, fd 9 EBADF (8), the clock not yet due.
+    // After reading stdin to its end, subscriptions: 1 a 10 s clock, 2
+    // stdin readable, 3 stdout writable, 4 fd 9 readable; events
+    // "<userdata> <type> <errno>": the streams ready (stdin at its end is
+    // readable), fd 9 EBADF (8), the clock not yet due.
     for board in CONSOLE_BOARDS {
         let started = Instant::now();
         let o = run(board, "poll_fd.wat", None);

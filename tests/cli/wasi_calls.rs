@@ -99,7 +99,11 @@ fd_filestat_get file: 0, filetype 4 nlink 1 size 64
 fd_filestat_set_size 5: 0, size 5
 fd_filestat_set_times: 0, atim 1000000000 mtim 2000000000
 fd_fdstat_get file: 0, filetype 4 flags 0 read 1 write 1 seek 1
-fd_fdstat_set_flags file: 58
+fd_fdstat_set_flags file append: 0, flags 1
+fd_write after append, at 0: 0, size 6 HElloZ
+fd_fdstat_set_flags file none: 0, flags 0
+fd_fdstat_set_flags file nonblock: 58
+fd_fdstat_set_flags file sync: 58
 fd_fdstat_set_rights file: 52
 path_create_directory d: 0
 path_create_directory d again: 20
@@ -134,13 +138,7 @@ fd_readdir preopen at the end: 0 . ..
 /// Lines where wafer differs from the spec today: (the spec's line, wafer's
 /// line, why). The test expects wafer's line, so fixing the runtime fails
 /// it until the entry is removed, and the list can only shrink.
-const DEVIATIONS: [(&str, &str, &str); 1] = [(
-    "fd_fdstat_set_flags file: 58",
-    "fd_fdstat_set_flags file: 8",
-    "fd_fdstat_set_flags changes no flag of a file (host/wasi.rs answers \
-         EBADF for every fd above 2); an open fd is not EBADF, and a flag it \
-         cannot change is ENOTSUP, as on the standard streams",
-)];
+const DEVIATIONS: [(&str, &str, &str); 0] = [];
 
 /// `spec` with the known deviations put in.
 fn as_wafer_answers(spec: &str) -> String {

@@ -1,5 +1,6 @@
 ;; poll_oneoff with a 10 s clock, stdin readable, stdout writable and fd 9
-;; readable: the standard streams are reported ready at once and fd 9 gets
+;; readable, after reading stdin to its end: the standard streams are
+;; reported ready at once (stdin at its end is readable) and fd 9 gets
 ;; EBADF, without waiting for the clock. Prints one line per event
 ;; ("<userdata> <type> <errno>"), in the order of the subscriptions.
 (module
@@ -7,6 +8,8 @@
     (func $poll (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write"
     (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read"
+    (func $fd_read (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory 1)
   ;; 0: 4 subscriptions (48 bytes each); 256: 4 events (32 each);
@@ -19,6 +22,13 @@
     (i32.store (i32.add (local.get $at) (i32.const 16)) (local.get $fd)))
   (func (export "_start")
     (local $i i32) (local $at i32) (local $errno i32)
+    ;; stdin to its end (a read of 0 bytes), into 424..440
+    (i32.store (i32.const 408) (i32.const 424))
+    (i32.store (i32.const 412) (i32.const 16))
+    (loop $drain
+      (if (call $fd_read (i32.const 0) (i32.const 408) (i32.const 1) (i32.const 416))
+        (then (call $exit (i32.const 1))))
+      (br_if $drain (i32.load (i32.const 416))))
     (call $subscribe (i32.const 0) (i32.const 0) (i32.const 1)) ;; monotonic clock
     (i64.store (i32.const 24) (i64.const 10000000000))          ;; 10 s
     (call $subscribe (i32.const 1) (i32.const 1) (i32.const 0)) ;; stdin readable

@@ -218,7 +218,13 @@ pub const CONSOLE_HOOKS: &[&str] = &[
     "fdstat_get",
     "prestat_get",
     "filestat_get",
+    "fdstat_set_flags",
 ];
+
+/// The hook `poll_oneoff` asks about an fd above 2 (`wafer_fs_<this>`),
+/// bound to `wafer_baked_fs_<this>` when a module with `--dir` imports
+/// `poll_oneoff`.
+pub const POLL_HOOK: &str = "poll_ready";
 
 /// The preview1 file functions the baked backend defines, each as
 /// `wafer_baked_<name>`: an image with `--dir` on a bare-metal board binds

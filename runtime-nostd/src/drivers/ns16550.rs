@@ -75,3 +75,9 @@ pub fn read(uart: &impl Registers, buf: &mut [u8]) -> usize {
     }
     n
 }
+
+/// Whether a byte is waiting in the receiver (`poll_oneoff`).
+pub fn rx_ready(uart: &impl Registers) -> bool {
+    // SAFETY: `uart` is the board's UART (from its description).
+    unsafe { uart.read(LSR) & LSR_DATA_READY != 0 }
+}

@@ -35,3 +35,8 @@ pub fn read(base: u64, buf: &mut [u8]) -> usize {
     }
     n
 }
+
+/// Whether a byte is waiting in the receive FIFO (`poll_oneoff`).
+pub fn rx_ready(base: u64) -> bool {
+    flags(base) & FR_RX_EMPTY == 0
+}

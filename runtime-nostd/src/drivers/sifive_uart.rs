@@ -11,6 +11,12 @@ const TXDATA: u64 = 0x00;
 const RXDATA: u64 = 0x04;
 const TXCTRL: u64 = 0x08;
 const RXCTRL: u64 = 0x0c;
+/// Interrupt pending bits; `rxwm` is read-only and needs no interrupt
+/// enabled.
+const IP: u64 = 0x14;
+/// More entries in the receive FIFO than `rxctrl.rxcnt` (0 after reset and
+/// here): at least one byte waits.
+const IP_RXWM: u32 = 1 << 1;
 const FIFO_FLAG: u32 = 1 << 31;
 const ENABLE: u32 = 1;
 
@@ -54,4 +60,13 @@ pub fn read(base: u64, buf: &mut [u8]) -> usize {
         n += 1;
     }
     n
+}
+
+/// Whether a byte is waiting in the receive FIFO (`poll_oneoff`), without
+/// popping it as a read of `rxdata` would: the receive watermark's pending
+/// bit, with the watermark at 0 entries.
+pub fn rx_ready(base: u64) -> bool {
+    enable(base);
+    // SAFETY: as above; `ip` has no side effect when read.
+    unsafe { register::<u32>(base, IP).read_volatile() & IP_RXWM != 0 }
 }

@@ -386,6 +386,9 @@ const FDFLAGS_APPEND: i32 = 1;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_wasi_fd_fdstat_set_flags(_vmctx: *mut u8, fd: i32, flags: i32) -> i32 {
+    if fd > 2 {
+        return super::wasi_fs::fd::fdstat_set_flags(fd, flags);
+    }
     if !(0..=2).contains(&fd) {
         EBADF
     } else if flags & !FDFLAGS_APPEND != 0 {

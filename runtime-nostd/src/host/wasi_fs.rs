@@ -26,6 +26,8 @@ pub(crate) mod errno {
     pub const NAMETOOLONG: i32 = 37;
     pub const NOENT: i32 = 44;
     pub const NOTDIR: i32 = 54;
+    /// A flag the fd cannot take (`fd_fdstat_set_flags`).
+    pub const NOTSUP: i32 = 58;
     /// A seek or tell on a stream that has no position (the console).
     pub const SPIPE: i32 = 70;
     /// A path leaves its preopen (`..`, an absolute path or symlink), or

@@ -1,7 +1,9 @@
 //! `poll_oneoff`: clock subscriptions sleep on the platform's timer (a
 //! `clock_nanosleep` on Linux, a busy wait on the board's timer on bare
-//! metal); subscriptions on the standard streams are reported ready at
-//! once, as nothing here can tell whether stdin has input waiting.
+//! metal); `fd_read` on stdin waits for input or the earliest clock,
+//! whichever comes first (`platform::wait_stdin`: `ppoll` on Linux, the
+//! UART or the framed console on boards); stdout, stderr and files are
+//! ready at once, files with the bytes left to read.
 
 use super::wasi::{EBADF, EFAULT, EINVAL, SUCCESS, guest, in_memory, put_u32};
 
@@ -78,8 +80,25 @@ fn monotonic_deadline(start: Start, clock: u32, timeout: u64, absolute: bool) ->
     }
 }
 
-/// Writes event `index`: `error` and, for fd events, `nbytes`.
-fn put_event(vmctx: *mut u8, events: u32, index: u32, sub: &Subscription, error: u16) {
+/// `eventrwflags`: the peer closed; here the end of the input.
+const HANGUP: u16 = 1;
+
+/// An fd event's `fd_readwrite` part.
+#[derive(Clone, Copy, Default)]
+struct ReadWrite {
+    nbytes: u64,
+    flags: u16,
+}
+
+/// Writes event `index`: `error` and, for fd events, `nbytes` and flags.
+fn put_event(
+    vmctx: *mut u8,
+    events: u32,
+    index: u32,
+    sub: &Subscription,
+    error: u16,
+    rw: ReadWrite,
+) {
     let at = events.wrapping_add(index.wrapping_mul(EVENT_SIZE));
     if let Some(e) = guest(vmctx, at, EVENT_SIZE) {
         e.fill(0);
@@ -92,6 +111,34 @@ fn put_event(vmctx: *mut u8, events: u32, index: u32, sub: &Subscription, error:
         if let Some(d) = e.get_mut(10) {
             *d = sub.kind;
         }
+        if sub.kind != EVENTTYPE_CLOCK {
+            if let Some(d) = e.get_mut(16..24) {
+                d.copy_from_slice(&rw.nbytes.to_le_bytes());
+            }
+            if let Some(d) = e.get_mut(24..26) {
+                d.copy_from_slice(&rw.flags.to_le_bytes());
+            }
+        }
+    }
+}
+
+/// `fd_read` on stdin: the one subscription whose answer may need a wait.
+fn is_stdin(sub: &Subscription) -> bool {
+    sub.kind == EVENTTYPE_FD_READ && sub.fd == 0
+}
+
+/// The answer for an fd subscription other than stdin's, due at once:
+/// stdout and stderr are writable, files ready as POSIX has them
+/// (`fs::poll_ready`), anything else `EBADF`.
+fn fd_event(sub: &Subscription) -> (u16, ReadWrite) {
+    let reading = sub.kind == EVENTTYPE_FD_READ;
+    match sub.fd {
+        1 | 2 if !reading => (SUCCESS as u16, ReadWrite::default()),
+        0..=2 => (EBADF as u16, ReadWrite::default()),
+        fd => match super::wasi_fs::fd::poll_ready(fd as i32, reading) {
+            Ok(nbytes) => (SUCCESS as u16, ReadWrite { nbytes, flags: 0 }),
+            Err(errno) => (errno as u16, ReadWrite::default()),
+        },
     }
 }
 
@@ -123,34 +170,63 @@ pub extern "C" fn wafer_wasi_poll_oneoff(
         let at = subscriptions.wrapping_add(i.wrapping_mul(SUBSCRIPTION_SIZE));
         guest(vmctx, at, SUBSCRIPTION_SIZE).map(|r| read_subscription(r, start))
     };
-    // Events that are due at once: the standard streams, unknown clocks.
-    // With any of them the call returns without sleeping.
-    let mut ready = 0;
+    // Events that are due at once: stdout, stderr, files, unknown
+    // clocks. With any of them the call returns without sleeping.
+    let mut due_at_once = false;
     let mut earliest: Option<u64> = None;
+    let mut stdin_wanted = false;
     for i in 0..count {
         let Some(sub) = subscription(i) else {
             return EFAULT; // not reached: checked above
         };
-        let error = match sub.kind {
+        match sub.kind {
             EVENTTYPE_CLOCK => match sub.deadline {
-                Some(d) => {
-                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
-                    continue;
-                }
-                None => EINVAL as u16,
+                Some(d) => earliest = Some(earliest.map_or(d, |e| e.min(d))),
+                None => due_at_once = true,
             },
-            EVENTTYPE_FD_READ if sub.fd == 0 => SUCCESS as u16,
-            EVENTTYPE_FD_WRITE if sub.fd == 1 || sub.fd == 2 => SUCCESS as u16,
-            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => EBADF as u16,
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE if is_stdin(&sub) => stdin_wanted = true,
+            EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => due_at_once = true,
             _ => return EINVAL,
-        };
-        put_event(vmctx, events, ready, &sub, error);
-        ready += 1;
+        }
     }
-    if ready == 0 {
-        if let Some(deadline) = earliest {
+    // Wait for stdin or the earliest clock; with events due already, only
+    // look whether stdin has input too.
+    let wait_until = if due_at_once {
+        Some(start.monotonic)
+    } else {
+        earliest
+    };
+    let stdin = if stdin_wanted {
+        crate::platform::wait_stdin(wait_until)
+    } else {
+        if !due_at_once && let Some(deadline) = earliest {
             crate::platform::sleep_until_monotonic_ns(deadline);
         }
+        None
+    };
+    // The fd events and errors, in the order of their subscriptions.
+    let mut ready = 0;
+    for i in 0..count {
+        let Some(sub) = subscription(i) else {
+            return EFAULT;
+        };
+        let answer = match sub.kind {
+            EVENTTYPE_CLOCK if sub.deadline.is_none() => {
+                Some((EINVAL as u16, ReadWrite::default()))
+            }
+            EVENTTYPE_CLOCK => None,
+            _ if is_stdin(&sub) => stdin.map(|(nbytes, ended)| {
+                let flags = if ended { HANGUP } else { 0 };
+                (SUCCESS as u16, ReadWrite { nbytes, flags })
+            }),
+            _ => Some(fd_event(&sub)),
+        };
+        if let Some((error, rw)) = answer {
+            put_event(vmctx, events, ready, &sub, error, rw);
+            ready += 1;
+        }
+    }
+    if ready == 0 {
         // Every clock whose time has come (at least the earliest, also on
         // a board without a timer, whose clock stands still).
         let now = crate::platform::monotonic_ns();
@@ -160,7 +236,14 @@ pub extern "C" fn wafer_wasi_poll_oneoff(
             };
             let due = sub.deadline.is_some_and(|d| d <= now) || sub.deadline == earliest;
             if sub.kind == EVENTTYPE_CLOCK && due {
-                put_event(vmctx, events, ready, &sub, SUCCESS as u16);
+                put_event(
+                    vmctx,
+                    events,
+                    ready,
+                    &sub,
+                    SUCCESS as u16,
+                    ReadWrite::default(),
+                );
                 ready += 1;
             }
         }

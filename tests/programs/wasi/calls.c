@@ -309,7 +309,26 @@ static void files(void) {
         fst.fs_filetype, fst.fs_flags, !!(fst.fs_rights_base & __WASI_RIGHTS_FD_READ),
         !!(fst.fs_rights_base & __WASI_RIGHTS_FD_WRITE),
         !!(fst.fs_rights_base & __WASI_RIGHTS_FD_SEEK));
-    say("fd_fdstat_set_flags file: %d", __wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_APPEND));
+    /* append set on an open file: a write at position 0 goes to the end
+     * (size 5 "HEllo" here); cleared again, and the file cut back. */
+    e = __wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_APPEND);
+    (void)__wasi_fd_fdstat_get(fd, &fst);
+    say("fd_fdstat_set_flags file append: %d, flags %u", e, fst.fs_flags);
+    __wasi_ciovec_t z = {(const uint8_t *)"Z", 1};
+    (void)__wasi_fd_seek(fd, 0, __WASI_WHENCE_SET, &pos);
+    e = __wasi_fd_write(fd, &z, 1, &n);
+    (void)__wasi_fd_filestat_get(fd, &st);
+    memset(buf, 0, sizeof buf);
+    __wasi_iovec_t six = {(uint8_t *)buf, 6};
+    (void)__wasi_fd_pread(fd, &six, 1, 0, &n);
+    say("fd_write after append, at 0: %d, size %llu %s", e, (unsigned long long)st.size, buf);
+    e = __wasi_fd_fdstat_set_flags(fd, 0);
+    (void)__wasi_fd_fdstat_get(fd, &fst);
+    say("fd_fdstat_set_flags file none: %d, flags %u", e, fst.fs_flags);
+    say("fd_fdstat_set_flags file nonblock: %d",
+        __wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_NONBLOCK));
+    say("fd_fdstat_set_flags file sync: %d", __wasi_fd_fdstat_set_flags(fd, __WASI_FDFLAGS_SYNC));
+    (void)__wasi_fd_filestat_set_size(fd, 5);
     say("fd_fdstat_set_rights file: %d",
         __wasi_fd_fdstat_set_rights(fd, __WASI_RIGHTS_FD_READ, 0));
 

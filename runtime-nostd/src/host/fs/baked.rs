@@ -483,6 +483,55 @@ pub extern "C" fn wafer_baked_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -
     })())
 }
 
+/// `fd_fdstat_set_flags`: `append` is the one flag a baked file keeps,
+/// and only a `--dir-rw` file may change it (writes then go to the end);
+/// any change on a read-only file or a directory, and every other flag,
+/// is `ENOTSUP`. Setting the flags it has already succeeds.
+#[unsafe(no_mangle)]
+pub extern "C" fn wafer_baked_fs_fdstat_set_flags(fd: i32, flags: i32) -> i32 {
+    const APPEND: i32 = 1;
+    status((|| {
+        let e = entry(fd)?;
+        if flags & !APPEND != 0 {
+            return Err(NOTSUP);
+        }
+        let append = flags & APPEND != 0;
+        if append == e.append {
+            return Ok(());
+        }
+        if e.kind == DIR || matches!(store(e.tree)?, Store::Flash(_)) {
+            return Err(NOTSUP);
+        }
+        table()[slot(fd)?].append = append;
+        Ok(())
+    })())
+}
+
+/// `poll_oneoff` on a baked fd: a file is always ready, for reading with
+/// the bytes from its position to its end (0 for writing: a read-only
+/// file's write answers `EROFS` itself); a directory is `EBADF`.
+///
+/// # Safety
+/// `nbytes` must be writable (the caller, `none.rs`, passes its own).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wafer_baked_fs_poll_ready(fd: i32, reading: i32, nbytes: *mut u64) -> i32 {
+    status((|| {
+        let e = entry(fd)?;
+        if e.kind == DIR {
+            return Err(BADF);
+        }
+        let (_, node) = file_node(&e)?;
+        let left = if reading != 0 {
+            (node.len as u64).saturating_sub(e.pos)
+        } else {
+            0
+        };
+        // SAFETY: guaranteed by the caller.
+        unsafe { nbytes.write(left) };
+        Ok(())
+    })())
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     status((|| {

@@ -429,6 +429,45 @@ pub fn fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     })())
 }
 
+/// `fd_fdstat_set_flags` for fds above 2: `append` is turned on or off
+/// on the host fd (`fcntl`) and kept in the entry for `fd_fdstat_get`.
+/// `dsync`, `rsync` and `sync` are `ENOTSUP`: Linux's `F_SETFL` ignores
+/// them, so they could not be honoured after the open; `nonblock` is
+/// `ENOTSUP` too, as a regular file never blocks and the runtime's reads
+/// are blocking ones. A directory takes no flag.
+pub fn fdstat_set_flags(fd: i32, flags: i32) -> i32 {
+    const APPEND: i32 = 1;
+    status((|| {
+        let e = entry(fd)?;
+        if flags & !APPEND != 0 || (e.kind == DIR && flags != 0) {
+            return Err(NOTSUP);
+        }
+        if e.kind == FILE {
+            linux(sys::set_append(e.host, flags & APPEND != 0))?;
+        }
+        table()[fd as usize].flags = (flags & APPEND) as u16;
+        Ok(())
+    })())
+}
+
+/// `poll_oneoff` on fd `fd` above 2: a file is always ready (POSIX), for
+/// reading with the bytes between its position and its end; writing
+/// reports 0 bytes (no limit known). A directory is `EBADF`: it is not
+/// read nor written through these calls.
+pub fn poll_ready(fd: i32, reading: bool) -> Result<u64, i32> {
+    let e = entry(fd)?;
+    if e.kind == DIR {
+        return Err(BADF);
+    }
+    if !reading {
+        return Ok(0);
+    }
+    let size = linux(sys::statx(e.host, b"", sys::AT_EMPTY_PATH))?.size;
+    // SEEK_CUR: where the next read starts.
+    let position = linux(sys::lseek(e.host, 0, 1))? as u64;
+    Ok(size.saturating_sub(position))
+}
+
 /// `fd_prestat_get` for fds above 2: `EBADF` for an fd that is not a
 /// preopen (wasi-libc scans fds from 3 until it gets `EBADF`).
 pub fn prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {

@@ -41,6 +41,21 @@ pub(crate) fn filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     // SAFETY: as above.
     unsafe { wafer_fs_filestat_get(vmctx, fd, out) }
 }
+pub(crate) fn fdstat_set_flags(fd: i32, flags: i32) -> i32 {
+    // SAFETY: as above.
+    unsafe { wafer_fs_fdstat_set_flags(fd, flags) }
+}
+/// `poll_oneoff` on fd `fd` above 2: the bytes left to read (0 for
+/// writing), as in `linux.rs`. Hook `wafer_fs_poll_ready`, bound to the
+/// baked backend when a module with `--dir` imports `poll_oneoff`.
+pub(crate) fn poll_ready(fd: i32, reading: bool) -> Result<u64, i32> {
+    let mut nbytes = 0u64;
+    // SAFETY: as above; `nbytes` is writable.
+    match unsafe { wafer_fs_poll_ready(fd, reading as i32, &mut nbytes) } {
+        0 => Ok(nbytes),
+        errno => Err(errno),
+    }
+}
 
 unsafe extern "C" {
     fn wafer_fs_read(vmctx: *mut u8, fd: i32, iovs: u32, len: u32, out: u32) -> i32;
@@ -50,6 +65,8 @@ unsafe extern "C" {
     fn wafer_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
     fn wafer_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
     fn wafer_fs_filestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32;
+    fn wafer_fs_fdstat_set_flags(fd: i32, flags: i32) -> i32;
+    fn wafer_fs_poll_ready(fd: i32, reading: i32, nbytes: *mut u64) -> i32;
 }
 
 /// The host function for preview1 function `field`, if it is a file
@@ -94,6 +111,10 @@ core::arch::global_asm!(
     ".set wafer_fs_prestat_get, wafer_fs_none",
     ".weak wafer_fs_filestat_get",
     ".set wafer_fs_filestat_get, wafer_fs_none",
+    ".weak wafer_fs_fdstat_set_flags",
+    ".set wafer_fs_fdstat_set_flags, wafer_fs_none",
+    ".weak wafer_fs_poll_ready",
+    ".set wafer_fs_poll_ready, wafer_fs_none",
 );
 
 /// Defines each symbol as a function returning `EBADF` (its arguments are

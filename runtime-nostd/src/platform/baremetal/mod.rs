@@ -249,6 +249,48 @@ fn uart_read(buf: &mut [u8]) -> usize {
     }
 }
 
+/// Whether the UART has a received byte waiting; `true` for a console
+/// that cannot tell (firmware), so a poll never waits on it for ever.
+fn uart_rx_ready() -> bool {
+    let b = board();
+    match b.console_kind {
+        device::NS16550 => drivers::ns16550::rx_ready(&Mmio(mmio(b.console_base))),
+        #[cfg(target_arch = "x86_64")]
+        device::NS16550_IO => drivers::ns16550::rx_ready(&Ports(b.console_base as u16)),
+        device::PL011 => drivers::pl011::rx_ready(mmio(b.console_base)),
+        device::SIFIVE_UART => drivers::sifive_uart::rx_ready(mmio(b.console_base)),
+        _ => true,
+    }
+}
+
+/// Stdin's state now: `Some((nbytes, ended))` when a read would not wait
+/// (see `linux::wait_stdin`), else `None`. Under `wafer run` from the
+/// framed console (bytes decoded, or the end-of-input byte); a plain UART
+/// has no end of input, and one byte is all its ready bit promises.
+fn stdin_state() -> Option<(u64, bool)> {
+    match framed_console() {
+        Some(_) => drivers::framed_console::poll(uart_rx_ready, uart_read),
+        None => uart_rx_ready().then_some((1, false)),
+    }
+}
+
+/// Waits until stdin is readable or the monotonic clock reaches
+/// `deadline` (`None`: no deadline), polling the UART (the runtime takes
+/// no interrupts); the result is as on Linux (`linux::wait_stdin`). A
+/// board without a timer checks once: its clock never moves.
+pub fn wait_stdin(deadline: Option<u64>) -> Option<(u64, bool)> {
+    let timed = board().timer_kind != device::NONE;
+    loop {
+        if let Some(state) = stdin_state() {
+            return Some(state);
+        }
+        match deadline {
+            Some(d) if !timed || monotonic_ns() >= d => return None,
+            _ => core::hint::spin_loop(),
+        }
+    }
+}
+
 /// Ends the program: through the board's exit device, else halts.
 pub fn exit(code: i32) -> ! {
     crate::console::flush();

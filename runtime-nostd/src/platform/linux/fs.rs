@@ -282,3 +282,17 @@ pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, i32> {
 pub fn write(fd: i32, buf: &[u8]) -> Result<usize, i32> {
     check(super::write(fd, buf))
 }
+
+/// Turns `O_APPEND` on or off on `fd` (`fcntl` `F_GETFL`, then `F_SETFL`
+/// with the other flags kept), for `fd_fdstat_set_flags`.
+pub fn set_append(fd: i32, append: bool) -> Result<usize, i32> {
+    const F_GETFL: usize = 3;
+    const F_SETFL: usize = 4;
+    let flags = call(nr::FCNTL, [fd as usize, F_GETFL, 0, 0, 0, 0])?;
+    let flags = if append {
+        flags | o::APPEND
+    } else {
+        flags & !o::APPEND
+    };
+    call(nr::FCNTL, [fd as usize, F_SETFL, flags, 0, 0, 0])
+}

@@ -22,10 +22,12 @@ mod signals;
 // The entry that uses it is not compiled for unit tests.
 #[cfg_attr(test, allow(dead_code))]
 mod stack;
+mod stdin;
 mod syscall;
 pub mod threads;
 
 pub use guard::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+pub use stdin::wait_stdin;
 use syscall::{nr, syscall6};
 
 /// Writes `bytes` to file descriptor `fd`; returns bytes written or -errno.

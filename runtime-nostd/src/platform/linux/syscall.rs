@@ -34,6 +34,10 @@ pub mod nr {
     pub const FALLOCATE: usize = 285;
     pub const RENAMEAT2: usize = 316;
     pub const STATX: usize = 332;
+    // fd flags and stdin readiness (`fs.rs`, `stdin.rs`).
+    pub const FCNTL: usize = 72;
+    pub const IOCTL: usize = 16;
+    pub const PPOLL: usize = 271;
 }
 
 /// System call numbers that differ between the ISAs (the generic table).
@@ -70,6 +74,10 @@ pub mod nr {
     pub const FALLOCATE: usize = 47;
     pub const RENAMEAT2: usize = 276;
     pub const STATX: usize = 291;
+    // fd flags and stdin readiness (`fs.rs`, `stdin.rs`).
+    pub const FCNTL: usize = 25;
+    pub const IOCTL: usize = 29;
+    pub const PPOLL: usize = 73;
 }
 
 /// Performs system call `n` with up to six arguments; returns the raw
