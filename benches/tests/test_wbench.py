@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wbench import board_spec, board_startup, boards, coremark, measure, report, stats, suite
+from wbench import board_spec, board_startup, boards, build, coremark, measure, report, stats, suite, target_spec, tools
 
 
 class Stats(unittest.TestCase):
@@ -156,3 +156,60 @@ class BoardModes(unittest.TestCase):
     def test_a_wafer_without_the_flag_gets_no_flag(self):
         ctx = SimpleNamespace(bounds_flag=False, wafer_variants=[[]])
         self.assertEqual(board_spec.variants(ctx, self.no_flags, "raspi3b"), [("", [])])
+
+
+class Simd(unittest.TestCase):
+    """--simd: which columns the -msimd128 module gets, what runs them, and
+    the speed-up table."""
+
+    def test_simd_columns_take_the_first_wafer_columns_flags_and_compare_with_it(self):
+        variants = suite.simd_wafer_variants([["--bounds-checks", "guard"], ["--bounds-checks", "explicit"]], [])
+        self.assertEqual(variants, [(["--bounds-checks", "guard"], "wafer --bounds-checks guard")])
+
+    def test_each_cpu_preset_adds_a_column_against_the_same_scalar_build(self):
+        variants = suite.simd_wafer_variants([[]], ["rv64gcv"])
+        self.assertEqual(variants, [([], "wafer"), (["--cpu", "rv64gcv"], "wafer")])
+
+    def test_rv64gcv_runs_every_column_on_a_qemu_cpu_with_v(self):
+        riscv = tools.ISAS["riscv64"]
+        prefix = target_spec.run_prefix_for(riscv, ["rv64gcv"])
+        self.assertEqual(prefix[:2], ["qemu-riscv64", "-cpu"])
+        # What targets/riscv64.toml gives QEMU must switch V on.
+        self.assertIn("v=true", prefix[2].split(","))
+
+    def test_a_preset_without_a_qemu_cpu_keeps_the_isas_prefix(self):
+        self.assertEqual(target_spec.run_prefix_for(tools.ISAS["riscv64"], ["rv64gc"]), ["qemu-riscv64"])
+        self.assertEqual(target_spec.run_prefix_for(tools.ISAS["x86_64"], ["v3"]), [])
+
+    def test_an_unknown_preset_is_refused_before_anything_builds(self):
+        with self.assertRaises(SystemExit) as raised:
+            target_spec.run_prefix_for(tools.ISAS["riscv64"], ["rv64gcvx"])
+        self.assertIn("rv64gcvx", str(raised.exception))
+
+    def test_simd_table_is_scalar_time_over_simd_time_per_round(self):
+        # Rounds: scalar 2 s / SIMD 1 s, then 3 s / 1 s: speed-ups 2 and 3.
+        a = suite.Result("a", samples={"wafer": [_sample(2.0), _sample(3.0)], "wafer +simd": [_sample(1.0)] * 2})
+        a.engines = [suite.Engine("wafer", [], None), suite.Engine("wafer +simd", [], None, "wafer")]
+        # A program SIMD makes slower: 1 s scalar, 4 s SIMD.
+        b = suite.Result("b", samples={"wafer": [_sample(1.0)] * 2, "wafer +simd": [_sample(4.0)] * 2})
+        b.engines = a.engines
+        pairs = report.simd_pairs([a, b])
+        self.assertEqual(pairs, [("wafer +simd", "wafer")])
+        table = report.simd_table([a, b], pairs, "cpu").splitlines()
+        self.assertIn("wafer +simd vs wafer", table[0])
+        self.assertIn("| a | 2.50× (2.00–3.00) |", table[2])
+        self.assertIn("| b | 0.25× (0.25–0.25) |", table[3])
+        # geomean(2.5, 0.25) = sqrt(0.625)
+        self.assertIn("**0.79×** (2 programs)", table[4])
+
+    def test_a_failed_simd_column_is_flagged_in_the_speed_up(self):
+        r = suite.Result("a", samples={"wafer": [_sample(1.0)], "wafer +simd": [_sample(1.0)]})
+        r.engines = [suite.Engine("wafer", [], None), suite.Engine("wafer +simd", [], None, "wafer")]
+        r.problems.append("wafer +simd: output differs from native")
+        self.assertIn("⚠ 1.00×", report.simd_table([r], report.simd_pairs([r]), "cpu"))
+
+    def test_a_panic_is_reported_without_its_backtrace(self):
+        stderr = "thread 'x' panicked at args.rs:1283:18:\ninternal error\nstack backtrace:\n  0: f\n  1: g\n"
+        self.assertEqual(build.brief_error(stderr), "thread 'x' panicked at args.rs:1283:18:\ninternal error")
+        long = "\n".join(f"line {i}" for i in range(20))
+        self.assertEqual(build.brief_error(long, 3), "line 0\nline 1\nline 2\n… (17 more lines)")

@@ -15,6 +15,11 @@ from . import measure
 # -s: sizes compare code and data, not symbol tables or the wasm name section.
 COMMON_CFLAGS = ["-O2", "-ffp-contract=off", "-Wall", "-s"]
 
+# The SIMD build (--simd): the same source and flags plus 128-bit SIMD, which
+# clang's loop and SLP vectorisers use at -O2. No -ffast-math: float
+# reductions stay in order, so the checksums stay native's.
+SIMD_CFLAGS = ["-msimd128"]
+
 
 @dataclass
 class Artifact:
@@ -30,8 +35,20 @@ class BuildError(Exception):
 def _checked(cmd, what):
     sample = measure.run(cmd, timeout=900)
     if sample.returncode != 0:
-        raise BuildError(f"{what} failed ({shlex.join(cmd)}):\n{sample.stderr.strip()}")
+        raise BuildError(f"{what} failed ({shlex.join(cmd)}):\n{brief_error(sample.stderr)}")
     return sample
+
+
+def brief_error(stderr, max_lines=8):
+    """The part of a compiler's stderr worth a line in the report: a Rust
+    panic's message without its backtrace (hundreds of lines of generics),
+    and at most max_lines lines."""
+    lines = stderr.strip().splitlines()
+    if "stack backtrace:" in lines:
+        lines = lines[: lines.index("stack backtrace:")]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} more lines)"]
+    return "\n".join(lines)
 
 
 def native(clang, isa, sources, out, cflags=()):
@@ -41,7 +58,7 @@ def native(clang, isa, sources, out, cflags=()):
 
 
 def wasm(clang, sources, out, cflags=(), libs=()):
-    # No -msimd128: these are the scalar numbers (SIMD is a separate issue).
+    # Without SIMD_CFLAGS in cflags: the scalar build (no -msimd128).
     cmd = [clang, "--target=wasm32-wasi", *COMMON_CFLAGS, *cflags, *sources, "-o", out, "-lm", *libs]
     _checked(cmd, "wasm build")
     return Artifact(out, os.path.getsize(out))

@@ -47,14 +47,59 @@ def speed_table(results, engines, measure):
     return "\n".join(lines)
 
 
+def simd_pairs(results):
+    """(SIMD column, the scalar column it is compared with), in column order,
+    over every program's engines."""
+    pairs = []
+    for r in results:
+        for e in r.engines:
+            if e.baseline and (e.name, e.baseline) not in pairs:
+                pairs.append((e.name, e.baseline))
+    return pairs
+
+
+def simd_table(results, pairs, measure):
+    """The speed-up of each SIMD column over its scalar column: per round,
+    scalar time / SIMD time of the same round, median (min–max); >1 means the
+    -msimd128 build ran faster. measure is "cpu" or "wall"."""
+    lines = [
+        "| program | " + " | ".join(f"{simd} vs {base}" for simd, base in pairs) + " |",
+        "|---|" + "---:|" * len(pairs),
+    ]
+    medians = {pair: [] for pair in pairs}
+    for r in results:
+        cells = []
+        for simd, base in pairs:
+            ratios = stats.paired_ratios(getattr(r, measure)(base), getattr(r, measure)(simd))
+            if ratios and r.in_geomean:
+                medians[(simd, base)].append(statistics.median(ratios))
+            cells.append(_ratio_cell(ratios, _flagged(r, simd) or _flagged(r, base)))
+        lines.append(f"| {r.program} | " + " | ".join(cells) + " |")
+    geo = []
+    for pair in pairs:
+        g = stats.geomean(medians[pair])
+        geo.append(f"**{g:.2f}×** ({len(medians[pair])} programs)" if g else "—")
+    lines.append("| geometric mean of medians (CoreMark excluded) | " + " | ".join(geo) + " |")
+    return "\n".join(lines)
+
+
 def build_table(results, engines):
     """Compile time (wall and CPU of the compiler) and output sizes."""
     compiled = [e for e in engines if e != NATIVE]
-    header = "| program | wasm B | native B | " + " | ".join(f"{e} B | {e} compile s wall / cpu" for e in compiled)
-    lines = [header + " |", "|---|---:|---:|" + "---:|---:|" * len(compiled)]
+    simd = any(r.simd_wasm_size for r in results)
+    header = (
+        "| program | wasm B | "
+        + ("simd wasm B | " if simd else "")
+        + "native B | "
+        + " | ".join(f"{e} B | {e} compile s wall / cpu" for e in compiled)
+    )
+    lines = [header + " |", "|---|---:|" + ("---:|" if simd else "") + "---:|" + "---:|---:|" * len(compiled)]
     for r in results:
         native = r.artifact(NATIVE)
-        cells = [str(r.wasm_size or "—"), str(native.size) if native else "—"]
+        cells = [str(r.wasm_size or "—")]
+        if simd:
+            cells.append(str(r.simd_wasm_size or "—"))
+        cells.append(str(native.size) if native else "—")
         for e in compiled:
             art = r.artifact(e)
             if art is None:

@@ -15,6 +15,7 @@ class Engine:
     name: str
     command: list  # the program's size argument is appended
     artifact: build.Artifact
+    baseline: str = None  # a SIMD column: the non-SIMD column it is compared with
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Result:
     engines: list = field(default_factory=list)  # [Engine], native first
     samples: dict = field(default_factory=dict)  # engine name -> [Sample]
     wasm_size: int = 0
+    simd_wasm_size: int = 0  # the -msimd128 module, with --simd
     problems: list = field(default_factory=list)  # wrong output, crashes, build errors
     in_geomean: bool = True  # CoreMark is reported beside the mean, not in it
 
@@ -36,14 +38,30 @@ class Result:
         return next((e.artifact for e in self.engines if e.name == engine), None)
 
 
+SIMD_SUFFIX = " +simd"
+
+
 def wafer_engine_name(flags):
     return "wafer" + (" " + " ".join(flags) if flags else "")
 
 
+def simd_wafer_variants(wafer_variants, cpu_presets):
+    """The wafer columns of the -msimd128 module, as (flags, the non-SIMD
+    column each is compared with): the first wafer column's flags (one more
+    column per flag set would double the run time for little), then the same
+    with `--cpu P` for each extra preset (riscv64: rv64gcv, with V). Every one
+    is compared with the first non-SIMD wafer column: what a user gets by
+    adding -msimd128 (and the preset) to the same build."""
+    first = list(wafer_variants[0]) if wafer_variants else []
+    baseline = wafer_engine_name(first)
+    return [(first, baseline)] + [([*first, "--cpu", p], baseline) for p in cpu_presets]
+
+
 def make_engines(ctx, name, native_sources, wasm_sources, result, cflags=(), wasm_libs=()):
     """Builds the native binary, the wasm module, one wafer image per flag
-    variant and the .cwasm. A failed build is recorded as a problem and the
-    engine left out."""
+    variant and the .cwasm; with ctx.simd also the -msimd128 module, its
+    wafer images and its .cwasm. A failed build is recorded as a problem and
+    the engine left out."""
     isa, out = ctx.isa, ctx.workdir
     try:
         native_flags = [*cflags, *ctx.native_cflags]
@@ -53,27 +71,50 @@ def make_engines(ctx, name, native_sources, wasm_sources, result, cflags=(), was
         result.problems.append(str(e))
         return
     result.wasm_size = module.size
-    result.engines.append(Engine(NATIVE, [*isa.run_prefix, native.path], native))
-    for flags in ctx.wafer_variants:
-        image_path = str(out / f"{name}.wafer-{build.variant_slug(flags)}")
+    result.engines.append(Engine(NATIVE, [*ctx.run_prefix, native.path], native))
+    variants = [(flags, None) for flags in ctx.wafer_variants]
+    _add_wasm_engines(ctx, name, module, variants, "", result)
+    if not getattr(ctx, "simd", False):
+        return
+    try:
+        simd_module = build.wasm(
+            ctx.clang, wasm_sources, str(out / f"{name}.simd.wasm"), [*cflags, *build.SIMD_CFLAGS], wasm_libs
+        )
+    except build.BuildError as e:
+        result.problems.append(str(e))
+        return
+    result.simd_wasm_size = simd_module.size
+    _add_wasm_engines(ctx, name, simd_module, ctx.simd_wafer_variants, SIMD_SUFFIX, result)
+
+
+def _add_wasm_engines(ctx, name, module, variants, suffix, result):
+    """One wafer engine per (flags, baseline) variant and the Wasmtime engine
+    for one module; suffix tells the SIMD module's columns apart."""
+    isa, out = ctx.isa, ctx.workdir
+    tag = ".simd" if suffix else ""
+    for flags, baseline in variants:
+        image_path = str(out / f"{name}{tag}.wafer-{build.variant_slug(flags)}")
         try:
             image = build.wafer_image(ctx.wafer, isa.wafer_board, flags, module.path, image_path)
         except build.BuildError as e:
             result.problems.append(str(e))
             continue
-        result.engines.append(Engine(wafer_engine_name(flags), [*isa.run_prefix, image.path], image))
-    if ctx.wasmtime:
-        try:
-            compiled = build.cwasm(ctx.wasmtime, isa, module.path, str(out / f"{name}.cwasm"))
-        except build.BuildError as e:
-            result.problems.append(str(e))
-            return
-        if ctx.wasmtime_runner:
-            runner = [*ctx.wasmtime_runner, "run", "--allow-precompiled", compiled.path]
-            result.engines.append(Engine(WASMTIME, runner, compiled))
-        else:
-            # Compiled (for the size and compile time) but nothing runs it here.
-            result.engines.append(Engine(WASMTIME, None, compiled))
+        engine_name = wafer_engine_name(flags) + suffix
+        result.engines.append(Engine(engine_name, [*ctx.run_prefix, image.path], image, baseline))
+    if not ctx.wasmtime:
+        return
+    try:
+        compiled = build.cwasm(ctx.wasmtime, isa, module.path, str(out / f"{name}{tag}.cwasm"))
+    except build.BuildError as e:
+        result.problems.append(str(e))
+        return
+    baseline = WASMTIME if suffix else None
+    if ctx.wasmtime_runner:
+        runner = [*ctx.wasmtime_runner, "run", "--allow-precompiled", compiled.path]
+        result.engines.append(Engine(WASMTIME + suffix, runner, compiled, baseline))
+    else:
+        # Compiled (for the size and compile time) but nothing runs it here.
+        result.engines.append(Engine(WASMTIME + suffix, None, compiled, baseline))
 
 
 def run_rounds(result, args, rounds, normalize, timeout):
