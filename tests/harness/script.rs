@@ -90,6 +90,9 @@ pub struct Plan {
     pub exact_trap_messages: bool,
 }
 
+/// The trap message of an exception no handler caught (`assert_exception`).
+pub const UNCAUGHT_EXCEPTION: &str = "uncaught exception";
+
 /// File-name prefix of the scripts whose trap messages must match exactly.
 pub const EXACT_TRAPS_PREFIX: &str = "escape_";
 
@@ -134,6 +137,11 @@ pub fn plan(text: &str) -> Result<Plan> {
             }
             WastDirective::AssertTrap { exec, message, .. } => {
                 plan.push_execute(line, exec, Expect::Trap(message.to_string()))
+            }
+            // An exception that leaves the export ends the call like a
+            // trap, with this message (runtime-nostd/src/exceptions.rs).
+            WastDirective::AssertException { exec, .. } => {
+                plan.push_execute(line, exec, Expect::Trap(UNCAUGHT_EXCEPTION.to_string()))
             }
             WastDirective::AssertExhaustion { call, message, .. } => {
                 plan.push_invoke(line, call, Expect::Trap(message.to_string()))

@@ -356,6 +356,15 @@ fn compile_module(
         Vec::new()
     };
 
+    // Declared only when used: other modules' objects stay as they were.
+    let exceptions = if crate::translate::exceptions::uses_exceptions(&info)? {
+        Some(crate::translate::exceptions::declare_runtime(
+            &mut module,
+            call_conv,
+        )?)
+    } else {
+        None
+    };
     let env = ModuleEnv {
         info: &info,
         layout: VmctxLayout::new(counts(&info)),
@@ -367,6 +376,7 @@ fn compile_module(
         type_ids,
         bounds_checks: options.bounds_checks,
         budget: options.budget,
+        exceptions,
     };
     let compiled_functions =
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
@@ -459,6 +469,8 @@ pub fn counts(info: &ModuleInfo<'_>) -> ModuleCounts {
         data_segments: info.data.len() as u32,
         elem_segments: info.elements.len() as u32,
         elem_items: info.elements.iter().map(|e| e.items.len() as u32).sum(),
+        imported_tags: info.num_imported_tags,
+        tags: info.tags.len() as u32,
     }
 }
 
@@ -515,6 +527,7 @@ fn import_summaries(
                 ),
                 ImportKind::Memory(m) => (ExternKind::Memory, module_info::memory_type_string(m)),
                 ImportKind::Global(g) => (ExternKind::Global, global_type_string(g)),
+                ImportKind::Tag(t) => (ExternKind::Tag, signature_string(&info.types[*t as usize])),
             };
             let symbol = if binding != ImportBinding::Static || kind != ExternKind::Func {
                 None
@@ -622,7 +635,10 @@ fn export_summaries(info: &ModuleInfo<'_>) -> Vec<ExportSummary> {
                     ExternKind::Global,
                     global_type_string(&info.globals[export.index as usize]),
                 ),
-                wasmparser::ExternalKind::Tag => (ExternKind::Func, String::from("?")),
+                wasmparser::ExternalKind::Tag => (
+                    ExternKind::Tag,
+                    signature_string(&info.types[info.tags[export.index as usize] as usize]),
+                ),
             };
             ExportSummary {
                 name: export.name.to_string(),

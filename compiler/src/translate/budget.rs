@@ -74,6 +74,8 @@ fn ends_straight_line(op: &Operator<'_>) -> bool {
             | Operator::CallIndirect { .. }
             | Operator::ReturnCall { .. }
             | Operator::ReturnCallIndirect { .. }
+            | Operator::Throw { .. }
+            | Operator::ThrowRef
     )
 }
 

@@ -36,6 +36,12 @@ pub enum FrameKind {
         params: Vec<ir::Value>,
         else_seen: bool,
     },
+    /// A `try_table` (exceptions.rs): a block whose handler, created when
+    /// something inside may throw, tests `catches` in order.
+    TryTable {
+        handler: Option<ir::Block>,
+        catches: Vec<wasmparser::Catch>,
+    },
 }
 
 /// One entry of the control stack.
@@ -77,7 +83,7 @@ pub fn block_args(values: &[ir::Value]) -> Vec<BlockArg> {
 
 impl FuncTranslator<'_, '_, '_, '_> {
     /// Parameter and result types of a block type.
-    fn block_signature(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+    pub(super) fn block_signature(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
         match ty {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![t]),
@@ -88,7 +94,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
     }
 
-    fn new_block_with_params(&mut self, types: &[ValType]) -> ir::Block {
+    pub(super) fn new_block_with_params(&mut self, types: &[ValType]) -> ir::Block {
         let block = self.builder.create_block();
         for &t in types {
             self.builder.append_block_param(block, clif_type(t));
@@ -122,7 +128,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// end the dead region.
     pub fn skip_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => {
                 self.skip_depth += 1;
             }
             Operator::Else if self.skip_depth == 0 => self.translate_else()?,
@@ -389,6 +398,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .control
             .pop()
             .ok_or_else(|| anyhow!("unbalanced `end`"))?;
+        // Emits the handler, if any; the frame ends as a `block`.
+        self.end_try_table(&mut frame)?;
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
             if self.end_loop_copy(&frame)? {

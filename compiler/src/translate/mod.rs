@@ -22,6 +22,7 @@ pub mod call;
 pub mod const_expr;
 pub mod control;
 pub mod env;
+pub mod exceptions;
 pub mod global;
 pub mod guard;
 pub mod known_bits;
@@ -339,6 +340,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             || self.translate_variable(op)?
             || self.translate_atomic(op)?
             || self.translate_simd(op)?
+            || self.translate_exception(op)?
         {
             return Ok(());
         }

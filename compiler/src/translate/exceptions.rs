@@ -1,0 +1,387 @@
+//! Exception handling: `throw`, `throw_ref`, `try_table` with its four
+//! catch clauses, unwound without unwind tables (docs/exceptions.md).
+//!
+//! The runtime keeps one pending exception (`wafer_exception_pending`, an
+//! exception object or null; `runtime-nostd/src/exceptions.rs`). A throw
+//! makes one pending and leaves the current function's straight line: to
+//! the handler of the innermost `try_table` around it in the same
+//! function, or out of the function by returning dummy results (zeros).
+//! Every call made by a module that uses exceptions is followed by a load
+//! of the pending word, and leaves the same way when it is set. A handler
+//! compares the exception's tag with its catch clauses in order; the first
+//! that matches clears the pending word and branches to its label with the
+//! payload (and the `exnref` for the `_ref` forms); when none matches, the
+//! exception goes on to the next handler out.
+//!
+//! Only modules with a `throw`, `throw_ref` or `try_table` get the checks
+//! ([`uses_exceptions`]): every other module compiles as before. A tail
+//! call leaves its `try_table` (the callee replaces the frame), so it gets
+//! no check: its exception is seen by the caller's caller.
+
+use anyhow::{Result, anyhow};
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Signature, types};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::isa::CallConv;
+use cranelift_module::{DataId, FuncId, Linkage, Module};
+use cranelift_object::ObjectModule;
+use wasmparser::{Catch, Operator, TryTable};
+
+use super::FuncTranslator;
+use super::control::{Frame, FrameKind, block_args};
+use super::env::{POINTER, clif_type};
+
+/// The runtime's pending-exception word.
+pub const PENDING_SYMBOL: &str = "wafer_exception_pending";
+/// `wafer_exception_throw(tag, slots) -> exn`: allocates an exception and
+/// makes it pending.
+pub const THROW_SYMBOL: &str = "wafer_exception_throw";
+/// `wafer_exception_free(exn)`: drops a caught exception nothing refers to.
+pub const FREE_SYMBOL: &str = "wafer_exception_free";
+/// Offset of the first payload slot in an exception object.
+pub const PAYLOAD_OFFSET: i32 = 16;
+/// Bytes per payload slot (any value type fits, `v128` included).
+pub const SLOT_BYTES: i32 = 16;
+
+/// The runtime symbols a module that uses exceptions refers to.
+#[derive(Clone, Copy, Debug)]
+pub struct ExceptionRuntime {
+    pub pending: DataId,
+    pub throw: FuncId,
+    pub free: FuncId,
+}
+
+/// Whether any function of the module throws or has a `try_table`: only
+/// such modules check for exceptions after their calls.
+///
+/// # Errors
+/// A body the operator reader rejects.
+pub fn uses_exceptions(info: &crate::module_info::ModuleInfo<'_>) -> Result<bool> {
+    for body in &info.bodies {
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            if matches!(
+                ops.read()?,
+                Operator::Throw { .. } | Operator::ThrowRef | Operator::TryTable { .. }
+            ) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Declares the runtime's exception symbols in `module`.
+///
+/// # Errors
+/// A symbol clash in the object.
+pub fn declare_runtime(module: &mut ObjectModule, call_conv: CallConv) -> Result<ExceptionRuntime> {
+    let pending = module
+        .declare_data(PENDING_SYMBOL, Linkage::Import, true, false)
+        .map_err(|e| anyhow!("cannot declare `{PENDING_SYMBOL}`: {e}"))?;
+    let mut throw_sig = Signature::new(call_conv);
+    throw_sig.params.push(AbiParam::new(POINTER));
+    throw_sig.params.push(AbiParam::new(types::I64));
+    throw_sig.returns.push(AbiParam::new(POINTER));
+    let throw = module
+        .declare_function(THROW_SYMBOL, Linkage::Import, &throw_sig)
+        .map_err(|e| anyhow!("cannot declare `{THROW_SYMBOL}`: {e}"))?;
+    let mut free_sig = Signature::new(call_conv);
+    free_sig.params.push(AbiParam::new(POINTER));
+    let free = module
+        .declare_function(FREE_SYMBOL, Linkage::Import, &free_sig)
+        .map_err(|e| anyhow!("cannot declare `{FREE_SYMBOL}`: {e}"))?;
+    Ok(ExceptionRuntime {
+        pending,
+        throw,
+        free,
+    })
+}
+
+fn runtime_of(t: &FuncTranslator<'_, '_, '_, '_>) -> Result<ExceptionRuntime> {
+    t.env
+        .exceptions
+        .ok_or_else(|| anyhow!("BUG: exception operator in a module without exception support"))
+}
+
+impl FuncTranslator<'_, '_, '_, '_> {
+    /// Translates `throw`, `throw_ref` and `try_table`; `Ok(false)` if `op`
+    /// is none of them.
+    pub fn translate_exception(&mut self, op: &Operator<'_>) -> Result<bool> {
+        match op {
+            Operator::Throw { tag_index } => self.throw(*tag_index)?,
+            Operator::ThrowRef => {
+                let exn = self.pop()?;
+                self.builder.ins().trapz(
+                    exn,
+                    super::user_trap(wafer_abi::trap::TrapCode::NullReference),
+                );
+                let address = self.pending_address()?;
+                self.builder
+                    .ins()
+                    .store(MemFlagsData::trusted(), exn, address, 0);
+                self.propagate()?;
+            }
+            Operator::TryTable { try_table } => self.open_try_table(try_table),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The address of the runtime's pending-exception word.
+    fn pending_address(&mut self) -> Result<ir::Value> {
+        let runtime = runtime_of(self)?;
+        let gv = self
+            .module
+            .declare_data_in_func(runtime.pending, self.builder.func);
+        Ok(self.builder.ins().symbol_value(POINTER, gv))
+    }
+
+    /// The identity of tag `index` (see `VmctxLayout::tag`).
+    fn tag_identity(&mut self, index: u32) -> ir::Value {
+        let flags = self.readonly_flags();
+        let offset = self.env.layout.tag(index) as i32;
+        self.builder.ins().load(POINTER, flags, self.vmctx, offset)
+    }
+
+    /// The parameter types of tag `index`.
+    fn tag_params(&self, index: u32) -> Result<Vec<wasmparser::ValType>> {
+        let info = self.env.info;
+        let ty = info
+            .tags
+            .get(index as usize)
+            .and_then(|&t| info.types.get(t as usize))
+            .ok_or_else(|| anyhow!("unknown tag {index}"))?;
+        Ok(ty.params.clone())
+    }
+
+    fn throw(&mut self, tag_index: u32) -> Result<()> {
+        let runtime = runtime_of(self)?;
+        let params = self.tag_params(tag_index)?;
+        let values = self.pop_n(params.len())?;
+        let identity = self.tag_identity(tag_index);
+        let slots = self.builder.ins().iconst(types::I64, params.len() as i64);
+        let throw = self
+            .module
+            .declare_func_in_func(runtime.throw, self.builder.func);
+        let call = self.builder.ins().call(throw, &[identity, slots]);
+        let exn = self.builder.inst_results(call)[0];
+        for (i, value) in values.into_iter().enumerate() {
+            let offset = PAYLOAD_OFFSET + SLOT_BYTES * i as i32;
+            self.builder
+                .ins()
+                .store(MemFlagsData::trusted(), value, exn, offset);
+        }
+        self.propagate()
+    }
+
+    fn open_try_table(&mut self, try_table: &TryTable) {
+        let (params, results) = self.block_signature(try_table.ty);
+        self.bounds.enter_frame();
+        self.control.push(Frame {
+            kind: FrameKind::TryTable {
+                handler: None,
+                catches: try_table.catches.clone(),
+            },
+            next: None,
+            blockty: try_table.ty,
+            num_params: params.len(),
+            num_results: results.len(),
+            height: self.stack.len() - params.len(),
+            next_reached: false,
+        });
+    }
+
+    /// After a call that did not replace the frame: when the callee left an
+    /// exception pending, leave as a throw here would. Nothing in modules
+    /// that do not use exceptions.
+    pub fn check_exception_after_call(&mut self) -> Result<()> {
+        if self.env.exceptions.is_none() {
+            return Ok(());
+        }
+        let address = self.pending_address()?;
+        let exn = self
+            .builder
+            .ins()
+            .load(POINTER, MemFlagsData::trusted(), address, 0);
+        let thrown = self.builder.create_block();
+        let normal = self.builder.create_block();
+        self.builder.ins().brif(exn, thrown, &[], normal, &[]);
+        self.builder.seal_block(thrown);
+        self.builder.seal_block(normal);
+        self.builder.switch_to_block(thrown);
+        // The normal path keeps its own view of the memory lengths.
+        let stale = self.bounds.is_stale();
+        self.propagate()?;
+        self.bounds.set_stale(stale);
+        self.builder.switch_to_block(normal);
+        self.reachable = true;
+        Ok(())
+    }
+
+    /// Leaves with the pending exception: to the innermost enclosing
+    /// `try_table`'s handler, or out of the function with dummy results.
+    /// The current position is unreachable afterwards.
+    fn propagate(&mut self) -> Result<()> {
+        let innermost = self
+            .control
+            .iter()
+            .rposition(|f| matches!(f.kind, FrameKind::TryTable { .. }));
+        match innermost {
+            Some(index) => {
+                // The handler's catch targets may read memory lengths.
+                self.reload_stale_memory_lengths();
+                let handler = match &mut self.control[index].kind {
+                    FrameKind::TryTable {
+                        handler: Some(h), ..
+                    } => *h,
+                    FrameKind::TryTable { handler, .. } => {
+                        let h = self.builder.create_block();
+                        *handler = Some(h);
+                        h
+                    }
+                    _ => return Err(anyhow!("BUG: try_table frame changed kind")),
+                };
+                self.builder.ins().jump(handler, &[]);
+            }
+            None => self.return_dummies(),
+        }
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// Returns zeros of the function's result types: the caller sees the
+    /// pending exception and ignores them.
+    fn return_dummies(&mut self) {
+        let results = self.current_result_types();
+        let mut values: Vec<ir::Value> = results
+            .into_iter()
+            .map(|ty| self.zero_of(ty))
+            .collect();
+        values.extend(self.budget_at_return());
+        self.builder.ins().return_(&values);
+    }
+
+    fn current_result_types(&self) -> Vec<ir::Type> {
+        self.builder
+            .func
+            .signature
+            .returns
+            .iter()
+            .map(|p| p.value_type)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .take(self.function_result_count())
+            .collect()
+    }
+
+    /// The number of Wasm results (without a budget counter result).
+    fn function_result_count(&self) -> usize {
+        self.control.first().map_or(0, |f| f.num_results)
+    }
+
+    fn zero_of(&mut self, ty: ir::Type) -> ir::Value {
+        match ty {
+            types::F32 => self.builder.ins().f32const(0.0),
+            types::F64 => self.builder.ins().f64const(0.0),
+            t if t.is_vector() => self.v128_const([0; 16]),
+            t => self.builder.ins().iconst(t, 0),
+        }
+    }
+
+    /// At the `end` of a `try_table` (its frame just popped): a plain block
+    /// end if nothing inside can throw into it, else the fall-through jumps
+    /// to the continuation and the handler is emitted here, its labels
+    /// resolved against the enclosing frames. Leaves `frame` a `Block`.
+    pub fn end_try_table(&mut self, frame: &mut Frame) -> Result<()> {
+        if !matches!(frame.kind, FrameKind::TryTable { .. }) {
+            return Ok(());
+        }
+        let FrameKind::TryTable { handler, catches } =
+            std::mem::replace(&mut frame.kind, FrameKind::Block)
+        else {
+            return Ok(());
+        };
+        let Some(handler) = handler else {
+            return Ok(());
+        };
+        let next = match frame.next {
+            Some(next) => next,
+            None => {
+                let (_, results) = self.block_signature(frame.blockty);
+                let next = self.new_block_with_params(&results);
+                frame.next = Some(next);
+                next
+            }
+        };
+        if self.reachable {
+            let values = self.stack[self.stack.len() - frame.num_results..].to_vec();
+            self.builder.ins().jump(next, &block_args(&values));
+            frame.next_reached = true;
+            self.reachable = false;
+        }
+        let stale = self.bounds.is_stale();
+        // Every edge into the handler reloaded stale lengths first.
+        self.bounds.set_stale(false);
+        self.builder.switch_to_block(handler);
+        self.builder.seal_block(handler);
+        self.dispatch(&catches)?;
+        self.bounds.set_stale(stale);
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// The handler body: tests the catch clauses in order.
+    fn dispatch(&mut self, catches: &[Catch]) -> Result<()> {
+        let runtime = runtime_of(self)?;
+        let address = self.pending_address()?;
+        let flags = MemFlagsData::trusted();
+        let exn = self.builder.ins().load(POINTER, flags, address, 0);
+        let tag = self.builder.ins().load(POINTER, flags, exn, 0);
+        for catch in catches {
+            let (tag_index, label, keep_ref) = match *catch {
+                Catch::One { tag, label } => (Some(tag), label, false),
+                Catch::OneRef { tag, label } => (Some(tag), label, true),
+                Catch::All { label } => (None, label, false),
+                Catch::AllRef { label } => (None, label, true),
+            };
+            let mut values = Vec::new();
+            let no_match = match tag_index {
+                Some(index) => {
+                    let identity = self.tag_identity(index);
+                    let same = self.builder.ins().icmp(IntCC::Equal, tag, identity);
+                    let matched = self.builder.create_block();
+                    let no_match = self.builder.create_block();
+                    self.builder.ins().brif(same, matched, &[], no_match, &[]);
+                    self.builder.seal_block(matched);
+                    self.builder.seal_block(no_match);
+                    self.builder.switch_to_block(matched);
+                    for (i, ty) in self.tag_params(index)?.into_iter().enumerate() {
+                        let offset = PAYLOAD_OFFSET + SLOT_BYTES * i as i32;
+                        let v = self.builder.ins().load(clif_type(ty), flags, exn, offset);
+                        values.push(v);
+                    }
+                    Some(no_match)
+                }
+                None => None,
+            };
+            let null = self.builder.ins().iconst(POINTER, 0);
+            self.builder.ins().store(flags, null, address, 0);
+            if keep_ref {
+                values.push(exn);
+            } else {
+                let free = self.module.declare_func_in_func(runtime.free, self.builder.func);
+                self.builder.ins().call(free, &[exn]);
+            }
+            let (target, _) = self.branch_target(label)?;
+            self.mark_reached(label);
+            self.builder.ins().jump(target, &block_args(&values));
+            match no_match {
+                Some(block) => self.builder.switch_to_block(block),
+                // A catch-all ends the dispatch: later clauses never run.
+                None => return Ok(()),
+            }
+        }
+        // No clause matched: on to the next handler out.
+        self.propagate()
+    }
+}
