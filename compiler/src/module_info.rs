@@ -383,6 +383,7 @@ pub fn abi_type(ty: ValType) -> Option<wafer_abi::values::ValType> {
         ValType::V128 => Abi::V128,
         ValType::Ref(r) if r.is_func_ref() => Abi::FuncRef,
         ValType::Ref(r) if r.is_extern_ref() => Abi::ExternRef,
+        ValType::Ref(r) if r == RefType::EXNREF => Abi::ExnRef,
         ValType::Ref(_) => return None,
     })
 }

@@ -76,6 +76,12 @@ pub const NOW_WELL_FORMED: &[(&str, &[usize], &str)] = &[
         "multi-memory",
     ),
     ("core/binary-leb128.wast", &[217, 225], "memory64"),
+    // The exception-handling proposal's copy of core/binary.wast.
+    (
+        "proposals/exception-handling/binary.wast",
+        &[145, 165, 184, 203, 242, 261, 279, 297],
+        "multi-memory",
+    ),
     ("proposals/multi-memory/binary0.wast", &[47], "memory64"),
 ];
 

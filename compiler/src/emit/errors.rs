@@ -52,7 +52,6 @@ fn describe_codegen(error: &CodegenError) -> String {
             format!("the code generator does not support {what} on this target")
         }
         CodegenError::Verifier(_) | CodegenError::Regalloc(_) => {
-            if std::env::var_os("WAFER_EH_DEBUG").is_some() { eprintln!("{error:?}"); }
             "internal error: the generated code failed Cranelift's checks (a bug in wafer; please \
              report it)"
                 .to_string()

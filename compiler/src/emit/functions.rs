@@ -262,7 +262,6 @@ fn translate(
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
     translate_body(env, module, builder, func_type, body)
         .with_context(|| format!("in function {index} (`{symbol}`)"))?;
-    if std::env::var_os("WAFER_EH_DEBUG").is_some() { eprintln!("{}", func.display()); }
     Ok(Translated {
         defined,
         what: format!("function {index} (`{symbol}`)"),
