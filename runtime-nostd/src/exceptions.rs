@@ -91,10 +91,55 @@ pub unsafe extern "C" fn wafer_exception_free(exn: *mut u8) {
 /// next call starts without one. Exceptions are never freed here: an
 /// `exnref` to it may live in a global or table.
 pub fn take_uncaught() -> bool {
-    // SAFETY: as in `wafer_exception_throw`.
+    // SAFETY: as in `wafer_exception_throw`; a pending exception is a
+    // live object whose first word is its tag.
     unsafe {
         let exn = *addr_of!(PENDING_EXCEPTION);
         *addr_of_mut!(PENDING_EXCEPTION) = core::ptr::null_mut();
-        !exn.is_null()
+        if exn.is_null() {
+            return false;
+        }
+        *addr_of_mut!(UNCAUGHT_TAG) = *(exn as *const usize);
+        true
+    }
+}
+
+/// The tag of the last exception [`take_uncaught`] found, for the report.
+static mut UNCAUGHT_TAG: usize = 0;
+
+/// Writes the tag of the last uncaught exception: ` (tag MODULE.EXPORT)`
+/// when the defining instance exports it, else ` (tag N of MODULE)`.
+/// Nothing if no instance defines it (cannot happen for a tag compiled
+/// code threw).
+pub fn write_uncaught_tag(w: &mut impl crate::text::Sink) {
+    // SAFETY: written only by `take_uncaught` on the thread running Wasm.
+    let identity = unsafe { *addr_of!(UNCAUGHT_TAG) };
+    for inst in crate::instance::all() {
+        let l = &inst.layout;
+        let first = inst.vmctx as usize + l.tags as usize;
+        let end = first + l.counts.tags as usize * 8;
+        if !(first..end).contains(&identity) {
+            continue;
+        }
+        let index = ((identity - first) / 8) as u32;
+        // SAFETY: descriptor strings and arrays are static.
+        let (module, exports) = unsafe { (inst.desc.name.bytes(), inst.desc.exports.items()) };
+        let tag = wafer_abi::descriptor::ExternKind::Tag as u32;
+        w.str(" (tag ");
+        match exports.iter().find(|e| e.kind == tag && e.index == index) {
+            Some(export) => {
+                w.name(module);
+                w.str(".");
+                // SAFETY: as above.
+                w.name(unsafe { export.name.bytes() });
+            }
+            None => {
+                w.dec(index.into());
+                w.str(" of ");
+                w.name(module);
+            }
+        }
+        w.str(")");
+        return;
     }
 }
