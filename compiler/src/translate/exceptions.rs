@@ -243,7 +243,20 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 };
                 self.builder.ins().jump(handler, &[]);
             }
-            None => self.return_dummies(),
+            None => match self.exception_exit {
+                Some(exit) => {
+                    self.builder.ins().jump(exit, &[]);
+                }
+                None => {
+                    // One exit per function: each further throw or call
+                    // check outside a try_table is one jump.
+                    let exit = self.builder.create_block();
+                    self.exception_exit = Some(exit);
+                    self.builder.ins().jump(exit, &[]);
+                    self.builder.switch_to_block(exit);
+                    self.return_dummies();
+                }
+            },
         }
         self.reachable = false;
         Ok(())

@@ -135,6 +135,10 @@ pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     pub bounds: bounds::Bounds,
     /// The fuel/deadline counter, when the module has a budget.
     pub budget: Option<budget::Counter>,
+    /// The block that returns dummy results with an exception pending,
+    /// shared by every throw and call check outside a `try_table`
+    /// (`exceptions.rs`); created on first use.
+    pub exception_exit: Option<ir::Block>,
 }
 
 impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
@@ -159,6 +163,7 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
             regions,
             bounds: bounds::Bounds::default(),
             budget: None,
+            exception_exit: None,
         }
     }
 
