@@ -133,6 +133,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let gv = self
             .module
             .declare_data_in_func(runtime.pending, self.builder.func);
+        // The word is the runtime's, linked into the same static image as
+        // this code (executables and firmware alike, far below 2 GiB
+        // apart): a PC-relative address (x86_64 `mov [rip+…]`, aarch64
+        // `adrp`, riscv64 `auipc`) is 8 to 10 bytes shorter per check
+        // than the absolute 64-bit one an import gets.
+        if let ir::GlobalValueData::Symbol { colocated, .. } =
+            &mut self.builder.func.global_values[gv]
+        {
+            *colocated = true;
+        }
         Ok(self.builder.ins().symbol_value(POINTER, gv))
     }
 
