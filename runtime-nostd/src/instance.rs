@@ -74,10 +74,7 @@ pub enum Extern {
     /// An exception tag: its identity (the address of the defining
     /// instance's tag word) and its type, the signature string of its
     /// parameters (`"if>"`).
-    Tag {
-        identity: usize,
-        ty: &'static [u8],
-    },
+    Tag { identity: usize, ty: &'static [u8] },
 }
 
 /// Why instantiation failed.

@@ -1,7 +1,8 @@
 //! Exception handling as a user sees it: an uncaught exception is a trap
 //! naming its tag on Linux and bare-metal boards, exceptions keep working
 //! under `--fuel`/`--timeout-ms` (and never swallow their traps), and a
-//! module without exception operators compiles to the same code as before.
+//! module without exception operators compiles to the same code as before,
+//! unless another module of its image uses exceptions.
 
 use std::time::Duration;
 
@@ -121,7 +122,11 @@ fn exceptions_work_under_fuel_and_a_deadline_and_never_swallow_their_traps() {
     // Too little fuel: the trap comes out through the catch_all.
     let o = wafer(&["run", &module, "--invoke", "run", "1000", "--fuel", "5000"]);
     assert_eq!(o.status.code(), Some(134), "{}", stderr(&o));
-    assert!(stderr(&o).contains("trap: fuel exhausted"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("trap: fuel exhausted"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// The code of `wafer compile` of `wat` for `target`: every code
@@ -182,4 +187,53 @@ fn modules_without_exception_operators_pay_nothing_for_exception_support() {
             block.len()
         );
     }
+}
+
+/// `lib` throws; `mid` has no exception operator and calls `lib.fail`,
+/// then counts in a global if it is resumed; `app` catches.
+const LIB: &str = r#"(module
+  (tag $oops (export "oops") (param i32))
+  (func (export "fail") (param i32) (throw $oops (local.get 0))))"#;
+const MID: &str = r#"(module
+  (import "lib" "fail" (func $fail (param i32)))
+  (global $resumed (mut i32) (i32.const 0))
+  (func (export "relay") (param i32) (result i32)
+    (call $fail (local.get 0))
+    (global.set $resumed (i32.add (global.get $resumed) (i32.const 1)))
+    (i32.const 1000))
+  (func (export "resumed") (result i32) (global.get $resumed)))"#;
+const APP: &str = r#"(module
+  (import "lib" "oops" (tag $oops (param i32)))
+  (import "mid" "relay" (func $relay (param i32) (result i32)))
+  (import "mid" "resumed" (func $resumed (result i32)))
+  (func (export "run") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (catch $oops $h) (drop (call $relay (local.get 0))))
+      (i32.const -1))
+    (i32.add (i32.mul (call $resumed) (i32.const 100)))))"#;
+
+#[test]
+fn an_image_with_exceptions_unwinds_the_frames_of_modules_without_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = module_file(dir.path(), "lib.wat", LIB);
+    let mid = module_file(dir.path(), "mid.wat", MID);
+    let app = module_file(dir.path(), "app.wat", APP);
+    std::thread::scope(|scope| {
+        for board in BOARDS {
+            let (lib, mid, app) = (&lib, &mid, &app);
+            scope.spawn(move || {
+                let o = wafer_within(
+                    &[
+                        "run", lib, mid, app, "--board", board, "--invoke", "app.run", "7",
+                    ],
+                    Duration::from_secs(120),
+                )
+                .unwrap_or_else(|| panic!("{board}: did not finish"));
+                assert!(o.status.success(), "{board}: {}", stderr(&o));
+                // Caught with its payload 7, and `mid` was not resumed
+                // (that would add 100).
+                assert_eq!(stdout(&o), "7\n", "{board}");
+            });
+        }
+    });
 }

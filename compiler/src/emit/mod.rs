@@ -143,6 +143,12 @@ pub struct CompileOptions {
     /// `--fuel` / `--timeout-ms`: budget checks are compiled in only when
     /// one is set (see `translate/budget.rs`).
     pub budget: wafer_abi::budget::Policy,
+    /// Check for a pending exception after every call even when this
+    /// module has no exception operators, so that an exception thrown by
+    /// another module of the image unwinds its frames too. `wafer build`
+    /// sets it for every module of an image in which any module uses
+    /// exceptions (docs/exceptions.md).
+    pub exception_checks: bool,
 }
 
 /// An import as the module declares it.
@@ -357,14 +363,15 @@ fn compile_module(
     };
 
     // Declared only when used: other modules' objects stay as they were.
-    let exceptions = if crate::translate::exceptions::uses_exceptions(&info)? {
-        Some(crate::translate::exceptions::declare_runtime(
-            &mut module,
-            call_conv,
-        )?)
-    } else {
-        None
-    };
+    let exceptions =
+        if options.exception_checks || crate::translate::exceptions::uses_exceptions(&info)? {
+            Some(crate::translate::exceptions::declare_runtime(
+                &mut module,
+                call_conv,
+            )?)
+        } else {
+            None
+        };
     let env = ModuleEnv {
         info: &info,
         layout: VmctxLayout::new(counts(&info)),
@@ -665,6 +672,7 @@ mod tests {
                     imports: ImportBinding::Dynamic,
                     bounds_checks: BoundsChecks::Explicit,
                     budget: Default::default(),
+                    exception_checks: false,
                 };
                 compile(&wasm, &options).unwrap_or_else(|e| panic!("{isa}: {e:#}"))
             })
@@ -715,6 +723,7 @@ mod tests {
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
             budget: Default::default(),
+            exception_checks: false,
         };
         // riscv64 without V goes through the scalarize pass: a v128 in a
         // body, a signature (the export trampoline) and a global.

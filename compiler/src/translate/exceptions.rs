@@ -19,8 +19,8 @@
 //! no check: its exception is seen by the caller's caller.
 
 use anyhow::{Result, anyhow};
-use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Signature, types};
 use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Signature, types};
 use cranelift_codegen::isa::CallConv;
 use cranelift_module::{DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
@@ -276,10 +276,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// pending exception and ignores them.
     fn return_dummies(&mut self) {
         let results = self.current_result_types();
-        let mut values: Vec<ir::Value> = results
-            .into_iter()
-            .map(|ty| self.zero_of(ty))
-            .collect();
+        let mut values: Vec<ir::Value> = results.into_iter().map(|ty| self.zero_of(ty)).collect();
         values.extend(self.budget_at_return());
         self.builder.ins().return_(&values);
     }
@@ -392,7 +389,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             if keep_ref {
                 values.push(exn);
             } else {
-                let free = self.module.declare_func_in_func(runtime.free, self.builder.func);
+                let free = self
+                    .module
+                    .declare_func_in_func(runtime.free, self.builder.func);
                 self.builder.ins().call(free, &[exn]);
             }
             let (target, _) = self.branch_target(label)?;
