@@ -438,7 +438,8 @@ mod tests {
             (l.data_lengths + c.data_segments * 4, l.elem_lengths),
             (l.elem_lengths + c.elem_segments * 4, l.elem_items),
             (l.elem_items + c.elem_items * 8, l.host_funcs),
-            (l.host_funcs + c.imported_funcs * 8, l.size),
+            (l.host_funcs + c.imported_funcs * 8, l.tags),
+            (l.tags + c.tags * 8, l.size),
         ];
         for (i, (end_of_previous, start)) in arrays.into_iter().enumerate() {
             assert!(
@@ -454,6 +455,7 @@ mod tests {
         assert_eq!(l.funcrefs % 8, 0);
         assert_eq!(l.elem_items % 8, 0);
         assert_eq!(l.host_funcs % 8, 0);
+        assert_eq!(l.tags % 8, 0);
         assert_eq!(l.size % 16, 0);
     }
 
