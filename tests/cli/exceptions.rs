@@ -237,3 +237,34 @@ fn an_image_with_exceptions_unwinds_the_frames_of_modules_without_them() {
         }
     });
 }
+
+#[test]
+fn the_invoke_server_answers_an_uncaught_exception_with_a_trap_naming_the_tag() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(dir.path(), "thrower.wat", THROWER);
+    for board in ["host", "qemu-virt-riscv64"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
+            .args(["run", &module, "--board", board, "--serve"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("wafer runs");
+        // An uncaught exception, then the same instance still serves.
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"call thrower.quiet\ncall thrower.caught 5\nquit 0\n")
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{board}: {}", stderr(&o));
+        assert_eq!(
+            stdout(&o),
+            "wafer-serve 1\ntrap uncaught exception (tag 1 of thrower)\nok 5\nok\n",
+            "{board}"
+        );
+    }
+}
