@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::{module_file, stderr, stdout, wafer, wafer_within};
+use super::{assert_clean_error, module_file, stderr, stdout, wafer, wafer_within};
 
 /// Linux and the two bare-metal boards the issue names.
 const BOARDS: [&str; 3] = ["host", "qemu-virt-aarch64", "qemu-virt-riscv64"];
@@ -267,4 +267,23 @@ fn the_invoke_server_answers_an_uncaught_exception_with_a_trap_naming_the_tag() 
             "{board}"
         );
     }
+}
+
+#[test]
+fn exceptions_in_a_module_that_spawns_threads_are_refused_with_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(
+        dir.path(),
+        "threaded.wat",
+        r#"(module
+          (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+          (import "env" "memory" (memory 1 1 shared))
+          (tag $e)
+          (func (export "wasi_thread_start") (param i32 i32))
+          (func (export "_start") (block $h (try_table (catch_all $h) (throw $e)))))"#,
+    );
+    let out = dir.path().join("threaded");
+    let o = wafer(&["build", &module, "-o", out.to_str().unwrap()]);
+    assert_clean_error(&o, "exception handling in a module that spawns threads");
+    assert!(!out.exists(), "no output is left behind");
 }

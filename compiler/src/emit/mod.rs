@@ -365,6 +365,7 @@ fn compile_module(
     // Declared only when used: other modules' objects stay as they were.
     let exceptions =
         if options.exception_checks || crate::translate::exceptions::uses_exceptions(&info)? {
+            crate::translate::exceptions::check_no_threads(&info)?;
             Some(crate::translate::exceptions::declare_runtime(
                 &mut module,
                 call_conv,

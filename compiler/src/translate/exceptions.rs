@@ -70,6 +70,27 @@ pub fn uses_exceptions(info: &crate::module_info::ModuleInfo<'_>) -> Result<bool
     Ok(false)
 }
 
+/// Refuses exception handling in a module that spawns threads
+/// (wasi-threads): the runtime keeps one pending exception per image, so
+/// two threads throwing at once, or a thread checking after its call while
+/// another throws, would see each other's exceptions.
+///
+/// # Errors
+/// One line naming both features.
+pub fn check_no_threads(info: &crate::module_info::ModuleInfo<'_>) -> Result<()> {
+    use crate::wasi_threads::{FIELD, MODULE};
+    if info
+        .imports
+        .iter()
+        .any(|i| i.module == MODULE && i.field == FIELD)
+    {
+        anyhow::bail!(
+            "exception handling in a module that spawns threads (`{MODULE}.{FIELD}`) is not supported yet: the runtime keeps one pending exception for the whole image"
+        );
+    }
+    Ok(())
+}
+
 /// Declares the runtime's exception symbols in `module`.
 ///
 /// # Errors
