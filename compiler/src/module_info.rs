@@ -131,7 +131,7 @@ impl<'a> ModuleInfo<'a> {
 /// atomics), multi-memory, memory64 (with 64-bit tables, table64),
 /// custom page sizes, relaxed SIMD (SIMD is part of Wasm 2.0), extended
 /// constant expressions, tail calls and exception handling (the current
-/// `try_table`/`exnref` form; the legacy `try`/`delegate` is refused).
+/// `try_table`/`exnref` form and the legacy `try`/`delegate` one).
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::THREADS
@@ -142,6 +142,7 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
 }
 
 /// The type string of a memory in descriptors (`ImportDesc::ty`,

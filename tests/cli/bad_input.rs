@@ -443,12 +443,11 @@ fn catalog() -> Vec<Case> {
             "(module (memory 65537))",
             Error("memory size must be at most 0x10000 65536-byte pages"),
         ),
-        // The current exception-handling form compiles; the legacy
-        // `try`/`catch`/`delegate` form is refused by name.
+        // Typed function references (a proposal wafer does not compile).
         compile_wat(
-            "a legacy exception-handling try block",
-            "(module (tag $e) (func try catch $e end))",
-            Error("legacy_exceptions feature required for try instruction"),
+            "a typed function reference",
+            "(module (type $t (func)) (func (param (ref null $t))))",
+            Error("function references required"),
         ),
         compile_wat(
             "a GC struct type",

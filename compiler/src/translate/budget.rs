@@ -51,7 +51,11 @@ fn cost(op: &Operator<'_>) -> i64 {
         | Operator::Loop { .. }
         | Operator::Else
         | Operator::End
-        | Operator::Nop => 0,
+        | Operator::Nop
+        | Operator::Try { .. }
+        | Operator::Catch { .. }
+        | Operator::CatchAll
+        | Operator::Delegate { .. } => 0,
         _ => 1,
     }
 }
@@ -76,6 +80,10 @@ fn ends_straight_line(op: &Operator<'_>) -> bool {
             | Operator::ReturnCallIndirect { .. }
             | Operator::Throw { .. }
             | Operator::ThrowRef
+            | Operator::Catch { .. }
+            | Operator::CatchAll
+            | Operator::Delegate { .. }
+            | Operator::Rethrow { .. }
     )
 }
 

@@ -42,6 +42,9 @@ pub enum FrameKind {
         handler: Option<ir::Block>,
         catches: Vec<wasmparser::Catch>,
     },
+    /// A legacy `try` (exceptions/legacy.rs): its body throws to
+    /// `handler`; its `catch` clauses are code of their own.
+    LegacyTry(super::exceptions::legacy::LegacyTry),
 }
 
 /// One entry of the control stack.
@@ -131,12 +134,24 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Operator::Block { .. }
             | Operator::Loop { .. }
             | Operator::If { .. }
-            | Operator::TryTable { .. } => {
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.skip_depth += 1;
             }
             Operator::Else if self.skip_depth == 0 => self.translate_else()?,
             Operator::End if self.skip_depth == 0 => self.translate_end()?,
             Operator::End => self.skip_depth -= 1,
+            // `delegate` ends a legacy `try` like `end`; `catch` and
+            // `catch_all` of the current one start reachable code again
+            // when something in its body can throw.
+            Operator::Delegate { relative_depth } if self.skip_depth == 0 => {
+                self.legacy_delegate(*relative_depth)?
+            }
+            Operator::Delegate { .. } => self.skip_depth -= 1,
+            Operator::Catch { tag_index } if self.skip_depth == 0 => {
+                self.legacy_catch(Some(*tag_index))?
+            }
+            Operator::CatchAll if self.skip_depth == 0 => self.legacy_catch(None)?,
             _ => {}
         }
         Ok(())
@@ -393,7 +408,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(())
     }
 
-    fn translate_end(&mut self) -> Result<()> {
+    pub(super) fn translate_end(&mut self) -> Result<()> {
         let mut frame = self
             .control
             .pop()

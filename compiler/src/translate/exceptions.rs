@@ -30,6 +30,8 @@ use super::FuncTranslator;
 use super::control::{Frame, FrameKind, block_args};
 use super::env::{POINTER, clif_type};
 
+pub mod legacy;
+
 /// The runtime's pending-exception word.
 pub const PENDING_SYMBOL: &str = "wafer_exception_pending";
 /// `wafer_exception_throw(tag, slots) -> exn`: allocates an exception and
@@ -143,13 +145,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.propagate()?;
             }
             Operator::TryTable { try_table } => self.open_try_table(try_table),
-            _ => return Ok(false),
+            _ => return self.translate_legacy_exception(op),
         }
         Ok(true)
     }
 
     /// The address of the runtime's pending-exception word.
-    fn pending_address(&mut self) -> Result<ir::Value> {
+    pub(super) fn pending_address(&mut self) -> Result<ir::Value> {
         let runtime = runtime_of(self)?;
         let gv = self
             .module
@@ -168,14 +170,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
     }
 
     /// The identity of tag `index` (see `VmctxLayout::tag`).
-    fn tag_identity(&mut self, index: u32) -> ir::Value {
+    pub(super) fn tag_identity(&mut self, index: u32) -> ir::Value {
         let flags = self.readonly_flags();
         let offset = self.env.layout.tag(index) as i32;
         self.builder.ins().load(POINTER, flags, self.vmctx, offset)
     }
 
     /// The parameter types of tag `index`.
-    fn tag_params(&self, index: u32) -> Result<Vec<wasmparser::ValType>> {
+    pub(super) fn tag_params(&self, index: u32) -> Result<Vec<wasmparser::ValType>> {
         let info = self.env.info;
         let ty = info
             .tags
@@ -203,6 +205,29 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 .store(MemFlagsData::trusted(), value, exn, offset);
         }
         self.propagate()
+    }
+
+    /// Makes sure `frame` has a continuation block and, if the current
+    /// position is reachable, ends it with a jump there carrying the
+    /// frame's results. The position is then unreachable.
+    pub(super) fn close_into_next(&mut self, frame: &mut Frame) -> ir::Block {
+        let next = match frame.next {
+            Some(next) => next,
+            None => {
+                let (_, results) = self.block_signature(frame.blockty);
+                let next = self.new_block_with_params(&results);
+                frame.next = Some(next);
+                next
+            }
+        };
+        if self.reachable {
+            self.reload_stale_memory_lengths();
+            let values = self.stack[self.stack.len() - frame.num_results..].to_vec();
+            self.builder.ins().jump(next, &block_args(&values));
+            frame.next_reached = true;
+            self.reachable = false;
+        }
+        next
     }
 
     fn open_try_table(&mut self, try_table: &TryTable) {
@@ -250,27 +275,40 @@ impl FuncTranslator<'_, '_, '_, '_> {
     }
 
     /// Leaves with the pending exception: to the innermost enclosing
-    /// `try_table`'s handler, or out of the function with dummy results.
-    /// The current position is unreachable afterwards.
-    fn propagate(&mut self) -> Result<()> {
-        let innermost = self
-            .control
+    /// handler (a `try_table`, or a legacy `try` whose body this is), or
+    /// out of the function with dummy results. The current position is
+    /// unreachable afterwards.
+    pub(super) fn propagate(&mut self) -> Result<()> {
+        self.propagate_from(self.control.len())
+    }
+
+    /// [`Self::propagate`], looking for handlers only among the first
+    /// `frames` frames of the control stack (a `delegate` skips the
+    /// frames inside its label).
+    pub(super) fn propagate_from(&mut self, frames: usize) -> Result<()> {
+        let innermost = self.control[..frames.min(self.control.len())]
             .iter()
-            .rposition(|f| matches!(f.kind, FrameKind::TryTable { .. }));
+            .rposition(|f| match &f.kind {
+                FrameKind::TryTable { .. } => true,
+                FrameKind::LegacyTry(t) => !t.in_catch,
+                _ => false,
+            });
         match innermost {
             Some(index) => {
                 // The handler's catch targets may read memory lengths.
                 self.reload_stale_memory_lengths();
-                let handler = match &mut self.control[index].kind {
-                    FrameKind::TryTable {
-                        handler: Some(h), ..
-                    } => *h,
-                    FrameKind::TryTable { handler, .. } => {
+                let slot = match &mut self.control[index].kind {
+                    FrameKind::TryTable { handler, .. } => handler,
+                    FrameKind::LegacyTry(t) => &mut t.handler,
+                    _ => return Err(anyhow!("BUG: a handler frame changed kind")),
+                };
+                let handler = match *slot {
+                    Some(h) => h,
+                    None => {
                         let h = self.builder.create_block();
-                        *handler = Some(h);
+                        *slot = Some(h);
                         h
                     }
-                    _ => return Err(anyhow!("BUG: try_table frame changed kind")),
                 };
                 self.builder.ins().jump(handler, &[]);
             }
@@ -334,6 +372,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// to the continuation and the handler is emitted here, its labels
     /// resolved against the enclosing frames. Leaves `frame` a `Block`.
     pub fn end_try_table(&mut self, frame: &mut Frame) -> Result<()> {
+        if matches!(frame.kind, FrameKind::LegacyTry(_)) {
+            return self.end_legacy_try(frame, None);
+        }
         if !matches!(frame.kind, FrameKind::TryTable { .. }) {
             return Ok(());
         }
@@ -345,21 +386,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let Some(handler) = handler else {
             return Ok(());
         };
-        let next = match frame.next {
-            Some(next) => next,
-            None => {
-                let (_, results) = self.block_signature(frame.blockty);
-                let next = self.new_block_with_params(&results);
-                frame.next = Some(next);
-                next
-            }
-        };
-        if self.reachable {
-            let values = self.stack[self.stack.len() - frame.num_results..].to_vec();
-            self.builder.ins().jump(next, &block_args(&values));
-            frame.next_reached = true;
-            self.reachable = false;
-        }
+        self.close_into_next(frame);
         let stale = self.bounds.is_stale();
         // Every edge into the handler reloaded stale lengths first.
         self.bounds.set_stale(false);
