@@ -340,22 +340,19 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder.ins().return_(&values);
     }
 
+    /// The native types of the function's Wasm results: its signature's
+    /// returns without a budget counter (the function frame knows how
+    /// many results are Wasm's).
     fn current_result_types(&self) -> Vec<ir::Type> {
+        let wasm_results = self.control.first().map_or(0, |f| f.num_results);
         self.builder
             .func
             .signature
             .returns
             .iter()
+            .take(wasm_results)
             .map(|p| p.value_type)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .take(self.function_result_count())
             .collect()
-    }
-
-    /// The number of Wasm results (without a budget counter result).
-    fn function_result_count(&self) -> usize {
-        self.control.first().map_or(0, |f| f.num_results)
     }
 
     fn zero_of(&mut self, ty: ir::Type) -> ir::Value {
