@@ -87,59 +87,79 @@ pub unsafe extern "C" fn wafer_exception_free(exn: *mut u8) {
 
 /// Takes the pending exception after a call into compiled code returned:
 /// `true` if one was left (it escaped the call: the caller reports the
-/// `uncaught exception` trap). The exception is cleared either way, so the
-/// next call starts without one. Exceptions are never freed here: an
-/// `exnref` to it may live in a global or table.
+/// `uncaught exception` trap), and its tag is remembered for the report.
+/// The exception is cleared either way, so the next call starts without
+/// one. Exceptions are never freed here: an `exnref` to it may live in a
+/// global or table.
 pub fn take_uncaught() -> bool {
     // SAFETY: as in `wafer_exception_throw`; a pending exception is a
     // live object whose first word is its tag.
-    unsafe {
+    let identity = unsafe {
         let exn = *addr_of!(PENDING_EXCEPTION);
         *addr_of_mut!(PENDING_EXCEPTION) = core::ptr::null_mut();
         if exn.is_null() {
             return false;
         }
-        *addr_of_mut!(UNCAUGHT_TAG) = *(exn as *const usize);
-        true
-    }
+        *(exn as *const usize)
+    };
+    let found = crate::instance::all()
+        .chain(crate::instance::instantiating())
+        .find_map(|inst| tag_of(inst, identity));
+    // SAFETY: only the thread running Wasm reports traps.
+    unsafe { *addr_of_mut!(UNCAUGHT_TAG) = found };
+    true
+}
+
+/// A tag by where it is defined: the defining module's descriptor and
+/// its index there.
+#[derive(Clone, Copy)]
+struct TagName {
+    module: &'static wafer_abi::descriptor::ModuleDescriptor,
+    index: u32,
 }
 
 /// The tag of the last exception [`take_uncaught`] found, for the report.
-static mut UNCAUGHT_TAG: usize = 0;
+static mut UNCAUGHT_TAG: Option<TagName> = None;
+
+/// Tag `identity` if `inst` defines it.
+fn tag_of(inst: &crate::instance::Instance, identity: usize) -> Option<TagName> {
+    let l = &inst.layout;
+    let first = inst.vmctx as usize + l.tags as usize;
+    let end = first + l.counts.tags as usize * 8;
+    (first..end).contains(&identity).then(|| TagName {
+        module: inst.desc,
+        index: ((identity - first) / 8) as u32,
+    })
+}
 
 /// Writes the tag of the last uncaught exception: ` (tag MODULE.EXPORT)`
-/// when the defining instance exports it, else ` (tag N of MODULE)`.
+/// when the defining module exports it, else ` (tag N of MODULE)`.
 /// Nothing if no instance defines it (cannot happen for a tag compiled
 /// code threw).
 pub fn write_uncaught_tag(w: &mut impl crate::text::Sink) {
     // SAFETY: written only by `take_uncaught` on the thread running Wasm.
-    let identity = unsafe { *addr_of!(UNCAUGHT_TAG) };
-    for inst in crate::instance::all() {
-        let l = &inst.layout;
-        let first = inst.vmctx as usize + l.tags as usize;
-        let end = first + l.counts.tags as usize * 8;
-        if !(first..end).contains(&identity) {
-            continue;
-        }
-        let index = ((identity - first) / 8) as u32;
-        // SAFETY: descriptor strings and arrays are static.
-        let (module, exports) = unsafe { (inst.desc.name.bytes(), inst.desc.exports.items()) };
-        let tag = wafer_abi::descriptor::ExternKind::Tag as u32;
-        w.str(" (tag ");
-        match exports.iter().find(|e| e.kind == tag && e.index == index) {
-            Some(export) => {
-                w.name(module);
-                w.str(".");
-                // SAFETY: as above.
-                w.name(unsafe { export.name.bytes() });
-            }
-            None => {
-                w.dec(index.into());
-                w.str(" of ");
-                w.name(module);
-            }
-        }
-        w.str(")");
+    let Some(tag) = (unsafe { *addr_of!(UNCAUGHT_TAG) }) else {
         return;
+    };
+    // SAFETY: descriptor strings and arrays are static.
+    let (module, exports) = unsafe { (tag.module.name.bytes(), tag.module.exports.items()) };
+    let kind = wafer_abi::descriptor::ExternKind::Tag as u32;
+    w.str(" (tag ");
+    match exports
+        .iter()
+        .find(|e| e.kind == kind && e.index == tag.index)
+    {
+        Some(export) => {
+            w.name(module);
+            w.str(".");
+            // SAFETY: as above.
+            w.name(unsafe { export.name.bytes() });
+        }
+        None => {
+            w.dec(tag.index.into());
+            w.str(" of ");
+            w.name(module);
+        }
     }
+    w.str(")");
 }

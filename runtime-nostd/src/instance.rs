@@ -115,6 +115,13 @@ pub fn all() -> impl Iterator<Item = &'static Instance> {
     })
 }
 
+/// The instance whose initialiser (start function) is running, if any:
+/// it is not in [`all`] yet.
+pub fn instantiating() -> Option<&'static Instance> {
+    // SAFETY: single-threaded; null or the record being initialised.
+    unsafe { INSTANTIATING.as_ref() }
+}
+
 /// Instance `id`, if it exists.
 pub fn instance(id: usize) -> Option<&'static Instance> {
     // SAFETY: single-threaded; the list holds `INSTANCE_COUNT` live records.
@@ -647,9 +654,10 @@ pub fn instantiate(
         // Its start function may fault in its own guard windows already.
         INSTANTIATING = record;
         let initialised = crate::trap::catch(run_initialiser, init as *mut u8, vmctx);
-        INSTANTIATING = core::ptr::null_mut();
-        // An exception the start function threw and did not catch.
+        // An exception the start function threw and did not catch (taken
+        // while this instance can still name its tag).
         let uncaught = crate::exceptions::take_uncaught();
+        INSTANTIATING = core::ptr::null_mut();
         initialised.map_err(InstantiateError::Trap)?;
         if uncaught {
             return Err(InstantiateError::Trap(crate::trap::Trap::new(

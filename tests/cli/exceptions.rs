@@ -287,3 +287,30 @@ fn exceptions_in_a_module_that_spawns_threads_are_refused_with_one_clear_error()
     assert_clean_error(&o, "exception handling in a module that spawns threads");
     assert!(!out.exists(), "no output is left behind");
 }
+
+#[test]
+fn an_exception_out_of_the_start_function_fails_instantiation_naming_the_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = module_file(
+        dir.path(),
+        "starter.wat",
+        r#"(module
+          (tag $t (export "at_start"))
+          (func $s (throw $t))
+          (start $s)
+          (func (export "_start")))"#,
+    );
+    for board in ["host", "qemu-virt-aarch64"] {
+        let o = wafer_within(
+            &["run", &module, "--board", board],
+            Duration::from_secs(120),
+        )
+        .unwrap_or_else(|| panic!("{board}: did not finish"));
+        assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("trap: uncaught exception (tag starter.at_start)"),
+            "{board}: {}",
+            stderr(&o)
+        );
+    }
+}
