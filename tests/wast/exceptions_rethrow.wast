@@ -79,3 +79,25 @@
 (assert_trap (invoke "throw-ref-null") "null reference")
 (assert_return (invoke "wide-payload" (ref.extern 3))
   (i32.const 0x7fffffff) (i64.const -2) (f32.const 1.5) (ref.extern 3) (i32.const 1))
+
+;; An exnref kept in a table and rethrown from there.
+(module
+  (tag $e (param i32))
+  (table $t 2 exnref)
+  (func (export "table-rethrow") (param i32) (result i32)
+    (local $x exnref)
+    (block $h (result i32 exnref)
+      (try_table (catch_ref $e $h) (throw $e (local.get 0)))
+      (unreachable))
+    (local.set $x)
+    (drop)
+    (table.set $t (i32.const 1) (local.get $x))
+    (block $h2 (result i32)
+      (try_table (catch $e $h2) (throw_ref (table.get $t (i32.const 1))))
+      (unreachable)))
+  (func (export "slot-0-is-null") (result i32)
+    (ref.is_null (table.get $t (i32.const 0))))
+)
+
+(assert_return (invoke "table-rethrow" (i32.const 33)) (i32.const 33))
+(assert_return (invoke "slot-0-is-null") (i32.const 1))
