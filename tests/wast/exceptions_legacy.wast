@@ -178,3 +178,26 @@
 ;; 0 + 1 + ... + 999 = 499500
 (assert_return (invoke "loop" (i32.const 1000)) (i32.const 499500))
 (assert_trap (invoke "trap") "unreachable")
+
+;; A module whose only exception operators are a legacy try and catch:
+;; its calls still check, so the exception thrown by the imported
+;; function is caught.
+(module $thrower
+  (tag $x (export "x") (param i32))
+  (func (export "throw") (param i32) (throw $x (local.get 0))))
+(register "thrower" $thrower)
+
+(module
+  (tag $x (import "thrower" "x") (param i32))
+  (func $throw (import "thrower" "throw") (param i32))
+  (func (export "catch-only") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      call $throw
+      i32.const -1
+    catch $x
+      i32.const 1
+      i32.add
+    end))
+
+(assert_return (invoke "catch-only" (i32.const 8)) (i32.const 9))

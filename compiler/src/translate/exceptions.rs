@@ -52,8 +52,9 @@ pub struct ExceptionRuntime {
     pub free: FuncId,
 }
 
-/// Whether any function of the module throws or has a `try_table`: only
-/// such modules check for exceptions after their calls.
+/// Whether any function of the module throws or has a handler
+/// (`try_table`, or the legacy `try`): only such modules check for
+/// exceptions after their calls.
 ///
 /// # Errors
 /// A body the operator reader rejects.
@@ -63,7 +64,11 @@ pub fn uses_exceptions(info: &crate::module_info::ModuleInfo<'_>) -> Result<bool
         while !ops.eof() {
             if matches!(
                 ops.read()?,
-                Operator::Throw { .. } | Operator::ThrowRef | Operator::TryTable { .. }
+                Operator::Throw { .. }
+                    | Operator::ThrowRef
+                    | Operator::TryTable { .. }
+                    | Operator::Try { .. }
+                    | Operator::Rethrow { .. }
             ) {
                 return Ok(true);
             }
@@ -450,5 +455,30 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
         // No clause matched: on to the next handler out.
         self.propagate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uses_exceptions;
+    use crate::module_info::parse;
+
+    fn uses(wat: &str) -> bool {
+        let wasm = wat::parse_str(wat).expect("test module parses");
+        uses_exceptions(&parse(&wasm).expect("valid module")).expect("readable bodies")
+    }
+
+    #[test]
+    fn only_throws_and_handlers_make_a_module_check_after_its_calls() {
+        assert!(!uses("(module (func (call 0)))"));
+        // A tag alone changes no code.
+        assert!(!uses(r#"(module (tag (export "t")) (func (call 0)))"#));
+        assert!(uses("(module (tag) (func (throw 0)))"));
+        assert!(uses("(module (func (block (try_table (catch_all 0)))))"));
+        assert!(uses(
+            "(module (func (param exnref) (throw_ref (local.get 0))))"
+        ));
+        assert!(uses("(module (func try catch_all end))"));
+        assert!(uses("(module (func try catch_all rethrow 0 end))"));
     }
 }
