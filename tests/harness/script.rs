@@ -246,6 +246,15 @@ impl Plan {
 pub fn plan_file(path: &std::path::Path) -> Result<Plan> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // The `wast` crate parses only the flat legacy `try` form.
+    let text = if path
+        .to_string_lossy()
+        .contains("exception-handling/legacy/")
+    {
+        crate::legacy_try::unfold(&text)
+    } else {
+        text
+    };
     let mut plan = plan(&text).with_context(|| format!("cannot parse {}", path.display()))?;
     plan.exact_trap_messages = path
         .file_name()
