@@ -21,6 +21,8 @@ mod codegen;
 mod console;
 #[path = "cli/embed.rs"]
 mod embed;
+#[path = "cli/exceptions.rs"]
+mod exceptions;
 #[path = "cli/files.rs"]
 mod files;
 #[path = "cli/footprint.rs"]

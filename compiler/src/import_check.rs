@@ -86,6 +86,7 @@ fn kind_name(kind: ExternKind) -> &'static str {
         ExternKind::Table => "table",
         ExternKind::Memory => "memory",
         ExternKind::Global => "global",
+        ExternKind::Tag => "tag",
     }
 }
 

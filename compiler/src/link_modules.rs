@@ -32,6 +32,8 @@ enum ExternType {
     Table(TableType),
     Memory(MemoryType),
     Global(GlobalType),
+    /// An exception tag: the signature string of its parameters (`"if>"`).
+    Tag(String),
 }
 
 /// The order to instantiate `modules` in: indices into `modules`, every
@@ -225,7 +227,10 @@ fn export_type(
             nth_import(|k| matches!(k, ImportKind::Global(_)))?
         }
         ExternalKind::Global => ExternType::Global(*info.globals.get(index as usize)?),
-        ExternalKind::Tag => return None,
+        ExternalKind::Tag if index < info.num_imported_tags => {
+            nth_import(|k| matches!(k, ImportKind::Tag(_)))?
+        }
+        ExternalKind::Tag => ExternType::Tag(tag_signature(info, index)?),
     })
 }
 
@@ -235,7 +240,14 @@ fn import_type(info: &ModuleInfo<'_>, kind: &ImportKind) -> ExternType {
         ImportKind::Table(t) => ExternType::Table(*t),
         ImportKind::Memory(m) => ExternType::Memory(*m),
         ImportKind::Global(g) => ExternType::Global(*g),
+        ImportKind::Tag(t) => ExternType::Tag(signature_string(&info.types[*t as usize])),
     }
+}
+
+/// The signature string of tag `index`'s type.
+fn tag_signature(info: &ModuleInfo<'_>, index: u32) -> Option<String> {
+    let ty = info.types.get(*info.tags.get(index as usize)? as usize)?;
+    Some(signature_string(ty))
 }
 
 /// The spec's import matching: equal function signatures and global
@@ -262,6 +274,7 @@ fn check_match(
                 && limits_fit(a.initial, a.maximum, b.initial, b.maximum)
         }
         (ExternType::Global(a), ExternType::Global(b)) => a == b,
+        (ExternType::Tag(a), ExternType::Tag(b)) => a == b,
         _ => {
             bail!(
                 "module `{importer}` imports `{exporter}.{field}` as a {}, but module `{exporter}` exports `{field}` as a {}",
@@ -301,6 +314,7 @@ fn kind_name(ty: &ExternType) -> &'static str {
         ExternType::Table(_) => "table",
         ExternType::Memory(_) => "memory",
         ExternType::Global(_) => "global",
+        ExternType::Tag(_) => "tag",
     }
 }
 
@@ -313,6 +327,7 @@ fn describe(ty: &ExternType) -> String {
     };
     match ty {
         ExternType::Func(sig) => crate::import_check::wasm_signature(sig),
+        ExternType::Tag(sig) => crate::import_check::wasm_signature(sig).replacen("func", "tag", 1),
         ExternType::Table(t) => {
             let elem = if ref_letter(t.element_type) == 'r' {
                 "funcref"

@@ -27,6 +27,8 @@ pub enum ImportKind {
     Table(TableType),
     Memory(MemoryType),
     Global(GlobalType),
+    /// An exception tag, by the index of its function type.
+    Tag(u32),
 }
 
 /// One import, in declaration order.
@@ -93,6 +95,9 @@ pub struct ModuleInfo<'a> {
     /// Every global, imports first.
     pub globals: Vec<GlobalType>,
     pub num_imported_globals: u32,
+    /// The function type index of every exception tag, imports first.
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     /// Initialisers of the defined globals.
     pub global_inits: Vec<ConstExpr<'a>>,
     pub exports: Vec<Export<'a>>,
@@ -125,7 +130,8 @@ impl<'a> ModuleInfo<'a> {
 /// The features wafer accepts: Wasm 2.0, threads (shared memories and
 /// atomics), multi-memory, memory64 (with 64-bit tables, table64),
 /// custom page sizes, relaxed SIMD (SIMD is part of Wasm 2.0), extended
-/// constant expressions and tail calls.
+/// constant expressions, tail calls and exception handling (the current
+/// `try_table`/`exnref` form and the legacy `try`/`delegate` one).
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::THREADS
@@ -135,6 +141,8 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::TAIL_CALL
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
 }
 
 /// The type string of a memory in descriptors (`ImportDesc::ty`,
@@ -225,7 +233,11 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                             info.num_imported_globals += 1;
                             ImportKind::Global(g)
                         }
-                        TypeRef::Tag(_) => bail!("exception tags are not supported"),
+                        TypeRef::Tag(t) => {
+                            info.tags.push(t.func_type_idx);
+                            info.num_imported_tags += 1;
+                            ImportKind::Tag(t.func_type_idx)
+                        }
                     };
                     info.imports.push(Import {
                         module: import.module,
@@ -268,6 +280,11 @@ fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
                         kind: e.kind,
                         index: e.index,
                     });
+                }
+            }
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    info.tags.push(tag?.func_type_idx);
                 }
             }
             Payload::StartSection { func, .. } => info.start = Some(func),
@@ -367,6 +384,7 @@ pub fn abi_type(ty: ValType) -> Option<wafer_abi::values::ValType> {
         ValType::V128 => Abi::V128,
         ValType::Ref(r) if r.is_func_ref() => Abi::FuncRef,
         ValType::Ref(r) if r.is_extern_ref() => Abi::ExternRef,
+        ValType::Ref(r) if r == RefType::EXNREF => Abi::ExnRef,
         ValType::Ref(_) => return None,
     })
 }

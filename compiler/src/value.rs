@@ -61,7 +61,7 @@ impl Value {
             }
             ValType::ExternRef => Value::ExternRef(Some(parse_int(text, 64).ok_or_else(bad)?)),
             ValType::V128 => Value::V128(parse_v128(text).ok_or_else(bad)?),
-            ValType::FuncRef => {
+            ValType::FuncRef | ValType::ExnRef => {
                 bail!(
                     "arguments of type {} cannot be given on the command line",
                     ty.name()

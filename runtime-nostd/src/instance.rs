@@ -71,6 +71,10 @@ pub enum Extern {
         cell: *mut VMGlobal,
         ty: &'static [u8],
     },
+    /// An exception tag: its identity (the address of the defining
+    /// instance's tag word) and its type, the signature string of its
+    /// parameters (`"if>"`).
+    Tag { identity: usize, ty: &'static [u8] },
 }
 
 /// Why instantiation failed.
@@ -109,6 +113,13 @@ pub fn all() -> impl Iterator<Item = &'static Instance> {
         at = unsafe { inst.previous.as_ref() };
         Some(inst)
     })
+}
+
+/// The instance whose initialiser (start function) is running, if any:
+/// it is not in [`all`] yet.
+pub fn instantiating() -> Option<&'static Instance> {
+    // SAFETY: single-threaded; null or the record being initialised.
+    unsafe { INSTANTIATING.as_ref() }
 }
 
 /// Instance `id`, if it exists.
@@ -232,6 +243,11 @@ impl Instance {
                     } else {
                         at(l.global(index - c.imported_globals))
                     } as *mut VMGlobal,
+                    ty: export.ty.bytes(),
+                },
+                // Imported or defined, the word holds the identity.
+                ExternKind::Tag => Extern::Tag {
+                    identity: slot(l.tag(index)) as usize,
                     ty: export.ty.bytes(),
                 },
             })
@@ -521,6 +537,9 @@ unsafe fn bind_import(
                 *(vmctx.add(layout.global_import(import.index) as usize) as *mut *mut VMGlobal) =
                     cell;
             }
+            (Some(ExternKind::Tag), Extern::Tag { identity, ty }) if ty == wanted_ty => {
+                *(vmctx.add(layout.tag(import.index) as usize) as *mut usize) = identity;
+            }
             (Some(ExternKind::Func), Extern::Func { sig, .. } | Extern::HostFunc { sig, .. }) => {
                 return Err(type_error(import, wanted_ty, sig));
             }
@@ -582,6 +601,12 @@ pub fn instantiate(
 
         for import in desc.imports.items() {
             bind_import(import, &layout, vmctx, &resolve, guarded)?;
+        }
+        // A defined tag is identified by the address of its own word, so
+        // each instance has tags of its own.
+        for index in layout.counts.imported_tags..layout.counts.tags {
+            let word = vmctx.add(layout.tag(index) as usize) as *mut usize;
+            *word = word as usize;
         }
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
@@ -648,8 +673,16 @@ pub fn instantiate(
         // Its start function may fault in its own guard windows already.
         INSTANTIATING = record;
         let initialised = crate::trap::catch(run_initialiser, init as *mut u8, vmctx);
+        // An exception the start function threw and did not catch (taken
+        // while this instance can still name its tag).
+        let uncaught = crate::exceptions::take_uncaught();
         INSTANTIATING = core::ptr::null_mut();
         initialised.map_err(InstantiateError::Trap)?;
+        if uncaught {
+            return Err(InstantiateError::Trap(crate::trap::Trap::new(
+                wafer_abi::trap::TrapCode::UncaughtException,
+            )));
+        }
 
         NEWEST = record;
         INSTANCE_COUNT += 1;

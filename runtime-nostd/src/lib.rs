@@ -29,6 +29,7 @@ pub mod builtins;
 pub mod canary;
 pub mod console;
 pub mod embed;
+pub mod exceptions;
 pub mod host;
 pub mod instance;
 pub mod libcalls;

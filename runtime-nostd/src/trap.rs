@@ -232,6 +232,9 @@ pub fn report(trap: &Trap) {
     let mut w = crate::console::Stderr;
     w.str("trap: ");
     w.str(trap.code.message());
+    if trap.code == TrapCode::UncaughtException {
+        crate::exceptions::write_uncaught_tag(&mut w);
+    }
     w.str("\n");
     if let (Some(module), Some(function)) = (trap.module, trap.function) {
         // SAFETY: descriptor strings are static.

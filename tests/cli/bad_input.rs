@@ -443,10 +443,11 @@ fn catalog() -> Vec<Case> {
             "(module (memory 65537))",
             Error("memory size must be at most 0x10000 65536-byte pages"),
         ),
+        // Typed function references (a proposal wafer does not compile).
         compile_wat(
-            "an exception tag",
-            "(module (tag))",
-            Error("exceptions proposal not enabled"),
+            "a typed function reference",
+            "(module (type $t (func)) (func (param (ref null $t))))",
+            Error("function references required"),
         ),
         compile_wat(
             "a GC struct type",

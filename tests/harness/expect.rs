@@ -92,6 +92,10 @@ pub fn argument(arg: &WastArg<'_>) -> Result<String, String> {
             ty: wast::core::AbstractHeapType::Extern,
             ..
         }) => "externref:null".into(),
+        WastArgCore::RefNull(wast::core::HeapType::Abstract {
+            ty: wast::core::AbstractHeapType::Exn,
+            ..
+        }) => "exnref:null".into(),
         WastArgCore::RefNull(_) => "funcref:null".into(),
         WastArgCore::RefExtern(n) => format!("externref:{n:x}"),
         WastArgCore::V128(v) => crate::v128::argument(v),
@@ -152,7 +156,9 @@ pub fn matches(pattern: &Pattern, token: &str) -> bool {
                     float_matches(f, b, 1 << 63, 0x7ff0_0000_0000_0000, 0x0008_0000_0000_0000)
                 })
         }
-        Pattern::Null => value.is_none() && (ty == "funcref" || ty == "externref"),
+        Pattern::Null => {
+            value.is_none() && (ty == "funcref" || ty == "externref" || ty == "exnref")
+        }
         Pattern::Extern(n) => {
             ty == "externref" && value.is_some() && n.is_none_or(|n| value == Some(n as u64))
         }

@@ -10,6 +10,7 @@
 //! - [`client`]: the serve-protocol client (with timeouts)
 //! - [`runner`]: one script on one target → outcomes
 //! - [`skips`]: the skip list, `tests/expected-failures.toml`
+//! - [`legacy_try`]: the folded legacy `try` syntax, unfolded for `wast`
 //!
 //! Tests only: `gdb` (writes a board's memory from outside),
 //! `canary_proof` (a damaged canary fails the check), `mixed_modes`
@@ -24,6 +25,7 @@ pub mod expect;
 mod gdb;
 #[cfg(test)]
 mod guard_windows;
+pub mod legacy_try;
 #[cfg(test)]
 mod mixed_modes;
 pub mod runner;

@@ -26,6 +26,7 @@ fn compile(text: &str, board: &Board, prefix: &str, mode: BoundsChecks) -> Compi
         imports: ImportBinding::Dynamic,
         bounds_checks: mode,
         budget: Default::default(),
+        exception_checks: false,
     };
     wafer::compile(wasm, &options).unwrap()
 }

@@ -64,6 +64,7 @@ pub(crate) fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
         // The board's default: the spec runner sets it from WAFER_SPEC_BOUNDS.
         bounds_checks: board.bounds_checks.default,
         budget: budget_from_env(),
+        exception_checks: false,
     };
     match catch_unwind(AssertUnwindSafe(|| wafer::compile(binary, &options))) {
         Ok(result) => result.map_err(|e| NotCompiled::Rejected(format!("{e:#}"))),

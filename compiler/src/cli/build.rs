@@ -51,6 +51,7 @@ pub fn compile(
         imports: ImportBinding::Static,
         bounds_checks,
         budget,
+        exception_checks: false,
     };
     compile_with_policies(input, &wasm, &options, policy)
 }
@@ -163,28 +164,39 @@ pub fn compile_modules(
     let prefixes = unique_prefixes(&names)?;
     // One module links to nothing: its imports bind as they always have
     // (an import named after the module itself stays a C symbol).
-    let (order, image_modules): (Vec<usize>, Vec<&str>) = if specs.len() == 1 {
-        (vec![0], Vec::new())
-    } else {
-        let infos: Vec<crate::module_info::ModuleInfo<'_>> = specs
-            .iter()
-            .zip(&wasm)
-            .map(|(s, w)| {
-                crate::module_info::parse(w)
-                    .with_context(|| format!("cannot compile {}", s.path.display()))
-            })
-            .collect::<Result<_>>()?;
-        let inputs: Vec<LinkInput<'_>> = specs
-            .iter()
-            .zip(&infos)
-            .map(|(s, info)| LinkInput {
-                name: &s.name,
-                info,
-            })
-            .collect();
-        let order = crate::link_modules::plan(&inputs)?;
-        (order, names.iter().map(|n| n.as_str()).collect())
-    };
+    let (order, image_modules, exception_checks): (Vec<usize>, Vec<&str>, bool) =
+        if specs.len() == 1 {
+            (vec![0], Vec::new(), false)
+        } else {
+            let infos: Vec<crate::module_info::ModuleInfo<'_>> = specs
+                .iter()
+                .zip(&wasm)
+                .map(|(s, w)| {
+                    crate::module_info::parse(w)
+                        .with_context(|| format!("cannot compile {}", s.path.display()))
+                })
+                .collect::<Result<_>>()?;
+            let inputs: Vec<LinkInput<'_>> = specs
+                .iter()
+                .zip(&infos)
+                .map(|(s, info)| LinkInput {
+                    name: &s.name,
+                    info,
+                })
+                .collect();
+            let order = crate::link_modules::plan(&inputs)?;
+            // An exception may pass through any module's frames once one
+            // module throws or catches: then every module checks after calls.
+            let mut any_exceptions = false;
+            for info in &infos {
+                any_exceptions |= crate::translate::exceptions::uses_exceptions(info)?;
+            }
+            (
+                order,
+                names.iter().map(|n| n.as_str()).collect(),
+                any_exceptions,
+            )
+        };
     let mut modules = Vec::with_capacity(specs.len());
     for &i in &order {
         let spec = &specs[i];
@@ -194,6 +206,7 @@ pub fn compile_modules(
             imports: ImportBinding::Static,
             bounds_checks,
             budget: budgets[i],
+            exception_checks,
         };
         let cap = policies.for_module(&spec.name).max_memory_pages();
         let module = crate::emit::compile_linked(&wasm[i], &options, cap, &image_modules)

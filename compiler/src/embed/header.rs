@@ -46,6 +46,7 @@ fn wasm_types(letters: &[u8]) -> String {
             b'v' => "v128",
             b'r' => "funcref",
             b'x' => "externref",
+            b'e' => "exnref",
             _ => "?",
         })
         .collect();

@@ -77,7 +77,7 @@ pub fn define_descriptor(
 ) -> Result<()> {
     let info = env.info;
 
-    let mut kind_counters = [0u32; 4];
+    let mut kind_counters = [0u32; 5];
     let (imports, import_count) = array::<ImportDesc, _>(
         info.imports
             .iter()
@@ -113,6 +113,13 @@ pub fn define_descriptor(
                     }
                     (ExternKind::Global, ty, None, 0, NO_MAX)
                 }
+                ImportKind::Tag(t) => (
+                    ExternKind::Tag,
+                    signature_string(&info.types[*t as usize]),
+                    None,
+                    0,
+                    NO_MAX,
+                ),
             };
             let counter = &mut kind_counters[kind as usize];
             let index = *counter;
@@ -165,6 +172,11 @@ pub fn define_descriptor(
                     }
                     (ExternKind::Global, None, ty)
                 }
+                wasmparser::ExternalKind::Tag => (
+                    ExternKind::Tag,
+                    None,
+                    signature_string(&info.types[info.tags[export.index as usize] as usize]),
+                ),
                 other => anyhow::bail!("unsupported export kind {other:?}"),
             };
             w.str(export.name.as_bytes());
@@ -259,6 +271,8 @@ pub fn define_descriptor(
         c.data_segments,
         c.elem_segments,
         c.elem_items,
+        c.imported_tags,
+        c.tags,
     ] {
         d.u32(v);
     }

@@ -390,6 +390,7 @@ mod tests {
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
             budget: Default::default(),
+            exception_checks: false,
         }
     }
 
@@ -409,6 +410,7 @@ mod tests {
             for budget in [Default::default(), fuel] {
                 let options = CompileOptions {
                     budget,
+                    exception_checks: false,
                     ..options(isa)
                 };
                 let one = compile_with_jobs(&wasm, &options, jobs(1)).unwrap();

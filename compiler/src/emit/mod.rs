@@ -143,6 +143,12 @@ pub struct CompileOptions {
     /// `--fuel` / `--timeout-ms`: budget checks are compiled in only when
     /// one is set (see `translate/budget.rs`).
     pub budget: wafer_abi::budget::Policy,
+    /// Check for a pending exception after every call even when this
+    /// module has no exception operators, so that an exception thrown by
+    /// another module of the image unwinds its frames too. `wafer build`
+    /// sets it for every module of an image in which any module uses
+    /// exceptions (docs/exceptions.md).
+    pub exception_checks: bool,
 }
 
 /// An import as the module declares it.
@@ -356,6 +362,17 @@ fn compile_module(
         Vec::new()
     };
 
+    // Declared only when used: other modules' objects stay as they were.
+    let exceptions =
+        if options.exception_checks || crate::translate::exceptions::uses_exceptions(&info)? {
+            crate::translate::exceptions::check_no_threads(&info)?;
+            Some(crate::translate::exceptions::declare_runtime(
+                &mut module,
+                call_conv,
+            )?)
+        } else {
+            None
+        };
     let env = ModuleEnv {
         info: &info,
         layout: VmctxLayout::new(counts(&info)),
@@ -367,6 +384,7 @@ fn compile_module(
         type_ids,
         bounds_checks: options.bounds_checks,
         budget: options.budget,
+        exceptions,
     };
     let compiled_functions =
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;
@@ -459,6 +477,8 @@ pub fn counts(info: &ModuleInfo<'_>) -> ModuleCounts {
         data_segments: info.data.len() as u32,
         elem_segments: info.elements.len() as u32,
         elem_items: info.elements.iter().map(|e| e.items.len() as u32).sum(),
+        imported_tags: info.num_imported_tags,
+        tags: info.tags.len() as u32,
     }
 }
 
@@ -515,6 +535,7 @@ fn import_summaries(
                 ),
                 ImportKind::Memory(m) => (ExternKind::Memory, module_info::memory_type_string(m)),
                 ImportKind::Global(g) => (ExternKind::Global, global_type_string(g)),
+                ImportKind::Tag(t) => (ExternKind::Tag, signature_string(&info.types[*t as usize])),
             };
             let symbol = if binding != ImportBinding::Static || kind != ExternKind::Func {
                 None
@@ -622,7 +643,10 @@ fn export_summaries(info: &ModuleInfo<'_>) -> Vec<ExportSummary> {
                     ExternKind::Global,
                     global_type_string(&info.globals[export.index as usize]),
                 ),
-                wasmparser::ExternalKind::Tag => (ExternKind::Func, String::from("?")),
+                wasmparser::ExternalKind::Tag => (
+                    ExternKind::Tag,
+                    signature_string(&info.types[info.tags[export.index as usize] as usize]),
+                ),
             };
             ExportSummary {
                 name: export.name.to_string(),
@@ -649,6 +673,7 @@ mod tests {
                     imports: ImportBinding::Dynamic,
                     bounds_checks: BoundsChecks::Explicit,
                     budget: Default::default(),
+                    exception_checks: false,
                 };
                 compile(&wasm, &options).unwrap_or_else(|e| panic!("{isa}: {e:#}"))
             })
@@ -699,6 +724,7 @@ mod tests {
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
             budget: Default::default(),
+            exception_checks: false,
         };
         // riscv64 without V goes through the scalarize pass: a v128 in a
         // body, a signature (the export trampoline) and a global.

@@ -110,6 +110,17 @@ pub struct Snapshot {
 }
 
 impl Bounds {
+    /// Whether a call or `memory.grow` made the length variables stale.
+    pub fn is_stale(&self) -> bool {
+        self.stale
+    }
+
+    /// Restores the staleness of the current path after code on a side
+    /// path (an exception check's throw edge) reloaded the lengths.
+    pub fn set_stale(&mut self, stale: bool) {
+        self.stale = stale;
+    }
+
     /// A control frame starts (block, loop, if): its checks begin here.
     pub fn enter_frame(&mut self) {
         self.frame_marks.push(self.checked.len());

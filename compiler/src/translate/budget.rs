@@ -51,7 +51,11 @@ fn cost(op: &Operator<'_>) -> i64 {
         | Operator::Loop { .. }
         | Operator::Else
         | Operator::End
-        | Operator::Nop => 0,
+        | Operator::Nop
+        | Operator::Try { .. }
+        | Operator::Catch { .. }
+        | Operator::CatchAll
+        | Operator::Delegate { .. } => 0,
         _ => 1,
     }
 }
@@ -74,6 +78,12 @@ fn ends_straight_line(op: &Operator<'_>) -> bool {
             | Operator::CallIndirect { .. }
             | Operator::ReturnCall { .. }
             | Operator::ReturnCallIndirect { .. }
+            | Operator::Throw { .. }
+            | Operator::ThrowRef
+            | Operator::Catch { .. }
+            | Operator::CatchAll
+            | Operator::Delegate { .. }
+            | Operator::Rethrow { .. }
     )
 }
 

@@ -67,7 +67,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.invalidate_memory_lengths();
         let results = self.builder.inst_results(call).to_vec();
         self.stack.extend(results);
-        Ok(())
+        self.check_exception_after_call()
     }
 
     fn call_direct(&mut self, function_index: u32, tail: bool) -> Result<()> {
@@ -140,7 +140,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             self.budget_define(left);
         }
         self.stack.extend(results);
-        Ok(())
+        self.check_exception_after_call()
     }
 
     fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) -> Result<()> {

@@ -36,6 +36,15 @@ pub enum FrameKind {
         params: Vec<ir::Value>,
         else_seen: bool,
     },
+    /// A `try_table` (exceptions.rs): a block whose handler, created when
+    /// something inside may throw, tests `catches` in order.
+    TryTable {
+        handler: Option<ir::Block>,
+        catches: Vec<wasmparser::Catch>,
+    },
+    /// A legacy `try` (exceptions/legacy.rs): its body throws to
+    /// `handler`; its `catch` clauses are code of their own.
+    LegacyTry(super::exceptions::legacy::LegacyTry),
 }
 
 /// One entry of the control stack.
@@ -77,7 +86,7 @@ pub fn block_args(values: &[ir::Value]) -> Vec<BlockArg> {
 
 impl FuncTranslator<'_, '_, '_, '_> {
     /// Parameter and result types of a block type.
-    fn block_signature(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+    pub(super) fn block_signature(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
         match ty {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (vec![], vec![t]),
@@ -88,7 +97,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
     }
 
-    fn new_block_with_params(&mut self, types: &[ValType]) -> ir::Block {
+    pub(super) fn new_block_with_params(&mut self, types: &[ValType]) -> ir::Block {
         let block = self.builder.create_block();
         for &t in types {
             self.builder.append_block_param(block, clif_type(t));
@@ -122,12 +131,27 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// end the dead region.
     pub fn skip_unreachable(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.skip_depth += 1;
             }
             Operator::Else if self.skip_depth == 0 => self.translate_else()?,
             Operator::End if self.skip_depth == 0 => self.translate_end()?,
             Operator::End => self.skip_depth -= 1,
+            // `delegate` ends a legacy `try` like `end`; `catch` and
+            // `catch_all` of the current one start reachable code again
+            // when something in its body can throw.
+            Operator::Delegate { relative_depth } if self.skip_depth == 0 => {
+                self.legacy_delegate(*relative_depth)?
+            }
+            Operator::Delegate { .. } => self.skip_depth -= 1,
+            Operator::Catch { tag_index } if self.skip_depth == 0 => {
+                self.legacy_catch(Some(*tag_index))?
+            }
+            Operator::CatchAll if self.skip_depth == 0 => self.legacy_catch(None)?,
             _ => {}
         }
         Ok(())
@@ -384,11 +408,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(())
     }
 
-    fn translate_end(&mut self) -> Result<()> {
+    pub(super) fn translate_end(&mut self) -> Result<()> {
         let mut frame = self
             .control
             .pop()
             .ok_or_else(|| anyhow!("unbalanced `end`"))?;
+        // Emits the handler, if any; the frame ends as a `block`.
+        self.end_try_table(&mut frame)?;
         if let FrameKind::Loop { header } = frame.kind {
             self.builder.seal_block(header);
             if self.end_loop_copy(&frame)? {

@@ -39,6 +39,10 @@ pub struct ModuleEnv<'m, 'a> {
     pub bounds_checks: crate::emit::BoundsChecks,
     /// Fuel and deadline; checks are compiled in when enabled.
     pub budget: wafer_abi::budget::Policy,
+    /// The runtime's exception symbols, for a module that throws or
+    /// catches (`exceptions::uses_exceptions`); `None` otherwise, and its
+    /// calls are then not followed by exception checks.
+    pub exceptions: Option<super::exceptions::ExceptionRuntime>,
 }
 
 /// The pointer type of every supported target.

@@ -22,6 +22,7 @@ pub mod call;
 pub mod const_expr;
 pub mod control;
 pub mod env;
+pub mod exceptions;
 pub mod global;
 pub mod guard;
 pub mod known_bits;
@@ -134,6 +135,10 @@ pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     pub bounds: bounds::Bounds,
     /// The fuel/deadline counter, when the module has a budget.
     pub budget: Option<budget::Counter>,
+    /// The block that returns dummy results with an exception pending,
+    /// shared by every throw and call check outside a `try_table`
+    /// (`exceptions.rs`); created on first use.
+    pub exception_exit: Option<ir::Block>,
 }
 
 impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
@@ -158,6 +163,7 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
             regions,
             bounds: bounds::Bounds::default(),
             budget: None,
+            exception_exit: None,
         }
     }
 
@@ -339,6 +345,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             || self.translate_variable(op)?
             || self.translate_atomic(op)?
             || self.translate_simd(op)?
+            || self.translate_exception(op)?
         {
             return Ok(());
         }

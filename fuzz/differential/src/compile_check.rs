@@ -27,6 +27,7 @@ pub fn compile_on_every_isa(bytes: &[u8]) -> usize {
             imports: ImportBinding::Static,
             bounds_checks: wafer::BoundsChecks::Explicit,
             budget: Default::default(),
+            exception_checks: false,
         };
         accepted += usize::from(wafer::compile(bytes, &options).is_ok());
     }

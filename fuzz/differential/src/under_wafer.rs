@@ -105,6 +105,7 @@ pub fn compile(
         imports: ImportBinding::Dynamic,
         bounds_checks: bounds,
         budget: Default::default(),
+        exception_checks: false,
     };
     match catch_unwind(AssertUnwindSafe(|| wafer::compile(wasm, &options))) {
         Ok(Ok(module)) => Ok(module),

@@ -86,6 +86,8 @@ pub enum ExternKind {
     Table = 1,
     Memory = 2,
     Global = 3,
+    /// An exception tag (exception handling).
+    Tag = 4,
 }
 
 impl ExternKind {
@@ -95,6 +97,7 @@ impl ExternKind {
             1 => ExternKind::Table,
             2 => ExternKind::Memory,
             3 => ExternKind::Global,
+            4 => ExternKind::Tag,
             _ => return None,
         })
     }

@@ -48,11 +48,14 @@ pub enum TrapCode {
     /// `memory.atomic.wait32/64` without a timeout where no other thread
     /// exists that could ever notify: it would never return.
     WaitDeadlock = 17,
+    /// A Wasm exception (exception handling) left the export or `_start`
+    /// that was called: no `try_table` caught it.
+    UncaughtException = 18,
 }
 
 impl TrapCode {
     /// Every code, for tables and tests.
-    pub const ALL: [TrapCode; 17] = [
+    pub const ALL: [TrapCode; 18] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -70,6 +73,7 @@ impl TrapCode {
         TrapCode::UnalignedAtomic,
         TrapCode::ExpectedSharedMemory,
         TrapCode::WaitDeadlock,
+        TrapCode::UncaughtException,
     ];
 
     /// The numeric code stored in tables.
@@ -122,6 +126,7 @@ impl TrapCode {
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::WaitDeadlock => "wait would deadlock: no other thread can notify",
+            TrapCode::UncaughtException => "uncaught exception",
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum ValType {
     V128 = 4,
     FuncRef = 5,
     ExternRef = 6,
+    /// An exception reference (exception handling): a pointer to the
+    /// runtime's exception object, null = 0.
+    ExnRef = 7,
 }
 
 impl ValType {
@@ -35,6 +38,7 @@ impl ValType {
             ValType::V128 => b'v',
             ValType::FuncRef => b'r',
             ValType::ExternRef => b'x',
+            ValType::ExnRef => b'e',
         }
     }
 
@@ -48,6 +52,7 @@ impl ValType {
             b'v' => ValType::V128,
             b'r' => ValType::FuncRef,
             b'x' => ValType::ExternRef,
+            b'e' => ValType::ExnRef,
             _ => return None,
         })
     }
@@ -62,6 +67,7 @@ impl ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::ExnRef => "exnref",
         }
     }
 }

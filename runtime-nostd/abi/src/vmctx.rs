@@ -236,6 +236,9 @@ pub struct ModuleCounts {
     pub data_segments: u32,
     pub elem_segments: u32,
     pub elem_items: u32,
+    /// Exception tags: imported, and all of them (imports first).
+    pub imported_tags: u32,
+    pub tags: u32,
 }
 
 /// Offsets of each array in a module's vmctx. See the module docs.
@@ -256,6 +259,9 @@ pub struct VmctxLayout {
     /// One word per imported function: the host (C) code bound to it,
     /// called by the import's adapter (`ImportDesc::host_adapter`).
     pub host_funcs: u32,
+    /// One word per tag (imports first): the tag's identity, the address
+    /// of the defining instance's own word for it (see `tag`).
+    pub tags: u32,
     pub size: u32,
 }
 
@@ -282,7 +288,8 @@ impl VmctxLayout {
         let elem_lengths = data_lengths + counts.data_segments * 4;
         let elem_items = align_up(elem_lengths + counts.elem_segments * 4, 8);
         let host_funcs = elem_items + counts.elem_items * 8;
-        let size = align_up(host_funcs + counts.imported_funcs * 8, 16);
+        let tags = host_funcs + counts.imported_funcs * 8;
+        let size = align_up(tags + counts.tags * 8, 16);
         VmctxLayout {
             counts,
             func_imports,
@@ -297,6 +304,7 @@ impl VmctxLayout {
             elem_lengths,
             elem_items,
             host_funcs,
+            tags,
             size,
         }
     }
@@ -350,6 +358,13 @@ impl VmctxLayout {
     pub const fn host_func(&self, index: u32) -> u32 {
         self.host_funcs + index * 8
     }
+    /// Offset of the identity word of tag `index` (imports first). A
+    /// defined tag's word holds its own address, an imported tag's the
+    /// address of the exporter's word: two instances of one module have
+    /// different tags, an import and its export the same.
+    pub const fn tag(&self, index: u32) -> u32 {
+        self.tags + index * 8
+    }
 }
 
 #[cfg(test)]
@@ -369,6 +384,8 @@ mod tests {
             data_segments,
             elem_segments: 2,
             elem_items: 7,
+            imported_tags: 1,
+            tags: 2,
         }
     }
 
@@ -421,7 +438,8 @@ mod tests {
             (l.data_lengths + c.data_segments * 4, l.elem_lengths),
             (l.elem_lengths + c.elem_segments * 4, l.elem_items),
             (l.elem_items + c.elem_items * 8, l.host_funcs),
-            (l.host_funcs + c.imported_funcs * 8, l.size),
+            (l.host_funcs + c.imported_funcs * 8, l.tags),
+            (l.tags + c.tags * 8, l.size),
         ];
         for (i, (end_of_previous, start)) in arrays.into_iter().enumerate() {
             assert!(
@@ -437,6 +455,7 @@ mod tests {
         assert_eq!(l.funcrefs % 8, 0);
         assert_eq!(l.elem_items % 8, 0);
         assert_eq!(l.host_funcs % 8, 0);
+        assert_eq!(l.tags % 8, 0);
         assert_eq!(l.size % 16, 0);
     }
 

@@ -124,6 +124,7 @@ fn trap_message_z(code: TrapCode) -> &'static core::ffi::CStr {
         TrapCode::UnalignedAtomic => c"unaligned atomic",
         TrapCode::ExpectedSharedMemory => c"expected shared memory",
         TrapCode::WaitDeadlock => c"wait would deadlock: no other thread can notify",
+        TrapCode::UncaughtException => c"uncaught exception",
     }
 }
 

@@ -23,8 +23,8 @@ pub fn write_value(w: &mut impl Write, ty: ValType, raw: ValRaw) -> core::fmt::R
             f32::from_bits(bits as u32),
         ),
         ValType::F64 => write_float(w, f64::from_bits(bits), f64::from_bits(bits)),
-        ValType::FuncRef | ValType::ExternRef if bits == 0 => w.write_str("null"),
-        ValType::FuncRef | ValType::ExternRef => w.write_str("ref"),
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef if bits == 0 => w.write_str("null"),
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => w.write_str("ref"),
         ValType::V128 => write!(
             w,
             "{:#034x}",

@@ -60,6 +60,7 @@ fn parse_value(token: &[u8]) -> Option<(ValType, ValRaw)> {
         ValType::V128,
         ValType::FuncRef,
         ValType::ExternRef,
+        ValType::ExnRef,
     ]
     .into_iter()
     .find(|t| t.name().as_bytes() == name)?;
@@ -94,7 +95,9 @@ fn write_value(w: &mut Stdout, ty: ValType, raw: ValRaw) {
     let _ = match ty {
         ValType::V128 => write!(w, " v128:{:016x}{:016x}", raw.bits[1], raw.bits[0]),
         ValType::I32 | ValType::F32 => write!(w, " {}:{:x}", ty.name(), bits as u32),
-        ValType::FuncRef | ValType::ExternRef if bits == 0 => write!(w, " {}:null", ty.name()),
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef if bits == 0 => {
+            write!(w, " {}:null", ty.name())
+        }
         ValType::ExternRef => write!(w, " externref:{:x}", bits - 1),
         _ => write!(w, " {}:{:x}", ty.name(), bits),
     };

@@ -298,6 +298,9 @@ fn call<'a>(mut tokens: impl Iterator<Item = &'a [u8]>) {
 fn reply_trap(trap: &crate::trap::Trap) {
     let mut out = Stdout;
     let _ = write!(out, "trap {}", trap.code.message());
+    if trap.code == wafer_abi::trap::TrapCode::UncaughtException {
+        crate::exceptions::write_uncaught_tag(&mut out);
+    }
     if let (Some(module), Some(function)) = (trap.module, trap.function) {
         // SAFETY: descriptor strings are static.
         let (module_name, name) = unsafe { (module.name.bytes(), function.name.bytes()) };

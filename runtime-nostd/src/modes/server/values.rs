@@ -20,7 +20,8 @@ pub fn parse(text: &[u8], ty: ValType) -> Option<ValRaw> {
         ValType::FuncRef | ValType::ExternRef if text == "null" => 0,
         // The serving protocol's externref word is N + 1 (null is 0).
         ValType::ExternRef => parse_int(text, 64)?.checked_add(1)?,
-        ValType::FuncRef | ValType::V128 => return None,
+        ValType::ExnRef if text == "null" => 0,
+        ValType::FuncRef | ValType::ExnRef | ValType::V128 => return None,
     };
     Some(ValRaw::from_u64(bits))
 }
