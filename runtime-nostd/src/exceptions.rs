@@ -58,6 +58,7 @@ pub extern "C" fn wafer_exception_throw(tag: usize, slots: u64) -> *mut u8 {
         crate::console::stderr_str("wafer: out of memory for an exception\n");
         crate::trap::raise(crate::trap::Trap::new(wafer_abi::trap::TrapCode::Abort));
     }
+    arm_reporting();
     // SAFETY: `exn` is a fresh block of `size >= 16` bytes, 16-aligned;
     // the pending slot is only used by the one thread running Wasm.
     unsafe {
@@ -85,13 +86,55 @@ pub unsafe extern "C" fn wafer_exception_free(exn: *mut u8) {
     }
 }
 
+/// [`take_pending`] and the tag report, once anything has thrown: every
+/// exception starts in [`wafer_exception_throw`] (`throw_ref` rethrows
+/// one of its objects), so before the first throw nothing can be pending.
+/// Reached through these pointers so that images whose modules never
+/// throw link none of the uncaught-exception code: hello must fit 12 KiB
+/// of flash.
+static mut TAKE_UNCAUGHT: Option<fn() -> bool> = None;
+static mut REPORT_TAG: Option<fn(&mut crate::console::Stderr)> = None;
+
+fn arm_reporting() {
+    // SAFETY: only the thread running Wasm throws (docs/exceptions.md).
+    unsafe {
+        if (*addr_of!(TAKE_UNCAUGHT)).is_none() {
+            // Opaque to the optimiser, which would otherwise call both
+            // directly and link them into every image.
+            *addr_of_mut!(TAKE_UNCAUGHT) =
+                Some(core::hint::black_box(take_pending as fn() -> bool));
+            *addr_of_mut!(REPORT_TAG) = Some(core::hint::black_box(
+                write_uncaught_tag as fn(&mut crate::console::Stderr),
+            ));
+        }
+    }
+}
+
 /// Takes the pending exception after a call into compiled code returned:
 /// `true` if one was left (it escaped the call: the caller reports the
 /// `uncaught exception` trap), and its tag is remembered for the report.
 /// The exception is cleared either way, so the next call starts without
-/// one. Exceptions are never freed here: an `exnref` to it may live in a
-/// global or table.
+/// one.
 pub fn take_uncaught() -> bool {
+    // SAFETY: written once, by `arm_reporting`, on the thread running Wasm.
+    match unsafe { *addr_of!(TAKE_UNCAUGHT) } {
+        Some(take) => take(),
+        None => false,
+    }
+}
+
+/// Writes the tag of the last uncaught exception to stderr (see
+/// [`write_uncaught_tag`]).
+pub fn report_uncaught_tag(w: &mut crate::console::Stderr) {
+    // SAFETY: as in `take_uncaught`.
+    if let Some(report) = unsafe { *addr_of!(REPORT_TAG) } {
+        report(w);
+    }
+}
+
+/// [`take_uncaught`] once armed. Exceptions are never freed here: an
+/// `exnref` to it may live in a global or table.
+fn take_pending() -> bool {
     // SAFETY: as in `wafer_exception_throw`; a pending exception is a
     // live object whose first word is its tag.
     let identity = unsafe {

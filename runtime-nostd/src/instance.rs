@@ -602,12 +602,8 @@ pub fn instantiate(
         for import in desc.imports.items() {
             bind_import(import, &layout, vmctx, &resolve, guarded)?;
         }
-        // A defined tag is identified by the address of its own word, so
-        // each instance has tags of its own.
-        for index in layout.counts.imported_tags..layout.counts.tags {
-            let word = vmctx.add(layout.tag(index) as usize) as *mut usize;
-            *word = word as usize;
-        }
+        // Defined tags' words are written by the module's `instantiate`
+        // (compiler/src/emit/instantiate.rs).
         for (i, f) in desc.functions.items().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
                 func_ptr: f.entry,
@@ -672,17 +668,12 @@ pub fn instantiate(
         let init: InstantiateFn = core::mem::transmute(desc.instantiate);
         // Its start function may fault in its own guard windows already.
         INSTANTIATING = record;
+        // An exception the start function threw and did not catch is a
+        // trap too (`trap::catch` takes it while this instance can still
+        // name its tag).
         let initialised = crate::trap::catch(run_initialiser, init as *mut u8, vmctx);
-        // An exception the start function threw and did not catch (taken
-        // while this instance can still name its tag).
-        let uncaught = crate::exceptions::take_uncaught();
         INSTANTIATING = core::ptr::null_mut();
         initialised.map_err(InstantiateError::Trap)?;
-        if uncaught {
-            return Err(InstantiateError::Trap(crate::trap::Trap::new(
-                wafer_abi::trap::TrapCode::UncaughtException,
-            )));
-        }
 
         NEWEST = record;
         INSTANCE_COUNT += 1;

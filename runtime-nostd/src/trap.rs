@@ -110,7 +110,14 @@ pub unsafe fn catch(
         CURRENT_JMPBUF = &mut buf;
         let code = wafer_call_protected(&mut buf, f, a, b);
         CURRENT_JMPBUF = previous;
+        // A Wasm exception no handler caught left the call: its results are
+        // dummies, so it ends the call like a trap. Taken after a trap too,
+        // so the next call starts without one.
+        let uncaught = crate::exceptions::take_uncaught();
         if code == 0 {
+            if uncaught {
+                return Err(Trap::new(TrapCode::UncaughtException));
+            }
             return Ok(());
         }
         let pending = core::ptr::replace(core::ptr::addr_of_mut!(PENDING), None);
@@ -233,7 +240,7 @@ pub fn report(trap: &Trap) {
     w.str("trap: ");
     w.str(trap.code.message());
     if trap.code == TrapCode::UncaughtException {
-        crate::exceptions::write_uncaught_tag(&mut w);
+        crate::exceptions::report_uncaught_tag(&mut w);
     }
     w.str("\n");
     if let (Some(module), Some(function)) = (trap.module, trap.function) {

@@ -181,6 +181,16 @@ fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
     let info = t.env.info;
     let layout = t.env.layout;
 
+    // A defined tag is identified by the address of its own word, so each
+    // instance has tags of its own (`VmctxLayout::tag`). Written here, not
+    // by the runtime, so images without tags carry no code for them.
+    for index in info.num_imported_tags..info.tags.len() as u32 {
+        let offset = layout.tag(index) as i32;
+        let address = t.builder.ins().iadd_imm_s(t.vmctx, i64::from(offset));
+        let flags = t.vmctx_flags();
+        t.builder.ins().store(flags, address, t.vmctx, offset);
+    }
+
     for (defined, init) in info.global_inits.iter().enumerate() {
         let value = t.const_expr(init)?;
         let flags = t.vmctx_flags();

@@ -32,14 +32,8 @@ pub fn call_export(
         crate::budget::start_call();
         let trampoline: Trampoline = core::mem::transmute(export.trampoline);
         let f: unsafe extern "C" fn(*mut u8, *mut u8) = core::mem::transmute(trampoline);
-        let outcome = crate::trap::catch(f, funcref as *mut u8, values.as_mut_ptr() as *mut u8);
-        // A Wasm exception no handler caught left the export: its
-        // results are dummies, so it ends the call like a trap.
-        let uncaught = crate::exceptions::take_uncaught();
-        match outcome {
-            Ok(()) if uncaught => Err(Trap::new(wafer_abi::trap::TrapCode::UncaughtException)),
-            other => other,
-        }
+        // An exception no handler caught comes back as a trap too.
+        crate::trap::catch(f, funcref as *mut u8, values.as_mut_ptr() as *mut u8)
     }
 }
 
