@@ -437,7 +437,7 @@ pub(crate) fn define_board_record(
     w.u64(bare.timer.base);
     w.u64(bare.timer.hz);
     w.u32(device_kind(&bare.rng)?);
-    w.u32(0);
+    w.u32(bare.cores);
     w.u64(bare.rng.base);
     if console_framing {
         let framed = module.declare_data(

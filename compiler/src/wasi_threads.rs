@@ -5,9 +5,10 @@
 //! `wasi.thread-spawn: (func (param i32) (result i32))` and a shared
 //! memory (`env.memory`), and exports `wasi_thread_start(tid, arg)`. Each
 //! spawned thread is a new instance of the module sharing that memory, run
-//! on an OS thread of its own: the Linux boards' runtime creates them
-//! (runtime-nostd/src/threads). Bare-metal boards run one core, so a
-//! module that spawns threads is refused there at build time.
+//! on an OS thread of its own on the Linux boards, on a core of its own on
+//! bare-metal boards with several (`cores` in `boards/<name>.toml`): the
+//! runtime creates them (runtime-nostd/src/threads). A board that runs the
+//! runtime on one core refuses a module that spawns threads at build time.
 
 use anyhow::{Result, bail};
 use wafer_abi::descriptor::ExternKind;
@@ -54,12 +55,15 @@ pub fn check_board(modules: &[CompiledModule], board: &Board) -> Result<()> {
             m.prefix
         );
     }
-    if board.bare.is_none() {
+    let Some(bare) = &board.bare else {
+        return Ok(());
+    };
+    if bare.cores > 1 {
         return Ok(());
     }
     if let Some(m) = modules.iter().find(|m| spawns_threads(m)) {
         bail!(
-            "module `{}` uses threads (wasi-threads `{MODULE}.{FIELD}`), which board {} does not support: wafer runs Wasm threads on the Linux boards only (bare-metal boards run one core); build for a linux-* board or without threads",
+            "module `{}` uses threads (wasi-threads `{MODULE}.{FIELD}`), which board {} does not support: wafer runs its runtime on one core of this board; build for a linux-* board, a board with several cores (`wafer boards`), or without threads",
             m.prefix,
             board.name
         );

@@ -30,13 +30,11 @@ const NOT_EQUAL: u32 = 1;
 const TIMED_OUT: u32 = 2;
 
 /// `wait`'s result: woken by a notify.
-#[cfg(not(wafer_platform = "baremetal"))]
 const WOKEN: u32 = 0;
 
 /// Blocks a waiter whose value matched (`low` is the word's low 4 bytes
 /// as they were compared): through the futex when threads exist.
 fn block(address: u64, low: u32, timeout_ns: i64) -> u32 {
-    #[cfg(not(wafer_platform = "baremetal"))]
     if crate::threads::started() {
         use crate::platform::threads::{Wake, futex_wait};
         let timeout = u64::try_from(timeout_ns).ok();
@@ -47,7 +45,6 @@ fn block(address: u64, low: u32, timeout_ns: i64) -> u32 {
             Wake::TimedOut => TIMED_OUT,
         };
     }
-    let _ = (address, low);
     wait_alone(timeout_ns)
 }
 
@@ -103,11 +100,9 @@ pub unsafe extern "C" fn wafer_atomic_wait64(
 /// thread there is never a waiter to wake.
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_atomic_notify(_vmctx: *mut u8, address: u64, count: u32) -> u32 {
-    #[cfg(not(wafer_platform = "baremetal"))]
     if crate::threads::started() {
         return crate::platform::threads::futex_wake(address as usize as *const u32, count);
     }
-    let _ = (address, count);
     0
 }
 

@@ -1,13 +1,23 @@
 //! Wasm threads (docs/threads.md): wasi-threads programs on the Linux
-//! boards — `.wat` programs that need no toolchain, and Rust std threads
+//! boards and on the bare-metal boards that run threads on their other
+//! cores — `.wat` programs that need no toolchain, and Rust std threads
 //! built for `wasm32-wasip1-threads` against the native build — and the
-//! build-time refusal on bare-metal boards.
+//! build-time refusal on boards that run one core.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use super::{LINUX_BOARDS, assert_clean_error, stderr, stdout, wafer, wafer_within};
+
+/// Bare-metal boards that run Wasm threads on their other cores (a
+/// `cores` field above 1 in `boards/<name>.toml`).
+const MULTICORE_BOARDS: [&str; 1] = ["qemu-virt-aarch64"];
+
+/// Every board that runs wasi-threads programs.
+fn thread_boards() -> impl Iterator<Item = &'static str> {
+    LINUX_BOARDS.into_iter().chain(MULTICORE_BOARDS)
+}
 
 fn program(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,10 +36,10 @@ fn run(wasm: &str, board: &str, bounds: &str) -> std::process::Output {
 }
 
 #[test]
-fn spawned_threads_share_memory_and_wake_a_waiter_on_every_linux_board() {
+fn spawned_threads_share_memory_and_wake_a_waiter_on_every_thread_board() {
     // 1 + 20 + 100 from the three threads' start arguments.
     let sum = program("sum.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         for bounds in ["guard", "explicit"] {
             let o = run(&sum, board, bounds);
             assert_eq!(
@@ -50,7 +60,7 @@ fn atomic_read_modify_writes_lose_no_update_under_contention() {
     // cmpxchg, before wafer worked around Cranelift, lost updates in
     // about a third of runs).
     let contention = program("contention.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         for bounds in ["guard", "guard", "guard", "explicit"] {
             let o = run(&contention, board, bounds);
             assert_eq!(o.status.code(), Some(0), "{board} {bounds}: {}", stderr(&o));
@@ -63,7 +73,7 @@ fn a_page_another_thread_grew_is_accessible_without_a_call_in_between() {
     // Explicit checks must not use a length loaded before the other
     // thread's `memory.grow`; exit code: the byte stored in the new page.
     let grow = program("grow.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         for bounds in ["explicit", "guard"] {
             let o = run(&grow, board, bounds);
             assert_eq!(o.status.code(), Some(5), "{board} {bounds}: {}", stderr(&o));
@@ -74,7 +84,7 @@ fn a_page_another_thread_grew_is_accessible_without_a_call_in_between() {
 #[test]
 fn a_trap_on_a_spawned_thread_ends_the_process_with_the_trap_status() {
     let trap = program("trap.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         let o = run(&trap, board, "guard");
         assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
         let err = stderr(&o);
@@ -89,7 +99,7 @@ fn a_trap_on_a_spawned_thread_ends_the_process_with_the_trap_status() {
 #[test]
 fn recursion_on_a_spawned_thread_stops_at_its_own_stack_limit() {
     let recursion = program("recursion.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         for bounds in ["guard", "explicit"] {
             let o = run(&recursion, board, bounds);
             assert_eq!(o.status.code(), Some(134), "{board}: {}", stderr(&o));
@@ -106,7 +116,7 @@ fn recursion_on_a_spawned_thread_stops_at_its_own_stack_limit() {
 fn a_start_function_that_spawns_does_not_deadlock_the_spawner() {
     // Exit code: the number of threads that started, exactly 1.
     let nested = program("nested.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         let o = run(&nested, board, "guard");
         assert_eq!(o.status.code(), Some(1), "{board}: {}", stderr(&o));
     }
@@ -115,7 +125,7 @@ fn a_start_function_that_spawns_does_not_deadlock_the_spawner() {
 #[test]
 fn proc_exit_on_a_spawned_thread_ends_the_process_with_its_code() {
     let exit = program("exit.wat");
-    for board in LINUX_BOARDS {
+    for board in thread_boards() {
         let o = run(&exit, board, "guard");
         assert_eq!(o.status.code(), Some(7), "{board}: {}", stderr(&o));
     }
@@ -128,7 +138,7 @@ fn fuel_and_deadlines_stop_a_runaway_spawned_thread() {
         ("--fuel", "10000000", "trap: fuel exhausted\n"),
         ("--timeout-ms", "300", "trap: deadline exceeded\n"),
     ] {
-        for board in LINUX_BOARDS {
+        for board in thread_boards() {
             let args = ["run", &spin, "--board", board, option, value];
             let o = wafer_within(&args, Duration::from_secs(120))
                 .unwrap_or_else(|| panic!("{board} {option}: the thread was not stopped"));
@@ -167,16 +177,53 @@ fn a_module_that_spawns_threads_must_import_its_memory() {
 }
 
 #[test]
-fn threads_are_refused_at_build_time_on_bare_metal_boards() {
+fn threads_are_refused_at_build_time_on_boards_that_run_one_core() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fw.elf");
     let out = out.to_string_lossy();
-    for board in ["qemu-virt-riscv64", "raspi3b"] {
+    for board in ["qemu-virt-riscv64", "raspi3b", "qemu-x86_64", "sifive-u"] {
         let o = wafer(&["build", &program("sum.wat"), "--board", board, "-o", &out]);
         assert_clean_error(&o, "uses threads (wasi-threads `wasi.thread-spawn`)");
         assert!(stderr(&o).contains(board), "{}", stderr(&o));
+        assert!(stderr(&o).contains("one core"), "{}", stderr(&o));
         assert!(!dir.path().join("fw.elf").exists(), "no image is written");
     }
+}
+
+#[test]
+fn a_spawn_with_every_core_busy_fails_and_freed_cores_run_threads_again() {
+    // qemu-virt-aarch64 runs 8 cores: `_start` holds one, so 7 threads run
+    // at once and the 8th spawn must return an error; after they end, a
+    // spawn works again (+100).
+    let busy = program("busy.wat");
+    for board in MULTICORE_BOARDS {
+        for bounds in ["guard", "explicit"] {
+            let o = run(&busy, board, bounds);
+            assert_eq!(
+                o.status.code(),
+                Some(107),
+                "{board} {bounds}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+#[test]
+fn boards_list_their_cores() {
+    let o = wafer(&["boards"]);
+    let boards = stdout(&o);
+    let line = |name: &str| {
+        boards
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} missing: {boards}"))
+            .to_string()
+    };
+    assert!(line("qemu-virt-aarch64").contains("cores 8"), "{boards}");
+    assert!(line("raspi3b").contains("cores 1"), "{boards}");
+    // Linux boards run OS threads: no core count.
+    assert!(line("linux-aarch64").contains("cores -"), "{boards}");
 }
 
 fn rust_has_wasip1_threads() -> Result<(), String> {
@@ -216,7 +263,7 @@ fn rustc(args: &[&str], source: &str, output: &Path) {
 }
 
 #[test]
-fn rust_std_threads_print_the_same_as_native_on_every_linux_board() {
+fn rust_std_threads_print_the_same_as_native_on_every_thread_board() {
     if let Err(why) = rust_has_wasip1_threads() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("Rust threads toolchain missing under CI (run .ci/setup): {why}");
@@ -244,10 +291,19 @@ fn rust_std_threads_print_the_same_as_native_on_every_linux_board() {
     );
     assert!(expected.contains("pushed 40 first Some(0) last Some(309)\ncondvar ready\n"));
     let wasm = wasm.to_string_lossy();
-    for board in LINUX_BOARDS {
-        let o = run(&wasm, board, "guard");
-        assert_eq!(o.status.code(), Some(0), "{board}: {}", stderr(&o));
-        assert_eq!(stdout(&o), expected, "{board}");
+    for board in thread_boards() {
+        // Bare metal in explicit mode places the shared memory differently
+        // (half the free heap up front): run both modes there.
+        let modes: &[&str] = if MULTICORE_BOARDS.contains(&board) {
+            &["guard", "explicit"]
+        } else {
+            &["guard"]
+        };
+        for bounds in modes {
+            let o = run(&wasm, board, bounds);
+            assert_eq!(o.status.code(), Some(0), "{board} {bounds}: {}", stderr(&o));
+            assert_eq!(stdout(&o), expected, "{board} {bounds}");
+        }
     }
 }
 

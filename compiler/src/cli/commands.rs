@@ -120,10 +120,16 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Boards => {
             for name in Board::names() {
                 let board = Board::by_name(&name)?;
+                // Bare-metal boards: the cores Wasm threads run on.
+                let cores = board
+                    .bare
+                    .as_ref()
+                    .map_or(String::from("-"), |b| b.cores.to_string());
                 println!(
-                    "{:<14} {:<8} {}",
+                    "{:<14} {:<8} cores {:<2} {}",
                     board.name,
                     board.target.isa.name(),
+                    cores,
                     board.about
                 );
             }

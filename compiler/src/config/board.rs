@@ -95,6 +95,9 @@ pub struct BareMetal {
     pub rng: Device,
     /// The core that runs the image (the others are parked at boot).
     pub boot_core: u32,
+    /// Cores the runtime can run Wasm threads on (wasi-threads), the boot
+    /// core included; QEMU gets `-smp` with it. 1: threads are refused.
+    pub cores: u32,
     pub qemu: QemuSystem,
 }
 
@@ -122,8 +125,14 @@ struct BoardFile {
     rng: Option<Device>,
     #[serde(default)]
     boot_core: u32,
+    #[serde(default = "one_core")]
+    cores: u32,
     qemu: Option<QemuSystem>,
     bounds_checks: BoundsSupport,
+}
+
+fn one_core() -> u32 {
+    1
 }
 
 /// A board: an ISA, a platform, and how to run images on it.
@@ -179,6 +188,12 @@ impl Board {
             Isa::from_name(&parsed.isa)
                 .ok_or_else(|| anyhow!("BUG: boards/{file} names unknown isa {}", parsed.isa))?
         };
+        if parsed.cores == 0 || parsed.cores > wafer_abi::descriptor::MAX_CORES {
+            bail!(
+                "BUG: boards/{file}: cores must be 1..={}",
+                wafer_abi::descriptor::MAX_CORES
+            );
+        }
         if !parsed
             .bounds_checks
             .supported
@@ -201,6 +216,7 @@ impl Board {
                         hz: 0,
                     }),
                     boot_core: parsed.boot_core,
+                    cores: parsed.cores,
                     qemu: parsed.qemu.ok_or_else(|| missing("qemu"))?,
                 })
             }
@@ -362,6 +378,9 @@ impl Board {
                 })?;
                 let mut cmd = Command::new(qemu);
                 cmd.args(&bare.qemu.args);
+                if bare.cores > 1 {
+                    cmd.arg("-smp").arg(bare.cores.to_string());
+                }
                 match bare.qemu.load {
                     QemuLoad::Loader => {
                         let mut loader = std::ffi::OsString::from("loader,cpu-num=0,file=");

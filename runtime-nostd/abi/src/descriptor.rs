@@ -482,6 +482,10 @@ pub mod device {
     pub const FIRMWARE: u32 = 14;
 }
 
+/// The most cores a board may give Wasm threads (`BoardConfig::cores`;
+/// the runtime keeps one wait slot per core).
+pub const MAX_CORES: u32 = 8;
+
 /// The peripherals of a bare-metal board, generated from `boards/<name>.toml`
 /// into every bare-metal image; the runtime's drivers read it at boot.
 #[repr(C)]
@@ -503,7 +507,9 @@ pub struct BoardConfig {
     /// Hardware entropy source behind `random_get`, or [`device::NONE`]
     /// (then a PRNG seeded from the timer, and `wafer build` warns).
     pub rng_kind: u32,
-    pub _pad: u32,
+    /// Cores Wasm threads may run on, the boot core included (0, as
+    /// images before this field wrote: 1). At most [`MAX_CORES`].
+    pub cores: u32,
     pub rng_base: u64,
     /// `wafer run` only: the address of the runtime's framed console
     /// ([`FRAMED_CONSOLE_SYMBOL`], see [`crate::console`]); 0 (`wafer

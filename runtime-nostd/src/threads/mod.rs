@@ -17,7 +17,6 @@
 
 pub mod lock;
 pub mod shared_memory;
-#[cfg(not(wafer_platform = "baremetal"))]
 pub mod spawn;
 
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -39,10 +38,7 @@ pub fn mark_started() {
 /// Whether the caller runs on a thread `thread-spawn` made (not the
 /// process's first thread). Cheap until the first spawn.
 pub fn on_spawned_thread() -> bool {
-    #[cfg(not(wafer_platform = "baremetal"))]
-    return started() && crate::platform::threads::on_other_thread();
-    #[cfg(wafer_platform = "baremetal")]
-    return false;
+    started() && crate::platform::threads::on_other_thread()
 }
 
 /// Reports `trap` and ends the process, for a trap on a spawned thread.

@@ -58,6 +58,18 @@ pub unsafe fn resolve(import: &ImportDesc, guarded: bool) -> Option<Extern> {
                 .max
                 .min(crate::instance::manifest().max_memory_pages)
                 .min(wafer_abi::MAX_WASM_PAGES);
+            // Boards without a guard window: the memory would take the
+            // free end of the heap only until the next allocation (the
+            // threads' instances and stacks come right after it), then
+            // keep little room to grow. It gets half the free heap up
+            // front instead, so threads can grow it while spawning.
+            #[cfg(wafer_platform = "baremetal")]
+            let cap = if guarded {
+                cap
+            } else {
+                let half = crate::platform::available(0) as u64 / 2 / wafer_abi::WASM_PAGE_SIZE;
+                cap.min(half).max(import.min)
+            };
             if import.min > cap {
                 return None;
             }

@@ -249,3 +249,137 @@ extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usi
         crate::trap::handle_fault(esr as i32, elr)
     }
 }
+
+// A secondary core started by PSCI `CPU_ON` (`start_core`) enters here at
+// EL1 with the MMU and caches off and x0 = its `CoreStart` record: it sets
+// up what the boot core did (FP/SIMD, vectors, MAIR/TCR/TTBR0 from the
+// same boot map, SCTLR), then, on the thread's stack, the guard-window
+// table (`wafer_aarch64_secondary_main`). Every core shares the page
+// tables, so a memory another core grows is mapped here too.
+core::arch::global_asm!(
+    ".text",
+    ".balign 4",
+    ".globl wafer_aarch64_secondary_entry",
+    "wafer_aarch64_secondary_entry:",
+    "mov x19, x0",
+    "mov x0, #(3 << 20)",
+    "msr cpacr_el1, x0",
+    "isb",
+    "ldr x0, =wafer_exception_vectors",
+    "msr vbar_el1, x0",
+    "ldr x0, =__wafer_boot_map",
+    "ldr x2, =0xff00",
+    "msr mair_el1, x2",
+    "ldr x2, ={tcr}",
+    "msr tcr_el1, x2",
+    "msr ttbr0_el1, x0",
+    "dsb ish",
+    "isb",
+    "tlbi vmalle1",
+    "dsb ish",
+    "isb",
+    "ldr x2, =0x30d01805",
+    "msr sctlr_el1, x2",
+    "isb",
+    "ldr x1, [x19]",
+    "mov sp, x1",
+    "mov x0, x19",
+    "bl wafer_aarch64_secondary_main",
+    "1: wfe",
+    "b 1b",
+    ".ltorg",
+    tcr = const TCR_IDENTITY,
+);
+
+/// PSCI functions (SMC64 calling convention where it matters).
+const PSCI_CPU_OFF: u64 = 0x8400_0002;
+const PSCI_CPU_ON: u64 = 0xC400_0003;
+/// PSCI results of `CPU_ON` that mean "not yet": the core is still
+/// powering off after its last thread, or is being started.
+const PSCI_ALREADY_ON: i64 = -4;
+const PSCI_ON_PENDING: i64 = -5;
+
+/// A PSCI call through `hvc`: QEMU's `virt` machine without EL2/EL3
+/// firmware implements PSCI itself on that conduit.
+fn psci(function: u64, a: u64, b: u64, c: u64) -> i64 {
+    let r: i64;
+    // SAFETY: a PSCI call clobbers only x0-x3 (SMCCC).
+    unsafe {
+        core::arch::asm!(
+            "dsb ish",
+            "hvc #0",
+            inlateout("x0") function as i64 => r,
+            inlateout("x1") a => _,
+            inlateout("x2") b => _,
+            inlateout("x3") c => _,
+            options(nostack),
+        );
+    }
+    r
+}
+
+/// The calling core's number: `MPIDR_EL1.Aff0` (QEMU `virt` numbers its
+/// cores there, up to 8 in one cluster).
+pub fn current_core() -> usize {
+    let mpidr: u64;
+    // SAFETY: reads an ID register.
+    unsafe { core::arch::asm!("mrs {}, mpidr_el1", out(reg) mpidr, options(nomem, nostack)) };
+    (mpidr & 0xff) as usize
+}
+
+/// Powers `core` on at the secondary entry with `start` in x0: true when
+/// PSCI accepted. A core still powering off after its last thread answers
+/// "already on" for a moment: that is retried.
+///
+/// # Safety
+/// `core` must be claimed by the caller and `start` filled for it.
+pub unsafe fn start_core(core: usize, start: *const super::threads::CoreStart) -> bool {
+    unsafe extern "C" {
+        fn wafer_aarch64_secondary_entry();
+    }
+    let entry = wafer_aarch64_secondary_entry as *const () as usize as u64;
+    loop {
+        match psci(PSCI_CPU_ON, core as u64, entry, start as u64) {
+            0 => return true,
+            PSCI_ALREADY_ON | PSCI_ON_PENDING => core::hint::spin_loop(),
+            _ => return false,
+        }
+    }
+}
+
+/// Powers the calling core off (its thread has ended).
+pub fn stop_core() -> ! {
+    psci(PSCI_CPU_OFF, 0, 0, 0);
+    // CPU_OFF returns only when refused: park.
+    loop {
+        // SAFETY: waits for an event; nothing is touched.
+        unsafe { core::arch::asm!("wfe", options(nomem, nostack)) };
+    }
+}
+
+/// The secondary entry's Rust half, on the thread's stack with the MMU on:
+/// the guard-window table the boot core installed (if any), then the
+/// thread.
+#[unsafe(no_mangle)]
+extern "C" fn wafer_aarch64_secondary_main(start: *const super::threads::CoreStart) -> ! {
+    // SAFETY: WINDOW_ROOT is written once, before any thread is spawned
+    // (instantiation makes the windows); the TTBR1 setup is the boot
+    // core's in `Mmu::root`.
+    unsafe {
+        let root = core::ptr::addr_of!(WINDOW_ROOT).read_volatile();
+        if !root.is_null() {
+            core::arch::asm!(
+                "msr ttbr1_el1, {root}",
+                "msr tcr_el1, {tcr}",
+                "isb",
+                "tlbi vmalle1",
+                "dsb ish",
+                "isb",
+                root = in(reg) root as u64,
+                tcr = in(reg) TCR_IDENTITY & !TCR_EPD1,
+                options(nostack),
+            );
+        }
+        super::threads::run_core(start)
+    }
+}

@@ -18,6 +18,9 @@ mod riscv64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
+// Wasm threads on the board's other cores (wasi-threads).
+pub mod threads;
+
 // Guard windows for guard-mode linear memories (every board's runtime
 // runs the MMU).
 mod paging;
@@ -29,6 +32,14 @@ use riscv64::Mmu;
 #[cfg(target_arch = "x86_64")]
 use x86_64::Mmu;
 
+/// Guards the page tables of the guard windows once threads run on
+/// several cores (two cores growing memories at once).
+static PAGING_LOCK: crate::threads::lock::SpinLock = crate::threads::lock::SpinLock::new();
+/// Guards the heap's bump pointer and growable memory once threads run on
+/// several cores. Taken inside `alloc`'s lock and `PAGING_LOCK`, never
+/// the other way round.
+static MAP_LOCK: crate::threads::lock::SpinLock = crate::threads::lock::SpinLock::new();
+
 /// Every board's runtime reserves guard windows (contract:
 /// `platform/linux/guard.rs`).
 pub const GUARD_REGIONS: bool = true;
@@ -36,6 +47,7 @@ pub const GUARD_REGIONS: bool = true;
 /// Reserves a guard window of `bytes`, nothing mapped; null when the
 /// window area is used up.
 pub fn reserve_guarded(bytes: usize) -> *mut u8 {
+    let _held = PAGING_LOCK.lock();
     paging::reserve::<Mmu>(bytes)
 }
 
@@ -46,6 +58,7 @@ pub fn reserve_guarded(bytes: usize) -> *mut u8 {
 /// `base` must come from [`reserve_guarded`] and `new_len` lie inside its
 /// window.
 pub unsafe fn commit_guarded(base: *mut u8, old_len: u64, new_len: u64) -> bool {
+    let _held = PAGING_LOCK.lock();
     paging::commit::<Mmu>(base, old_len as usize, new_len as usize)
 }
 
@@ -410,7 +423,7 @@ static mut SEAL: Option<fn()> = None;
 
 /// Seals the growable memory, if there is one.
 fn seal_if_growable() {
-    // SAFETY: single-threaded; written only by `give_rest_of_heap`.
+    // SAFETY: callers hold MAP_LOCK; written only by `give_rest_of_heap`.
     if let Some(seal) = unsafe { SEAL } {
         seal();
     }
@@ -426,7 +439,8 @@ fn seal_if_growable() {
 /// # Safety
 /// `memory` must stay valid for the rest of the program.
 pub unsafe fn give_rest_of_heap(memory: *mut wafer_abi::vmctx::VMMemory) {
-    // SAFETY: single-threaded; see above.
+    let _held = MAP_LOCK.lock();
+    // SAFETY: MAP_LOCK is held; see above.
     unsafe {
         seal_growable();
         GROWABLE = memory;
@@ -477,6 +491,7 @@ fn sealed_length(m: &wafer_abi::vmctx::VMMemory) -> u64 {
 /// Where the next allocation would start (the base a growable memory
 /// gets), with a canary placed below it (if canaries are on).
 pub fn heap_cursor() -> *mut u8 {
+    let _held = MAP_LOCK.lock();
     seal_if_growable();
     let at = next_payload();
     let gap = canary::heap_gap();
@@ -492,6 +507,7 @@ pub fn heap_cursor() -> *mut u8 {
 /// Carves `bytes` (not zeroed, 4 KiB aligned) from the heap, with a canary
 /// below and above (if canaries are on); null when full.
 pub fn map(bytes: usize) -> *mut u8 {
+    let _held = MAP_LOCK.lock();
     seal_if_growable();
     let at = next_payload();
     let gap = canary::heap_gap();
