@@ -160,20 +160,20 @@ pub fn handle_memory_fault(signal: i32, pc: usize, address: usize) -> usize {
 }
 
 fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usize {
-    if crate::threads::on_spawned_thread()
-        && let Some(trap) = lookup(pc)
-        && fault_is_trap(trap.code, address, crate::instance::in_guard_window)
-    {
-        crate::threads::trap_on_spawned_thread(&trap);
-    }
-    // SAFETY: single-threaded; the fault interrupted the only thread.
-    unsafe {
-        if !CURRENT_JMPBUF.is_null()
-            && let Some(trap) = lookup(pc)
-            && fault_is_trap(trap.code, address, crate::instance::in_guard_window)
-        {
-            PENDING = Some(trap);
-            return crate::arch::trap_landing();
+    // Looked up once for both cases: a spawned thread's trap ends the
+    // process, the first thread's resumes at its protected call.
+    let trap = lookup(pc)
+        .filter(|trap| fault_is_trap(trap.code, address, crate::instance::in_guard_window));
+    if let Some(trap) = trap {
+        if crate::threads::on_spawned_thread() {
+            crate::threads::trap_on_spawned_thread(&trap);
+        }
+        // SAFETY: on the first thread, which the fault interrupted.
+        unsafe {
+            if !CURRENT_JMPBUF.is_null() {
+                PENDING = Some(trap);
+                return crate::arch::trap_landing();
+            }
         }
     }
     let mut w = crate::console::Stderr;

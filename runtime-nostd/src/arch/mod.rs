@@ -13,6 +13,9 @@
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
+// The bare-metal boot code places these in its vector table's gaps.
+#[cfg(all(target_arch = "aarch64", wafer_platform = "baremetal"))]
+pub(crate) use aarch64::{call_protected_asm, longjmp_asm};
 #[cfg(target_arch = "riscv64")]
 mod riscv64;
 #[cfg(target_arch = "x86_64")]

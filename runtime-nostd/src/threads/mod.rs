@@ -36,7 +36,9 @@ pub fn mark_started() {
 }
 
 /// Whether the caller runs on a thread `thread-spawn` made (not the
-/// process's first thread). Cheap until the first spawn.
+/// process's first thread). Cheap until the first spawn; out of line, as
+/// every trap path asks.
+#[inline(never)]
 pub fn on_spawned_thread() -> bool {
     started() && crate::platform::threads::on_other_thread()
 }

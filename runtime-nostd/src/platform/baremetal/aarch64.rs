@@ -16,10 +16,10 @@
 //! in flash, and both boards' flash starts 2 KiB aligned), so it costs no
 //! alignment padding: the runtime runs on SP_EL1 and has no lower EL, so
 //! only the "current EL with SP_ELx" group (0x200-0x3ff) is ever taken.
-//! The "SP_EL0" group (0x000-0x1ff) holds the reset entry, the lower-EL
-//! groups (0x400-0x7ff) the rest of the boot code and then whatever the
-//! linker puts next; the synchronous slot (0x200) holds the whole
-//! exception entry. The table costs the gaps in 0x000-0x3ff, ~0.6 KiB.
+//! The "SP_EL0" group (0x000-0x1ff) holds the boot code, the lower-EL
+//! groups (0x400-0x7ff) whatever the linker puts next; the synchronous
+//! slot (0x200) holds the whole exception entry. The table costs the gaps
+//! in 0x000-0x3ff, ~0.4 KiB.
 //!
 //! Guard windows (guard-mode linear memories, see `../paging.rs`) are
 //! translated through TTBR1: the top 256 TiB of the 64-bit space, walked
@@ -83,12 +83,40 @@ core::arch::global_asm!(
     "ldr x1, =__wafer_data_end",
     "ldr x2, =__wafer_data_load",
     "3: cmp x0, x1",
-    "b.hs wafer_boot_mmu",
+    "b.hs 4f",
     "ldr x3, [x2], #8",
     "str x3, [x0], #8",
     "b 3b",
     "9: wfe",
     "b 9b",
+    "4: bl wafer_aarch64_mmu_on",
+    "mov x0, sp",
+    "bl wafer_baremetal_entry",
+    "b 9b",
+    // The MMU half of the boot (every core's: the boot core's above, a
+    // started secondary's in `wafer_aarch64_secondary_entry`), in the
+    // unused rest of 0x000-0x1ff. Clobbers x0 and x2.
+    ".globl wafer_aarch64_mmu_on",
+    "wafer_aarch64_mmu_on:",
+    "adr x0, wafer_exception_vectors",
+    "msr vbar_el1, x0",
+    "ldr x0, =__wafer_boot_map",
+    "ldr x2, =0xff00", // attr0 Device-nGnRnE, attr1 Normal WB
+    "msr mair_el1, x2",
+    "ldr x2, ={tcr}",
+    "msr tcr_el1, x2",
+    "msr ttbr0_el1, x0",
+    "dsb ish",
+    "isb",
+    "tlbi vmalle1",
+    "dsb ish",
+    "isb",
+    // SCTLR_EL1 from its RES1 bits (its reset value is UNKNOWN): M, C, I
+    // on, alignment checks (A) off.
+    "ldr x2, =0x30d01805",
+    "msr sctlr_el1, x2",
+    "isb",
+    "ret",
     ".ltorg",
     // 0x200-0x3ff (current EL with SP_ELx): every exception the runtime
     // can take. Synchronous: the entry itself (32 instructions at most).
@@ -124,44 +152,26 @@ core::arch::global_asm!(
     "ldr x30, [sp, #160]",
     "add sp, sp, #256",
     "eret",
-    // IRQ, FIQ, SError (interrupts stay masked; an SError is fatal).
+    // IRQ, FIQ, SError (interrupts stay masked; an SError is fatal), each
+    // a branch to the entry, followed by code that needs a home anyway:
+    // protected calls and the longjmp back (`crate::arch`).
     ".org 0x280",
     "b wafer_exception_entry",
+    crate::arch::call_protected_asm!(),
     ".org 0x300",
     "b wafer_exception_entry",
+    crate::arch::longjmp_asm!(),
     ".org 0x380",
     "b wafer_exception_entry",
     // 0x400-0x7ff (lower EL: there is none, so these slots are never
-    // taken): the MMU half of the boot, then the rest of the image.
+    // taken): the rest of the image.
     ".org 0x400",
-    "wafer_boot_mmu:",
-    "adr x0, wafer_exception_vectors",
-    "msr vbar_el1, x0",
-    "ldr x0, =__wafer_boot_map",
-    "ldr x2, =0xff00", // attr0 Device-nGnRnE, attr1 Normal WB
-    "msr mair_el1, x2",
-    "ldr x2, ={tcr}",
-    "msr tcr_el1, x2",
-    "msr ttbr0_el1, x0",
-    "dsb ish",
-    "isb",
-    "tlbi vmalle1",
-    "dsb ish",
-    "isb",
-    // SCTLR_EL1 from its RES1 bits (its reset value is UNKNOWN): M, C, I
-    // on, alignment checks (A) off.
-    "ldr x2, =0x30d01805",
-    "msr sctlr_el1, x2",
-    "isb",
-    "mov x0, sp",
-    "bl wafer_baremetal_entry",
-    "b 9b",
-    ".ltorg",
     // Whatever follows (the rest of `.text`) may sit in the rest of the
     // lower-EL slots too: they are never taken.
     ".text",
     boot_core = const core::mem::offset_of!(wafer_abi::descriptor::BoardConfig, boot_core),
     tcr = const TCR_IDENTITY,
+    current = sym crate::trap::CURRENT_JMPBUF,
 );
 
 /// TCR_EL1 for the identity map alone. TTBR0: 32-bit VA (T0SZ=32, the
@@ -256,8 +266,9 @@ extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usi
 // same boot map, SCTLR), then, on the thread's stack, the guard-window
 // table (`wafer_aarch64_secondary_main`). Every core shares the page
 // tables, so a memory another core grows is mapped here too.
+// Its own section, so an image that never spawns drops it (--gc-sections).
 core::arch::global_asm!(
-    ".text",
+    ".section .text.wafer_aarch64_secondary_entry,\"ax\",%progbits",
     ".balign 4",
     ".globl wafer_aarch64_secondary_entry",
     "wafer_aarch64_secondary_entry:",
@@ -265,30 +276,13 @@ core::arch::global_asm!(
     "mov x0, #(3 << 20)",
     "msr cpacr_el1, x0",
     "isb",
-    "ldr x0, =wafer_exception_vectors",
-    "msr vbar_el1, x0",
-    "ldr x0, =__wafer_boot_map",
-    "ldr x2, =0xff00",
-    "msr mair_el1, x2",
-    "ldr x2, ={tcr}",
-    "msr tcr_el1, x2",
-    "msr ttbr0_el1, x0",
-    "dsb ish",
-    "isb",
-    "tlbi vmalle1",
-    "dsb ish",
-    "isb",
-    "ldr x2, =0x30d01805",
-    "msr sctlr_el1, x2",
-    "isb",
+    "bl wafer_aarch64_mmu_on",
     "ldr x1, [x19]",
     "mov sp, x1",
     "mov x0, x19",
     "bl wafer_aarch64_secondary_main",
     "1: wfe",
     "b 1b",
-    ".ltorg",
-    tcr = const TCR_IDENTITY,
 );
 
 /// PSCI functions (SMC64 calling convention where it matters).
