@@ -32,6 +32,9 @@ mod symbols {
         dst
     }
 
+    // The aarch64 boards have a smaller one in their boot code
+    // (`platform/baremetal/aarch64.rs`).
+    #[cfg(not(all(target_arch = "aarch64", wafer_platform = "baremetal")))]
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn memset(dst: *mut u8, value: i32, n: usize) -> *mut u8 {
         const WORD: usize = core::mem::size_of::<usize>();
