@@ -79,6 +79,7 @@ macro_rules! longjmp_asm {
     };
 }
 
+#[cfg(wafer_platform = "baremetal")]
 pub(crate) use {call_protected_asm, longjmp_asm};
 
 #[cfg(not(wafer_platform = "baremetal"))]
