@@ -24,6 +24,7 @@
 //! is no collector: a module that catches with `catch_ref` in a loop grows
 //! the heap by one object per catch).
 
+use crate::late_bound::LateBound;
 use core::ptr::{addr_of, addr_of_mut};
 
 /// Bytes before the payload.
@@ -89,23 +90,17 @@ pub unsafe extern "C" fn wafer_exception_free(exn: *mut u8) {
 /// [`take_pending`] and the tag report, once anything has thrown: every
 /// exception starts in [`wafer_exception_throw`] (`throw_ref` rethrows
 /// one of its objects), so before the first throw nothing can be pending.
-/// Reached through these pointers so that images whose modules never
-/// throw link none of the uncaught-exception code: hello must fit 12 KiB
-/// of flash.
-static mut TAKE_UNCAUGHT: Option<fn() -> bool> = None;
-static mut REPORT_TAG: Option<fn(&mut crate::console::Stderr)> = None;
+/// Late-bound (`crate::late_bound`) so that images whose modules never
+/// throw link none of the uncaught-exception code.
+static TAKE_UNCAUGHT: LateBound<fn() -> bool> = LateBound::new();
+static REPORT_TAG: LateBound<fn(&mut crate::console::Stderr)> = LateBound::new();
 
 fn arm_reporting() {
-    // SAFETY: only the thread running Wasm throws (docs/exceptions.md).
-    unsafe {
-        if (*addr_of!(TAKE_UNCAUGHT)).is_none() {
-            // Opaque to the optimiser, which would otherwise call both
-            // directly and link them into every image.
-            *addr_of_mut!(TAKE_UNCAUGHT) =
-                Some(core::hint::black_box(take_pending as fn() -> bool));
-            *addr_of_mut!(REPORT_TAG) = Some(core::hint::black_box(
-                write_uncaught_tag as fn(&mut crate::console::Stderr),
-            ));
+    if TAKE_UNCAUGHT.get().is_none() {
+        // SAFETY: only the thread running Wasm throws (docs/exceptions.md).
+        unsafe {
+            TAKE_UNCAUGHT.bind(take_pending as fn() -> bool);
+            REPORT_TAG.bind(write_uncaught_tag as fn(&mut crate::console::Stderr));
         }
     }
 }
@@ -116,8 +111,7 @@ fn arm_reporting() {
 /// The exception is cleared either way, so the next call starts without
 /// one.
 pub fn take_uncaught() -> bool {
-    // SAFETY: written once, by `arm_reporting`, on the thread running Wasm.
-    match unsafe { *addr_of!(TAKE_UNCAUGHT) } {
+    match TAKE_UNCAUGHT.get() {
         Some(take) => take(),
         None => false,
     }
@@ -126,8 +120,7 @@ pub fn take_uncaught() -> bool {
 /// Writes the tag of the last uncaught exception to stderr (see
 /// [`write_uncaught_tag`]).
 pub fn report_uncaught_tag(w: &mut crate::console::Stderr) {
-    // SAFETY: as in `take_uncaught`.
-    if let Some(report) = unsafe { *addr_of!(REPORT_TAG) } {
+    if let Some(report) = REPORT_TAG.get() {
         report(w);
     }
 }

@@ -32,6 +32,7 @@ pub mod embed;
 pub mod exceptions;
 pub mod host;
 pub mod instance;
+pub mod late_bound;
 pub mod libcalls;
 pub mod mem;
 pub mod modes;

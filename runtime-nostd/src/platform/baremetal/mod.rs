@@ -415,16 +415,14 @@ pub fn map_zeroed(bytes: usize) -> *mut u8 {
 /// The linear memory that owns the free end of the heap, if any.
 static mut GROWABLE: *mut wafer_abi::vmctx::VMMemory = core::ptr::null_mut();
 
-/// [`seal_growable`], once [`give_rest_of_heap`] has run. Reached through
-/// this pointer so that images without a growable memory (guard mode: its
-/// memories live in windows) link none of the sealing code: hello must fit
-/// 12 KiB of flash.
-static mut SEAL: Option<fn()> = None;
+/// [`seal_growable`], once [`give_rest_of_heap`] has run. Late-bound
+/// (`crate::late_bound`) so that images without a growable memory (guard
+/// mode: its memories live in windows) link none of the sealing code.
+static SEAL: crate::late_bound::LateBound<fn()> = crate::late_bound::LateBound::new();
 
-/// Seals the growable memory, if there is one.
+/// Seals the growable memory, if there is one (callers hold MAP_LOCK).
 fn seal_if_growable() {
-    // SAFETY: callers hold MAP_LOCK; written only by `give_rest_of_heap`.
-    if let Some(seal) = unsafe { SEAL } {
+    if let Some(seal) = SEAL.get() {
         seal();
     }
 }
@@ -444,9 +442,7 @@ pub unsafe fn give_rest_of_heap(memory: *mut wafer_abi::vmctx::VMMemory) {
     unsafe {
         seal_growable();
         GROWABLE = memory;
-        // Opaque to the optimiser: otherwise it turns the call through
-        // SEAL back into a direct call, and every image links the code.
-        SEAL = Some(core::hint::black_box(seal_growable as fn()));
+        SEAL.bind(seal_growable as fn());
     }
 }
 
