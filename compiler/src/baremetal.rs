@@ -49,6 +49,7 @@ pub fn linker_script(
 ) -> Result<String> {
     let m = &bare.memory;
     let boot_map = boot_map_section(board_name, isa, bare)?;
+    let vector_copies = vector_gap_bindings(isa);
     let stack = (stack_size + RUNTIME_STACK_RESERVE).next_multiple_of(16);
     let canary = canary_bytes(mode);
     let mut s = String::new();
@@ -120,9 +121,34 @@ pub fn linker_script(
   /DISCARD/ : {{ *(.eh_frame .eh_frame_hdr .gcc_except_table .gcc_except_table.* .comment .note .note.*) }}
 }}
 ASSERT(__wafer_heap_start <= __wafer_heap_end, "ERROR(wafer): the image's data and stack do not fit in RAM");
-"#
+{vector_copies}"#
     ));
     Ok(s)
+}
+
+/// Runtime functions whose aarch64 board images use the copies the boot
+/// code keeps in its exception vector table's unused slots (padding
+/// otherwise; runtime-nostd/src/platform/baremetal/aarch64.rs): the
+/// assignments override the runtime's own definitions, which
+/// `--gc-sections` then drops. Not in the runtime itself: a firmware that
+/// links it as a library has no vector table of wafer's.
+const AARCH64_VECTOR_COPIES: [(&str, &str); 4] = [
+    ("wafer_call_protected", "wafer_vectors_call_protected"),
+    ("wafer_longjmp", "wafer_vectors_longjmp"),
+    ("wafer_trap_landing", "wafer_vectors_trap_landing"),
+    ("memset", "wafer_vectors_memset"),
+];
+
+/// The linker-script lines binding [`AARCH64_VECTOR_COPIES`] (aarch64
+/// boards; empty for the other ISAs).
+fn vector_gap_bindings(isa: Isa) -> String {
+    if isa != Isa::Aarch64 {
+        return String::new();
+    }
+    AARCH64_VECTOR_COPIES
+        .iter()
+        .map(|(name, copy)| format!("{name} = {copy};\n"))
+        .collect()
 }
 
 /// The boot page tables the MMU reads from flash, as the start of

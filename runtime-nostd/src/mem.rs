@@ -32,9 +32,8 @@ mod symbols {
         dst
     }
 
-    // The aarch64 boards have a smaller one in their boot code
-    // (`platform/baremetal/aarch64.rs`).
-    #[cfg(not(all(target_arch = "aarch64", wafer_platform = "baremetal")))]
+    // The aarch64 board images use a smaller one from their boot code
+    // (`wafer_vectors_memset`, `platform/baremetal/aarch64.rs`).
     #[unsafe(no_mangle)]
     pub unsafe extern "C" fn memset(dst: *mut u8, value: i32, n: usize) -> *mut u8 {
         const WORD: usize = core::mem::size_of::<usize>();

@@ -15,14 +15,17 @@ core::arch::global_asm!(
 
 /// `wafer_call_protected(buf, f, a, b)`: saves the callee-saved state in
 /// `buf` and calls `f(a, b)`; returns 0, or the value given to
-/// `wafer_longjmp` when a trap unwinds to it. A macro so the bare-metal
-/// aarch64 boot code can place it in a gap of its exception vector table
-/// (`platform/baremetal/aarch64.rs`) instead of after it.
+/// `wafer_longjmp` when a trap unwinds to it, named `$name`. A macro so
+/// the bare-metal aarch64 boot code can place a copy in a gap of its
+/// exception vector table (`platform/baremetal/aarch64.rs`).
 macro_rules! call_protected_asm {
-    () => {
+    ($name:literal) => {
         concat!(
-            ".globl wafer_call_protected\n",
-            "wafer_call_protected:\n",
+            ".globl ",
+            $name,
+            "\n",
+            $name,
+            ":\n",
             "stp x19, x20, [x0, #0]\n",
             "stp x21, x22, [x0, #16]\n",
             "stp x23, x24, [x0, #32]\n",
@@ -48,13 +51,17 @@ macro_rules! call_protected_asm {
 }
 
 /// `wafer_longjmp(buf, value)`, and `wafer_trap_landing` (where a fault
-/// handler resumes: longjmp to the current protected call with 1). Takes
+/// handler resumes: longjmp to the current protected call with 1), named
+/// `$longjmp` and `$landing`. Takes
 /// `current = sym crate::trap::CURRENT_JMPBUF` from its `global_asm!`.
 macro_rules! longjmp_asm {
-    () => {
+    ($longjmp:literal, $landing:literal) => {
         concat!(
-            ".globl wafer_longjmp\n",
-            "wafer_longjmp:\n",
+            ".globl ",
+            $longjmp,
+            "\n",
+            $longjmp,
+            ":\n",
             "ldp x19, x20, [x0, #0]\n",
             "ldp x21, x22, [x0, #16]\n",
             "ldp x23, x24, [x0, #32]\n",
@@ -69,12 +76,17 @@ macro_rules! longjmp_asm {
             "ldp d14, d15, [x0, #152]\n",
             "mov w0, w1\n",
             "ret\n",
-            ".globl wafer_trap_landing\n",
-            "wafer_trap_landing:\n",
+            ".globl ",
+            $landing,
+            "\n",
+            $landing,
+            ":\n",
             "adrp x0, {current}\n",
             "ldr x0, [x0, :lo12:{current}]\n",
             "mov w1, #1\n",
-            "b wafer_longjmp\n",
+            "b ",
+            $longjmp,
+            "\n",
         )
     };
 }
@@ -82,9 +94,14 @@ macro_rules! longjmp_asm {
 #[cfg(wafer_platform = "baremetal")]
 pub(crate) use {call_protected_asm, longjmp_asm};
 
-#[cfg(not(wafer_platform = "baremetal"))]
+// Each in a section of its own: on the aarch64 boards the linker script
+// binds these names to the copies in the exception vector table's gaps
+// (`platform/baremetal/aarch64.rs`), and `--gc-sections` drops these.
 core::arch::global_asm!(
-    call_protected_asm!(),
-    longjmp_asm!(),
+    ".section .text.wafer_call_protected,\"ax\",%progbits",
+    call_protected_asm!("wafer_call_protected"),
+    ".section .text.wafer_longjmp,\"ax\",%progbits",
+    longjmp_asm!("wafer_longjmp", "wafer_trap_landing"),
+    ".text",
     current = sym crate::trap::CURRENT_JMPBUF,
 );

@@ -154,20 +154,23 @@ core::arch::global_asm!(
     "eret",
     // IRQ, FIQ, SError (interrupts stay masked; an SError is fatal), each
     // a branch to the entry, followed by code that needs a home anyway:
-    // protected calls and the longjmp back (`crate::arch`).
+    // copies of the protected call, the longjmp back (`crate::arch`) and
+    // `memset`. A board image's linker script binds the usual names to
+    // these (`compiler/src/baremetal.rs`); a firmware that links the
+    // runtime as a library keeps `.text.boot` out and uses the originals.
     ".org 0x280",
     "b wafer_exception_entry",
-    crate::arch::call_protected_asm!(),
+    crate::arch::call_protected_asm!("wafer_vectors_call_protected"),
     ".org 0x300",
     "b wafer_exception_entry",
-    crate::arch::longjmp_asm!(),
+    crate::arch::longjmp_asm!("wafer_vectors_longjmp", "wafer_vectors_trap_landing"),
     ".org 0x380",
     "b wafer_exception_entry",
-    // `memset` (`crate::mem` has the other ISAs' in Rust, 180 B here
-    // against these 80): byte stores up to a 16-byte boundary, pairs of
-    // words, byte stores for the tail.
-    ".globl memset",
-    "memset:",
+    // `memset` (`crate::mem`'s is 180 B here against these 80): byte
+    // stores up to a 16-byte boundary, pairs of words, byte stores for
+    // the tail.
+    ".globl wafer_vectors_memset",
+    "wafer_vectors_memset:",
     "mov x3, x0",
     "and x1, x1, #0xff",
     "mov x4, #0x0101010101010101",
