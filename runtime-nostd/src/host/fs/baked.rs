@@ -21,9 +21,9 @@
 use wafer_abi::file_tree::{Corrupt, DIRECTORY, MAX_PREOPENS, NAME_MAX, Node, REGULAR_FILE, Tree};
 
 use super::errno::*;
-use super::front::{check_transfer, guest_path, put_fdstat, put_prestat, status};
+use super::front::{check_transfer, guest_path, put_fdstat, put_prestat, status, through_iovecs};
 use super::overlay::{Info, Ram, UNLINKED};
-use crate::host::wasi::{guest, in_memory, iovec, put_u32, put_u64};
+use crate::host::wasi::{guest, in_memory, put_u32, put_u64};
 
 /// Errnos only this backend uses.
 const EXIST: i32 = 20;
@@ -563,18 +563,14 @@ fn transfer(
     let (store, node) = file_node(&e)?;
     let contents = store.contents(node.index);
     let start = offset.unwrap_or(e.pos);
-    let mut at = start;
-    for i in 0..iovs_len {
-        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        let from = at.min(contents.len() as u64) as usize;
+    let read = through_iovecs(vmctx, iovs, iovs_len, |buf, moved| {
+        let from = (start + moved).min(contents.len() as u64) as usize;
         let rest = contents.get(from..).unwrap_or(&[]);
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
-        at += n as u64;
-        if n < buf.len() {
-            break;
-        }
-    }
+        Ok(n)
+    })?;
+    let at = start + read;
     if offset.is_none() {
         table()[slot(fd)?].pos = at;
     }
@@ -607,16 +603,12 @@ fn store_write(
         Some(o) => o,
         None => e.pos,
     };
-    let mut at = start;
-    for i in 0..iovs_len {
-        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        match ram.write(node.index, at, buf) {
-            Ok(()) => at += buf.len() as u64,
-            // Report what was written before the overlay filled up.
-            Err(_) if at > start => break,
-            Err(err) => return Err(err),
-        }
-    }
+    // Once the overlay fills up, what was written before is reported.
+    let written = through_iovecs(vmctx, iovs, iovs_len, |buf, moved| {
+        ram.write(node.index, start + moved, buf)
+            .map(|()| buf.len())
+    })?;
+    let at = start + written;
     if offset.is_none() || e.append {
         table()[slot(fd)?].pos = at;
     }

@@ -9,7 +9,7 @@
 //! the entry points it keeps call, so an image without `--dir` links none.
 
 use super::errno::{FAULT, NAMETOOLONG, SPIPE, SUCCESS};
-use crate::host::wasi::{guest, in_memory, iovecs_valid};
+use crate::host::wasi::{guest, in_memory, iovec, iovecs_valid};
 
 /// The errno a file function returns: `SUCCESS` or the error.
 pub fn status(r: Result<(), i32>) -> i32 {
@@ -32,6 +32,34 @@ pub fn check_transfer(vmctx: *mut u8, iovs: u32, iovs_len: u32, done: u32) -> Re
         return Err(FAULT);
     }
     Ok(())
+}
+
+/// Moves bytes through the iovecs (checked by [`check_transfer`]) one
+/// buffer at a time: `each(buf, moved)` transfers into or out of `buf`,
+/// `moved` bytes into the call, and says how many it moved. A short
+/// buffer ends the call; so does an error once some bytes have moved,
+/// which then reports those bytes (an error before any is the call's).
+/// Returns the bytes moved.
+pub fn through_iovecs(
+    vmctx: *mut u8,
+    iovs: u32,
+    iovs_len: u32,
+    mut each: impl FnMut(&mut [u8], u64) -> Result<usize, i32>,
+) -> Result<u64, i32> {
+    let mut moved: u64 = 0;
+    for i in 0..iovs_len {
+        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
+        let n = match each(buf, moved) {
+            Ok(n) => n,
+            Err(_) if moved > 0 => break,
+            Err(e) => return Err(e),
+        };
+        moved += n as u64;
+        if n < buf.len() {
+            break;
+        }
+    }
+    Ok(moved)
 }
 
 /// `fd_tell` as `fd_seek(fd, 0, cur)` with the backend's `seek`; the

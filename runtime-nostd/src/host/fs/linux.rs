@@ -7,9 +7,9 @@ use super::errno::*;
 use super::from_linux;
 use super::front::{
     check_transfer, guest_path, put_dirent, put_fdstat, put_prestat, put_prestat_dir_name,
-    readdir_buffer, status,
+    readdir_buffer, status, through_iovecs,
 };
-use crate::host::wasi::{guest, in_memory, iovec, put_u32, put_u64};
+use crate::host::wasi::{guest, in_memory, put_u32, put_u64};
 use crate::platform::fs as sys;
 
 /// WASI fds 0-2 are the console; 3.. are preopens (`wafer` allows at
@@ -346,26 +346,14 @@ fn transfer(
         return Err(NOTCAPABLE);
     }
     check_transfer(vmctx, iovs, iovs_len, done_ptr)?;
-    let mut total: u64 = 0;
-    for i in 0..iovs_len {
-        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        let r = match (writing, offset) {
+    let total = through_iovecs(vmctx, iovs, iovs_len, |buf, moved| {
+        linux(match (writing, offset) {
             (true, None) => sys::write(e.host, buf),
-            (true, Some(o)) => sys::pwrite(e.host, buf, o + total),
+            (true, Some(o)) => sys::pwrite(e.host, buf, o + moved),
             (false, None) => sys::read(e.host, buf),
-            (false, Some(o)) => sys::pread(e.host, buf, o + total),
-        };
-        let n = match r {
-            Ok(n) => n,
-            // Report what was transferred before a later failure.
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(from_linux(e)),
-        };
-        total += n as u64;
-        if n < buf.len() {
-            break;
-        }
-    }
+            (false, Some(o)) => sys::pread(e.host, buf, o + moved),
+        })
+    })?;
     put_u32(vmctx, done_ptr, total as u32);
     Ok(())
 }
