@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use wasi_c::build_wasi_c_program;
+
 #[path = "cli/bad_input.rs"]
 mod bad_input;
 #[path = "cli/baked_files.rs"]
@@ -61,6 +63,8 @@ mod static_imports;
 mod tail_calls;
 #[path = "cli/threads.rs"]
 mod threads;
+#[path = "cli/wasi_c.rs"]
+mod wasi_c;
 #[path = "cli/wasi_calls.rs"]
 mod wasi_calls;
 #[path = "cli/wasi_examples.rs"]

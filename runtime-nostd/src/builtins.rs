@@ -69,6 +69,12 @@ struct Span<T> {
     start: u64,
 }
 
+impl<T> Span<T> {
+    fn new(base: *const T, limit: u64, start: u64) -> Self {
+        Span { base, limit, start }
+    }
+}
+
 /// The shared step of `memory.copy/init` and `table.copy/init`: checks
 /// both spans for `len` elements, trapping with `code` if either does not
 /// fit, then copies (overlap allowed).
@@ -145,16 +151,8 @@ pub unsafe extern "C" fn wafer_memory_copy(
         let d = &*memory(vmctx, dst_mem);
         let s = &*memory(vmctx, src_mem);
         checked_copy(
-            Span {
-                base: d.base,
-                limit: d.length,
-                start: dst,
-            },
-            Span {
-                base: s.base,
-                limit: s.length,
-                start: src,
-            },
+            Span::new(d.base, d.length, dst),
+            Span::new(s.base, s.length, src),
             len,
             TrapCode::MemoryOutOfBounds,
         );
@@ -208,16 +206,8 @@ pub unsafe extern "C" fn wafer_memory_init(
             crate::trap::raise(Trap::new(TrapCode::MemoryOutOfBounds))
         };
         checked_copy(
-            Span {
-                base: m.base,
-                limit: m.length,
-                start: dst,
-            },
-            Span {
-                base: data.bytes,
-                limit: available,
-                start: src,
-            },
+            Span::new(m.base, m.length, dst),
+            Span::new(data.bytes, available, src),
             len,
             TrapCode::MemoryOutOfBounds,
         );
@@ -312,16 +302,8 @@ pub unsafe extern "C" fn wafer_table_copy(
         let d = &*table(vmctx, dst_table);
         let s = &*table(vmctx, src_table);
         checked_copy(
-            Span {
-                base: d.base,
-                limit: d.length,
-                start: dst,
-            },
-            Span {
-                base: s.base,
-                limit: s.length,
-                start: src,
-            },
+            Span::new(d.base, d.length, dst),
+            Span::new(s.base, s.length, src),
             len,
             TrapCode::TableOutOfBounds,
         );
@@ -350,16 +332,8 @@ pub unsafe extern "C" fn wafer_table_init(
         let first = desc.elems.items()[segment as usize].first_item;
         let items = vmctx.add(layout.elem_item(first) as usize) as *const usize;
         checked_copy(
-            Span {
-                base: t.base,
-                limit: t.length,
-                start: dst,
-            },
-            Span {
-                base: items,
-                limit: available,
-                start: src,
-            },
+            Span::new(t.base, t.length, dst),
+            Span::new(items, available, src),
             len,
             TrapCode::TableOutOfBounds,
         );

@@ -7,34 +7,6 @@
 
 use super::*;
 
-/// Builds tests/programs/files/baked_files.c for wasm32-wasi into `dir`;
-/// `None` when clang cannot (the test says so; under `CI=true` it fails).
-fn build_program(dir: &Path) -> Option<PathBuf> {
-    let source =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/programs/files/baked_files.c");
-    let out = dir.join("baked_files.wasm");
-    let built = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-O1", "-Wall", "-Werror", "-o"])
-        .arg(&out)
-        .arg(&source)
-        .output();
-    match built {
-        Ok(o) if o.status.success() => Some(out),
-        Ok(o) if String::from_utf8_lossy(&o.stderr).contains("-Werror") => {
-            panic!("baked_files.c has warnings: {}", stderr(&o))
-        }
-        other if std::env::var_os("CI").is_some_and(|v| v == "true") => {
-            panic!("clang cannot build for wasm32-wasi under CI (.ci/setup installs it): {other:?}")
-        }
-        other => {
-            eprintln!(
-                "skipped: clang cannot build for wasm32-wasi (install clang and wasi-libc): {other:?}"
-            );
-            None
-        }
-    }
-}
-
 /// The tree the program reads as /data.
 fn data_tree(root: &Path) -> PathBuf {
     let data = root.join("data");
@@ -187,7 +159,8 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn a_baked_tree_reads_as_the_host_directory_does() {
     let build = tempfile::tempdir().unwrap();
-    let Some(program) = build_program(build.path()) else {
+    let Some(program) = build_wasi_c_program("tests/programs/files/baked_files.c", build.path())
+    else {
         return;
     };
     let root = tempfile::tempdir().unwrap();
@@ -206,7 +179,8 @@ fn a_baked_tree_reads_as_the_host_directory_does() {
 #[test]
 fn every_change_to_a_baked_tree_is_refused_with_the_spec_errno() {
     let build = tempfile::tempdir().unwrap();
-    let Some(program) = build_program(build.path()) else {
+    let Some(program) = build_wasi_c_program("tests/programs/files/baked_files.c", build.path())
+    else {
         return;
     };
     let root = tempfile::tempdir().unwrap();
@@ -235,7 +209,8 @@ fn every_change_to_a_baked_tree_is_refused_with_the_spec_errno() {
 #[test]
 fn a_dir_rw_tree_takes_changes_as_a_host_directory_does() {
     let build = tempfile::tempdir().unwrap();
-    let Some(program) = build_program(build.path()) else {
+    let Some(program) = build_wasi_c_program("tests/programs/files/baked_files.c", build.path())
+    else {
         return;
     };
     let root = tempfile::tempdir().unwrap();
@@ -295,7 +270,8 @@ fn a_dir_rw_tree_takes_changes_as_a_host_directory_does() {
 #[test]
 fn a_dir_rw_overlay_fills_up_with_enospc_and_gives_space_back() {
     let build = tempfile::tempdir().unwrap();
-    let Some(program) = build_program(build.path()) else {
+    let Some(program) = build_wasi_c_program("tests/programs/files/baked_files.c", build.path())
+    else {
         return;
     };
     let root = tempfile::tempdir().unwrap();
@@ -314,7 +290,8 @@ fn a_dir_rw_overlay_fills_up_with_enospc_and_gives_space_back() {
 #[test]
 fn symlinks_inside_the_tree_are_baked_as_what_they_point_at() {
     let build = tempfile::tempdir().unwrap();
-    let Some(program) = build_program(build.path()) else {
+    let Some(program) = build_wasi_c_program("tests/programs/files/baked_files.c", build.path())
+    else {
         return;
     };
     let root = tempfile::tempdir().unwrap();

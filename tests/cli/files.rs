@@ -4,36 +4,6 @@
 
 use super::*;
 
-/// Builds tests/cli/files.c for wasm32-wasi into `dir`; `None` when clang
-/// cannot build for wasm32-wasi (clang or wasi-libc not installed: the
-/// test says so and checks nothing else; under `CI=true` it fails).
-fn build_files_program(dir: &Path) -> Option<PathBuf> {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cli/files.c");
-    let out = dir.join("files.wasm");
-    let built = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-O1", "-Wall", "-Werror", "-o"])
-        .arg(&out)
-        .arg(&source)
-        .output();
-    match built {
-        Ok(o) if o.status.success() => Some(out),
-        Ok(o) if String::from_utf8_lossy(&o.stderr).contains("-Werror") => {
-            panic!("files.c has warnings: {}", stderr(&o))
-        }
-        // CI installs both (.ci/setup): there, a missing toolchain is a
-        // failure, not a skip.
-        other if std::env::var_os("CI").is_some_and(|v| v == "true") => {
-            panic!("clang cannot build for wasm32-wasi under CI (.ci/setup installs it): {other:?}")
-        }
-        other => {
-            eprintln!(
-                "skipped: clang cannot build for wasm32-wasi (install clang and wasi-libc): {other:?}"
-            );
-            None
-        }
-    }
-}
-
 /// A fresh tree: `root/secret.txt` outside the preopen `root/sandbox`,
 /// which holds `in.txt`, a directory `sub`, and symlinks that lead out
 /// (`out_rel` → `..`, `out_abs` → secret's absolute path, `sub/up` →
@@ -112,7 +82,7 @@ libc escape: 76
 #[test]
 fn file_functions_work_inside_a_preopen_and_nothing_outside_is_reachable() {
     let build_dir = tempfile::tempdir().unwrap();
-    let Some(program) = build_files_program(build_dir.path()) else {
+    let Some(program) = build_wasi_c_program("tests/cli/files.c", build_dir.path()) else {
         return;
     };
     // linux-riscv64 too: its open flags are the generic ones, aarch64's
@@ -159,7 +129,7 @@ fn file_functions_work_inside_a_preopen_and_nothing_outside_is_reachable() {
 #[test]
 fn build_bakes_the_preopen_and_the_executable_opens_it_where_it_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(program) = build_files_program(dir.path()) else {
+    let Some(program) = build_wasi_c_program("tests/cli/files.c", dir.path()) else {
         return;
     };
     let work = dir.path().join("work");
@@ -303,7 +273,7 @@ fn file_functions_are_linked_only_when_imported() {
     // The check sees the runtime's symbols at all.
     assert_eq!(symbols_with(&hello, &["wafer_wasi_fd_write"]).len(), 1);
 
-    let Some(program) = build_files_program(dir.path()) else {
+    let Some(program) = build_wasi_c_program("tests/cli/files.c", dir.path()) else {
         return;
     };
     let files = dir.path().join("files");

@@ -17,6 +17,8 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, types};
 
+use cranelift_frontend::FunctionBuilder;
+
 use super::FuncTranslator;
 
 impl FuncTranslator<'_, '_, '_, '_> {
@@ -42,57 +44,35 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
     }
 
+    /// The target's architecture, for the Cranelift bugs bound to one.
+    fn architecture(&self) -> target_lexicon::Architecture {
+        cranelift_module::Module::isa(self.module)
+            .triple()
+            .architecture
+    }
+
     /// Whether Cranelift's 32-bit `atomic_cas` compares whole registers:
     /// on aarch64 without LSE its loop compares the zero-extended loaded
     /// word with all 64 bits of the expected operand, whose upper half is
     /// undefined for an i32 (after `i32.wrap_i64` it is the i64's), so a
     /// matching value could fail to swap (Cranelift 0.135).
     fn cas32_compares_64_bits(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
         matches!(
-            isa.triple().architecture,
+            self.architecture(),
             target_lexicon::Architecture::Aarch64(_)
         )
     }
 
     /// A 32-bit compare-exchange whose `atomic_cas` only ever gets an
     /// expected operand that came from an atomic load (so its upper half
-    /// is zero): load; if the word differs from `expected` that load is
-    /// the result, else swap from the loaded value and retry when another
-    /// thread changed the word in between. Each round is linearizable at
-    /// its load (mismatch) or its successful swap.
+    /// is zero).
     fn cas32_with_clean_expected(
         &mut self,
         p: ir::Value,
         expected: ir::Value,
         replacement: ir::Value,
     ) -> ir::Value {
-        let flags = self.atomic_flags();
-        let head = self.builder.create_block();
-        let swap = self.builder.create_block();
-        let done = self.builder.create_block();
-        let result = self.builder.append_block_param(done, types::I32);
-        self.builder.ins().jump(head, &[]);
-
-        self.builder.switch_to_block(head);
-        let loaded = self.builder.ins().atomic_load(types::I32, flags, p);
-        let differs = self.builder.ins().icmp(IntCC::NotEqual, loaded, expected);
-        self.builder
-            .ins()
-            .brif(differs, done, &[loaded.into()], swap, &[]);
-
-        self.builder.switch_to_block(swap);
-        self.builder.seal_block(swap);
-        let seen = self.builder.ins().atomic_cas(flags, p, loaded, replacement);
-        let swapped = self.builder.ins().icmp(IntCC::Equal, seen, loaded);
-        self.builder
-            .ins()
-            .brif(swapped, done, &[loaded.into()], head, &[]);
-        self.builder.seal_block(head);
-
-        self.builder.switch_to_block(done);
-        self.builder.seal_block(done);
-        result
+        self.cas_retry_loop(p, expected, |_, word| word, |_, _| replacement)
     }
 
     /// Whether Cranelift's 8/16-bit `atomic_cas` loses updates: on riscv64
@@ -100,19 +80,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// second `lr.w`'s reservation, so a change between the two is
     /// overwritten (Cranelift 0.135; its RMW loops are right).
     fn narrow_cas_rereads(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
         matches!(
-            isa.triple().architecture,
+            self.architecture(),
             target_lexicon::Architecture::Riscv64(_)
         )
     }
 
     /// An 8/16-bit compare-exchange at `p` done as a 32-bit one on the
-    /// aligned word holding it: load the word; if its `ty` part is not
-    /// `expected`, that part is the result; else swap the word for one
-    /// with `replacement` in that part, and retry if the word changed in
-    /// between. The word lies inside the memory: `p` is aligned to its
-    /// size and memory lengths are multiples of 4 (whole 64 KiB pages).
+    /// aligned word holding it, comparing and replacing only its `ty`
+    /// part. The word lies inside the memory: `p` is aligned to its size
+    /// and memory lengths are multiples of 4 (whole 64 KiB pages).
     fn narrow_cas_in_word(
         &mut self,
         p: ir::Value,
@@ -120,7 +97,6 @@ impl FuncTranslator<'_, '_, '_, '_> {
         replacement: ir::Value,
         ty: ir::Type,
     ) -> ir::Value {
-        let flags = self.atomic_flags();
         let part_mask = (1i64 << ty.bits()) - 1;
         let aligned = self.builder.ins().band_imm_s(p, !3);
         let byte = self.builder.ins().band_imm_u(p, 3);
@@ -133,6 +109,36 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let replacement = self.builder.ins().uextend(types::I32, replacement);
         let placed = self.builder.ins().ishl(replacement, shift);
 
+        let result = self.cas_retry_loop(
+            aligned,
+            expected,
+            |builder, word| {
+                let moved = builder.ins().ushr(word, shift);
+                builder.ins().band_imm_u(moved, part_mask)
+            },
+            |builder, word| {
+                let others = builder.ins().band(word, keep);
+                builder.ins().bor(others, placed)
+            },
+        );
+        self.builder.ins().ireduce(ty, result)
+    }
+
+    /// The retry loop both workarounds share, over the 32-bit word at
+    /// `at`: load the word; if its part (`part_of`) is not `expected`, that
+    /// part is the result; else swap the word for `replaced(word)` and
+    /// retry if another thread changed it in between. Each round is
+    /// linearizable at its load (mismatch) or its successful swap, and
+    /// `atomic_cas` only ever gets an expected operand that came from an
+    /// atomic load. Returns the old part (an i32).
+    fn cas_retry_loop(
+        &mut self,
+        at: ir::Value,
+        expected: ir::Value,
+        part_of: impl Fn(&mut FunctionBuilder, ir::Value) -> ir::Value,
+        replaced: impl Fn(&mut FunctionBuilder, ir::Value) -> ir::Value,
+    ) -> ir::Value {
+        let flags = self.atomic_flags();
         let head = self.builder.create_block();
         let swap = self.builder.create_block();
         let done = self.builder.create_block();
@@ -140,9 +146,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder.ins().jump(head, &[]);
 
         self.builder.switch_to_block(head);
-        let word = self.builder.ins().atomic_load(types::I32, flags, aligned);
-        let moved = self.builder.ins().ushr(word, shift);
-        let current = self.builder.ins().band_imm_u(moved, part_mask);
+        let word = self.builder.ins().atomic_load(types::I32, flags, at);
+        let current = part_of(&mut self.builder, word);
         let differs = self.builder.ins().icmp(IntCC::NotEqual, current, expected);
         self.builder
             .ins()
@@ -150,9 +155,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
         self.builder.switch_to_block(swap);
         self.builder.seal_block(swap);
-        let others = self.builder.ins().band(word, keep);
-        let new = self.builder.ins().bor(others, placed);
-        let seen = self.builder.ins().atomic_cas(flags, aligned, word, new);
+        let new = replaced(&mut self.builder, word);
+        let seen = self.builder.ins().atomic_cas(flags, at, word, new);
         let swapped = self.builder.ins().icmp(IntCC::Equal, seen, word);
         self.builder
             .ins()
@@ -161,6 +165,6 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
         self.builder.switch_to_block(done);
         self.builder.seal_block(done);
-        self.builder.ins().ireduce(ty, result)
+        result
     }
 }

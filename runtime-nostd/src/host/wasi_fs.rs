@@ -126,6 +126,9 @@ pub fn from_linux(linux: i32) -> i32 {
     }
 }
 
+#[path = "fs/front.rs"]
+mod front;
+
 #[cfg(not(wafer_platform = "baremetal"))]
 #[path = "fs/linux.rs"]
 pub mod fd;

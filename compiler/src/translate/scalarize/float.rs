@@ -7,10 +7,10 @@
 
 use anyhow::{Result, bail};
 use cranelift_codegen::ir::condcodes::FloatCC;
-use cranelift_codegen::ir::{self, InstBuilder, Opcode, Type, Value, types};
+use cranelift_codegen::ir::{self, InstBuilder, Opcode, Value, types};
 
 use super::lanes::const_lane;
-use super::{Lower, Lowered, is_vector};
+use super::{Lower, Lowered};
 
 /// Lowers a float vector instruction; `None` if it is not one.
 pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
@@ -27,14 +27,14 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
         | Opcode::FcvtFromSint
         | Opcode::FcvtFromUint
         | Opcode::FcvtToSintSat
-        | Opcode::FcvtToUintSat => unary(cx, opcode)?,
+        | Opcode::FcvtToUintSat => cx.each_lane_unary(opcode)?,
         Opcode::Fadd
         | Opcode::Fsub
         | Opcode::Fmul
         | Opcode::Fdiv
         | Opcode::Fmin
         | Opcode::Fmax
-        | Opcode::Fcopysign => binary(cx, opcode)?,
+        | Opcode::Fcopysign => cx.each_lane_binary(opcode)?,
         Opcode::Fma => fma(cx)?,
         Opcode::Fcmp => {
             let ir::InstructionData::FloatCompare { cond, .. } = data else {
@@ -46,41 +46,6 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
         Opcode::FvpromoteLow => fvpromote_low(cx)?,
         _ => return Ok(None),
     }))
-}
-
-fn result_lane(cx: &Lower) -> Result<Type> {
-    let ty = cx.result_type()?;
-    if !is_vector(ty) {
-        bail!("expected a vector result, found {ty}");
-    }
-    Ok(ty.lane_type())
-}
-
-fn first_result((inst, dfg): (ir::Inst, &mut ir::DataFlowGraph)) -> Value {
-    dfg.first_result(inst)
-}
-
-/// One scalar instruction per lane, controlled by the result's lane type
-/// (which for conversions is the type converted to).
-fn unary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
-    let a = cx.lanes_of_arg(0)?;
-    let out = a
-        .iter()
-        .map(|&x| first_result(cx.pos.ins().Unary(opcode, lane, x)))
-        .collect();
-    Ok(Lowered::Lanes(out))
-}
-
-fn binary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| first_result(cx.pos.ins().Binary(opcode, lane, x, y)))
-        .collect();
-    Ok(Lowered::Lanes(out))
 }
 
 fn fma(cx: &mut Lower) -> Result<Lowered> {
@@ -101,17 +66,11 @@ fn fma(cx: &mut Lower) -> Result<Lowered> {
 /// Lane masks (integer lanes of the same width): all ones where the
 /// comparison holds.
 fn fcmp(cx: &mut Lower, cond: FloatCC) -> Result<Lowered> {
-    let mask = result_lane(cx)?;
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| {
-            let holds = cx.pos.ins().fcmp(cond, x, y);
-            cx.pos.ins().bmask(mask, holds)
-        })
-        .collect();
-    Ok(Lowered::Lanes(out))
+    let mask = cx.result_lane()?;
+    cx.map_lanes2(|pos, x, y| {
+        let holds = pos.ins().fcmp(cond, x, y);
+        pos.ins().bmask(mask, holds)
+    })
 }
 
 /// `F64X2` to `F32X4`: the two demoted lanes, then two zero lanes.

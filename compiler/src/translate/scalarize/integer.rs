@@ -11,14 +11,14 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, Opcode, Type, Value};
 
 use super::lanes::{const_lane, int_lanes, typed_lanes};
-use super::{Lower, Lowered, is_vector};
+use super::{Lower, Lowered, first_result, is_vector};
 
 /// Lowers an integer or bitwise vector instruction; `None` if it is not one.
 pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
     let data = cx.pos.func.dfg.insts[cx.inst];
     let opcode = data.opcode();
     Ok(Some(match opcode {
-        Opcode::Ineg | Opcode::Iabs | Opcode::Popcnt => unary(cx, opcode)?,
+        Opcode::Ineg | Opcode::Iabs | Opcode::Popcnt => cx.each_lane_unary(opcode)?,
         Opcode::Iadd
         | Opcode::Isub
         | Opcode::Imul
@@ -27,7 +27,7 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
         | Opcode::Umin
         | Opcode::Umax
         | Opcode::Umulhi
-        | Opcode::Smulhi => binary(cx, opcode)?,
+        | Opcode::Smulhi => cx.each_lane_binary(opcode)?,
         Opcode::Band | Opcode::Bor | Opcode::Bxor | Opcode::Bnot | Opcode::Bitselect => {
             bitwise(cx, opcode)?
         }
@@ -53,43 +53,9 @@ pub fn lower(cx: &mut Lower) -> Result<Option<Lowered>> {
     }))
 }
 
-/// The lane type of the instruction's vector result.
-fn result_lane(cx: &Lower) -> Result<Type> {
-    let ty = cx.result_type()?;
-    if !is_vector(ty) {
-        bail!("expected a vector result, found {ty}");
-    }
-    Ok(ty.lane_type())
-}
-
-fn unary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
-    let a = cx.lanes_of_arg(0)?;
-    let out = a
-        .iter()
-        .map(|&x| first_result(cx.pos.ins().Unary(opcode, lane, x)))
-        .collect();
-    Ok(Lowered::Lanes(out))
-}
-
-fn binary(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| first_result(cx.pos.ins().Binary(opcode, lane, x, y)))
-        .collect();
-    Ok(Lowered::Lanes(out))
-}
-
-fn first_result((inst, dfg): (ir::Inst, &mut ir::DataFlowGraph)) -> Value {
-    dfg.first_result(inst)
-}
-
 /// Bitwise operations, on the lanes' bits (float lanes reinterpreted).
 fn bitwise(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
+    let lane = cx.result_lane()?;
     let int = lane.as_int();
     let count = cx.pos.func.dfg.inst_args(cx.inst).len();
     let mut args = Vec::with_capacity(count);
@@ -118,17 +84,12 @@ fn bitwise(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
 /// Shifts and rotates by a scalar amount, taken modulo the lane width as
 /// for a scalar of the lane type.
 fn shift(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
+    let lane = cx.result_lane()?;
     let amount = cx.arg(1);
     if is_vector(cx.type_of(amount)) {
         bail!("`{opcode}` by a vector amount has no scalar lowering");
     }
-    let a = cx.lanes_of_arg(0)?;
-    let out = a
-        .iter()
-        .map(|&x| first_result(cx.pos.ins().Binary(opcode, lane, x, amount)))
-        .collect();
-    Ok(Lowered::Lanes(out))
+    cx.map_lanes(|pos, x| first_result(pos.ins().Binary(opcode, lane, x, amount)))
 }
 
 /// The largest signed value of `lane` (as bits).
@@ -137,83 +98,67 @@ fn signed_max(lane: Type) -> u64 {
 }
 
 fn saturating(cx: &mut Lower, opcode: Opcode) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let mut out = Vec::with_capacity(a.len());
-    for (&x, &y) in a.iter().zip(&b) {
-        let pos = &mut cx.pos;
-        let v = match opcode {
-            Opcode::UaddSat => {
-                // The wrapped sum is below an operand exactly on carry.
-                let sum = pos.ins().iadd(x, y);
-                let carry = pos.ins().icmp(IntCC::UnsignedLessThan, sum, x);
-                let max = const_lane(pos, lane, u64::MAX);
-                pos.ins().select(carry, max, sum)
-            }
-            Opcode::UsubSat => {
-                let diff = pos.ins().isub(x, y);
-                let borrow = pos.ins().icmp(IntCC::UnsignedLessThan, x, y);
-                let zero = const_lane(pos, lane, 0);
-                pos.ins().select(borrow, zero, diff)
-            }
-            _ => {
-                // Signed overflow: the result's sign differs from both
-                // addends' (x + y), or from x's where y's differs (x - y).
-                let (r, sign_flip) = if opcode == Opcode::SaddSat {
-                    let r = pos.ins().iadd(x, y);
-                    let xr = pos.ins().bxor(x, r);
-                    let yr = pos.ins().bxor(y, r);
-                    (r, pos.ins().band(xr, yr))
-                } else {
-                    let r = pos.ins().isub(x, y);
-                    let xy = pos.ins().bxor(x, y);
-                    let xr = pos.ins().bxor(x, r);
-                    (r, pos.ins().band(xy, xr))
-                };
-                let overflow = pos.ins().icmp_imm_s(IntCC::SignedLessThan, sign_flip, 0);
-                // Saturate towards x's sign: (x >> (w-1)) ^ MAX is MAX for
-                // x >= 0 and MIN for x < 0.
-                let sign = pos.ins().sshr_imm_u(x, i64::from(lane.bits() - 1));
-                let max = const_lane(pos, lane, signed_max(lane));
-                let bound = pos.ins().bxor(sign, max);
-                pos.ins().select(overflow, bound, r)
-            }
-        };
-        out.push(v);
-    }
-    Ok(Lowered::Lanes(out))
+    let lane = cx.result_lane()?;
+    cx.map_lanes2(|pos, x, y| match opcode {
+        Opcode::UaddSat => {
+            // The wrapped sum is below an operand exactly on carry.
+            let sum = pos.ins().iadd(x, y);
+            let carry = pos.ins().icmp(IntCC::UnsignedLessThan, sum, x);
+            let max = const_lane(pos, lane, u64::MAX);
+            pos.ins().select(carry, max, sum)
+        }
+        Opcode::UsubSat => {
+            let diff = pos.ins().isub(x, y);
+            let borrow = pos.ins().icmp(IntCC::UnsignedLessThan, x, y);
+            let zero = const_lane(pos, lane, 0);
+            pos.ins().select(borrow, zero, diff)
+        }
+        _ => {
+            // Signed overflow: the result's sign differs from both
+            // addends' (x + y), or from x's where y's differs (x - y).
+            let (r, sign_flip) = if opcode == Opcode::SaddSat {
+                let r = pos.ins().iadd(x, y);
+                let xr = pos.ins().bxor(x, r);
+                let yr = pos.ins().bxor(y, r);
+                (r, pos.ins().band(xr, yr))
+            } else {
+                let r = pos.ins().isub(x, y);
+                let xy = pos.ins().bxor(x, y);
+                let xr = pos.ins().bxor(x, r);
+                (r, pos.ins().band(xy, xr))
+            };
+            let overflow = pos.ins().icmp_imm_s(IntCC::SignedLessThan, sign_flip, 0);
+            // Saturate towards x's sign: (x >> (w-1)) ^ MAX is MAX for
+            // x >= 0 and MIN for x < 0.
+            let sign = pos.ins().sshr_imm_u(x, i64::from(lane.bits() - 1));
+            let max = const_lane(pos, lane, signed_max(lane));
+            let bound = pos.ins().bxor(sign, max);
+            pos.ins().select(overflow, bound, r)
+        }
+    })
 }
 
 /// Unsigned rounding average `(x + y + 1) >> 1` without a wider type:
 /// `(x | y) - ((x ^ y) >> 1)`.
 fn avg_round(cx: &mut Lower) -> Result<Lowered> {
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| {
-            let or = cx.pos.ins().bor(x, y);
-            let xor = cx.pos.ins().bxor(x, y);
-            let half = cx.pos.ins().ushr_imm_u(xor, 1);
-            cx.pos.ins().isub(or, half)
-        })
-        .collect();
-    Ok(Lowered::Lanes(out))
+    cx.map_lanes2(|pos, x, y| {
+        let or = pos.ins().bor(x, y);
+        let xor = pos.ins().bxor(x, y);
+        let half = pos.ins().ushr_imm_u(xor, 1);
+        pos.ins().isub(or, half)
+    })
 }
 
 /// Fixed-point multiply `(x * y + 2^(w-2)) >> (w-1)` in double width,
 /// saturated (only `MIN * MIN` overflows, to `MAX`).
 fn sqmul_round_sat(cx: &mut Lower) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
+    let lane = cx.result_lane()?;
     let wide = lane
         .double_width()
         .filter(|t| t.bits() <= 64)
         .ok_or_else(|| anyhow!("sqmul_round_sat on {lane} lanes"))?;
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
     let bits = i64::from(lane.bits());
-    let mut out = Vec::with_capacity(a.len());
-    for (&x, &y) in a.iter().zip(&b) {
-        let pos = &mut cx.pos;
+    cx.map_lanes2(|pos, x, y| {
         let wx = pos.ins().sextend(wide, x);
         let wy = pos.ins().sextend(wide, y);
         let product = pos.ins().imul(wx, wy);
@@ -221,9 +166,8 @@ fn sqmul_round_sat(cx: &mut Lower) -> Result<Lowered> {
         let shifted = pos.ins().sshr_imm_u(rounded, bits - 1);
         let max = pos.ins().iconst(wide, signed_max(lane) as i64);
         let clamped = pos.ins().smin(shifted, max);
-        out.push(pos.ins().ireduce(lane, clamped));
-    }
-    Ok(Lowered::Lanes(out))
+        pos.ins().ireduce(lane, clamped)
+    })
 }
 
 /// Sums of adjacent lanes: x's pairs in the low half, y's in the high.
@@ -241,17 +185,11 @@ fn iadd_pairwise(cx: &mut Lower) -> Result<Lowered> {
 
 /// Lane masks: all ones where the comparison holds, zero elsewhere.
 fn icmp(cx: &mut Lower, cond: IntCC) -> Result<Lowered> {
-    let lane = result_lane(cx)?;
-    let (a, b) = (cx.lanes_of_arg(0)?, cx.lanes_of_arg(1)?);
-    let out = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| {
-            let holds = cx.pos.ins().icmp(cond, x, y);
-            cx.pos.ins().bmask(lane, holds)
-        })
-        .collect();
-    Ok(Lowered::Lanes(out))
+    let lane = cx.result_lane()?;
+    cx.map_lanes2(|pos, x, y| {
+        let holds = pos.ins().icmp(cond, x, y);
+        pos.ins().bmask(lane, holds)
+    })
 }
 
 fn vany_true(cx: &mut Lower) -> Result<Lowered> {

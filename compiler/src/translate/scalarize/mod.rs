@@ -43,7 +43,7 @@ use anyhow::{Context, Result, bail};
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
-use cranelift_codegen::ir::{self, Inst, Opcode, Type, Value};
+use cranelift_codegen::ir::{self, Inst, InstBuilder, Opcode, Type, Value};
 
 pub use abi::scalar_abi_params;
 use lanes::LaneMap;
@@ -188,6 +188,60 @@ impl Lower<'_, '_> {
         let v = self.arg(n);
         self.map.lanes(&self.pos.func.dfg, v)
     }
+
+    /// The lane type of the instruction's vector result.
+    pub fn result_lane(&self) -> Result<Type> {
+        let ty = self.result_type()?;
+        if !is_vector(ty) {
+            bail!("expected a vector result, found {ty}");
+        }
+        Ok(ty.lane_type())
+    }
+
+    /// The per-lane skeleton of a one-operand lowering: `apply` to each
+    /// lane of argument 0 gives the result's lane.
+    pub fn map_lanes(
+        &mut self,
+        mut apply: impl FnMut(&mut FuncCursor, Value) -> Value,
+    ) -> Result<Lowered> {
+        let a = self.lanes_of_arg(0)?;
+        let out = a.iter().map(|&x| apply(&mut self.pos, x)).collect();
+        Ok(Lowered::Lanes(out))
+    }
+
+    /// The per-lane skeleton of a two-operand lowering: `apply` to the
+    /// lanes `k` of arguments 0 and 1 gives the result's lane `k`.
+    pub fn map_lanes2(
+        &mut self,
+        mut apply: impl FnMut(&mut FuncCursor, Value, Value) -> Value,
+    ) -> Result<Lowered> {
+        let (a, b) = (self.lanes_of_arg(0)?, self.lanes_of_arg(1)?);
+        let out = a
+            .iter()
+            .zip(&b)
+            .map(|(&x, &y)| apply(&mut self.pos, x, y))
+            .collect();
+        Ok(Lowered::Lanes(out))
+    }
+
+    /// The scalar `opcode` (a `Unary` one) on each lane, typed by the
+    /// result's lane type (for conversions, the type converted to).
+    pub fn each_lane_unary(&mut self, opcode: Opcode) -> Result<Lowered> {
+        let lane = self.result_lane()?;
+        self.map_lanes(|pos, x| first_result(pos.ins().Unary(opcode, lane, x)))
+    }
+
+    /// The scalar `opcode` (a `Binary` one) on each pair of lanes.
+    pub fn each_lane_binary(&mut self, opcode: Opcode) -> Result<Lowered> {
+        let lane = self.result_lane()?;
+        self.map_lanes2(|pos, x, y| first_result(pos.ins().Binary(opcode, lane, x, y)))
+    }
+}
+
+/// The result of an instruction built through the generic `Unary`/`Binary`
+/// builders, which return the instruction rather than its value.
+pub(crate) fn first_result((inst, dfg): (Inst, &mut ir::DataFlowGraph)) -> Value {
+    dfg.first_result(inst)
 }
 
 fn lower(func: &mut ir::Function, map: &mut LaneMap, inst: Inst) -> Result<()> {

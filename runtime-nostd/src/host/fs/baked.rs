@@ -21,8 +21,9 @@
 use wafer_abi::file_tree::{Corrupt, DIRECTORY, MAX_PREOPENS, NAME_MAX, Node, REGULAR_FILE, Tree};
 
 use super::errno::*;
+use super::front::{check_transfer, guest_path, put_fdstat, put_prestat, status, through_iovecs};
 use super::overlay::{Info, Ram, UNLINKED};
-use crate::host::wasi::{guest, in_memory, iovec, iovecs_valid, put_u32, put_u64};
+use crate::host::wasi::{guest, in_memory, put_u32, put_u64};
 
 /// Errnos only this backend uses.
 const EXIST: i32 = 20;
@@ -308,13 +309,6 @@ fn unlink(ram: &mut Ram, tree: u8, node: u32) {
     }
 }
 
-fn status(r: Result<(), i32>) -> i32 {
-    match r {
-        Ok(()) => SUCCESS,
-        Err(e) => e,
-    }
-}
-
 // ---------------------------------------------------------------- paths
 
 /// Where a path leads inside a tree.
@@ -376,7 +370,7 @@ fn walk(store: &Store, start: Info, path: &'static [u8]) -> Result<Walk, i32> {
 /// Walks the guest's path at `ptr` from directory fd `fd`.
 fn at(vmctx: *mut u8, fd: i32, ptr: u32, len: u32) -> Result<(Open, Store, Walk), i32> {
     let dir = dir_entry(fd)?;
-    let path: &'static [u8] = guest(vmctx, ptr, len).ok_or(FAULT)?;
+    let path = guest_path(vmctx, ptr, len)?;
     let (store, start) = file_node(&dir)?;
     let walked = walk(&store, start, path)?;
     Ok((dir, store, walked))
@@ -469,17 +463,19 @@ pub extern "C" fn wafer_baked_fs_seek(
 pub extern "C" fn wafer_baked_fs_fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     status((|| {
         let e = entry(fd)?;
-        let b = guest(vmctx, out, 24).ok_or(FAULT)?;
-        b.fill(0);
-        b[0] = if e.kind == DIR {
+        let filetype = if e.kind == DIR {
             DIRECTORY as u8
         } else {
             REGULAR_FILE as u8
         };
-        b[2] = e.append as u8;
-        b[8..16].copy_from_slice(&(e.base as u64).to_le_bytes());
-        b[16..24].copy_from_slice(&(e.inheriting as u64).to_le_bytes());
-        Ok(())
+        put_fdstat(
+            vmctx,
+            out,
+            filetype,
+            e.append as u16,
+            e.base as u64,
+            e.inheriting as u64,
+        )
     })())
 }
 
@@ -534,13 +530,7 @@ pub unsafe extern "C" fn wafer_baked_fs_poll_ready(fd: i32, reading: i32, nbytes
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fs_prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    status((|| {
-        let name = preopen_name(fd)?;
-        let b = guest(vmctx, out, 8).ok_or(FAULT)?;
-        b.fill(0); // tag 0: a directory
-        b[4..8].copy_from_slice(&(name.len() as u32).to_le_bytes());
-        Ok(())
-    })())
+    status((|| put_prestat(vmctx, out, preopen_name(fd)?))())
 }
 
 #[unsafe(no_mangle)]
@@ -569,24 +559,18 @@ fn transfer(
     if e.base & rights::FD_READ == 0 {
         return Err(NOTCAPABLE);
     }
-    if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, done_ptr, 4) {
-        return Err(FAULT);
-    }
+    check_transfer(vmctx, iovs, iovs_len, done_ptr)?;
     let (store, node) = file_node(&e)?;
     let contents = store.contents(node.index);
     let start = offset.unwrap_or(e.pos);
-    let mut at = start;
-    for i in 0..iovs_len {
-        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        let from = at.min(contents.len() as u64) as usize;
+    let read = through_iovecs(vmctx, iovs, iovs_len, |buf, moved| {
+        let from = (start + moved).min(contents.len() as u64) as usize;
         let rest = contents.get(from..).unwrap_or(&[]);
         let n = rest.len().min(buf.len());
         buf[..n].copy_from_slice(&rest[..n]);
-        at += n as u64;
-        if n < buf.len() {
-            break;
-        }
-    }
+        Ok(n)
+    })?;
+    let at = start + read;
     if offset.is_none() {
         table()[slot(fd)?].pos = at;
     }
@@ -613,24 +597,18 @@ fn store_write(
     if e.base & rights::FD_WRITE == 0 {
         return Err(NOTCAPABLE);
     }
-    if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, done_ptr, 4) {
-        return Err(FAULT);
-    }
+    check_transfer(vmctx, iovs, iovs_len, done_ptr)?;
     let start = match offset {
         _ if e.append => node.len as u64,
         Some(o) => o,
         None => e.pos,
     };
-    let mut at = start;
-    for i in 0..iovs_len {
-        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        match ram.write(node.index, at, buf) {
-            Ok(()) => at += buf.len() as u64,
-            // Report what was written before the overlay filled up.
-            Err(_) if at > start => break,
-            Err(err) => return Err(err),
-        }
-    }
+    // Once the overlay fills up, what was written before is reported.
+    let written = through_iovecs(vmctx, iovs, iovs_len, |buf, moved| {
+        ram.write(node.index, start + moved, buf)
+            .map(|()| buf.len())
+    })?;
+    let at = start + written;
     if offset.is_none() || e.append {
         table()[slot(fd)?].pos = at;
     }

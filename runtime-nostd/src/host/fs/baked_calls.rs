@@ -5,7 +5,8 @@
 use wafer_abi::file_tree::{DIRECTORY, NAME_MAX, REGULAR_FILE};
 
 use super::*;
-use crate::host::wasi::{guest, in_memory, put_u32};
+use crate::host::wasi::put_u32;
+use crate::host::wasi_fs::front::{put_dirent, put_prestat_dir_name, readdir_buffer, tell};
 use crate::host::wasi_fs::overlay::UNLINKED;
 
 #[unsafe(no_mangle)]
@@ -134,11 +135,7 @@ pub extern "C" fn wafer_baked_fd_pwrite(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_baked_fd_tell(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    // The console has no position, as `fd_seek` on it says.
-    if (0..=2).contains(&fd) {
-        return crate::host::wasi_fs::errno::SPIPE;
-    }
-    seek(vmctx, fd, 0, 1, out)
+    tell(vmctx, fd, out, seek)
 }
 
 /// `fd_sync`, `fd_datasync`: nothing is ever unwritten.
@@ -403,7 +400,7 @@ pub extern "C" fn wafer_baked_path_symlink(
     path_len: u32,
 ) -> i32 {
     status((|| {
-        guest(vmctx, target, target_len).ok_or(FAULT)?;
+        guest_path(vmctx, target, target_len)?;
         to_create(vmctx, fd, path, path_len)?;
         Err(NOTSUP)
     })())
@@ -431,15 +428,7 @@ pub extern "C" fn wafer_baked_fd_prestat_dir_name(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    status((|| {
-        let name = preopen_name(fd)?;
-        if (path_len as usize) < name.len() {
-            return Err(NAMETOOLONG);
-        }
-        let dst = guest(vmctx, path, name.len() as u32).ok_or(FAULT)?;
-        dst.copy_from_slice(name);
-        Ok(())
-    })())
+    status(preopen_name(fd).and_then(|name| put_prestat_dir_name(vmctx, name, path, path_len)))
 }
 
 /// Moves fd `from` onto `to` (both open, above 2), closing what `to` was.
@@ -475,10 +464,7 @@ pub extern "C" fn wafer_baked_fd_readdir(
         if e.kind != DIR {
             return Err(NOTDIR);
         }
-        let out = guest(vmctx, buf, buf_len).ok_or(FAULT)?;
-        if !in_memory(vmctx, bufused, 4) {
-            return Err(FAULT);
-        }
+        let out = readdir_buffer(vmctx, buf, buf_len, bufused)?;
         let (store, dir) = file_node(&e)?;
         let mut used = 0usize;
         let mut index = cookie as u64;
@@ -502,16 +488,8 @@ pub extern "C" fn wafer_baked_fd_readdir(
                 _ => store.name(node.index),
             };
             index += 1;
-            let mut header = [0u8; 24];
-            header[0..8].copy_from_slice(&index.to_le_bytes());
-            header[8..16].copy_from_slice(&(node.index as u64 + 1).to_le_bytes());
-            header[16..20].copy_from_slice(&(name.len() as u32).to_le_bytes());
-            header[20] = node.kind as u8;
-            for part in [&header[..], name] {
-                let take = part.len().min(out.len() - used);
-                out[used..used + take].copy_from_slice(&part[..take]);
-                used += take;
-            }
+            let inode = node.index as u64 + 1;
+            put_dirent(out, &mut used, index, inode, name, node.kind as u8);
         }
         put_u32(vmctx, bufused, used as u32);
         Ok(())

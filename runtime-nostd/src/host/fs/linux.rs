@@ -5,7 +5,11 @@
 
 use super::errno::*;
 use super::from_linux;
-use crate::host::wasi::{guest, in_memory, iovec, iovecs_valid, put_u32, put_u64};
+use super::front::{
+    check_transfer, guest_path, put_dirent, put_fdstat, put_prestat, put_prestat_dir_name,
+    readdir_buffer, status, through_iovecs,
+};
+use crate::host::wasi::{guest, in_memory, put_u32, put_u64};
 use crate::platform::fs as sys;
 
 /// WASI fds 0-2 are the console; 3.. are preopens (`wafer` allows at
@@ -121,13 +125,6 @@ pub fn open_preopens() {
             w.str(")\n");
             crate::platform::exit(crate::EXIT_FATAL);
         }
-    }
-}
-
-fn status(r: Result<(), i32>) -> i32 {
-    match r {
-        Ok(()) => SUCCESS,
-        Err(e) => e,
     }
 }
 
@@ -307,11 +304,6 @@ fn resolve(base: i32, path: &[u8], follow_last: bool) -> Result<Resolved, i32> {
     }
 }
 
-/// The guest's path argument as bytes.
-fn guest_path(vmctx: *mut u8, ptr: u32, len: u32) -> Result<&'static [u8], i32> {
-    guest(vmctx, ptr, len).map(|b| &*b).ok_or(FAULT)
-}
-
 /// Resolves the guest path at `ptr` inside directory fd `fd`.
 fn at(vmctx: *mut u8, fd: i32, ptr: u32, len: u32, follow: bool) -> Result<Resolved, i32> {
     let dir = dir_entry(fd)?;
@@ -353,29 +345,15 @@ fn transfer(
     if e.base & right == 0 {
         return Err(NOTCAPABLE);
     }
-    if !iovecs_valid(vmctx, iovs, iovs_len) || !in_memory(vmctx, done_ptr, 4) {
-        return Err(FAULT);
-    }
-    let mut total: u64 = 0;
-    for i in 0..iovs_len {
-        let buf = iovec(vmctx, iovs, i).ok_or(FAULT)?;
-        let r = match (writing, offset) {
+    check_transfer(vmctx, iovs, iovs_len, done_ptr)?;
+    let total = through_iovecs(vmctx, iovs, iovs_len, |buf, moved| {
+        linux(match (writing, offset) {
             (true, None) => sys::write(e.host, buf),
-            (true, Some(o)) => sys::pwrite(e.host, buf, o + total),
+            (true, Some(o)) => sys::pwrite(e.host, buf, o + moved),
             (false, None) => sys::read(e.host, buf),
-            (false, Some(o)) => sys::pread(e.host, buf, o + total),
-        };
-        let n = match r {
-            Ok(n) => n,
-            // Report what was transferred before a later failure.
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(from_linux(e)),
-        };
-        total += n as u64;
-        if n < buf.len() {
-            break;
-        }
-    }
+            (false, Some(o)) => sys::pread(e.host, buf, o + moved),
+        })
+    })?;
     put_u32(vmctx, done_ptr, total as u32);
     Ok(())
 }
@@ -414,18 +392,14 @@ pub fn seek(vmctx: *mut u8, fd: i32, offset: i64, whence: i32, out: u32) -> i32 
 pub fn fdstat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
     status((|| {
         let e = entry(fd)?;
-        let b = guest(vmctx, out, 24).ok_or(FAULT)?;
+        // The memory is checked before the host is asked.
+        guest(vmctx, out, 24).ok_or(FAULT)?;
         let filetype = if e.kind == DIR {
             FILETYPE_DIRECTORY
         } else {
             filetype(linux(sys::statx(e.host, b"", sys::AT_EMPTY_PATH))?.mode)
         };
-        b.fill(0);
-        b[0] = filetype;
-        b[2..4].copy_from_slice(&e.flags.to_le_bytes());
-        b[8..16].copy_from_slice(&e.base.to_le_bytes());
-        b[16..24].copy_from_slice(&e.inheriting.to_le_bytes());
-        Ok(())
+        put_fdstat(vmctx, out, filetype, e.flags, e.base, e.inheriting)
     })())
 }
 
@@ -471,13 +445,7 @@ pub fn poll_ready(fd: i32, reading: bool) -> Result<u64, i32> {
 /// `fd_prestat_get` for fds above 2: `EBADF` for an fd that is not a
 /// preopen (wasi-libc scans fds from 3 until it gets `EBADF`).
 pub fn prestat_get(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    status((|| {
-        let name = preopen_name(fd)?;
-        let b = guest(vmctx, out, 8).ok_or(FAULT)?;
-        b.fill(0); // tag 0: a directory
-        b[4..8].copy_from_slice(&(name.len() as u32).to_le_bytes());
-        Ok(())
-    })())
+    status((|| put_prestat(vmctx, out, preopen_name(fd)?))())
 }
 
 fn preopen_name(fd: i32) -> Result<&'static [u8], i32> {
@@ -689,11 +657,7 @@ pub extern "C" fn wafer_wasi_fd_pwrite(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wafer_wasi_fd_tell(vmctx: *mut u8, fd: i32, out: u32) -> i32 {
-    // The console has no position, as `fd_seek` on it says.
-    if (0..=2).contains(&fd) {
-        return super::super::wasi_fs::errno::SPIPE;
-    }
-    seek(vmctx, fd, 0, 1, out)
+    super::front::tell(vmctx, fd, out, seek)
 }
 
 /// Runs `f` on the host fd of an open WASI fd above 2.
@@ -934,15 +898,7 @@ pub extern "C" fn wafer_wasi_fd_prestat_dir_name(
     path: u32,
     path_len: u32,
 ) -> i32 {
-    status((|| {
-        let name = preopen_name(fd)?;
-        if (path_len as usize) < name.len() {
-            return Err(NAMETOOLONG);
-        }
-        let dst = guest(vmctx, path, name.len() as u32).ok_or(FAULT)?;
-        dst.copy_from_slice(name);
-        Ok(())
-    })())
+    status(preopen_name(fd).and_then(|name| put_prestat_dir_name(vmctx, name, path, path_len)))
 }
 
 /// Moves fd `from` onto `to` (both open, above 2), closing what `to` was.
@@ -980,10 +936,7 @@ pub extern "C" fn wafer_wasi_fd_readdir(
         if e.kind != DIR {
             return Err(NOTDIR);
         }
-        let out = guest(vmctx, buf, buf_len).ok_or(FAULT)?;
-        if !in_memory(vmctx, bufused, 4) {
-            return Err(FAULT);
-        }
+        let out = readdir_buffer(vmctx, buf, buf_len, bufused)?;
         linux(sys::lseek(e.host, 0, 0))?;
         let mut index: u64 = 0;
         let mut used = 0usize;
@@ -1014,17 +967,7 @@ pub extern "C" fn wafer_wasi_fd_readdir(
                 if index <= cookie as u64 {
                     continue;
                 }
-                let mut header = [0u8; 24];
-                header[0..8].copy_from_slice(&index.to_le_bytes());
-                header[8..16].copy_from_slice(&ino.to_le_bytes());
-                header[16..20].copy_from_slice(&(name_len as u32).to_le_bytes());
-                header[20] = dirent_type(d_type);
-                for part in [&header[..], name] {
-                    let room = out.len() - used;
-                    let take = part.len().min(room);
-                    out[used..used + take].copy_from_slice(&part[..take]);
-                    used += take;
-                }
+                put_dirent(out, &mut used, index, ino, name, dirent_type(d_type));
                 if used == out.len() {
                     break 'read;
                 }
