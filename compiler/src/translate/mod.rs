@@ -30,6 +30,7 @@ pub mod limits;
 pub mod locals;
 pub mod loop_scan;
 pub mod loop_version;
+pub mod mask_extend;
 pub mod memory;
 pub mod numeric;
 pub mod peephole;
