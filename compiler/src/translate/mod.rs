@@ -38,6 +38,7 @@ pub mod scalarize;
 pub mod simd;
 pub mod switch;
 pub mod table;
+pub mod wide_params;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};

@@ -1,0 +1,195 @@
+//! 32-bit block parameters that are zero-extended (Wasm addresses carried
+//! round a loop in a local) become 64-bit parameters, on x86_64.
+//!
+//! Every Wasm memory access zero-extends its 32-bit address. x86_64's
+//! 32-bit instructions already clear the upper half of their register, and
+//! Cranelift drops the extension when it sees the instruction that made the
+//! value (`iadd`, a 32-bit load folded into the extension…), but not for a
+//! block parameter: a pointer walked through a loop (`p = p->next`,
+//! `strncmp`'s two cursors) paid a `mov %r8d,%r10d` before every load.
+//!
+//! This pass gives such a parameter the type i64, extends each incoming
+//! argument at its branch instead (where the defining instruction is in
+//! view, so the extension is usually free), and replaces the parameter's
+//! other uses by `ireduce` of the wide one, which costs nothing: the low
+//! half of a register is the register. The extensions of the parameter
+//! itself become the wide parameter. Values are unchanged: the wide
+//! parameter is always the zero extension of the old one.
+//!
+//! Not on aarch64, whose loads fold the extension into the address
+//! (`[x, w, uxtw]`), nor on riscv64, where an extension costs instructions
+//! wherever it is placed and Zba folds it into the address add (`add.uw`).
+//! Parameters reached by an edge whose argument is not a plain value (the
+//! results of a `try_call`) are left alone.
+
+use std::collections::{HashMap, HashSet};
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::{
+    BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
+};
+
+/// Widens the zero-extended i32 block parameters of `func` (see the module
+/// comment).
+pub fn widen_extended_params(func: &mut Function) {
+    let candidates = extended_params(func);
+    if candidates.is_empty() {
+        return;
+    }
+    let edges = incoming_edges(func, &candidates);
+    // Parameter -> its wide replacement, and the `ireduce` that stands for
+    // the old parameter -> the wide one.
+    let mut wide_of: HashMap<Value, Value> = HashMap::new();
+    for param in candidates {
+        if !edges.contains_key(&param) {
+            continue;
+        }
+        let ValueDef::Param(block, _) = func.dfg.value_def(param) else {
+            continue;
+        };
+        let wide = func.dfg.replace_block_param(param, types::I64);
+        let mut cursor = FuncCursor::new(func);
+        cursor.goto_first_insertion_point(block);
+        let narrow = cursor.ins().ireduce(types::I32, wide);
+        func.dfg.change_to_alias(param, narrow);
+        wide_of.insert(narrow, wide);
+    }
+    widen_branch_arguments(func, &edges, &wide_of);
+    replace_extensions(func, &wide_of);
+}
+
+/// Non-entry i32 block parameters that some `uextend.i64` reads.
+fn extended_params(func: &Function) -> Vec<Value> {
+    let entry = func.layout.entry_block();
+    let mut seen = HashSet::new();
+    let mut params = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let Some(arg) = extension_to_i64(func, inst) else {
+                continue;
+            };
+            let arg = func.dfg.resolve_aliases(arg);
+            if let ValueDef::Param(param_block, _) = func.dfg.value_def(arg)
+                && Some(param_block) != entry
+                && func.dfg.value_type(arg) == types::I32
+                && seen.insert(arg)
+            {
+                params.push(arg);
+            }
+        }
+    }
+    params
+}
+
+/// The operand of `inst` when it is `uextend.i64` of an i32 value.
+fn extension_to_i64(func: &Function, inst: Inst) -> Option<Value> {
+    let InstructionData::Unary {
+        opcode: Opcode::Uextend,
+        arg,
+    } = func.dfg.insts[inst]
+    else {
+        return None;
+    };
+    let result = func.dfg.first_result(inst);
+    (func.dfg.value_type(result) == types::I64 && func.dfg.value_type(arg) == types::I32)
+        .then_some(arg)
+}
+
+/// Where each candidate parameter gets its value: (branch, destination
+/// index, argument index). A parameter with an incoming argument that is
+/// not a plain value is left out.
+type Edges = HashMap<Value, Vec<(Inst, usize, usize)>>;
+
+fn incoming_edges(func: &Function, candidates: &[Value]) -> Edges {
+    let wanted: HashSet<Value> = candidates.iter().copied().collect();
+    let mut edges: Edges = HashMap::new();
+    let mut rejected = HashSet::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let dfg = &func.dfg;
+            let destinations =
+                dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+            for (dest_index, call) in destinations.iter().enumerate() {
+                let target = call.block(&dfg.value_lists);
+                let params = dfg.block_params(target);
+                for (arg_index, (param, arg)) in
+                    params.iter().zip(call.args(&dfg.value_lists)).enumerate()
+                {
+                    if !wanted.contains(param) {
+                        continue;
+                    }
+                    match arg {
+                        BlockArg::Value(_) => edges
+                            .entry(*param)
+                            .or_default()
+                            .push((inst, dest_index, arg_index)),
+                        _ => {
+                            rejected.insert(*param);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for param in rejected {
+        edges.remove(&param);
+    }
+    edges
+}
+
+/// Replaces each incoming argument of a widened parameter by its zero
+/// extension (or by the wide parameter it stands for).
+fn widen_branch_arguments(func: &mut Function, edges: &Edges, wide_of: &HashMap<Value, Value>) {
+    for sites in edges.values() {
+        for &(inst, dest_index, arg_index) in sites {
+            let dfg = &func.dfg;
+            let call = dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                [dest_index];
+            let Some(BlockArg::Value(arg)) = call.args(&dfg.value_lists).nth(arg_index) else {
+                continue;
+            };
+            let arg = dfg.resolve_aliases(arg);
+            let wide = match wide_of.get(&arg) {
+                Some(&wide) => wide,
+                None => {
+                    let mut cursor = FuncCursor::new(func).at_inst(inst);
+                    cursor.ins().uextend(types::I64, arg)
+                }
+            };
+            let dfg = &mut func.dfg;
+            let calls = dfg.insts[inst]
+                .branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
+            let mut index = 0;
+            calls[dest_index].update_args(&mut dfg.value_lists, |old| {
+                let new = if index == arg_index {
+                    BlockArg::Value(wide)
+                } else {
+                    old
+                };
+                index += 1;
+                new
+            });
+        }
+    }
+}
+
+/// Makes every `uextend.i64` of a widened parameter an alias of the wide
+/// parameter.
+fn replace_extensions(func: &mut Function, wide_of: &HashMap<Value, Value>) {
+    let mut extensions = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            if let Some(arg) = extension_to_i64(func, inst)
+                && let Some(&wide) = wide_of.get(&func.dfg.resolve_aliases(arg))
+            {
+                extensions.push((inst, wide));
+            }
+        }
+    }
+    for (inst, wide) in extensions {
+        let result = func.dfg.first_result(inst);
+        func.layout.remove_inst(inst);
+        func.dfg.detach_inst_results(inst);
+        func.dfg.change_to_alias(result, wide);
+    }
+}
