@@ -9,7 +9,8 @@
 //! [`simd`] (`v128` and relaxed SIMD as Cranelift vector IR).
 //! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
-//! [`known_bits`] (a pass over the finished IR dropping redundant masks).
+//! [`known_bits`] (a pass over the finished IR dropping redundant masks),
+//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
