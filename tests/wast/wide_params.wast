@@ -4,6 +4,8 @@
 ;; sign-extended (it traps as out of bounds, it does not reach below the
 ;; memory), and the parameter's other 32-bit uses (compares, arithmetic,
 ;; results) see the 32-bit value.
+;; A byte carried round a loop and extended to i64 (json's digit loop)
+;; stays an i32 parameter; its value must not change either.
 ;; Memory: a linked list at 0x100: node n (n = 0..4) is {next, value} at
 ;; 0x100 + 8n, value 10 * (n + 1), next 0 at the last node. Bytes 0x200..
 ;; hold "abcdef\00" and 0x210.. "abcdxy\00".
@@ -15,6 +17,22 @@
     "\20\01\00\00\28\00\00\00" "\00\00\00\00\32\00\00\00")
   (data (i32.const 0x200) "abcdef\00")
   (data (i32.const 0x210) "abcdxy\00")
+  (data (i32.const 0x220) "9876543210x")
+
+  ;; The decimal number at $p (digits until a non-digit), as an i64; the
+  ;; byte loaded for the test is carried to the next round.
+  (func (export "digits") (param $p i32) (result i64) (local $c i32) (local $n i64)
+    (local.set $c (i32.load8_u (local.get $p)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 9)))
+        (local.set $n
+          (i64.add (i64.mul (local.get $n) (i64.const 10))
+                   (i64.sub (i64.extend_i32_u (local.get $c)) (i64.const 48))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (br $next)))
+    (local.get $n))
 
   ;; Sum of the list's values from node address $p.
   (func (export "list_sum") (param $p i32) (result i32) (local $sum i32)
@@ -98,3 +116,6 @@
 (assert_return (invoke "stride_end" (i32.const 0x7ffffff0) (i32.const 0x10) (i32.const 3)) (i32.const 0x20020))
 ;; 0xfffffff0 + 2 * 0x10 = 0x10 after wrapping: one negative.
 (assert_return (invoke "stride_end" (i32.const 0xfffffff0) (i32.const 0x10) (i32.const 2)) (i32.const 0x10010))
+(assert_return (invoke "digits" (i32.const 0x220)) (i64.const 9876543210))
+(assert_return (invoke "digits" (i32.const 0x227)) (i64.const 210))
+(assert_return (invoke "digits" (i32.const 0x22a)) (i64.const 0))

@@ -36,7 +36,8 @@ pub fn widen_extended_params(func: &mut Function) {
     if candidates.is_empty() {
         return;
     }
-    let edges = incoming_edges(func, &candidates);
+    let mut edges = incoming_edges(func, &candidates);
+    drop_narrow_load_params(func, &mut edges);
     // Parameter -> its wide replacement, and the `ireduce` that stands for
     // the old parameter -> the wide one.
     let mut wide_of: HashMap<Value, Value> = HashMap::new();
@@ -135,6 +136,36 @@ fn incoming_edges(func: &Function, candidates: &[Value]) -> Edges {
         edges.remove(&param);
     }
     edges
+}
+
+/// Drops the parameters that receive a narrow load's result (a byte or
+/// halfword loaded and carried round a loop, as json's digit loop does):
+/// Cranelift extends such a value with an instruction of its own, which
+/// widening would only move onto the loop's back edge, next to the load,
+/// instead of removing. Other arguments are free to extend (32-bit
+/// arithmetic and loads clear the upper half on x86_64) or sit on a loop's
+/// entry edge, where the extension runs once.
+fn drop_narrow_load_params(func: &Function, edges: &mut Edges) {
+    edges.retain(|_, sites| {
+        !sites.iter().any(|&(inst, dest_index, arg_index)| {
+            let dfg = &func.dfg;
+            let call = dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                [dest_index];
+            matches!(call.args(&dfg.value_lists).nth(arg_index),
+                Some(BlockArg::Value(arg)) if is_narrow_load(func, arg))
+        })
+    });
+}
+
+/// Whether `v` is loaded from fewer than 32 bits.
+fn is_narrow_load(func: &Function, v: Value) -> bool {
+    match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+        ValueDef::Result(inst, _) => matches!(
+            func.dfg.insts[inst].opcode(),
+            Opcode::Uload8 | Opcode::Uload16 | Opcode::Sload8 | Opcode::Sload16
+        ),
+        _ => false,
+    }
 }
 
 /// Replaces each incoming argument of a widened parameter by its zero
