@@ -260,7 +260,74 @@ impl Bounds<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::low_bits;
+    use cranelift_codegen::ir::{
+        AbiParam, Function, InstBuilder, Opcode, Signature, UserFuncName, Value, ValueDef, types,
+    };
+    use cranelift_codegen::isa::CallConv;
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    use super::{low_bits, widen_scaled_indices};
+
+    /// `fn(x: i32) -> i64 { zext64((x & mask) << shift) }`, and the
+    /// returned value.
+    fn scaled_index(mask: i64, shift: i64) -> (Function, Value) {
+        let mut signature = Signature::new(CallConv::SystemV);
+        signature.params.push(AbiParam::new(types::I32));
+        signature.returns.push(AbiParam::new(types::I64));
+        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
+        let mut context = FunctionBuilderContext::new();
+        let mut builder = FunctionBuilder::new(&mut func, &mut context);
+        let block = builder.create_block();
+        builder.append_block_params_for_function_params(block);
+        builder.switch_to_block(block);
+        builder.seal_block(block);
+        let x = builder.block_params(block)[0];
+        let mask = builder.ins().iconst(types::I32, mask);
+        let masked = builder.ins().band(x, mask);
+        let shift = builder.ins().iconst(types::I32, shift);
+        let shifted = builder.ins().ishl(masked, shift);
+        let wide = builder.ins().uextend(types::I64, shifted);
+        builder.ins().return_(&[wide]);
+        builder.finalize(cranelift_codegen::isa::TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        (func, wide)
+    }
+
+    fn opcode_of(func: &Function, v: Value) -> Opcode {
+        match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, _) => func.dfg.insts[inst].opcode(),
+            other => panic!("{v} is not an instruction result: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_shift_that_cannot_wrap_becomes_a_64_bit_shift() {
+        // 8 bits << 2 and 30 bits << 2 fit 32 bits.
+        for (mask, shift) in [(0xff, 2), (0x3fff_ffff, 2), (0xffff, 16)] {
+            let (mut func, wide) = scaled_index(mask, shift);
+            widen_scaled_indices(&mut func);
+            assert_eq!(opcode_of(&func, wide), Opcode::Ishl, "{mask:#x} << {shift}");
+            assert_eq!(func.dfg.value_type(wide), types::I64);
+        }
+    }
+
+    #[test]
+    fn a_shift_that_may_wrap_keeps_its_32_bit_form() {
+        // 31 bits << 2, 17 bits << 16, and a shift by 32 or more (taken
+        // mod 32 by Wasm, mod 64 by an i64 shift).
+        for (mask, shift) in [(0x7fff_ffff, 2), (0x1ffff, 16), (0xff, 33)] {
+            let (mut func, wide) = scaled_index(mask, shift);
+            widen_scaled_indices(&mut func);
+            assert_eq!(
+                opcode_of(&func, wide),
+                Opcode::Uextend,
+                "{mask:#x} << {shift}"
+            );
+        }
+    }
 
     #[test]
     fn low_bit_masks_cover_zero_to_sixty_four_bits() {
