@@ -29,9 +29,11 @@ use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
-use crate::translate::known_bits::drop_redundant_masks;
+use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
+use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
+use crate::translate::wide_params::widen_extended_params;
 use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
@@ -278,6 +280,11 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         scalarize::run(&mut job.func).with_context(|| format!("in {}", job.what))?;
     }
     drop_redundant_masks(&mut job.func);
+    widen_scaled_indices(&mut job.func);
+    if isa.triple().architecture == target_lexicon::Architecture::X86_64 {
+        widen_extended_params(&mut job.func);
+    }
+    masks_as_extensions(&mut job.func);
     let mut ctx = Context::for_function(job.func);
     ctx.compile(isa, &mut ControlPlane::default())
         .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;

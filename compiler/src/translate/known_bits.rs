@@ -13,10 +13,21 @@
 //! value gets the bound that holds on every path), then rewrites each
 //! `band(x, mask)` whose mask covers `x`'s bits to `band(x, x)`, which
 //! Cranelift's optimizer folds to `x`.
+//!
+//! The same bounds widen scaled indices ([`widen_scaled_indices`]): a Wasm
+//! address `i << k` is 32-bit arithmetic, so `uextend(ishl.i32(i, k))`
+//! must wrap and Cranelift keeps the shift as its own instruction. When
+//! `i` is known to have at most `32 - k` significant bits the shift cannot
+//! wrap, the value equals `ishl.i64(uextend(i), k)`, and that form folds
+//! into the scaled-index addressing mode of x86_64 (`(%base,%i,4)`) and
+//! aarch64 (`[x, w, uxtw #2]`): CRC-32's `table[(crc ^ b) & 0xff]`.
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::{BlockArg, Function, InstructionData, Opcode, Value, ValueDef};
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::{
+    BlockArg, Function, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
+};
 
 /// How many definitions a bound follows back from a value (parameters are
 /// leaves: their bound comes from the fixed point).
@@ -52,6 +63,39 @@ pub fn drop_redundant_masks(func: &mut Function) {
     }
     for (inst, mask_index, value) in rewrites {
         func.dfg.inst_args_mut(inst)[mask_index] = value;
+    }
+}
+
+/// Rewrites `uextend.i64(ishl.i32(i, k))` to `ishl.i64(uextend.i64(i), k)`
+/// where `i` has at most `32 - k` significant bits (see the module comment).
+pub fn widen_scaled_indices(func: &mut Function) {
+    let Some(params) = parameter_bounds(func) else {
+        return;
+    };
+    let bounds = Bounds { func, params };
+    let mut rewrites = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let InstructionData::Unary {
+                opcode: Opcode::Uextend,
+                arg,
+            } = func.dfg.insts[inst]
+            else {
+                continue;
+            };
+            let result = func.dfg.first_result(inst);
+            if func.dfg.value_type(result) != types::I64 {
+                continue;
+            }
+            if let Some((index, shift)) = bounds.non_wrapping_shift(arg) {
+                rewrites.push((inst, index, shift));
+            }
+        }
+    }
+    for (inst, index, shift) in rewrites {
+        let mut cursor = FuncCursor::new(func).at_inst(inst);
+        let wide = cursor.ins().uextend(types::I64, index);
+        cursor.func.replace(inst).ishl(wide, shift);
     }
 }
 
@@ -129,6 +173,29 @@ impl Bounds<'_> {
         mask & low_bits(bits) == low_bits(bits)
     }
 
+    /// `(i, k)` when `v` is `ishl.i32(i, k)` with a constant `k < 32` and
+    /// `i` has at most `32 - k` significant bits: the shift cannot wrap.
+    fn non_wrapping_shift(&self, v: Value) -> Option<(Value, Value)> {
+        let dfg = &self.func.dfg;
+        let v = dfg.resolve_aliases(v);
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+            return None;
+        };
+        let InstructionData::Binary {
+            opcode: Opcode::Ishl,
+            args: [index, shift],
+        } = dfg.insts[inst]
+        else {
+            return None;
+        };
+        if dfg.value_type(v) != types::I32 {
+            return None;
+        }
+        let k = self.constant(shift).filter(|&k| k < 32)?;
+        let bits = u64::from(self.significant_bits(index, MAX_DEPTH));
+        (bits + k <= 32).then_some((index, shift))
+    }
+
     /// The value of integer constant `v`, zero-extended from its width.
     fn constant(&self, v: Value) -> Option<u64> {
         let dfg = &self.func.dfg;
@@ -170,6 +237,12 @@ impl Bounds<'_> {
                 } if depth > 0 => self
                     .significant_bits(x, depth - 1)
                     .min(self.significant_bits(y, depth - 1)),
+                InstructionData::Binary {
+                    opcode: Opcode::Bor | Opcode::Bxor,
+                    args: [x, y],
+                } if depth > 0 => self
+                    .significant_bits(x, depth - 1)
+                    .max(self.significant_bits(y, depth - 1)),
                 InstructionData::UnaryImm {
                     opcode: Opcode::Iconst,
                     ..
@@ -187,7 +260,74 @@ impl Bounds<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::low_bits;
+    use cranelift_codegen::ir::{
+        AbiParam, Function, InstBuilder, Opcode, Signature, UserFuncName, Value, ValueDef, types,
+    };
+    use cranelift_codegen::isa::CallConv;
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    use super::{low_bits, widen_scaled_indices};
+
+    /// `fn(x: i32) -> i64 { zext64((x & mask) << shift) }`, and the
+    /// returned value.
+    fn scaled_index(mask: i64, shift: i64) -> (Function, Value) {
+        let mut signature = Signature::new(CallConv::SystemV);
+        signature.params.push(AbiParam::new(types::I32));
+        signature.returns.push(AbiParam::new(types::I64));
+        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
+        let mut context = FunctionBuilderContext::new();
+        let mut builder = FunctionBuilder::new(&mut func, &mut context);
+        let block = builder.create_block();
+        builder.append_block_params_for_function_params(block);
+        builder.switch_to_block(block);
+        builder.seal_block(block);
+        let x = builder.block_params(block)[0];
+        let mask = builder.ins().iconst(types::I32, mask);
+        let masked = builder.ins().band(x, mask);
+        let shift = builder.ins().iconst(types::I32, shift);
+        let shifted = builder.ins().ishl(masked, shift);
+        let wide = builder.ins().uextend(types::I64, shifted);
+        builder.ins().return_(&[wide]);
+        builder.finalize(cranelift_codegen::isa::TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        (func, wide)
+    }
+
+    fn opcode_of(func: &Function, v: Value) -> Opcode {
+        match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, _) => func.dfg.insts[inst].opcode(),
+            other => panic!("{v} is not an instruction result: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_shift_that_cannot_wrap_becomes_a_64_bit_shift() {
+        // 8 bits << 2 and 30 bits << 2 fit 32 bits.
+        for (mask, shift) in [(0xff, 2), (0x3fff_ffff, 2), (0xffff, 16)] {
+            let (mut func, wide) = scaled_index(mask, shift);
+            widen_scaled_indices(&mut func);
+            assert_eq!(opcode_of(&func, wide), Opcode::Ishl, "{mask:#x} << {shift}");
+            assert_eq!(func.dfg.value_type(wide), types::I64);
+        }
+    }
+
+    #[test]
+    fn a_shift_that_may_wrap_keeps_its_32_bit_form() {
+        // 31 bits << 2, 17 bits << 16, and a shift by 32 or more (taken
+        // mod 32 by Wasm, mod 64 by an i64 shift).
+        for (mask, shift) in [(0x7fff_ffff, 2), (0x1ffff, 16), (0xff, 33)] {
+            let (mut func, wide) = scaled_index(mask, shift);
+            widen_scaled_indices(&mut func);
+            assert_eq!(
+                opcode_of(&func, wide),
+                Opcode::Uextend,
+                "{mask:#x} << {shift}"
+            );
+        }
+    }
 
     #[test]
     fn low_bit_masks_cover_zero_to_sixty_four_bits() {

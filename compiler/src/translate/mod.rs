@@ -9,7 +9,8 @@
 //! [`simd`] (`v128` and relaxed SIMD as Cranelift vector IR).
 //! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
-//! [`known_bits`] (a pass over the finished IR dropping redundant masks).
+//! [`known_bits`] (a pass over the finished IR dropping redundant masks),
+//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
@@ -30,6 +31,7 @@ pub mod limits;
 pub mod locals;
 pub mod loop_scan;
 pub mod loop_version;
+pub mod mask_extend;
 pub mod memory;
 pub mod numeric;
 pub mod peephole;
@@ -37,6 +39,7 @@ pub mod scalarize;
 pub mod simd;
 pub mod switch;
 pub mod table;
+pub mod wide_params;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};

@@ -1,0 +1,100 @@
+//! Low-bit masks as zero extensions: `band(x, 0xff)` becomes
+//! `uextend(ireduce.i8(x))`, likewise `0xffff` (i16) and, for i64,
+//! `0xffff_ffff` (i32).
+//!
+//! Cranelift's x86_64 backend lowers `band` with a constant as a copy and
+//! an `and` (`mov %r15,%rdi; and $0xff,%edi`), and an i64 `and` with
+//! `0xffff_ffff` needs the constant in a register first; a zero extension
+//! is one `movzbl`/`movzwl`/`mov %r32,%r32` that copies as it goes. On
+//! aarch64 (`uxtb`/`uxth`/`mov w`) and riscv64 (`andi 255`, shift pairs for
+//! 16 and 32 bits, as for an `and` with a constant that `andi` cannot
+//! hold) the extension costs the same as the `and`. CRC-32's
+//! `(crc ^ b) & 0xff` is the case that mattered.
+//!
+//! Runs on the finished IR after [`super::known_bits`], which drops the
+//! masks that keep every bit their operand can have: those must stay
+//! `band`s until then.
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::ir::{
+    Function, InstBuilder, InstructionData, Opcode, Type, Value, ValueDef, types,
+};
+
+/// Rewrites the low-bit masks of `func` (see the module comment).
+pub fn masks_as_extensions(func: &mut Function) {
+    let mut rewrites = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let InstructionData::Binary {
+                opcode: Opcode::Band,
+                args: [x, y],
+            } = func.dfg.insts[inst]
+            else {
+                continue;
+            };
+            let ty = func.dfg.value_type(func.dfg.first_result(inst));
+            let narrow = [(x, y), (y, x)].into_iter().find_map(|(value, mask)| {
+                narrow_type_of_mask(ty, constant(func, mask)?).map(|narrow| (value, narrow))
+            });
+            if let Some((value, narrow)) = narrow {
+                rewrites.push((inst, value, narrow, ty));
+            }
+        }
+    }
+    for (inst, value, narrow, ty) in rewrites {
+        let mut cursor = FuncCursor::new(func).at_inst(inst);
+        let low = cursor.ins().ireduce(narrow, value);
+        cursor.func.replace(inst).uextend(ty, low);
+    }
+}
+
+/// The type whose zero extension to `ty` keeps exactly the bits of `mask`.
+fn narrow_type_of_mask(ty: Type, mask: u64) -> Option<Type> {
+    match (ty, mask) {
+        (types::I32 | types::I64, 0xff) => Some(types::I8),
+        (types::I32 | types::I64, 0xffff) => Some(types::I16),
+        (types::I64, 0xffff_ffff) => Some(types::I32),
+        _ => None,
+    }
+}
+
+/// The bits of `v` when it is an integer constant, zero-extended from its
+/// width.
+fn constant(func: &Function, v: Value) -> Option<u64> {
+    let v = func.dfg.resolve_aliases(v);
+    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } => {
+            let bits = func.dfg.value_type(v).bits();
+            Some(imm.bits() as u64 & (u64::MAX >> (64 - bits)))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::types;
+
+    use super::narrow_type_of_mask;
+
+    #[test]
+    fn only_masks_of_a_whole_narrower_integer_become_extensions() {
+        assert_eq!(narrow_type_of_mask(types::I32, 0xff), Some(types::I8));
+        assert_eq!(narrow_type_of_mask(types::I64, 0xffff), Some(types::I16));
+        assert_eq!(
+            narrow_type_of_mask(types::I64, 0xffff_ffff),
+            Some(types::I32)
+        );
+        // The whole width is not a narrowing; other masks keep their `and`.
+        assert_eq!(narrow_type_of_mask(types::I32, 0xffff_ffff), None);
+        assert_eq!(narrow_type_of_mask(types::I32, 0x7f), None);
+        assert_eq!(narrow_type_of_mask(types::I32, 0x1ff), None);
+        assert_eq!(narrow_type_of_mask(types::I8, 0xff), None);
+    }
+}
