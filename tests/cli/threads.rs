@@ -12,7 +12,7 @@ use super::{LINUX_BOARDS, assert_clean_error, stderr, stdout, wafer, wafer_withi
 
 /// Bare-metal boards that run Wasm threads on their other cores (a
 /// `cores` field above 1 in `boards/<name>.toml`).
-const MULTICORE_BOARDS: [&str; 1] = ["qemu-virt-aarch64"];
+const MULTICORE_BOARDS: [&str; 2] = ["qemu-virt-aarch64", "qemu-virt-riscv64"];
 
 /// Every board that runs wasi-threads programs.
 fn thread_boards() -> impl Iterator<Item = &'static str> {
@@ -181,7 +181,7 @@ fn threads_are_refused_at_build_time_on_boards_that_run_one_core() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("fw.elf");
     let out = out.to_string_lossy();
-    for board in ["qemu-virt-riscv64", "raspi3b", "qemu-x86_64", "sifive-u"] {
+    for board in ["raspi3b", "qemu-x86_64", "sifive-u"] {
         let o = wafer(&["build", &program("sum.wat"), "--board", board, "-o", &out]);
         assert_clean_error(&o, "uses threads (wasi-threads `wasi.thread-spawn`)");
         assert!(stderr(&o).contains(board), "{}", stderr(&o));
@@ -192,9 +192,9 @@ fn threads_are_refused_at_build_time_on_boards_that_run_one_core() {
 
 #[test]
 fn a_spawn_with_every_core_busy_fails_and_freed_cores_run_threads_again() {
-    // qemu-virt-aarch64 runs 8 cores: `_start` holds one, so 7 threads run
-    // at once and the 8th spawn must return an error; after they end, a
-    // spawn works again (+100).
+    // qemu-virt-aarch64 and qemu-virt-riscv64 run 8 cores: `_start` holds
+    // one, so 7 threads run at once and the 8th spawn must return an
+    // error; after they end, a spawn works again (+100).
     let busy = program("busy.wat");
     for board in MULTICORE_BOARDS {
         for bounds in ["guard", "explicit"] {
@@ -221,6 +221,7 @@ fn boards_list_their_cores() {
             .to_string()
     };
     assert!(line("qemu-virt-aarch64").contains("cores 8"), "{boards}");
+    assert!(line("qemu-virt-riscv64").contains("cores 8"), "{boards}");
     assert!(line("raspi3b").contains("cores 1"), "{boards}");
     // Linux boards run OS threads: no core count.
     assert!(line("linux-aarch64").contains("cores -"), "{boards}");

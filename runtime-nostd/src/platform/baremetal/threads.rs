@@ -25,7 +25,9 @@ use crate::threads::lock::SpinLock;
 
 #[cfg(target_arch = "aarch64")]
 use super::aarch64 as isa;
-#[cfg(not(target_arch = "aarch64"))]
+#[cfg(target_arch = "riscv64")]
+use super::riscv64 as isa;
+#[cfg(not(any(target_arch = "aarch64", target_arch = "riscv64")))]
 use no_secondary_cores as isa;
 
 /// What a woken core needs: where its stack is and what to call. Read by
@@ -223,7 +225,7 @@ pub fn map_thread_stack(budget: u64) -> Option<(usize, usize)> {
 
 /// ISAs whose boards run the runtime on one core (`cores = 1`, so the
 /// compiler refuses modules that spawn): no core ever starts.
-#[cfg(not(target_arch = "aarch64"))]
+#[cfg(not(any(target_arch = "aarch64", target_arch = "riscv64")))]
 mod no_secondary_cores {
     pub fn current_core() -> usize {
         super::super::board().boot_core as usize
