@@ -98,6 +98,9 @@ pub struct BareMetal {
     /// Cores the runtime can run Wasm threads on (wasi-threads), the boot
     /// core included; QEMU gets `-smp` with it. 1: threads are refused.
     pub cores: u32,
+    /// How the runtime starts another core (`core-start`, a
+    /// `wafer_abi::descriptor::core_start` method); `NONE` with one core.
+    pub core_start: u32,
     pub qemu: QemuSystem,
 }
 
@@ -127,12 +130,29 @@ struct BoardFile {
     boot_core: u32,
     #[serde(default = "one_core")]
     cores: u32,
+    core_start: Option<String>,
     qemu: Option<QemuSystem>,
     bounds_checks: BoundsSupport,
 }
 
 fn one_core() -> u32 {
     1
+}
+
+/// The board file's `core-start` as a `wafer_abi::descriptor::core_start`
+/// method: required when the board gives threads more than one core.
+fn core_start_method(file: &str, cores: u32, method: Option<&str>) -> Result<u32> {
+    use wafer_abi::descriptor::core_start;
+    match (cores, method) {
+        (1, None) => Ok(core_start::NONE),
+        (1, Some(_)) => bail!("BUG: boards/{file}: core-start needs cores > 1"),
+        (_, Some("psci-hvc")) => Ok(core_start::PSCI_HVC),
+        (_, Some("spin-table")) => Ok(core_start::SPIN_TABLE),
+        (_, Some(other)) => {
+            bail!("BUG: boards/{file}: unknown core-start `{other}` (psci-hvc or spin-table)")
+        }
+        (_, None) => bail!("BUG: boards/{file}: cores > 1 needs a core-start method"),
+    }
 }
 
 /// A board: an ISA, a platform, and how to run images on it.
@@ -194,6 +214,7 @@ impl Board {
                 wafer_abi::descriptor::MAX_CORES
             );
         }
+        let core_start = core_start_method(&file, parsed.cores, parsed.core_start.as_deref())?;
         if !parsed
             .bounds_checks
             .supported
@@ -217,6 +238,7 @@ impl Board {
                     }),
                     boot_core: parsed.boot_core,
                     cores: parsed.cores,
+                    core_start,
                     qemu: parsed.qemu.ok_or_else(|| missing("qemu"))?,
                 })
             }
