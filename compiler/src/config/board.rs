@@ -423,6 +423,40 @@ impl Board {
 mod tests {
     use super::*;
 
+    #[test]
+    fn each_aarch64_multicore_board_names_how_its_cores_start() {
+        use wafer_abi::descriptor::core_start;
+        let method = |name: &str| {
+            let board = Board::by_name(name).unwrap();
+            let bare = board.bare.expect("a bare-metal board");
+            (bare.cores, bare.core_start)
+        };
+        assert_eq!(method("qemu-virt-aarch64"), (8, core_start::PSCI_HVC));
+        assert_eq!(method("raspi3b"), (4, core_start::SPIN_TABLE));
+        assert_eq!(method("sifive-u"), (1, core_start::NONE));
+    }
+
+    #[test]
+    fn a_core_start_method_is_required_with_several_cores_and_must_be_known() {
+        use wafer_abi::descriptor::core_start;
+        assert_eq!(
+            core_start_method("b.toml", 1, None).unwrap(),
+            core_start::NONE
+        );
+        assert_eq!(
+            core_start_method("b.toml", 4, Some("spin-table")).unwrap(),
+            core_start::SPIN_TABLE
+        );
+        let refused = |cores, method| {
+            core_start_method("b.toml", cores, method)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(4, None).contains("needs a core-start"));
+        assert!(refused(4, Some("sbi")).contains("unknown core-start `sbi`"));
+        assert!(refused(1, Some("psci-hvc")).contains("needs cores > 1"));
+    }
+
     /// No board file lacks guard mode today, but one for a chip without an
     /// MMU would: asking it for guard mode is one line naming what it does.
     #[test]
