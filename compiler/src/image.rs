@@ -450,6 +450,8 @@ pub(crate) fn define_board_record(
     } else {
         w.u64(0);
     }
+    w.u32(bare.core_start);
+    w.u32(0);
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }

@@ -98,6 +98,9 @@ pub struct BareMetal {
     /// Cores the runtime can run Wasm threads on (wasi-threads), the boot
     /// core included; QEMU gets `-smp` with it. 1: threads are refused.
     pub cores: u32,
+    /// How the runtime starts another core (`core-start`, a
+    /// `wafer_abi::descriptor::core_start` method); `NONE` with one core.
+    pub core_start: u32,
     pub qemu: QemuSystem,
 }
 
@@ -127,12 +130,32 @@ struct BoardFile {
     boot_core: u32,
     #[serde(default = "one_core")]
     cores: u32,
+    core_start: Option<String>,
     qemu: Option<QemuSystem>,
     bounds_checks: BoundsSupport,
 }
 
 fn one_core() -> u32 {
     1
+}
+
+/// The board file's `core-start` as a `wafer_abi::descriptor::core_start`
+/// method: required when the board gives threads more than one core.
+fn core_start_method(file: &str, cores: u32, method: Option<&str>) -> Result<u32> {
+    use wafer_abi::descriptor::core_start;
+    match (cores, method) {
+        (1, None) => Ok(core_start::NONE),
+        (1, Some(_)) => bail!("BUG: boards/{file}: core-start needs cores > 1"),
+        (_, Some("psci-hvc")) => Ok(core_start::PSCI_HVC),
+        (_, Some("spin-table")) => Ok(core_start::SPIN_TABLE),
+        (_, Some("clint-ipi")) => Ok(core_start::CLINT_IPI),
+        (_, Some(other)) => {
+            bail!(
+                "BUG: boards/{file}: unknown core-start `{other}` (psci-hvc, spin-table or clint-ipi)"
+            )
+        }
+        (_, None) => bail!("BUG: boards/{file}: cores > 1 needs a core-start method"),
+    }
 }
 
 /// A board: an ISA, a platform, and how to run images on it.
@@ -194,6 +217,7 @@ impl Board {
                 wafer_abi::descriptor::MAX_CORES
             );
         }
+        let core_start = core_start_method(&file, parsed.cores, parsed.core_start.as_deref())?;
         if !parsed
             .bounds_checks
             .supported
@@ -217,6 +241,7 @@ impl Board {
                     }),
                     boot_core: parsed.boot_core,
                     cores: parsed.cores,
+                    core_start,
                     qemu: parsed.qemu.ok_or_else(|| missing("qemu"))?,
                 })
             }
@@ -400,6 +425,40 @@ impl Board {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_aarch64_multicore_board_names_how_its_cores_start() {
+        use wafer_abi::descriptor::core_start;
+        let method = |name: &str| {
+            let board = Board::by_name(name).unwrap();
+            let bare = board.bare.expect("a bare-metal board");
+            (bare.cores, bare.core_start)
+        };
+        assert_eq!(method("qemu-virt-aarch64"), (8, core_start::PSCI_HVC));
+        assert_eq!(method("raspi3b"), (4, core_start::SPIN_TABLE));
+        assert_eq!(method("sifive-u"), (1, core_start::NONE));
+    }
+
+    #[test]
+    fn a_core_start_method_is_required_with_several_cores_and_must_be_known() {
+        use wafer_abi::descriptor::core_start;
+        assert_eq!(
+            core_start_method("b.toml", 1, None).unwrap(),
+            core_start::NONE
+        );
+        assert_eq!(
+            core_start_method("b.toml", 4, Some("spin-table")).unwrap(),
+            core_start::SPIN_TABLE
+        );
+        let refused = |cores, method| {
+            core_start_method("b.toml", cores, method)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(4, None).contains("needs a core-start"));
+        assert!(refused(4, Some("sbi")).contains("unknown core-start `sbi`"));
+        assert!(refused(1, Some("psci-hvc")).contains("needs cores > 1"));
+    }
 
     /// No board file lacks guard mode today, but one for a chip without an
     /// MMU would: asking it for guard mode is one line naming what it does.

@@ -293,6 +293,8 @@ fn define_firmware_record(module: &mut ObjectModule) -> Result<()> {
     w.u32(0);
     w.u64(0);
     w.u64(0); // framed console: none (the firmware's own write)
+    w.u32(wafer_abi::descriptor::core_start::NONE); // one core: no threads
+    w.u32(0);
     if w.len() != std::mem::size_of::<BoardConfig>() {
         bail!("BUG: board record layout differs from wafer-abi");
     }

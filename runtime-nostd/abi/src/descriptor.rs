@@ -515,6 +515,28 @@ pub struct BoardConfig {
     /// ([`FRAMED_CONSOLE_SYMBOL`], see [`crate::console`]); 0 (`wafer
     /// build`, firmware): a plain UART, and the framing is not linked.
     pub framed_console: u64,
+    /// How the runtime starts another core for a thread: a
+    /// [`core_start`] method (`core-start` in `boards/<name>.toml`);
+    /// [`core_start::NONE`] on one-core boards.
+    pub core_start: u32,
+    pub reserved: u32,
+}
+
+/// [`BoardConfig::core_start`]: how a parked core is started.
+pub mod core_start {
+    /// The board has no other core for threads.
+    pub const NONE: u32 = 0;
+    /// PSCI `CPU_ON` through `hvc` (QEMU `virt`): the core is powered on at
+    /// the runtime's secondary entry, and `CPU_OFF` powers it down again.
+    pub const PSCI_HVC: u32 = 1;
+    /// Spin table (Raspberry Pi): a parked core polls the 64-bit mailbox at
+    /// `0xd8 + 8 * core` and jumps to the address written there; a core
+    /// whose thread ended waits in the runtime for the next one.
+    pub const SPIN_TABLE: u32 = 2;
+    /// A machine software interrupt through the CLINT's `msip` (riscv64
+    /// `virt`): a parked hart wakes from `wfi`, reads its mailbox and
+    /// starts; a hart whose thread ended parks again.
+    pub const CLINT_IPI: u32 = 3;
 }
 
 #[cfg(test)]

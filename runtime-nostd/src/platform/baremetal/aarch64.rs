@@ -25,7 +25,11 @@
 //! translated through TTBR1: the top 256 TiB of the 64-bit space, walked
 //! only once the first window exists.
 
+use wafer_abi::descriptor::core_start;
+
 use super::paging::Isa;
+
+mod spin_table;
 
 core::arch::global_asm!(
     ".section .text.boot, \"ax\"",
@@ -40,35 +44,9 @@ core::arch::global_asm!(
     "ldr x1, =wafer_board",
     "ldr w1, [x1, #{boot_core}]",
     "cmp x0, x1",
-    "b.ne 9f",
-    // Started at EL3 or EL2 (Raspberry Pi firmware, `kernel_old=1`, QEMU
-    // without firmware): run EL1 in AArch64, non-secure, with FP, timers
-    // and counters untrapped, and enter it.
-    "mrs x0, CurrentEL",
-    "cmp x0, #(1 << 2)",
-    "b.eq 8f",
-    "mov x1, #(1 << 31)", // HCR_EL2.RW
-    "msr hcr_el2, x1",
-    "mov x1, #0x33ff", // CPTR_EL2: RES1 bits, TFP clear
-    "msr cptr_el2, x1",
-    "msr hstr_el2, xzr",
-    "mov x1, #3", // CNTHCTL_EL2.EL1PCTEN | EL1PCEN
-    "msr cnthctl_el2, x1",
-    "msr cntvoff_el2, xzr",
-    "mov x1, #0x3c5", // SPSR: EL1h, DAIF masked
-    "adr x2, 8f",
-    "cmp x0, #(3 << 2)",
-    "b.ne 7f",
-    "mov x3, #0x431", // SCR_EL3: RW, RES1, NS
-    "msr scr_el3, x3",
-    "msr cptr_el3, xzr",
-    "msr spsr_el3, x1",
-    "msr elr_el3, x2",
-    "eret",
-    "7: msr spsr_el2, x1",
-    "msr elr_el2, x2",
-    "eret",
-    "8: mov x0, #(3 << 20)",
+    "b.ne 6f",
+    "bl wafer_aarch64_enter_el1",
+    "mov x0, #(3 << 20)",
     "msr cpacr_el1, x0",
     "isb",
     "ldr x0, =__wafer_stack_top",
@@ -89,10 +67,50 @@ core::arch::global_asm!(
     "b 3b",
     "9: wfe",
     "b 9b",
+    // Any other core parks on the Raspberry Pi's spin table: it polls its
+    // mailbox at 0xd8 + 8 * core (x0 = core) and jumps to the address a
+    // spawner writes there (`spin_table::start_core`). On boards whose
+    // cores start powered off (PSCI) no core ever gets here.
+    "6: lsl x0, x0, #3",
+    "5: wfe",
+    "ldr x1, [x0, #0xd8]",
+    "cbz x1, 5b",
+    "br x1",
     "4: bl wafer_aarch64_mmu_on",
     "mov x0, sp",
     "bl wafer_baremetal_entry",
     "b 9b",
+    // Started at EL3 or EL2 (Raspberry Pi firmware, `kernel_old=1`, QEMU
+    // without firmware): run EL1 in AArch64, non-secure, with FP, timers
+    // and counters untrapped, and return there (the boot core's `_start`
+    // and a core leaving the spin table both call it). Clobbers x0-x3.
+    ".globl wafer_aarch64_enter_el1",
+    "wafer_aarch64_enter_el1:",
+    "mrs x0, CurrentEL",
+    "cmp x0, #(1 << 2)",
+    "b.ne 10f",
+    "ret",
+    "10: mov x1, #(1 << 31)", // HCR_EL2.RW
+    "msr hcr_el2, x1",
+    "mov x1, #0x33ff", // CPTR_EL2: RES1 bits, TFP clear
+    "msr cptr_el2, x1",
+    "msr hstr_el2, xzr",
+    "mov x1, #3", // CNTHCTL_EL2.EL1PCTEN | EL1PCEN
+    "msr cnthctl_el2, x1",
+    "msr cntvoff_el2, xzr",
+    "mov x1, #0x3c5", // SPSR: EL1h, DAIF masked
+    "mov x2, x30", // resume at the caller, at EL1
+    "cmp x0, #(3 << 2)",
+    "b.ne 7f",
+    "mov x3, #0x431", // SCR_EL3: RW, RES1, NS
+    "msr scr_el3, x3",
+    "msr cptr_el3, xzr",
+    "msr spsr_el3, x1",
+    "msr elr_el3, x2",
+    "eret",
+    "7: msr spsr_el2, x1",
+    "msr elr_el2, x2",
+    "eret",
     // The MMU half of the boot (every core's: the boot core's above, a
     // started secondary's in `wafer_aarch64_secondary_entry`), in the
     // unused rest of 0x000-0x1ff. Clobbers x0 and x2.
@@ -293,7 +311,8 @@ extern "C" fn wafer_aarch64_exception(esr: usize, elr: usize, far: usize) -> usi
     }
 }
 
-// A secondary core started by PSCI `CPU_ON` (`start_core`) enters here at
+// A secondary core started by PSCI `CPU_ON` (`start_core`), or leaving
+// the spin table (`spin_table`), enters here at
 // EL1 with the MMU and caches off and x0 = its `CoreStart` record: it sets
 // up what the boot core did (FP/SIMD, vectors, MAIR/TCR/TTBR0 from the
 // same boot map, SCTLR), then, on the thread's stack, the guard-window
@@ -354,13 +373,42 @@ pub fn current_core() -> usize {
     (mpidr & 0xff) as usize
 }
 
-/// Powers `core` on at the secondary entry with `start` in x0: true when
-/// PSCI accepted. A core still powering off after its last thread answers
-/// "already on" for a moment: that is retried.
+/// Starts `core` at the secondary entry with `start` in x0, by the
+/// board's method (`core_start` in its record): true when started.
 ///
 /// # Safety
 /// `core` must be claimed by the caller and `start` filled for it.
 pub unsafe fn start_core(core: usize, start: *const super::threads::CoreStart) -> bool {
+    match super::board().core_start {
+        // SAFETY: as the caller guarantees.
+        core_start::PSCI_HVC => unsafe { psci_start_core(core, start) },
+        // SAFETY: as the caller guarantees.
+        core_start::SPIN_TABLE => unsafe { spin_table::start_core(core, start) },
+        _ => false,
+    }
+}
+
+/// Ends the calling core's thread: powered off (PSCI), or waiting for the
+/// next one (spin table: the core cannot power off).
+pub fn stop_core() -> ! {
+    if super::board().core_start == core_start::SPIN_TABLE {
+        spin_table::park(current_core())
+    }
+    psci(PSCI_CPU_OFF, 0, 0, 0);
+    // CPU_OFF returns only when refused: park.
+    loop {
+        // SAFETY: waits for an event; nothing is touched.
+        unsafe { core::arch::asm!("wfe", options(nomem, nostack)) };
+    }
+}
+
+/// Powers `core` on through PSCI `CPU_ON`: true when PSCI accepted. A
+/// core still powering off after its last thread answers "already on" for
+/// a moment: that is retried.
+///
+/// # Safety
+/// As [`start_core`].
+unsafe fn psci_start_core(core: usize, start: *const super::threads::CoreStart) -> bool {
     unsafe extern "C" {
         fn wafer_aarch64_secondary_entry();
     }
@@ -371,16 +419,6 @@ pub unsafe fn start_core(core: usize, start: *const super::threads::CoreStart) -
             PSCI_ALREADY_ON | PSCI_ON_PENDING => core::hint::spin_loop(),
             _ => return false,
         }
-    }
-}
-
-/// Powers the calling core off (its thread has ended).
-pub fn stop_core() -> ! {
-    psci(PSCI_CPU_OFF, 0, 0, 0);
-    // CPU_OFF returns only when refused: park.
-    loop {
-        // SAFETY: waits for an event; nothing is touched.
-        unsafe { core::arch::asm!("wfe", options(nomem, nostack)) };
     }
 }
 
