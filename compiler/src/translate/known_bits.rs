@@ -43,24 +43,19 @@ pub fn drop_redundant_masks(func: &mut Function) {
         return;
     };
     let bounds = Bounds { func, params };
-    let mut rewrites = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let InstructionData::Binary {
-                opcode: Opcode::Band,
-                args: [x, y],
-            } = func.dfg.insts[inst]
-            else {
-                continue;
-            };
-            for (value, mask, mask_index) in [(x, y, 1), (y, x, 0)] {
-                if bounds.mask_covers(mask, value) {
-                    rewrites.push((inst, mask_index, value));
-                    break;
-                }
-            }
-        }
-    }
+    let rewrites = scan(func, |inst, data| {
+        let InstructionData::Binary {
+            opcode: Opcode::Band,
+            args: [x, y],
+        } = *data
+        else {
+            return None;
+        };
+        [(x, y, 1), (y, x, 0)]
+            .into_iter()
+            .find(|&(value, mask, _)| bounds.mask_covers(mask, value))
+            .map(|(value, _, mask_index)| (inst, mask_index, value))
+    });
     for (inst, mask_index, value) in rewrites {
         func.dfg.inst_args_mut(inst)[mask_index] = value;
     }
@@ -73,30 +68,41 @@ pub fn widen_scaled_indices(func: &mut Function) {
         return;
     };
     let bounds = Bounds { func, params };
-    let mut rewrites = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let InstructionData::Unary {
-                opcode: Opcode::Uextend,
-                arg,
-            } = func.dfg.insts[inst]
-            else {
-                continue;
-            };
-            let result = func.dfg.first_result(inst);
-            if func.dfg.value_type(result) != types::I64 {
-                continue;
-            }
-            if let Some((index, shift)) = bounds.non_wrapping_shift(arg) {
-                rewrites.push((inst, index, shift));
-            }
+    let rewrites = scan(func, |inst, data| {
+        let InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } = *data
+        else {
+            return None;
+        };
+        if func.dfg.value_type(func.dfg.first_result(inst)) != types::I64 {
+            return None;
         }
-    }
+        let (index, shift) = bounds.non_wrapping_shift(arg)?;
+        Some((inst, index, shift))
+    });
     for (inst, index, shift) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let wide = cursor.ins().uextend(types::I64, index);
         cursor.func.replace(inst).ishl(wide, shift);
     }
+}
+
+/// What `find` makes of each instruction of `func`, in layout order. The
+/// rewriting passes collect their rewrites with it first: the function
+/// cannot change while its layout is walked.
+pub(crate) fn scan<T>(
+    func: &Function,
+    mut find: impl FnMut(cranelift_codegen::ir::Inst, &InstructionData) -> Option<T>,
+) -> Vec<T> {
+    let mut found = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            found.extend(find(inst, &func.dfg.insts[inst]));
+        }
+    }
+    found
 }
 
 /// A bound on the significant bits of each non-entry block parameter, or

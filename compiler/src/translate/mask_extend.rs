@@ -22,25 +22,20 @@ use cranelift_codegen::ir::{
 
 /// Rewrites the low-bit masks of `func` (see the module comment).
 pub fn masks_as_extensions(func: &mut Function) {
-    let mut rewrites = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let InstructionData::Binary {
-                opcode: Opcode::Band,
-                args: [x, y],
-            } = func.dfg.insts[inst]
-            else {
-                continue;
-            };
-            let ty = func.dfg.value_type(func.dfg.first_result(inst));
-            let narrow = [(x, y), (y, x)].into_iter().find_map(|(value, mask)| {
-                narrow_type_of_mask(ty, constant(func, mask)?).map(|narrow| (value, narrow))
-            });
-            if let Some((value, narrow)) = narrow {
-                rewrites.push((inst, value, narrow, ty));
-            }
-        }
-    }
+    let rewrites = super::known_bits::scan(func, |inst, data| {
+        let InstructionData::Binary {
+            opcode: Opcode::Band,
+            args: [x, y],
+        } = *data
+        else {
+            return None;
+        };
+        let ty = func.dfg.value_type(func.dfg.first_result(inst));
+        let (value, narrow) = [(x, y), (y, x)].into_iter().find_map(|(value, mask)| {
+            narrow_type_of_mask(ty, constant(func, mask)?).map(|narrow| (value, narrow))
+        })?;
+        Some((inst, value, narrow, ty))
+    });
     for (inst, value, narrow, ty) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let low = cursor.ins().ireduce(narrow, value);
