@@ -267,18 +267,7 @@ impl Isa for Mmu {
                     return root;
                 }
                 WINDOW_ROOT = root;
-                core::arch::asm!(
-                    "dsb ishst",
-                    "msr ttbr1_el1, {root}",
-                    "msr tcr_el1, {tcr}",
-                    "isb",
-                    "tlbi vmalle1",
-                    "dsb ish",
-                    "isb",
-                    root = in(reg) root as u64,
-                    tcr = in(reg) TCR_IDENTITY & !TCR_EPD1,
-                    options(nostack),
-                );
+                walk_windows(root);
             }
             WINDOW_ROOT
         }
@@ -422,6 +411,32 @@ unsafe fn psci_start_core(core: usize, start: *const super::threads::CoreStart) 
     }
 }
 
+/// Turns on this core's walks through TTBR1, the guard-window table at
+/// `root` (the boot core when it makes the table, a started core on its
+/// way in).
+///
+/// # Safety
+/// `root` must be the window area's zeroed root table.
+#[inline(always)]
+unsafe fn walk_windows(root: *mut u64) {
+    // SAFETY: as the caller guarantees; the table's stores are made
+    // visible to the walker before TTBR1 points at it.
+    unsafe {
+        core::arch::asm!(
+            "dsb ishst",
+            "msr ttbr1_el1, {root}",
+            "msr tcr_el1, {tcr}",
+            "isb",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            root = in(reg) root as u64,
+            tcr = in(reg) TCR_IDENTITY & !TCR_EPD1,
+            options(nostack),
+        );
+    }
+}
+
 /// The secondary entry's Rust half, on the thread's stack with the MMU on:
 /// the guard-window table the boot core installed (if any), then the
 /// thread.
@@ -433,17 +448,7 @@ extern "C" fn wafer_aarch64_secondary_main(start: *const super::threads::CoreSta
     unsafe {
         let root = core::ptr::addr_of!(WINDOW_ROOT).read_volatile();
         if !root.is_null() {
-            core::arch::asm!(
-                "msr ttbr1_el1, {root}",
-                "msr tcr_el1, {tcr}",
-                "isb",
-                "tlbi vmalle1",
-                "dsb ish",
-                "isb",
-                root = in(reg) root as u64,
-                tcr = in(reg) TCR_IDENTITY & !TCR_EPD1,
-                options(nostack),
-            );
+            walk_windows(root);
         }
         super::threads::run_core(start)
     }

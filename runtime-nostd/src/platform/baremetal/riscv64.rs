@@ -265,13 +265,7 @@ impl Isa for Mmu {
                     *root.add(gib) = Self::descriptor(gib << 30, V | R | W | X | G | A | D);
                 }
                 ROOT = root;
-                core::arch::asm!(
-                    "sfence.vma",
-                    "csrw satp, {satp}",
-                    "sfence.vma",
-                    satp = in(reg) SATP_SV39 | root as usize >> 12,
-                    options(nostack),
-                );
+                translate_through(root);
             }
             ROOT
         }
@@ -363,6 +357,26 @@ pub fn stop_core() -> ! {
     }
 }
 
+/// Turns on Sv39 translation through the root table `root` on this hart
+/// (the boot hart when it makes the table, a started hart on its way in).
+///
+/// # Safety
+/// `root` must be the guard windows' root table, with the identity map.
+#[inline(always)]
+unsafe fn translate_through(root: *mut u64) {
+    // SAFETY: as the caller guarantees: the code and data keep their
+    // addresses through the identity map.
+    unsafe {
+        core::arch::asm!(
+            "sfence.vma",
+            "csrw satp, {satp}",
+            "sfence.vma",
+            satp = in(reg) SATP_SV39 | root as usize >> 12,
+            options(nostack),
+        );
+    }
+}
+
 /// The secondary entry's S-mode half, on the thread's stack: empties the
 /// hart's mailbox and then clears its IPI (so a later wake-up can never
 /// find this start's record again), turns on the guard windows' Sv39 table the boot hart made
@@ -382,13 +396,7 @@ extern "C" fn wafer_riscv_secondary_main(start: *const super::threads::CoreStart
         msip(hart).write_volatile(0);
         let root = core::ptr::addr_of!(ROOT).read_volatile();
         if !root.is_null() {
-            core::arch::asm!(
-                "sfence.vma",
-                "csrw satp, {satp}",
-                "sfence.vma",
-                satp = in(reg) SATP_SV39 | root as usize >> 12,
-                options(nostack),
-            );
+            translate_through(root);
         }
         super::threads::run_core(start)
     }
