@@ -34,6 +34,7 @@ pub mod loop_version;
 pub mod mask_extend;
 pub mod memory;
 pub mod numeric;
+pub mod park_live_through;
 pub mod peephole;
 pub mod scalarize;
 pub mod simd;
