@@ -29,6 +29,7 @@ use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
+use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
 use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::park_live_through::park_live_through_values;
@@ -288,6 +289,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
     masks_as_extensions(&mut job.func);
     if isa.triple().architecture == target_lexicon::Architecture::X86_64 {
         // Last: the earlier passes read values through their definitions.
+        keep_invariants_out_of_loops(&mut job.func);
         park_live_through_values(&mut job.func);
     }
     let mut ctx = Context::for_function(job.func);

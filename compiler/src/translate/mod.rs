@@ -26,6 +26,7 @@ pub mod env;
 pub mod exceptions;
 pub mod global;
 pub mod guard;
+pub mod keep_invariants;
 pub mod known_bits;
 pub mod limits;
 pub mod locals;
