@@ -1,4 +1,5 @@
-;; Loop-invariant `x & c`, `x | c`, `x ^ c` and `!x` (i32.xor with -1),
+;; Loop-invariant `x & c`, `x | c`, `x ^ c`, `!x` (i32.xor with -1) and
+;; `(a + b) + c`,
 ;; computed before a loop and read in every round, pass through a stack
 ;; slot on x86_64 (translate/keep_invariants.rs) so that Cranelift does not
 ;; recompute them inside the loop. These check the values the loop reads:
@@ -39,6 +40,18 @@
         (br $round)))
     (local.get $rounds))
 
+  ;; Counts the rounds of `for (i = 0; i < a + b + 12; i++)` (unsigned),
+  ;; json's scanning bound.
+  (func (export "bounded") (param $a i32) (param $b i32) (result i32)
+    (local $i i32) (local $end i32)
+    (local.set $end (i32.add (i32.add (local.get $a) (local.get $b)) (i32.const 12)))
+    (block $done
+      (loop $round
+        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $round)))
+    (local.get $i))
+
   ;; The i64 forms: the loop ORs the invariant values together.
   (func (export "mix64") (param $x i64) (param $n i32) (result i64)
     (local $i i32) (local $acc i64) (local $and i64) (local $xor i64)
@@ -70,6 +83,14 @@
 (assert_return (invoke "pairs" (i32.const 0)) (i32.const 0))
 ;; 0x1001 & -2 = 0x1000: 0x800 rounds.
 (assert_return (invoke "pairs" (i32.const 0x1001)) (i32.const 0x800))
+
+;; 3 + 4 + 12 rounds
+(assert_return (invoke "bounded" (i32.const 3) (i32.const 4)) (i32.const 19))
+;; -20 + 8 + 12 = 0 (modulo 2^32): no round at all.
+(assert_return (invoke "bounded" (i32.const -20) (i32.const 8)) (i32.const 0))
+;; -12 + 0 + 12 wraps to 0 as well; -10 + 0 + 12 = 2.
+(assert_return (invoke "bounded" (i32.const -12) (i32.const 0)) (i32.const 0))
+(assert_return (invoke "bounded" (i32.const -10) (i32.const 0)) (i32.const 2))
 
 ;; x = 0x0123_4567_89ab_cdef: and 0x0123_0000_89ab_0000,
 ;; not 0xfedc_ba98_7654_3210; their xor 0xffff_ba98_ffff_3210.

@@ -1,6 +1,6 @@
-//! Loop-invariant `x & c`, `x | c`, `x ^ c` and `!x` values read inside a
-//! loop are kept where they are computed, out of reach of Cranelift's
-//! rematerialization (x86_64).
+//! Loop-invariant `x & c`, `x | c`, `x ^ c`, `!x` and `(a + b) + c` values
+//! read inside a loop are kept where they are computed, out of reach of
+//! Cranelift's rematerialization (x86_64).
 //!
 //! Cranelift's mid-end recomputes ("rematerializes") every `iadd`, `isub`,
 //! `band`, `bor`, `bxor` with a constant operand, and every `bnot`, in each
@@ -10,13 +10,17 @@
 //! operations that is a copy and the operation on x86_64 (two-operand
 //! instructions), and it keeps `x` alive through the loop instead of the
 //! value: matmul's inner loop recomputed `n & -2` (the bound of clang's
-//! unrolled-by-two loop) every round. `iadd`/`isub` are left to Cranelift:
-//! their copy is one `lea`, and keeping them cost more than it saved
-//! (CoreMark's state machine reads six `base + k` addresses in its loop:
-//! +8.8 % executed instructions when they were kept, against -3.4 % on
-//! interp). Only values defined outside every loop are kept, so the store
-//! and load below run once per call (kept inside an outer loop, nbody ran
-//! 4 % more instructions).
+//! unrolled-by-two loop) every round. An `iadd`/`isub` with a constant is
+//! one `lea` (three operands), so it is kept only when its other operand
+//! is itself a sum of two values, which the `lea` reads: the copy then
+//! keeps both summands alive in the loop. json's scanning loop tested
+//! `i < a + b + 12` and reloaded `a` and `b` from spill slots every round
+//! (and stored one back). Keeping every `x + constant` cost more than it
+//! saved (CoreMark's state machine reads six `base + k` addresses in its
+//! loop: +8.8 % executed instructions, against -3.4 % on interp). Only
+//! values defined outside every loop are kept, so the store and load below
+//! run once per call (kept inside an outer loop, nbody ran 4 % more
+//! instructions).
 //!
 //! The value is passed through a stack slot once, right after its
 //! definition: a store, then a load whose result the loop reads. A load is
@@ -121,8 +125,10 @@ fn invariants_read_in_loops(
 }
 
 /// The block of `value`'s definition when Cranelift's mid-end would
-/// rematerialize it (its `remat.isle` rules): an integer `iadd`, `isub`,
-/// `band`, `bor` or `bxor` with a constant operand, or a `bnot`.
+/// rematerialize it (its `remat.isle` rules) and the copy costs more than
+/// the value's register: an integer `band`, `bor` or `bxor` with a constant
+/// operand, a `bnot`, or an `iadd`/`isub` of a constant and a sum of two
+/// values (see the module comment).
 fn rematerializable_def_block(func: &Function, value: Value) -> Option<Block> {
     let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
         return None;
@@ -135,6 +141,10 @@ fn rematerializable_def_block(func: &Function, value: Value) -> Option<Block> {
             opcode: Opcode::Band | Opcode::Bor | Opcode::Bxor,
             args,
         } => args.iter().any(|&a| is_iconst(func, a)),
+        InstructionData::Binary {
+            opcode: Opcode::Iadd | Opcode::Isub,
+            args,
+        } => args.iter().any(|&a| is_iconst(func, a)) && args.iter().any(|&a| is_sum(func, a)),
         InstructionData::Unary {
             opcode: Opcode::Bnot,
             ..
@@ -145,6 +155,20 @@ fn rematerializable_def_block(func: &Function, value: Value) -> Option<Block> {
         func.layout.inst_block(inst)
     } else {
         None
+    }
+}
+
+/// Whether `value` is an `iadd`/`isub` of two non-constant values.
+fn is_sum(func: &Function, value: Value) -> bool {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+        return false;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::Binary {
+            opcode: Opcode::Iadd | Opcode::Isub,
+            args,
+        } => !args.iter().any(|&a| is_iconst(func, a)),
+        _ => false,
     }
 }
 
