@@ -10,7 +10,8 @@
 //! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
 //! [`known_bits`] (a pass over the finished IR dropping redundant masks),
-//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR).
+//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR),
+//! [`keep_invariants`] and [`park_live_through`] (values across loops).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
