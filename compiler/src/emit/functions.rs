@@ -29,8 +29,10 @@ use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
+use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
 use crate::translate::mask_extend::masks_as_extensions;
+use crate::translate::park_live_through::park_live_through_values;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
 use crate::translate::wide_params::widen_extended_params;
@@ -285,6 +287,11 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         widen_extended_params(&mut job.func);
     }
     masks_as_extensions(&mut job.func);
+    if isa.triple().architecture == target_lexicon::Architecture::X86_64 {
+        // Last: the earlier passes read values through their definitions.
+        keep_invariants_out_of_loops(&mut job.func);
+        park_live_through_values(&mut job.func);
+    }
     let mut ctx = Context::for_function(job.func);
     ctx.compile(isa, &mut ControlPlane::default())
         .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;

@@ -10,7 +10,8 @@
 //! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
 //! [`known_bits`] (a pass over the finished IR dropping redundant masks),
-//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR).
+//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR),
+//! [`keep_invariants`] and [`park_live_through`] (values across loops).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
@@ -26,6 +27,7 @@ pub mod env;
 pub mod exceptions;
 pub mod global;
 pub mod guard;
+pub mod keep_invariants;
 pub mod known_bits;
 pub mod limits;
 pub mod locals;
@@ -34,6 +36,7 @@ pub mod loop_version;
 pub mod mask_extend;
 pub mod memory;
 pub mod numeric;
+pub mod park_live_through;
 pub mod peephole;
 pub mod scalarize;
 pub mod simd;

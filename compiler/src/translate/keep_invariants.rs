@@ -1,0 +1,178 @@
+//! Loop-invariant `x & c`, `x | c`, `x ^ c`, `!x` and `(a + b) + c` values
+//! read inside a loop are kept where they are computed, out of reach of
+//! Cranelift's rematerialization (x86_64).
+//!
+//! Cranelift's mid-end recomputes ("rematerializes") every `iadd`, `isub`,
+//! `band`, `bor`, `bxor` with a constant operand, and every `bnot`, in each
+//! block that uses it, so that the value does not occupy a register in
+//! between. When the use is inside a loop and the value is defined outside
+//! it, the copy lands in the loop and runs every round. For the bitwise
+//! operations that is a copy and the operation on x86_64 (two-operand
+//! instructions), and it keeps `x` alive through the loop instead of the
+//! value: matmul's inner loop recomputed `n & -2` (the bound of clang's
+//! unrolled-by-two loop) every round. An `iadd`/`isub` with a constant is
+//! one `lea` (three operands), so it is kept only when its other operand
+//! is itself a sum of two values, which the `lea` reads: the copy then
+//! keeps both summands alive in the loop. json's scanning loop tested
+//! `i < a + b + 12` and reloaded `a` and `b` from spill slots every round
+//! (and stored one back). Keeping every `x + constant` cost more than it
+//! saved (CoreMark's state machine reads six `base + k` addresses in its
+//! loop: +8.8 % executed instructions, against -3.4 % on interp). Only
+//! values defined outside every loop are kept, so the store and load below
+//! run once per call (kept inside an outer loop, nbody ran 4 % more
+//! instructions).
+//!
+//! The value is passed through a stack slot once, right after its
+//! definition: a store, then a load whose result the loop reads. A load is
+//! not rematerialized, so the loop reads a plain register (or the slot
+//! itself as a memory operand, if regalloc spills it). The load addresses
+//! the slot through a different `stack_addr` offset than the store
+//! (compensated by the access offset): Cranelift's store-to-load forwarding
+//! would otherwise hand back the stored value and undo the pass. The value
+//! read is the value stored, bit for bit.
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::{
+    AliasRegionData, Block, Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode,
+    StackSlotData, StackSlotKind, Value, ValueDef, types,
+};
+use cranelift_codegen::loop_analysis::LoopAnalysis;
+
+/// A distinct `user_id` for the region of these slots (the translator's
+/// regions are 1-3, see [`super::Regions`]; parking uses 16).
+const KEPT_REGION_ID: u32 = 17;
+
+/// The offset between the store's and the load's `stack_addr`.
+const LOAD_ADDR_SKEW: i32 = 8;
+
+/// Keeps the loop-invariant rematerializable values of `func` out of its
+/// loops (see the module comment).
+pub fn keep_invariants_out_of_loops(func: &mut Function) {
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let mut loops = LoopAnalysis::new();
+    loops.compute(func, &cfg, &domtree);
+    if loops.loops().next().is_none() {
+        return;
+    }
+    func.dfg.resolve_all_aliases();
+    let candidates = invariants_read_in_loops(func, &domtree, &loops);
+    if candidates.is_empty() {
+        return;
+    }
+    let region = func.dfg.alias_regions.insert(AliasRegionData {
+        user_id: KEPT_REGION_ID,
+        description: std::borrow::Cow::Borrowed("kept out of loops"),
+    });
+    let flags = MemFlagsData::trusted().with_alias_region(Some(region));
+    for (value, loop_uses) in candidates {
+        let ValueDef::Result(def, _) = func.dfg.value_def(value) else {
+            continue;
+        };
+        let ty = func.dfg.value_type(value);
+        let slot = func.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            ty.bytes() + LOAD_ADDR_SKEW.unsigned_abs(),
+            3,
+        ));
+        let mut cursor = FuncCursor::new(func).after_inst(def);
+        let store_addr = cursor.ins().stack_addr(types::I64, slot, 0);
+        cursor.ins().store(flags, value, store_addr, 0);
+        let load_addr = cursor.ins().stack_addr(types::I64, slot, LOAD_ADDR_SKEW);
+        let kept = cursor.ins().load(ty, flags, load_addr, -LOAD_ADDR_SKEW);
+        for inst in loop_uses {
+            func.dfg
+                .map_inst_values(inst, |v| if v == value { kept } else { v });
+        }
+    }
+}
+
+/// Each rematerializable value defined outside every loop, with the
+/// instructions inside loops that read it.
+fn invariants_read_in_loops(
+    func: &Function,
+    domtree: &DominatorTree,
+    loops: &LoopAnalysis,
+) -> Vec<(Value, Vec<Inst>)> {
+    let mut found: Vec<(Value, Vec<Inst>)> = Vec::new();
+    for block in func.layout.blocks() {
+        if !domtree.is_reachable(block) || loops.innermost_loop(block).is_none() {
+            continue;
+        }
+        for inst in func.layout.block_insts(block) {
+            for value in func.dfg.inst_values(inst) {
+                let Some(def_block) = rematerializable_def_block(func, value) else {
+                    continue;
+                };
+                // Defined outside every loop, read inside one.
+                if loops.innermost_loop(def_block).is_some() {
+                    continue;
+                }
+                match found.iter_mut().find(|(v, _)| *v == value) {
+                    Some((_, insts)) => {
+                        if !insts.contains(&inst) {
+                            insts.push(inst);
+                        }
+                    }
+                    None => found.push((value, vec![inst])),
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The block of `value`'s definition when Cranelift's mid-end would
+/// rematerialize it (its `remat.isle` rules) and the copy costs more than
+/// the value's register: an integer `band`, `bor` or `bxor` with a constant
+/// operand, a `bnot`, or an `iadd`/`isub` of a constant and a sum of two
+/// values (see the module comment).
+fn rematerializable_def_block(func: &Function, value: Value) -> Option<Block> {
+    let ValueDef::Result(inst, 0) = func.dfg.value_def(value) else {
+        return None;
+    };
+    if !matches!(func.dfg.value_type(value), types::I32 | types::I64) {
+        return None;
+    }
+    let remat = match func.dfg.insts[inst] {
+        InstructionData::Binary {
+            opcode: Opcode::Band | Opcode::Bor | Opcode::Bxor,
+            args,
+        } => args.iter().any(|&a| is_iconst(func, a)),
+        InstructionData::Binary {
+            opcode: Opcode::Iadd | Opcode::Isub,
+            args,
+        } => args.iter().any(|&a| is_iconst(func, a)) && args.iter().any(|&a| is_sum(func, a)),
+        InstructionData::Unary {
+            opcode: Opcode::Bnot,
+            ..
+        } => true,
+        _ => false,
+    };
+    if remat {
+        func.layout.inst_block(inst)
+    } else {
+        None
+    }
+}
+
+/// Whether `value` is an `iadd`/`isub` of two non-constant values.
+fn is_sum(func: &Function, value: Value) -> bool {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(value) else {
+        return false;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::Binary {
+            opcode: Opcode::Iadd | Opcode::Isub,
+            args,
+        } => !args.iter().any(|&a| is_iconst(func, a)),
+        _ => false,
+    }
+}
+
+fn is_iconst(func: &Function, value: Value) -> bool {
+    matches!(func.dfg.value_def(value), ValueDef::Result(inst, _)
+        if func.dfg.insts[inst].opcode() == Opcode::Iconst)
+}

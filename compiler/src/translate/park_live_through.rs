@@ -1,0 +1,247 @@
+//! Values that a loop carries through without reading them are kept in a
+//! stack slot of their own ("parked") instead of a register.
+//!
+//! regalloc2 gives such a value a register at the loop header and, where
+//! something inside the loop needs that register (the clamp and table
+//! registers of a `br_table`, a call), moves it to a spill slot and back:
+//! interp's dispatch loop reloaded the two halves of the start time, read
+//! only after the loop, at the top of every case, once per instruction
+//! interpreted. Parked, the value is stored once after its definition and
+//! loaded at its uses after the loop, and is not live inside the loop at all.
+//!
+//! A value is parked when it is defined outside every loop (the store runs
+//! once per call), a dispatch loop (one that ends a block in a `br_table`,
+//! a jump table) after its definition never reads it, and it is read
+//! outside every loop somewhere reachable from that loop's header. Only
+//! those uses read the slot; uses before the loop, or inside another loop,
+//! keep the register value, so no load lands in a hotter place.
+//!
+//! Only dispatch loops, and only on x86_64: elsewhere the spill was not
+//! there to remove, and parking costs a store and a load per call. On
+//! x86_64 with every loop a candidate, nbody, hashmap, json and CoreMark
+//! executed 0.3-57 % more instructions (values that stayed in registers
+//! before, parked inside an outer loop); aarch64 and riscv64 have the
+//! registers to keep interp's values where they are.
+//!
+//! The slot has an alias region of its own, and the loads address it with a
+//! different `stack_addr` offset than the store (compensated by the access
+//! offset): Cranelift's store-to-load forwarding would otherwise hand the
+//! stored value straight back to the loads and undo the pass. The value
+//! read is the value stored, bit for bit, for every type parked (scalar
+//! integers and floats).
+
+use std::collections::{HashMap, HashSet};
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::{
+    AliasRegion, AliasRegionData, Block, Function, InstBuilder, MemFlagsData, Opcode, StackSlot,
+    StackSlotData, StackSlotKind, Type, Value, ValueDef, types,
+};
+use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
+
+/// A distinct `user_id` for the parking region (the translator's regions
+/// are 1-3, see [`super::Regions`]).
+const PARKED_REGION_ID: u32 = 16;
+
+/// The offset between the store's and the loads' `stack_addr` (see the
+/// module comment).
+const LOAD_ADDR_SKEW: i32 = 8;
+
+/// Parks the values of `func` that loops carry unread (see the module
+/// comment).
+pub fn park_live_through_values(func: &mut Function) {
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let mut loops = LoopAnalysis::new();
+    loops.compute(func, &cfg, &domtree);
+    if loops.loops().next().is_none() {
+        return;
+    }
+    // Every use names its value directly from here on.
+    func.dfg.resolve_all_aliases();
+    let uses = uses_by_value(func, &domtree);
+    let parked = values_to_park(func, &cfg, &domtree, &loops, &uses);
+    if parked.is_empty() {
+        return;
+    }
+    let region = func.dfg.alias_regions.insert(AliasRegionData {
+        user_id: PARKED_REGION_ID,
+        description: std::borrow::Cow::Borrowed("parked"),
+    });
+    for (value, blocks) in parked {
+        park(func, value, &blocks, region);
+    }
+}
+
+/// For every value, the reachable blocks that read it (instruction operands
+/// and branch arguments alike).
+fn uses_by_value(func: &Function, domtree: &DominatorTree) -> HashMap<Value, HashSet<Block>> {
+    let mut uses: HashMap<Value, HashSet<Block>> = HashMap::new();
+    for block in func.layout.blocks() {
+        if !domtree.is_reachable(block) {
+            continue;
+        }
+        for inst in func.layout.block_insts(block) {
+            for value in func.dfg.inst_values(inst) {
+                uses.entry(value).or_default().insert(block);
+            }
+        }
+    }
+    uses
+}
+
+/// Each value worth parking, with the blocks whose uses will read its slot.
+fn values_to_park(
+    func: &Function,
+    cfg: &ControlFlowGraph,
+    domtree: &DominatorTree,
+    loops: &LoopAnalysis,
+    uses: &HashMap<Value, HashSet<Block>>,
+) -> Vec<(Value, Vec<Block>)> {
+    // The dispatch loops, each with its blocks and the blocks reachable
+    // from its header (the loop, and everything after it).
+    let dispatch_loops: Vec<(Block, HashSet<Block>, HashSet<Block>)> = loops
+        .loops()
+        .filter(|&lp| dispatches_through_table(func, domtree, loops, lp))
+        .map(|lp| {
+            let body = func
+                .layout
+                .blocks()
+                .filter(|&b| domtree.is_reachable(b) && loops.is_in_loop(b, lp))
+                .collect();
+            let header = loops.loop_header(lp);
+            (header, body, reachable_from(cfg, header))
+        })
+        .collect();
+    if dispatch_loops.is_empty() {
+        return Vec::new();
+    }
+    let mut parked = Vec::new();
+    let mut values: Vec<&Value> = uses.keys().collect();
+    values.sort(); // a deterministic slot order: the object must not depend on hashing
+    for &value in values {
+        if !parkable_type(func.dfg.value_type(value)) {
+            continue;
+        }
+        // Defined outside every loop, so the store runs once per call.
+        let Some(def_block) = def_block(func, value) else {
+            continue;
+        };
+        if loops.innermost_loop(def_block).is_some() {
+            continue;
+        }
+        let used_in = &uses[&value];
+        let mut after: Vec<Block> = used_in
+            .iter()
+            .copied()
+            .filter(|&b| b != def_block && loops.innermost_loop(b).is_none())
+            .filter(|&b| {
+                dispatch_loops.iter().any(|(header, body, reach)| {
+                    domtree.block_dominates(def_block, *header)
+                        && reach.contains(&b)
+                        && used_in.iter().all(|u| !body.contains(u))
+                })
+            })
+            .collect();
+        if after.is_empty() {
+            continue;
+        }
+        after.sort();
+        parked.push((value, after));
+    }
+    parked
+}
+
+/// Whether a block of `lp` ends in a `br_table` (a jump table: the
+/// translator turns small ones into compares, `super::switch`).
+fn dispatches_through_table(
+    func: &Function,
+    domtree: &DominatorTree,
+    loops: &LoopAnalysis,
+    lp: Loop,
+) -> bool {
+    func.layout.blocks().any(|block| {
+        domtree.is_reachable(block)
+            && loops.is_in_loop(block, lp)
+            && func
+                .layout
+                .last_inst(block)
+                .is_some_and(|inst| func.dfg.insts[inst].opcode() == Opcode::BrTable)
+    })
+}
+
+/// Scalar types a stack slot holds bit for bit.
+fn parkable_type(ty: Type) -> bool {
+    matches!(ty, types::I32 | types::I64 | types::F32 | types::F64)
+}
+
+fn def_block(func: &Function, value: Value) -> Option<Block> {
+    match func.dfg.value_def(value) {
+        // Nothing can be inserted after a terminator (a `try_call`'s results).
+        ValueDef::Result(inst, _) if func.dfg.insts[inst].opcode().is_terminator() => None,
+        ValueDef::Result(inst, _) => func.layout.inst_block(inst),
+        ValueDef::Param(block, _) => Some(block),
+        _ => None,
+    }
+}
+
+fn reachable_from(cfg: &ControlFlowGraph, start: Block) -> HashSet<Block> {
+    let mut seen = HashSet::from([start]);
+    let mut work = vec![start];
+    while let Some(block) = work.pop() {
+        for succ in cfg.succ_iter(block) {
+            if seen.insert(succ) {
+                work.push(succ);
+            }
+        }
+    }
+    seen
+}
+
+/// Stores `value` after its definition and makes its uses in `blocks` read
+/// the slot (one load per block, before its first use there).
+fn park(func: &mut Function, value: Value, blocks: &[Block], region: AliasRegion) {
+    let value_ty = func.dfg.value_type(value);
+    let slot: StackSlot = func.create_sized_stack_slot(StackSlotData::new(
+        StackSlotKind::ExplicitSlot,
+        value_ty.bytes() + LOAD_ADDR_SKEW.unsigned_abs(),
+        3,
+    ));
+    let flags = MemFlagsData::trusted().with_alias_region(Some(region));
+    let mut cursor = FuncCursor::new(func);
+    match cursor.func.dfg.value_def(value) {
+        ValueDef::Result(inst, _) => {
+            cursor.goto_after_inst(inst);
+        }
+        ValueDef::Param(block, _) => {
+            cursor.goto_first_insertion_point(block);
+        }
+        _ => return,
+    }
+    let store_addr = cursor.ins().stack_addr(types::I64, slot, 0);
+    cursor.ins().store(flags, value, store_addr, 0);
+    for &block in blocks {
+        let Some(first_use) = cursor
+            .func
+            .layout
+            .block_insts(block)
+            .find(|&inst| cursor.func.dfg.inst_values(inst).any(|v| v == value))
+        else {
+            continue;
+        };
+        cursor.goto_inst(first_use);
+        let load_addr = cursor.ins().stack_addr(types::I64, slot, LOAD_ADDR_SKEW);
+        let loaded = cursor
+            .ins()
+            .load(value_ty, flags, load_addr, -LOAD_ADDR_SKEW);
+        let insts: Vec<_> = cursor.func.layout.block_insts(block).collect();
+        for inst in insts.into_iter().skip_while(|&i| i != first_use) {
+            cursor
+                .func
+                .dfg
+                .map_inst_values(inst, |v| if v == value { loaded } else { v });
+        }
+    }
+}
