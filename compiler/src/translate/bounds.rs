@@ -106,15 +106,20 @@ pub struct Hoisted {
 }
 
 /// What a memory's length variable holds: `length - k` for the `k`
-/// (`offset + size`) most of the function's accesses check, so that their
-/// checks compare the address with the variable itself (`cmp` + `jg`).
-/// Cranelift's egraph rematerializes an add of a constant next to each use
-/// in every block, so `length - k` computed at a check costs an `lea` per
-/// check, inside loops too; a variable defined as `smax(length - k, -1)`
-/// is not an add and stays in its register. The `smax` never changes the
-/// value: `k` is chosen at most the memory's declared minimum, which the
-/// length never falls below, so `length - k >= 0`. Checks of another `k'`
-/// compare with `variable + (k - k')`, which is `length - k'` exactly.
+/// (`offset + size`) most of the function's accesses in loops check, so
+/// that their checks compare the address with the variable itself (a
+/// `cmp` and a `jg`). Cranelift's egraph rematerializes an add of a constant (and
+/// anything it rewrites into one, such as `ireduce` of an add) next to
+/// each use in every block, so `length - k` computed at each check costs
+/// an `lea` per check, inside loops too. The variable is defined as
+/// `uextend(ireduce.i32(length - k))`, which is not rematerialized, and
+/// is exact: `k >= 1` is chosen at most the memory's declared minimum,
+/// which the length never falls below, and a 32-bit memory's length is at
+/// most 2^32, so `0 <= length - k < 2^32`. Checks of another `k'` compare
+/// with `variable + (k - k')`, which is `length - k'` exactly.
+/// (Multi-result `uadd_overflow` also escapes the remat, but its unused
+/// carry costs a `setb` at every reload; the i32 variable with i32
+/// compares is rewritten back into a rematerialized add.)
 #[derive(Clone, Copy, Default)]
 struct LengthBias {
     k: u64,
@@ -393,9 +398,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if k == 0 {
             return length;
         }
-        let minus_k = self.builder.ins().iconst(types::I64, -(k as i64));
-        // The wrapped sum is `length - k` exactly; the carry is unused.
-        self.builder.ins().uadd_overflow(length, minus_k).0
+        // `0 <= length - k < 2^32` (see `LengthBias`): the round trip
+        // through i32 keeps the value and hides the add from the remat.
+        let biased = self.builder.ins().iadd_imm_s(length, -(k as i64));
+        let narrow = self.builder.ins().ireduce(types::I32, biased);
+        self.builder.ins().uextend(types::I64, narrow)
     }
 
     /// The `k` memory `index`'s length variable has subtracted.
