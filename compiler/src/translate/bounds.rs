@@ -282,11 +282,14 @@ fn common_ends(
         .map(|counts| {
             // Ties go to the smaller end, so the choice is deterministic.
             // Biasing costs an instruction at each reload (after every
-            // call): worth it only for checks repeated in a loop.
+            // call): worth it only for checks repeated in a loop. And only
+            // when one end dominates: each other end's checks need their
+            // own `variable + (k - k')` kept or recomputed.
+            let total: u64 = counts.values().sum();
             counts
                 .iter()
                 .max_by_key(|&(&end, &count)| (count, std::cmp::Reverse(end)))
-                .filter(|&(_, &count)| count >= IN_A_LOOP)
+                .filter(|&(_, &count)| count >= IN_A_LOOP && count * 4 >= total * 3)
                 .map_or(0, |(&end, _)| end)
         })
         .collect())
