@@ -619,6 +619,61 @@ mod tests {
         panic!("the test module has no function");
     }
 
+    /// `common_ends` of the only function of the module `wat`.
+    fn ends_of(wat: &str) -> Vec<u64> {
+        let wasm = wat::parse_str(wat).expect("test module parses");
+        for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+            if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid module") {
+                let info = crate::module_info::parse(&wasm).expect("valid module");
+                return super::common_ends(&body, &info.memories).expect("valid body");
+            }
+        }
+        panic!("the test module has no function");
+    }
+
+    #[test]
+    fn the_dominant_end_in_a_loop_is_the_bias() {
+        // Memory 0: in the loop, 3 × k = 8 against one k = 1, weight 8
+        // each: 24 of 32, exactly 3/4: 8. Memory 1: one access, outside
+        // any loop: no bias.
+        let wat = r#"(module (memory 1) (memory 1)
+            (func (param i32)
+              (drop (i32.load16_u 1 (local.get 0)))
+              (loop
+                (drop (i32.load offset=4 (local.get 0)))
+                (drop (i64.load (local.get 0)))
+                (drop (f32.load offset=4 (local.get 0)))
+                (drop (i32.load8_u (local.get 0))))))"#;
+        assert_eq!(ends_of(wat), [8, 0]);
+    }
+
+    #[test]
+    fn no_bias_without_a_dominant_end_or_past_the_minimum() {
+        // Two ends share the loop's weight evenly (1/2 < 3/4): none.
+        let even = r#"(module (memory 1)
+            (func (param i32)
+              (loop
+                (drop (i32.load (local.get 0)))
+                (drop (i32.load8_u (local.get 0))))))"#;
+        assert_eq!(ends_of(even), [0]);
+        // 24 of 33 (one more access outside the loop) is below 3/4.
+        let just_below = r#"(module (memory 1)
+            (func (param i32)
+              (drop (i32.load16_u (local.get 0)))
+              (loop
+                (drop (i32.load offset=4 (local.get 0)))
+                (drop (i64.load (local.get 0)))
+                (drop (f32.load offset=4 (local.get 0)))
+                (drop (i32.load8_u (local.get 0))))))"#;
+        assert_eq!(ends_of(just_below), [0]);
+        // An end past the declared minimum (0 pages) is never the bias:
+        // `length - k` could be negative.
+        let empty = r#"(module (memory 0)
+            (func (param i32)
+              (loop (drop (i32.load (local.get 0))))))"#;
+        assert_eq!(ends_of(empty), [0]);
+    }
+
     #[test]
     fn guarded_accesses_read_no_length() {
         let wat = r#"(module (memory 1) (memory 1)
