@@ -70,9 +70,12 @@ struct Checked {
 /// Per-function state of the explicit bounds checks.
 #[derive(Default)]
 pub struct Bounds {
-    /// Per memory index: the variable holding its length in bytes, for
-    /// memories this function accesses whose length can change.
+    /// Per memory index: the variable holding its length in bytes minus
+    /// `bias` (see `LengthBias`), for memories this function accesses
+    /// whose length can change.
     lengths: Vec<Option<Variable>>,
+    /// Per memory index: what the length variable has subtracted.
+    biases: Vec<LengthBias>,
     /// The variables do not hold the current lengths (function entry,
     /// after a call or `memory.grow`) and must be reloaded before use.
     stale: bool,
@@ -100,6 +103,26 @@ pub struct Hoisted {
     pub value: ir::Value,
     pub min_plus: i64,
     pub max_end: i64,
+}
+
+/// What a memory's length variable holds: `length - k` for the `k`
+/// (`offset + size`) most of the function's accesses in loops check, so
+/// that their checks compare the address with the variable itself (a
+/// `cmp` and a `jg`). Cranelift's egraph rematerializes an add of a constant (and
+/// anything it rewrites into one, such as `ireduce` of an add) next to
+/// each use in every block, so `length - k` computed at each check costs
+/// an `lea` per check, inside loops too. The variable is defined as
+/// `uextend(ireduce.i32(length - k))`, which is not rematerialized, and
+/// is exact: `k >= 1` is chosen at most the memory's declared minimum,
+/// which the length never falls below, and a 32-bit memory's length is at
+/// most 2^32, so `0 <= length - k < 2^32`. Checks of another `k'` compare
+/// with `variable + (k - k')`, which is `length - k'` exactly.
+/// (Multi-result `uadd_overflow` also escapes the remat, but its unused
+/// carry costs a `setb` at every reload; the i32 variable with i32
+/// compares is rewritten back into a rematerialized add.)
+#[derive(Clone, Copy, Default)]
+struct LengthBias {
+    k: u64,
 }
 
 /// The translator state a versioned loop's second copy starts from.
@@ -206,6 +229,72 @@ fn memories_read(
     Ok(used)
 }
 
+/// The weight of one access inside one loop (see `common_ends`).
+const IN_A_LOOP: u64 = 8;
+
+/// Per memory: the `offset + size` most of `body`'s accesses check, among
+/// those at most the memory's declared minimum (0 when none is).
+fn common_ends(
+    body: &FunctionBody<'_>,
+    memories: &[wasmparser::MemoryType],
+) -> anyhow::Result<Vec<u64>> {
+    let mut seen: Vec<HashMap<u64, u64>> = vec![HashMap::new(); memories.len()];
+    // Open frames, `true` for loops: an access inside `n` loops weighs
+    // 8^n (capped), as the hot accesses are the ones in inner loops.
+    let mut frames: Vec<bool> = Vec::new();
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        let op = ops.read()?;
+        match op {
+            Operator::Loop { .. } => frames.push(true),
+            Operator::Block { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. } => frames.push(false),
+            Operator::End => {
+                frames.pop();
+            }
+            _ => {}
+        }
+        let Some((memarg, size)) = memory_access(&op) else {
+            continue;
+        };
+        let loops = frames.iter().filter(|&&is_loop| is_loop).count().min(5);
+        let weight = IN_A_LOOP.pow(loops as u32);
+        let wasmparser::MemArgTarget::Memory(index) = memarg.target else {
+            continue;
+        };
+        let Some(memory) = memories.get(index as usize) else {
+            continue;
+        };
+        let min_bytes = memory
+            .initial
+            .saturating_mul(crate::module_info::page_size(memory));
+        match memarg.offset.checked_add(size) {
+            Some(end) if end <= min_bytes => {
+                *seen[index as usize].entry(end).or_default() += weight
+            }
+            _ => {}
+        }
+    }
+    Ok(seen
+        .iter()
+        .map(|counts| {
+            // Ties go to the smaller end, so the choice is deterministic.
+            // Biasing costs an instruction at each reload (after every
+            // call): worth it only for checks repeated in a loop. And only
+            // when one end dominates: each other end's checks need their
+            // own `variable + (k - k')` kept or recomputed.
+            let total: u64 = counts.values().sum();
+            counts
+                .iter()
+                .max_by_key(|&(&end, &count)| (count, std::cmp::Reverse(end)))
+                .filter(|&(_, &count)| count >= IN_A_LOOP && count * 4 >= total * 3)
+                .map_or(0, |(&end, _)| end)
+        })
+        .collect())
+}
+
 /// The memory argument of a load or store operator and how many bytes it
 /// accesses.
 fn memory_access<'a>(op: &'a Operator<'_>) -> Option<(&'a wasmparser::MemArg, u64)> {
@@ -256,6 +345,19 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     .then(|| self.builder.declare_var(types::I64))
             })
             .collect();
+        // Only explicit checks of 32-bit memories compare with
+        // `length - k`; guard mode keeps the plain length.
+        self.bounds.biases = if guard {
+            vec![LengthBias::default(); info.memories.len()]
+        } else {
+            common_ends(body, &info.memories)?
+                .into_iter()
+                .zip(&info.memories)
+                .map(|(k, m)| LengthBias {
+                    k: if m.memory64 { 0 } else { k },
+                })
+                .collect()
+        };
         self.bounds.stale = true;
         if self.env.bounds_checks == crate::emit::BoundsChecks::Explicit {
             self.bounds.plans = super::loop_scan::plan_loops(body)?;
@@ -287,9 +389,28 @@ impl FuncTranslator<'_, '_, '_, '_> {
         for index in 0..self.bounds.lengths.len() as u32 {
             if let Some(var) = self.bounds.lengths[index as usize] {
                 let length = self.load_memory_length(index);
-                self.builder.def_var(var, length);
+                let biased = self.biased_length(index, length);
+                self.builder.def_var(var, biased);
             }
         }
+    }
+
+    /// `length` minus the memory's `LengthBias` (see there).
+    fn biased_length(&mut self, index: u32, length: ir::Value) -> ir::Value {
+        let k = self.bias(index);
+        if k == 0 {
+            return length;
+        }
+        // `0 <= length - k < 2^32` (see `LengthBias`): the round trip
+        // through i32 keeps the value and hides the add from the remat.
+        let biased = self.builder.ins().iadd_imm_s(length, -(k as i64));
+        let narrow = self.builder.ins().ireduce(types::I32, biased);
+        self.builder.ins().uextend(types::I64, narrow)
+    }
+
+    /// The `k` memory `index`'s length variable has subtracted.
+    fn bias(&self, index: u32) -> u64 {
+        self.bounds.biases.get(index as usize).map_or(0, |b| b.k)
     }
 
     /// Whether memory `index` is defined here and cannot grow.
@@ -327,10 +448,35 @@ impl FuncTranslator<'_, '_, '_, '_> {
         match self.bounds.lengths.get(index as usize).copied().flatten() {
             Some(var) => {
                 self.reload_stale_memory_lengths();
-                self.builder.use_var(var)
+                let biased = self.builder.use_var(var);
+                let k = self.bias(index);
+                if k == 0 {
+                    biased
+                } else {
+                    self.builder.ins().iadd_imm_u(biased, k as i64)
+                }
             }
             None => self.load_memory_length(index),
         }
+    }
+
+    /// `length - end` of memory `index`, the last address an access of
+    /// `end` bytes may start at (negative when none may).
+    fn last_start(&mut self, index: u32, end: u64) -> ir::Value {
+        // `end <= u32::MAX + 16`: the negation fits an i64.
+        let cached = self.bounds.lengths.get(index as usize).copied().flatten();
+        let (Some(var), false) = (cached, self.length_is_constant(index)) else {
+            let length = self.memory_length(index);
+            return self.builder.ins().iadd_imm_s(length, -(end as i64));
+        };
+        self.reload_stale_memory_lengths();
+        let biased = self.builder.use_var(var);
+        let k = self.bias(index);
+        if k == end {
+            return biased;
+        }
+        // `k` and `end` are below 2^33: the difference fits an i64.
+        self.builder.ins().iadd_imm_s(biased, k as i64 - end as i64)
     }
 
     /// Traps unless `end` bytes from `address` (the i32 operand; `address64`
@@ -340,9 +486,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         if self.bounds.covered(index, address, end) || self.hoisted_covers(index, address, end) {
             return;
         }
-        let length = self.memory_length(index);
-        // `end <= u32::MAX + 16`: the negation fits an i64.
-        let last_start = self.builder.ins().iadd_imm_s(length, -(end as i64));
+        let last_start = self.last_start(index, end);
         let out_of_bounds =
             self.builder
                 .ins()
@@ -473,6 +617,61 @@ mod tests {
             }
         }
         panic!("the test module has no function");
+    }
+
+    /// `common_ends` of the only function of the module `wat`.
+    fn ends_of(wat: &str) -> Vec<u64> {
+        let wasm = wat::parse_str(wat).expect("test module parses");
+        for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+            if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid module") {
+                let info = crate::module_info::parse(&wasm).expect("valid module");
+                return super::common_ends(&body, &info.memories).expect("valid body");
+            }
+        }
+        panic!("the test module has no function");
+    }
+
+    #[test]
+    fn the_dominant_end_in_a_loop_is_the_bias() {
+        // Memory 0: in the loop, 3 × k = 8 against one k = 1, weight 8
+        // each: 24 of 32, exactly 3/4: 8. Memory 1: one access, outside
+        // any loop: no bias.
+        let wat = r#"(module (memory 1) (memory 1)
+            (func (param i32)
+              (drop (i32.load16_u 1 (local.get 0)))
+              (loop
+                (drop (i32.load offset=4 (local.get 0)))
+                (drop (i64.load (local.get 0)))
+                (drop (f32.load offset=4 (local.get 0)))
+                (drop (i32.load8_u (local.get 0))))))"#;
+        assert_eq!(ends_of(wat), [8, 0]);
+    }
+
+    #[test]
+    fn no_bias_without_a_dominant_end_or_past_the_minimum() {
+        // Two ends share the loop's weight evenly (1/2 < 3/4): none.
+        let even = r#"(module (memory 1)
+            (func (param i32)
+              (loop
+                (drop (i32.load (local.get 0)))
+                (drop (i32.load8_u (local.get 0))))))"#;
+        assert_eq!(ends_of(even), [0]);
+        // 24 of 33 (one more access outside the loop) is below 3/4.
+        let just_below = r#"(module (memory 1)
+            (func (param i32)
+              (drop (i32.load16_u (local.get 0)))
+              (loop
+                (drop (i32.load offset=4 (local.get 0)))
+                (drop (i64.load (local.get 0)))
+                (drop (f32.load offset=4 (local.get 0)))
+                (drop (i32.load8_u (local.get 0))))))"#;
+        assert_eq!(ends_of(just_below), [0]);
+        // An end past the declared minimum (0 pages) is never the bias:
+        // `length - k` could be negative.
+        let empty = r#"(module (memory 0)
+            (func (param i32)
+              (loop (drop (i32.load (local.get 0))))))"#;
+        assert_eq!(ends_of(empty), [0]);
     }
 
     #[test]
