@@ -396,6 +396,7 @@ mod tests {
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            stack_checks: crate::emit::StackChecks::Prologue,
             budget: Default::default(),
             exception_checks: false,
         }

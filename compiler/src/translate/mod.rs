@@ -262,21 +262,25 @@ pub fn translate_body(
 ) -> Result<()> {
     let regions = Regions::declare(builder.func);
 
-    // The prologue compares SP with vmctx.stack_limit (trap: call stack
-    // exhausted), so runaway recursion stops before leaving its stack.
-    let vmctx_gv = builder.create_global_value(ir::GlobalValueData::VMContext);
-    let limit_flags = builder
-        .func
-        .dfg
-        .mem_flags
-        .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
-    let stack_limit = builder.create_global_value(ir::GlobalValueData::Load {
-        base: vmctx_gv,
-        offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
-        global_type: POINTER,
-        flags: limit_flags,
-    });
-    builder.func.stack_limit = Some(stack_limit);
+    // With prologue checks, the prologue compares SP with vmctx.stack_limit
+    // (trap: call stack exhausted), so runaway recursion stops before
+    // leaving its stack. With guard checks there is no check: the runtime's
+    // stack guard catches it (probes keep large frames from skipping it).
+    if env.stack_checks == crate::emit::StackChecks::Prologue {
+        let vmctx_gv = builder.create_global_value(ir::GlobalValueData::VMContext);
+        let limit_flags = builder
+            .func
+            .dfg
+            .mem_flags
+            .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
+        let stack_limit = builder.create_global_value(ir::GlobalValueData::Load {
+            base: vmctx_gv,
+            offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
+            global_type: POINTER,
+            flags: limit_flags,
+        });
+        builder.func.stack_limit = Some(stack_limit);
+    }
 
     let entry = builder.create_block();
     builder.append_block_params_for_function_params(entry);
