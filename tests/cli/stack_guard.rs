@@ -216,3 +216,62 @@ fn wafer_compile_checks_the_stack_in_prologues_unless_asked() {
     // x86_64's check is a load, an add, a compare, a branch and a `ud2`.
     assert!(guard + 16 <= prologue, "guard {guard}, prologue {prologue}");
 }
+
+/// Instantiates `app` and prints the status and message.
+const INSTANTIATE_PROGRAM: &str = r#"#include <stdio.h>
+#include "app.h"
+void env_led_set(void *vmctx, int32_t on) { (void)vmctx; (void)on; }
+int main(void) {
+    wafer_instance *app;
+    wafer_trap trap;
+    wafer_status s = app_instantiate(&app, &trap);
+    printf("status %d: %.*s\n", s, s == WAFER_OK ? 0 : (int)trap.message_len,
+           s == WAFER_OK ? "" : trap.message);
+    return 0;
+}
+"#;
+
+#[test]
+fn embedding_refuses_an_object_compiled_for_the_stack_guard() {
+    // Firmware (here a Linux program) calls the module on its own stack,
+    // which has no guard of the runtime's: the module must check itself.
+    let dir = tempfile::tempdir().unwrap();
+    let d = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let app = example("embed-c/app.wat");
+    let runtime = wafer(&["runtime", "--target", "x86_64", "-o", &d("libwafer_rt.a")]);
+    assert!(runtime.status.success(), "{}", stderr(&runtime));
+    let source = module_file(dir.path(), "main.c", INSTANTIATE_PROGRAM);
+    let include = format!("-I{}", dir.path().display());
+    let run_with = |checks: &str| {
+        let o = wafer(&[
+            "compile",
+            &app,
+            "--target",
+            "x86_64",
+            "--stack-checks",
+            checks,
+            "-o",
+            &d("app.o"),
+            "--header",
+            &d("app.h"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let gcc = Command::new("gcc")
+            .args(["-no-pie", "-std=c11", &include, &source, &d("app.o")])
+            .args([&d("libwafer_rt.a"), "-o", &d("program")])
+            .output()
+            .expect("gcc runs");
+        assert!(gcc.status.success(), "{}", stderr(&gcc));
+        Command::new(d("program"))
+            .output()
+            .expect("the program runs")
+    };
+    assert_eq!(stdout(&run_with("prologue")), "status 0: \n");
+    let o = run_with("guard");
+    assert!(
+        stdout(&o).contains("compiled with --stack-checks guard"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).starts_with("status 0"), "{}", stdout(&o));
+}

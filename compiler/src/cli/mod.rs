@@ -128,7 +128,7 @@ pub struct Codegen {
     pub bounds_checks: Option<crate::emit::BoundsChecks>,
     /// How recursion is kept within `--stack-size`: `prologue` compares
     /// the stack pointer with the limit in every function; `guard` has no
-    /// check and relies on the inaccessible page below the stack that the
+    /// check and relies on the inaccessible guard below the stack that the
     /// runtime of a Linux board maps. Default: the board's (`guard` on
     /// Linux boards, `prologue` on bare-metal ones); `prologue` for
     /// `wafer compile`, whose object may run on a stack with no guard.

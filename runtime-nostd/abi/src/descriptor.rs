@@ -369,6 +369,12 @@ pub struct ModuleDescriptor {
     pub fuel: u64,
     /// `--timeout-ms` in nanoseconds per call, 0 for none.
     pub timeout_ns: u64,
+    /// A [`StackChecks`]: whether the code checks the stack in its
+    /// prologues or needs a runtime stack with a guard (embedding refuses
+    /// the latter: the firmware's stack has none).
+    pub stack_checks: u32,
+    /// Keeps the size a multiple of 8.
+    pub reserved: u32,
 }
 
 impl ModuleDescriptor {
