@@ -42,6 +42,14 @@ fn big_result(n: u32) -> u32 {
     n * (0..LOADS as u32).map(|k| k % 251).sum::<u32>()
 }
 
+/// `depth(n)`: `n` calls deep, a frame of a few words each.
+const DEPTH: &str = r#"(module
+  (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1)
+              (call $depth (i32.sub (local.get 0) (i32.const 1))))))))"#;
+
 /// Asserts `o` is the trap `call stack exhausted` (status 134).
 fn assert_stack_exhausted(o: &Output, what: &str) {
     assert_eq!(o.status.code(), Some(134), "{what}: {}", stderr(o));
@@ -189,16 +197,7 @@ fn function_size(path: &Path, name: &str) -> u64 {
 fn wafer_compile_checks_the_stack_in_prologues_unless_asked() {
     // An object may be linked into firmware whose stack has no guard.
     let dir = tempfile::tempdir().unwrap();
-    let depth = module_file(
-        dir.path(),
-        "depth.wat",
-        r#"(module
-  (func $depth (export "depth") (param i32) (result i32)
-    (if (result i32) (i32.eqz (local.get 0))
-      (then (i32.const 0))
-      (else (i32.add (i32.const 1)
-              (call $depth (i32.sub (local.get 0) (i32.const 1))))))))"#,
-    );
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
     let compile = |extra: &[&str], out: &str| {
         let out = dir.path().join(out);
         let mut args = vec!["compile", &depth, "--target", "x86_64", "-o"];
@@ -274,4 +273,70 @@ fn embedding_refuses_an_object_compiled_for_the_stack_guard() {
         stdout(&o)
     );
     assert!(!stdout(&o).starts_with("status 0"), "{}", stdout(&o));
+}
+
+/// The trap instructions (`ud2`, `udf`, `unimp`) in function `name` of the
+/// object at `path`, by llvm-objdump.
+fn trap_instructions(path: &str, name: &str) -> usize {
+    let o = Command::new("llvm-objdump")
+        .args(["-d", "--no-show-raw-insn", path])
+        .output()
+        .expect("llvm-objdump runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listing = stdout(&o);
+    let start = listing
+        .find(&format!("<{name}>:"))
+        .unwrap_or_else(|| panic!("no {name} in {listing}"));
+    let body = listing[start..].split("\n\n").next().unwrap_or_default();
+    body.lines()
+        .filter(|line| ["ud2", "udf", "unimp"].iter().any(|t| line.contains(t)))
+        .count()
+}
+
+#[test]
+fn riscv64_keeps_the_prologue_check_for_frames_its_probes_cannot_bound() {
+    // riscv64 probes large frames from the bottom up, so the first probe of
+    // a frame larger than the guard could land below it: such functions
+    // keep the stack-limit check (`emit::isa::largest_guarded_frame`). With
+    // guard bounds checks the loads have no check, so a trap instruction
+    // in `big` is the stack check's.
+    let dir = tempfile::tempdir().unwrap();
+    let big = module_file(dir.path(), "big.wat", &big_frames());
+    for (isa, checks) in [("riscv64", 1), ("aarch64", 0), ("x86_64", 0)] {
+        let object = dir
+            .path()
+            .join(format!("{isa}.o"))
+            .to_string_lossy()
+            .into_owned();
+        let o = wafer(&[
+            "compile",
+            &big,
+            "--target",
+            isa,
+            "--stack-checks",
+            "guard",
+            "--bounds-checks",
+            "guard",
+            "-o",
+            &object,
+        ]);
+        assert!(o.status.success(), "{isa}: {}", stderr(&o));
+        let traps = trap_instructions(&object, "big::big");
+        assert_eq!(traps.min(1), checks, "{isa}: {traps} trap instructions");
+    }
+    // A small frame needs no check on riscv64 either.
+    let depth = module_file(dir.path(), "depth.wat", DEPTH);
+    let object = dir.path().join("depth.o").to_string_lossy().into_owned();
+    let o = wafer(&[
+        "compile",
+        &depth,
+        "--target",
+        "riscv64",
+        "--stack-checks",
+        "guard",
+        "-o",
+        &object,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(trap_instructions(&object, "depth::depth"), 0);
 }

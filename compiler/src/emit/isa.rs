@@ -4,7 +4,7 @@
 use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow};
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use target_lexicon::Triple;
 
@@ -37,8 +37,31 @@ const SHARED_FLAGS: &[(&str, &str)] = &[
 const GUARD_STACK_FLAGS: &[(&str, &str)] = &[
     ("enable_probestack", "true"),
     ("probestack_strategy", "inline"),
+    // PROBE_INTERVAL.
     ("probestack_size_log2", "12"),
 ];
+
+/// Bytes between two probes of a large frame (`probestack_size_log2`).
+const PROBE_INTERVAL: u32 = 4096;
+
+/// With guard checks, the largest frame the stack guard alone bounds on
+/// `isa`'s backend, or `None` when it bounds every frame (or the code has
+/// prologue checks). x86_64 and aarch64 probe a large frame from the top
+/// down, so the first probe past the budget lands in the guard whatever the
+/// frame's size. riscv64 unrolls up to three probes the same way but
+/// probes larger frames in a loop from the bottom up: the first probe could
+/// land below the guard, in other memory. Functions with larger frames
+/// than this keep the prologue check (`emit::functions`); they are rare
+/// (a frame of more than 12 KiB: thousands of spilled values).
+pub fn largest_guarded_frame(isa: &dyn TargetIsa) -> Option<u32> {
+    if !isa.flags().enable_probestack() {
+        return None;
+    }
+    match isa.triple().architecture {
+        target_lexicon::Architecture::Riscv64(_) => Some(3 * PROBE_INTERVAL),
+        _ => None,
+    }
+}
 
 /// With prologue checks the vmctx stack-limit check catches overflow before
 /// a frame is allocated, which needs no probes on any backend.
