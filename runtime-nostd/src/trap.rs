@@ -46,7 +46,10 @@ static mut PENDING: Option<Trap> = None;
 static mut STACK_LIMIT: usize = 0;
 
 /// Bytes below the stack limit that must stay usable for host functions and
-/// builtins called from Wasm at the very edge of its budget.
+/// builtins called from Wasm at the very edge of its budget, when the code
+/// checks the stack in its prologues (with `--stack-checks guard` on Linux
+/// the guard sits right below the budget instead:
+/// `platform/linux/stack.rs`).
 pub const HOST_RESERVE: usize = 64 * 1024;
 
 /// Sets the stack limit compiled code runs with, from the stack pointer at

@@ -26,8 +26,10 @@
 //!   handler ([`in_guard`]) makes it `call stack exhausted`. A host function
 //!   or builtin called at the edge shares the budget and ends the same way
 //!   when it runs out. Frames larger than a page are probed page by page
-//!   (Cranelift's inline stack probes, `compiler/src/emit/isa.rs`), so no
-//!   frame can step over the 64 KiB guard.
+//!   from the top (Cranelift's inline stack probes,
+//!   `compiler/src/emit/isa.rs`), so no frame can step over the 64 KiB
+//!   guard; riscv64 functions whose frames Cranelift would probe bottom-up
+//!   keep the prologue check, against a limit at the guard's top.
 //!
 //! `--stack-size` therefore means the same in both modes: the bytes of stack
 //! Wasm code gets before `call stack exhausted`.
