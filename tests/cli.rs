@@ -57,6 +57,8 @@ mod runtime_limits;
 mod serve;
 #[path = "cli/simd.rs"]
 mod simd;
+#[path = "cli/stack_guard.rs"]
+mod stack_guard;
 #[path = "cli/static_imports.rs"]
 mod static_imports;
 #[path = "cli/tail_calls.rs"]

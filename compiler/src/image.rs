@@ -13,7 +13,7 @@ use wafer_abi::descriptor::{ExternKind, IMAGE_MANIFEST_SYMBOL, ImageManifest};
 
 use crate::config::Board;
 use crate::emit::data::DataWriter;
-use crate::emit::{BoundsChecks, CompiledModule, isa};
+use crate::emit::{BoundsChecks, CompiledModule, StackChecks, isa};
 use crate::linker::Lld;
 use crate::value::Value;
 
@@ -305,6 +305,28 @@ fn memory_reservation(modules: &[CompiledModule], mode: &ImageMode) -> &'static 
     }
 }
 
+/// How the image's code checks the stack, which tells the runtime where to
+/// put the stack's guard: guard checks when any module relies on the guard
+/// (a prologue-checked module then shares the budget with no host reserve
+/// below it, which only makes a host call at the edge trap sooner). Refused
+/// on boards whose runtime maps no stack guard.
+fn image_stack_checks(modules: &[CompiledModule], options: &ImageOptions) -> Result<StackChecks> {
+    let Some(module) = modules
+        .iter()
+        .find(|m| m.stack_checks == StackChecks::Guard)
+    else {
+        return Ok(StackChecks::Prologue);
+    };
+    if options.board.bare.is_some() {
+        bail!(
+            "module {} was compiled with `--stack-checks guard`, which needs the stack guard of a Linux board; board {} checks the stack in every prologue (`--stack-checks prologue`)",
+            module.prefix,
+            options.board.name
+        );
+    }
+    Ok(StackChecks::Guard)
+}
+
 /// The runtime's entry for instantiating the modules of a command or
 /// invoke image, which the linker points at one of
 /// [`module_instantiation`]'s choices.
@@ -561,6 +583,8 @@ fn manifest_object(modules: &[CompiledModule], options: &ImageOptions) -> Result
             2 * options.file_trees.len(),
         );
     }
+    w.u32(image_stack_checks(modules, options)?.abi() as u32);
+    w.u32(0);
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

@@ -32,6 +32,6 @@ pub mod value;
 pub mod wasi_threads;
 
 pub use config::{Board, Isa, Platform, Target};
-pub use emit::{BoundsChecks, CompileOptions, CompiledModule, ImportBinding, compile};
+pub use emit::{BoundsChecks, CompileOptions, CompiledModule, ImportBinding, StackChecks, compile};
 pub use image::{ImageMode, ImageOptions};
 pub use value::Value;

@@ -540,6 +540,7 @@ mod tests {
                 .collect(),
             tables: Vec::new(),
             bounds_checks: crate::BoundsChecks::Explicit,
+            stack_checks: crate::emit::StackChecks::Prologue,
         }
     }
 

@@ -46,7 +46,10 @@ static mut PENDING: Option<Trap> = None;
 static mut STACK_LIMIT: usize = 0;
 
 /// Bytes below the stack limit that must stay usable for host functions and
-/// builtins called from Wasm at the very edge of its budget.
+/// builtins called from Wasm at the very edge of its budget, when the code
+/// checks the stack in its prologues (with `--stack-checks guard` on Linux
+/// the guard sits right below the budget instead:
+/// `platform/linux/stack.rs`).
 pub const HOST_RESERVE: usize = 64 * 1024;
 
 /// Sets the stack limit compiled code runs with, from the stack pointer at
@@ -161,9 +164,15 @@ pub fn handle_memory_fault(signal: i32, pc: usize, address: usize) -> usize {
 
 fn handle_fault_accessing(signal: i32, pc: usize, address: Option<usize>) -> usize {
     // Looked up once for both cases: a spawned thread's trap ends the
-    // process, the first thread's resumes at its protected call.
-    let trap = lookup(pc)
-        .filter(|trap| fault_is_trap(trap.code, address, crate::instance::in_guard_window));
+    // process, the first thread's resumes at its protected call. A fault in
+    // the stack's guard is classified by its address first: with
+    // `--stack-checks guard` any code (a prologue's push, a probe, a host
+    // function or builtin called at the edge) may be the one to hit it.
+    let trap = match address {
+        Some(address) if crate::platform::in_stack_guard(address) => Some(stack_exhausted_at(pc)),
+        _ => lookup(pc)
+            .filter(|trap| fault_is_trap(trap.code, address, crate::instance::in_guard_window)),
+    };
     if let Some(trap) = trap {
         if crate::threads::on_spawned_thread() {
             crate::threads::trap_on_spawned_thread(&trap);
@@ -209,29 +218,46 @@ fn fault_is_trap(
     }
 }
 
-/// Finds the trap site at `pc` in every instantiated module.
-fn lookup(pc: usize) -> Option<Trap> {
+/// `call stack exhausted` at `pc`: in the Wasm function containing it (as
+/// a prologue check reports it: the function, no byte offset), or without
+/// a location when runtime code ran out of stack.
+fn stack_exhausted_at(pc: usize) -> Trap {
+    let mut trap = Trap::new(TrapCode::CallStackExhausted);
+    if let Some((module, function)) = function_at(pc) {
+        trap.module = Some(module);
+        trap.function = Some(function);
+    }
+    trap
+}
+
+/// The compiled function whose code contains `pc`, with its module.
+fn function_at(pc: usize) -> Option<(&'static ModuleDescriptor, &'static FuncDesc)> {
     for desc in crate::instance::descriptors() {
         // SAFETY: descriptors are static data emitted by the compiler.
         let functions = unsafe { desc.functions.items() };
         for f in functions {
             let start = f.ptr as usize;
-            if pc < start || pc >= start + f.code_size as usize {
-                continue;
+            if (start..start + f.code_size as usize).contains(&pc) {
+                return Some((desc, f));
             }
-            let offset = (pc - start) as u32;
-            // SAFETY: as above.
-            let sites = unsafe { f.traps.items() };
-            let site = find_trap_site(sites, offset)?;
-            return Some(Trap {
-                code: site.code()?,
-                module: Some(desc),
-                function: Some(f),
-                wasm_offset: site.wasm_offset().unwrap_or(u32::MAX),
-            });
         }
     }
     None
+}
+
+/// Finds the trap site at `pc` in every instantiated module.
+fn lookup(pc: usize) -> Option<Trap> {
+    let (desc, f) = function_at(pc)?;
+    let offset = (pc - f.ptr as usize) as u32;
+    // SAFETY: descriptors are static data emitted by the compiler.
+    let sites = unsafe { f.traps.items() };
+    let site = find_trap_site(sites, offset)?;
+    Some(Trap {
+        code: site.code()?,
+        module: Some(desc),
+        function: Some(f),
+        wasm_offset: site.wasm_offset().unwrap_or(u32::MAX),
+    })
 }
 
 /// Writes `trap: <message>` and, when known, the Wasm location.

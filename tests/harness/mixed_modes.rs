@@ -25,6 +25,9 @@ fn compile(text: &str, board: &Board, prefix: &str, mode: BoundsChecks) -> Compi
         prefix: prefix.into(),
         imports: ImportBinding::Dynamic,
         bounds_checks: mode,
+        stack_checks: board
+            .stack_checks(None)
+            .expect("a board's default stack checks"),
         budget: Default::default(),
         exception_checks: false,
     };

@@ -63,6 +63,10 @@ pub(crate) fn compile(index: usize, binary: &[u8], board: &Board) -> Compiled {
         imports: ImportBinding::Dynamic,
         // The board's default: the spec runner sets it from WAFER_SPEC_BOUNDS.
         bounds_checks: board.bounds_checks.default,
+        // The board's default too: the stack guard on Linux boards.
+        stack_checks: board
+            .stack_checks(None)
+            .expect("a board's default stack checks"),
         budget: budget_from_env(),
         exception_checks: false,
     };

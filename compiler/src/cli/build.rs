@@ -14,7 +14,7 @@ use crate::link_modules::LinkInput;
 use crate::policy::{ModuleName, ModuleSpec};
 use crate::{
     Board, BoundsChecks, CompileOptions, CompiledModule, ImageMode, ImageOptions, ImportBinding,
-    Target,
+    StackChecks, Target,
 };
 
 pub fn apply_codegen(target: &mut Target, codegen: &Codegen) -> Result<()> {
@@ -31,7 +31,7 @@ pub fn compile(
     input: &Path,
     target: Target,
     prefix: Option<String>,
-    bounds_checks: BoundsChecks,
+    (bounds_checks, stack_checks): (BoundsChecks, StackChecks),
     policy: &PolicyArgs,
     budget: &super::budget::BudgetArgs,
 ) -> Result<CompiledModule> {
@@ -50,6 +50,7 @@ pub fn compile(
         prefix,
         imports: ImportBinding::Static,
         bounds_checks,
+        stack_checks,
         budget,
         exception_checks: false,
     };
@@ -144,7 +145,7 @@ impl ImageModules {
 pub fn compile_modules(
     specs: &[ModuleSpec],
     target: &Target,
-    bounds_checks: BoundsChecks,
+    (bounds_checks, stack_checks): (BoundsChecks, StackChecks),
     policy: &PolicyArgs,
     budget: &super::budget::BudgetArgs,
 ) -> Result<ImageModules> {
@@ -205,6 +206,7 @@ pub fn compile_modules(
             prefix: prefixes[i].clone(),
             imports: ImportBinding::Static,
             bounds_checks,
+            stack_checks,
             budget: budgets[i],
             exception_checks,
         };
@@ -251,10 +253,11 @@ pub fn prepare(
     let preopens = super::dirs::check(&board, &image.dirs, &image.dirs_rw)?;
     apply_codegen(&mut board.target, &image.codegen)?;
     let bounds_checks = board.bounds_checks(image.codegen.bounds_checks)?;
+    let stack_checks = board.stack_checks(image.codegen.stack_checks)?;
     let modules = compile_modules(
         specs,
         &board.target,
-        bounds_checks,
+        (bounds_checks, stack_checks),
         &image.policy,
         &image.codegen.budget,
     )?;

@@ -11,7 +11,7 @@ use super::build::{
 };
 use super::run::run_modules;
 use crate::policy::ModuleSpec;
-use crate::{Board, BoundsChecks, ImageMode, Isa, Target};
+use crate::{Board, BoundsChecks, ImageMode, Isa, StackChecks, Target};
 
 /// Runs one command.
 pub fn run(command: Command) -> Result<ExitCode> {
@@ -40,7 +40,16 @@ pub fn run(command: Command) -> Result<ExitCode> {
             super::runtime_cmd::check_header_path(header.as_deref(), &output, &input)?;
             // Firmware we do not control may have no MMU: explicit unless asked.
             let bounds = codegen.bounds_checks.unwrap_or(BoundsChecks::Explicit);
-            let module = compile(&input, target, prefix, bounds, &policy, &codegen.budget)?;
+            // Nor may its stack have a guard: prologue checks unless asked.
+            let stack = codegen.stack_checks.unwrap_or(StackChecks::Prologue);
+            let module = compile(
+                &input,
+                target,
+                prefix,
+                (bounds, stack),
+                &policy,
+                &codegen.budget,
+            )?;
             match header {
                 Some(header) => {
                     super::runtime_cmd::write_object_and_header(&module, &input, &output, &header)?

@@ -126,6 +126,14 @@ pub struct Codegen {
     /// board's (`guard` on Linux boards); `explicit` for `wafer compile`.
     #[arg(long, value_enum, value_name = "MODE")]
     pub bounds_checks: Option<crate::emit::BoundsChecks>,
+    /// How recursion is kept within `--stack-size`: `prologue` compares
+    /// the stack pointer with the limit in every function; `guard` has no
+    /// check and relies on the inaccessible guard below the stack that the
+    /// runtime of a Linux board maps. Default: the board's (`guard` on
+    /// Linux boards, `prologue` on bare-metal ones); `prologue` for
+    /// `wafer compile`, whose object may run on a stack with no guard.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub stack_checks: Option<crate::emit::StackChecks>,
     /// Code generation threads (default: `WAFER_JOBS`, else one per core);
     /// the output is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N", value_parser = crate::emit::parse_jobs)]

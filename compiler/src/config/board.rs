@@ -7,7 +7,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
 use super::target::{Isa, Target};
-use crate::emit::BoundsChecks;
+use crate::emit::{BoundsChecks, StackChecks};
 
 /// The runtime flavour an image is linked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
@@ -272,6 +272,30 @@ impl Board {
                 self.name,
                 mode.name(),
                 names.join(", ")
+            );
+        }
+        Ok(mode)
+    }
+
+    /// The stack checks for `requested` (`--stack-checks`), or the board's
+    /// default: Linux boards catch overflow with the stack's guard page,
+    /// bare-metal boards (whose runtime maps no such guard) with a check in
+    /// every prologue.
+    ///
+    /// # Errors
+    /// `guard` on a board that has no stack guard.
+    pub fn stack_checks(&self, requested: Option<StackChecks>) -> Result<StackChecks> {
+        let has_guard = self.bare.is_none();
+        let default = if has_guard {
+            StackChecks::Guard
+        } else {
+            StackChecks::Prologue
+        };
+        let mode = requested.unwrap_or(default);
+        if mode == StackChecks::Guard && !has_guard {
+            bail!(
+                "the {} board does not support --stack-checks guard: its runtime maps no stack guard; it supports prologue",
+                self.name
             );
         }
         Ok(mode)

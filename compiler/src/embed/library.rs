@@ -191,6 +191,10 @@ fn embed_object(options: &LibraryOptions) -> Result<Vec<u8>> {
     // Preopened directories: none (the firmware owns its files).
     w.null();
     w.u64(0);
+    // Embedded modules check the stack in their prologues: the firmware's
+    // stack has no guard the runtime knows of.
+    w.u32(wafer_abi::descriptor::StackChecks::Prologue as u32);
+    w.u32(0);
     if w.len() != std::mem::size_of::<ImageManifest>() {
         bail!("BUG: image manifest layout differs from wafer-abi");
     }

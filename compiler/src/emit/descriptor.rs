@@ -292,6 +292,8 @@ pub fn define_descriptor(
     d.u64(parts.max_memory_pages);
     d.u64(env.budget.fuel);
     d.u64(env.budget.timeout_ns);
+    d.u32(env.stack_checks.abi() as u32);
+    d.u32(0);
     check_record::<ModuleDescriptor>(&d, "module descriptor")?;
     d.define(module, parts.id, 16)
 }

@@ -292,9 +292,21 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         keep_invariants_out_of_loops(&mut job.func);
         park_live_through_values(&mut job.func);
     }
+    // Where the stack guard alone cannot bound every frame (riscv64's
+    // probe loop runs bottom-up), a function whose frame turns out too
+    // large is compiled again with the prologue check.
+    let fallback = super::isa::largest_guarded_frame(isa).map(|limit| (limit, job.func.clone()));
     let mut ctx = Context::for_function(job.func);
     ctx.compile(isa, &mut ControlPlane::default())
         .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;
+    if let Some((limit, mut func)) = fallback
+        && frame_size(&ctx) > limit
+    {
+        crate::translate::check_stack_in_prologue(&mut func);
+        ctx = Context::for_function(func);
+        ctx.compile(isa, &mut ControlPlane::default())
+            .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;
+    }
     let code = ctx
         .compiled_code()
         .ok_or_else(|| anyhow!("BUG: no compiled code for {}", job.what))?;
@@ -312,6 +324,15 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         relocs,
         traps: trap_sites(buffer)?,
     })
+}
+
+/// Bytes of the compiled function's frame below its frame pointer
+/// (callee-saved registers, slots, outgoing arguments): what its prologue
+/// allocates and probes.
+fn frame_size(ctx: &Context) -> u32 {
+    ctx.compiled_code()
+        .and_then(|code| code.buffer.frame_layout())
+        .map_or(u32::MAX, |layout| layout.frame_to_fp_offset)
 }
 
 fn define(module: &mut ObjectModule, code: MachineCode) -> Result<CompiledFunction> {
@@ -403,6 +424,7 @@ mod tests {
             prefix: "m".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            stack_checks: crate::emit::StackChecks::Prologue,
             budget: Default::default(),
             exception_checks: false,
         }

@@ -4,11 +4,12 @@
 use std::str::FromStr;
 
 use anyhow::{Context, Result, anyhow};
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use target_lexicon::Triple;
 
 use crate::config::Target;
+use crate::emit::StackChecks;
 
 /// Shared flags: optimise, static non-PIC code (images are linked static and
 /// non-PIE), and multi-value returns beyond the return registers.
@@ -24,10 +25,47 @@ const SHARED_FLAGS: &[(&str, &str)] = &[
             "false"
         },
     ),
-    // Stack overflow is caught by the vmctx stack-limit check in every
-    // prologue, which needs no probestack support on any backend.
-    ("enable_probestack", "false"),
 ];
+
+/// Flags for `--stack-checks guard`: no prologue check, so a frame larger
+/// than a page is touched page by page from the top (inline probes: the
+/// outline strategy calls a symbol the runtime does not have and panics on
+/// aarch64). Probing every 4 KiB, far less than the runtime's 64 KiB stack
+/// guard, means no frame can step over the guard into other memory; frames
+/// of a page or less need no probe, as a call writes the return address
+/// (or the callee its frame record) at the bottom of each frame.
+const GUARD_STACK_FLAGS: &[(&str, &str)] = &[
+    ("enable_probestack", "true"),
+    ("probestack_strategy", "inline"),
+    // PROBE_INTERVAL.
+    ("probestack_size_log2", "12"),
+];
+
+/// Bytes between two probes of a large frame (`probestack_size_log2`).
+const PROBE_INTERVAL: u32 = 4096;
+
+/// With guard checks, the largest frame the stack guard alone bounds on
+/// `isa`'s backend, or `None` when it bounds every frame (or the code has
+/// prologue checks). x86_64 and aarch64 probe a large frame from the top
+/// down, so the first probe past the budget lands in the guard whatever the
+/// frame's size. riscv64 unrolls up to three probes the same way but
+/// probes larger frames in a loop from the bottom up: the first probe could
+/// land below the guard, in other memory. Functions with larger frames
+/// than this keep the prologue check (`emit::functions`); they are rare
+/// (a frame of more than 12 KiB: thousands of spilled values).
+pub fn largest_guarded_frame(isa: &dyn TargetIsa) -> Option<u32> {
+    if !isa.flags().enable_probestack() {
+        return None;
+    }
+    match isa.triple().architecture {
+        target_lexicon::Architecture::Riscv64(_) => Some(3 * PROBE_INTERVAL),
+        _ => None,
+    }
+}
+
+/// With prologue checks the vmctx stack-limit check catches overflow before
+/// a frame is allocated, which needs no probes on any backend.
+const PROLOGUE_STACK_FLAGS: &[(&str, &str)] = &[("enable_probestack", "false")];
 
 /// Functions start on a 16-byte boundary on x86_64, as GCC and Clang place
 /// them. Cranelift's x86_64 minimum is 1 byte, which let the runtime's size
@@ -49,7 +87,7 @@ fn log2_function_alignment(triple: &Triple) -> Option<u8> {
 /// A flag in the description that Cranelift does not know (a bug in
 /// `targets/`), or an unsupported triple.
 pub fn build_isa(target: &Target) -> Result<OwnedTargetIsa> {
-    build_isa_with_frame_pointers(target, false)
+    build_isa_for(target, false, StackChecks::Prologue)
 }
 
 /// [`build_isa`], with frame pointers kept in every function when
@@ -60,9 +98,12 @@ pub fn build_isa(target: &Target) -> Result<OwnedTargetIsa> {
 ///
 /// # Errors
 /// As [`build_isa`].
-pub fn build_isa_with_frame_pointers(
+///
+/// `stack_checks` chooses the stack-probe flags ([`GUARD_STACK_FLAGS`]).
+pub fn build_isa_for(
     target: &Target,
     frame_pointers: bool,
+    stack_checks: StackChecks,
 ) -> Result<OwnedTargetIsa> {
     let mut shared = settings::builder();
     if frame_pointers {
@@ -70,7 +111,11 @@ pub fn build_isa_with_frame_pointers(
             .set("preserve_frame_pointers", "true")
             .map_err(|e| anyhow!("BUG: Cranelift flag preserve_frame_pointers: {e}"))?;
     }
-    for (name, value) in SHARED_FLAGS {
+    let stack_flags = match stack_checks {
+        StackChecks::Prologue => PROLOGUE_STACK_FLAGS,
+        StackChecks::Guard => GUARD_STACK_FLAGS,
+    };
+    for (name, value) in SHARED_FLAGS.iter().chain(stack_flags) {
         shared
             .set(name, value)
             .map_err(|e| anyhow!("BUG: Cranelift flag {name}={value}: {e}"))?;

@@ -131,6 +131,38 @@ impl BoundsChecks {
     }
 }
 
+/// How compiled code keeps recursion within its stack budget
+/// (`--stack-checks`; see docs/architecture.md, "Traps").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum StackChecks {
+    /// Every prologue compares the stack pointer with the vmctx's stack
+    /// limit: works anywhere, also in firmware wafer's runtime does not
+    /// start.
+    Prologue,
+    /// No check in the code: the runtime's stack has an inaccessible guard
+    /// right below the budget, and large frames are probed page by page.
+    /// Needs a runtime that maps that guard (Linux boards).
+    Guard,
+}
+
+impl StackChecks {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            StackChecks::Prologue => "prologue",
+            StackChecks::Guard => "guard",
+        }
+    }
+
+    /// The value recorded in the image manifest.
+    pub fn abi(self) -> wafer_abi::descriptor::StackChecks {
+        match self {
+            StackChecks::Prologue => wafer_abi::descriptor::StackChecks::Prologue,
+            StackChecks::Guard => wafer_abi::descriptor::StackChecks::Guard,
+        }
+    }
+}
+
 /// What to compile for.
 #[derive(Clone, Debug)]
 pub struct CompileOptions {
@@ -140,6 +172,8 @@ pub struct CompileOptions {
     pub prefix: String,
     pub imports: ImportBinding,
     pub bounds_checks: BoundsChecks,
+    /// Prologue stack checks, or none and the runtime's stack guard.
+    pub stack_checks: StackChecks,
     /// `--fuel` / `--timeout-ms`: budget checks are compiled in only when
     /// one is set (see `translate/budget.rs`).
     pub budget: wafer_abi::budget::Policy,
@@ -192,6 +226,9 @@ pub struct CompiledModule {
     /// How its memory accesses are checked: the image links only the
     /// memory reservation its modules need (`image::memory_reservation`).
     pub bounds_checks: BoundsChecks,
+    /// How its code checks the stack: the image tells the runtime where the
+    /// stack's guard goes (`image::image_stack_checks`).
+    pub stack_checks: StackChecks,
 }
 
 /// A table a module defines.
@@ -292,7 +329,7 @@ fn compile_module(
     names::check_prefix(&options.prefix)?;
     let info = module_info::parse(wasm)?;
     let tail_calls = crate::translate::call::uses_tail_calls(&info)?;
-    let isa = isa::build_isa_with_frame_pointers(&options.target, tail_calls)?;
+    let isa = isa::build_isa_for(&options.target, tail_calls, options.stack_checks)?;
     let mut builder = ObjectBuilder::new(
         isa.clone(),
         options.prefix.as_bytes().to_vec(),
@@ -383,6 +420,7 @@ fn compile_module(
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,
+        stack_checks: options.stack_checks,
         budget: options.budget,
         exceptions,
     };
@@ -427,6 +465,7 @@ fn compile_module(
         .map_err(|e| anyhow!("cannot write the object file: {e}"))?;
     Ok(CompiledModule {
         bounds_checks: options.bounds_checks,
+        stack_checks: options.stack_checks,
         prefix: options.prefix.clone(),
         target: options.target.clone(),
         object,
@@ -672,6 +711,7 @@ mod tests {
                     prefix: "t".into(),
                     imports: ImportBinding::Dynamic,
                     bounds_checks: BoundsChecks::Explicit,
+                    stack_checks: crate::emit::StackChecks::Prologue,
                     budget: Default::default(),
                     exception_checks: false,
                 };
@@ -723,6 +763,7 @@ mod tests {
             prefix: "t".into(),
             imports: ImportBinding::Dynamic,
             bounds_checks: BoundsChecks::Explicit,
+            stack_checks: crate::emit::StackChecks::Prologue,
             budget: Default::default(),
             exception_checks: false,
         };

@@ -201,7 +201,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 }
 
 /// Whether any function of the module makes a tail call (the ISA must
-/// then keep frame pointers: `emit::isa::build_isa_with_frame_pointers`).
+/// then keep frame pointers: `emit::isa::build_isa_for`).
 ///
 /// # Errors
 /// A body the operator reader rejects.

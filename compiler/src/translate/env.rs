@@ -37,6 +37,8 @@ pub struct ModuleEnv<'m, 'a> {
     pub type_ids: Vec<DataId>,
     /// How memory accesses are kept in bounds (see `memory.rs`).
     pub bounds_checks: crate::emit::BoundsChecks,
+    /// Whether prologues check the stack limit (see `translate_body`).
+    pub stack_checks: crate::emit::StackChecks,
     /// Fuel and deadline; checks are compiled in when enabled.
     pub budget: wafer_abi::budget::Policy,
     /// The runtime's exception symbols, for a module that throws or

@@ -251,6 +251,24 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
     }
 }
 
+/// Makes `func`'s prologue compare SP minus its frame with
+/// `vmctx.stack_limit` and trap with `call stack exhausted` below it
+/// (Cranelift's stack-limit check).
+pub fn check_stack_in_prologue(func: &mut ir::Function) {
+    let vmctx = func.create_global_value(ir::GlobalValueData::VMContext);
+    let flags = func
+        .dfg
+        .mem_flags
+        .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
+    let stack_limit = func.create_global_value(ir::GlobalValueData::Load {
+        base: vmctx,
+        offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
+        global_type: POINTER,
+        flags,
+    });
+    func.stack_limit = Some(stack_limit);
+}
+
 /// Translates `body` of defined function `defined_index` into `builder`'s
 /// function, which already has its signature.
 ///
@@ -265,21 +283,13 @@ pub fn translate_body(
 ) -> Result<()> {
     let regions = Regions::declare(builder.func);
 
-    // The prologue compares SP with vmctx.stack_limit (trap: call stack
-    // exhausted), so runaway recursion stops before leaving its stack.
-    let vmctx_gv = builder.create_global_value(ir::GlobalValueData::VMContext);
-    let limit_flags = builder
-        .func
-        .dfg
-        .mem_flags
-        .insert_unchecked(MemFlagsData::trusted().with_readonly().with_can_move());
-    let stack_limit = builder.create_global_value(ir::GlobalValueData::Load {
-        base: vmctx_gv,
-        offset: (wafer_abi::vmctx::STACK_LIMIT as i32).into(),
-        global_type: POINTER,
-        flags: limit_flags,
-    });
-    builder.func.stack_limit = Some(stack_limit);
+    // With prologue checks, the prologue compares SP with vmctx.stack_limit
+    // (trap: call stack exhausted), so runaway recursion stops before
+    // leaving its stack. With guard checks there is no check: the runtime's
+    // stack guard catches it (probes keep large frames from skipping it).
+    if env.stack_checks == crate::emit::StackChecks::Prologue {
+        check_stack_in_prologue(builder.func);
+    }
 
     let entry = builder.create_block();
     builder.append_block_params_for_function_params(entry);

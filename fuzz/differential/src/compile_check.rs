@@ -26,6 +26,7 @@ pub fn compile_on_every_isa(bytes: &[u8]) -> usize {
             prefix: "m".into(),
             imports: ImportBinding::Static,
             bounds_checks: wafer::BoundsChecks::Explicit,
+            stack_checks: wafer::StackChecks::Prologue,
             budget: Default::default(),
             exception_checks: false,
         };

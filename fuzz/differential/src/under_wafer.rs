@@ -104,6 +104,10 @@ pub fn compile(
         prefix: prefix.to_string(),
         imports: ImportBinding::Dynamic,
         bounds_checks: bounds,
+        // The board's: the stack guard on Linux boards.
+        stack_checks: board
+            .stack_checks(None)
+            .expect("a board's default stack checks"),
         budget: Default::default(),
         exception_checks: false,
     };

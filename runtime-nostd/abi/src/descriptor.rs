@@ -128,6 +128,20 @@ impl BoundsChecks {
     }
 }
 
+/// How compiled code keeps its stack within `--stack-size` (an image-wide
+/// choice of the board: every module of an image is compiled the same way).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackChecks {
+    /// Every prologue compares SP (minus its frame) with
+    /// `vmctx::STACK_LIMIT`: works anywhere, no MMU needed.
+    Prologue = 0,
+    /// No check in the code: the runtime maps the stack with an
+    /// inaccessible guard right below the budget and a fault in it is the
+    /// `call stack exhausted` trap (Linux; frames are probed page by page).
+    Guard = 1,
+}
+
 /// One import. `index` counts within its kind (the 3rd imported function has
 /// kind Func, index 2); its vmctx slot follows from [`crate::vmctx::VmctxLayout`].
 #[repr(C)]
@@ -355,6 +369,12 @@ pub struct ModuleDescriptor {
     pub fuel: u64,
     /// `--timeout-ms` in nanoseconds per call, 0 for none.
     pub timeout_ns: u64,
+    /// A [`StackChecks`]: whether the code checks the stack in its
+    /// prologues or needs a runtime stack with a guard (embedding refuses
+    /// the latter: the firmware's stack has none).
+    pub stack_checks: u32,
+    /// Keeps the size a multiple of 8.
+    pub reserved: u32,
 }
 
 impl ModuleDescriptor {
@@ -428,6 +448,11 @@ pub struct ImageManifest {
     /// boards: the directory's contents, a [`crate::file_tree`] blob in
     /// flash (8-byte aligned).
     pub preopens: Slice<Str>,
+    /// A [`StackChecks`]: how the modules' code checks the stack, and so
+    /// where the runtime puts the stack's guard.
+    pub stack_checks: u32,
+    /// Keeps the size a multiple of 8 on every ISA.
+    pub reserved: u32,
 }
 
 /// The runtime's framed console, which [`BoardConfig::framed_console`]

@@ -106,6 +106,14 @@ pub unsafe extern "C" fn wafer_instance_new(
     if desc.magic != wafer_abi::descriptor::DESCRIPTOR_MAGIC {
         return record_error(trap, b"wafer_instance_new: not a wafer module descriptor");
     }
+    // Code without prologue stack checks relies on a guard below a stack
+    // the runtime mapped; the firmware's stack has none.
+    if desc.stack_checks != wafer_abi::descriptor::StackChecks::Prologue as u32 {
+        return record_error(
+            trap,
+            b"wafer_instance_new: module compiled with --stack-checks guard; embedding needs --stack-checks prologue",
+        );
+    }
     // The Wasm stack budget is counted from the first call into the API.
     crate::trap::set_stack_base_once(crate::arch::stack_pointer());
     start_once();

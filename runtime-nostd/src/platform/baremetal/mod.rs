@@ -522,6 +522,12 @@ pub fn map(bytes: usize) -> *mut u8 {
     at as *mut u8
 }
 
+/// Bare-metal stacks have no guard of the runtime's: compiled code checks
+/// the stack in every prologue (`--stack-checks prologue`).
+pub fn in_stack_guard(_address: usize) -> bool {
+    false
+}
+
 /// The exception vector is installed by the boot code.
 pub fn install_fault_handlers() {}
 

@@ -27,6 +27,7 @@ mod syscall;
 pub mod threads;
 
 pub use guard::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+pub use stack::in_guard as in_stack_guard;
 pub use stdin::wait_stdin;
 use syscall::{nr, syscall6};
 
@@ -268,7 +269,7 @@ pub unsafe extern "C" fn wafer_linux_entry(sp: *const usize) -> ! {
     install_fault_handlers();
     crate::host::wasi_fs::fd::open_preopens();
     let budget = crate::instance::manifest().stack_size;
-    let Some(top) = stack::map_stack(budget) else {
+    let Some(stack) = stack::map_stack(budget) else {
         use crate::text::Sink as _;
         let mut w = crate::console::Stderr;
         w.str("error: cannot map a stack of ");
@@ -276,8 +277,11 @@ pub unsafe extern "C" fn wafer_linux_entry(sp: *const usize) -> ! {
         w.str(" bytes for Wasm code (--stack-size): the address space is limited (ulimit -v); raise the limit or use a smaller --stack-size\n");
         exit(crate::EXIT_FATAL)
     };
+    // Faults on this thread from now on are handled on the signal stack of
+    // the Wasm stack's mapping, which also locates its guard.
+    stack.enter();
     // SAFETY: `top` is the top of a fresh stack mapping nothing else uses.
-    unsafe { stack::switch_to(top, run_on_wasm_stack) }
+    unsafe { stack::switch_to(stack.top, run_on_wasm_stack) }
 }
 
 /// The rest of the entry, on the runtime's own stack (see [`stack`]).

@@ -51,14 +51,15 @@ pub fn on_other_thread() -> bool {
 /// returns its OS thread id or -errno.
 ///
 /// # Safety
-/// `top` must be the 16-byte aligned top of a mapped stack nothing else
-/// uses, and `entry` must never return.
+/// `top` must be the top of a stack [`map_thread_stack`] mapped that
+/// nothing else uses, and `entry` must never return.
 pub unsafe fn spawn(top: usize, entry: extern "C" fn(*mut u8) -> !, arg: *mut u8) -> isize {
     let ret: isize;
+    let start = thread_start as *const () as usize;
     // SAFETY: the child starts on `top` with the registers of this call:
-    // it calls `entry(arg)` (kept in registers the system call preserves)
-    // and never comes back into this function's frame; the parent returns
-    // the thread id normally.
+    // it calls `thread_start(arg, entry, top)` (kept in registers the
+    // system call preserves) and never comes back into this function's
+    // frame; the parent returns the thread id normally.
     unsafe {
         #[cfg(target_arch = "x86_64")]
         core::arch::asm!(
@@ -67,13 +68,15 @@ pub unsafe fn spawn(top: usize, entry: extern "C" fn(*mut u8) -> !, arg: *mut u8
             "jnz 2f",
             "xor ebp, ebp",
             "mov rdi, r12",
-            "call r13",
+            "mov rsi, r13",
+            "mov rdx, r14",
+            "call r15",
             "ud2",
             "2:",
             inlateout("rax") nr::CLONE as isize => ret,
             in("rdi") CLONE_FLAGS, in("rsi") top, in("rdx") 0usize,
             in("r10") 0usize, in("r8") 0usize,
-            in("r12") arg, in("r13") entry,
+            in("r12") arg, in("r13") entry, in("r14") top, in("r15") start,
             lateout("rcx") _, lateout("r11") _,
             options(nostack),
         );
@@ -83,13 +86,15 @@ pub unsafe fn spawn(top: usize, entry: extern "C" fn(*mut u8) -> !, arg: *mut u8
             "cbnz x0, 2f",
             "mov x29, xzr",
             "mov x0, x9",
-            "blr x10",
+            "mov x1, x10",
+            "mov x2, x11",
+            "blr x12",
             "brk #1",
             "2:",
             in("x8") nr::CLONE,
             inlateout("x0") CLONE_FLAGS as isize => ret,
             in("x1") top, in("x2") 0usize, in("x3") 0usize, in("x4") 0usize,
-            in("x9") arg, in("x10") entry,
+            in("x9") arg, in("x10") entry, in("x11") top, in("x12") start,
             options(nostack),
         );
         #[cfg(target_arch = "riscv64")]
@@ -98,17 +103,30 @@ pub unsafe fn spawn(top: usize, entry: extern "C" fn(*mut u8) -> !, arg: *mut u8
             "bnez a0, 2f",
             "li s0, 0",
             "mv a0, t0",
-            "jalr t1",
+            "mv a1, t1",
+            "mv a2, t2",
+            "jalr t3",
             "unimp",
             "2:",
             in("a7") nr::CLONE,
             inlateout("a0") CLONE_FLAGS as isize => ret,
             in("a1") top, in("a2") 0usize, in("a3") 0usize, in("a4") 0usize,
-            in("t0") arg, in("t1") entry,
+            in("t0") arg, in("t1") entry, in("t2") top, in("t3") start,
             options(nostack),
         );
     }
     ret
+}
+
+/// The new thread's first Rust code: a thread made with `CLONE_VM` starts
+/// without a signal stack, so it takes the one of its stack's mapping
+/// (which also tells the fault handler where its guard is) before
+/// `entry(arg)` runs any Wasm.
+extern "C" fn thread_start(arg: *mut u8, entry: extern "C" fn(*mut u8) -> !, top: usize) -> ! {
+    if let Some(stack) = super::stack::WasmStack::at(top, crate::instance::manifest().stack_size) {
+        stack.enter();
+    }
+    entry(arg)
 }
 
 /// Ends the calling thread (not the process). Its stack stays mapped.
@@ -184,6 +202,6 @@ pub fn futex_wake(address: *const u32, count: u32) -> u32 {
 /// Maps a thread's stack for `budget` bytes of Wasm stack, with the same
 /// guard and reserve as the first thread's: `(top, stack limit)`.
 pub fn map_thread_stack(budget: u64) -> Option<(usize, usize)> {
-    let top = super::stack::map_stack(budget)?;
-    Some((top, super::stack::budget_bottom(top, budget)))
+    let stack = super::stack::map_stack(budget)?;
+    Some((stack.top, stack.budget_bottom(budget)))
 }
