@@ -35,6 +35,7 @@ pub mod loop_scan;
 pub mod loop_version;
 pub mod mask_extend;
 pub mod memory;
+pub mod narrow_wide;
 pub mod numeric;
 pub mod park_live_through;
 pub mod peephole;
