@@ -6,8 +6,10 @@
 ;; `x == k - c` (with wrap-around), values whose register may hold other
 ;; upper bits (`i32.wrap_i64`), extensions to i64, branches, loops, and a
 ;; narrow load that traps.
+;; i32 loads that a sign test reads (compare, `br_if`, `select`,
+;; `i64.extend_i32_s`) become sign-extending i64 loads there.
 ;; Memory holds ff 80 7f fe 5d 00 fe ff: byte 4 is ']' (93), the halfword
-;; at 6 is 0xfffe.
+;; at 6 is 0xfffe, the word at 0 is 0xfe7f80ff, the word at 4 0xfffe005d.
 
 (module
   (memory 1)
@@ -80,6 +82,28 @@
       (i32.shl
         (i32.xor (i32.and (local.get 0) (i32.const 0xff)) (i32.load8_u (local.get 1)))
         (i32.const 1))))
+;; A word used both as a sign test and as an address.
+  (func (export "word_nonzero") (param i32) (result i32)
+    (if (result i32) (i32.load (local.get 0))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "word_lt_u") (param i32 i32) (result i32)
+    (i32.lt_u (i32.load (local.get 0)) (local.get 1)))
+  (func (export "word_gt_s_then_load") (param i32) (result i32)
+    (local $w i32)
+    (local.set $w (i32.load (local.get 0)))
+    (if (result i32) (i32.gt_s (local.get $w) (i32.const 0x10))
+      (then (i32.load8_u (i32.and (local.get $w) (i32.const 7))))
+      (else (i32.const -1))))
+  (func (export "word_select") (param i32) (result i32)
+    (select (i32.const 7) (i32.const 9) (i32.load (local.get 0))))
+  (func (export "word_ext_s") (param i32) (result i64)
+    (i64.extend_i32_s (i32.load (local.get 0))))
+  (func (export "word_ext_u") (param i32) (result i64)
+    (local $w i32)
+    (local.set $w (i32.load (local.get 0)))
+    (if (result i64) (i32.eqz (local.get $w))
+      (then (i64.const -1))
+      (else (i64.extend_i32_u (local.get $w)))))
   ;; Counts the bytes from 0 up to the first zero (byte 5), each compared
   ;; with ']' through a loop-carried narrow value.
   (func (export "scan") (result i32)
@@ -154,6 +178,22 @@
 (assert_return (invoke "table_index" (i32.const 0xffffff7c) (i32.const 2)) (i32.const 0xfffe))
 (assert_return (invoke "table_index" (i32.const 0xffffff7e) (i32.const 0)) (i32.const 0))
 (assert_return (invoke "scan") (i32.const 4))
+(assert_return (invoke "word_nonzero" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "word_nonzero" (i32.const 8)) (i32.const 0))
+(assert_return (invoke "word_nonzero" (i32.const 6)) (i32.const 1))
+(assert_return (invoke "word_lt_u" (i32.const 0) (i32.const 0xfe7f8100)) (i32.const 1))
+(assert_return (invoke "word_lt_u" (i32.const 0) (i32.const 0x7fffffff)) (i32.const 0))
+(assert_return (invoke "word_lt_u" (i32.const 8) (i32.const 1)) (i32.const 1))
+(assert_return (invoke "word_gt_s_then_load" (i32.const 0)) (i32.const -1))
+(assert_return (invoke "word_gt_s_then_load" (i32.const 2)) (i32.const 0xff))
+(assert_return (invoke "word_select" (i32.const 0)) (i32.const 7))
+(assert_return (invoke "word_select" (i32.const 16)) (i32.const 9))
+(assert_return (invoke "word_ext_s" (i32.const 0)) (i64.const 0xfffffffffe7f80ff))
+(assert_return (invoke "word_ext_s" (i32.const 2)) (i64.const 0x5dfe7f))
+(assert_return (invoke "word_ext_u" (i32.const 0)) (i64.const 0xfe7f80ff))
+(assert_return (invoke "word_ext_u" (i32.const 12)) (i64.const -1))
+(assert_trap (invoke "word_nonzero" (i32.const 65533)) "out of bounds memory access")
+(assert_trap (invoke "word_select" (i32.const -4)) "out of bounds memory access")
 (assert_trap (invoke "u8_eq" (i32.const 65536) (i32.const 0)) "out of bounds memory access")
 (assert_trap (invoke "u8_brif" (i32.const -1)) "out of bounds memory access")
 (assert_trap (invoke "bracket" (i32.const 0x10000)) "out of bounds memory access")

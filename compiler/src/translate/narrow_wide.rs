@@ -22,7 +22,15 @@
 //! constant or another narrow value (both sides are non-negative numbers
 //! below 2^16, so every condition gives the same answer at 64 bits as at 32,
 //! with the constant extended as the condition reads it: signed conditions
-//! sign-extend, the others zero-extend), and `brif`.
+//! sign-extend, the others zero-extend), `brif` and `select`.
+//!
+//! Every other i32 compare becomes a compare of the sign extensions at
+//! i64: sign extension keeps both the signed and the unsigned order of
+//! 32-bit values, it is free after the instructions that already
+//! sign-extend (`addw`, `slliw`...), where an unsigned i32 compare paid a
+//! shift pair per side, and a constant is built extended by `li`. An i32
+//! load that such a test reads becomes a sign-extending i64 load (`lw` is
+//! one), read by the test directly.
 //!
 //! Not for x86_64 and aarch64, whose backends compare and address 32-bit
 //! registers directly.
@@ -40,7 +48,85 @@ use cranelift_codegen::ir::{
 pub fn narrow_values_at_64_bits(func: &mut Function) {
     let narrow = narrow_values(func);
     let twins = make_twins(func, &narrow);
-    read_twins(func, &twins);
+    let signed = signed_load_twins(func);
+    read_twins(func, &twins, &signed);
+}
+
+/// The i32 loads that a sign test reads (a compare, `brif`, `select`, a
+/// sign extension): each becomes an `sload32.i64` (the same `lw`, which
+/// sign-extends) whose `ireduce` stands for the old value, and the sign
+/// tests read the i64 load instead of extending again. A list walk's
+/// `p = p->next; if (p)` paid a `sext.w` per node. Returns value -> twin.
+fn signed_load_twins(func: &mut Function) -> HashMap<Value, Value> {
+    let is_load = |func: &Function, v: Value| {
+        let v = func.dfg.resolve_aliases(v);
+        let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+            return None;
+        };
+        matches!(
+            func.dfg.insts[inst],
+            InstructionData::Load {
+                opcode: Opcode::Load,
+                ..
+            }
+        )
+        .then_some(inst)
+        .filter(|_| func.dfg.value_type(v) == types::I32)
+    };
+    let mut loads = Vec::new();
+    let mut seen = HashSet::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let tested: &[Value] = match &func.dfg.insts[inst] {
+                InstructionData::IntCompare {
+                    opcode: Opcode::Icmp,
+                    args,
+                    ..
+                } => args,
+                InstructionData::Brif { arg, .. }
+                | InstructionData::Unary {
+                    opcode: Opcode::Sextend,
+                    arg,
+                } => std::slice::from_ref(arg),
+                InstructionData::Ternary {
+                    opcode: Opcode::Select,
+                    args,
+                } => &args[..1],
+                _ => continue,
+            };
+            for &v in tested {
+                if let Some(load) = is_load(func, v)
+                    && seen.insert(load)
+                {
+                    loads.push(load);
+                }
+            }
+        }
+    }
+    let mut twins = HashMap::new();
+    for load in loads {
+        let result = func.dfg.first_result(load);
+        let mut data = func.dfg.insts[load];
+        if let InstructionData::Load { opcode, .. } = &mut data {
+            *opcode = Opcode::Sload32;
+        }
+        twins.insert(result, load_twin(func, load, data));
+    }
+    twins
+}
+
+/// Inserts `data`, a load producing an i64, before the i32 load `inst`,
+/// at the same Wasm offset so that a trap it raises is reported as
+/// before, and turns `inst` into the `ireduce` of it. Returns the i64.
+fn load_twin(func: &mut Function, inst: Inst, data: InstructionData) -> Value {
+    let wide = func.dfg.make_inst(data);
+    func.dfg.make_inst_results(wide, types::I64);
+    func.layout.insert_inst(wide, inst);
+    let srcloc = func.srcloc(inst);
+    func.set_srcloc(wide, srcloc);
+    let twin = func.dfg.first_result(wide);
+    func.replace(inst).ireduce(types::I32, twin);
+    twin
 }
 
 /// Is `v` (resolved) an i32 constant below 2^16, or any i32 constant when
@@ -138,19 +224,8 @@ fn make_twins(func: &mut Function, order: &[Inst]) -> HashMap<Value, Value> {
         let result = func.dfg.first_result(inst);
         let data = func.dfg.insts[inst];
         let twin = match data {
-            InstructionData::Load { .. } => {
-                // The same load at i64 (`lbu`/`lhu` already write all 64
-                // bits), at the same place and Wasm offset so that a trap
-                // it raises is reported as before.
-                let wide = func.dfg.make_inst(data);
-                func.dfg.make_inst_results(wide, types::I64);
-                func.layout.insert_inst(wide, inst);
-                let srcloc = func.srcloc(inst);
-                func.set_srcloc(wide, srcloc);
-                let twin = func.dfg.first_result(wide);
-                func.replace(inst).ireduce(types::I32, twin);
-                twin
-            }
+            // The same load at i64: `lbu`/`lhu` already write all 64 bits.
+            InstructionData::Load { .. } => load_twin(func, inst, data),
             InstructionData::Unary { arg, .. } => {
                 let mut cursor = FuncCursor::new(func).at_inst(inst);
                 cursor.next_inst();
@@ -258,21 +333,27 @@ enum Use {
     /// instructions that sign-extend (`addw`...), and the constant is
     /// built extended (`li`) instead of being extended again.
     SignedCompare(Inst, IntCC, Operand, Operand),
-    /// `brif` on a narrow value: the branch tests the twin.
+    /// `brif` or `select` on a narrow value: it tests the twin.
     Branch(Inst, Value),
 }
 
-fn read_twins(func: &mut Function, twins: &HashMap<Value, Value>) {
+/// Lets the uses of narrow values read their zero-extended `twins`, and
+/// sign tests of loads their `signed` twins.
+fn read_twins(func: &mut Function, twins: &HashMap<Value, Value>, signed: &HashMap<Value, Value>) {
     let twin_of = |func: &Function, v: Value| twins.get(&func.dfg.resolve_aliases(v)).copied();
+    let signed_of = |func: &Function, v: Value| signed.get(&func.dfg.resolve_aliases(v)).copied();
     let mut uses = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             match func.dfg.insts[inst] {
-                InstructionData::Unary {
-                    opcode: Opcode::Uextend | Opcode::Sextend,
-                    arg,
-                } if func.dfg.value_type(func.dfg.first_result(inst)) == types::I64 => {
-                    if let Some(twin) = twin_of(func, arg) {
+                InstructionData::Unary { opcode, arg }
+                    if matches!(opcode, Opcode::Uextend | Opcode::Sextend)
+                        && func.dfg.value_type(func.dfg.first_result(inst)) == types::I64 =>
+                {
+                    let sign_twin = (opcode == Opcode::Sextend)
+                        .then(|| signed_of(func, arg))
+                        .flatten();
+                    if let Some(twin) = twin_of(func, arg).or(sign_twin) {
                         uses.push(Use::Extension(inst, twin));
                     }
                 }
@@ -300,8 +381,13 @@ fn read_twins(func: &mut Function, twins: &HashMap<Value, Value>) {
                         _ => uses.push(Use::SignedCompare(inst, cond, x, y)),
                     }
                 }
-                InstructionData::Brif { arg, .. } => {
-                    if let Some(twin) = twin_of(func, arg) {
+                InstructionData::Brif { arg, .. }
+                | InstructionData::Ternary {
+                    opcode: Opcode::Select,
+                    args: [arg, _, _],
+                } => {
+                    // A sign or zero extension is zero exactly when the value is.
+                    if let Some(twin) = twin_of(func, arg).or_else(|| signed_of(func, arg)) {
                         uses.push(Use::Branch(inst, twin));
                     }
                 }
@@ -336,7 +422,10 @@ fn read_twins(func: &mut Function, twins: &HashMap<Value, Value>) {
             Use::SignedCompare(inst, cond, x, y) => {
                 let mut cursor = FuncCursor::new(func).at_inst(inst);
                 let [x, y] = [x, y].map(|side| match side {
-                    Operand::Value(v) => cursor.ins().sextend(types::I64, v),
+                    Operand::Value(v) => match signed_of(cursor.func, v) {
+                        Some(twin) => twin,
+                        None => cursor.ins().sextend(types::I64, v),
+                    },
                     Operand::Constant(bits) => cursor
                         .ins()
                         .iconst(types::I64, i64::from(bits as u32 as i32)),
