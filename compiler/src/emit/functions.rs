@@ -31,6 +31,7 @@ use super::errors::module_error;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
+use crate::translate::large_offsets::split_large_offsets;
 use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::narrow_wide::narrow_values_at_64_bits;
 use crate::translate::park_live_through::park_live_through_values;
@@ -290,8 +291,10 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
     }
     masks_as_extensions(&mut job.func);
     if matches!(arch, target_lexicon::Architecture::Riscv64(_)) {
-        // After the mask pass: its extensions are narrow values.
+        // After the mask pass: its extensions are narrow values. The
+        // offsets last, so that they split the loads narrow_wide adds.
         narrow_values_at_64_bits(&mut job.func);
+        split_large_offsets(&mut job.func);
     }
     if arch == target_lexicon::Architecture::X86_64 {
         // Last: the earlier passes read values through their definitions.

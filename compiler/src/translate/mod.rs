@@ -29,6 +29,7 @@ pub mod global;
 pub mod guard;
 pub mod keep_invariants;
 pub mod known_bits;
+pub mod large_offsets;
 pub mod limits;
 pub mod locals;
 pub mod loop_scan;
