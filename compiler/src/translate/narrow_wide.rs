@@ -422,10 +422,14 @@ fn read_twins(func: &mut Function, twins: &HashMap<Value, Value>, signed: &HashM
             Use::SignedCompare(inst, cond, x, y) => {
                 let mut cursor = FuncCursor::new(func).at_inst(inst);
                 let [x, y] = [x, y].map(|side| match side {
-                    Operand::Value(v) => match signed_of(cursor.func, v) {
-                        Some(twin) => twin,
-                        None => cursor.ins().sextend(types::I64, v),
-                    },
+                    // A narrow value's twin is its sign extension too (it
+                    // is below 2^31).
+                    Operand::Value(v) => {
+                        match twin_of(cursor.func, v).or(signed_of(cursor.func, v)) {
+                            Some(twin) => twin,
+                            None => cursor.ins().sextend(types::I64, v),
+                        }
+                    }
                     Operand::Constant(bits) => cursor
                         .ins()
                         .iconst(types::I64, i64::from(bits as u32 as i32)),
