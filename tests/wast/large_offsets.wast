@@ -1,0 +1,77 @@
+;; Access offsets beyond riscv64's 12-bit displacement are split into a
+;; 4 KiB multiple added to the index and a 12-bit rest
+;; (translate/large_offsets.rs). These pin that every access still reaches
+;; the byte the offset names, on both sides of each split boundary (2047,
+;; 2048, 4095, 4096, 6143, 6144), for loads and stores of every width,
+;; and still traps exactly past the end of memory, also where index +
+;; offset passes 2^32 (Wasm does not wrap it). Memory is one page:
+;; bytes 2040..2055, 4088..4103 and 6136..6151 hold their address's low
+;; byte; the last four bytes are a1 a2 a3 a4.
+
+(module
+  (memory 1)
+  (data (i32.const 2040) "\f8\f9\fa\fb\fc\fd\fe\ff\00\01\02\03\04\05\06\07")
+  (data (i32.const 4088) "\f8\f9\fa\fb\fc\fd\fe\ff\00\01\02\03\04\05\06\07")
+  (data (i32.const 6136) "\f8\f9\fa\fb\fc\fd\fe\ff\00\01\02\03\04\05\06\07")
+  (data (i32.const 65532) "\a1\a2\a3\a4")
+
+  (func (export "u8_2047") (param i32) (result i32) (i32.load8_u offset=2047 (local.get 0)))
+  (func (export "u8_2048") (param i32) (result i32) (i32.load8_u offset=2048 (local.get 0)))
+  (func (export "u8_4095") (param i32) (result i32) (i32.load8_u offset=4095 (local.get 0)))
+  (func (export "u8_4096") (param i32) (result i32) (i32.load8_u offset=4096 (local.get 0)))
+  (func (export "u8_6143") (param i32) (result i32) (i32.load8_u offset=6143 (local.get 0)))
+  (func (export "u8_6144") (param i32) (result i32) (i32.load8_u offset=6144 (local.get 0)))
+  (func (export "s16_4095") (param i32) (result i32) (i32.load16_s offset=4095 (local.get 0)))
+  (func (export "i32_4092") (param i32) (result i32) (i32.load offset=4092 (local.get 0)))
+  (func (export "i64_2044") (param i32) (result i64) (i64.load offset=2044 (local.get 0)))
+  (func (export "f32_6140") (param i32) (result i32)
+    (i32.reinterpret_f32 (f32.load offset=6140 (local.get 0))))
+  (func (export "u8_65535") (param i32) (result i32) (i32.load8_u offset=65535 (local.get 0)))
+  (func (export "i32_65532") (param i32) (result i32) (i32.load offset=65532 (local.get 0)))
+  ;; The index scaled, as a static array access: table[i] at 4016.
+  (func (export "table") (param i32) (result i32)
+    (i32.load offset=4016 (i32.shl (local.get 0) (i32.const 2))))
+  (func (export "store8_4096") (param i32 i32) (result i32)
+    (i32.store8 offset=4096 (local.get 0) (local.get 1))
+    (i32.load8_u offset=4096 (local.get 0)))
+  (func (export "store32_2050") (param i32 i32) (result i32)
+    (i32.store offset=2050 (local.get 0) (local.get 1))
+    (i32.load8_u offset=2053 (local.get 0)))
+  (func (export "store64_65528") (param i32 i64)
+    (i64.store offset=65528 (local.get 0) (local.get 1)))
+)
+
+(assert_return (invoke "u8_2047" (i32.const 0)) (i32.const 0xff))
+(assert_return (invoke "u8_2048" (i32.const 0)) (i32.const 0x00))
+(assert_return (invoke "u8_2047" (i32.const 1)) (i32.const 0x00))
+(assert_trap (invoke "u8_2048" (i32.const -1)) "out of bounds memory access")
+(assert_return (invoke "u8_4095" (i32.const 0)) (i32.const 0xff))
+(assert_return (invoke "u8_4096" (i32.const 0)) (i32.const 0x00))
+(assert_return (invoke "u8_4096" (i32.const 7)) (i32.const 0x07))
+(assert_return (invoke "u8_6143" (i32.const 0)) (i32.const 0xff))
+(assert_return (invoke "u8_6144" (i32.const 0)) (i32.const 0x00))
+(assert_trap (invoke "u8_6144" (i32.const -8)) "out of bounds memory access")
+(assert_return (invoke "s16_4095" (i32.const 0)) (i32.const 0x00ff))
+(assert_trap (invoke "s16_4095" (i32.const -1)) "out of bounds memory access")
+(assert_return (invoke "i32_4092" (i32.const 0)) (i32.const 0xfffefdfc))
+(assert_return (invoke "i32_4092" (i32.const 4)) (i32.const 0x03020100))
+(assert_return (invoke "i64_2044" (i32.const 0)) (i64.const 0x03020100fffefdfc))
+(assert_return (invoke "f32_6140" (i32.const 2)) (i32.const 0x0100fffe))
+(assert_return (invoke "u8_65535" (i32.const 0)) (i32.const 0xa4))
+(assert_return (invoke "i32_65532" (i32.const 0)) (i32.const 0xa4a3a2a1))
+(assert_return (invoke "table" (i32.const 18)) (i32.const 0xfbfaf9f8))
+(assert_return (invoke "table" (i32.const 20)) (i32.const 0x03020100))
+(assert_return (invoke "store8_4096" (i32.const 100) (i32.const 0x1ab)) (i32.const 0xab))
+(assert_return (invoke "u8_4096" (i32.const 100)) (i32.const 0xab))
+(assert_return (invoke "store32_2050" (i32.const 0) (i32.const 0x11223344)) (i32.const 0x11))
+(assert_return (invoke "u8_2048" (i32.const 2)) (i32.const 0x44))
+(assert_return (invoke "store64_65528" (i32.const 0) (i64.const 0x0807060504030201)))
+(assert_return (invoke "i32_65532" (i32.const 0)) (i32.const 0x08070605))
+(assert_trap (invoke "u8_65535" (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "u8_4096" (i32.const 61440)) "out of bounds memory access")
+(assert_trap (invoke "u8_4096" (i32.const -4096)) "out of bounds memory access")
+(assert_trap (invoke "i32_65532" (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "i32_4092" (i32.const 61441)) "out of bounds memory access")
+(assert_trap (invoke "table" (i32.const 15380)) "out of bounds memory access")
+(assert_trap (invoke "store64_65528" (i32.const 1) (i64.const 0)) "out of bounds memory access")
+(assert_return (invoke "i32_65532" (i32.const 0)) (i32.const 0x08070605))
