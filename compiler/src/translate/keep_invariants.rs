@@ -25,27 +25,22 @@
 //! The value is passed through a stack slot once, right after its
 //! definition: a store, then a load whose result the loop reads. A load is
 //! not rematerialized, so the loop reads a plain register (or the slot
-//! itself as a memory operand, if regalloc spills it). The load addresses
-//! the slot through a different `stack_addr` offset than the store
-//! (compensated by the access offset): Cranelift's store-to-load forwarding
-//! would otherwise hand back the stored value and undo the pass. The value
-//! read is the value stored, bit for bit.
+//! itself as a memory operand, if regalloc spills it). The slot is an
+//! [`OpaqueSlot`], which store-to-load forwarding cannot see through.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
-    AliasRegionData, Block, Function, Inst, InstBuilder, InstructionData, MemFlagsData, Opcode,
-    StackSlotData, StackSlotKind, Value, ValueDef, types,
+    AliasRegionData, Block, Function, Inst, InstructionData, Opcode, Value, ValueDef, types,
 };
 use cranelift_codegen::loop_analysis::LoopAnalysis;
+
+use super::opaque_slot::OpaqueSlot;
 
 /// A distinct `user_id` for the region of these slots (the translator's
 /// regions are 1-3, see [`super::Regions`]; parking uses 16).
 const KEPT_REGION_ID: u32 = 17;
-
-/// The offset between the store's and the load's `stack_addr`.
-const LOAD_ADDR_SKEW: i32 = 8;
 
 /// Keeps the loop-invariant rematerializable values of `func` out of its
 /// loops (see the module comment).
@@ -66,22 +61,14 @@ pub fn keep_invariants_out_of_loops(func: &mut Function) {
         user_id: KEPT_REGION_ID,
         description: std::borrow::Cow::Borrowed("kept out of loops"),
     });
-    let flags = MemFlagsData::trusted().with_alias_region(Some(region));
     for (value, loop_uses) in candidates {
         let ValueDef::Result(def, _) = func.dfg.value_def(value) else {
             continue;
         };
-        let ty = func.dfg.value_type(value);
-        let slot = func.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            ty.bytes() + LOAD_ADDR_SKEW.unsigned_abs(),
-            3,
-        ));
+        let slot = OpaqueSlot::new(func, func.dfg.value_type(value), region);
         let mut cursor = FuncCursor::new(func).after_inst(def);
-        let store_addr = cursor.ins().stack_addr(types::I64, slot, 0);
-        cursor.ins().store(flags, value, store_addr, 0);
-        let load_addr = cursor.ins().stack_addr(types::I64, slot, LOAD_ADDR_SKEW);
-        let kept = cursor.ins().load(ty, flags, load_addr, -LOAD_ADDR_SKEW);
+        slot.store(&mut cursor, value);
+        let kept = slot.load(&mut cursor);
         for inst in loop_uses {
             func.dfg
                 .map_inst_values(inst, |v| if v == value { kept } else { v });

@@ -38,6 +38,7 @@ pub mod mask_extend;
 pub mod memory;
 pub mod narrow_wide;
 pub mod numeric;
+pub mod opaque_slot;
 pub mod park_live_through;
 pub mod peephole;
 pub mod scalarize;

@@ -23,12 +23,9 @@
 //! before, parked inside an outer loop); aarch64 and riscv64 have the
 //! registers to keep interp's values where they are.
 //!
-//! The slot has an alias region of its own, and the loads address it with a
-//! different `stack_addr` offset than the store (compensated by the access
-//! offset): Cranelift's store-to-load forwarding would otherwise hand the
-//! stored value straight back to the loads and undo the pass. The value
-//! read is the value stored, bit for bit, for every type parked (scalar
-//! integers and floats).
+//! The slot is an [`OpaqueSlot`] with an alias region of its own, which
+//! store-to-load forwarding cannot see through; the value read is the value
+//! stored, bit for bit, for every type parked (scalar integers and floats).
 
 use std::collections::{HashMap, HashSet};
 
@@ -36,18 +33,15 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
-    AliasRegion, AliasRegionData, Block, Function, InstBuilder, MemFlagsData, Opcode, StackSlot,
-    StackSlotData, StackSlotKind, Type, Value, ValueDef, types,
+    AliasRegion, AliasRegionData, Block, Function, Opcode, Type, Value, ValueDef, types,
 };
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
+
+use super::opaque_slot::OpaqueSlot;
 
 /// A distinct `user_id` for the parking region (the translator's regions
 /// are 1-3, see [`super::Regions`]).
 const PARKED_REGION_ID: u32 = 16;
-
-/// The offset between the store's and the loads' `stack_addr` (see the
-/// module comment).
-const LOAD_ADDR_SKEW: i32 = 8;
 
 /// Parks the values of `func` that loops carry unread (see the module
 /// comment).
@@ -203,13 +197,7 @@ fn reachable_from(cfg: &ControlFlowGraph, start: Block) -> HashSet<Block> {
 /// Stores `value` after its definition and makes its uses in `blocks` read
 /// the slot (one load per block, before its first use there).
 fn park(func: &mut Function, value: Value, blocks: &[Block], region: AliasRegion) {
-    let value_ty = func.dfg.value_type(value);
-    let slot: StackSlot = func.create_sized_stack_slot(StackSlotData::new(
-        StackSlotKind::ExplicitSlot,
-        value_ty.bytes() + LOAD_ADDR_SKEW.unsigned_abs(),
-        3,
-    ));
-    let flags = MemFlagsData::trusted().with_alias_region(Some(region));
+    let slot = OpaqueSlot::new(func, func.dfg.value_type(value), region);
     let mut cursor = FuncCursor::new(func);
     match cursor.func.dfg.value_def(value) {
         ValueDef::Result(inst, _) => {
@@ -220,8 +208,7 @@ fn park(func: &mut Function, value: Value, blocks: &[Block], region: AliasRegion
         }
         _ => return,
     }
-    let store_addr = cursor.ins().stack_addr(types::I64, slot, 0);
-    cursor.ins().store(flags, value, store_addr, 0);
+    slot.store(&mut cursor, value);
     for &block in blocks {
         let Some(first_use) = cursor
             .func
@@ -232,10 +219,7 @@ fn park(func: &mut Function, value: Value, blocks: &[Block], region: AliasRegion
             continue;
         };
         cursor.goto_inst(first_use);
-        let load_addr = cursor.ins().stack_addr(types::I64, slot, LOAD_ADDR_SKEW);
-        let loaded = cursor
-            .ins()
-            .load(value_ty, flags, load_addr, -LOAD_ADDR_SKEW);
+        let loaded = slot.load(&mut cursor);
         let insts: Vec<_> = cursor.func.layout.block_insts(block).collect();
         for inst in insts.into_iter().skip_while(|&i| i != first_use) {
             cursor

@@ -1,0 +1,54 @@
+//! A stack slot that Cranelift cannot see through: what the x86_64 loop
+//! passes (`keep_invariants`, `park_live_through`) pass a value through to
+//! take it out of the mid-end's and the register allocator's hands.
+//!
+//! The slot has the caller's alias region, and the loads address it with a
+//! different `stack_addr` offset than the store, compensated by the access
+//! offset: Cranelift's store-to-load forwarding would otherwise hand the
+//! stored value straight back to the loads and undo the pass. The value
+//! read is the value stored, bit for bit, for every scalar type.
+
+use cranelift_codegen::cursor::FuncCursor;
+use cranelift_codegen::ir::{
+    AliasRegion, Function, InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind,
+    Type, Value, types,
+};
+
+/// The offset between the store's and the loads' `stack_addr`.
+const LOAD_ADDR_SKEW: i32 = 8;
+
+/// One value's slot (see the module comment).
+pub struct OpaqueSlot {
+    slot: StackSlot,
+    ty: Type,
+    flags: MemFlagsData,
+}
+
+impl OpaqueSlot {
+    /// A new slot in `func` for a value of type `ty`, in alias `region`.
+    pub fn new(func: &mut Function, ty: Type, region: AliasRegion) -> Self {
+        let slot = func.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            ty.bytes() + LOAD_ADDR_SKEW.unsigned_abs(),
+            3,
+        ));
+        let flags = MemFlagsData::trusted().with_alias_region(Some(region));
+        OpaqueSlot { slot, ty, flags }
+    }
+
+    /// Stores `value` into the slot at the cursor.
+    pub fn store(&self, cursor: &mut FuncCursor, value: Value) {
+        let addr = cursor.ins().stack_addr(types::I64, self.slot, 0);
+        cursor.ins().store(self.flags, value, addr, 0);
+    }
+
+    /// Loads the slot's value at the cursor.
+    pub fn load(&self, cursor: &mut FuncCursor) -> Value {
+        let addr = cursor
+            .ins()
+            .stack_addr(types::I64, self.slot, LOAD_ADDR_SKEW);
+        cursor
+            .ins()
+            .load(self.ty, self.flags, addr, -LOAD_ADDR_SKEW)
+    }
+}
