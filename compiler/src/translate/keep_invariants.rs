@@ -30,13 +30,12 @@
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
-use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
-    AliasRegionData, Block, Function, Inst, InstructionData, Opcode, Value, ValueDef, types,
+    Block, Function, Inst, InstructionData, Opcode, Value, ValueDef, types,
 };
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 
-use super::opaque_slot::OpaqueSlot;
+use super::opaque_slot::{OpaqueSlot, loop_view, slot_region};
 
 /// A distinct `user_id` for the region of these slots (the translator's
 /// regions are 1-3, see [`super::Regions`]; parking uses 16).
@@ -45,22 +44,14 @@ const KEPT_REGION_ID: u32 = 17;
 /// Keeps the loop-invariant rematerializable values of `func` out of its
 /// loops (see the module comment).
 pub fn keep_invariants_out_of_loops(func: &mut Function) {
-    let cfg = ControlFlowGraph::with_function(func);
-    let domtree = DominatorTree::with_function(func, &cfg);
-    let mut loops = LoopAnalysis::new();
-    loops.compute(func, &cfg, &domtree);
-    if loops.loops().next().is_none() {
+    let Some(view) = loop_view(func) else {
         return;
-    }
-    func.dfg.resolve_all_aliases();
-    let candidates = invariants_read_in_loops(func, &domtree, &loops);
+    };
+    let candidates = invariants_read_in_loops(func, &view.domtree, &view.loops);
     if candidates.is_empty() {
         return;
     }
-    let region = func.dfg.alias_regions.insert(AliasRegionData {
-        user_id: KEPT_REGION_ID,
-        description: std::borrow::Cow::Borrowed("kept out of loops"),
-    });
+    let region = slot_region(func, KEPT_REGION_ID, "kept out of loops");
     for (value, loop_uses) in candidates {
         let ValueDef::Result(def, _) = func.dfg.value_def(value) else {
             continue;

@@ -9,10 +9,47 @@
 //! read is the value stored, bit for bit, for every scalar type.
 
 use cranelift_codegen::cursor::FuncCursor;
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
-    AliasRegion, Function, InstBuilder, MemFlagsData, StackSlot, StackSlotData, StackSlotKind,
-    Type, Value, types,
+    AliasRegion, AliasRegionData, Function, InstBuilder, MemFlagsData, StackSlot, StackSlotData,
+    StackSlotKind, Type, Value, types,
 };
+use cranelift_codegen::loop_analysis::LoopAnalysis;
+
+/// The analyses both loop passes start from.
+pub struct LoopView {
+    pub cfg: ControlFlowGraph,
+    pub domtree: DominatorTree,
+    pub loops: LoopAnalysis,
+}
+
+/// The loops of `func`, or `None` when it has none (nothing for a loop
+/// pass to do). With loops, every alias is resolved first, so that each use
+/// names its value directly.
+pub fn loop_view(func: &mut Function) -> Option<LoopView> {
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let mut loops = LoopAnalysis::new();
+    loops.compute(func, &cfg, &domtree);
+    loops.loops().next()?;
+    func.dfg.resolve_all_aliases();
+    Some(LoopView {
+        cfg,
+        domtree,
+        loops,
+    })
+}
+
+/// The alias region a pass's slots share. `user_id`s 1-3 are the
+/// translator's own regions (see [`super::Regions`]); each pass has its own
+/// id above them.
+pub fn slot_region(func: &mut Function, user_id: u32, description: &'static str) -> AliasRegion {
+    func.dfg.alias_regions.insert(AliasRegionData {
+        user_id,
+        description: std::borrow::Cow::Borrowed(description),
+    })
+}
 
 /// The offset between the store's and the loads' `stack_addr`.
 const LOAD_ADDR_SKEW: i32 = 8;

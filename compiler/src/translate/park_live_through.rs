@@ -32,12 +32,10 @@ use std::collections::{HashMap, HashSet};
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
-use cranelift_codegen::ir::{
-    AliasRegion, AliasRegionData, Block, Function, Opcode, Type, Value, ValueDef, types,
-};
+use cranelift_codegen::ir::{AliasRegion, Block, Function, Opcode, Type, Value, ValueDef, types};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
-use super::opaque_slot::OpaqueSlot;
+use super::opaque_slot::{OpaqueSlot, loop_view, slot_region};
 
 /// A distinct `user_id` for the parking region (the translator's regions
 /// are 1-3, see [`super::Regions`]).
@@ -46,24 +44,15 @@ const PARKED_REGION_ID: u32 = 16;
 /// Parks the values of `func` that loops carry unread (see the module
 /// comment).
 pub fn park_live_through_values(func: &mut Function) {
-    let cfg = ControlFlowGraph::with_function(func);
-    let domtree = DominatorTree::with_function(func, &cfg);
-    let mut loops = LoopAnalysis::new();
-    loops.compute(func, &cfg, &domtree);
-    if loops.loops().next().is_none() {
+    let Some(view) = loop_view(func) else {
         return;
-    }
-    // Every use names its value directly from here on.
-    func.dfg.resolve_all_aliases();
-    let uses = uses_by_value(func, &domtree);
-    let parked = values_to_park(func, &cfg, &domtree, &loops, &uses);
+    };
+    let uses = uses_by_value(func, &view.domtree);
+    let parked = values_to_park(func, &view.cfg, &view.domtree, &view.loops, &uses);
     if parked.is_empty() {
         return;
     }
-    let region = func.dfg.alias_regions.insert(AliasRegionData {
-        user_id: PARKED_REGION_ID,
-        description: std::borrow::Cow::Borrowed("parked"),
-    });
+    let region = slot_region(func, PARKED_REGION_ID, "parked");
     for (value, blocks) in parked {
         park(func, value, &blocks, region);
     }
