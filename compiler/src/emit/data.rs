@@ -94,6 +94,20 @@ impl DataWriter {
         self.u64(count as u64);
     }
 
+    /// As [`DataWriter::slice`], aligned only as much as `T` needs: a
+    /// module descriptor's arrays, where 16-byte padding would be flash
+    /// spent on nothing.
+    pub fn slice_of<T>(&mut self, records: DataWriter, count: usize) {
+        self.child_ptr(records, std::mem::align_of::<T>());
+        self.u64(count as u64);
+    }
+
+    /// A pointer to an array of records whose count is stored elsewhere
+    /// (a module descriptor's `counts`), aligned as `T` needs.
+    pub fn array_ptr<T>(&mut self, records: DataWriter) {
+        self.child_ptr(records, std::mem::align_of::<T>());
+    }
+
     /// Appends `other`'s bytes (a record written by another writer),
     /// keeping its pointers and children.
     pub fn append(&mut self, other: DataWriter) {
@@ -113,26 +127,40 @@ impl DataWriter {
         );
     }
 
-    /// Lays out all children recursively; only self/func/data pointers remain.
-    fn flatten(mut self) -> DataWriter {
-        let children = std::mem::take(&mut self.children);
-        for (slot, child, align) in children {
-            let child = child.flatten();
-            while !self.bytes.len().is_multiple_of(align) {
-                self.bytes.push(0);
+    /// Lays out all children, recursively, after this writer's bytes; only
+    /// self/func/data pointers remain. Children go in order of decreasing
+    /// alignment (in tree order within one alignment), so that strings and
+    /// byte blobs end up together after the records and padding is paid
+    /// only where the alignment drops.
+    fn flatten(self) -> DataWriter {
+        let mut nodes = Vec::new();
+        collect_nodes(self, 1, None, &mut nodes);
+        let mut order: Vec<usize> = (1..nodes.len()).collect();
+        order.sort_by_key(|&node| std::cmp::Reverse(nodes[node].align));
+        let mut starts = vec![0; nodes.len()];
+        let mut out = DataWriter::new();
+        for node in std::iter::once(0).chain(order) {
+            while !out.bytes.len().is_multiple_of(nodes[node].align) {
+                out.bytes.push(0);
             }
-            let start = self.bytes.len();
-            self.pointers
-                .push((slot, PointerTarget::SelfOffset(start as u64)));
-            self.bytes.extend_from_slice(&child.bytes);
-            self.pointers.extend(
-                child
-                    .pointers
+            starts[node] = out.bytes.len();
+            out.bytes.extend_from_slice(&nodes[node].bytes);
+        }
+        for (node, laid) in nodes.into_iter().enumerate() {
+            let start = starts[node];
+            out.pointers.extend(
+                laid.pointers
                     .into_iter()
                     .map(|(at, target)| (at + start, shift(target, start as u64))),
             );
+            if let Some((parent, slot)) = laid.parent {
+                out.pointers.push((
+                    starts[parent] + slot,
+                    PointerTarget::SelfOffset(start as u64),
+                ));
+            }
         }
-        self
+        out
     }
 
     /// Defines data object `id` with these contents.
@@ -170,5 +198,34 @@ fn shift(target: PointerTarget, by: u64) -> PointerTarget {
     match target {
         PointerTarget::SelfOffset(offset) => PointerTarget::SelfOffset(offset + by),
         other => other,
+    }
+}
+
+/// A writer's own bytes and pointers, and the slot of its parent that
+/// points at it.
+struct Node {
+    bytes: Vec<u8>,
+    pointers: Vec<(usize, PointerTarget)>,
+    align: usize,
+    /// (parent's index in the node list, slot offset in the parent).
+    parent: Option<(usize, usize)>,
+}
+
+/// Appends `writer` and its descendants to `nodes`, in tree order.
+fn collect_nodes(
+    writer: DataWriter,
+    align: usize,
+    parent: Option<(usize, usize)>,
+    nodes: &mut Vec<Node>,
+) {
+    let id = nodes.len();
+    nodes.push(Node {
+        bytes: writer.bytes,
+        pointers: writer.pointers,
+        align: align.max(1),
+        parent,
+    });
+    for (slot, child, child_align) in writer.children {
+        collect_nodes(child, child_align, Some((id, slot)), nodes);
     }
 }
