@@ -229,3 +229,65 @@ fn collect_nodes(
         collect_nodes(child, child_align, Some((id, slot)), nodes);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The self-offset each pointer slot of `flat` holds, in slot order.
+    fn self_pointers(flat: &DataWriter) -> Vec<(usize, u64)> {
+        let mut slots: Vec<(usize, u64)> = flat
+            .pointers
+            .iter()
+            .filter_map(|&(at, target)| match target {
+                PointerTarget::SelfOffset(offset) => Some((at, offset)),
+                _ => None,
+            })
+            .collect();
+        slots.sort();
+        slots
+    }
+
+    #[test]
+    fn children_are_laid_out_by_decreasing_alignment_with_their_pointers_kept() {
+        // root: [str "abc"] [array of one 8-byte record holding str "xy"]
+        let mut record = DataWriter::new();
+        record.str(b"xy");
+        let mut root = DataWriter::new();
+        root.str(b"abc");
+        root.array_ptr::<u64>(record);
+        let flat = root.flatten();
+        // Root (16 + 8 bytes), then the 8-aligned record (16 bytes) at 24,
+        // then the strings back to back in tree order: "abc" at 40, "xy"
+        // at 43; no padding anywhere.
+        assert_eq!(flat.bytes.len(), 24 + 16 + 3 + 2);
+        assert_eq!(&flat.bytes[40..43], b"abc");
+        assert_eq!(&flat.bytes[43..45], b"xy");
+        assert_eq!(
+            self_pointers(&flat),
+            [(0, 40), (16, 24), (24, 43)],
+            "root's string, root's array, the record's string"
+        );
+        // The lengths stay where they were written.
+        assert_eq!(flat.bytes[8], 3);
+        assert_eq!(flat.bytes[32], 2);
+    }
+
+    #[test]
+    fn an_aligned_child_goes_before_an_earlier_byte_string_padded_to_its_alignment() {
+        let mut root = DataWriter::new();
+        root.u32(7);
+        // A 1-aligned child first in tree order, an 8-aligned one second:
+        // the 8-aligned one still goes first.
+        root.child_ptr(DataWriter::from_bytes(b"z"), 1);
+        let mut record = DataWriter::new();
+        record.u64(9);
+        root.child_ptr(record, 8);
+        let flat = root.flatten();
+        // Root is 4 + 8 + 8 = 20 bytes; the record at 24, then "z" at 32.
+        assert_eq!(self_pointers(&flat), [(4, 32), (12, 24)]);
+        assert_eq!(flat.bytes[24], 9);
+        assert_eq!(flat.bytes[32], b'z');
+        assert_eq!(flat.bytes.len(), 33);
+    }
+}
