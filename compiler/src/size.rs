@@ -352,9 +352,14 @@ fn initial_memories(file: &object::File) -> Vec<ModuleMemories> {
         let Some(descriptor) = read(symbol.address(), size) else {
             continue;
         };
-        let slice = std::mem::offset_of!(ModuleDescriptor, memories);
-        let (Some(pointer), Some(count)) = (word(descriptor, slice), word(descriptor, slice + 8))
-        else {
+        let pointer_at = std::mem::offset_of!(ModuleDescriptor, memories);
+        let count_at = std::mem::offset_of!(ModuleDescriptor, counts)
+            + std::mem::offset_of!(wafer_abi::vmctx::ModuleCounts, defined_memories);
+        let count = descriptor
+            .get(count_at..count_at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(|b| u64::from(u32::from_le_bytes(b)));
+        let (Some(pointer), Some(count)) = (word(descriptor, pointer_at), count) else {
             continue;
         };
         let stride = std::mem::size_of::<MemoryDesc>() as u64;

@@ -126,7 +126,7 @@ fn located(code: TrapCode, pc: usize) -> Trap {
     let mut trap = Trap::new(code);
     for desc in crate::instance::descriptors() {
         // SAFETY: descriptors are static data emitted by the compiler.
-        let functions = unsafe { desc.functions.items() };
+        let functions = unsafe { desc.functions() };
         if let Some(f) = functions
             .iter()
             .find(|f| (f.ptr as usize..f.ptr as usize + f.code_size as usize).contains(&pc))

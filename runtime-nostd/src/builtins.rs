@@ -202,12 +202,12 @@ pub unsafe extern "C" fn wafer_memory_init(
         let m = &*memory(vmctx, mem);
         // `get`: the compiler only emits valid segment indices, and a
         // bounds-check panic would link `core::fmt` into every image.
-        let Some(data) = desc.data.items().get(segment as usize) else {
+        let Some(data) = desc.data_segment(segment as usize) else {
             crate::trap::raise(Trap::new(TrapCode::MemoryOutOfBounds))
         };
         checked_copy(
             Span::new(m.base, m.length, dst),
-            Span::new(data.bytes, available, src),
+            Span::new(data.as_ptr(), available, src),
             len,
             TrapCode::MemoryOutOfBounds,
         );
@@ -329,7 +329,7 @@ pub unsafe extern "C" fn wafer_table_init(
         let (desc, layout) = context(vmctx);
         let available = *(vmctx.add(layout.elem_length(segment) as usize) as *const u32) as u64;
         let t = &*table(vmctx, index);
-        let first = desc.elems.items()[segment as usize].first_item;
+        let first = desc.elems()[segment as usize].first_item;
         let items = vmctx.add(layout.elem_item(first) as usize) as *const usize;
         checked_copy(
             Span::new(t.base, t.length, dst),

@@ -276,8 +276,7 @@ fn table_type(inst: &Instance, index: u32) -> (u8, bool) {
                 })
         } else {
             inst.desc
-                .tables
-                .items()
+                .tables()
                 .get((index - imported) as usize)
                 .map_or((b'r', false), |t| (t.elem as u8, t.index64 != 0))
         }
@@ -604,14 +603,14 @@ pub fn instantiate(
         }
         // Defined tags' words are written by the module's `instantiate`
         // (compiler/src/emit/instantiate.rs).
-        for (i, f) in desc.functions.items().iter().enumerate() {
+        for (i, f) in desc.functions().iter().enumerate() {
             *(vmctx.add(layout.funcref(i as u32) as usize) as *mut VMFuncRef) = VMFuncRef {
                 func_ptr: f.entry,
                 vmctx,
                 type_id: f.type_id,
             };
         }
-        for (i, table) in desc.tables.items().iter().enumerate() {
+        for (i, table) in desc.tables().iter().enumerate() {
             let cap = table_cap(table.max);
             if table.min > cap {
                 return Err(resource_error!(
@@ -638,7 +637,7 @@ pub fn instantiate(
         }
         // Memories last: on boards the last one may keep growing into the
         // free heap until something else is allocated.
-        for (i, memory) in desc.memories.items().iter().enumerate() {
+        for (i, memory) in desc.memories().iter().enumerate() {
             let cap = memory_cap(desc, memory);
             if memory.min_pages > cap {
                 return Err(resource_error!(
@@ -658,10 +657,8 @@ pub fn instantiate(
                 guarded,
             )?;
         }
-        for (i, data) in desc.data.items().iter().enumerate() {
-            *(vmctx.add(layout.data_length(i as u32) as usize) as *mut u32) = data.len as u32;
-        }
-        for (i, elem) in desc.elems.items().iter().enumerate() {
+        set_data_lengths(desc, vmctx, &layout);
+        for (i, elem) in desc.elems().iter().enumerate() {
             *(vmctx.add(layout.elem_length(i as u32) as usize) as *mut u32) = elem.len;
         }
 
@@ -678,6 +675,24 @@ pub fn instantiate(
         NEWEST = record;
         INSTANCE_COUNT += 1;
         Ok(INSTANCE_COUNT - 1)
+    }
+}
+
+/// Sets each data segment's vmctx length slot to its size, at
+/// instantiation and reset (`data.drop` zeroes it).
+///
+/// # Safety
+/// `desc` must be a compiler-emitted descriptor and `vmctx` an instance of
+/// it laid out by `layout`.
+pub unsafe fn set_data_lengths(desc: &ModuleDescriptor, vmctx: *mut u8, layout: &VmctxLayout) {
+    // SAFETY: the layout has a length slot for each of the module's
+    // segments, and the descriptor one start more than there are segments.
+    unsafe {
+        for segment in 0..desc.counts.data_segments {
+            let start = desc.data_starts.add(segment as usize);
+            *(vmctx.add(layout.data_length(segment) as usize) as *mut u32) =
+                (*start.add(1)).wrapping_sub(*start);
+        }
     }
 }
 

@@ -234,7 +234,7 @@ fn stack_exhausted_at(pc: usize) -> Trap {
 fn function_at(pc: usize) -> Option<(&'static ModuleDescriptor, &'static FuncDesc)> {
     for desc in crate::instance::descriptors() {
         // SAFETY: descriptors are static data emitted by the compiler.
-        let functions = unsafe { desc.functions.items() };
+        let functions = unsafe { desc.functions() };
         for f in functions {
             let start = f.ptr as usize;
             if (start..start + f.code_size as usize).contains(&pc) {
@@ -250,8 +250,7 @@ fn lookup(pc: usize) -> Option<Trap> {
     let (desc, f) = function_at(pc)?;
     let offset = (pc - f.ptr as usize) as u32;
     // SAFETY: descriptors are static data emitted by the compiler.
-    let sites = unsafe { f.traps.items() };
-    let site = find_trap_site(sites, offset)?;
+    let site = find_trap_site(unsafe { desc.trap_sites(f) }, offset)?;
     Some(Trap {
         code: site.code()?,
         module: Some(desc),
@@ -271,7 +270,7 @@ pub fn report(trap: &Trap) {
     w.str("\n");
     if let (Some(module), Some(function)) = (trap.module, trap.function) {
         // SAFETY: descriptor strings are static.
-        let (module_name, name) = unsafe { (module.name.bytes(), function.name.bytes()) };
+        let (module_name, name) = unsafe { (module.name.bytes(), module.function_name(function)) };
         w.str("  at ");
         w.name(module_name);
         w.str("!");

@@ -11,8 +11,8 @@ use anyhow::{Result, ensure};
 use cranelift_module::{DataId, FuncId};
 use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::{
-    DESCRIPTOR_MAGIC, DataDesc, ElemDesc, ExportDesc, ExternKind, FuncDesc, ImportDesc, MemoryDesc,
-    ModuleDescriptor, TableDesc, TrapSite,
+    DESCRIPTOR_MAGIC, ElemDesc, ExportDesc, ExternKind, FuncDesc, ImportDesc, MAX_NAME_BYTES,
+    MemoryDesc, ModuleDescriptor, TableDesc, encode_trap_sites,
 };
 use wafer_abi::{ABI_VERSION, NO_MAX};
 
@@ -63,6 +63,18 @@ fn array<T, I>(
         count += 1;
     }
     Ok((out, count))
+}
+
+// A readable name always fits its length byte in the meta blob.
+const _: () = assert!(
+    super::names::MAX_FUNCTION_NAME_BYTES + super::names::TRUNCATION_MARK.len() <= MAX_NAME_BYTES
+);
+
+/// Where the next bytes of the meta blob go: offsets into it are u32.
+fn meta_offset(meta: &[u8]) -> Result<u32> {
+    u32::try_from(meta.len()).map_err(|_| {
+        anyhow::anyhow!("the module's trap sites, names and data segments exceed 4 GiB")
+    })
 }
 
 fn limits(min: u64, max: Option<u64>) -> (u64, u64) {
@@ -211,37 +223,58 @@ pub fn define_descriptor(
         Ok(())
     })?;
 
+    // The meta blob: each function's name and trap-site stream, then the
+    // data segments' bytes (see `ModuleDescriptor::meta`).
+    let mut meta = Vec::new();
     let (functions, function_count) = array::<FuncDesc, _>(
         parts.functions.iter().enumerate(),
         "function",
         |w, (defined, f)| {
             let index = info.num_imported_funcs + defined as u32;
             w.func_ptr(f.id);
-            w.u64(f.code_size);
-            w.data_ptr(env.type_ids[info.funcs[index as usize] as usize], 0);
-            // The name trap reports print: the symbol's readable form, so
-            // that a name cannot break the report's lines or flood it.
-            let name = super::function_name(info, index).map(super::names::readable_function_name);
-            w.str(name.unwrap_or_default().as_bytes());
-            w.u32(index);
-            w.u32(0);
-            let (traps, trap_count) =
-                array::<TrapSite, _>(f.traps.iter(), "trap site", |t, site| {
-                    t.u32(site.code_offset);
-                    t.u32(site.packed);
-                    Ok(())
-                })?;
-            w.slice(traps, trap_count);
             // What funcrefs call: the code itself, or with a budget the
             // Wasm-signature entry point of its body.
             w.func_ptr(env.defined_funcs[defined]);
+            w.data_ptr(env.type_ids[info.funcs[index as usize] as usize], 0);
+            let code_size = u32::try_from(f.code_size)
+                .map_err(|_| anyhow::anyhow!("function {index}'s code is larger than 4 GiB"))?;
+            let mut sites = f.traps.clone();
+            sites.sort_by_key(|site| site.code_offset);
+            let mut stream = Vec::new();
+            let wasm_base = encode_trap_sites(&sites, |byte| stream.push(byte));
+            // The name trap reports print: the symbol's readable form, so
+            // that a name cannot break the report's lines or flood it.
+            let name = super::function_name(info, index).map(super::names::readable_function_name);
+            let name = name.unwrap_or_default();
+            let name_len = u8::try_from(name.len())
+                .ok()
+                .filter(|&len| usize::from(len) <= MAX_NAME_BYTES);
+            let Some(name_len) = name_len else {
+                anyhow::bail!(
+                    "BUG: function {index}'s readable name is {} bytes",
+                    name.len()
+                );
+            };
+            w.u32(code_size);
+            w.u32(index);
+            w.u32(meta_offset(&meta)?);
+            w.u32(wasm_base);
+            meta.push(name_len);
+            meta.extend_from_slice(name.as_bytes());
+            meta.extend_from_slice(&stream);
             Ok(())
         },
     )?;
 
-    let (data, data_count) = array::<DataDesc, _>(info.data.iter(), "data segment", |w, d| {
-        w.child_ptr(DataWriter::from_bytes(d.bytes), 8);
-        w.u64(d.bytes.len() as u64);
+    // One start per segment, then the end of the last.
+    let mut starts = Vec::with_capacity(info.data.len() + 1);
+    for segment in &info.data {
+        starts.push(meta_offset(&meta)?);
+        meta.extend_from_slice(segment.bytes);
+    }
+    starts.push(meta_offset(&meta)?);
+    let (data_starts, data_count) = array::<u32, _>(starts, "data segment start", |w, start| {
+        w.u32(start);
         Ok(())
     })?;
 
@@ -281,19 +314,39 @@ pub fn define_descriptor(
         d.len() == std::mem::offset_of!(ModuleDescriptor, imports),
         "BUG: descriptor header layout differs from wafer-abi"
     );
-    d.slice(imports, import_count);
-    d.slice(exports, export_count);
-    d.slice(memories, memory_count);
-    d.slice(tables, table_count);
-    d.slice(functions, function_count);
-    d.slice(data, data_count);
-    d.slice(elems, elem_count);
+    d.slice_of::<ImportDesc>(imports, import_count);
+    d.slice_of::<ExportDesc>(exports, export_count);
+    // These arrays' lengths are the counts written above.
+    let counted = [
+        (memory_count, c.defined_memories, "memory"),
+        (table_count, c.defined_tables, "table"),
+        (function_count, c.defined_funcs, "function"),
+        (data_count, c.data_segments + 1, "data segment start"),
+        (elem_count, c.elem_segments, "element segment"),
+    ];
+    for (records, count, what) in counted {
+        ensure!(
+            records == count as usize,
+            "BUG: {records} {what} records for a count of {count}"
+        );
+    }
+    d.array_ptr::<MemoryDesc>(memories);
+    d.array_ptr::<TableDesc>(tables);
+    d.array_ptr::<FuncDesc>(functions);
+    d.array_ptr::<u32>(data_starts);
+    d.array_ptr::<ElemDesc>(elems);
     d.func_ptr(parts.instantiate);
     d.u64(parts.max_memory_pages);
     d.u64(env.budget.fuel);
     d.u64(env.budget.timeout_ns);
     d.u32(env.stack_checks.abi() as u32);
     d.u32(0);
+    if meta.is_empty() {
+        // Never a null `meta`: the runtime makes slices of it (of 0 bytes
+        // for empty segments), and a slice must not start at null.
+        meta.push(0);
+    }
+    d.child_ptr(DataWriter::from_bytes(&meta), 1);
     check_record::<ModuleDescriptor>(&d, "module descriptor")?;
     d.define(module, parts.id, 16)
 }

@@ -232,10 +232,8 @@ pub struct TableDesc {
     pub index64: u32,
 }
 
-/// A trap site inside a function: 8 bytes, as a module has one per trapping
-/// instruction (in guard mode every load and store), so the table is often
-/// as large as a third of the module's machine code.
-#[repr(C)]
+/// A trap site inside a function, as the compiler records it and as
+/// [`TrapSites`] decodes it from a function's compact site stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrapSite {
     /// Byte offset of the trapping instruction from the function's start.
@@ -288,44 +286,152 @@ impl TrapSite {
     }
 }
 
-/// The site at `code_offset` in `sites`. A linear scan: it runs once per
-/// trap, over one function's sites, and a binary search made hello's
-/// aarch64 image 130 bytes larger, which every bare-metal image would carry.
-#[inline]
-pub fn find_trap_site(sites: &[TrapSite], code_offset: u32) -> Option<&TrapSite> {
-    sites.iter().find(|s| s.code_offset == code_offset)
+/// Writes a function's trap sites as its compact site stream (see
+/// [`TrapSites`]), one byte at a time into `push`, and returns the Wasm
+/// offset the stream's offsets count from (its
+/// [`FuncDesc::wasm_base`]). `sites` must be sorted by `code_offset`.
+pub fn encode_trap_sites(sites: &[TrapSite], mut push: impl FnMut(u8)) -> u32 {
+    let mut leb = |mut value: u64| loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            push(byte);
+            break;
+        }
+        push(byte | 0x80);
+    };
+    let wasm_base = sites
+        .iter()
+        .filter_map(TrapSite::wasm_offset)
+        .min()
+        .unwrap_or(0);
+    let mut code_offset = 0u32;
+    for site in sites {
+        // An unknown offset too: (base + w) & mask gives it back.
+        let w = (site.packed.wrapping_sub(wasm_base)) & TrapSite::UNKNOWN_WASM_OFFSET;
+        let code = site.packed >> TrapSite::WASM_OFFSET_BITS;
+        leb((u64::from(w) << TrapSite::CODE_BITS) | u64::from(code));
+        leb(u64::from(site.code_offset.wrapping_sub(code_offset)));
+        code_offset = site.code_offset;
+    }
+    leb(0);
+    wasm_base
 }
 
-/// A defined function.
+/// Decodes a function's compact trap-site stream (see [`FuncDesc::meta`]):
+/// per site, in code order, two LEB128 numbers,
+/// - `w << 4 | code`: the [`TrapCode`] in the low [`TrapSite::CODE_BITS`]
+///   bits, and the Wasm offset as `(wasm_base + w) mod 2^28` (the base is
+///   the function's lowest site offset, so `w` is small; the unknown
+///   offset is encoded the same way),
+/// - the code offset's step from the previous site's (from 0),
+///
+/// then a 0, which no site starts with (trap codes start at 1).
+///
+/// Most sites take 3 to 4 bytes (8 as fixed records). The stream is only
+/// read to attribute a trap, so a linear decode is fine, and it is kept to
+/// the fewest instructions: its code is in every bare-metal image. Like
+/// every pointer of a descriptor, the stream is trusted to be as the
+/// compiler wrote it (bounds checks would cost code too).
+#[derive(Clone, Debug)]
+pub struct TrapSites {
+    at: *const u8,
+    code_offset: u32,
+    wasm_base: u32,
+}
+
+impl TrapSites {
+    /// The sites of the stream at `stream`, whose Wasm offsets count from
+    /// `wasm_base`.
+    ///
+    /// # Safety
+    /// `stream` must point at a whole stream, its end marker included,
+    /// that lives as long as the iterator is used.
+    #[inline]
+    pub unsafe fn new(stream: *const u8, wasm_base: u32) -> TrapSites {
+        TrapSites {
+            at: stream,
+            code_offset: 0,
+            wasm_base,
+        }
+    }
+
+    /// One LEB128 number (bits past 64 are dropped).
+    #[inline]
+    fn leb(&mut self) -> u64 {
+        let (mut value, mut shift) = (0u64, 0u32);
+        loop {
+            // SAFETY: the stream is whole (`TrapSites::new`) and this is
+            // only called before its end marker has been read.
+            let byte = unsafe { *self.at };
+            self.at = self.at.wrapping_add(1);
+            value |= u64::from(byte & 0x7f).wrapping_shl(shift);
+            if byte < 0x80 {
+                return value;
+            }
+            shift += 7;
+        }
+    }
+}
+
+impl Iterator for TrapSites {
+    type Item = TrapSite;
+
+    #[inline]
+    fn next(&mut self) -> Option<TrapSite> {
+        let value = self.leb() as u32;
+        if value == 0 {
+            // The end marker (one byte): stay on it, never read past it.
+            self.at = self.at.wrapping_sub(1);
+            return None;
+        }
+        self.code_offset = self.code_offset.wrapping_add(self.leb() as u32);
+        let offset = self.wasm_base.wrapping_add(value >> TrapSite::CODE_BITS);
+        Some(TrapSite {
+            code_offset: self.code_offset,
+            packed: (value << TrapSite::WASM_OFFSET_BITS)
+                | (offset & TrapSite::UNKNOWN_WASM_OFFSET),
+        })
+    }
+}
+
+/// The site at `code_offset` in `sites`. A linear decode: it runs once
+/// per trap, over one function's sites, and a faster lookup would cost
+/// code in every bare-metal image.
+#[inline]
+pub fn find_trap_site(mut sites: TrapSites, code_offset: u32) -> Option<TrapSite> {
+    sites.find(|s| s.code_offset == code_offset)
+}
+
+/// A defined function: 40 bytes (64 before ABI 13). Its name and trap
+/// sites are in the module's [`ModuleDescriptor::meta`] blob.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct FuncDesc {
     /// Native code.
     pub ptr: *const u8,
-    /// Length of the native code in bytes.
-    pub code_size: u64,
-    /// Canonical type id.
-    pub type_id: *const u8,
-    /// Name (from the name section) or empty.
-    pub name: Str,
-    /// Index in the function index space (imports first).
-    pub index: u32,
-    pub _pad: u32,
-    /// Trap sites, sorted by `code_offset`.
-    pub traps: Slice<TrapSite>,
     /// The entry point funcrefs and exports call (Wasm signature). `ptr`
     /// itself, or with a budget a thin function that passes the vmctx's
     /// counter to the code at `ptr` in a register and stores it back.
     pub entry: *const u8,
+    /// Canonical type id.
+    pub type_id: *const u8,
+    /// Length of the native code in bytes.
+    pub code_size: u32,
+    /// Index in the function index space (imports first).
+    pub index: u32,
+    /// Where its metadata starts in [`ModuleDescriptor::meta`]: a byte
+    /// with the name's length (0: no name; names are at most
+    /// [`MAX_NAME_BYTES`]), the name (from the name section, else an
+    /// export's), then the trap-site stream ([`TrapSites`]).
+    pub meta: u32,
+    /// The Wasm offset the trap-site stream's offsets count from.
+    pub wasm_base: u32,
 }
 
-/// A data segment's bytes (passive or active).
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct DataDesc {
-    pub bytes: *const u8,
-    pub len: u64,
-}
+/// The longest function name a descriptor holds (the compiler shortens
+/// longer ones).
+pub const MAX_NAME_BYTES: usize = 255;
 
 /// An element segment: its evaluated items live in the vmctx at
 /// `elem_item(first_item)..+len` (written by `instantiate`).
@@ -353,11 +459,21 @@ pub struct ModuleDescriptor {
     pub bounds_checks: u32,
     pub imports: Slice<ImportDesc>,
     pub exports: Slice<ExportDesc>,
-    pub memories: Slice<MemoryDesc>,
-    pub tables: Slice<TableDesc>,
-    pub functions: Slice<FuncDesc>,
-    pub data: Slice<DataDesc>,
-    pub elems: Slice<ElemDesc>,
+    // The arrays below hold as many records as `counts` says (no length
+    // of their own: 8 bytes of flash each); read them with the methods of
+    // the same names.
+    /// `counts.defined_memories` records.
+    pub memories: *const MemoryDesc,
+    /// `counts.defined_tables` records.
+    pub tables: *const TableDesc,
+    /// `counts.defined_funcs` records.
+    pub functions: *const FuncDesc,
+    /// Where data segment `i`'s bytes start in [`ModuleDescriptor::meta`]
+    /// (they end where segment `i + 1`'s start), then the end of the last
+    /// one: `counts.data_segments + 1` entries.
+    pub data_starts: *const u32,
+    /// `counts.elem_segments` records.
+    pub elems: *const ElemDesc,
     /// `extern "C" fn(vmctx)`: see the module docs, step 4.
     pub instantiate: *const u8,
     /// The module's `--max-memory` policy: no memory it defines grows past
@@ -375,9 +491,122 @@ pub struct ModuleDescriptor {
     pub stack_checks: u32,
     /// Keeps the size a multiple of 8.
     pub reserved: u32,
+    /// The functions' names and trap-site streams, then the data segments'
+    /// bytes: one byte blob, so that none of them pays a pointer, a length
+    /// or alignment padding.
+    pub meta: *const u8,
+}
+
+/// `len` records at `ptr` (null when `len` is 0).
+///
+/// # Safety
+/// `ptr` must point at `len` records that live forever.
+#[inline]
+unsafe fn counted<T>(ptr: *const T, len: u32) -> &'static [T] {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        Slice {
+            ptr,
+            len: u64::from(len),
+        }
+        .items()
+    }
 }
 
 impl ModuleDescriptor {
+    /// The defined memories.
+    ///
+    /// # Safety
+    /// `self` must be a descriptor the compiler emitted (static data), as
+    /// for every method below.
+    #[inline]
+    pub unsafe fn memories(&self) -> &'static [MemoryDesc] {
+        // SAFETY: as the caller guarantees.
+        unsafe { counted(self.memories, self.counts.defined_memories) }
+    }
+
+    /// The defined tables.
+    ///
+    /// # Safety
+    /// As for [`ModuleDescriptor::memories`].
+    #[inline]
+    pub unsafe fn tables(&self) -> &'static [TableDesc] {
+        // SAFETY: as the caller guarantees.
+        unsafe { counted(self.tables, self.counts.defined_tables) }
+    }
+
+    /// The defined functions.
+    ///
+    /// # Safety
+    /// As for [`ModuleDescriptor::memories`].
+    #[inline]
+    pub unsafe fn functions(&self) -> &'static [FuncDesc] {
+        // SAFETY: as the caller guarantees.
+        unsafe { counted(self.functions, self.counts.defined_funcs) }
+    }
+
+    /// The element segments.
+    ///
+    /// # Safety
+    /// As for [`ModuleDescriptor::memories`].
+    #[inline]
+    pub unsafe fn elems(&self) -> &'static [ElemDesc] {
+        // SAFETY: as the caller guarantees.
+        unsafe { counted(self.elems, self.counts.elem_segments) }
+    }
+
+    /// Where `f`'s metadata starts: its name's length byte.
+    #[inline]
+    fn function_meta(&self, f: &FuncDesc) -> *const u8 {
+        self.meta.wrapping_add(f.meta as usize)
+    }
+
+    /// The name of `f`, empty if it has none.
+    ///
+    /// # Safety
+    /// `self` must be a descriptor the compiler emitted (static data) and
+    /// `f` one of its functions.
+    #[inline]
+    pub unsafe fn function_name(&self, f: &FuncDesc) -> &'static [u8] {
+        let at = self.function_meta(f);
+        // SAFETY: the compiler wrote the length byte and as many bytes of
+        // name after it.
+        unsafe { core::slice::from_raw_parts(at.add(1), usize::from(*at)) }
+    }
+
+    /// The trap sites of `f`.
+    ///
+    /// # Safety
+    /// As for [`ModuleDescriptor::function_name`].
+    #[inline]
+    pub unsafe fn trap_sites(&self, f: &FuncDesc) -> TrapSites {
+        let at = self.function_meta(f);
+        // SAFETY: the compiler wrote the stream right after the name.
+        unsafe { TrapSites::new(at.add(1 + usize::from(*at)), f.wasm_base) }
+    }
+
+    /// The bytes of data segment `segment`, `None` past the last one.
+    ///
+    /// # Safety
+    /// `self` must be a descriptor the compiler emitted (static data).
+    #[inline]
+    pub unsafe fn data_segment(&self, segment: usize) -> Option<&'static [u8]> {
+        if segment >= self.counts.data_segments as usize {
+            return None;
+        }
+        // SAFETY: the compiler wrote one start more than there are
+        // segments, each inside the meta blob (non-null when there are
+        // segments), in order.
+        unsafe {
+            let start = *self.data_starts.add(segment);
+            let end = *self.data_starts.add(segment + 1);
+            Some(core::slice::from_raw_parts(
+                self.meta.add(start as usize),
+                end.wrapping_sub(start) as usize,
+            ))
+        }
+    }
+
     /// The module's fuel and deadline; enabled only when its code was
     /// compiled with the budget checks.
     pub const fn budget_policy(&self) -> crate::budget::Policy {
@@ -594,23 +823,124 @@ mod tests {
         }
     }
 
+    extern crate std;
+    use std::vec::Vec;
+
+    /// A stream and its Wasm base.
+    struct Encoded(Vec<u8>, u32);
+
+    fn encoded(sites: &[TrapSite]) -> Encoded {
+        let mut stream = Vec::new();
+        let base = encode_trap_sites(sites, |byte| stream.push(byte));
+        Encoded(stream, base)
+    }
+
+    fn sites_of(stream: &Encoded) -> TrapSites {
+        // SAFETY: the tests' streams are whole and outlive the iterator.
+        unsafe { TrapSites::new(stream.0.as_ptr(), stream.1) }
+    }
+
+    fn round_trip(sites: &[TrapSite]) {
+        let stream = encoded(sites);
+        let decoded: Vec<TrapSite> = sites_of(&stream).collect();
+        assert_eq!(decoded, sites);
+    }
+
+    /// A deterministic xorshift, so that failures reproduce.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    fn recordable_codes() -> impl Iterator<Item = TrapCode> {
+        TrapCode::ALL.into_iter().filter(|&c| TrapSite::can_hold(c))
+    }
+
     #[test]
-    fn a_trap_site_is_eight_bytes() {
-        assert_eq!(core::mem::size_of::<TrapSite>(), 8);
+    fn every_trap_code_and_edge_offset_survives_the_stream() {
+        let mut sites = Vec::new();
+        let mut code_offset = 0;
+        for code in recordable_codes() {
+            for wasm in [
+                Some(0),
+                None,
+                Some(TrapSite::UNKNOWN_WASM_OFFSET - 1),
+                Some(1),
+                Some(0x7f),
+                None,
+            ] {
+                sites.push(TrapSite::new(code_offset, code, wasm));
+                code_offset += 1;
+            }
+        }
+        // Offset 0 first, same offsets twice, then the largest steps.
+        sites.push(TrapSite::new(code_offset, TrapCode::Unreachable, Some(5)));
+        sites.push(TrapSite::new(u32::MAX - 1, TrapCode::Unreachable, Some(0)));
+        sites.push(TrapSite::new(u32::MAX, TrapCode::UnalignedAtomic, None));
+        assert_eq!(sites[0].code_offset, 0);
+        round_trip(&sites);
+        round_trip(&[]);
+        round_trip(&[TrapSite::new(0, TrapCode::IntegerOverflow, None)]);
+    }
+
+    #[test]
+    fn generated_site_lists_round_trip() {
+        let codes: Vec<TrapCode> = recordable_codes().collect();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..500 {
+            let count = (rng.next() % 200) as usize;
+            let mut code_offset = 0u32;
+            let sites: Vec<TrapSite> = (0..count)
+                .map(|_| {
+                    // Mostly small steps, sometimes huge ones; Wasm offsets
+                    // anywhere, backwards too, or unknown.
+                    let step = match rng.next() % 8 {
+                        0 => rng.next() as u32 % (1 << 24),
+                        _ => rng.next() as u32 % 40,
+                    };
+                    code_offset = code_offset.saturating_add(step);
+                    let wasm = match rng.next() % 6 {
+                        0 => None,
+                        _ => Some(rng.next() as u32 % TrapSite::UNKNOWN_WASM_OFFSET),
+                    };
+                    let code = codes[(rng.next() % codes.len() as u64) as usize];
+                    TrapSite::new(code_offset, code, wasm)
+                })
+                .collect();
+            round_trip(&sites);
+        }
+    }
+
+    #[test]
+    fn typical_sites_take_three_bytes_or_less() {
+        // Steps of a few bytes of code and of Wasm, as a loop of loads.
+        let sites: Vec<TrapSite> = (0..100)
+            .map(|i| TrapSite::new(7 * i, TrapCode::MemoryOutOfBounds, Some(200 + 3 * i)))
+            .collect();
+        let stream = encoded(&sites);
+        assert_eq!(stream.1, 200, "the lowest offset is the base");
+        // `w << 4 | code` is 1 byte while `w` (3 * i) < 8, 2 bytes after;
+        // each code step (7) 1 byte; then the end.
+        let w_bytes = 3 + 97 * 2;
+        assert_eq!(stream.0.len(), w_bytes + 100 + 1);
     }
 
     #[test]
     fn a_corrupt_code_reads_back_as_none() {
-        // Code 0 is no trap (codes 1..=15 are all in use).
-        let site = TrapSite {
-            code_offset: 0,
-            packed: 0x0000_0000,
-        };
+        // Code 0 is no trap (codes 1..=15 are all in use): w = 1 (Wasm
+        // offset base 0 + 1) and code 0, at code offset 3.
+        let site = sites_of(&Encoded(std::vec![0x10, 3, 0], 0)).next().unwrap();
         assert_eq!(site.code(), None);
+        assert_eq!((site.code_offset, site.wasm_offset()), (3, Some(1)));
     }
 
     #[test]
-    fn find_trap_site_finds_exactly_the_sites_in_the_table() {
+    fn find_trap_site_finds_exactly_the_sites_in_the_stream() {
         let sites: [TrapSite; 5] = core::array::from_fn(|i| {
             TrapSite::new(
                 10 * i as u32 + 3,
@@ -618,16 +948,91 @@ mod tests {
                 Some(i as u32),
             )
         });
+        let stream = encoded(&sites);
         for (i, site) in sites.iter().enumerate() {
             assert_eq!(
-                find_trap_site(&sites, site.code_offset),
-                Some(site),
+                find_trap_site(sites_of(&stream), site.code_offset),
+                Some(*site),
                 "site {i}"
             );
         }
         for offset in [0, 2, 4, 12, 42, 44, u32::MAX] {
-            assert_eq!(find_trap_site(&sites, offset), None, "offset {offset}");
+            assert_eq!(
+                find_trap_site(sites_of(&stream), offset),
+                None,
+                "offset {offset}"
+            );
         }
-        assert_eq!(find_trap_site(&[], 3), None);
+        assert_eq!(find_trap_site(sites_of(&encoded(&[])), 3), None);
+    }
+
+    #[test]
+    fn the_stream_ends_at_its_zero_and_not_at_the_next_functions_sites() {
+        let first = [TrapSite::new(4, TrapCode::Unreachable, Some(9))];
+        let second = [TrapSite::new(4, TrapCode::IntegerOverflow, None)];
+        let mut both = encoded(&first);
+        both.0.extend(encoded(&second).0);
+        let mut sites = sites_of(&both);
+        assert_eq!(sites.by_ref().collect::<Vec<_>>(), first);
+        // Asked again after its end, it still reads nothing more.
+        assert_eq!(sites.next(), None);
+        assert_eq!(encoded(&[]).0, [0]);
+    }
+
+    /// A descriptor with only what the meta accessors read.
+    fn descriptor_with(meta: &[u8], data_starts: &[u32]) -> ModuleDescriptor {
+        // SAFETY: every field is an integer or a raw pointer, for which
+        // zero is a valid value.
+        let mut desc: ModuleDescriptor = unsafe { core::mem::zeroed() };
+        desc.meta = meta.as_ptr();
+        desc.data_starts = data_starts.as_ptr();
+        desc.counts.data_segments = data_starts.len().saturating_sub(1) as u32;
+        desc
+    }
+
+    fn function_at_meta(meta: u32, wasm_base: u32) -> FuncDesc {
+        FuncDesc {
+            ptr: core::ptr::null(),
+            entry: core::ptr::null(),
+            type_id: core::ptr::null(),
+            code_size: 0,
+            index: 0,
+            meta,
+            wasm_base,
+        }
+    }
+
+    #[test]
+    fn names_sites_and_segments_come_back_from_the_meta_blob() {
+        let site = TrapSite::new(12, TrapCode::IntegerDivideByZero, Some(300));
+        // An unnamed function, "run" with one site, then two segments, the
+        // first one empty.
+        let mut meta = std::vec![0];
+        meta.extend(encoded(&[]).0);
+        let run = meta.len() as u32;
+        meta.extend([3, b'r', b'u', b'n']);
+        let run_sites = encoded(&[site]);
+        meta.extend(&run_sites.0);
+        let data = meta.len() as u32;
+        meta.extend(b"hello");
+        let starts = [data, data, data + 5];
+        let desc = descriptor_with(&meta, &starts);
+        let unnamed = function_at_meta(0, 0);
+        let named = function_at_meta(run, run_sites.1);
+        // SAFETY: `meta` and `starts` are laid out as the compiler does.
+        unsafe {
+            assert_eq!(desc.function_name(&unnamed), b"");
+            assert_eq!(desc.trap_sites(&unnamed).count(), 0);
+            assert_eq!(desc.function_name(&named), b"run");
+            assert_eq!(desc.trap_sites(&named).collect::<Vec<_>>(), [site]);
+            assert_eq!(desc.data_segment(0), Some(&b""[..]));
+            assert_eq!(desc.data_segment(1), Some(&b"hello"[..]));
+            assert_eq!(desc.data_segment(2), None);
+        }
+    }
+
+    #[test]
+    fn a_function_record_is_forty_bytes() {
+        assert_eq!(core::mem::size_of::<FuncDesc>(), 40);
     }
 }

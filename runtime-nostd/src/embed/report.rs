@@ -45,7 +45,7 @@ pub(super) fn record_trap(out: *mut WaferTrap, trap: &Trap) {
     unsafe {
         let (module, function, index) = match (trap.module, trap.function) {
             (Some(m), Some(f)) => {
-                let (name, fname) = (m.name.bytes(), f.name.bytes());
+                let (name, fname) = (m.name.bytes(), m.function_name(f));
                 (
                     (name.as_ptr(), name.len()),
                     (fname.as_ptr(), fname.len()),

@@ -34,7 +34,7 @@ pub unsafe extern "C" fn wafer_instance_reset(
     // SAFETY: offsets come from the instance's layout; descriptor data is
     // static; the records are the instance's own.
     unsafe {
-        let memories = desc.memories.items();
+        let memories = desc.memories();
         let record =
             |i: usize| inst.vmctx.add(inst.layout.memory(i as u32) as usize) as *mut VMMemory;
         for (i, m) in memories.iter().enumerate() {
@@ -51,18 +51,15 @@ pub unsafe extern "C" fn wafer_instance_reset(
             core::ptr::write_bytes(memory.base, 0, memory.length as usize);
             memory.length = m.min_pages * m.shape().page_size();
         }
-        for (i, t) in desc.tables.items().iter().enumerate() {
+        for (i, t) in desc.tables().iter().enumerate() {
             let table = &mut *(inst.vmctx.add(inst.layout.table(i as u32) as usize)
                 as *mut wafer_abi::vmctx::VMTable);
             // Elements are words: a funcref pointer or an externref.
             core::ptr::write_bytes(table.base, 0, table.length as usize);
             table.length = t.min;
         }
-        for (i, data) in desc.data.items().iter().enumerate() {
-            *(inst.vmctx.add(inst.layout.data_length(i as u32) as usize) as *mut u32) =
-                data.len as u32;
-        }
-        for (i, elem) in desc.elems.items().iter().enumerate() {
+        crate::instance::set_data_lengths(desc, inst.vmctx, &inst.layout);
+        for (i, elem) in desc.elems().iter().enumerate() {
             *(inst.vmctx.add(inst.layout.elem_length(i as u32) as usize) as *mut u32) = elem.len;
         }
         let init = desc.instantiate as *mut u8;

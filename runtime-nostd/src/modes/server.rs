@@ -303,7 +303,7 @@ fn reply_trap(trap: &crate::trap::Trap) {
     }
     if let (Some(module), Some(function)) = (trap.module, trap.function) {
         // SAFETY: descriptor strings are static.
-        let (module_name, name) = unsafe { (module.name.bytes(), function.name.bytes()) };
+        let (module_name, name) = unsafe { (module.name.bytes(), module.function_name(function)) };
         let _ = write!(out, " at {}!", Utf8(module_name));
         if name.is_empty() {
             let _ = write!(out, "func[{}]", function.index);
