@@ -35,6 +35,7 @@ use crate::translate::large_offsets::split_large_offsets;
 use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::narrow_wide::narrow_values_at_64_bits;
 use crate::translate::park_live_through::park_live_through_values;
+use crate::translate::range_compares::unmask_range_compares;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
 use crate::translate::wide_params::widen_extended_params;
@@ -287,6 +288,9 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
     widen_scaled_indices(&mut job.func);
     let arch = isa.triple().architecture;
     if arch == target_lexicon::Architecture::X86_64 {
+        // Before the masks become extensions (it reads them as `band`s)
+        // and before parameters turn i64 (it bounds them as they are).
+        unmask_range_compares(&mut job.func);
         widen_extended_params(&mut job.func);
     }
     masks_as_extensions(&mut job.func);

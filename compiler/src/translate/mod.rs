@@ -41,6 +41,7 @@ pub mod numeric;
 pub mod opaque_slot;
 pub mod park_live_through;
 pub mod peephole;
+pub mod range_compares;
 pub mod scalarize;
 pub mod simd;
 pub mod switch;
