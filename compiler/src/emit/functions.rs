@@ -28,6 +28,7 @@ use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
+use crate::translate::deep_operand_first::deep_operand_first;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
@@ -305,6 +306,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         // Measured on riscv64 too (docs/architecture.md): no gain there.
         keep_invariants_out_of_loops(&mut job.func);
         park_live_through_values(&mut job.func);
+        deep_operand_first(&mut job.func);
     }
     // Where the stack guard alone cannot bound every frame (riscv64's
     // probe loop runs bottom-up), a function whose frame turns out too

@@ -23,6 +23,7 @@ pub mod budget;
 pub mod call;
 pub mod const_expr;
 pub mod control;
+pub mod deep_operand_first;
 pub mod env;
 pub mod exceptions;
 pub mod global;
