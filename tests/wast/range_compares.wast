@@ -1,14 +1,13 @@
-;; Range tests on bytes: `((b - a) & mask) <op> C` reads `b - a` without
-;; the mask where that cannot change the answer (translate/range_compares.rs:
-;; b a byte, 0 < a < 2^n for the mask 2^n - 1, and C < 2^n - a, or
-;; C <= 2^n - a for `lt_u`/`ge_u`). Each function counts, over the 256 byte
-;; values (memory[i] = i, read with load8_u inside a loop, so the byte is
-;; the loop's own), the bytes that pass its test; the expected counts are
-;; worked out by hand next to each assertion. The tests at and just past the
-;; edge (`le_208`, `lt_209`, `eq_208`, `gt_207`, ...) are the ones a rewrite
-;; without the edge condition gets wrong: there the bytes below `a`, whose
-;; masked difference is 256 - (a - b) but whose unmasked difference wraps
-;; to 2^32 - (a - b), answer differently.
+;; Range tests on bytes: `((b + d) & mask) <op> C` with b a byte becomes one
+;; unsigned compare of `b - lo` (translate/range_compares.rs): the bytes
+;; that pass form an interval, or the complement of one when it wraps past
+;; 255. Each function counts, over the 256 byte values (memory[i] = i, read
+;; with load8_u inside a loop, so the byte is the loop's own), the bytes
+;; that pass its test; the expected counts are worked out by hand next to
+;; each assertion. The bytes below the subtrahend (whose masked difference
+;; is 256 - (a - b) while the unmasked one wraps to 2^32 - (a - b)) are
+;; where a rewrite that forgot the mask goes wrong: `le_208`, `lt_209`,
+;; `eq_208`, `wrap_lt_20`, `digit_ge_246`.
 
 (module
   (memory 1)
@@ -209,6 +208,57 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $next (i32.lt_u (local.get $i) (i32.const 256))))
     (local.get $n))
+  (func (export "digit_ge_246") (result i32)
+    (local $i i32) (local $n i32)
+    (loop $next
+      (local.set $n (i32.add (local.get $n)
+        (i32.ge_u (i32.and (i32.add (i32.load8_u (local.get $i)) (i32.const -58))
+                          (i32.const 0xff))
+                 (i32.const 246))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 256))))
+    (local.get $n))
+  (func (export "wrap_lt_20") (result i32)
+    (local $i i32) (local $n i32)
+    (loop $next
+      (local.set $n (i32.add (local.get $n)
+        (i32.lt_u (i32.and (i32.add (i32.load8_u (local.get $i)) (i32.const 10))
+                          (i32.const 0xff))
+                 (i32.const 20))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 256))))
+    (local.get $n))
+  (func (export "plus_le_9") (result i32)
+    (local $i i32) (local $n i32)
+    (loop $next
+      (local.set $n (i32.add (local.get $n)
+        (i32.le_u (i32.and (i32.add (i32.load8_u (local.get $i)) (i32.const 48))
+                          (i32.const 0xff))
+                 (i32.const 9))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 256))))
+    (local.get $n))
+  (func (export "wide_ge_65500") (result i32)
+    (local $i i32) (local $n i32)
+    (loop $next
+      (local.set $n (i32.add (local.get $n)
+        (i32.ge_u (i32.and (i32.add (i32.load8_u (local.get $i)) (i32.const -48))
+                          (i32.const 0xffff))
+                 (i32.const 65500))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 256))))
+    (local.get $n))
+  ;; The same at 64 bits: i64.load8_u, i64.add, i64.and, i64.le_u.
+  (func (export "i64_le_9") (result i32)
+    (local $i i32) (local $n i32)
+    (loop $next
+      (local.set $n (i32.add (local.get $n)
+        (i64.le_u (i64.and (i64.add (i64.load8_u (local.get $i)) (i64.const -48))
+                           (i64.const 0xff))
+                  (i64.const 9))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (i32.const 256))))
+    (local.get $n))
   ;; The same test as a branch, on one byte at a time.
   (func (export "is_digit") (param $p i32) (result i32)
     (if (result i32)
@@ -246,6 +296,11 @@
 (assert_return (invoke "wide_le_65487") (i32.const 208))  ;; b = 48..255
 (assert_return (invoke "wide_le_65488") (i32.const 209))  ;; b = 48..255 and b = 0
 (assert_return (invoke "sle_9") (i32.const 10))  ;; signed on 0..255: b = 48..57
+(assert_return (invoke "digit_ge_246") (i32.const 10))  ;; b = 48..57 ((b - 58) & 255 = 246..255)
+(assert_return (invoke "wrap_lt_20") (i32.const 20))  ;; b = 246..255 and b = 0..9
+(assert_return (invoke "plus_le_9") (i32.const 10))  ;; b = 208..217
+(assert_return (invoke "wide_ge_65500") (i32.const 36))  ;; b = 12..47 (65536 - (48 - b) >= 65500)
+(assert_return (invoke "i64_le_9") (i32.const 10))  ;; b = 48..57
 (assert_return (invoke "is_digit" (i32.const 47)) (i32.const 0))  ;; '/'
 (assert_return (invoke "is_digit" (i32.const 48)) (i32.const 1))  ;; '0'
 (assert_return (invoke "is_digit" (i32.const 57)) (i32.const 1))  ;; '9'
