@@ -28,6 +28,7 @@ use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
+use crate::translate::constant_stores::store_narrow_constants;
 use crate::translate::deep_operand_first::deep_operand_first;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
@@ -293,6 +294,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         // and before parameters turn i64 (it bounds them as they are).
         unmask_range_compares(&mut job.func);
         widen_extended_params(&mut job.func);
+        store_narrow_constants(&mut job.func);
     }
     masks_as_extensions(&mut job.func);
     if matches!(arch, target_lexicon::Architecture::Riscv64(_)) {

@@ -22,6 +22,7 @@ pub mod bounds;
 pub mod budget;
 pub mod call;
 pub mod const_expr;
+pub mod constant_stores;
 pub mod control;
 pub mod deep_operand_first;
 pub mod env;
