@@ -34,6 +34,7 @@ use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
 use crate::translate::large_offsets::split_large_offsets;
+use crate::translate::loop_pointers::carry_addresses_in_loops;
 use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::narrow_wide::narrow_values_at_64_bits;
 use crate::translate::park_live_through::park_live_through_values;
@@ -293,6 +294,8 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         // Before the masks become extensions (it reads them as `band`s)
         // and before parameters turn i64 (it bounds them as they are).
         unmask_range_compares(&mut job.func);
+        // Before widening: the carried addresses are widened like indices.
+        carry_addresses_in_loops(&mut job.func);
         widen_extended_params(&mut job.func);
         store_narrow_constants(&mut job.func);
     }
