@@ -31,6 +31,7 @@ use super::errors::module_error;
 use crate::translate::constant_stores::store_narrow_constants;
 use crate::translate::deep_operand_first::deep_operand_first;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
+use crate::translate::float_constants::float_constants_from_pool;
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
 use crate::translate::large_offsets::split_large_offsets;
@@ -312,6 +313,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         keep_invariants_out_of_loops(&mut job.func);
         park_live_through_values(&mut job.func);
         deep_operand_first(&mut job.func);
+        float_constants_from_pool(&mut job.func);
     }
     // Where the stack guard alone cannot bound every frame (riscv64's
     // probe loop runs bottom-up), a function whose frame turns out too

@@ -27,6 +27,7 @@ pub mod control;
 pub mod deep_operand_first;
 pub mod env;
 pub mod exceptions;
+pub mod float_constants;
 pub mod global;
 pub mod guard;
 pub mod keep_invariants;
