@@ -28,6 +28,7 @@ use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
+use crate::translate::compare_forms::compare_instead_of_xor;
 use crate::translate::constant_stores::store_narrow_constants;
 use crate::translate::deep_operand_first::deep_operand_first;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
@@ -298,6 +299,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         // Before widening: the carried addresses are widened like indices.
         carry_addresses_in_loops(&mut job.func);
         widen_extended_params(&mut job.func);
+        compare_instead_of_xor(&mut job.func);
         store_narrow_constants(&mut job.func);
     }
     masks_as_extensions(&mut job.func);

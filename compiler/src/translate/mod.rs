@@ -21,6 +21,7 @@ pub mod atomics;
 pub mod bounds;
 pub mod budget;
 pub mod call;
+pub mod compare_forms;
 pub mod const_expr;
 pub mod constant_stores;
 pub mod control;
