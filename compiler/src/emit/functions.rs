@@ -44,6 +44,7 @@ use crate::translate::range_compares::unmask_range_compares;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
 use crate::translate::wide_params::widen_extended_params;
+use crate::translate::zero_tests::zero_tests_by_arithmetic;
 use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
@@ -300,6 +301,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         carry_addresses_in_loops(&mut job.func);
         widen_extended_params(&mut job.func);
         compare_instead_of_xor(&mut job.func);
+        zero_tests_by_arithmetic(&mut job.func);
         store_narrow_constants(&mut job.func);
     }
     masks_as_extensions(&mut job.func);

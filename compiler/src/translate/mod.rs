@@ -52,6 +52,7 @@ pub mod simd;
 pub mod switch;
 pub mod table;
 pub mod wide_params;
+pub mod zero_tests;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
