@@ -30,6 +30,7 @@ use wafer_abi::descriptor::TrapSite;
 use super::errors::module_error;
 use crate::translate::compare_forms::compare_instead_of_xor;
 use crate::translate::constant_stores::store_narrow_constants;
+use crate::translate::counted_loops::count_with_pointers;
 use crate::translate::deep_operand_first::deep_operand_first;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::float_constants::float_constants_from_pool;
@@ -299,6 +300,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         unmask_range_compares(&mut job.func);
         // Before widening: the carried addresses are widened like indices.
         carry_addresses_in_loops(&mut job.func);
+        count_with_pointers(&mut job.func);
         widen_extended_params(&mut job.func);
         compare_instead_of_xor(&mut job.func);
         zero_tests_by_arithmetic(&mut job.func);

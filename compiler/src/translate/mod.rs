@@ -12,10 +12,10 @@
 //! [`known_bits`] (a pass over the finished IR dropping redundant masks),
 //! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR),
 //! [`keep_invariants`] and [`park_live_through`] (values across loops),
-//! and on x86_64 [`range_compares`], [`loop_pointers`], [`compare_forms`],
-//! [`zero_tests`], [`constant_stores`], [`deep_operand_first`] and
-//! [`float_constants`] (forms the x86_64 backend emits in fewer
-//! instructions).
+//! and on x86_64 [`range_compares`], [`loop_pointers`], [`counted_loops`],
+//! [`compare_forms`], [`zero_tests`], [`constant_stores`],
+//! [`deep_operand_first`] and [`float_constants`] (forms the x86_64
+//! backend emits in fewer instructions).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
@@ -29,6 +29,7 @@ pub mod compare_forms;
 pub mod const_expr;
 pub mod constant_stores;
 pub mod control;
+pub mod counted_loops;
 pub mod deep_operand_first;
 pub mod env;
 pub mod exceptions;
