@@ -36,6 +36,25 @@
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
       (br_if $next (i32.ne (local.get $n) (i32.const 0))))
     (local.get $s))
+  ;; The final count read after the loop (0 when the loop ends normally):
+  ;; the pass must leave such a loop alone, or the read would see a stale
+  ;; count.
+  (func (export "sum2_count") (param $p i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $next
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 2)))
+      (br_if $next (local.tee $n (i32.add (local.get $n) (i32.const -2)))))
+    (i32.add (local.get $s) (i32.mul (local.get $n) (i32.const 1000))))
+  ;; The loop's test also kept as a value (0 when the loop ends).
+  (func (export "sum2_flag") (param $p i32) (param $n i32) (result i32)
+    (local $s i32) (local $more i32)
+    (loop $next
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 2)))
+      (local.set $n (i32.add (local.get $n) (i32.const -2)))
+      (br_if $next (local.tee $more (i32.ne (local.get $n) (i32.const 0)))))
+    (i32.add (local.get $s) (i32.mul (local.get $more) (i32.const 1000))))
   ;; The count also returned: it is read after the loop (left alone).
   (func (export "count_left") (param $p i32) (param $n i32) (result i32)
     (loop $next
@@ -61,6 +80,9 @@
 ;; wraps, and the end is 2.
 (assert_return (invoke "sum_at16" (i32.const -2) (i32.const 4)) (i32.const 62))
 (assert_return (invoke "sum_at16" (i32.const 0) (i32.const 1)) (i32.const 16))
+;; Bytes 0, 2, 4, 6: 12, and the count and the test are 0 at the end.
+(assert_return (invoke "sum2_count" (i32.const 0) (i32.const 8)) (i32.const 12))
+(assert_return (invoke "sum2_flag" (i32.const 0) (i32.const 8)) (i32.const 12))
 ;; Bytes 1..5 stop the loop at p = 1 after one round: n - 1.
 (assert_return (invoke "count_left" (i32.const 0) (i32.const 10)) (i32.const 9))
 (assert_return (invoke "count_left" (i32.const 6) (i32.const 10)) (i32.const -240))

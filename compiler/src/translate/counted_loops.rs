@@ -203,14 +203,10 @@ fn plan(
         if !ok {
             continue;
         }
-        let allowed: Vec<Inst> = exits
-            .iter()
-            .flat_map(|&(inst, _, _)| condition_insts(func, inst))
-            .collect();
-        if !users
-            .get(&c_next)
-            .is_some_and(|us| us.iter().all(|u| allowed.contains(u)))
-        {
+        // c' (and its compare) may be read only by the latch tests and as
+        // the counter's back-edge argument: the rewrite changes what `c'`
+        // holds, so any other reader would see another value.
+        if !only_tested(func, users, c_next, &exits, counter) {
             continue;
         }
         // A pointer p with p' = p - K on every back edge.
@@ -282,34 +278,61 @@ fn zero_test_of(func: &Function, v: Value, c_next: Value) -> Option<IntCC> {
     }
 }
 
-/// The instructions of a latch's test that may read `c'`: the `brif` and
-/// the compare (and extension) it reads.
-fn condition_insts(func: &Function, brif: Inst) -> Vec<Inst> {
-    let mut insts = vec![brif];
-    let InstructionData::Brif { arg, .. } = func.dfg.insts[brif] else {
-        return insts;
-    };
-    let mut v = arg;
-    while let ValueDef::Result(inst, _) = func.dfg.value_def(v) {
-        match func.dfg.insts[inst] {
-            InstructionData::Unary {
-                opcode: Opcode::Uextend,
-                arg,
-            } => {
-                insts.push(inst);
-                v = arg;
+/// Whether every reader of `c_next` is one of the latch `exits` (reading
+/// it as its condition, directly or through a compare and extensions that
+/// nothing else reads, or as the argument `counter` of its back edge).
+fn only_tested(
+    func: &Function,
+    users: &HashMap<Value, Vec<Inst>>,
+    c_next: Value,
+    exits: &[(Inst, usize, IntCC)],
+    counter: usize,
+) -> bool {
+    let readers = |v: Value| users.get(&v).map_or(&[][..], Vec::as_slice);
+    let mut allowed: Vec<Inst> = Vec::new();
+    for &(brif, back, _) in exits {
+        let dfg = &func.dfg;
+        // The branch's arguments: `c'` only as the back edge's counter.
+        let calls = dfg.insts[brif].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+        for (dest, call) in calls.iter().enumerate() {
+            for (index, arg) in call.args(&dfg.value_lists).enumerate() {
+                if arg == BlockArg::Value(c_next) && (dest != back || index != counter) {
+                    return false;
+                }
             }
-            InstructionData::IntCompare {
-                opcode: Opcode::Icmp,
-                ..
-            } => {
-                insts.push(inst);
-                break;
+        }
+        allowed.push(brif);
+        // The condition chain from the brif down to `c'`, each link read
+        // by the next one only.
+        let InstructionData::Brif { arg, .. } = dfg.insts[brif] else {
+            return false;
+        };
+        let mut v = arg;
+        let mut reader = brif;
+        while v != c_next {
+            if readers(v) != [reader] {
+                return false;
             }
-            _ => break,
+            let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+                return false;
+            };
+            v = match dfg.insts[inst] {
+                InstructionData::Unary {
+                    opcode: Opcode::Uextend,
+                    arg,
+                } => arg,
+                InstructionData::IntCompare {
+                    opcode: Opcode::Icmp,
+                    args: [a, _],
+                    ..
+                } => a,
+                _ => return false,
+            };
+            allowed.push(inst);
+            reader = inst;
         }
     }
-    insts
+    readers(c_next).iter().all(|user| allowed.contains(user))
 }
 
 fn is_zero(func: &Function, v: Value) -> bool {
