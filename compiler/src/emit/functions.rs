@@ -28,16 +28,24 @@ use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
+use crate::translate::compare_forms::compare_instead_of_xor;
+use crate::translate::constant_stores::store_narrow_constants;
+use crate::translate::counted_loops::count_with_pointers;
+use crate::translate::deep_operand_first::deep_operand_first;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
+use crate::translate::float_constants::float_constants_from_pool;
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
 use crate::translate::known_bits::{drop_redundant_masks, widen_scaled_indices};
 use crate::translate::large_offsets::split_large_offsets;
+use crate::translate::loop_pointers::carry_addresses_in_loops;
 use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::narrow_wide::narrow_values_at_64_bits;
 use crate::translate::park_live_through::park_live_through_values;
+use crate::translate::range_compares::unmask_range_compares;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
 use crate::translate::wide_params::widen_extended_params;
+use crate::translate::zero_tests::zero_tests_by_arithmetic;
 use crate::translate::{translate_body, wafer_trap_code};
 
 /// A compiled function as the descriptor needs it.
@@ -287,7 +295,16 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
     widen_scaled_indices(&mut job.func);
     let arch = isa.triple().architecture;
     if arch == target_lexicon::Architecture::X86_64 {
+        // Before the masks become extensions (it reads them as `band`s)
+        // and before parameters turn i64 (it bounds them as they are).
+        unmask_range_compares(&mut job.func);
+        // Before widening: the carried addresses are widened like indices.
+        carry_addresses_in_loops(&mut job.func);
+        count_with_pointers(&mut job.func);
         widen_extended_params(&mut job.func);
+        compare_instead_of_xor(&mut job.func);
+        zero_tests_by_arithmetic(&mut job.func);
+        store_narrow_constants(&mut job.func);
     }
     masks_as_extensions(&mut job.func);
     if matches!(arch, target_lexicon::Architecture::Riscv64(_)) {
@@ -301,6 +318,8 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         // Measured on riscv64 too (docs/architecture.md): no gain there.
         keep_invariants_out_of_loops(&mut job.func);
         park_live_through_values(&mut job.func);
+        deep_operand_first(&mut job.func);
+        float_constants_from_pool(&mut job.func);
     }
     // Where the stack guard alone cannot bound every frame (riscv64's
     // probe loop runs bottom-up), a function whose frame turns out too

@@ -164,12 +164,26 @@ fn low_bits(bits: u32) -> u64 {
     u64::MAX.checked_shr(64 - bits).unwrap_or(0)
 }
 
-struct Bounds<'f> {
+/// The bit bounds of one function's values: what the rewrites here and in
+/// [`super::range_compares`] read.
+pub(crate) struct Bounds<'f> {
     func: &'f Function,
     params: HashMap<Value, u32>,
 }
 
-impl Bounds<'_> {
+impl<'f> Bounds<'f> {
+    /// The bounds of `func`'s values, or `None` when the fixed point over
+    /// its block parameters takes more than [`MAX_PASSES`].
+    pub(crate) fn of(func: &'f Function) -> Option<Self> {
+        let params = parameter_bounds(func)?;
+        Some(Bounds { func, params })
+    }
+
+    /// [`Self::significant_bits`] following definitions [`MAX_DEPTH`] deep.
+    pub(crate) fn bits_of(&self, v: Value) -> u32 {
+        self.significant_bits(v, MAX_DEPTH)
+    }
+
     /// Whether `mask` is a constant that keeps every bit `value` can have.
     fn mask_covers(&self, mask: Value, value: Value) -> bool {
         let Some(mask) = self.constant(mask) else {
@@ -203,7 +217,7 @@ impl Bounds<'_> {
     }
 
     /// The value of integer constant `v`, zero-extended from its width.
-    fn constant(&self, v: Value) -> Option<u64> {
+    pub(crate) fn constant(&self, v: Value) -> Option<u64> {
         let dfg = &self.func.dfg;
         let v = dfg.resolve_aliases(v);
         let ValueDef::Result(inst, _) = dfg.value_def(v) else {

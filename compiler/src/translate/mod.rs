@@ -11,7 +11,11 @@
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
 //! [`known_bits`] (a pass over the finished IR dropping redundant masks),
 //! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR),
-//! [`keep_invariants`] and [`park_live_through`] (values across loops).
+//! [`keep_invariants`] and [`park_live_through`] (values across loops),
+//! and on x86_64 [`range_compares`], [`loop_pointers`], [`counted_loops`],
+//! [`compare_forms`], [`zero_tests`], [`constant_stores`],
+//! [`deep_operand_first`] and [`float_constants`] (forms the x86_64
+//! backend emits in fewer instructions).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
@@ -21,10 +25,15 @@ pub mod atomics;
 pub mod bounds;
 pub mod budget;
 pub mod call;
+pub mod compare_forms;
 pub mod const_expr;
+pub mod constant_stores;
 pub mod control;
+pub mod counted_loops;
+pub mod deep_operand_first;
 pub mod env;
 pub mod exceptions;
+pub mod float_constants;
 pub mod global;
 pub mod guard;
 pub mod keep_invariants;
@@ -32,6 +41,7 @@ pub mod known_bits;
 pub mod large_offsets;
 pub mod limits;
 pub mod locals;
+pub mod loop_pointers;
 pub mod loop_scan;
 pub mod loop_version;
 pub mod mask_extend;
@@ -41,11 +51,13 @@ pub mod numeric;
 pub mod opaque_slot;
 pub mod park_live_through;
 pub mod peephole;
+pub mod range_compares;
 pub mod scalarize;
 pub mod simd;
 pub mod switch;
 pub mod table;
 pub mod wide_params;
+pub mod zero_tests;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};

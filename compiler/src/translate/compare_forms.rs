@@ -1,0 +1,68 @@
+//! `icmp eq|ne (bxor a, b), 0` is `icmp eq|ne a, b` when the `bxor` has no
+//! other use: one `cmp` instead of an `xor` and a `test` on x86_64, which
+//! has no flags-setting `xor` that Cranelift would branch on. CoreMark's
+//! list search (`(list->info->data16 & 0xff) == find`) reaches Wasm as a
+//! `xor` of the two bytes compared with zero. `a ^ b` is zero exactly
+//! when `a` and `b` are equal, for every width.
+//!
+//! (Tried too: branching on the i64 extension of an i32 loop pointer that
+//! [`super::wide_params`] adds, so that the `load` could write the
+//! parameter's register directly; Cranelift's mid-end folds the extension
+//! out of the branch again, and the code did not change.)
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{Function, InstructionData, Opcode, Value, ValueDef};
+
+/// Rewrites the compares of `func` (see the module comment).
+pub fn compare_instead_of_xor(func: &mut Function) {
+    let mut uses: HashMap<Value, u32> = HashMap::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            for value in func.dfg.inst_values(inst) {
+                *uses.entry(func.dfg.resolve_aliases(value)).or_default() += 1;
+            }
+        }
+    }
+    let rewrites = super::known_bits::scan(func, |inst, data| {
+        let InstructionData::IntCompare {
+            opcode: Opcode::Icmp,
+            cond: IntCC::Equal | IntCC::NotEqual,
+            args: [x, zero],
+        } = *data
+        else {
+            return None;
+        };
+        if !is_zero(func, zero) {
+            return None;
+        }
+        let x = func.dfg.resolve_aliases(x);
+        if uses.get(&x) != Some(&1) {
+            return None;
+        }
+        let ValueDef::Result(def, _) = func.dfg.value_def(x) else {
+            return None;
+        };
+        let InstructionData::Binary {
+            opcode: Opcode::Bxor,
+            args: [a, b],
+        } = func.dfg.insts[def]
+        else {
+            return None;
+        };
+        Some((inst, a, b))
+    });
+    for (inst, a, b) in rewrites {
+        func.dfg.inst_args_mut(inst).copy_from_slice(&[a, b]);
+    }
+}
+
+fn is_zero(func: &Function, v: Value) -> bool {
+    let v = func.dfg.resolve_aliases(v);
+    matches!(func.dfg.value_def(v), ValueDef::Result(inst, _)
+        if matches!(func.dfg.insts[inst], InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } if imm.bits() == 0))
+}
