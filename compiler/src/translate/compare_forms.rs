@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Function, InstructionData, Opcode, Value, ValueDef};
 
+use super::ir_match::is_zero;
+
 /// Rewrites the compares of `func` (see the module comment).
 pub fn compare_instead_of_xor(func: &mut Function) {
     let mut uses: HashMap<Value, u32> = HashMap::new();
@@ -56,13 +58,4 @@ pub fn compare_instead_of_xor(func: &mut Function) {
     for (inst, a, b) in rewrites {
         func.dfg.inst_args_mut(inst).copy_from_slice(&[a, b]);
     }
-}
-
-fn is_zero(func: &Function, v: Value) -> bool {
-    let v = func.dfg.resolve_aliases(v);
-    matches!(func.dfg.value_def(v), ValueDef::Result(inst, _)
-        if matches!(func.dfg.insts[inst], InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } if imm.bits() == 0))
 }

@@ -11,9 +11,9 @@
 //! flags (so the same trap).
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
-use cranelift_codegen::ir::{
-    Function, InstBuilder, InstructionData, Opcode, Type, Value, ValueDef, types,
-};
+use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, Type, types};
+
+use super::ir_match::iconst_imm;
 
 /// Rewrites the narrow constant stores of `func` (see the module comment).
 pub fn store_narrow_constants(func: &mut Function) {
@@ -28,7 +28,7 @@ pub fn store_narrow_constants(func: &mut Function) {
             return None;
         };
         let narrow = narrow_type_of_store(opcode)?;
-        let bits = constant_bits(func, value)? & (u64::MAX >> (64 - narrow.bits()));
+        let bits = (iconst_imm(func, value)? as u64) & (u64::MAX >> (64 - narrow.bits()));
         Some((inst, narrow, bits, address, flags, offset))
     });
     for (inst, narrow, bits, address, flags, offset) in rewrites {
@@ -51,21 +51,6 @@ fn narrow_type_of_store(opcode: Opcode) -> Option<Type> {
         Opcode::Istore8 => Some(types::I8),
         Opcode::Istore16 => Some(types::I16),
         Opcode::Istore32 => Some(types::I32),
-        _ => None,
-    }
-}
-
-/// The bits of `v` when it is an integer constant.
-fn constant_bits(func: &Function, v: Value) -> Option<u64> {
-    let v = func.dfg.resolve_aliases(v);
-    let ValueDef::Result(def, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    match func.dfg.insts[def] {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } => Some(imm.bits() as u64),
         _ => None,
     }
 }

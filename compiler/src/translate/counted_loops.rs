@@ -32,6 +32,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
+use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg};
 use super::opaque_slot::{LoopView, loop_view};
 
 /// Rewrites the down-counted loops of `func` (see the module comment).
@@ -104,38 +105,11 @@ fn edges_into(func: &Function, header: Block) -> Vec<(Inst, usize, Block)> {
     edges
 }
 
-/// Argument `index` of destination `dest` of branch `inst`.
-fn branch_arg(func: &Function, inst: Inst, dest: usize, index: usize) -> Option<Value> {
-    let dfg = &func.dfg;
-    let call = dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)[dest];
-    match call.args(&dfg.value_lists).nth(index) {
-        Some(BlockArg::Value(v)) => Some(v),
-        _ => None,
-    }
-}
-
-/// `(x, k)` when `v` is `iadd(x, k)` or `iadd(k, x)` with `k` a constant.
+/// `(x, k)` when `v` is `iadd(x, k)` or `iadd(k, x)` with `k` a constant
+/// (an i32 constant's bits, sign-extended).
 fn plus_constant(func: &Function, v: Value) -> Option<(Value, i64)> {
-    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    let InstructionData::Binary {
-        opcode: Opcode::Iadd,
-        args: [a, b],
-    } = func.dfg.insts[inst]
-    else {
-        return None;
-    };
-    let constant = |v: Value| match func.dfg.value_def(v) {
-        ValueDef::Result(def, _) => match func.dfg.insts[def] {
-            InstructionData::UnaryImm {
-                opcode: Opcode::Iconst,
-                imm,
-            } => Some(imm.bits() as i32 as i64),
-            _ => None,
-        },
-        _ => None,
-    };
+    let (a, b) = binary_operands(func, v, Opcode::Iadd)?;
+    let constant = |v: Value| iconst_imm(func, v).map(|k| k as i32 as i64);
     match (constant(a), constant(b)) {
         (None, Some(k)) => Some((a, k)),
         (Some(k), None) => Some((b, k)),
@@ -335,14 +309,6 @@ fn only_tested(
     readers(c_next).iter().all(|user| allowed.contains(user))
 }
 
-fn is_zero(func: &Function, v: Value) -> bool {
-    matches!(func.dfg.value_def(v), ValueDef::Result(inst, _)
-        if matches!(func.dfg.insts[inst], InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } if imm.bits() == 0))
-}
-
 fn apply(func: &mut Function, plan: &Plan) {
     let (entry_inst, entry_dest) = plan.entry;
     let (Some(c0), Some(p0)) = (
@@ -362,18 +328,6 @@ fn apply(func: &mut Function, plan: &Plan) {
         // The back edge passes the counter unchanged: a parameter that only
         // ever receives `c0` (or itself), which Cranelift's phi removal
         // replaces by `c0`, and the counting becomes dead code.
-        let dfg = &mut func.dfg;
-        let calls =
-            dfg.insts[brif].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
-        let mut index = 0;
-        calls[dest].update_args(&mut dfg.value_lists, |old| {
-            let new = if index == plan.counter {
-                BlockArg::Value(plan.counter_param)
-            } else {
-                old
-            };
-            index += 1;
-            new
-        });
+        set_branch_arg(func, brif, dest, plan.counter, plan.counter_param);
     }
 }

@@ -30,6 +30,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
+use super::ir_match::set_branch_arg;
 use super::opaque_slot::{LoopView, loop_view};
 
 /// Loops rewritten per function at most (each rewrite recomputes the
@@ -286,19 +287,7 @@ fn apply(func: &mut Function, plan: &Plan) {
         };
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let address = cursor.ins().iadd(plan.base, arg);
-        let dfg = &mut func.dfg;
-        let calls =
-            dfg.insts[inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
-        let mut index = 0;
-        calls[dest_index].update_args(&mut dfg.value_lists, |old| {
-            let new = if index == arg_index {
-                BlockArg::Value(address)
-            } else {
-                old
-            };
-            index += 1;
-            new
-        });
+        set_branch_arg(func, inst, dest_index, arg_index, address);
     }
     // `n` is now `p + step` = `s + n`: the reads outside the loop take `s`
     // off again.

@@ -16,9 +16,9 @@
 //! `band`s until then.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
-use cranelift_codegen::ir::{
-    Function, InstBuilder, InstructionData, Opcode, Type, Value, ValueDef, types,
-};
+use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, Type, Value, types};
+
+use super::ir_match::iconst_imm;
 
 /// Rewrites the low-bit masks of `func` (see the module comment).
 pub fn masks_as_extensions(func: &mut Function) {
@@ -56,20 +56,8 @@ fn narrow_type_of_mask(ty: Type, mask: u64) -> Option<Type> {
 /// The bits of `v` when it is an integer constant, zero-extended from its
 /// width.
 fn constant(func: &Function, v: Value) -> Option<u64> {
-    let v = func.dfg.resolve_aliases(v);
-    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    match func.dfg.insts[inst] {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } => {
-            let bits = func.dfg.value_type(v).bits();
-            Some(imm.bits() as u64 & (u64::MAX >> (64 - bits)))
-        }
-        _ => None,
-    }
+    let bits = func.dfg.value_type(v).bits();
+    Some(iconst_imm(func, v)? as u64 & (u64::MAX >> (64 - bits)))
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub mod exceptions;
 pub mod float_constants;
 pub mod global;
 pub mod guard;
+pub mod ir_match;
 pub mod keep_invariants;
 pub mod known_bits;
 pub mod large_offsets;

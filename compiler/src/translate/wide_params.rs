@@ -29,6 +29,8 @@ use cranelift_codegen::ir::{
     BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
 };
 
+use super::ir_match::set_branch_arg;
+
 /// Widens the zero-extended i32 block parameters of `func` (see the module
 /// comment).
 pub fn widen_extended_params(func: &mut Function) {
@@ -187,19 +189,7 @@ fn widen_branch_arguments(func: &mut Function, edges: &Edges, wide_of: &HashMap<
                     cursor.ins().uextend(types::I64, arg)
                 }
             };
-            let dfg = &mut func.dfg;
-            let calls = dfg.insts[inst]
-                .branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
-            let mut index = 0;
-            calls[dest_index].update_args(&mut dfg.value_lists, |old| {
-                let new = if index == arg_index {
-                    BlockArg::Value(wide)
-                } else {
-                    old
-                };
-                index += 1;
-                new
-            });
+            set_branch_arg(func, inst, dest_index, arg_index, wide);
         }
     }
 }

@@ -25,6 +25,7 @@ use cranelift_codegen::ir::{
     Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
 };
 
+use super::ir_match::is_zero;
 use super::known_bits::Bounds;
 
 /// Rewrites the zero tests of `func` used as numbers (see the module
@@ -118,13 +119,4 @@ fn tested_for_zero(func: &Function, v: Value) -> Option<Value> {
         _ => return None,
     };
     (func.dfg.value_type(tested) == types::I32).then_some(tested)
-}
-
-fn is_zero(func: &Function, v: Value) -> bool {
-    let v = func.dfg.resolve_aliases(v);
-    matches!(func.dfg.value_def(v), ValueDef::Result(inst, _)
-        if matches!(func.dfg.insts[inst], InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } if imm.bits() == 0))
 }

@@ -1,0 +1,72 @@
+//! Small questions the IR rewrites ask about a value or a branch: is it a
+//! constant, which operands does its defining instruction have, what does a
+//! branch pass to its destination. One place for them, so every pass reads
+//! constants and branch arguments the same way.
+
+use cranelift_codegen::ir::{BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
+
+/// The immediate of `v` (aliases resolved) when an `iconst` defines it, as
+/// Cranelift stores it: the bits of the constant's type, in an `i64`.
+pub fn iconst_imm(func: &Function, v: Value) -> Option<i64> {
+    let v = func.dfg.resolve_aliases(v);
+    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        } => Some(imm.bits()),
+        _ => None,
+    }
+}
+
+/// Whether `v` is the integer constant 0.
+pub fn is_zero(func: &Function, v: Value) -> bool {
+    iconst_imm(func, v) == Some(0)
+}
+
+/// The two operands of `v`'s defining instruction (aliases resolved) when
+/// it is the binary `opcode`.
+pub fn binary_operands(func: &Function, v: Value, opcode: Opcode) -> Option<(Value, Value)> {
+    let v = func.dfg.resolve_aliases(v);
+    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::Binary {
+            opcode: found,
+            args: [a, b],
+        } if found == opcode => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// Argument `index` of destination `dest` of branch `inst`, when it is a
+/// plain value (not a call's return value or exception payload).
+pub fn branch_arg(func: &Function, inst: Inst, dest: usize, index: usize) -> Option<Value> {
+    let dfg = &func.dfg;
+    let call = dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables)[dest];
+    match call.args(&dfg.value_lists).nth(index) {
+        Some(BlockArg::Value(v)) => Some(v),
+        _ => None,
+    }
+}
+
+/// Makes branch `inst` pass `value` as argument `index` of destination
+/// `dest`, leaving its other arguments as they are.
+pub fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, index: usize, value: Value) {
+    let dfg = &mut func.dfg;
+    let calls =
+        dfg.insts[inst].branch_destination_mut(&mut dfg.jump_tables, &mut dfg.exception_tables);
+    let mut at = 0;
+    calls[dest].update_args(&mut dfg.value_lists, |old| {
+        let new = if at == index {
+            BlockArg::Value(value)
+        } else {
+            old
+        };
+        at += 1;
+        new
+    });
+}
