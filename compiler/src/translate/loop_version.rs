@@ -68,6 +68,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// Leaves the translator inside the checked copy's header: the caller
     /// feeds it the loop body as usual.
     pub fn translate_versioned_loop(&mut self, blockty: BlockType) -> Result<bool> {
+        // Before the loop, whichever way it is translated: the values
+        // must dominate both copies.
+        let scoped = self.enter_loop_lengths();
         let offset = self.builder.srcloc().bits() as usize;
         let Some(plan) = self.bounds.plans.remove(&offset) else {
             return Ok(false);
@@ -120,6 +123,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
         self.stack = stack;
         self.bounds.restore(checks);
+        self.reenter_loop_lengths(&scoped);
         self.reachable = true;
         self.skip_depth = 0;
         if let Some(version) = self.bounds.versions.last_mut() {

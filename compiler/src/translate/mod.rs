@@ -32,6 +32,7 @@ pub mod known_bits;
 pub mod large_offsets;
 pub mod limits;
 pub mod locals;
+pub mod loop_lengths;
 pub mod loop_scan;
 pub mod loop_version;
 pub mod mask_extend;
