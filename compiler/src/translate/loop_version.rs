@@ -31,7 +31,8 @@
 //! ok       = distance mod 2^shift == 0
 //! t_last   = distance >> shift
 //! for each range of local p (step s, offsets [min_plus, max_end)):
-//!   first = zext(p), last = first + t_last * s      (i64, exact)
+//!   first = zext(p), last = first + t_last * s      (i64, exact; a
+//!           stride held in a local must be in [0, 2^31): ok &= s >= 0)
 //!   ok &= min(first, last) + min_plus >= 0
 //!   ok &= max(first, last) + max_end <= length
 //! ```
@@ -236,26 +237,50 @@ impl FuncTranslator<'_, '_, '_, '_> {
         for range in &plan.ranges {
             let start = self.local_value(range.local)?;
             let first = self.builder.ins().uextend(types::I64, start);
-            let travel = self.builder.ins().imul_imm_s(last_iteration, range.step);
-            let last = self.builder.ins().iadd(first, travel);
-            let (low, high) = if range.step > 0 {
-                (first, last)
-            } else {
-                (last, first)
+            let (low, high) = match range.stride_local {
+                Some(stride_local) => {
+                    // Only a stride `s` in [0, 2^31) takes the fast copy
+                    // (a negative one runs the checked copy): the walk
+                    // goes up from `first`, `t_last * s < 2^63 - 2^32 -
+                    // 2^31`, and with offsets below 2^31 (loop_scan.rs)
+                    // the sums below stay exact.
+                    let stride = self.local_value(stride_local)?;
+                    let forward =
+                        self.builder
+                            .ins()
+                            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, stride, 0);
+                    ok = self.builder.ins().band(ok, forward);
+                    let stride = self.builder.ins().uextend(types::I64, stride);
+                    let travel = self.builder.ins().imul(last_iteration, stride);
+                    (first, self.builder.ins().iadd(first, travel))
+                }
+                None => {
+                    let travel = self.builder.ins().imul_imm_s(last_iteration, range.step);
+                    let last = self.builder.ins().iadd(first, travel);
+                    if range.step >= 0 {
+                        (first, last)
+                    } else {
+                        (last, first)
+                    }
+                }
             };
-            let low_ok = self.builder.ins().icmp_imm_s(
-                IntCC::SignedGreaterThanOrEqual,
-                low,
-                -range.min_plus,
-            );
+            // `first` is a zero-extended i32: never below `-min_plus`
+            // when `min_plus >= 0`.
+            if low != first || range.min_plus < 0 {
+                let low_ok = self.builder.ins().icmp_imm_s(
+                    IntCC::SignedGreaterThanOrEqual,
+                    low,
+                    -range.min_plus,
+                );
+                ok = self.builder.ins().band(ok, low_ok);
+            }
             let high_end = self.builder.ins().iadd_imm_s(high, range.max_end);
             let length = self.memory_length(range.memory);
             let high_ok = self
                 .builder
                 .ins()
                 .icmp(IntCC::SignedLessThanOrEqual, high_end, length);
-            let both = self.builder.ins().band(low_ok, high_ok);
-            ok = self.builder.ins().band(ok, both);
+            ok = self.builder.ins().band(ok, high_ok);
         }
         Ok(ok)
     }
