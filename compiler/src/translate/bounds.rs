@@ -633,7 +633,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// `length - end` of memory `index`, the last address an access of
     /// `end` bytes may start at (negative when none may).
-    fn last_start(&mut self, index: u32, end: u64) -> ir::Value {
+    pub(super) fn last_start(&mut self, index: u32, end: u64) -> ir::Value {
         if let Some(value) = self.scoped_length(index, end) {
             return value;
         }

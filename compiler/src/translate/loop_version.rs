@@ -206,7 +206,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     }
 
     /// The entry test of `plan` (see the module comment): an `i8` that is
-    /// nonzero when the fast copy may run.
+    /// nonzero when the fast copy may run. (One `brif` per condition
+    /// instead of `and`ed `setcc`s was tried: CoreMark +0.7 %.)
     fn entry_test(&mut self, plan: &LoopPlan) -> Result<ir::Value> {
         let exit = plan.exit;
         let counter = self.local_value(exit.counter)?;
@@ -274,12 +275,23 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 );
                 ok = self.builder.ins().band(ok, low_ok);
             }
-            let high_end = self.builder.ins().iadd_imm_s(high, range.max_end);
-            let length = self.memory_length(range.memory);
-            let high_ok = self
-                .builder
-                .ins()
-                .icmp(IntCC::SignedLessThanOrEqual, high_end, length);
+            // `high + max_end <= length` as `high <= length - max_end`:
+            // for the length variable's bias that is the variable itself.
+            let high_ok = match u64::try_from(range.max_end) {
+                Ok(end) if end > 0 => {
+                    let last_start = self.last_start(range.memory, end);
+                    self.builder
+                        .ins()
+                        .icmp(IntCC::SignedLessThanOrEqual, high, last_start)
+                }
+                _ => {
+                    let high_end = self.builder.ins().iadd_imm_s(high, range.max_end);
+                    let length = self.memory_length(range.memory);
+                    self.builder
+                        .ins()
+                        .icmp(IntCC::SignedLessThanOrEqual, high_end, length)
+                }
+            };
             ok = self.builder.ins().band(ok, high_ok);
         }
         Ok(ok)
