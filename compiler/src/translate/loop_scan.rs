@@ -48,6 +48,10 @@ const MAX_POINTER_STEP: i64 = 1 << 24;
 /// Largest constant distance from an induction value an address may have.
 const MAX_ADDRESS_DISTANCE: i64 = 1 << 32;
 
+/// Largest constant distance from a strided induction's value (see
+/// `Term::Strided`) an access hoisted out of the loop may have.
+const MAX_STRIDED_DISTANCE: i64 = (1 << 31) - 1;
+
 /// A loop-invariant i32: a constant or a local the loop never writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Invariant {
@@ -80,6 +84,10 @@ pub struct HoistedRange {
     pub memory: u32,
     pub local: u32,
     pub step: i64,
+    /// `Some(s)`: the local steps by the value of local `s`, which the
+    /// loop never writes (the entry test requires it in [0, 2^31); `step`
+    /// is then 0).
+    pub stride_local: Option<u32>,
     pub min_plus: i64,
     pub max_end: i64,
 }
@@ -157,6 +165,12 @@ enum Term {
         local: u32,
         plus: i64,
     },
+    /// A candidate's start-of-iteration value plus the value of `stride`,
+    /// a local the loop never writes (`p += stride`, a column walk).
+    Strided {
+        local: u32,
+        stride: u32,
+    },
 }
 
 /// An abstract stack slot: a term or the result of `a != b`.
@@ -223,6 +237,9 @@ struct Access {
 struct Interpretation {
     /// Step of each candidate whose write had the form `itself + c`.
     steps: HashMap<u32, i64>,
+    /// Stride local of each candidate whose write had the form
+    /// `itself + stride` (see `Term::Strided`).
+    strides: HashMap<u32, u32>,
     /// Candidates whose write had another form.
     disqualified: Vec<u32>,
     accesses: Vec<Access>,
@@ -252,8 +269,10 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
     let exit = exit_test(run.exit?, &run.steps)?;
     let mut ranges: Vec<HoistedRange> = Vec::new();
     for access in &run.accesses {
+        let stride_local = run.strides.get(&access.local).copied();
         let step = match run.steps.get(&access.local) {
             Some(&step) => step,
+            None if stride_local.is_some() => 0,
             // Never written in the loop: the same address every iteration.
             None if !writes.written(access.local) => 0,
             None => continue,
@@ -262,6 +281,14 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
             continue;
         }
         let end = access.plus + access.end as i64;
+        // A runtime stride travels up to 2^63 - 2^31 from the start (see
+        // `loop_version.rs`): offsets within 2^31 keep the entry test's
+        // sums inside an i64.
+        if stride_local.is_some()
+            && (access.plus < -MAX_STRIDED_DISTANCE || end > MAX_STRIDED_DISTANCE)
+        {
+            continue;
+        }
         match ranges
             .iter_mut()
             .find(|r| r.memory == access.memory && r.local == access.local)
@@ -274,6 +301,7 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
                 memory: access.memory,
                 local: access.local,
                 step,
+                stride_local,
                 min_plus: access.plus,
                 max_end: end,
             }),
@@ -321,6 +349,15 @@ fn add(a: Term, b: Term, negate_b: bool) -> Term {
             Term::Induction { local, plus }
         }
     };
+    // `p + stride` (either order) for a candidate `p` and an invariant
+    // local `stride`.
+    match (a, b, negate_b) {
+        (Term::Induction { local, plus: 0 }, Term::Invariant(Invariant::Local(stride)), false)
+        | (Term::Invariant(Invariant::Local(stride)), Term::Induction { local, plus: 0 }, false) => {
+            return Term::Strided { local, stride };
+        }
+        _ => {}
+    }
     match (local_plus(a), constant(b), constant(a)) {
         (Some((local, plus)), Some(c), _) => {
             offset(local, if negate_b { plus - c } else { plus + c })
@@ -439,6 +476,7 @@ fn interpret(
 ) -> Option<Interpretation> {
     let mut run = Interpretation {
         steps: HashMap::new(),
+        strides: HashMap::new(),
         disqualified: Vec::new(),
         accesses: Vec::new(),
         exit: None,
@@ -585,13 +623,20 @@ fn interpret(
                     stack.push(Value::Term(value));
                 }
                 if candidates.contains(&local_index) {
+                    let mut after = value;
                     match value {
                         Term::Induction { local, plus } if local == local_index && plus != 0 => {
                             run.steps.insert(local_index, plus);
                         }
+                        Term::Strided { local, stride } if local == local_index => {
+                            run.strides.insert(local_index, stride);
+                            // Accesses after the write (at start + stride)
+                            // are not modelled: they stay checked.
+                            after = Term::Unknown;
+                        }
                         _ => run.disqualified.push(local_index),
                     }
-                    locals.insert(local_index, value);
+                    locals.insert(local_index, after);
                 } else {
                     // Non-inductions are only tracked at the top level,
                     // where the write dominates the rest of the iteration.
@@ -682,11 +727,51 @@ mod tests {
                 memory: 0,
                 local: 0,
                 step: 4,
+                stride_local: None,
                 min_plus: 0,
                 max_end: 4,
             }]
         );
         assert_eq!(plan.start, 100);
+    }
+
+    #[test]
+    fn a_pointer_stepping_by_an_unwritten_local_is_a_strided_range() {
+        // `p = p + s` (local 4, never written): the store at p before it
+        // is hoisted with the stride local; `s + p` is the same walk.
+        let p_plus_s: &[u8] = &[0x20, 0x00, 0x20, 0x04, 0x6a, 0x21, 0x00];
+        let s_plus_p: &[u8] = &[0x20, 0x04, 0x20, 0x00, 0x6a, 0x21, 0x00];
+        for step in [p_plus_s, s_plus_p] {
+            let bytes = body(&[STORE_V_PLUS_I_AT_P, step, I_PLUS_1_TEE, NE_N_BR_IF_END]);
+            let plan = plan_loop(&bytes, 0).expect("versioned");
+            assert_eq!(
+                plan.ranges,
+                vec![HoistedRange {
+                    memory: 0,
+                    local: 0,
+                    step: 0,
+                    stride_local: Some(4),
+                    min_plus: 0,
+                    max_end: 4,
+                }]
+            );
+        }
+        // A store after the write (at p + s) is not modelled: nothing to
+        // hoist, no plan.
+        let store_after: &[u8] = &[0x20, 0x00, 0x20, 0x02, 0x36, 0x02, 0x00];
+        let bytes = body(&[p_plus_s, store_after, I_PLUS_1_TEE, NE_N_BR_IF_END]);
+        assert!(plan_loop(&bytes, 0).is_none());
+        // `p = p + q` with q written in the loop is no induction at all.
+        let q_plus_1: &[u8] = &[0x20, 0x05, 0x41, 0x01, 0x6a, 0x21, 0x05];
+        let p_plus_q: &[u8] = &[0x20, 0x00, 0x20, 0x05, 0x6a, 0x21, 0x00];
+        let bytes = body(&[
+            STORE_V_PLUS_I_AT_P,
+            q_plus_1,
+            p_plus_q,
+            I_PLUS_1_TEE,
+            NE_N_BR_IF_END,
+        ]);
+        assert!(plan_loop(&bytes, 0).is_none());
     }
 
     #[test]

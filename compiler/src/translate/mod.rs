@@ -42,6 +42,7 @@ pub mod known_bits;
 pub mod large_offsets;
 pub mod limits;
 pub mod locals;
+pub mod loop_lengths;
 pub mod loop_pointers;
 pub mod loop_scan;
 pub mod loop_version;
