@@ -44,6 +44,7 @@ use crate::translate::park_live_through::park_live_through_values;
 use crate::translate::range_compares::unmask_range_compares;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
+use crate::translate::wide_loads::load_extended_values_wide;
 use crate::translate::wide_params::widen_extended_params;
 use crate::translate::zero_tests::zero_tests_by_arithmetic;
 use crate::translate::{translate_body, wafer_trap_code};
@@ -302,6 +303,7 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         carry_addresses_in_loops(&mut job.func);
         count_with_pointers(&mut job.func);
         widen_extended_params(&mut job.func);
+        load_extended_values_wide(&mut job.func);
         compare_instead_of_xor(&mut job.func);
         zero_tests_by_arithmetic(&mut job.func);
         store_narrow_constants(&mut job.func);

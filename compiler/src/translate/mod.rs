@@ -10,7 +10,8 @@
 //! Lowerings chosen for speed: [`switch`] (small `br_table`s as branches),
 //! [`peephole`] (rewrites of common patterns Cranelift leaves as they are),
 //! [`known_bits`] (a pass over the finished IR dropping redundant masks),
-//! [`mask_extend`] and [`wide_params`] (further rewrites of the finished IR),
+//! [`mask_extend`], [`wide_params`] and [`wide_loads`] (further rewrites of
+//! the finished IR),
 //! [`keep_invariants`] and [`park_live_through`] (values across loops),
 //! and on x86_64 [`range_compares`], [`loop_pointers`], [`counted_loops`],
 //! [`compare_forms`], [`zero_tests`], [`constant_stores`],
@@ -58,6 +59,7 @@ pub mod scalarize;
 pub mod simd;
 pub mod switch;
 pub mod table;
+pub mod wide_loads;
 pub mod wide_params;
 pub mod zero_tests;
 
