@@ -52,6 +52,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         };
         let record = self.memory_record(index);
         if memarg.offset == 0
+            && self.env.fold_negative_adds
             && let Some((x, below)) = self.split_negative_add(addr32)
         {
             let addr = self.builder.ins().uextend(types::I64, x);
