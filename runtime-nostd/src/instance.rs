@@ -512,7 +512,13 @@ unsafe fn bind_import(
                     return Err(mismatch("incompatible import type (memory limits)"));
                 }
                 // Code checks every access of such a memory: no window needed.
-                if guarded && !shape.always_checked() && (*memory).guard_window < GUARD_REACH_BYTES
+                // Nor may a memory longer than GUARDED_MAX_BYTES meet code
+                // that folds negative adds (an import declaring less).
+                let folds = import.min.saturating_mul((*memory).page_size()) <= GUARDED_MAX_BYTES;
+                if guarded
+                    && !shape.always_checked()
+                    && ((*memory).guard_window < GUARD_REACH_BYTES
+                        || (folds && (*memory).length > GUARDED_MAX_BYTES))
                 {
                     return Err(unguarded_memory_import(import));
                 }
@@ -943,7 +949,8 @@ pub fn image_uses_guard() -> bool {
 /// a whole [`GUARD_WINDOW_BYTES`] window whose first
 /// [`GUARD_BELOW_BYTES`] are never accessible (the memory's `base` follows
 /// them) and whose next `min_pages` are (`memory.grow` commits more, up to
-/// `cap`, at most [`GUARDED_MAX_BYTES`]: see there why).
+/// `cap`, at most [`GUARDED_MAX_BYTES`] unless it starts larger: see there
+/// why).
 ///
 /// # Safety
 /// `record` must be a memory record that lives as long as the memory.
@@ -961,18 +968,6 @@ pub unsafe fn reserve_guarded_memory(
     if !crate::platform::GUARD_REGIONS {
         return Err(no_guard_regions());
     }
-    // The folded negative adds of guard-mode code need every wrapped
-    // address out of bounds (wafer_abi::GUARDED_MAX_BYTES): 65 535 pages.
-    let cap = cap.min(GUARDED_MAX_BYTES / shape.page_size());
-    if min_pages > cap {
-        return Err(resource_error!(
-            "memory needs ",
-            min_pages,
-            " pages, guard mode allows ",
-            cap,
-            "; build with --bounds-checks explicit"
-        ));
-    }
     let window = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
     if window.is_null() {
         #[cfg(not(wafer_platform = "baremetal"))]
@@ -987,10 +982,15 @@ pub unsafe fn reserve_guarded_memory(
             "no address space left for another guard window"
         ));
     }
+    // Growth stops at GUARDED_MAX_BYTES (see there why); a memory that
+    // starts larger (a whole 4 GiB) keeps its length, and guard-mode code
+    // declaring it that large does not fold (nor may it be imported by code
+    // that does: see `bind_import`).
+    let cap = cap.min((GUARDED_MAX_BYTES / shape.page_size()).max(min_pages));
     let length = min_pages * shape.page_size();
     // SAFETY: `window` is a fresh window of GUARD_WINDOW_BYTES, `base` is
-    // GUARD_BELOW_BYTES into it and `length` at most GUARDED_MAX_BYTES, so
-    // the committed pages stay inside; `record` is valid (caller).
+    // GUARD_BELOW_BYTES into it and `length` at most 4 GiB, so the
+    // committed pages stay inside; `record` is valid (caller).
     unsafe {
         let base = window.add(GUARD_BELOW_BYTES as usize);
         if !crate::platform::commit_guarded(base, 0, length) {

@@ -15,7 +15,7 @@
 
 use anyhow::Result;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
-use wafer_abi::{GUARD_BELOW_BYTES, GUARD_REACH_BYTES};
+use wafer_abi::{GUARD_BELOW_BYTES, GUARD_REACH_BYTES, GUARDED_MAX_BYTES};
 use wasmparser::MemArg;
 
 use super::FuncTranslator;
@@ -53,6 +53,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let record = self.memory_record(index);
         if memarg.offset == 0
             && self.env.fold_negative_adds
+            && self.min_bytes(index) <= GUARDED_MAX_BYTES
             && let Some((x, below)) = self.split_negative_add(addr32)
         {
             let addr = self.builder.ins().uextend(types::I64, x);
@@ -69,8 +70,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// `base + zext(x) + k` is then the access's native address. For
     /// `x >= -k` it is exactly `base + zext(x + k)`; for `x < -k` the Wasm
     /// address wraps to `2^32 + x + k`, out of bounds as no guard-mode
-    /// memory is longer than `wafer_abi::GUARDED_MAX_BYTES`, and the folded
-    /// address lies in the guard below `base`: the same trap. (A nonzero
+    /// memory grows past `GUARDED_MAX_BYTES` (the caller leaves out a
+    /// memory declared larger: 65 536 pages), and the folded address lies
+    /// in the guard below `base`: the same trap. (A nonzero
     /// static offset would move some of those folded addresses back into
     /// the memory, so it keeps the `add`.) Clang leaves such adds in front
     /// of accesses to fields below a pointer (n-body's `p - 48`).

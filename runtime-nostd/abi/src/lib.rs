@@ -67,5 +67,7 @@ pub const GUARD_REACH_BYTES: u64 = GUARD_WINDOW_BYTES - GUARD_BELOW_BYTES;
 
 /// The largest a guard-mode memory may grow: a wrapped Wasm address
 /// `2^32 + p + k` (`p < -k <= GUARD_BELOW_BYTES`) must be out of bounds,
-/// as the folded access faults below `base` for it. 65 535 Wasm pages.
+/// as the folded access faults below `base` for it. 65 535 Wasm pages. A
+/// memory declared with 65 536 pages keeps them; code folds no negative
+/// adds for it, and the runtime links it to no import that declares less.
 pub const GUARDED_MAX_BYTES: u64 = (1 << 32) - GUARD_BELOW_BYTES;
