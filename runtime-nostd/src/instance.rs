@@ -15,7 +15,10 @@ use wafer_abi::descriptor::{
     InstantiateFn, MemoryDesc, ModuleDescriptor,
 };
 use wafer_abi::vmctx::{self, MemoryShape, VMFuncRef, VMGlobal, VMMemory, VMTable, VmctxLayout};
-use wafer_abi::{ABI_VERSION, GUARD_WINDOW_BYTES, MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE};
+use wafer_abi::{
+    ABI_VERSION, GUARD_BELOW_BYTES, GUARD_REACH_BYTES, GUARD_WINDOW_BYTES, GUARDED_MAX_BYTES,
+    MAX_WASM_PAGES, NO_MAX, WASM_PAGE_SIZE,
+};
 
 use crate::alloc::alloc_zeroed;
 use crate::text::{FixedBuf, Piece, Sink};
@@ -509,7 +512,13 @@ unsafe fn bind_import(
                     return Err(mismatch("incompatible import type (memory limits)"));
                 }
                 // Code checks every access of such a memory: no window needed.
-                if guarded && !shape.always_checked() && (*memory).guard_window < GUARD_WINDOW_BYTES
+                // Nor may a memory longer than GUARDED_MAX_BYTES meet code
+                // that folds negative adds (an import declaring less).
+                let folds = import.min.saturating_mul((*memory).page_size()) <= GUARDED_MAX_BYTES;
+                if guarded
+                    && !shape.always_checked()
+                    && ((*memory).guard_window < GUARD_REACH_BYTES
+                        || (folds && (*memory).length > GUARDED_MAX_BYTES))
                 {
                     return Err(unguarded_memory_import(import));
                 }
@@ -937,8 +946,11 @@ pub fn image_uses_guard() -> bool {
 }
 
 /// As [`reserve_memory`], for a memory guard-mode code accesses unchecked:
-/// a whole [`GUARD_WINDOW_BYTES`] window whose first `min_pages` are
-/// accessible (`memory.grow` commits more, up to `cap`).
+/// a whole [`GUARD_WINDOW_BYTES`] window whose first
+/// [`GUARD_BELOW_BYTES`] are never accessible (the memory's `base` follows
+/// them) and whose next `min_pages` are (`memory.grow` commits more, up to
+/// `cap`, at most [`GUARDED_MAX_BYTES`] unless it starts larger: see there
+/// why).
 ///
 /// # Safety
 /// `record` must be a memory record that lives as long as the memory.
@@ -956,8 +968,8 @@ pub unsafe fn reserve_guarded_memory(
     if !crate::platform::GUARD_REGIONS {
         return Err(no_guard_regions());
     }
-    let base = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
-    if base.is_null() {
+    let window = crate::platform::reserve_guarded(GUARD_WINDOW_BYTES as usize);
+    if window.is_null() {
         #[cfg(not(wafer_platform = "baremetal"))]
         return Err(resource_error!(
             "guard mode needs ",
@@ -970,10 +982,17 @@ pub unsafe fn reserve_guarded_memory(
             "no address space left for another guard window"
         ));
     }
+    // Growth stops at GUARDED_MAX_BYTES (see there why); a memory that
+    // starts larger (a whole 4 GiB) keeps its length, and guard-mode code
+    // declaring it that large does not fold (nor may it be imported by code
+    // that does: see `bind_import`).
+    let cap = cap.min((GUARDED_MAX_BYTES / shape.page_size()).max(min_pages));
     let length = min_pages * shape.page_size();
-    // SAFETY: `base` is a fresh window of GUARD_WINDOW_BYTES and `length`
-    // is at most 4 GiB; `record` is valid (caller).
+    // SAFETY: `window` is a fresh window of GUARD_WINDOW_BYTES, `base` is
+    // GUARD_BELOW_BYTES into it and `length` at most 4 GiB, so the
+    // committed pages stay inside; `record` is valid (caller).
     unsafe {
+        let base = window.add(GUARD_BELOW_BYTES as usize);
         if !crate::platform::commit_guarded(base, 0, length) {
             return Err(resource_error!(
                 "cannot commit ",
@@ -986,7 +1005,7 @@ pub unsafe fn reserve_guarded_memory(
             length,
             max_pages: cap,
             reserved: declared_max,
-            guard_window: GUARD_WINDOW_BYTES,
+            guard_window: GUARD_REACH_BYTES,
             page_size_log2: shape.page_size_log2,
             index64: u32::from(shape.index64),
         };
@@ -1001,7 +1020,9 @@ fn no_guard_regions() -> InstantiateError {
 }
 
 /// Whether `address` lies in the guard window of a memory some live
-/// instance uses (defined or imported, so host memories count too).
+/// instance uses (defined or imported, so host memories count too): the
+/// [`GUARD_BELOW_BYTES`] below its base (folded negative adds) or the
+/// `guard_window` bytes from it.
 pub fn in_guard_window(address: usize) -> bool {
     // SAFETY: single-threaded; the instance table holds live instances,
     // and `builtins::memory` reads their own layouts.
@@ -1018,7 +1039,10 @@ pub fn in_guard_window(address: usize) -> bool {
             (0..memories).any(|i| {
                 let m = &*crate::builtins::memory(inst.vmctx, i);
                 let base = m.base as usize;
-                m.guard_window != 0 && address >= base && address - base < m.guard_window as usize
+                let start = base.wrapping_sub(GUARD_BELOW_BYTES as usize);
+                m.guard_window != 0
+                    && address >= start
+                    && address - start < (GUARD_BELOW_BYTES + m.guard_window) as usize
             })
         })
     }

@@ -20,7 +20,12 @@ const EDGES: &str = r#"(module (memory 65536)
     (i64.store offset=0xFFFFFFF9 (local.get 0) (i64.const -1)))
   (func (export "last_byte") (result i32)
     (i32.store8 (i32.const 0xFFFFFFFF) (i32.const 9))
-    (i32.load8_u offset=0xFFFFFFFF (i32.const 0))))"#;
+    (i32.load8_u offset=0xFFFFFFFF (i32.const 0)))
+  ;; p - 1 wraps to the last byte for p = 0: guard mode must not fold the
+  ;; negative add for a 4 GiB memory (translate/guard.rs).
+  (func (export "minus_one") (param i32) (result i32)
+    (i32.store8 (i32.add (local.get 0) (i32.const -1)) (i32.const 7))
+    (i32.load8_u (i32.add (local.get 0) (i32.const -1)))))"#;
 
 fn run_edge(
     wat: &str,
@@ -50,6 +55,8 @@ fn offsets_near_4_gib_trap_or_reach_the_last_byte_in_both_modes_on_every_linux_b
     // (export, argument, result or None for the trap)
     let cases: &[(&str, &[&str], Option<&str>)] = &[
         ("last_byte", &[], Some("9\n")),
+        ("minus_one", &["0"], Some("7\n")),
+        ("minus_one", &["1"], Some("7\n")),
         // Address 0 + offset 0xFFFF_FFFF: the memory's last byte.
         ("load8_max", &["0"], Some("0\n")),
         ("load8_max", &["1"], None),
@@ -82,6 +89,30 @@ fn offsets_near_4_gib_trap_or_reach_the_last_byte_in_both_modes_on_every_linux_b
                     }
                 }
             }
+        }
+    }
+}
+
+/// Guard-mode memories stop growing at 65 535 pages (4 GiB - 64 KiB,
+/// `wafer_abi::GUARDED_MAX_BYTES`), so that a folded negative add whose
+/// Wasm address wraps is always out of bounds; explicit mode grows to 4 GiB.
+#[test]
+fn guard_mode_memories_grow_to_65535_pages_and_explicit_ones_to_65536() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = module_file(
+        dir.path(),
+        "grow.wat",
+        r#"(module (memory 1)
+  (func (export "grow_to_65535_then_1") (result i32)
+    (if (i32.ne (memory.grow (i32.const 65534)) (i32.const 1)) (then unreachable))
+    (memory.grow (i32.const 1))))"#,
+    );
+    for board in LINUX_BOARDS {
+        // explicit: the old size, 65535; guard: -1, no room.
+        for (mode, expected) in [("explicit", "65535\n"), ("guard", "-1\n")] {
+            let o = run_edge(&wat, board, mode, "grow_to_65535_then_1", &[]);
+            assert!(o.status.success(), "{board} {mode}: {}", stderr(&o));
+            assert_eq!(stdout(&o), expected, "{board} {mode}");
         }
     }
 }

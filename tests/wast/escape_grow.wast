@@ -1,5 +1,6 @@
 ;; Memories without a maximum grown as far as the image lets them (all
-;; free RAM on a board, the 4 GiB of a 32-bit memory on Linux), while other
+;; free RAM on a board, the 4 GiB of a 32-bit memory on Linux, 4 GiB - 64 KiB
+;; in guard mode: wafer_abi::GUARDED_MAX_BYTES), while other
 ;; instances' memories stay live: the new edge is reachable, one byte past
 ;; it is not, and growing never hands out memory another instance (or
 ;; nothing at all: past the end of RAM) owns. On boards the harness's

@@ -420,6 +420,10 @@ fn compile_module(
         builtins,
         type_ids,
         bounds_checks: options.bounds_checks,
+        fold_negative_adds: !matches!(
+            module.isa().triple().architecture,
+            target_lexicon::Architecture::Aarch64(_)
+        ),
         stack_checks: options.stack_checks,
         budget: options.budget,
         exceptions,

@@ -862,18 +862,19 @@ mod tests {
         let wat = r#"(module (memory 1) (memory 1)
             (func (param i32) (result i64)
               (i32.store 1 offset=16 (local.get 0) (i32.const 7))
-              (i64.load 0 offset=0xFFFF_FFF7 (local.get 0))))"#;
+              (i64.load 0 offset=0xFFFE_FFF7 (local.get 0))))"#;
         assert_eq!(read_by(wat, true), [false, false]);
         assert_eq!(read_by(wat, false), [true, true]);
     }
 
     #[test]
     fn accesses_past_the_window_and_memory_size_read_the_length() {
-        // offset 0xFFFF_FFF9 + 8 bytes ends one byte past the 8 GiB window.
+        // offset 0xFFFE_FFFA + 8 bytes ends one byte past the window's
+        // reach from the base (8 GiB - 64 KiB: the guard below the base).
         let wat = r#"(module (memory 1) (memory 1)
             (func (param i32) (result i64)
               (drop (memory.size 1))
-              (i64.load 0 offset=0xFFFF_FFFA (local.get 0))))"#;
+              (i64.load 0 offset=0xFFFE_FFFA (local.get 0))))"#;
         assert_eq!(read_by(wat, true), [true, true]);
     }
 }

@@ -37,6 +37,12 @@ pub struct ModuleEnv<'m, 'a> {
     pub type_ids: Vec<DataId>,
     /// How memory accesses are kept in bounds (see `memory.rs`).
     pub bounds_checks: crate::emit::BoundsChecks,
+    /// Whether guard-mode accesses fold a negative constant add into the
+    /// access (`guard.rs`, `split_negative_add`): not on aarch64, whose
+    /// loads cannot take an extended index and a negative immediate at
+    /// once, so Cranelift spends a `mov` and an `add` on the constant
+    /// (n-body +16.6 % instructions there).
+    pub fold_negative_adds: bool,
     /// Whether prologues check the stack limit (see `translate_body`).
     pub stack_checks: crate::emit::StackChecks,
     /// Fuel and deadline; checks are compiled in when enabled.

@@ -113,8 +113,10 @@ pub enum BoundsChecks {
     /// Accesses are not checked (except those whose static offset could
     /// leave the window): each memory the module uses must be reserved as
     /// [`crate::GUARD_WINDOW_BYTES`] of address space whose bytes past the
-    /// current length fault, and a fault at a trap site is the
-    /// `out of bounds memory access` trap.
+    /// current length fault, with `base` [`crate::GUARD_BELOW_BYTES`] above
+    /// the window's start (those bytes fault too) and the memory never
+    /// longer than [`crate::GUARDED_MAX_BYTES`]; a fault at a trap site is
+    /// the `out of bounds memory access` trap.
     Guard = 1,
 }
 

@@ -30,7 +30,7 @@ pub mod wasi;
 
 /// Bumped whenever a layout in this crate changes; the runtime refuses
 /// descriptors built for another version.
-pub const ABI_VERSION: u32 = 13;
+pub const ABI_VERSION: u32 = 14;
 
 /// Size of a WebAssembly page in bytes.
 pub const WASM_PAGE_SIZE: u64 = 65536;
@@ -49,3 +49,25 @@ pub const NO_MAX: u64 = u64::MAX;
 /// Everything past the memory's current length faults; only touched pages
 /// cost physical memory.
 pub const GUARD_WINDOW_BYTES: u64 = 8 << 30;
+
+/// The start of every guard window that is never accessible, below the
+/// memory's `base` (`base = window start + GUARD_BELOW_BYTES`): guard-mode
+/// code folds `i32.add(p, k)` with `-GUARD_BELOW_BYTES <= k < 0` into the
+/// access as `base + zext(p) + k`, which for `p < -k` (where the Wasm
+/// address wraps to near 4 GiB) lands here and faults. One Wasm page: the
+/// negative adds clang leaves in front of accesses are struct-field
+/// offsets below a pointer (tens to hundreds of bytes), and every byte of
+/// it lowers [`GUARDED_MAX_BYTES`].
+pub const GUARD_BELOW_BYTES: u64 = 64 << 10;
+
+/// Bytes from a guard-mode memory's `base` to the end of its window (its
+/// `VMMemory::guard_window`): an access of `size` bytes with static
+/// `offset` stays inside when `u32::MAX + offset + size <= GUARD_REACH_BYTES`.
+pub const GUARD_REACH_BYTES: u64 = GUARD_WINDOW_BYTES - GUARD_BELOW_BYTES;
+
+/// The largest a guard-mode memory may grow: a wrapped Wasm address
+/// `2^32 + p + k` (`p < -k <= GUARD_BELOW_BYTES`) must be out of bounds,
+/// as the folded access faults below `base` for it. 65 535 Wasm pages. A
+/// memory declared with 65 536 pages keeps them; code folds no negative
+/// adds for it, and the runtime links it to no import that declares less.
+pub const GUARDED_MAX_BYTES: u64 = (1 << 32) - GUARD_BELOW_BYTES;

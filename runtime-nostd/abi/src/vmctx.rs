@@ -86,8 +86,9 @@ pub struct VMMemory {
     /// Reserved for the runtime (e.g. the reserved size).
     pub reserved: u64,
     /// Bytes of address space from `base` in which every byte past `length`
-    /// faults: [`crate::GUARD_WINDOW_BYTES`] for a guard-reserved memory
-    /// (usable by guard-mode code), 0 otherwise.
+    /// faults: [`crate::GUARD_REACH_BYTES`] for a guard-reserved memory
+    /// (usable by guard-mode code; the [`crate::GUARD_BELOW_BYTES`] below
+    /// `base` fault too), 0 otherwise.
     pub guard_window: u64,
     /// How big its pages are, as `log2(bytes)`: 16 (64 KiB) unless the
     /// module declared a custom page size (1 byte: 0). `max_pages`,
