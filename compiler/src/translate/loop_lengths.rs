@@ -153,21 +153,25 @@ fn may_change_a_length(op: &Operator<'_>) -> bool {
 mod tests {
     use super::scan;
 
-    /// `scan` of the only function of the module `wat`, by loop order.
-    fn scanned(wat: &str) -> Vec<(usize, Vec<(u32, u64)>)> {
+    /// `scan` of defined function `index` of the module `wat`, by loop
+    /// order.
+    fn scanned(wat: &str, index: usize) -> Vec<(usize, Vec<(u32, u64)>)> {
         let wasm = wat::parse_str(wat).expect("test module parses");
-        for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
-            if let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("valid module") {
-                let info = crate::module_info::parse(&wasm).expect("valid module");
-                let mut loops: Vec<_> = scan(&body, &info.memories)
-                    .expect("valid body")
-                    .into_iter()
-                    .collect();
-                loops.sort();
-                return loops;
-            }
-        }
-        panic!("the test module has no function");
+        let info = crate::module_info::parse(&wasm).expect("valid module");
+        let body = wasmparser::Parser::new(0)
+            .parse_all(&wasm)
+            .filter_map(|p| match p.expect("valid module") {
+                wasmparser::Payload::CodeSectionEntry(body) => Some(body),
+                _ => None,
+            })
+            .nth(index)
+            .expect("the test module has that function");
+        let mut loops: Vec<_> = scan(&body, &info.memories)
+            .expect("valid body")
+            .into_iter()
+            .collect();
+        loops.sort();
+        loops
     }
 
     #[test]
@@ -182,7 +186,7 @@ mod tests {
                 (drop (i32.load offset=4 (local.get 0)))
                 (drop (i32.load offset=65533 (local.get 0)))
                 (drop (i32.load16_s 1 (local.get 0))))))"#;
-        let loops = scanned(wat);
+        let loops = scanned(wat, 0);
         assert_eq!(loops.len(), 1);
         assert_eq!(loops[0].1, [(0, 8), (0, 1), (1, 2)]);
     }
@@ -201,34 +205,13 @@ mod tests {
                   (drop (memory.grow (i32.const 0)))))
               (call $f)
               (loop (drop (i32.load16_u (local.get 0))))))"#;
-        let wasm = wat::parse_str(wat).expect("test module parses");
-        let info = crate::module_info::parse(&wasm).expect("valid module");
-        let body = wasmparser::Parser::new(0)
-            .parse_all(&wasm)
-            .filter_map(|p| match p.expect("valid module") {
-                wasmparser::Payload::CodeSectionEntry(body) => Some(body),
-                _ => None,
-            })
-            .nth(1)
-            .expect("two functions");
-        let loops = scan(&body, &info.memories).expect("valid body");
-        let ends: Vec<_> = loops.values().cloned().collect();
+        let ends: Vec<_> = scanned(wat, 1).into_iter().map(|(_, ends)| ends).collect();
         assert_eq!(ends, [vec![(0u32, 2u64)]]);
         // And a call inside a nested block of a loop counts too.
         let in_block = r#"(module (memory 1)
             (func $f)
             (func (param i32)
               (loop (block (drop (i32.load (local.get 0))) (call $f)))))"#;
-        let wasm = wat::parse_str(in_block).expect("test module parses");
-        let info = crate::module_info::parse(&wasm).expect("valid module");
-        let body = wasmparser::Parser::new(0)
-            .parse_all(&wasm)
-            .filter_map(|p| match p.expect("valid module") {
-                wasmparser::Payload::CodeSectionEntry(body) => Some(body),
-                _ => None,
-            })
-            .nth(1)
-            .expect("two functions");
-        assert!(scan(&body, &info.memories).expect("valid body").is_empty());
+        assert!(scanned(in_block, 1).is_empty());
     }
 }
