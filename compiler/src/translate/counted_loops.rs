@@ -32,7 +32,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg};
+use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users};
 use super::opaque_slot::{LoopView, loop_view};
 
 /// Rewrites the down-counted loops of `func` (see the module comment).
@@ -67,22 +67,6 @@ struct Plan {
     exits: Vec<(Inst, usize, Value, IntCC)>,
     /// The counter parameter `c`.
     counter_param: Value,
-}
-
-fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
-    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let mut seen = Vec::new();
-            for value in func.dfg.inst_values(inst) {
-                if !seen.contains(&value) {
-                    seen.push(value);
-                    users.entry(value).or_default().push(inst);
-                }
-            }
-        }
-    }
-    users
 }
 
 /// The edges into `header`: (branch, destination index, its block).

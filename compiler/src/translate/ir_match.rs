@@ -3,6 +3,8 @@
 //! branch pass to its destination. One place for them, so every pass reads
 //! constants and branch arguments the same way.
 
+use std::collections::HashMap;
+
 use cranelift_codegen::ir::{BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 
 /// The immediate of `v` (aliases resolved) when an `iconst` defines it, as
@@ -69,4 +71,21 @@ pub fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, index: usize
         at += 1;
         new
     });
+}
+
+/// The instructions reading each value (aliases resolved), each listed once
+/// however many operands it reads the value through.
+pub fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
+    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            for value in func.dfg.inst_values(inst) {
+                let readers = users.entry(func.dfg.resolve_aliases(value)).or_default();
+                if readers.last() != Some(&inst) {
+                    readers.push(inst);
+                }
+            }
+        }
+    }
+    users
 }

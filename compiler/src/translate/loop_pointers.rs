@@ -30,7 +30,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::set_branch_arg;
+use super::ir_match::{set_branch_arg, users};
 use super::opaque_slot::{LoopView, loop_view};
 
 /// Loops rewritten per function at most (each rewrite recomputes the
@@ -75,22 +75,6 @@ struct Plan {
     sums: Vec<Inst>,
     /// Each `n` with the instructions outside the loop that read it.
     steps_read_outside: Vec<(Value, Vec<Inst>)>,
-}
-
-/// The instructions reading each value (once per instruction).
-fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
-    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let mut seen = HashSet::new();
-            for value in func.dfg.inst_values(inst) {
-                if seen.insert(value) {
-                    users.entry(value).or_default().push(inst);
-                }
-            }
-        }
-    }
-    users
 }
 
 fn plan(

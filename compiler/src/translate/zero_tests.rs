@@ -17,15 +17,13 @@
 //! those are `test; jcc` or `cmov` already: rewritten too, they cost
 //! hashmap 3.7 % and CoreMark 1.6 % more instructions.
 
-use std::collections::HashMap;
-
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
+    Function, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
 };
 
-use super::ir_match::is_zero;
+use super::ir_match::{is_zero, users};
 use super::known_bits::Bounds;
 
 /// Rewrites the zero tests of `func` used as numbers (see the module
@@ -81,22 +79,6 @@ pub fn zero_tests_by_arithmetic(func: &mut Function) {
             cursor.func.replace(inst).uextend(types::I64, bit);
         }
     }
-}
-
-/// The instructions reading each value.
-fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
-    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            for value in func.dfg.inst_values(inst) {
-                users
-                    .entry(func.dfg.resolve_aliases(value))
-                    .or_default()
-                    .push(inst);
-            }
-        }
-    }
-    users
 }
 
 /// `x` when `v` is `icmp eq x, 0` (or `icmp eq 0, x`) with `x` an i32.
