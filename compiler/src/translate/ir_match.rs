@@ -89,3 +89,19 @@ pub fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
     }
     users
 }
+
+/// The other operand of `inst` when it is the binary `opcode` with `v` as
+/// exactly one of its two operands.
+pub fn other_operand(func: &Function, inst: Inst, opcode: Opcode, v: Value) -> Option<Value> {
+    match func.dfg.insts[inst] {
+        InstructionData::Binary {
+            opcode: found,
+            args: [a, b],
+        } if found == opcode => match (a == v, b == v) {
+            (true, false) => Some(b),
+            (false, true) => Some(a),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -30,7 +30,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{set_branch_arg, users};
+use super::ir_match::{other_operand, set_branch_arg, users};
 use super::opaque_slot::{LoopView, loop_view};
 
 /// Loops rewritten per function at most (each rewrite recomputes the
@@ -175,18 +175,7 @@ fn sum_with(func: &Function, v: Value, j: Value) -> Option<Inst> {
     let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
         return None;
     };
-    let InstructionData::Binary {
-        opcode: Opcode::Iadd,
-        args: [a, b],
-    } = func.dfg.insts[inst]
-    else {
-        return None;
-    };
-    let step = match (a == j, b == j) {
-        (true, false) => b,
-        (false, true) => a,
-        _ => return None,
-    };
+    let step = other_operand(func, inst, Opcode::Iadd, j)?;
     let constant = matches!(func.dfg.value_def(step), ValueDef::Result(def, _)
         if func.dfg.insts[def].opcode() == Opcode::Iconst);
     (!constant).then_some(inst)
@@ -202,18 +191,7 @@ fn sum_with_base(
     v: Value,
     base: &mut Option<Value>,
 ) -> Option<Inst> {
-    let InstructionData::Binary {
-        opcode: Opcode::Iadd,
-        args: [a, b],
-    } = func.dfg.insts[user]
-    else {
-        return None;
-    };
-    let other = match (a == v, b == v) {
-        (true, false) => b,
-        (false, true) => a,
-        _ => return None,
-    };
+    let other = other_operand(func, user, Opcode::Iadd, v)?;
     let def_block = match func.dfg.value_def(other) {
         ValueDef::Result(inst, _) => func.layout.inst_block(inst)?,
         ValueDef::Param(block, _) => block,
