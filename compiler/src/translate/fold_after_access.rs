@@ -245,3 +245,121 @@ fn offset_of(func: &Function, inst: Inst) -> i32 {
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::{
+        AbiParam, Function, InstBuilder, InstructionData, MemFlagsData, Signature, TrapCode,
+        UserFuncName, Value, types,
+    };
+    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    use super::fold_after_access;
+
+    /// The vmctx field offsets of two memories' bases in these tests.
+    const MEMORY_0: i32 = 16;
+    const MEMORY_1: i32 = 64;
+
+    /// `fn(vmctx, p)`: for each `(memory, k)` in order, a guard-mode i32
+    /// load at `p + k` (`k == 0`: at `p`), shaped as `guard.rs` builds
+    /// them: a fresh base load, `uextend`, `iadd`. Returns the function and
+    /// its parameter `p`.
+    fn accesses(loads: &[(i32, i64)]) -> (Function, Value) {
+        let mut signature = Signature::new(CallConv::SystemV);
+        signature.params.push(AbiParam::new(types::I64));
+        signature.params.push(AbiParam::new(types::I32));
+        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
+        let mut context = FunctionBuilderContext::new();
+        let mut builder = FunctionBuilder::new(&mut func, &mut context);
+        let entry = builder.create_block();
+        builder.append_block_params_for_function_params(entry);
+        builder.switch_to_block(entry);
+        let [vmctx, p] = [
+            builder.block_params(entry)[0],
+            builder.block_params(entry)[1],
+        ];
+        let heap = MemFlagsData::new().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS));
+        for &(memory, k) in loads {
+            let index = if k == 0 {
+                p
+            } else {
+                let k = builder.ins().iconst(types::I32, k);
+                builder.ins().iadd(p, k)
+            };
+            let base = builder
+                .ins()
+                .load(types::I64, MemFlagsData::trusted(), vmctx, memory);
+            let wide = builder.ins().uextend(types::I64, index);
+            let address = builder.ins().iadd(base, wide);
+            builder.ins().load(types::I32, heap, address, 0);
+        }
+        builder.ins().return_(&[]);
+        builder.seal_all_blocks();
+        builder.finalize(TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        (func, p)
+    }
+
+    /// `(offset, i32 index)` of each heap access (an i32 load whose
+    /// address is `iadd(base, uextend(index))`), in order.
+    fn heap_loads(func: &Function) -> Vec<(i32, Value)> {
+        let entry = func.layout.entry_block().expect("an entry block");
+        func.layout
+            .block_insts(entry)
+            .filter_map(|inst| match func.dfg.insts[inst] {
+                InstructionData::Load { arg, offset, .. }
+                    if func.dfg.value_type(func.dfg.first_result(inst)) == types::I32 =>
+                {
+                    let (_, wide) = super::binary_operands(func, arg, super::Opcode::Iadd)?;
+                    Some((offset.into(), super::extended_i32(func, wide)?))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn verify(func: &Function) {
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        cranelift_codegen::verify_function(func, &flags).expect("valid IR after the pass");
+    }
+
+    #[test]
+    fn an_add_after_an_access_through_p_joins_the_offset() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 8), (MEMORY_0, 65536)]);
+        fold_after_access(&mut func);
+        verify(&func);
+        assert_eq!(heap_loads(&func), [(0, p), (8, p), (65536, p)]);
+    }
+
+    #[test]
+    fn an_add_without_an_access_through_p_before_it_stays() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 8), (MEMORY_0, 0)]);
+        fold_after_access(&mut func);
+        verify(&func);
+        let loads = heap_loads(&func);
+        assert_ne!(loads[0].1, p, "p + 8 keeps its i32 add");
+        assert_eq!(loads[0].0, 0);
+    }
+
+    #[test]
+    fn an_access_in_another_memory_does_not_count() {
+        let (mut func, p) = accesses(&[(MEMORY_1, 0), (MEMORY_0, 8)]);
+        fold_after_access(&mut func);
+        let loads = heap_loads(&func);
+        assert_ne!(loads[1].1, p);
+        assert_eq!(loads[1].0, 0);
+    }
+
+    #[test]
+    fn constants_beyond_64_kib_stay() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 65537), (MEMORY_0, -8)]);
+        fold_after_access(&mut func);
+        let loads = heap_loads(&func);
+        assert_ne!(loads[1].1, p);
+        assert_ne!(loads[2].1, p, "negative constants are guard.rs's");
+    }
+}
