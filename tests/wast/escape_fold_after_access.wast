@@ -1,7 +1,8 @@
 ;; In guard mode `i32.add(p, k)` in front of an access joins the access's
 ;; static offset when an access through `p` itself, in the same memory,
 ;; dominates it (translate/fold_after_access.rs): that access proves
-;; `p < 2^32 - 64 KiB`, so `p + k` (k <= 64 KiB) cannot wrap. Without such
+;; `p < 2^32 - 64 KiB`, so `p + k` (k <= 64 KiB) cannot wrap; after an
+;; access through `q = p + j`, `p + k` (k > j) becomes `q + (k - j)`. Without such
 ;; an access the sum must keep its i32 wrap-around (p = 0xFFFFFFF8 plus 8
 ;; reads address 0), and folded accesses must trap exactly past the end.
 ;; Explicit mode does not fold; the expectations are the same.
@@ -55,6 +56,13 @@
   (func (export "k_64k") (param i32) (result i32)
     (drop (i32.load8_u (local.get 0)))
     (i32.load8_u (i32.add (i32.const 65536) (local.get 0))))
+
+  ;; The access through q = p + 4 dominates: p + 8 becomes q + 4 (not
+  ;; p + 8, which would be past 4 GiB for p = 0xFFFFFFFC).
+  (func (export "via_plus4") (param i32) (result i32)
+    (i32.or
+      (i32.shl (i32.load8_u (i32.add (local.get 0) (i32.const 4))) (i32.const 8))
+      (i32.load8_u (i32.add (local.get 0) (i32.const 8)))))
 
   ;; Clang's unrolled loop: bytes p + 2i and p + 2i + 1 for i < n.
   (func (export "sum_pairs") (param $p i32) (param $n i32) (result i32)
@@ -116,6 +124,13 @@
 (assert_trap (invoke "k_64k" (i32.const 65535)) "out of bounds memory access")
 ;; 0xFFFF0000 + 65536 would wrap to 0, but the first access traps.
 (assert_trap (invoke "k_64k" (i32.const -65536)) "out of bounds memory access")
+
+;; 0xFFFFFFFC + 4 and + 8 wrap to addresses 0 and 4.
+(assert_return (invoke "via_plus4" (i32.const -4)) (i32.const 0x1115))
+(assert_trap (invoke "via_plus4" (i32.const -8)) "out of bounds memory access")
+(assert_return (invoke "via_plus4" (i32.const 65523)) (i32.const 0xa7ab))
+(assert_return (invoke "via_plus4" (i32.const 65527)) (i32.const 0xabaf))
+(assert_trap (invoke "via_plus4" (i32.const 65528)) "out of bounds memory access")
 
 ;; 0xa0 + 0xa1 + ... + 0xaf = 16 * 0xa0 + 120 = 2680.
 (assert_return (invoke "sum_pairs" (i32.const 65520) (i32.const 8)) (i32.const 2680))

@@ -30,6 +30,11 @@
 //! another memory (a different length; conservative), negative `k`
 //! (`guard.rs` folds those without any proof) and offsets that no longer
 //! fit the access's 32-bit immediate.
+//!
+//! The dominating access may also be through `q = p + j` (`0 < j < k`, an
+//! i32 value): it proves `q < 2^32 - 64 KiB` as above, `q + (k - j)` is
+//! `p + k` (mod 2^32) and does not wrap, so `zext(p + k) == zext(q) +
+//! (k - j)`. That is most of what interp gains (x86_64: −3.3 %).
 
 use std::collections::HashMap;
 
@@ -74,9 +79,12 @@ pub fn fold_after_access(func: &mut Function) {
     if accesses.is_empty() {
         return;
     }
-    let mut through: HashMap<Value, Vec<Access>> = HashMap::new();
+    // Accesses by the value their index adds a constant `j >= 0` to:
+    // `p` itself (j = 0) or `p + j`.
+    let mut through: HashMap<Value, Vec<(i32, Access)>> = HashMap::new();
     for access in &accesses {
-        through.entry(access.index).or_default().push(*access);
+        let (root, j) = positive_add(func, access.index).unwrap_or((access.index, 0));
+        through.entry(root).or_default().push((j, *access));
     }
     let cfg = ControlFlowGraph::with_function(func);
     let domtree = DominatorTree::with_function(func, &cfg);
@@ -85,16 +93,26 @@ pub fn fold_after_access(func: &mut Function) {
         let Some((p, k)) = positive_add(func, access.index) else {
             continue;
         };
-        let proven = through.get(&p).is_some_and(|earlier| {
-            earlier.iter().any(|e| {
-                e.inst != access.inst
-                    && i64::from(k) <= GUARD_BELOW_BYTES as i64 + i64::from(offset_of(func, e.inst))
-                    && same_memory(func, e.memory_base, access.memory_base, 3)
-                    && domtree.dominates(e.inst, access.inst, &func.layout)
-            })
+        // An earlier access through `q = p + j` (j < k) proves `q + (k - j)`
+        // does not wrap, and that sum is `p + k`. The smallest `j`: `p`
+        // itself when it can, whose extension other accesses share.
+        let proof = through.get(&p).and_then(|earlier| {
+            earlier
+                .iter()
+                .filter(|(j, e)| {
+                    *j < k
+                        && e.inst != access.inst
+                        && i64::from(k - j)
+                            <= GUARD_BELOW_BYTES as i64 + i64::from(offset_of(func, e.inst))
+                        && same_memory(func, e.memory_base, access.memory_base, 3)
+                        && domtree.dominates(e.inst, access.inst, &func.layout)
+                })
+                .min_by_key(|(j, _)| *j)
         });
-        if proven && offset_of(func, access.inst).checked_add(k).is_some() {
-            folds.push((*access, p, k));
+        if let Some(&(j, earlier)) = proof
+            && offset_of(func, access.inst).checked_add(k - j).is_some()
+        {
+            folds.push((*access, earlier.index, k - j));
         }
     }
     for (access, p, k) in folds {
@@ -352,6 +370,19 @@ mod tests {
         let loads = heap_loads(&func);
         assert_ne!(loads[1].1, p);
         assert_eq!(loads[1].0, 0);
+    }
+
+    #[test]
+    fn an_add_after_an_access_through_p_plus_j_adds_the_difference() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 4), (MEMORY_0, 12), (MEMORY_0, 2)]);
+        fold_after_access(&mut func);
+        verify(&func);
+        let loads = heap_loads(&func);
+        // p + 12 is (p + 4) + 8; p + 2 (below 4) stays as it was.
+        assert_eq!(loads[1], (8, loads[0].1));
+        assert_ne!(loads[0].1, p);
+        assert_eq!(loads[2].0, 0);
+        assert_ne!(loads[2].1, p);
     }
 
     #[test]
