@@ -280,6 +280,9 @@ fn translate(
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
     translate_body(env, module, builder, func_type, body)
         .with_context(|| format!("in function {index} (`{symbol}`)"))?;
+    if crate::translate::fold_after_access::applies(env) {
+        crate::translate::fold_after_access::fold_after_access(&mut func);
+    }
     Ok(Translated {
         defined,
         what: format!("function {index} (`{symbol}`)"),

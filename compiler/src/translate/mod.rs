@@ -35,6 +35,7 @@ pub mod deep_operand_first;
 pub mod env;
 pub mod exceptions;
 pub mod float_constants;
+pub mod fold_after_access;
 pub mod global;
 pub mod guard;
 pub mod ir_match;

@@ -1,0 +1,396 @@
+//! `i32.add(p, k)` in front of a guard-mode access joins the access's
+//! static offset when an access through `p` itself (same memory) dominates
+//! it: that earlier access proves `p + k` cannot wrap.
+//!
+//! Clang addresses the second element of an unrolled loop as `p + 8`
+//! (matmul's inner loop: `lea 0x8(%rcx),%r11d` before each load and store
+//! of the odd element). Folding `k` into the offset is unsound in general:
+//! for `p >= 2^32 - k` the Wasm address wraps to a low, valid one while
+//! `base + zext(p) + k` lies past 4 GiB and faults.
+//!
+//! Why the dominating access makes it sound (guard mode only): a
+//! guard-mode access is its own check. When the access at
+//! `base + zext(p) + off` of `s >= 1` bytes completed, `p + off + s <=
+//! length`, and a guard-mode memory whose declared minimum is below 65 536
+//! pages never grows past `GUARDED_MAX_BYTES` = 2^32 - 64 KiB (the runtime
+//! caps its growth and refuses to bind it to a larger import). So
+//! `p <= 2^32 - 64 KiB - 1` from then on — the length only grows, so
+//! `memory.grow` in between or another thread growing a shared memory
+//! changes nothing — and for `0 < k <= 64 KiB`, `p + k <= 2^32 - 1`: the
+//! sum does not wrap and `zext(p + k) == zext(p) + k`. The folded access
+//! computes the same native address as before, so it reads, writes and
+//! faults exactly as the unfolded one. A Wasm trap ends the function (no
+//! Wasm handler catches it), so a dominating access that executed is one
+//! that completed.
+//!
+//! Left alone: explicit mode and memories that are always checked (their
+//! accesses are `notrap` after a compare, not trap sites), a module with a
+//! guard-mode memory declared with 65 536 pages (4 GiB: `p` may be
+//! `2^32 - 8` with the last 8 bytes valid), an access through `p` in
+//! another memory (a different length; conservative), negative `k`
+//! (`guard.rs` folds those without any proof) and offsets that no longer
+//! fit the access's 32-bit immediate.
+//!
+//! The dominating access may also be through `q = p + j` (`0 < j < k`, an
+//! i32 value): it proves `q < 2^32 - 64 KiB` as above, `q + (k - j)` is
+//! `p + k` (mod 2^32) and does not wrap, so `zext(p + k) == zext(q) +
+//! (k - j)`. That is most of what interp gains (x86_64: −3.3 %).
+
+use std::collections::HashMap;
+
+use cranelift_codegen::cursor::{Cursor, FuncCursor};
+use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::flowgraph::ControlFlowGraph;
+use cranelift_codegen::ir::{
+    Function, Inst, InstBuilder, InstructionData, Opcode, TrapCode, Value, ValueDef,
+    immediates::Offset32, types,
+};
+use wafer_abi::{GUARD_BELOW_BYTES, GUARDED_MAX_BYTES};
+
+use super::env::ModuleEnv;
+use super::ir_match::{binary_operands, iconst_imm};
+use crate::emit::BoundsChecks;
+
+/// Whether every guard-mode access of the module's functions lies in a
+/// memory no longer than `GUARDED_MAX_BYTES` (see the module comment).
+pub fn applies(env: &ModuleEnv<'_, '_>) -> bool {
+    env.bounds_checks == BoundsChecks::Guard
+        && env.info.memories.iter().all(|ty| {
+            let always_checked = ty.memory64 || crate::module_info::page_size_log2(ty) < 16;
+            always_checked
+                || ty.initial.saturating_mul(crate::module_info::page_size(ty)) <= GUARDED_MAX_BYTES
+        })
+}
+
+/// A guard-mode load or store at `memory_base + zext(index) + offset`.
+#[derive(Clone, Copy)]
+struct Access {
+    inst: Inst,
+    /// The `iadd` operand that is not the extension: the memory's base.
+    memory_base: Value,
+    /// The i32 Wasm address (before any constant was folded).
+    index: Value,
+}
+
+/// Folds `p + k` into the offset of every guard-mode access dominated by
+/// an access through `p` (see the module comment). `applies` must hold.
+pub fn fold_after_access(func: &mut Function) {
+    let accesses = guarded_accesses(func);
+    if accesses.is_empty() {
+        return;
+    }
+    // Accesses by the value their index adds a constant `j >= 0` to:
+    // `p` itself (j = 0) or `p + j`.
+    let mut through: HashMap<Value, Vec<(i32, Access)>> = HashMap::new();
+    for access in &accesses {
+        let (root, j) = positive_add(func, access.index).unwrap_or((access.index, 0));
+        through.entry(root).or_default().push((j, *access));
+    }
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let mut folds = Vec::new();
+    for access in &accesses {
+        let Some((p, k)) = positive_add(func, access.index) else {
+            continue;
+        };
+        // An earlier access through `q = p + j` (j < k) proves `q + (k - j)`
+        // does not wrap, and that sum is `p + k`. The smallest `j`: `p`
+        // itself when it can, whose extension other accesses share.
+        let proof = through.get(&p).and_then(|earlier| {
+            earlier
+                .iter()
+                .filter(|(j, e)| {
+                    *j < k
+                        && e.inst != access.inst
+                        && i64::from(k - j)
+                            <= GUARD_BELOW_BYTES as i64 + i64::from(offset_of(func, e.inst))
+                        && same_memory(func, e.memory_base, access.memory_base, 3)
+                        && domtree.dominates(e.inst, access.inst, &func.layout)
+                })
+                .min_by_key(|(j, _)| *j)
+        });
+        if let Some(&(j, earlier)) = proof
+            && offset_of(func, access.inst).checked_add(k - j).is_some()
+        {
+            folds.push((*access, earlier.index, k - j));
+        }
+    }
+    for (access, p, k) in folds {
+        let mut pos = FuncCursor::new(func).at_inst(access.inst);
+        let wide = pos.ins().uextend(types::I64, p);
+        let native = pos.ins().iadd(access.memory_base, wide);
+        match &mut func.dfg.insts[access.inst] {
+            InstructionData::Load { arg, offset, .. } => {
+                *arg = native;
+                *offset = Offset32::new(i32::from(*offset) + k);
+            }
+            InstructionData::Store { args, offset, .. } => {
+                args[1] = native;
+                *offset = Offset32::new(i32::from(*offset) + k);
+            }
+            _ => unreachable!("guarded_accesses keeps plain loads and stores"),
+        }
+    }
+}
+
+/// Every plain load or store that is a heap trap site (a guard-mode
+/// access) with address `iadd(base, uextend.i64(index))`.
+fn guarded_accesses(func: &Function) -> Vec<Access> {
+    let mut found = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let data = &func.dfg.insts[inst];
+            let address = match *data {
+                InstructionData::Load { arg, .. } => arg,
+                InstructionData::Store { args, .. } => args[1],
+                _ => continue,
+            };
+            if data.memflags_trap_code(&func.dfg) != Some(TrapCode::HEAP_OUT_OF_BOUNDS) {
+                continue;
+            }
+            let Some((a, b)) = binary_operands(func, address, Opcode::Iadd) else {
+                continue;
+            };
+            let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+            let access = match (extended_i32(func, a), extended_i32(func, b)) {
+                (None, Some(index)) => Access {
+                    inst,
+                    memory_base: a,
+                    index,
+                },
+                (Some(index), None) => Access {
+                    inst,
+                    memory_base: b,
+                    index,
+                },
+                _ => continue,
+            };
+            if loaded_pointer(func, access.memory_base) {
+                found.push(access);
+            }
+        }
+    }
+    found
+}
+
+/// `x` when `v` is `uextend.i64(x)` of an i32 `x`.
+fn extended_i32(func: &Function, v: Value) -> Option<Value> {
+    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } if func.dfg.value_type(v) == types::I64 && func.dfg.value_type(arg) == types::I32 => {
+            Some(func.dfg.resolve_aliases(arg))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `v` is a `load` (the memory base read from its record).
+fn loaded_pointer(func: &Function, v: Value) -> bool {
+    matches!(func.dfg.value_def(v), ValueDef::Result(inst, _)
+        if matches!(func.dfg.insts[inst], InstructionData::Load { opcode: Opcode::Load, .. }))
+}
+
+/// Whether bases `a` and `b` are the same memory's: the same value, or
+/// loads of the same field (offset) through the same memory record
+/// pointer (each access loads its base anew; an imported memory's record
+/// pointer is itself loaded).
+fn same_memory(func: &Function, a: Value, b: Value, depth: u32) -> bool {
+    let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+    if a == b {
+        return true;
+    }
+    if depth == 0 {
+        return false;
+    }
+    let (ValueDef::Result(ia, _), ValueDef::Result(ib, _)) =
+        (func.dfg.value_def(a), func.dfg.value_def(b))
+    else {
+        return false;
+    };
+    match (func.dfg.insts[ia], func.dfg.insts[ib]) {
+        (
+            InstructionData::Load {
+                opcode: Opcode::Load,
+                arg: pa,
+                offset: oa,
+                ..
+            },
+            InstructionData::Load {
+                opcode: Opcode::Load,
+                arg: pb,
+                offset: ob,
+                ..
+            },
+        ) => {
+            oa == ob
+                && func.dfg.value_type(a) == func.dfg.value_type(b)
+                && same_memory(func, pa, pb, depth - 1)
+        }
+        _ => false,
+    }
+}
+
+/// `(p, k)` when the i32 `index` is `iadd(p, k)` with a constant
+/// `0 < k <= GUARD_BELOW_BYTES` (64 KiB: the room below 2^32 that
+/// `GUARDED_MAX_BYTES` leaves).
+fn positive_add(func: &Function, index: Value) -> Option<(Value, i32)> {
+    let (a, b) = binary_operands(func, index, Opcode::Iadd)?;
+    let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+    let small = |v: Value| {
+        let k = i64::from(iconst_imm(func, v)? as u32);
+        (1..=GUARD_BELOW_BYTES as i64)
+            .contains(&k)
+            .then_some(k as i32)
+    };
+    match (small(a), small(b)) {
+        (_, Some(k)) => Some((a, k)),
+        (Some(k), _) => Some((b, k)),
+        _ => None,
+    }
+}
+
+/// The static offset of a plain load or store.
+fn offset_of(func: &Function, inst: Inst) -> i32 {
+    match func.dfg.insts[inst] {
+        InstructionData::Load { offset, .. } | InstructionData::Store { offset, .. } => {
+            offset.into()
+        }
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::{
+        AbiParam, Function, InstBuilder, InstructionData, MemFlagsData, Signature, TrapCode,
+        UserFuncName, Value, types,
+    };
+    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+    use super::fold_after_access;
+
+    /// The vmctx field offsets of two memories' bases in these tests.
+    const MEMORY_0: i32 = 16;
+    const MEMORY_1: i32 = 64;
+
+    /// `fn(vmctx, p)`: for each `(memory, k)` in order, a guard-mode i32
+    /// load at `p + k` (`k == 0`: at `p`), shaped as `guard.rs` builds
+    /// them: a fresh base load, `uextend`, `iadd`. Returns the function and
+    /// its parameter `p`.
+    fn accesses(loads: &[(i32, i64)]) -> (Function, Value) {
+        let mut signature = Signature::new(CallConv::SystemV);
+        signature.params.push(AbiParam::new(types::I64));
+        signature.params.push(AbiParam::new(types::I32));
+        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
+        let mut context = FunctionBuilderContext::new();
+        let mut builder = FunctionBuilder::new(&mut func, &mut context);
+        let entry = builder.create_block();
+        builder.append_block_params_for_function_params(entry);
+        builder.switch_to_block(entry);
+        let [vmctx, p] = [
+            builder.block_params(entry)[0],
+            builder.block_params(entry)[1],
+        ];
+        let heap = MemFlagsData::new().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS));
+        for &(memory, k) in loads {
+            let index = if k == 0 {
+                p
+            } else {
+                let k = builder.ins().iconst(types::I32, k);
+                builder.ins().iadd(p, k)
+            };
+            let base = builder
+                .ins()
+                .load(types::I64, MemFlagsData::trusted(), vmctx, memory);
+            let wide = builder.ins().uextend(types::I64, index);
+            let address = builder.ins().iadd(base, wide);
+            builder.ins().load(types::I32, heap, address, 0);
+        }
+        builder.ins().return_(&[]);
+        builder.seal_all_blocks();
+        builder.finalize(TargetFrontendConfig {
+            default_call_conv: CallConv::SystemV,
+            pointer_width: target_lexicon::PointerWidth::U64,
+            page_size_align_log2: 12,
+        });
+        (func, p)
+    }
+
+    /// `(offset, i32 index)` of each heap access (an i32 load whose
+    /// address is `iadd(base, uextend(index))`), in order.
+    fn heap_loads(func: &Function) -> Vec<(i32, Value)> {
+        let entry = func.layout.entry_block().expect("an entry block");
+        func.layout
+            .block_insts(entry)
+            .filter_map(|inst| match func.dfg.insts[inst] {
+                InstructionData::Load { arg, offset, .. }
+                    if func.dfg.value_type(func.dfg.first_result(inst)) == types::I32 =>
+                {
+                    let (_, wide) = super::binary_operands(func, arg, super::Opcode::Iadd)?;
+                    Some((offset.into(), super::extended_i32(func, wide)?))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn verify(func: &Function) {
+        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+        cranelift_codegen::verify_function(func, &flags).expect("valid IR after the pass");
+    }
+
+    #[test]
+    fn an_add_after_an_access_through_p_joins_the_offset() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 8), (MEMORY_0, 65536)]);
+        fold_after_access(&mut func);
+        verify(&func);
+        assert_eq!(heap_loads(&func), [(0, p), (8, p), (65536, p)]);
+    }
+
+    #[test]
+    fn an_add_without_an_access_through_p_before_it_stays() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 8), (MEMORY_0, 0)]);
+        fold_after_access(&mut func);
+        verify(&func);
+        let loads = heap_loads(&func);
+        assert_ne!(loads[0].1, p, "p + 8 keeps its i32 add");
+        assert_eq!(loads[0].0, 0);
+    }
+
+    #[test]
+    fn an_access_in_another_memory_does_not_count() {
+        let (mut func, p) = accesses(&[(MEMORY_1, 0), (MEMORY_0, 8)]);
+        fold_after_access(&mut func);
+        let loads = heap_loads(&func);
+        assert_ne!(loads[1].1, p);
+        assert_eq!(loads[1].0, 0);
+    }
+
+    #[test]
+    fn an_add_after_an_access_through_p_plus_j_adds_the_difference() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 4), (MEMORY_0, 12), (MEMORY_0, 2)]);
+        fold_after_access(&mut func);
+        verify(&func);
+        let loads = heap_loads(&func);
+        // p + 12 is (p + 4) + 8; p + 2 (below 4) stays as it was.
+        assert_eq!(loads[1], (8, loads[0].1));
+        assert_ne!(loads[0].1, p);
+        assert_eq!(loads[2].0, 0);
+        assert_ne!(loads[2].1, p);
+    }
+
+    #[test]
+    fn constants_beyond_64_kib_stay() {
+        let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 65537), (MEMORY_0, -8)]);
+        fold_after_access(&mut func);
+        let loads = heap_loads(&func);
+        assert_ne!(loads[1].1, p);
+        assert_ne!(loads[2].1, p, "negative constants are guard.rs's");
+    }
+}
