@@ -32,6 +32,7 @@ pub mod constant_stores;
 pub mod control;
 pub mod counted_loops;
 pub mod deep_operand_first;
+pub mod div_by_constant;
 pub mod env;
 pub mod exceptions;
 pub mod float_constants;
