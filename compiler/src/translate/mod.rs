@@ -31,6 +31,7 @@ pub mod const_expr;
 pub mod constant_stores;
 pub mod control;
 pub mod counted_loops;
+pub mod counter_tests;
 pub mod deep_operand_first;
 pub mod div_by_constant;
 pub mod env;
