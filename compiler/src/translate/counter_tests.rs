@@ -29,16 +29,18 @@
 //!
 //! The end goes through an [`OpaqueSlot`] (a store and a load before the
 //! loop). Left as a plain `iadd`, Cranelift's mid-end placed it inside the
-//! loop, a `lea` per round as costly as the count it replaced: its
-//! elaborator walks the dominator tree in preorder and drops a loop from
-//! its stack of loops when it visits a block outside it, without putting
-//! it back for the next block inside, so no value used in a loop block
-//! visited after an exit block is hoisted (strncmp's test of `n` follows
-//! the exit on a NUL). The slot costs two instructions per entry to the
-//! loop and saves one per round. Of several pointers, the one whose entry
-//! argument's constant offset cancels the counter's is taken (`l0 = l +
-//! 1`, `n0 = n - 1`: the end is `l + n`, one `add`); with strncmp's other
-//! cursor the end was a `lea` and a copy (hashmap +0.9 %).
+//! loop, a `lea` per round as costly as the count it replaced. Its
+//! elaborator hoists loop-invariant values out of a loop only in some of
+//! the loop's blocks: after a `brif` whose first target stays in the loop
+//! and whose second leaves it (strncmp's `*r` test, which continues on a
+//! non-zero byte), values are computed where they are used, every round.
+//! With the exit as the first target the same value was hoisted (a
+//! hand-written loop, `a + b` compared after such a test). The slot costs
+//! two instructions per entry to the loop and saves one per round. Of
+//! several pointers, the one whose entry argument's constant offset
+//! cancels the counter's is taken (`l0 = l + 1`, `n0 = n - 1`: the end is
+//! `l + n`, one `add`); with strncmp's other cursor the end was a `lea`
+//! and a copy (hashmap +0.9 %).
 
 use std::collections::HashMap;
 
