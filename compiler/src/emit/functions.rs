@@ -31,7 +31,9 @@ use super::errors::module_error;
 use crate::translate::compare_forms::compare_instead_of_xor;
 use crate::translate::constant_stores::store_narrow_constants;
 use crate::translate::counted_loops::count_with_pointers;
+use crate::translate::counter_tests::test_pointers_for_counters;
 use crate::translate::deep_operand_first::deep_operand_first;
+use crate::translate::div_by_constant::divide_by_multiplying;
 use crate::translate::env::{ModuleEnv, budget_body_signature, wasm_signature};
 use crate::translate::float_constants::float_constants_from_pool;
 use crate::translate::keep_invariants::keep_invariants_out_of_loops;
@@ -306,9 +308,11 @@ fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode
         // Before the masks become extensions (it reads them as `band`s)
         // and before parameters turn i64 (it bounds them as they are).
         unmask_range_compares(&mut job.func);
+        divide_by_multiplying(&mut job.func);
         // Before widening: the carried addresses are widened like indices.
         carry_addresses_in_loops(&mut job.func);
         count_with_pointers(&mut job.func);
+        test_pointers_for_counters(&mut job.func);
         widen_extended_params(&mut job.func);
         if job.guarded {
             // With explicit checks it executes fewer instructions but ran
