@@ -48,7 +48,7 @@ use crate::module_info::ModuleInfo;
 
 /// Largest Wasm body (bytes, with its local declarations) inlined at its
 /// call sites.
-pub const MAX_CALLEE_BYTES: u64 = 512;
+pub const MAX_CALLEE_BYTES: u64 = 256;
 
 /// Callers larger than this (IR instructions, counting what was inlined
 /// so far) get no more inlined bodies.
@@ -353,22 +353,33 @@ mod tests {
 
     #[test]
     fn the_growth_budget_takes_the_smallest_callees_first() {
-        // Each call site of $mid copies ~400 bytes; 30 of them exceed the
-        // 8 KiB a small module may grow by, the 30 calls of $tiny do not.
-        let mid = "(i32.const 1) (drop) ".repeat(130);
-        let calls = "(call $tiny) (call $mid) ".repeat(30);
-        let wat = format!(
-            r#"(module
-                 (func $tiny (param i32) (result i32) (local.get 0))
-                 (func $mid (param i32) (result i32) {mid} (local.get 0))
-                 (func $caller (param i32) (result i32)
-                   (local.get 0) (loop $l (param i32) (result i32) {calls}
-                     (br_if $l (i32.eqz (local.get 0))))))"#
-        );
-        let wasm = wat::parse_str(&wat).expect("test module parses");
-        let info = parse(&wasm).expect("valid module");
-        let plan = plan(&info).expect("readable bodies");
-        assert_eq!(plan.callees, [0]);
-        assert_eq!(plan.pairs.into_iter().collect::<Vec<_>>(), [(2, 0)]);
+        // Each call site of $mid copies 244 bytes (80 three-byte pairs,
+        // `local.get 0`, the locals count and `end`): 20 sites (4 880
+        // bytes) fit in the 8 KiB a small module may grow by, 40 (9 760)
+        // do not; the calls of $tiny (4 bytes) always do.
+        let mid = "(i32.const 1) (drop) ".repeat(80);
+        for (sites, callees, pairs) in [
+            (20, &[0, 1][..], &[(2, 0), (2, 1)][..]),
+            (40, &[0][..], &[(2, 0)][..]),
+        ] {
+            let calls = "(call $tiny) (call $mid) ".repeat(sites);
+            let wat = format!(
+                r#"(module
+                     (func $tiny (param i32) (result i32) (local.get 0))
+                     (func $mid (param i32) (result i32) {mid} (local.get 0))
+                     (func $caller (param i32) (result i32)
+                       (local.get 0) (loop $l (param i32) (result i32) {calls}
+                         (br_if $l (i32.eqz (local.get 0))))))"#
+            );
+            let wasm = wat::parse_str(&wat).expect("test module parses");
+            let info = parse(&wasm).expect("valid module");
+            let plan = plan(&info).expect("readable bodies");
+            assert_eq!(plan.callees, callees, "{sites} sites");
+            assert_eq!(
+                plan.pairs.into_iter().collect::<Vec<_>>(),
+                pairs,
+                "{sites} sites"
+            );
+        }
     }
 }
