@@ -147,3 +147,27 @@
 (assert_trap (invoke "div_loop" (i32.const -1) (i32.const 3)) "integer divide by zero")
 (assert_return (invoke "boom_loop" (i32.const 0) (i32.const 4)) (i32.const 28))
 (assert_trap (invoke "boom_loop" (i32.const 1) (i32.const 4)) "unreachable")
+
+;; A callee with a `call_indirect`, inlined into a caller that declared
+;; another name first: the type-id symbol of the check must stay the
+;; callee's (Cranelift's inliner copied the callee's name index as is, and
+;; the check then compared with $triple's address and trapped).
+(module
+  (type $i2i (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $double $triple)
+  (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func $triple (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func $dispatch (param i32 i32) (result i32)
+    (call_indirect (type $i2i) (local.get 0) (local.get 1)))
+  ;; For n = 3, 2, 1: triple(n) + table[n & 1](n) = (9 + 9) + (6 + 4) + (3 + 3) = 34.
+  (func (export "dispatch_loop") (param $n i32) (result i32)
+    (local $sum i32)
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum) (call $triple (local.get $n))))
+      (local.set $sum (i32.add (local.get $sum)
+        (call $dispatch (local.get $n) (i32.and (local.get $n) (i32.const 1)))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))
+    (local.get $sum)))
+(assert_return (invoke "dispatch_loop" (i32.const 3)) (i32.const 34))

@@ -184,13 +184,16 @@ impl Callees {
             return Ok(false);
         }
         let mut ctx = Context::for_function(std::mem::replace(func, Function::new()));
-        let inlined = ctx.inline(SmallCallees {
+        let mut inliner = SmallCallees {
             callees: self,
             in_loops,
-        });
+            copied_globals: Vec::new(),
+        };
+        let inlined = ctx.inline(&mut inliner);
         *func = std::mem::replace(&mut ctx.func, Function::new());
         let inlined = inlined.map_err(|e| anyhow!("BUG: inlining failed: {e}"))?;
         if inlined {
+            rename_copied_symbols(func, &inliner.copied_globals);
             restore_source_locations(func);
         }
         Ok(inlined)
@@ -254,6 +257,9 @@ struct SmallCallees<'c> {
     callees: &'c Callees,
     /// The calls chosen before inlining (their `Inst`s stay theirs).
     in_loops: BTreeSet<ir::Inst>,
+    /// Per inlined call: the caller's first global value copied from the
+    /// callee, and the callee (see [`rename_copied_symbols`]).
+    copied_globals: Vec<(usize, &'c Function)>,
 }
 
 impl Inline for SmallCallees<'_> {
@@ -269,13 +275,47 @@ impl Inline for SmallCallees<'_> {
             return InlineCommand::KeepCall;
         }
         match self.callees.callee_of(caller, call_inst) {
-            Some((_, body)) => InlineCommand::Inline {
-                callee: std::borrow::Cow::Borrowed(body),
-                // Calls in the inlined body stay calls: recursion is
-                // inlined once, and nothing grows without bound.
-                visit_callee: false,
-            },
+            Some((_, body)) => {
+                // The inliner appends the callee's global values next.
+                self.copied_globals.push((caller.global_values.len(), body));
+                InlineCommand::Inline {
+                    callee: std::borrow::Cow::Borrowed(body),
+                    // Calls in the inlined body stay calls: recursion is
+                    // inlined once, and nothing grows without bound.
+                    visit_callee: false,
+                }
+            }
             _ => InlineCommand::KeepCall,
+        }
+    }
+}
+
+/// Cranelift 0.135's inliner copies a callee's `symbol_value` global
+/// values as they are, with the callee's `UserExternalNameRef`, an index
+/// into the callee's own name table: in the caller it names whatever the
+/// caller declared at that index (a `call_indirect`'s type-id symbol
+/// became some function's address). Each copied symbol gets the caller's
+/// reference to the callee's name.
+fn rename_copied_symbols(func: &mut Function, copied: &[(usize, &Function)]) {
+    for &(first, callee) in copied {
+        for (index, data) in callee.global_values.values().enumerate() {
+            let ir::GlobalValueData::Symbol {
+                name: ExternalName::User(callee_ref),
+                ..
+            } = data
+            else {
+                continue;
+            };
+            let name = callee.params.user_named_funcs()[*callee_ref].clone();
+            let caller_ref = func.declare_imported_user_function(name);
+            let gv = ir::GlobalValue::from_u32((first + index) as u32);
+            if let ir::GlobalValueData::Symbol {
+                name: ExternalName::User(r),
+                ..
+            } = &mut func.global_values[gv]
+            {
+                *r = caller_ref;
+            }
         }
     }
 }
