@@ -31,6 +31,8 @@ mod files;
 mod footprint;
 #[path = "cli/hygiene.rs"]
 mod hygiene;
+#[path = "cli/inline.rs"]
+mod inline;
 #[path = "cli/limits.rs"]
 mod limits;
 #[path = "cli/measure.rs"]

@@ -28,6 +28,7 @@ use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
 use super::errors::module_error;
+use super::inline::{self, Callees};
 use crate::translate::compare_forms::compare_instead_of_xor;
 use crate::translate::constant_stores::store_narrow_constants;
 use crate::translate::counted_loops::count_with_pointers;
@@ -132,10 +133,38 @@ pub fn compile_functions(
 ) -> Result<Vec<CompiledFunction>> {
     let count = env.info.bodies.len();
     let workers = jobs.get().min(count);
+    let callees = keep_callees(env, module, symbols)?;
     if workers <= 1 {
-        return compile_on_this_thread(env, module, isa, symbols);
+        return compile_on_this_thread(env, module, isa, symbols, &callees);
     }
-    compile_on_workers(env, module, isa, symbols, workers)
+    compile_on_workers(env, module, isa, symbols, workers, &callees)
+}
+
+/// The small callees inlined at their call sites (`inline.rs`), translated
+/// once up front; none with a budget.
+fn keep_callees(
+    env: &ModuleEnv<'_, '_>,
+    module: &mut ObjectModule,
+    symbols: &[String],
+) -> Result<Callees> {
+    if env.budget.enabled() {
+        return Ok(Callees::default());
+    }
+    let plan = inline::plan(env.info)?;
+    let wanted = plan.callees.clone();
+    let mut callees = Callees::new(plan);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    for defined in wanted {
+        // A body that fails to translate is reported in its own turn
+        // (the lowest failing index wins); it is just not inlined.
+        let Ok(translated) = translate(env, module, symbols, defined, &mut builder_ctx) else {
+            continue;
+        };
+        if !callees.keep(defined, translated.id, translated.func) {
+            break;
+        }
+    }
+    Ok(callees)
 }
 
 fn compile_on_this_thread(
@@ -143,12 +172,13 @@ fn compile_on_this_thread(
     module: &mut ObjectModule,
     isa: &dyn TargetIsa,
     symbols: &[String],
+    callees: &Callees,
 ) -> Result<Vec<CompiledFunction>> {
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut compiled = Vec::with_capacity(env.info.bodies.len());
     for defined in 0..env.info.bodies.len() {
         let translated = translate(env, module, symbols, defined, &mut builder_ctx)?;
-        let code = generate_code(isa, translated)?;
+        let code = generate_code(isa, callees, translated)?;
         compiled.push(define(module, code)?);
     }
     Ok(compiled)
@@ -163,6 +193,7 @@ fn compile_on_workers(
     isa: &dyn TargetIsa,
     symbols: &[String],
     workers: usize,
+    callees: &Callees,
 ) -> Result<Vec<CompiledFunction>> {
     let count = env.info.bodies.len();
     let (job_tx, job_rx) = mpsc::sync_channel::<Translated>(workers * 2);
@@ -180,7 +211,10 @@ fn compile_on_workers(
                     };
                     let Ok(job) = next else { return };
                     let defined = job.defined;
-                    if done_tx.send((defined, generate_code(isa, job))).is_err() {
+                    if done_tx
+                        .send((defined, generate_code(isa, callees, job)))
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -296,7 +330,15 @@ fn translate(
 
 /// Cranelift code generation for one function; what
 /// `ObjectModule::define_function` does before writing the bytes.
-fn generate_code(isa: &dyn TargetIsa, mut job: Translated) -> Result<MachineCode> {
+fn generate_code(
+    isa: &dyn TargetIsa,
+    callees: &Callees,
+    mut job: Translated,
+) -> Result<MachineCode> {
+    // First: every later pass sees the callees' bodies in place.
+    callees
+        .inline_into(&mut job.func, job.defined)
+        .with_context(|| format!("in {}", job.what))?;
     if needs_scalar_simd(isa) && uses_vectors(&job.func) {
         // No vector unit: the vector IR becomes scalar IR (docs/simd-scalar.md).
         scalarize::run(&mut job.func).with_context(|| format!("in {}", job.what))?;
@@ -430,7 +472,8 @@ mod tests {
     /// several threads the later (smaller) ones finish first: if completion
     /// order leaked into the object, the objects would differ. They call
     /// each other, directly and through the table, and access memory, so
-    /// relocations and trap tables are part of the comparison.
+    /// relocations and trap tables are part of the comparison; each calls
+    /// a small function in a loop, which is inlined.
     /// `count` functions calling each other; function `failing_in`, if
     /// given, nests blocks deeper than wafer's limit, so its translation
     /// fails (on a worker thread when there are several).
@@ -447,6 +490,12 @@ mod tests {
                     step * 4
                 );
             }
+            // A small callee called in a loop: inlined (`inline.rs`).
+            let _ = writeln!(
+                wat,
+                "(loop $l (param i32) (result i32) (call $small (local.get 0)) i32.add \
+                 (br_if $l (i32.eqz (local.get 0))))"
+            );
             if f + 1 < count {
                 let _ = writeln!(wat, "call $f{}", f + 1);
             }
@@ -462,6 +511,7 @@ mod tests {
             }
             wat.push_str(")\n");
         }
+        wat.push_str("(func $small (param i32) (result i32) (i32.load offset=8 (local.get 0)))\n");
         let _ = write!(wat, "(elem (i32.const 0) $f0) (export \"f0\" (func $f0)))");
         wat::parse_str(&wat).expect("generated module parses")
     }

@@ -10,6 +10,7 @@ mod descriptor;
 mod errors;
 mod functions;
 mod host_adapters;
+mod inline;
 pub use functions::{default_jobs, parse_jobs, set_default_jobs};
 mod instantiate;
 pub mod isa;
