@@ -281,7 +281,7 @@ fn translate(
     translate_body(env, module, builder, func_type, body)
         .with_context(|| format!("in function {index} (`{symbol}`)"))?;
     if crate::translate::fold_after_access::applies(env) {
-        crate::translate::fold_after_access::fold_after_access(&mut func);
+        crate::translate::fold_after_access::fold_after_access(&mut func, env.bounds_checks);
     }
     Ok(Translated {
         defined,

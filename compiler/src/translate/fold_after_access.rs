@@ -51,18 +51,31 @@ use super::env::ModuleEnv;
 use super::ir_match::{binary_operands, iconst_imm};
 use crate::emit::BoundsChecks;
 
-/// Whether every guard-mode access of the module's functions lies in a
-/// memory no longer than `GUARDED_MAX_BYTES` (see the module comment).
+/// Whether every access the pass may fold lies in a memory no longer than
+/// `GUARDED_MAX_BYTES` (see the module comment), in either bounds mode.
 pub fn applies(env: &ModuleEnv<'_, '_>) -> bool {
-    env.bounds_checks == BoundsChecks::Guard
-        && env.info.memories.iter().all(|ty| {
+    let declared_bytes =
+        |ty: &wasmparser::MemoryType| ty.initial.saturating_mul(crate::module_info::page_size(ty));
+    match env.bounds_checks {
+        BoundsChecks::Guard => env.info.memories.iter().all(|ty| {
             let always_checked = ty.memory64 || crate::module_info::page_size_log2(ty) < 16;
-            always_checked
-                || ty.initial.saturating_mul(crate::module_info::page_size(ty)) <= GUARDED_MAX_BYTES
-        })
+            always_checked || declared_bytes(ty) <= GUARDED_MAX_BYTES
+        }),
+        // Every access is checked, so every memory counts; a 64-bit
+        // memory's address may be a zero-extended i32 too: left alone.
+        BoundsChecks::Explicit => env
+            .info
+            .memories
+            .iter()
+            .all(|ty| !ty.memory64 && declared_bytes(ty) <= GUARDED_MAX_BYTES),
+    }
 }
 
-/// A guard-mode load or store at `memory_base + zext(index) + offset`.
+/// The `user_id` `Regions::declare` (translate/mod.rs) gives the heap
+/// alias region, which explicit-mode accesses carry.
+const HEAP_REGION_USER_ID: u32 = 2;
+
+/// A load or store at `memory_base + zext(index) + offset`.
 #[derive(Clone, Copy)]
 struct Access {
     inst: Inst,
@@ -72,10 +85,11 @@ struct Access {
     index: Value,
 }
 
-/// Folds `p + k` into the offset of every guard-mode access dominated by
-/// an access through `p` (see the module comment). `applies` must hold.
-pub fn fold_after_access(func: &mut Function) {
-    let accesses = guarded_accesses(func);
+/// Folds `p + k` into the offset of every access (of `mode`'s kind)
+/// dominated by an access through `p` (see the module comment). `applies`
+/// must hold.
+pub fn fold_after_access(func: &mut Function, mode: BoundsChecks) {
+    let accesses = heap_accesses(func, mode);
     if accesses.is_empty() {
         return;
     }
@@ -128,14 +142,28 @@ pub fn fold_after_access(func: &mut Function) {
                 args[1] = native;
                 *offset = Offset32::new(i32::from(*offset) + k);
             }
-            _ => unreachable!("guarded_accesses keeps plain loads and stores"),
+            _ => unreachable!("heap_accesses keeps plain loads and stores"),
         }
     }
 }
 
-/// Every plain load or store that is a heap trap site (a guard-mode
-/// access) with address `iadd(base, uextend.i64(index))`.
-fn guarded_accesses(func: &Function) -> Vec<Access> {
+/// Every plain load or store of linear memory with address
+/// `iadd(base, uextend.i64(index))`: in guard mode a heap trap site, in
+/// explicit mode a `notrap` access of the heap alias region (its check
+/// precedes it; `memory.rs` `heap_flags`).
+fn heap_accesses(func: &Function, mode: BoundsChecks) -> Vec<Access> {
+    let heap_region = func.dfg.alias_regions.get(HEAP_REGION_USER_ID);
+    let is_heap_access = |data: &InstructionData| match mode {
+        BoundsChecks::Guard => {
+            data.memflags_trap_code(&func.dfg) == Some(TrapCode::HEAP_OUT_OF_BOUNDS)
+        }
+        BoundsChecks::Explicit => {
+            heap_region.is_some()
+                && data.memflags_data(&func.dfg).is_some_and(|flags| {
+                    flags.trap_code().is_none() && flags.alias_region() == heap_region
+                })
+        }
+    };
     let mut found = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
@@ -145,7 +173,7 @@ fn guarded_accesses(func: &Function) -> Vec<Access> {
                 InstructionData::Store { args, .. } => args[1],
                 _ => continue,
             };
-            if data.memflags_trap_code(&func.dfg) != Some(TrapCode::HEAP_OUT_OF_BOUNDS) {
+            if !is_heap_access(data) {
                 continue;
             }
             let Some((a, b)) = binary_operands(func, address, Opcode::Iadd) else {
@@ -274,6 +302,7 @@ mod tests {
     use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     use super::fold_after_access;
+    use crate::emit::BoundsChecks;
 
     /// The vmctx field offsets of two memories' bases in these tests.
     const MEMORY_0: i32 = 16;
@@ -348,7 +377,7 @@ mod tests {
     #[test]
     fn an_add_after_an_access_through_p_joins_the_offset() {
         let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 8), (MEMORY_0, 65536)]);
-        fold_after_access(&mut func);
+        fold_after_access(&mut func, BoundsChecks::Guard);
         verify(&func);
         assert_eq!(heap_loads(&func), [(0, p), (8, p), (65536, p)]);
     }
@@ -356,7 +385,7 @@ mod tests {
     #[test]
     fn an_add_without_an_access_through_p_before_it_stays() {
         let (mut func, p) = accesses(&[(MEMORY_0, 8), (MEMORY_0, 0)]);
-        fold_after_access(&mut func);
+        fold_after_access(&mut func, BoundsChecks::Guard);
         verify(&func);
         let loads = heap_loads(&func);
         assert_ne!(loads[0].1, p, "p + 8 keeps its i32 add");
@@ -366,7 +395,7 @@ mod tests {
     #[test]
     fn an_access_in_another_memory_does_not_count() {
         let (mut func, p) = accesses(&[(MEMORY_1, 0), (MEMORY_0, 8)]);
-        fold_after_access(&mut func);
+        fold_after_access(&mut func, BoundsChecks::Guard);
         let loads = heap_loads(&func);
         assert_ne!(loads[1].1, p);
         assert_eq!(loads[1].0, 0);
@@ -375,7 +404,7 @@ mod tests {
     #[test]
     fn an_add_after_an_access_through_p_plus_j_adds_the_difference() {
         let (mut func, p) = accesses(&[(MEMORY_0, 4), (MEMORY_0, 12), (MEMORY_0, 2)]);
-        fold_after_access(&mut func);
+        fold_after_access(&mut func, BoundsChecks::Guard);
         verify(&func);
         let loads = heap_loads(&func);
         // p + 12 is (p + 4) + 8; p + 2 (below 4) stays as it was.
@@ -388,7 +417,7 @@ mod tests {
     #[test]
     fn constants_beyond_64_kib_stay() {
         let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 65537), (MEMORY_0, -8)]);
-        fold_after_access(&mut func);
+        fold_after_access(&mut func, BoundsChecks::Guard);
         let loads = heap_loads(&func);
         assert_ne!(loads[1].1, p);
         assert_ne!(loads[2].1, p, "negative constants are guard.rs's");
