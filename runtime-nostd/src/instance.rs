@@ -513,14 +513,20 @@ unsafe fn bind_import(
                 }
                 // Code checks every access of such a memory: no window needed.
                 // Nor may a memory longer than GUARDED_MAX_BYTES meet code
-                // that folds negative adds (an import declaring less).
+                // that folds negative adds or, in either mode, `p + k`
+                // after an access through `p` (an import declaring less).
                 let folds = import.min.saturating_mul((*memory).page_size()) <= GUARDED_MAX_BYTES;
+                let too_long = folds && (*memory).length > GUARDED_MAX_BYTES;
                 if guarded
                     && !shape.always_checked()
-                    && ((*memory).guard_window < GUARD_REACH_BYTES
-                        || (folds && (*memory).length > GUARDED_MAX_BYTES))
+                    && ((*memory).guard_window < GUARD_REACH_BYTES || too_long)
                 {
                     return Err(unguarded_memory_import(import));
+                }
+                if !guarded && !shape.index64 && too_long {
+                    return Err(mismatch(
+                        "incompatible import type (a memory over 65 535 pages needs an import declaring it)",
+                    ));
                 }
                 *(vmctx.add(layout.memory_import(import.index) as usize) as *mut *mut VMMemory) =
                     memory;
@@ -863,6 +869,13 @@ unsafe fn reserve_memory(
     shape: MemoryShape,
 ) -> Result<(), InstantiateError> {
     let page = shape.page_size();
+    // Growth stops at GUARDED_MAX_BYTES as in guard mode: explicit-mode
+    // code folds `p + k` into an access dominated by one through `p`
+    // (`fold_after_access.rs`), sound only while no memory it folds for
+    // is longer. A memory that starts larger keeps its length (nothing
+    // folds in a module declaring it so; `bind_import` keeps it from code
+    // that does). Boards never reach it: their RAM is smaller.
+    let cap = cap.min((GUARDED_MAX_BYTES / page).max(min_pages));
     // A memory whose cap (declared maximum or `--max-memory`, when below
     // the board's bound) fits comfortably gets exactly that, so the next
     // module's memory finds room after it; one without a cap takes the

@@ -93,11 +93,14 @@ fn offsets_near_4_gib_trap_or_reach_the_last_byte_in_both_modes_on_every_linux_b
     }
 }
 
-/// Guard-mode memories stop growing at 65 535 pages (4 GiB - 64 KiB,
-/// `wafer_abi::GUARDED_MAX_BYTES`), so that a folded negative add whose
-/// Wasm address wraps is always out of bounds; explicit mode grows to 4 GiB.
+/// Memories stop growing at 65 535 pages (4 GiB - 64 KiB,
+/// `wafer_abi::GUARDED_MAX_BYTES`) in both modes: a folded negative add
+/// (guard mode) whose Wasm address wraps must be out of bounds, and an
+/// access through `p` must prove `p + k` (k <= 64 KiB) does not wrap
+/// (`fold_after_access.rs`, both modes). The spec lets `memory.grow` fail:
+/// it returns -1 and the memory keeps its 65 535 pages.
 #[test]
-fn guard_mode_memories_grow_to_65535_pages_and_explicit_ones_to_65536() {
+fn memories_grow_to_65535_pages_in_both_modes() {
     let dir = tempfile::tempdir().unwrap();
     let wat = module_file(
         dir.path(),
@@ -105,14 +108,49 @@ fn guard_mode_memories_grow_to_65535_pages_and_explicit_ones_to_65536() {
         r#"(module (memory 1)
   (func (export "grow_to_65535_then_1") (result i32)
     (if (i32.ne (memory.grow (i32.const 65534)) (i32.const 1)) (then unreachable))
-    (memory.grow (i32.const 1))))"#,
+    (if (i32.ne (memory.grow (i32.const 1)) (i32.const -1)) (then unreachable))
+    (memory.size)))"#,
     );
     for board in LINUX_BOARDS {
-        // explicit: the old size, 65535; guard: -1, no room.
-        for (mode, expected) in [("explicit", "65535\n"), ("guard", "-1\n")] {
+        for mode in ["explicit", "guard"] {
             let o = run_edge(&wat, board, mode, "grow_to_65535_then_1", &[]);
             assert!(o.status.success(), "{board} {mode}: {}", stderr(&o));
-            assert_eq!(stdout(&o), expected, "{board} {mode}");
+            assert_eq!(stdout(&o), "65535\n", "{board} {mode}");
+        }
+    }
+}
+
+/// A memory that declares 65 536 pages keeps them in both modes: its last
+/// byte (0xFFFF_FFFF) is readable and one byte further is past 4 GiB.
+/// (Linux reserves the 4 GiB as address space; only the touched pages are
+/// backed, so this runs on a small machine.)
+#[test]
+fn a_memory_declared_with_65536_pages_reaches_4_gib_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = module_file(
+        dir.path(),
+        "whole.wat",
+        r#"(module (memory 65536)
+  (func (export "last_plus") (param i32) (result i32)
+    (i32.store8 (i32.const -1) (i32.const 0x5a))
+    (drop (i32.load8_u (local.get 0)))
+    (i32.add (memory.size)
+      (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 1))))))"#,
+    );
+    for board in LINUX_BOARDS {
+        for mode in ["explicit", "guard"] {
+            // p = 0xFFFF_FFFD: p + 1 + 1 is the last byte, 0x5a; the memory
+            // has 65 536 pages (0x10000 + 0x5a = 65626).
+            let o = run_edge(&wat, board, mode, "last_plus", &["-3"]);
+            assert!(o.status.success(), "{board} {mode}: {}", stderr(&o));
+            assert_eq!(stdout(&o), "65626\n", "{board} {mode}");
+            // p = 0xFFFF_FFFE: p + 1 + 1 is 2^32, past the end.
+            let o = run_edge(&wat, board, mode, "last_plus", &["-2"]);
+            assert!(
+                stderr(&o).starts_with("trap: out of bounds memory access\n"),
+                "{board} {mode}: {}",
+                stderr(&o)
+            );
         }
     }
 }

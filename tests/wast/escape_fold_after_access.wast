@@ -5,7 +5,9 @@
 ;; access through `q = p + j`, `p + k` (k > j) becomes `q + (k - j)`. Without such
 ;; an access the sum must keep its i32 wrap-around (p = 0xFFFFFFF8 plus 8
 ;; reads address 0), and folded accesses must trap exactly past the end.
-;; Explicit mode does not fold; the expectations are the same.
+;; Explicit mode folds the same way (a dominating access passed its check,
+;; and explicit-mode memories are capped at 65 535 pages too); the
+;; expectations are the same in both modes.
 ;;
 ;; Memory 0 is one page: bytes 0..15 are 0x11..0x20, bytes 65520..65535
 ;; are 0xa0..0xaf, the rest 0.
@@ -205,3 +207,55 @@
 (assert_return (invoke "m1_m0_then_m0" (i32.const 65527)) (i32.const 0xaf))
 (assert_trap (invoke "m1_m0_then_m0" (i32.const 65528)) "out of bounds memory access")
 (assert_trap (invoke "m1_m0_then_m0" (i32.const 65530)) "out of bounds memory access")
+
+;; Matmul's loop shape: 8-byte accesses at p and p + 8, p stepping by 16.
+;; In explicit mode the loop may be versioned (its checks hoisted), and the
+;; access at p + 8 folds to `p` with offset 8 in both copies; the folded
+;; access must still trap at exactly the first byte past the end.
+;; Bytes 65520..65535 are 0xa0..0xaf, the rest 0.
+(module
+  (memory 1)
+  (data (i32.const 65520) "\a0\a1\a2\a3\a4\a5\a6\a7\a8\a9\aa\ab\ac\ad\ae\af")
+  (func (export "peek") (param i32) (result i32)
+    (i32.load8_u (local.get 0)))
+  (func (export "sum_pairs64") (param $p i32) (param $n i32) (result i64)
+    (local $acc i64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $acc (i64.add (local.get $acc) (i64.load (local.get $p))))
+        (local.set $acc (i64.add (local.get $acc)
+          (i64.load (i32.add (local.get $p) (i32.const 8)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+  (func (export "fill_pairs64") (param $p i32) (param $n i32) (param $v i64)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (i64.store (local.get $p) (local.get $v))
+        (i64.store (i32.add (local.get $p) (i32.const 8)) (local.get $v))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next))))
+)
+
+;; 0xa7a6a5a4a3a2a1a0 + 0xafaeadacabaaa9a8 (mod 2^64); 65504..65519 are 0.
+(assert_return (invoke "sum_pairs64" (i32.const 65504) (i32.const 2)) (i64.const 0x575553514f4d4b48))
+;; One pair at 65505: bytes 65505..65520, only 65520 (0xa0, the top byte of
+;; the folded load) nonzero.
+(assert_return (invoke "sum_pairs64" (i32.const 65505) (i32.const 1)) (i64.const 0xa000000000000000))
+;; The second pair's folded load covers 65529..65536: one byte past the end.
+(assert_trap (invoke "sum_pairs64" (i32.const 65505) (i32.const 2)) "out of bounds memory access")
+;; 0xFFFFFFF0 + 8 would wrap to 0xFFFFFFF8; the load at p traps first.
+(assert_trap (invoke "sum_pairs64" (i32.const -16) (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke "sum_pairs64" (i32.const 65528) (i32.const 1)) "out of bounds memory access")
+
+;; Stores to 65505..65528 happen, the folded store at 65529 traps and
+;; writes nothing.
+(assert_trap (invoke "fill_pairs64" (i32.const 65505) (i32.const 2) (i64.const -1)) "out of bounds memory access")
+(assert_return (invoke "peek" (i32.const 65505)) (i32.const 0xff))
+(assert_return (invoke "peek" (i32.const 65528)) (i32.const 0xff))
+(assert_return (invoke "peek" (i32.const 65529)) (i32.const 0xa9))
+(assert_return (invoke "peek" (i32.const 65535)) (i32.const 0xaf))

@@ -317,7 +317,12 @@ fn translate(
     translate_body(env, module, builder, func_type, body)
         .with_context(|| format!("in function {index} (`{symbol}`)"))?;
     if crate::translate::fold_after_access::applies(env) {
-        crate::translate::fold_after_access::fold_after_access(&mut func);
+        let architecture = cranelift_module::Module::isa(module).triple().architecture;
+        crate::translate::fold_after_access::fold_after_access(
+            &mut func,
+            env.bounds_checks,
+            architecture,
+        );
     }
     Ok(Translated {
         defined,
