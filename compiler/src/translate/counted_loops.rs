@@ -23,7 +23,7 @@
 //! parameter then only ever holds `c0`, Cranelift's phi removal replaces
 //! it by `c0`, and the counting is dead code.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -48,7 +48,7 @@ pub fn count_with_pointers(func: &mut Function) {
         .collect();
     // A branch that closed two loops would be planned twice: only the
     // first plan rewrites it.
-    let mut rewritten = HashSet::new();
+    let mut rewritten = FxHashSet::default();
     for plan in plans {
         if plan.exits.iter().all(|&(brif, ..)| rewritten.insert(brif)) {
             apply(func, &plan);
@@ -104,7 +104,7 @@ fn plus_constant(func: &Function, v: Value) -> Option<(Value, i64)> {
 fn plan(
     func: &Function,
     view: &LoopView,
-    users: &HashMap<Value, Vec<Inst>>,
+    users: &FxHashMap<Value, Vec<Inst>>,
     lp: Loop,
 ) -> Option<Plan> {
     let header = view.loops.loop_header(lp);
@@ -241,7 +241,7 @@ fn zero_test_of(func: &Function, v: Value, c_next: Value) -> Option<IntCC> {
 /// nothing else reads, or as the argument `counter` of its back edge).
 fn only_tested(
     func: &Function,
-    users: &HashMap<Value, Vec<Inst>>,
+    users: &FxHashMap<Value, Vec<Inst>>,
     c_next: Value,
     exits: &[(Inst, usize, IntCC)],
     counter: usize,

@@ -42,7 +42,7 @@
 //! `l + n`, one `add`); with strncmp's other cursor the end was a `lea`
 //! and a copy (hashmap +0.9 %).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -177,7 +177,7 @@ fn split_offset(func: &Function, v: Value) -> (Value, i32) {
 fn plan(
     func: &Function,
     view: &LoopView,
-    users: &HashMap<Value, Vec<Inst>>,
+    users: &FxHashMap<Value, Vec<Inst>>,
     lp: Loop,
 ) -> Option<Plan> {
     let header = view.loops.loop_header(lp);
@@ -275,7 +275,7 @@ fn plan(
 /// `c + K` read only as `c`'s own back-edge argument; `None` otherwise.
 fn counter_readers(
     func: &Function,
-    users: &HashMap<Value, Vec<Inst>>,
+    users: &FxHashMap<Value, Vec<Inst>>,
     c: Value,
     counter: usize,
     backs: &[(Inst, usize)],

@@ -3,7 +3,7 @@
 //! branch pass to its destination. One place for them, so every pass reads
 //! constants and branch arguments the same way.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::ir::{BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 
@@ -75,8 +75,8 @@ pub fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, index: usize
 
 /// The instructions reading each value (aliases resolved), each listed once
 /// however many operands it reads the value through.
-pub fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
-    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
+pub fn users(func: &Function) -> FxHashMap<Value, Vec<Inst>> {
+    let mut users: FxHashMap<Value, Vec<Inst>> = FxHashMap::default();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for value in func.dfg.inst_values(inst) {

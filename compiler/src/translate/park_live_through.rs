@@ -27,7 +27,7 @@
 //! store-to-load forwarding cannot see through; the value read is the value
 //! stored, bit for bit, for every type parked (scalar integers and floats).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
@@ -60,8 +60,8 @@ pub fn park_live_through_values(func: &mut Function) {
 
 /// For every value, the reachable blocks that read it (instruction operands
 /// and branch arguments alike).
-fn uses_by_value(func: &Function, domtree: &DominatorTree) -> HashMap<Value, HashSet<Block>> {
-    let mut uses: HashMap<Value, HashSet<Block>> = HashMap::new();
+fn uses_by_value(func: &Function, domtree: &DominatorTree) -> FxHashMap<Value, FxHashSet<Block>> {
+    let mut uses: FxHashMap<Value, FxHashSet<Block>> = FxHashMap::default();
     for block in func.layout.blocks() {
         if !domtree.is_reachable(block) {
             continue;
@@ -81,11 +81,11 @@ fn values_to_park(
     cfg: &ControlFlowGraph,
     domtree: &DominatorTree,
     loops: &LoopAnalysis,
-    uses: &HashMap<Value, HashSet<Block>>,
+    uses: &FxHashMap<Value, FxHashSet<Block>>,
 ) -> Vec<(Value, Vec<Block>)> {
     // The dispatch loops, each with its blocks and the blocks reachable
     // from its header (the loop, and everything after it).
-    let dispatch_loops: Vec<(Block, HashSet<Block>, HashSet<Block>)> = loops
+    let dispatch_loops: Vec<(Block, FxHashSet<Block>, FxHashSet<Block>)> = loops
         .loops()
         .filter(|&lp| dispatches_through_table(func, domtree, loops, lp))
         .map(|lp| {
@@ -170,8 +170,8 @@ fn def_block(func: &Function, value: Value) -> Option<Block> {
     }
 }
 
-fn reachable_from(cfg: &ControlFlowGraph, start: Block) -> HashSet<Block> {
-    let mut seen = HashSet::from([start]);
+fn reachable_from(cfg: &ControlFlowGraph, start: Block) -> FxHashSet<Block> {
+    let mut seen = FxHashSet::from_iter([start]);
     let mut work = vec![start];
     while let Some(block) = work.pop() {
         for succ in cfg.succ_iter(block) {

@@ -29,6 +29,16 @@ use super::known_bits::Bounds;
 /// Rewrites the zero tests of `func` used as numbers (see the module
 /// comment).
 pub fn zero_tests_by_arithmetic(func: &mut Function) {
+    let extends_test = |_, data: &InstructionData| match *data {
+        InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } => tested_for_zero(func, arg).is_some(),
+        _ => false,
+    };
+    if !super::known_bits::any_inst(func, extends_test) {
+        return;
+    }
     let Some(bounds) = Bounds::of(func) else {
         return;
     };
