@@ -23,7 +23,7 @@
 //! parameter then only ever holds `c0`, Cranelift's phi removal replaces
 //! it by `c0`, and the counting is dead code.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -32,7 +32,9 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users};
+use super::ir_match::{
+    Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
+};
 use super::opaque_slot::{LoopView, loop_view};
 
 /// Rewrites the down-counted loops of `func` (see the module comment).
@@ -101,12 +103,7 @@ fn plus_constant(func: &Function, v: Value) -> Option<(Value, i64)> {
     }
 }
 
-fn plan(
-    func: &Function,
-    view: &LoopView,
-    users: &FxHashMap<Value, Vec<Inst>>,
-    lp: Loop,
-) -> Option<Plan> {
+fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Plan> {
     let header = view.loops.loop_header(lp);
     if Some(header) == func.layout.entry_block() {
         return None;
@@ -241,7 +238,7 @@ fn zero_test_of(func: &Function, v: Value, c_next: Value) -> Option<IntCC> {
 /// nothing else reads, or as the argument `counter` of its back edge).
 fn only_tested(
     func: &Function,
-    users: &FxHashMap<Value, Vec<Inst>>,
+    users: &Users,
     c_next: Value,
     exits: &[(Inst, usize, IntCC)],
     counter: usize,

@@ -42,8 +42,6 @@
 //! `l + n`, one `add`); with strncmp's other cursor the end was a `lea`
 //! and a copy (hashmap +0.9 %).
 
-use rustc_hash::FxHashMap;
-
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -52,7 +50,9 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users};
+use super::ir_match::{
+    Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
+};
 use super::opaque_slot::{LoopView, OpaqueSlot, loop_view, slot_region};
 
 /// A distinct `user_id` for the ends' slots (the translator's regions are
@@ -174,12 +174,7 @@ fn split_offset(func: &Function, v: Value) -> (Value, i32) {
     (base, offset)
 }
 
-fn plan(
-    func: &Function,
-    view: &LoopView,
-    users: &FxHashMap<Value, Vec<Inst>>,
-    lp: Loop,
-) -> Option<Plan> {
+fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Plan> {
     let header = view.loops.loop_header(lp);
     if Some(header) == func.layout.entry_block() {
         return None;
@@ -275,7 +270,7 @@ fn plan(
 /// `c + K` read only as `c`'s own back-edge argument; `None` otherwise.
 fn counter_readers(
     func: &Function,
-    users: &FxHashMap<Value, Vec<Inst>>,
+    users: &Users,
     c: Value,
     counter: usize,
     backs: &[(Inst, usize)],

@@ -3,8 +3,9 @@
 //! branch pass to its destination. One place for them, so every pass reads
 //! constants and branch arguments the same way.
 
-use rustc_hash::FxHashMap;
+use std::cell::OnceCell;
 
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 
 /// The immediate of `v` (aliases resolved) when an `iconst` defines it, as
@@ -74,13 +75,37 @@ pub fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, index: usize
 }
 
 /// The instructions reading each value (aliases resolved), each listed once
-/// however many operands it reads the value through.
-pub fn users(func: &Function) -> FxHashMap<Value, Vec<Inst>> {
-    let mut users: FxHashMap<Value, Vec<Inst>> = FxHashMap::default();
+/// however many operands it reads the value through. Built on the first
+/// question: the loop passes reject most loops before they ask, and a walk
+/// of every instruction of a large function is a good part of their time.
+pub struct Users<'f> {
+    func: &'f Function,
+    readers: OnceCell<SecondaryMap<Value, Vec<Inst>>>,
+}
+
+impl Users<'_> {
+    /// The instructions reading `v`, or `None` when none does.
+    pub fn get(&self, v: &Value) -> Option<&Vec<Inst>> {
+        let readers = self.readers.get_or_init(|| readers_of_values(self.func));
+        readers.get(*v).filter(|insts| !insts.is_empty())
+    }
+}
+
+/// The readers of `func`'s values (see [`Users`]).
+pub fn users(func: &Function) -> Users<'_> {
+    Users {
+        func,
+        readers: OnceCell::new(),
+    }
+}
+
+fn readers_of_values(func: &Function) -> SecondaryMap<Value, Vec<Inst>> {
+    let mut users: SecondaryMap<Value, Vec<Inst>> =
+        SecondaryMap::with_capacity(func.dfg.num_values());
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for value in func.dfg.inst_values(inst) {
-                let readers = users.entry(func.dfg.resolve_aliases(value)).or_default();
+                let readers = &mut users[func.dfg.resolve_aliases(value)];
                 if readers.last() != Some(&inst) {
                     readers.push(inst);
                 }

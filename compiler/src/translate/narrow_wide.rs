@@ -339,7 +339,11 @@ enum Use {
 
 /// Lets the uses of narrow values read their zero-extended `twins`, and
 /// sign tests of loads their `signed` twins.
-fn read_twins(func: &mut Function, twins: &FxHashMap<Value, Value>, signed: &FxHashMap<Value, Value>) {
+fn read_twins(
+    func: &mut Function,
+    twins: &FxHashMap<Value, Value>,
+    signed: &FxHashMap<Value, Value>,
+) {
     let twin_of = |func: &Function, v: Value| twins.get(&func.dfg.resolve_aliases(v)).copied();
     let signed_of = |func: &Function, v: Value| signed.get(&func.dfg.resolve_aliases(v)).copied();
     let mut uses = Vec::new();
