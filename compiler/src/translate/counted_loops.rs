@@ -35,11 +35,12 @@ use cranelift_codegen::loop_analysis::Loop;
 use super::ir_match::{
     Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
 };
-use super::opaque_slot::{LoopView, loop_view};
+use super::opaque_slot::{KeptLoopView, LoopView};
 
 /// Rewrites the down-counted loops of `func` (see the module comment).
-pub fn count_with_pointers(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn count_with_pointers(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
+        views.keep(None);
         return;
     };
     let users = users(func);
@@ -48,6 +49,10 @@ pub fn count_with_pointers(func: &mut Function) {
         .loops()
         .filter_map(|lp| plan(func, &view, &users, lp))
         .collect();
+    if plans.is_empty() {
+        views.keep(Some(view));
+        return;
+    }
     // A branch that closed two loops would be planned twice: only the
     // first plan rewrites it.
     let mut rewritten = FxHashSet::default();

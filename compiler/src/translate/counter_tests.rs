@@ -53,7 +53,7 @@ use cranelift_codegen::loop_analysis::Loop;
 use super::ir_match::{
     Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
 };
-use super::opaque_slot::{LoopView, OpaqueSlot, loop_view, slot_region};
+use super::opaque_slot::{KeptLoopView, LoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the ends' slots (the translator's regions are
 /// 1-3, `park_live_through` uses 16, `keep_invariants` 17).
@@ -61,8 +61,9 @@ const END_REGION_ID: u32 = 18;
 
 /// Rewrites the counters of `func` tested as parameters (see the module
 /// comment).
-pub fn test_pointers_for_counters(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn test_pointers_for_counters(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
+        views.keep(None);
         return;
     };
     let users = users(func);
@@ -74,6 +75,7 @@ pub fn test_pointers_for_counters(func: &mut Function) {
     // Plans of different loops touch different parameters and their own
     // readers, so they do not interfere.
     if plans.is_empty() {
+        views.keep(Some(view));
         return;
     }
     let region = slot_region(func, END_REGION_ID, "loop end");

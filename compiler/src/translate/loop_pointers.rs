@@ -31,17 +31,18 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::loop_analysis::Loop;
 
 use super::ir_match::{Users, other_operand, set_branch_arg, users};
-use super::opaque_slot::{LoopView, loop_view};
+use super::opaque_slot::{KeptLoopView, LoopView};
 
 /// Loops rewritten per function at most (each rewrite recomputes the
 /// analyses).
 const MAX_REWRITES: usize = 16;
 
 /// Rewrites the loop indices of `func` (see the module comment).
-pub fn carry_addresses_in_loops(func: &mut Function) {
+pub fn carry_addresses_in_loops(func: &mut Function, views: &mut KeptLoopView) {
     let mut done: FxHashSet<Value> = FxHashSet::default();
     for _ in 0..MAX_REWRITES {
-        let Some(view) = loop_view(func) else {
+        let Some(view) = views.take(func) else {
+            views.keep(None);
             return;
         };
         let uses = users(func);
@@ -55,6 +56,7 @@ pub fn carry_addresses_in_loops(func: &mut Function) {
                 .find_map(|(index, &param)| plan(func, &view, &uses, lp, header, index, param))
         });
         let Some(plan) = plan else {
+            views.keep(Some(view));
             return;
         };
         done.insert(plan.param);

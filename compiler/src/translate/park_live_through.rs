@@ -36,7 +36,7 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{AliasRegion, Block, Function, Opcode, Type, Value, ValueDef, types};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
-use super::opaque_slot::{OpaqueSlot, loop_view, slot_region};
+use super::opaque_slot::{KeptLoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the parking region (the translator's regions
 /// are 1-3, see [`super::Regions`]).
@@ -44,8 +44,8 @@ const PARKED_REGION_ID: u32 = 16;
 
 /// Parks the values of `func` that loops carry unread (see the module
 /// comment).
-pub fn park_live_through_values(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn park_live_through_values(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
         return;
     };
     let parked = values_to_park(func, &view.cfg, &view.domtree, &view.loops);
