@@ -131,7 +131,7 @@ fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Pla
             continue;
         }
         // c is read by `c' = c + K` only.
-        let [c_user] = users.get(&c).map_or(&[][..], Vec::as_slice) else {
+        let [c_user] = users.get(&c).unwrap_or_default() else {
             continue;
         };
         let Some(c_next) = func.dfg.inst_results(*c_user).first().copied() else {
@@ -248,7 +248,7 @@ fn only_tested(
     exits: &[(Inst, usize, IntCC)],
     counter: usize,
 ) -> bool {
-    let readers = |v: Value| users.get(&v).map_or(&[][..], Vec::as_slice);
+    let readers = |v: Value| users.get(&v).unwrap_or_default();
     let mut allowed: Vec<Inst> = Vec::new();
     for &(brif, back, _) in exits {
         let dfg = &func.dfg;

@@ -279,7 +279,7 @@ fn counter_readers(
     header: Block,
 ) -> Option<Vec<Reader>> {
     let dfg = &func.dfg;
-    let readers_of = |v: Value| users.get(&v).map_or(&[][..], Vec::as_slice);
+    let readers_of = |v: Value| users.get(&v).unwrap_or_default();
     let mut tests = Vec::new();
     for &inst in readers_of(c) {
         match dfg.insts[inst] {

@@ -99,7 +99,7 @@ fn plan(
     // The edges into the header: entries and back edges with `n`.
     let mut entries = Vec::new();
     let mut steps: Vec<(Value, Inst)> = Vec::new();
-    for &user in uses.get(&param).map_or(&[][..], Vec::as_slice) {
+    for &user in uses.get(&param).unwrap_or_default() {
         // `j` as a branch argument (e.g. a back edge passing `j` itself)
         // is not a form this pass rewrites.
         if func.dfg.insts[user].opcode().is_branch() {
@@ -136,7 +136,7 @@ fn plan(
     // Every other use of `j`: a sum with the base.
     let mut base: Option<Value> = None;
     let mut sums = Vec::new();
-    for &user in uses.get(&param).map_or(&[][..], Vec::as_slice) {
+    for &user in uses.get(&param).unwrap_or_default() {
         if step_insts.contains(&user) {
             continue;
         }
@@ -147,7 +147,7 @@ fn plan(
     let mut steps_read_outside = Vec::new();
     for &(n, _) in &steps {
         let mut outside = Vec::new();
-        for &user in uses.get(&n).map_or(&[][..], Vec::as_slice) {
+        for &user in uses.get(&n).unwrap_or_default() {
             if !in_loop(user) {
                 outside.push(user);
             } else if is_back_edge_argument_only(func, user, n, header, index) {
