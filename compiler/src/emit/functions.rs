@@ -43,6 +43,7 @@ use crate::translate::large_offsets::split_large_offsets;
 use crate::translate::loop_pointers::carry_addresses_in_loops;
 use crate::translate::mask_extend::masks_as_extensions;
 use crate::translate::narrow_wide::narrow_values_at_64_bits;
+use crate::translate::opaque_slot::KeptLoopView;
 use crate::translate::park_live_through::park_live_through_values;
 use crate::translate::range_compares::unmask_range_compares;
 use crate::translate::scalarize;
@@ -357,9 +358,11 @@ fn generate_code(
         unmask_range_compares(&mut job.func);
         divide_by_multiplying(&mut job.func);
         // Before widening: the carried addresses are widened like indices.
-        carry_addresses_in_loops(&mut job.func);
-        count_with_pointers(&mut job.func);
-        test_pointers_for_counters(&mut job.func);
+        // One loop analysis while these three leave the function alone.
+        let mut views = KeptLoopView::default();
+        carry_addresses_in_loops(&mut job.func, &mut views);
+        count_with_pointers(&mut job.func, &mut views);
+        test_pointers_for_counters(&mut job.func, &mut views);
         widen_extended_params(&mut job.func);
         if job.guarded {
             // With explicit checks it executes fewer instructions but ran
@@ -382,8 +385,9 @@ fn generate_code(
     if arch == target_lexicon::Architecture::X86_64 {
         // Last: the earlier passes read values through their definitions.
         // Measured on riscv64 too (docs/architecture.md): no gain there.
-        keep_invariants_out_of_loops(&mut job.func);
-        park_live_through_values(&mut job.func);
+        let mut views = KeptLoopView::default();
+        keep_invariants_out_of_loops(&mut job.func, &mut views);
+        park_live_through_values(&mut job.func, &mut views);
         deep_operand_first(&mut job.func);
         float_constants_from_pool(&mut job.func);
     }

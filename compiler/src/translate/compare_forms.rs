@@ -10,7 +10,7 @@
 //! parameter's register directly; Cranelift's mid-end folds the extension
 //! out of the branch again, and the code did not change.)
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Function, InstructionData, Opcode, Value, ValueDef};
@@ -19,7 +19,7 @@ use super::ir_match::is_zero;
 
 /// Rewrites the compares of `func` (see the module comment).
 pub fn compare_instead_of_xor(func: &mut Function) {
-    let mut uses: HashMap<Value, u32> = HashMap::new();
+    let mut uses: FxHashMap<Value, u32> = FxHashMap::default();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             for value in func.dfg.inst_values(inst) {

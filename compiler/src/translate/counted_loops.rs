@@ -23,7 +23,7 @@
 //! parameter then only ever holds `c0`, Cranelift's phi removal replaces
 //! it by `c0`, and the counting is dead code.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashSet;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -32,12 +32,15 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users};
-use super::opaque_slot::{LoopView, loop_view};
+use super::ir_match::{
+    Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
+};
+use super::opaque_slot::{KeptLoopView, LoopView};
 
 /// Rewrites the down-counted loops of `func` (see the module comment).
-pub fn count_with_pointers(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn count_with_pointers(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
+        views.keep(None);
         return;
     };
     let users = users(func);
@@ -46,9 +49,13 @@ pub fn count_with_pointers(func: &mut Function) {
         .loops()
         .filter_map(|lp| plan(func, &view, &users, lp))
         .collect();
+    if plans.is_empty() {
+        views.keep(Some(view));
+        return;
+    }
     // A branch that closed two loops would be planned twice: only the
     // first plan rewrites it.
-    let mut rewritten = HashSet::new();
+    let mut rewritten = FxHashSet::default();
     for plan in plans {
         if plan.exits.iter().all(|&(brif, ..)| rewritten.insert(brif)) {
             apply(func, &plan);
@@ -101,12 +108,7 @@ fn plus_constant(func: &Function, v: Value) -> Option<(Value, i64)> {
     }
 }
 
-fn plan(
-    func: &Function,
-    view: &LoopView,
-    users: &HashMap<Value, Vec<Inst>>,
-    lp: Loop,
-) -> Option<Plan> {
+fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Plan> {
     let header = view.loops.loop_header(lp);
     if Some(header) == func.layout.entry_block() {
         return None;
@@ -129,7 +131,7 @@ fn plan(
             continue;
         }
         // c is read by `c' = c + K` only.
-        let [c_user] = users.get(&c).map_or(&[][..], Vec::as_slice) else {
+        let [c_user] = users.get(&c).unwrap_or_default() else {
             continue;
         };
         let Some(c_next) = func.dfg.inst_results(*c_user).first().copied() else {
@@ -241,12 +243,12 @@ fn zero_test_of(func: &Function, v: Value, c_next: Value) -> Option<IntCC> {
 /// nothing else reads, or as the argument `counter` of its back edge).
 fn only_tested(
     func: &Function,
-    users: &HashMap<Value, Vec<Inst>>,
+    users: &Users,
     c_next: Value,
     exits: &[(Inst, usize, IntCC)],
     counter: usize,
 ) -> bool {
-    let readers = |v: Value| users.get(&v).map_or(&[][..], Vec::as_slice);
+    let readers = |v: Value| users.get(&v).unwrap_or_default();
     let mut allowed: Vec<Inst> = Vec::new();
     for &(brif, back, _) in exits {
         let dfg = &func.dfg;

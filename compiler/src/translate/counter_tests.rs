@@ -42,8 +42,6 @@
 //! `l + n`, one `add`); with strncmp's other cursor the end was a `lea`
 //! and a copy (hashmap +0.9 %).
 
-use std::collections::HashMap;
-
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -52,8 +50,10 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users};
-use super::opaque_slot::{LoopView, OpaqueSlot, loop_view, slot_region};
+use super::ir_match::{
+    Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
+};
+use super::opaque_slot::{KeptLoopView, LoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the ends' slots (the translator's regions are
 /// 1-3, `park_live_through` uses 16, `keep_invariants` 17).
@@ -61,8 +61,9 @@ const END_REGION_ID: u32 = 18;
 
 /// Rewrites the counters of `func` tested as parameters (see the module
 /// comment).
-pub fn test_pointers_for_counters(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn test_pointers_for_counters(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
+        views.keep(None);
         return;
     };
     let users = users(func);
@@ -74,6 +75,7 @@ pub fn test_pointers_for_counters(func: &mut Function) {
     // Plans of different loops touch different parameters and their own
     // readers, so they do not interfere.
     if plans.is_empty() {
+        views.keep(Some(view));
         return;
     }
     let region = slot_region(func, END_REGION_ID, "loop end");
@@ -174,12 +176,7 @@ fn split_offset(func: &Function, v: Value) -> (Value, i32) {
     (base, offset)
 }
 
-fn plan(
-    func: &Function,
-    view: &LoopView,
-    users: &HashMap<Value, Vec<Inst>>,
-    lp: Loop,
-) -> Option<Plan> {
+fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Plan> {
     let header = view.loops.loop_header(lp);
     if Some(header) == func.layout.entry_block() {
         return None;
@@ -275,14 +272,14 @@ fn plan(
 /// `c + K` read only as `c`'s own back-edge argument; `None` otherwise.
 fn counter_readers(
     func: &Function,
-    users: &HashMap<Value, Vec<Inst>>,
+    users: &Users,
     c: Value,
     counter: usize,
     backs: &[(Inst, usize)],
     header: Block,
 ) -> Option<Vec<Reader>> {
     let dfg = &func.dfg;
-    let readers_of = |v: Value| users.get(&v).map_or(&[][..], Vec::as_slice);
+    let readers_of = |v: Value| users.get(&v).unwrap_or_default();
     let mut tests = Vec::new();
     for &inst in readers_of(c) {
         match dfg.insts[inst] {

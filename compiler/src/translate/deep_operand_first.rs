@@ -24,14 +24,14 @@
 //! (swapped, `xor` of a byte with a loop invariant needed a copy of the
 //! invariant), and an address's base stays the base register.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::ir::{Function, Inst, InstructionData, Opcode, Value};
 
 /// Swaps the operands of the commutative operations of `func` whose second
 /// operand is deeper (see the module comment).
 pub fn deep_operand_first(func: &mut Function) {
-    let mut depths = HashMap::new();
+    let mut depths = FxHashMap::default();
     let swaps = super::known_bits::scan(func, |inst, data| {
         record_depth(func, &mut depths, inst);
         let InstructionData::Binary {
@@ -68,7 +68,7 @@ fn swap_operands(func: &mut Function, inst: Inst) {
 
 /// Records the depth of `inst`'s result when it is a pure instruction
 /// with one result and operands (see the module comment).
-fn record_depth(func: &Function, depths: &mut HashMap<Value, u32>, inst: Inst) {
+fn record_depth(func: &Function, depths: &mut FxHashMap<Value, u32>, inst: Inst) {
     let opcode = func.dfg.insts[inst].opcode();
     let pure = !opcode.can_load()
         && !opcode.can_store()

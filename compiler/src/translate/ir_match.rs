@@ -3,8 +3,9 @@
 //! branch pass to its destination. One place for them, so every pass reads
 //! constants and branch arguments the same way.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
 
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 
 /// The immediate of `v` (aliases resolved) when an `iconst` defines it, as
@@ -74,20 +75,80 @@ pub fn set_branch_arg(func: &mut Function, inst: Inst, dest: usize, index: usize
 }
 
 /// The instructions reading each value (aliases resolved), each listed once
-/// however many operands it reads the value through.
-pub fn users(func: &Function) -> HashMap<Value, Vec<Inst>> {
-    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            for value in func.dfg.inst_values(inst) {
-                let readers = users.entry(func.dfg.resolve_aliases(value)).or_default();
-                if readers.last() != Some(&inst) {
-                    readers.push(inst);
-                }
+/// however many operands it reads the value through, in layout order.
+/// Built on the first question: the loop passes reject most loops before
+/// they ask, and a walk of every instruction of a large function is a good
+/// part of their time.
+pub struct Users<'f> {
+    func: &'f Function,
+    readers: OnceCell<Readers>,
+}
+
+impl Users<'_> {
+    /// The instructions reading `v`, or `None` when none does.
+    pub fn get(&self, v: &Value) -> Option<&[Inst]> {
+        let readers = self.readers.get_or_init(|| Readers::of(self.func));
+        let range = readers.ranges.get(*v)?;
+        let insts = &readers.insts[range.start as usize..range.end as usize];
+        (!insts.is_empty()).then_some(insts)
+    }
+}
+
+/// The readers of `func`'s values (see [`Users`]).
+pub fn users(func: &Function) -> Users<'_> {
+    Users {
+        func,
+        readers: OnceCell::new(),
+    }
+}
+
+/// Every value's readers in one array, a range of it per value: one
+/// allocation instead of one per value.
+struct Readers {
+    insts: Vec<Inst>,
+    ranges: SecondaryMap<Value, std::ops::Range<u32>>,
+}
+
+impl Readers {
+    fn of(func: &Function) -> Self {
+        // (value, reader) pairs in layout order, each pair once.
+        let mut pairs: Vec<(Value, Inst)> = Vec::new();
+        let mut read: Vec<Value> = Vec::new();
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                read.clear();
+                read.extend(
+                    func.dfg
+                        .inst_values(inst)
+                        .map(|v| func.dfg.resolve_aliases(v)),
+                );
+                read.sort_unstable();
+                read.dedup();
+                pairs.extend(read.iter().map(|&v| (v, inst)));
             }
         }
+        // A counting sort by value keeps each value's readers in layout
+        // order.
+        let mut ranges: SecondaryMap<Value, std::ops::Range<u32>> =
+            SecondaryMap::with_capacity(func.dfg.num_values());
+        for &(v, _) in &pairs {
+            ranges[v].end += 1;
+        }
+        let mut next = 0;
+        for (_, range) in ranges.iter_mut() {
+            let count = range.end;
+            *range = next..next;
+            next += count;
+        }
+        // Every slot is written below; `Inst::from_u32(0)` only fills them.
+        let mut insts = vec![Inst::from_u32(0); pairs.len()];
+        for (v, inst) in pairs {
+            let range = &mut ranges[v];
+            insts[range.end as usize] = inst;
+            range.end += 1;
+        }
+        Readers { insts, ranges }
     }
-    users
 }
 
 /// The other operand of `inst` when it is the binary `opcode` with `v` as

@@ -35,7 +35,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::LoopAnalysis;
 
-use super::opaque_slot::{OpaqueSlot, loop_view, slot_region};
+use super::opaque_slot::{KeptLoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the region of these slots (the translator's
 /// regions are 1-3, see [`super::Regions`]; parking uses 16).
@@ -43,12 +43,14 @@ const KEPT_REGION_ID: u32 = 17;
 
 /// Keeps the loop-invariant rematerializable values of `func` out of its
 /// loops (see the module comment).
-pub fn keep_invariants_out_of_loops(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn keep_invariants_out_of_loops(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
+        views.keep(None);
         return;
     };
     let candidates = invariants_read_in_loops(func, &view.domtree, &view.loops);
     if candidates.is_empty() {
+        views.keep(Some(view));
         return;
     }
     let region = slot_region(func, KEPT_REGION_ID, "kept out of loops");

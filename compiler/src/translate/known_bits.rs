@@ -22,7 +22,7 @@
 //! into the scaled-index addressing mode of x86_64 (`(%base,%i,4)`) and
 //! aarch64 (`[x, w, uxtw #2]`): CRC-32's `table[(crc ^ b) & 0xff]`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
@@ -39,6 +39,10 @@ const MAX_PASSES: usize = 16;
 
 /// Rewrites the redundant masks of `func` (see the module comment).
 pub fn drop_redundant_masks(func: &mut Function) {
+    let has_mask = |_, data: &InstructionData| data.opcode() == Opcode::Band;
+    if !any_inst(func, has_mask) {
+        return;
+    }
     let Some(params) = parameter_bounds(func) else {
         return;
     };
@@ -64,6 +68,19 @@ pub fn drop_redundant_masks(func: &mut Function) {
 /// Rewrites `uextend.i64(ishl.i32(i, k))` to `ishl.i64(uextend.i64(i), k)`
 /// where `i` has at most `32 - k` significant bits (see the module comment).
 pub fn widen_scaled_indices(func: &mut Function) {
+    let widens_shift = |inst, data: &InstructionData| match *data {
+        InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } => {
+            func.dfg.value_type(func.dfg.first_result(inst)) == types::I64
+                && super::ir_match::binary_operands(func, arg, Opcode::Ishl).is_some()
+        }
+        _ => false,
+    };
+    if !any_inst(func, widens_shift) {
+        return;
+    }
     let Some(params) = parameter_bounds(func) else {
         return;
     };
@@ -89,6 +106,21 @@ pub fn widen_scaled_indices(func: &mut Function) {
     }
 }
 
+/// Whether some instruction of `func` is a `candidate`. The rewriting
+/// passes ask it before computing [`Bounds`]: its fixed point walks the
+/// whole function several times, for nothing when no instruction has the
+/// shape a pass rewrites (most functions of a large module).
+pub(crate) fn any_inst(
+    func: &Function,
+    mut candidate: impl FnMut(cranelift_codegen::ir::Inst, &InstructionData) -> bool,
+) -> bool {
+    func.layout.blocks().any(|block| {
+        func.layout
+            .block_insts(block)
+            .any(|inst| candidate(inst, &func.dfg.insts[inst]))
+    })
+}
+
 /// What `find` makes of each instruction of `func`, in layout order. The
 /// rewriting passes collect their rewrites with it first: the function
 /// cannot change while its layout is walked.
@@ -107,11 +139,11 @@ pub(crate) fn scan<T>(
 
 /// A bound on the significant bits of each non-entry block parameter, or
 /// `None` when the fixed point takes more than [`MAX_PASSES`].
-fn parameter_bounds(func: &Function) -> Option<HashMap<Value, u32>> {
+fn parameter_bounds(func: &Function) -> Option<FxHashMap<Value, u32>> {
     let entry = func.layout.entry_block();
     let mut bounds = Bounds {
         func,
-        params: HashMap::new(),
+        params: FxHashMap::default(),
     };
     for block in func.layout.blocks() {
         for &param in func.dfg.block_params(block) {
@@ -168,7 +200,7 @@ fn low_bits(bits: u32) -> u64 {
 /// [`super::range_compares`] read.
 pub(crate) struct Bounds<'f> {
     func: &'f Function,
-    params: HashMap<Value, u32>,
+    params: FxHashMap<Value, u32>,
 }
 
 impl<'f> Bounds<'f> {

@@ -35,7 +35,7 @@
 //! Not for x86_64 and aarch64, whose backends compare and address 32-bit
 //! registers directly.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::{CondCode, IntCC};
@@ -57,7 +57,7 @@ pub fn narrow_values_at_64_bits(func: &mut Function) {
 /// sign-extends) whose `ireduce` stands for the old value, and the sign
 /// tests read the i64 load instead of extending again. A list walk's
 /// `p = p->next; if (p)` paid a `sext.w` per node. Returns value -> twin.
-fn signed_load_twins(func: &mut Function) -> HashMap<Value, Value> {
+fn signed_load_twins(func: &mut Function) -> FxHashMap<Value, Value> {
     let is_load = |func: &Function, v: Value| {
         let v = func.dfg.resolve_aliases(v);
         let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
@@ -74,7 +74,7 @@ fn signed_load_twins(func: &mut Function) -> HashMap<Value, Value> {
         .filter(|_| func.dfg.value_type(v) == types::I32)
     };
     let mut loads = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             let tested: &[Value] = match &func.dfg.insts[inst] {
@@ -103,7 +103,7 @@ fn signed_load_twins(func: &mut Function) -> HashMap<Value, Value> {
             }
         }
     }
-    let mut twins = HashMap::new();
+    let mut twins = FxHashMap::default();
     for load in loads {
         let result = func.dfg.first_result(load);
         let mut data = func.dfg.insts[load];
@@ -155,7 +155,7 @@ fn small_constant(func: &Function, v: Value, any: bool) -> Option<u64> {
 /// until nothing changes (a loop can bring an operand's definition later
 /// in the layout).
 fn narrow_values(func: &Function) -> Vec<Inst> {
-    let mut narrow: HashSet<Value> = HashSet::new();
+    let mut narrow: FxHashSet<Value> = FxHashSet::default();
     let mut order = Vec::new();
     loop {
         let before = order.len();
@@ -179,7 +179,7 @@ fn narrow_values(func: &Function) -> Vec<Inst> {
     }
 }
 
-fn is_narrow(func: &Function, inst: Inst, narrow: &HashSet<Value>) -> bool {
+fn is_narrow(func: &Function, inst: Inst, narrow: &FxHashSet<Value>) -> bool {
     match func.dfg.insts[inst] {
         InstructionData::Load {
             opcode: Opcode::Uload8 | Opcode::Uload16,
@@ -218,8 +218,8 @@ fn is_narrow(func: &Function, inst: Inst, narrow: &HashSet<Value>) -> bool {
 
 /// Makes the i64 twin of each narrow value (in `order`, operands first)
 /// and turns the i32 value into its `ireduce`. Returns value -> twin.
-fn make_twins(func: &mut Function, order: &[Inst]) -> HashMap<Value, Value> {
-    let mut twins: HashMap<Value, Value> = HashMap::new();
+fn make_twins(func: &mut Function, order: &[Inst]) -> FxHashMap<Value, Value> {
+    let mut twins: FxHashMap<Value, Value> = FxHashMap::default();
     for &inst in order {
         let result = func.dfg.first_result(inst);
         let data = func.dfg.insts[inst];
@@ -339,7 +339,11 @@ enum Use {
 
 /// Lets the uses of narrow values read their zero-extended `twins`, and
 /// sign tests of loads their `signed` twins.
-fn read_twins(func: &mut Function, twins: &HashMap<Value, Value>, signed: &HashMap<Value, Value>) {
+fn read_twins(
+    func: &mut Function,
+    twins: &FxHashMap<Value, Value>,
+    signed: &FxHashMap<Value, Value>,
+) {
     let twin_of = |func: &Function, v: Value| twins.get(&func.dfg.resolve_aliases(v)).copied();
     let signed_of = |func: &Function, v: Value| signed.get(&func.dfg.resolve_aliases(v)).copied();
     let mut uses = Vec::new();

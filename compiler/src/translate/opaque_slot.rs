@@ -41,6 +41,26 @@ pub fn loop_view(func: &mut Function) -> Option<LoopView> {
     })
 }
 
+/// A [`LoopView`] handed from one loop pass to the next: when a pass leaves
+/// the function as it found it, the next one need not compute the CFG,
+/// dominator tree and loops of a large function again.
+#[derive(Default)]
+pub struct KeptLoopView(Option<Option<LoopView>>);
+
+impl KeptLoopView {
+    /// The view of `func`: the kept one (`func` has not changed since it
+    /// was computed), or a new one.
+    pub fn take(&mut self, func: &mut Function) -> Option<LoopView> {
+        self.0.take().unwrap_or_else(|| loop_view(func))
+    }
+
+    /// Keeps `view` for the next pass. Only for a view taken from `func`
+    /// as it still is: a pass that changed `func` keeps nothing.
+    pub fn keep(&mut self, view: Option<LoopView>) {
+        self.0 = Some(view);
+    }
+}
+
 /// The alias region a pass's slots share. `user_id`s 1-3 are the
 /// translator's own regions (see [`super::Regions`]); each pass has its own
 /// id above them.

@@ -27,15 +27,16 @@
 //! store-to-load forwarding cannot see through; the value read is the value
 //! stored, bit for bit, for every type parked (scalar integers and floats).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashSet;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{AliasRegion, Block, Function, Opcode, Type, Value, ValueDef, types};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
-use super::opaque_slot::{OpaqueSlot, loop_view, slot_region};
+use super::opaque_slot::{KeptLoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the parking region (the translator's regions
 /// are 1-3, see [`super::Regions`]).
@@ -43,12 +44,11 @@ const PARKED_REGION_ID: u32 = 16;
 
 /// Parks the values of `func` that loops carry unread (see the module
 /// comment).
-pub fn park_live_through_values(func: &mut Function) {
-    let Some(view) = loop_view(func) else {
+pub fn park_live_through_values(func: &mut Function, views: &mut KeptLoopView) {
+    let Some(view) = views.take(func) else {
         return;
     };
-    let uses = uses_by_value(func, &view.domtree);
-    let parked = values_to_park(func, &view.cfg, &view.domtree, &view.loops, &uses);
+    let parked = values_to_park(func, &view.cfg, &view.domtree, &view.loops);
     if parked.is_empty() {
         return;
     }
@@ -59,16 +59,21 @@ pub fn park_live_through_values(func: &mut Function) {
 }
 
 /// For every value, the reachable blocks that read it (instruction operands
-/// and branch arguments alike).
-fn uses_by_value(func: &Function, domtree: &DominatorTree) -> HashMap<Value, HashSet<Block>> {
-    let mut uses: HashMap<Value, HashSet<Block>> = HashMap::new();
+/// and branch arguments alike), in layout order, each once; empty for a
+/// value nothing reachable reads.
+fn uses_by_value(func: &Function, domtree: &DominatorTree) -> SecondaryMap<Value, Vec<Block>> {
+    let mut uses: SecondaryMap<Value, Vec<Block>> =
+        SecondaryMap::with_capacity(func.dfg.num_values());
     for block in func.layout.blocks() {
         if !domtree.is_reachable(block) {
             continue;
         }
         for inst in func.layout.block_insts(block) {
             for value in func.dfg.inst_values(inst) {
-                uses.entry(value).or_default().insert(block);
+                let blocks = &mut uses[value];
+                if blocks.last() != Some(&block) {
+                    blocks.push(block);
+                }
             }
         }
     }
@@ -81,11 +86,10 @@ fn values_to_park(
     cfg: &ControlFlowGraph,
     domtree: &DominatorTree,
     loops: &LoopAnalysis,
-    uses: &HashMap<Value, HashSet<Block>>,
 ) -> Vec<(Value, Vec<Block>)> {
     // The dispatch loops, each with its blocks and the blocks reachable
     // from its header (the loop, and everything after it).
-    let dispatch_loops: Vec<(Block, HashSet<Block>, HashSet<Block>)> = loops
+    let dispatch_loops: Vec<(Block, FxHashSet<Block>, FxHashSet<Block>)> = loops
         .loops()
         .filter(|&lp| dispatches_through_table(func, domtree, loops, lp))
         .map(|lp| {
@@ -101,10 +105,10 @@ fn values_to_park(
     if dispatch_loops.is_empty() {
         return Vec::new();
     }
+    let uses = uses_by_value(func, domtree);
     let mut parked = Vec::new();
-    let mut values: Vec<&Value> = uses.keys().collect();
-    values.sort(); // a deterministic slot order: the object must not depend on hashing
-    for &value in values {
+    // In value order: a deterministic slot order.
+    for (value, used_in) in uses.iter().filter(|(_, blocks)| !blocks.is_empty()) {
         if !parkable_type(func.dfg.value_type(value)) {
             continue;
         }
@@ -115,7 +119,6 @@ fn values_to_park(
         if loops.innermost_loop(def_block).is_some() {
             continue;
         }
-        let used_in = &uses[&value];
         let mut after: Vec<Block> = used_in
             .iter()
             .copied()
@@ -170,8 +173,8 @@ fn def_block(func: &Function, value: Value) -> Option<Block> {
     }
 }
 
-fn reachable_from(cfg: &ControlFlowGraph, start: Block) -> HashSet<Block> {
-    let mut seen = HashSet::from([start]);
+fn reachable_from(cfg: &ControlFlowGraph, start: Block) -> FxHashSet<Block> {
+    let mut seen = FxHashSet::from_iter([start]);
     let mut work = vec![start];
     while let Some(block) = work.pop() {
         for succ in cfg.succ_iter(block) {

@@ -38,6 +38,17 @@ struct Interval {
 
 /// Rewrites the masked range tests of `func` (see the module comment).
 pub fn unmask_range_compares(func: &mut Function) {
+    let tests_mask = |_, data: &InstructionData| match *data {
+        InstructionData::IntCompare {
+            opcode: Opcode::Icmp,
+            args: [masked, _],
+            ..
+        } => super::ir_match::binary_operands(func, masked, Opcode::Band).is_some(),
+        _ => false,
+    };
+    if !super::known_bits::any_inst(func, tests_mask) {
+        return;
+    }
     let Some(bounds) = Bounds::of(func) else {
         return;
     };

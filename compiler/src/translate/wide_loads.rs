@@ -20,7 +20,7 @@
 //! Runs after [`super::wide_params`], which puts the extension of a
 //! pointer carried round a loop on the branch, next to its load.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::ir::{
     Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
@@ -30,7 +30,7 @@ use cranelift_codegen::ir::{
 /// comment).
 pub fn load_extended_values_wide(func: &mut Function) {
     let extensions = extensions_of_loads(func);
-    let mut wide_of: HashMap<Inst, Value> = HashMap::new();
+    let mut wide_of: FxHashMap<Inst, Value> = FxHashMap::default();
     for (extension, load) in extensions {
         let wide = match wide_of.get(&load) {
             Some(&wide) => wide,

@@ -22,7 +22,7 @@
 //! Parameters reached by an edge whose argument is not a plain value (the
 //! results of a `try_call`) are left alone.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
@@ -42,7 +42,7 @@ pub fn widen_extended_params(func: &mut Function) {
     drop_narrow_load_params(func, &mut edges);
     // Parameter -> its wide replacement, and the `ireduce` that stands for
     // the old parameter -> the wide one.
-    let mut wide_of: HashMap<Value, Value> = HashMap::new();
+    let mut wide_of: FxHashMap<Value, Value> = FxHashMap::default();
     for param in candidates {
         if !edges.contains_key(&param) {
             continue;
@@ -64,7 +64,7 @@ pub fn widen_extended_params(func: &mut Function) {
 /// Non-entry i32 block parameters that some `uextend.i64` reads.
 fn extended_params(func: &Function) -> Vec<Value> {
     let entry = func.layout.entry_block();
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let mut params = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
@@ -101,12 +101,12 @@ fn extension_to_i64(func: &Function, inst: Inst) -> Option<Value> {
 /// Where each candidate parameter gets its value: (branch, destination
 /// index, argument index). A parameter with an incoming argument that is
 /// not a plain value is left out.
-type Edges = HashMap<Value, Vec<(Inst, usize, usize)>>;
+type Edges = FxHashMap<Value, Vec<(Inst, usize, usize)>>;
 
 fn incoming_edges(func: &Function, candidates: &[Value]) -> Edges {
-    let wanted: HashSet<Value> = candidates.iter().copied().collect();
-    let mut edges: Edges = HashMap::new();
-    let mut rejected = HashSet::new();
+    let wanted: FxHashSet<Value> = candidates.iter().copied().collect();
+    let mut edges: Edges = FxHashMap::default();
+    let mut rejected = FxHashSet::default();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
             let dfg = &func.dfg;
@@ -172,7 +172,7 @@ fn is_narrow_load(func: &Function, v: Value) -> bool {
 
 /// Replaces each incoming argument of a widened parameter by its zero
 /// extension (or by the wide parameter it stands for).
-fn widen_branch_arguments(func: &mut Function, edges: &Edges, wide_of: &HashMap<Value, Value>) {
+fn widen_branch_arguments(func: &mut Function, edges: &Edges, wide_of: &FxHashMap<Value, Value>) {
     for sites in edges.values() {
         for &(inst, dest_index, arg_index) in sites {
             let dfg = &func.dfg;
@@ -196,7 +196,7 @@ fn widen_branch_arguments(func: &mut Function, edges: &Edges, wide_of: &HashMap<
 
 /// Makes every `uextend.i64` of a widened parameter an alias of the wide
 /// parameter.
-fn replace_extensions(func: &mut Function, wide_of: &HashMap<Value, Value>) {
+fn replace_extensions(func: &mut Function, wide_of: &FxHashMap<Value, Value>) {
     let mut extensions = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {

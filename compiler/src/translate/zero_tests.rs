@@ -29,6 +29,16 @@ use super::known_bits::Bounds;
 /// Rewrites the zero tests of `func` used as numbers (see the module
 /// comment).
 pub fn zero_tests_by_arithmetic(func: &mut Function) {
+    let extends_test = |_, data: &InstructionData| match *data {
+        InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } => tested_for_zero(func, arg).is_some(),
+        _ => false,
+    };
+    if !super::known_bits::any_inst(func, extends_test) {
+        return;
+    }
     let Some(bounds) = Bounds::of(func) else {
         return;
     };
@@ -64,8 +74,9 @@ pub fn zero_tests_by_arithmetic(func: &mut Function) {
             return None;
         }
         let tested = tested_for_zero(func, arg)?;
-        let summed = summed_only(func.dfg.first_result(inst));
-        (summed && bounds.bits_of(tested) <= 31).then_some((inst, tested, result_ty))
+        // The bound first: it is cheaper than the readers (see `Users`).
+        let rewrites = bounds.bits_of(tested) <= 31 && summed_only(func.dfg.first_result(inst));
+        rewrites.then_some((inst, tested, result_ty))
     });
     for (inst, tested, result_ty) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
