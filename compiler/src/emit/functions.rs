@@ -134,7 +134,7 @@ pub fn compile_functions(
 ) -> Result<Vec<CompiledFunction>> {
     let count = env.info.bodies.len();
     let workers = jobs.get().min(count);
-    let callees = keep_callees(env, module, symbols)?;
+    let callees = keep_callees(env, module, isa, symbols)?;
     if workers <= 1 {
         return compile_on_this_thread(env, module, isa, symbols, &callees);
     }
@@ -146,12 +146,16 @@ pub fn compile_functions(
 fn keep_callees(
     env: &ModuleEnv<'_, '_>,
     module: &mut ObjectModule,
+    isa: &dyn TargetIsa,
     symbols: &[String],
 ) -> Result<Callees> {
     if env.budget.enabled() {
         return Ok(Callees::default());
     }
-    let plan = inline::plan(env.info)?;
+    let plan = inline::plan(
+        env.info,
+        inline::max_callee_bytes(isa.triple().architecture),
+    )?;
     let wanted = plan.callees.clone();
     let mut callees = Callees::new(plan);
     let mut builder_ctx = FunctionBuilderContext::new();
