@@ -28,7 +28,7 @@ use rustc_hash::FxHashSet;
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    Block, BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
+    BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
 };
 use cranelift_codegen::loop_analysis::Loop;
 
@@ -76,26 +76,6 @@ struct Plan {
     counter_param: Value,
 }
 
-/// The edges into `header`: (branch, destination index, its block).
-fn edges_into(func: &Function, header: Block) -> Vec<(Inst, usize, Block)> {
-    let mut edges = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let dfg = &func.dfg;
-            for (index, call) in dfg.insts[inst]
-                .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-                .iter()
-                .enumerate()
-            {
-                if call.block(&dfg.value_lists) == header {
-                    edges.push((inst, index, block));
-                }
-            }
-        }
-    }
-    edges
-}
-
 /// `(x, k)` when `v` is `iadd(x, k)` or `iadd(k, x)` with `k` a constant
 /// (an i32 constant's bits, sign-extended).
 fn plus_constant(func: &Function, v: Value) -> Option<(Value, i64)> {
@@ -113,7 +93,7 @@ fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Pla
     if Some(header) == func.layout.entry_block() {
         return None;
     }
-    let edges = edges_into(func, header);
+    let edges = super::ir_match::edges_into(func, header);
     let (entries, backs): (Vec<_>, Vec<_>) = edges
         .iter()
         .partition(|&&(_, _, block)| !view.loops.is_in_loop(block, lp));

@@ -105,26 +105,6 @@ struct Plan {
     readers: Vec<Reader>,
 }
 
-/// The edges into `header`: (branch, destination index, its block).
-fn edges_into(func: &Function, header: Block) -> Vec<(Inst, usize, Block)> {
-    let mut edges = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let dfg = &func.dfg;
-            for (index, call) in dfg.insts[inst]
-                .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-                .iter()
-                .enumerate()
-            {
-                if call.block(&dfg.value_lists) == header {
-                    edges.push((inst, index, block));
-                }
-            }
-        }
-    }
-    edges
-}
-
 /// The 32-bit constant `k` when `v` is `from + k`: `iadd(from, k)`,
 /// `iadd(k, from)` or `isub(from, -k)`.
 fn step_from(func: &Function, v: Value, from: Value) -> Option<i32> {
@@ -181,7 +161,7 @@ fn plan(func: &Function, view: &LoopView, users: &Users, lp: Loop) -> Option<Pla
     if Some(header) == func.layout.entry_block() {
         return None;
     }
-    let edges = edges_into(func, header);
+    let edges = super::ir_match::edges_into(func, header);
     let (entries, backs): (Vec<_>, Vec<_>) = edges
         .into_iter()
         .partition(|&(_, _, block)| !view.loops.is_in_loop(block, lp));

@@ -6,7 +6,9 @@
 use std::cell::OnceCell;
 
 use cranelift_codegen::entity::SecondaryMap;
-use cranelift_codegen::ir::{BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
+use cranelift_codegen::ir::{
+    Block, BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef,
+};
 
 /// The immediate of `v` (aliases resolved) when an `iconst` defines it, as
 /// Cranelift stores it: the bits of the constant's type, in an `i64`.
@@ -165,4 +167,25 @@ pub fn other_operand(func: &Function, inst: Inst, opcode: Opcode, v: Value) -> O
         },
         _ => None,
     }
+}
+
+/// Every branch edge into `header`, in layout order: (branch, destination
+/// index, the branch's block).
+pub fn edges_into(func: &Function, header: Block) -> Vec<(Inst, usize, Block)> {
+    let mut edges = Vec::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            let dfg = &func.dfg;
+            for (index, call) in dfg.insts[inst]
+                .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+                .iter()
+                .enumerate()
+            {
+                if call.block(&dfg.value_lists) == header {
+                    edges.push((inst, index, block));
+                }
+            }
+        }
+    }
+    edges
 }
