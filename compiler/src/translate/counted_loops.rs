@@ -32,25 +32,13 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{
-    Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
-};
+use super::ir_match::{Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg};
 use super::opaque_slot::{KeptLoopView, LoopView};
 
 /// Rewrites the down-counted loops of `func` (see the module comment).
 pub fn count_with_pointers(func: &mut Function, views: &mut KeptLoopView) {
-    let Some(view) = views.take(func) else {
-        views.keep(None);
-        return;
-    };
-    let users = users(func);
-    let plans: Vec<Plan> = view
-        .loops
-        .loops()
-        .filter_map(|lp| plan(func, &view, &users, lp))
-        .collect();
+    let plans: Vec<Plan> = views.plan_each_loop(func, plan);
     if plans.is_empty() {
-        views.keep(Some(view));
         return;
     }
     // A branch that closed two loops would be planned twice: only the

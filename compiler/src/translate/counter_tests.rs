@@ -50,9 +50,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{
-    Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg, users,
-};
+use super::ir_match::{Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg};
 use super::opaque_slot::{KeptLoopView, LoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the ends' slots (the translator's regions are
@@ -62,20 +60,10 @@ const END_REGION_ID: u32 = 18;
 /// Rewrites the counters of `func` tested as parameters (see the module
 /// comment).
 pub fn test_pointers_for_counters(func: &mut Function, views: &mut KeptLoopView) {
-    let Some(view) = views.take(func) else {
-        views.keep(None);
-        return;
-    };
-    let users = users(func);
-    let plans: Vec<Plan> = view
-        .loops
-        .loops()
-        .filter_map(|lp| plan(func, &view, &users, lp))
-        .collect();
+    let plans: Vec<Plan> = views.plan_each_loop(func, plan);
     // Plans of different loops touch different parameters and their own
     // readers, so they do not interfere.
     if plans.is_empty() {
-        views.keep(Some(view));
         return;
     }
     let region = slot_region(func, END_REGION_ID, "loop end");

@@ -15,7 +15,9 @@ use cranelift_codegen::ir::{
     AliasRegion, AliasRegionData, Function, InstBuilder, MemFlagsData, StackSlot, StackSlotData,
     StackSlotKind, Type, Value, types,
 };
-use cranelift_codegen::loop_analysis::LoopAnalysis;
+use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
+
+use super::ir_match::{Users, users};
 
 /// The analyses both loop passes start from.
 pub struct LoopView {
@@ -58,6 +60,31 @@ impl KeptLoopView {
     /// as it still is: a pass that changed `func` keeps nothing.
     pub fn keep(&mut self, view: Option<LoopView>) {
         self.0 = Some(view);
+    }
+
+    /// What `plan_loop` plans for each loop of `func`, read through one
+    /// readers map. When no loop gets a plan `func` stays as it is, so its
+    /// view is kept for the next pass; otherwise the caller rewrites
+    /// `func` and nothing is kept.
+    pub fn plan_each_loop<P>(
+        &mut self,
+        func: &mut Function,
+        mut plan_loop: impl FnMut(&Function, &LoopView, &Users, Loop) -> Option<P>,
+    ) -> Vec<P> {
+        let Some(view) = self.take(func) else {
+            self.keep(None);
+            return Vec::new();
+        };
+        let users = users(func);
+        let plans: Vec<P> = view
+            .loops
+            .loops()
+            .filter_map(|lp| plan_loop(func, &view, &users, lp))
+            .collect();
+        if plans.is_empty() {
+            self.keep(Some(view));
+        }
+        plans
     }
 }
 
