@@ -45,38 +45,21 @@ pub fn float_constants_from_pool(func: &mut Function) {
 #[cfg(test)]
 mod tests {
     use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
-    use cranelift_codegen::ir::{
-        AbiParam, Function, InstBuilder, InstructionData, Opcode, Signature, UserFuncName, types,
-    };
-    use cranelift_codegen::isa::CallConv;
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, types};
 
     use super::float_constants_from_pool;
+    use crate::translate::test_ir;
 
     /// `fn() -> (f64, f32, f64)` returning `dt`, a NaN with a payload and 0.
     fn constants() -> Function {
-        let mut signature = Signature::new(CallConv::SystemV);
-        for ty in [types::F64, types::F32, types::F64] {
-            signature.returns.push(AbiParam::new(ty));
-        }
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let block = builder.create_block();
-        builder.switch_to_block(block);
-        builder.seal_block(block);
-        let dt = builder
-            .ins()
-            .f64const(Ieee64::with_bits(0x3f84_7ae1_47ae_147b));
-        let nan = builder.ins().f32const(Ieee32::with_bits(0x7fa0_0001));
-        let zero = builder.ins().f64const(Ieee64::with_bits(0));
-        builder.ins().return_(&[dt, nan, zero]);
-        builder.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
-        func
+        test_ir::function(&[], &[types::F64, types::F32, types::F64], |builder, _| {
+            let dt = builder
+                .ins()
+                .f64const(Ieee64::with_bits(0x3f84_7ae1_47ae_147b));
+            let nan = builder.ins().f32const(Ieee32::with_bits(0x7fa0_0001));
+            let zero = builder.ins().f64const(Ieee64::with_bits(0));
+            builder.ins().return_(&[dt, nan, zero]);
+        })
     }
 
     #[test]

@@ -370,18 +370,15 @@ fn offset_of(func: &Function, inst: Inst) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use cranelift_codegen::ir::{
-        AbiParam, Function, InstBuilder, InstructionData, MemFlagsData, Signature, TrapCode,
-        UserFuncName, Value, types,
-    };
-    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-
     use cranelift_codegen::ir::condcodes::IntCC;
+    use cranelift_codegen::ir::{
+        Function, InstBuilder, InstructionData, MemFlagsData, TrapCode, Value, types,
+    };
     use target_lexicon::{Architecture, Riscv64Architecture};
 
     use super::fold_after_access;
     use crate::emit::BoundsChecks;
+    use crate::translate::test_ir;
 
     /// The vmctx field offsets of two memories' bases in these tests.
     const MEMORY_0: i32 = 16;
@@ -392,42 +389,28 @@ mod tests {
     /// them: a fresh base load, `uextend`, `iadd`. Returns the function and
     /// its parameter `p`.
     fn accesses(loads: &[(i32, i64)]) -> (Function, Value) {
-        let mut signature = Signature::new(CallConv::SystemV);
-        signature.params.push(AbiParam::new(types::I64));
-        signature.params.push(AbiParam::new(types::I32));
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let entry = builder.create_block();
-        builder.append_block_params_for_function_params(entry);
-        builder.switch_to_block(entry);
-        let [vmctx, p] = [
-            builder.block_params(entry)[0],
-            builder.block_params(entry)[1],
-        ];
-        let heap = MemFlagsData::new().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS));
-        for &(memory, k) in loads {
-            let index = if k == 0 {
-                p
-            } else {
-                let k = builder.ins().iconst(types::I32, k);
-                builder.ins().iadd(p, k)
-            };
-            let base = builder
-                .ins()
-                .load(types::I64, MemFlagsData::trusted(), vmctx, memory);
-            let wide = builder.ins().uextend(types::I64, index);
-            let address = builder.ins().iadd(base, wide);
-            builder.ins().load(types::I32, heap, address, 0);
-        }
-        builder.ins().return_(&[]);
-        builder.seal_all_blocks();
-        builder.finalize(TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
+        let mut parameter = None;
+        let func = test_ir::function(&[types::I64, types::I32], &[], |builder, params| {
+            let [vmctx, p] = [params[0], params[1]];
+            let heap = MemFlagsData::new().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS));
+            for &(memory, k) in loads {
+                let index = if k == 0 {
+                    p
+                } else {
+                    let k = builder.ins().iconst(types::I32, k);
+                    builder.ins().iadd(p, k)
+                };
+                let base = builder
+                    .ins()
+                    .load(types::I64, MemFlagsData::trusted(), vmctx, memory);
+                let wide = builder.ins().uextend(types::I64, index);
+                let address = builder.ins().iadd(base, wide);
+                builder.ins().load(types::I32, heap, address, 0);
+            }
+            builder.ins().return_(&[]);
+            parameter = Some(p);
         });
-        (func, p)
+        (func, parameter.expect("the body ran"))
     }
 
     /// `fn(vmctx, p)` with explicit-mode i32 loads (notrap, heap region)
@@ -435,52 +418,38 @@ mod tests {
     /// (32-bit, as on aarch64) against a length and trapped on, as
     /// `bounds.rs` does.
     fn explicit_accesses(checked: bool) -> (Function, Value) {
-        let mut signature = Signature::new(CallConv::SystemV);
-        signature.params.push(AbiParam::new(types::I64));
-        signature.params.push(AbiParam::new(types::I32));
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let regions = crate::translate::Regions::declare(&mut func);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let entry = builder.create_block();
-        builder.append_block_params_for_function_params(entry);
-        builder.switch_to_block(entry);
-        let [vmctx, p] = [
-            builder.block_params(entry)[0],
-            builder.block_params(entry)[1],
-        ];
-        let heap = MemFlagsData::new()
-            .with_notrap()
-            .with_alias_region(Some(regions.heap));
-        for k in [0, 8] {
-            let index = if k == 0 {
-                p
-            } else {
-                let k = builder.ins().iconst(types::I32, k);
-                builder.ins().iadd(p, k)
-            };
-            if checked {
-                let last_start = builder.ins().iconst(types::I32, 65532);
-                let out = builder
+        let mut parameter = None;
+        let func = test_ir::function(&[types::I64, types::I32], &[], |builder, params| {
+            let [vmctx, p] = [params[0], params[1]];
+            let regions = crate::translate::Regions::declare(builder.func);
+            let heap = MemFlagsData::new()
+                .with_notrap()
+                .with_alias_region(Some(regions.heap));
+            for k in [0, 8] {
+                let index = if k == 0 {
+                    p
+                } else {
+                    let k = builder.ins().iconst(types::I32, k);
+                    builder.ins().iadd(p, k)
+                };
+                if checked {
+                    let last_start = builder.ins().iconst(types::I32, 65532);
+                    let out = builder
+                        .ins()
+                        .icmp(IntCC::UnsignedGreaterThan, index, last_start);
+                    builder.ins().trapnz(out, TrapCode::HEAP_OUT_OF_BOUNDS);
+                }
+                let base = builder
                     .ins()
-                    .icmp(IntCC::UnsignedGreaterThan, index, last_start);
-                builder.ins().trapnz(out, TrapCode::HEAP_OUT_OF_BOUNDS);
+                    .load(types::I64, MemFlagsData::trusted(), vmctx, MEMORY_0);
+                let wide = builder.ins().uextend(types::I64, index);
+                let address = builder.ins().iadd(base, wide);
+                builder.ins().load(types::I32, heap, address, 0);
             }
-            let base = builder
-                .ins()
-                .load(types::I64, MemFlagsData::trusted(), vmctx, MEMORY_0);
-            let wide = builder.ins().uextend(types::I64, index);
-            let address = builder.ins().iadd(base, wide);
-            builder.ins().load(types::I32, heap, address, 0);
-        }
-        builder.ins().return_(&[]);
-        builder.seal_all_blocks();
-        builder.finalize(TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
+            builder.ins().return_(&[]);
+            parameter = Some(p);
         });
-        (func, p)
+        (func, parameter.expect("the body ran"))
     }
 
     /// `(offset, i32 index)` of each heap access (an i32 load whose
@@ -501,16 +470,11 @@ mod tests {
             .collect()
     }
 
-    fn verify(func: &Function) {
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(func, &flags).expect("valid IR after the pass");
-    }
-
     #[test]
     fn an_add_after_an_access_through_p_joins_the_offset() {
         let (mut func, p) = accesses(&[(MEMORY_0, 0), (MEMORY_0, 8), (MEMORY_0, 65536)]);
         fold_after_access(&mut func, BoundsChecks::Guard, Architecture::X86_64);
-        verify(&func);
+        test_ir::assert_valid(&func);
         assert_eq!(heap_loads(&func), [(0, p), (8, p), (65536, p)]);
     }
 
@@ -518,7 +482,7 @@ mod tests {
     fn an_add_without_an_access_through_p_before_it_stays() {
         let (mut func, p) = accesses(&[(MEMORY_0, 8), (MEMORY_0, 0)]);
         fold_after_access(&mut func, BoundsChecks::Guard, Architecture::X86_64);
-        verify(&func);
+        test_ir::assert_valid(&func);
         let loads = heap_loads(&func);
         assert_ne!(loads[0].1, p, "p + 8 keeps its i32 add");
         assert_eq!(loads[0].0, 0);
@@ -537,7 +501,7 @@ mod tests {
     fn an_add_after_an_access_through_p_plus_j_adds_the_difference() {
         let (mut func, p) = accesses(&[(MEMORY_0, 4), (MEMORY_0, 12), (MEMORY_0, 2)]);
         fold_after_access(&mut func, BoundsChecks::Guard, Architecture::X86_64);
-        verify(&func);
+        test_ir::assert_valid(&func);
         let loads = heap_loads(&func);
         // p + 12 is (p + 4) + 8; p + 2 (below 4) stays as it was.
         assert_eq!(loads[1], (8, loads[0].1));
@@ -563,7 +527,7 @@ mod tests {
         ] {
             let (mut func, p) = explicit_accesses(false);
             fold_after_access(&mut func, BoundsChecks::Explicit, architecture);
-            verify(&func);
+            test_ir::assert_valid(&func);
             assert_eq!(heap_loads(&func), [(0, p), (8, p)], "{architecture}");
         }
     }
@@ -579,7 +543,7 @@ mod tests {
             BoundsChecks::Explicit,
             Architecture::Riscv64(Riscv64Architecture::Riscv64),
         );
-        verify(&func);
+        test_ir::assert_valid(&func);
         assert_eq!(heap_loads(&func), [(0, p), (8, p)]);
     }
 

@@ -312,40 +312,25 @@ impl<'f> Bounds<'f> {
 
 #[cfg(test)]
 mod tests {
-    use cranelift_codegen::ir::{
-        AbiParam, Function, InstBuilder, Opcode, Signature, UserFuncName, Value, ValueDef, types,
-    };
-    use cranelift_codegen::isa::CallConv;
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use cranelift_codegen::ir::{Function, InstBuilder, Opcode, Value, ValueDef, types};
 
     use super::{low_bits, widen_scaled_indices};
+    use crate::translate::test_ir;
 
     /// `fn(x: i32) -> i64 { zext64((x & mask) << shift) }`, and the
     /// returned value.
     fn scaled_index(mask: i64, shift: i64) -> (Function, Value) {
-        let mut signature = Signature::new(CallConv::SystemV);
-        signature.params.push(AbiParam::new(types::I32));
-        signature.returns.push(AbiParam::new(types::I64));
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let block = builder.create_block();
-        builder.append_block_params_for_function_params(block);
-        builder.switch_to_block(block);
-        builder.seal_block(block);
-        let x = builder.block_params(block)[0];
-        let mask = builder.ins().iconst(types::I32, mask);
-        let masked = builder.ins().band(x, mask);
-        let shift = builder.ins().iconst(types::I32, shift);
-        let shifted = builder.ins().ishl(masked, shift);
-        let wide = builder.ins().uextend(types::I64, shifted);
-        builder.ins().return_(&[wide]);
-        builder.finalize(cranelift_codegen::isa::TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
+        let mut wide = None;
+        let func = test_ir::function(&[types::I32], &[types::I64], |builder, params| {
+            let mask = builder.ins().iconst(types::I32, mask);
+            let masked = builder.ins().band(params[0], mask);
+            let shift = builder.ins().iconst(types::I32, shift);
+            let shifted = builder.ins().ishl(masked, shift);
+            let extended = builder.ins().uextend(types::I64, shifted);
+            builder.ins().return_(&[extended]);
+            wide = Some(extended);
         });
-        (func, wide)
+        (func, wide.expect("the body ran"))
     }
 
     fn opcode_of(func: &Function, v: Value) -> Opcode {

@@ -62,6 +62,8 @@ pub mod scalarize;
 pub mod simd;
 pub mod switch;
 pub mod table;
+#[cfg(test)]
+pub mod test_ir;
 pub mod wide_loads;
 pub mod wide_params;
 pub mod zero_tests;

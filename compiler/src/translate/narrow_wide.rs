@@ -451,45 +451,27 @@ fn read_twins(
 mod tests {
     use cranelift_codegen::ir::condcodes::IntCC;
     use cranelift_codegen::ir::{
-        AbiParam, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Signature,
-        UserFuncName, types,
+        Function, InstBuilder, InstructionData, MemFlagsData, Opcode, types,
     };
-    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     use super::narrow_values_at_64_bits;
+    use crate::translate::test_ir;
 
     /// `f(base, p, w) = (u8[base + p] == ']') + (i32[base + p] <u w)`.
     fn byte_and_word_compares() -> Function {
-        let mut signature = Signature::new(CallConv::SystemV);
-        signature.params.push(AbiParam::new(types::I64));
-        signature.params.push(AbiParam::new(types::I32));
-        signature.params.push(AbiParam::new(types::I32));
-        signature.returns.push(AbiParam::new(types::I8));
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let entry = builder.create_block();
-        builder.append_block_params_for_function_params(entry);
-        builder.switch_to_block(entry);
-        let params = builder.block_params(entry).to_vec();
-        let index = builder.ins().uextend(types::I64, params[1]);
-        let address = builder.ins().iadd(params[0], index);
-        let flags = MemFlagsData::trusted();
-        let byte = builder.ins().uload8(types::I32, flags, address, 0);
-        let bracket = builder.ins().iconst(types::I32, 93);
-        let is_bracket = builder.ins().icmp(IntCC::Equal, byte, bracket);
-        let word = builder.ins().load(types::I32, flags, address, 0);
-        let below = builder.ins().icmp(IntCC::UnsignedLessThan, word, params[2]);
-        let sum = builder.ins().iadd(is_bracket, below);
-        builder.ins().return_(&[sum]);
-        builder.seal_all_blocks();
-        builder.finalize(TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
-        func
+        let params = [types::I64, types::I32, types::I32];
+        test_ir::function(&params, &[types::I8], |builder, params| {
+            let index = builder.ins().uextend(types::I64, params[1]);
+            let address = builder.ins().iadd(params[0], index);
+            let flags = MemFlagsData::trusted();
+            let byte = builder.ins().uload8(types::I32, flags, address, 0);
+            let bracket = builder.ins().iconst(types::I32, 93);
+            let is_bracket = builder.ins().icmp(IntCC::Equal, byte, bracket);
+            let word = builder.ins().load(types::I32, flags, address, 0);
+            let below = builder.ins().icmp(IntCC::UnsignedLessThan, word, params[2]);
+            let sum = builder.ins().iadd(is_bracket, below);
+            builder.ins().return_(&[sum]);
+        })
     }
 
     /// (opcode, type of the first operand) of every compare and load.
@@ -513,8 +495,7 @@ mod tests {
     fn byte_compares_and_word_sign_tests_happen_at_64_bits() {
         let mut func = byte_and_word_compares();
         narrow_values_at_64_bits(&mut func);
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(&func, &flags).expect("valid IR after the pass");
+        test_ir::assert_valid(&func);
         assert_eq!(
             compares_and_loads(&func),
             [

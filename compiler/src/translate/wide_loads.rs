@@ -112,52 +112,30 @@ fn wide_twin(func: &mut Function, inst: Inst) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use cranelift_codegen::ir::{
-        AbiParam, Function, InstBuilder, MemFlagsData, Opcode, Signature, UserFuncName, types,
-    };
-    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+    use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, Opcode, types};
 
     use super::load_extended_values_wide;
+    use crate::translate::test_ir;
 
     /// `fn(base, p) -> (i64 sum, i32 loaded)`: loads `q = *(base + p)`
     /// with `load_op`, returns `zext(q) + zext(q)` and `q` itself.
     fn pointer_chase(load_op: Opcode) -> Function {
-        let mut signature = Signature::new(CallConv::SystemV);
-        signature.params.push(AbiParam::new(types::I64));
-        signature.params.push(AbiParam::new(types::I32));
-        signature.returns.push(AbiParam::new(types::I64));
-        signature.returns.push(AbiParam::new(types::I32));
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let entry = builder.create_block();
-        builder.append_block_params_for_function_params(entry);
-        builder.switch_to_block(entry);
-        let [base, p] = [
-            builder.block_params(entry)[0],
-            builder.block_params(entry)[1],
-        ];
-        let address = builder.ins().uextend(types::I64, p);
-        let address = builder.ins().iadd(base, address);
-        let flags = MemFlagsData::trusted();
-        let q = match load_op {
-            Opcode::Load => builder.ins().load(types::I32, flags, address, 4),
-            Opcode::Uload8 => builder.ins().uload8(types::I32, flags, address, 4),
-            Opcode::Sload8 => builder.ins().sload8(types::I32, flags, address, 4),
-            other => panic!("no test for {other}"),
-        };
-        let first = builder.ins().uextend(types::I64, q);
-        let second = builder.ins().uextend(types::I64, q);
-        let sum = builder.ins().iadd(first, second);
-        builder.ins().return_(&[sum, q]);
-        builder.seal_all_blocks();
-        builder.finalize(TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
-        });
-        func
+        let params = [types::I64, types::I32];
+        test_ir::function(&params, &[types::I64, types::I32], |builder, params| {
+            let address = builder.ins().uextend(types::I64, params[1]);
+            let address = builder.ins().iadd(params[0], address);
+            let flags = MemFlagsData::trusted();
+            let q = match load_op {
+                Opcode::Load => builder.ins().load(types::I32, flags, address, 4),
+                Opcode::Uload8 => builder.ins().uload8(types::I32, flags, address, 4),
+                Opcode::Sload8 => builder.ins().sload8(types::I32, flags, address, 4),
+                other => panic!("no test for {other}"),
+            };
+            let first = builder.ins().uextend(types::I64, q);
+            let second = builder.ins().uextend(types::I64, q);
+            let sum = builder.ins().iadd(first, second);
+            builder.ins().return_(&[sum, q]);
+        })
     }
 
     /// The opcodes of `func`'s entry block, in order.
@@ -169,16 +147,11 @@ mod tests {
             .collect()
     }
 
-    fn verify(func: &Function) {
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(func, &flags).expect("valid IR after the pass");
-    }
-
     #[test]
     fn an_extended_word_load_becomes_one_64_bit_load() {
         let mut func = pointer_chase(Opcode::Load);
         load_extended_values_wide(&mut func);
-        verify(&func);
+        test_ir::assert_valid(&func);
         // The address's own extension reads a parameter and stays; both
         // extensions of the loaded value are gone, read from the uload32.
         assert_eq!(
@@ -198,7 +171,7 @@ mod tests {
     fn an_extended_byte_load_becomes_a_64_bit_byte_load() {
         let mut func = pointer_chase(Opcode::Uload8);
         load_extended_values_wide(&mut func);
-        verify(&func);
+        test_ir::assert_valid(&func);
         let ops = opcodes(&func);
         assert_eq!(ops[2], Opcode::Uload8);
         assert!(!ops[3..].contains(&Opcode::Uextend), "{ops:?}");

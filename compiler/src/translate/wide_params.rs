@@ -217,74 +217,56 @@ fn replace_extensions(func: &mut Function, wide_of: &FxHashMap<Value, Value>) {
 
 #[cfg(test)]
 mod tests {
+    use cranelift_codegen::ir::condcodes::IntCC;
     use cranelift_codegen::ir::{
-        AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, Opcode, Signature,
-        UserFuncName, ValueDef, types,
+        Block, BlockArg, Function, InstBuilder, MemFlagsData, Opcode, ValueDef, types,
     };
-    use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-    use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
     use super::widen_extended_params;
+    use crate::translate::test_ir;
 
     /// A loop over `q` (entered with `q = start(p)`, stepping by 4 until
     /// 100) that zero-extends `q` and sums the extensions; returns the
     /// function and the loop's block.
     fn address_loop(start_with_byte_load: bool) -> (Function, Block) {
-        let mut signature = Signature::new(CallConv::SystemV);
-        signature.params.push(AbiParam::new(types::I64));
-        signature.params.push(AbiParam::new(types::I32));
-        signature.returns.push(AbiParam::new(types::I64));
-        let mut func = Function::with_name_signature(UserFuncName::default(), signature);
-        let mut context = FunctionBuilderContext::new();
-        let mut builder = FunctionBuilder::new(&mut func, &mut context);
-        let entry = builder.create_block();
-        let body = builder.create_block();
-        let exit = builder.create_block();
-        builder.append_block_params_for_function_params(entry);
-        let q = builder.append_block_param(body, types::I32);
-        let sum = builder.append_block_param(body, types::I64);
-        builder.switch_to_block(entry);
-        let [base, p] = [
-            builder.block_params(entry)[0],
-            builder.block_params(entry)[1],
-        ];
-        let start = if start_with_byte_load {
-            let address = builder.ins().uextend(types::I64, p);
-            let address = builder.ins().iadd(base, address);
+        let mut loop_block = None;
+        let params = [types::I64, types::I32];
+        let func = test_ir::function(&params, &[types::I64], |builder, params| {
+            let [base, p] = [params[0], params[1]];
+            let body = builder.create_block();
+            let exit = builder.create_block();
+            let q = builder.append_block_param(body, types::I32);
+            let sum = builder.append_block_param(body, types::I64);
+            let start = if start_with_byte_load {
+                let address = builder.ins().uextend(types::I64, p);
+                let address = builder.ins().iadd(base, address);
+                builder
+                    .ins()
+                    .uload8(types::I32, MemFlagsData::trusted(), address, 0)
+            } else {
+                p
+            };
+            let zero = builder.ins().iconst(types::I64, 0);
             builder
                 .ins()
-                .uload8(types::I32, MemFlagsData::trusted(), address, 0)
-        } else {
-            p
-        };
-        let zero = builder.ins().iconst(types::I64, 0);
-        builder
-            .ins()
-            .jump(body, &[BlockArg::Value(start), BlockArg::Value(zero)]);
-        builder.switch_to_block(body);
-        let wide = builder.ins().uextend(types::I64, q);
-        let next_sum = builder.ins().iadd(sum, wide);
-        let next = builder.ins().iadd_imm_s(q, 4);
-        let more =
-            builder
-                .ins()
-                .icmp_imm_s(cranelift_codegen::ir::condcodes::IntCC::NotEqual, next, 100);
-        builder.ins().brif(
-            more,
-            body,
-            &[BlockArg::Value(next), BlockArg::Value(next_sum)],
-            exit,
-            &[],
-        );
-        builder.switch_to_block(exit);
-        builder.ins().return_(&[next_sum]);
-        builder.seal_all_blocks();
-        builder.finalize(TargetFrontendConfig {
-            default_call_conv: CallConv::SystemV,
-            pointer_width: target_lexicon::PointerWidth::U64,
-            page_size_align_log2: 12,
+                .jump(body, &[BlockArg::Value(start), BlockArg::Value(zero)]);
+            builder.switch_to_block(body);
+            let wide = builder.ins().uextend(types::I64, q);
+            let next_sum = builder.ins().iadd(sum, wide);
+            let next = builder.ins().iadd_imm_s(q, 4);
+            let more = builder.ins().icmp_imm_s(IntCC::NotEqual, next, 100);
+            builder.ins().brif(
+                more,
+                body,
+                &[BlockArg::Value(next), BlockArg::Value(next_sum)],
+                exit,
+                &[],
+            );
+            builder.switch_to_block(exit);
+            builder.ins().return_(&[next_sum]);
+            loop_block = Some(body);
         });
-        (func, body)
+        (func, loop_block.expect("the body ran"))
     }
 
     /// The types of `block`'s parameters.
@@ -302,8 +284,7 @@ mod tests {
         widen_extended_params(&mut func);
         assert_eq!(param_types(&func, body), [types::I64, types::I64]);
         // Still well-formed IR: every use of the old parameter was rewired.
-        let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
-        cranelift_codegen::verify_function(&func, &flags).unwrap();
+        test_ir::assert_valid(&func);
         // No extension reads the parameter any more: the loop's one
         // extension reads the 32-bit `iadd` on the back edge, which x86_64
         // extends for free.
