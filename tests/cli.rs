@@ -128,6 +128,25 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// How many relocations in `object`'s code reach the symbol `name`: the
+/// calls its machine code makes to it.
+fn code_relocations_to(object: &Path, name: &str) -> usize {
+    use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionKind};
+    let bytes = std::fs::read(object).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    file.sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .flat_map(|s| s.relocations().collect::<Vec<_>>())
+        .filter(|(_, r)| match r.target() {
+            RelocationTarget::Symbol(index) => file
+                .symbol_by_index(index)
+                .and_then(|sym| sym.name())
+                .is_ok_and(|symbol| symbol == name),
+            _ => false,
+        })
+        .count()
+}
+
 /// Writes `text` to `name` in `dir`; returns the path as a string.
 fn module_file(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

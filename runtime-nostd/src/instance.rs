@@ -1046,19 +1046,26 @@ pub fn in_guard_window(address: usize) -> bool {
             newest = inst.previous;
             Some(inst)
         });
-        live.chain(INSTANTIATING.as_ref()).any(|inst| {
-            let memories =
-                inst.layout.counts.imported_memories + inst.layout.counts.defined_memories;
-            (0..memories).any(|i| {
-                let m = &*crate::builtins::memory(inst.vmctx, i);
-                let base = m.base as usize;
-                let start = base.wrapping_sub(GUARD_BELOW_BYTES as usize);
-                m.guard_window != 0
-                    && address >= start
-                    && address - start < (GUARD_BELOW_BYTES + m.guard_window) as usize
-            })
-        })
+        live.chain(INSTANTIATING.as_ref())
+            .any(|inst| guards(inst, address))
     }
+}
+
+/// Whether `address` lies in the guard window of one of `inst`'s memories.
+/// Not inlined: [`in_guard_window`] asks it in two loops, and one copy
+/// keeps the boards' flash budget.
+#[inline(never)]
+fn guards(inst: &Instance, address: usize) -> bool {
+    let memories = inst.layout.counts.imported_memories + inst.layout.counts.defined_memories;
+    (0..memories).any(|i| {
+        // SAFETY: a live instance's vmctx, read through its own layout.
+        let m = unsafe { &*crate::builtins::memory(inst.vmctx, i) };
+        let base = m.base as usize;
+        let start = base.wrapping_sub(GUARD_BELOW_BYTES as usize);
+        m.guard_window != 0
+            && address >= start
+            && address - start < (GUARD_BELOW_BYTES + m.guard_window) as usize
+    })
 }
 
 /// A guard-mode module importing a memory without a guard window: its

@@ -251,10 +251,16 @@ fn lookup(pc: usize) -> Option<Trap> {
     let offset = (pc - f.ptr as usize) as u32;
     // SAFETY: descriptors are static data emitted by the compiler.
     let site = find_trap_site(unsafe { desc.trap_sites(f) }, offset)?;
+    // Named after the function whose Wasm instruction trapped: a callee
+    // inlined into `f` when the site came from one.
+    // SAFETY: as above.
+    let holder = site
+        .wasm_offset()
+        .and_then(|at| unsafe { desc.function_holding(at) });
     Some(Trap {
         code: site.code()?,
         module: Some(desc),
-        function: Some(f),
+        function: Some(holder.unwrap_or(f)),
         wasm_offset: site.wasm_offset().unwrap_or(u32::MAX),
     })
 }

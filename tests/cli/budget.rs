@@ -7,7 +7,10 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{assert_clean_error, example, module_file, stderr, stdout, wafer, wafer_within};
+use super::{
+    assert_clean_error, code_relocations_to, example, module_file, stderr, stdout, wafer,
+    wafer_within,
+};
 
 /// The boards of the issue: Linux (native) and the three bare-metal ISAs.
 const BOARDS: [&str; 4] = [
@@ -368,20 +371,7 @@ fn compile_accepts_a_budget_and_its_object_holds_the_checks() {
 
 /// Relocations in `object`'s code that reach the runtime's refill.
 fn refill_calls(object: &std::path::Path) -> usize {
-    use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionKind};
-    let bytes = std::fs::read(object).unwrap();
-    let file = object::File::parse(&*bytes).unwrap();
-    file.sections()
-        .filter(|s| s.kind() == SectionKind::Text)
-        .flat_map(|s| s.relocations().collect::<Vec<_>>())
-        .filter(|(_, r)| match r.target() {
-            RelocationTarget::Symbol(index) => file
-                .symbol_by_index(index)
-                .and_then(|sym| sym.name())
-                .is_ok_and(|name| name == wafer_abi::budget::REFILL_SYMBOL),
-            _ => false,
-        })
-        .count()
+    code_relocations_to(object, wafer_abi::budget::REFILL_SYMBOL)
 }
 
 #[test]

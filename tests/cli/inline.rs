@@ -1,6 +1,7 @@
 //! Inlined callees (compiler/src/emit/inline.rs): a trap inside an inlined
-//! body reports the Wasm offset of the callee's instruction, on every ISA
-//! and in both bounds modes, and a budget turns inlining off.
+//! body reports the Wasm offset of the callee's instruction and the
+//! callee's name, on every ISA and in both bounds modes, and a budget
+//! turns inlining off.
 
 use super::*;
 
@@ -69,16 +70,19 @@ fn traps_in_inlined_callees_report_the_callees_wasm_offset() {
         (
             "0",
             "integer divide by zero",
+            "div",
             operator_offset(&wasm, 0, |op| matches!(op, Op::I32DivS)),
         ),
         (
             "1",
             "out of bounds memory access",
+            "load",
             operator_offset(&wasm, 1, |op| matches!(op, Op::I32Load { .. })),
         ),
         (
             "2",
             "unreachable",
+            "boom",
             operator_offset(&wasm, 2, |op| matches!(op, Op::Unreachable)),
         ),
     ];
@@ -87,7 +91,7 @@ fn traps_in_inlined_callees_report_the_callees_wasm_offset() {
             for mode in ["guard", "explicit"] {
                 let (wat, cases) = (&wat, &cases);
                 scope.spawn(move || {
-                    for (which, message, offset) in cases {
+                    for (which, message, callee, offset) in cases {
                         let o = wafer(&[
                             "run",
                             wat,
@@ -99,10 +103,12 @@ fn traps_in_inlined_callees_report_the_callees_wasm_offset() {
                             "main",
                             which,
                         ]);
-                        // The machine code that ran is main's: the callee
-                        // is inlined, its instruction keeps its location.
-                        let expected =
-                            format!("trap: {message}\n  at inl!main (wasm offset {offset:#x})\n");
+                        // The machine code that ran is main's, with the
+                        // callee inlined; the trap names the function whose
+                        // instruction trapped, at that instruction.
+                        let expected = format!(
+                            "trap: {message}\n  at inl!{callee} (wasm offset {offset:#x})\n"
+                        );
                         assert_eq!(stderr(&o), expected, "{board} {mode} case {which}");
                         assert_eq!(o.status.code(), Some(134), "{board} {mode} case {which}");
                     }
@@ -114,10 +120,24 @@ fn traps_in_inlined_callees_report_the_callees_wasm_offset() {
 
 #[test]
 fn with_a_budget_callees_are_not_inlined() {
-    // Fuel is charged in the callee's own body, which stays a call: the
-    // trap names the callee.
+    // Inlined, main's code calls none of its callees; with a budget each
+    // call stays (fuel is charged in the callee's own body).
     let dir = tempfile::tempdir().unwrap();
     let wat = module_file(dir.path(), "inl.wat", TRAPS);
+    let calls_in = |extra: &[&str]| {
+        let object = dir.path().join("inl.o");
+        let out = object.to_string_lossy().into_owned();
+        let mut args = vec!["compile", &wat, "--target", "x86_64", "-o", &out];
+        args.extend_from_slice(extra);
+        let o = wafer(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        ["div", "load", "boom"]
+            .map(|callee| code_relocations_to(&object, &format!("inl::{callee}")))
+    };
+    assert_eq!(calls_in(&[]), [0, 0, 0]);
+    assert_eq!(calls_in(&["--fuel", "1000000"]), [1, 1, 1]);
+    assert_eq!(calls_in(&["--timeout-ms", "1000"]), [1, 1, 1]);
+    // And the trap names the callee, with its instruction's offset.
     let wasm = wat::parse_str(TRAPS).unwrap();
     let offset = operator_offset(&wasm, 0, |op| matches!(op, wasmparser::Operator::I32DivS));
     let o = wafer(&["run", &wat, "--fuel", "1000000", "--invoke", "main", "0"]);

@@ -240,8 +240,11 @@ pub fn define_descriptor(
                 .map_err(|_| anyhow::anyhow!("function {index}'s code is larger than 4 GiB"))?;
             let mut sites = f.traps.clone();
             sites.sort_by_key(|site| site.code_offset);
+            // The body's own offset: the runtime finds the function a
+            // Wasm offset is in (an inlined callee's) by these bases.
+            let wasm_base = info.bodies[defined].range().start as u32;
             let mut stream = Vec::new();
-            let wasm_base = encode_trap_sites(&sites, |byte| stream.push(byte));
+            encode_trap_sites(&sites, wasm_base, |byte| stream.push(byte));
             // The name trap reports print: the symbol's readable form, so
             // that a name cannot break the report's lines or flood it.
             let name = super::function_name(info, index).map(super::names::readable_function_name);

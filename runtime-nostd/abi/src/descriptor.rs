@@ -289,10 +289,12 @@ impl TrapSite {
 }
 
 /// Writes a function's trap sites as its compact site stream (see
-/// [`TrapSites`]), one byte at a time into `push`, and returns the Wasm
-/// offset the stream's offsets count from (its
-/// [`FuncDesc::wasm_base`]). `sites` must be sorted by `code_offset`.
-pub fn encode_trap_sites(sites: &[TrapSite], mut push: impl FnMut(u8)) -> u32 {
+/// [`TrapSites`]), one byte at a time into `push`, their Wasm offsets
+/// counted from `wasm_base` (the function's [`FuncDesc::wasm_base`]).
+/// `sites` must be sorted by `code_offset`. A site before the base (in a
+/// callee inlined from earlier in the module) wraps around and takes a
+/// few bytes more.
+pub fn encode_trap_sites(sites: &[TrapSite], wasm_base: u32, mut push: impl FnMut(u8)) {
     let mut leb = |mut value: u64| loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -302,11 +304,6 @@ pub fn encode_trap_sites(sites: &[TrapSite], mut push: impl FnMut(u8)) -> u32 {
         }
         push(byte | 0x80);
     };
-    let wasm_base = sites
-        .iter()
-        .filter_map(TrapSite::wasm_offset)
-        .min()
-        .unwrap_or(0);
     let mut code_offset = 0u32;
     for site in sites {
         // An unknown offset too: (base + w) & mask gives it back.
@@ -317,7 +314,6 @@ pub fn encode_trap_sites(sites: &[TrapSite], mut push: impl FnMut(u8)) -> u32 {
         code_offset = site.code_offset;
     }
     leb(0);
-    wasm_base
 }
 
 /// Decodes a function's compact trap-site stream (see [`FuncDesc::meta`]):
@@ -427,7 +423,10 @@ pub struct FuncDesc {
     /// [`MAX_NAME_BYTES`]), the name (from the name section, else an
     /// export's), then the trap-site stream ([`TrapSites`]).
     pub meta: u32,
-    /// The Wasm offset the trap-site stream's offsets count from.
+    /// Where its body starts in the Wasm binary. Its trap-site stream's
+    /// offsets count from it, and a Wasm offset is in the function with
+    /// the greatest `wasm_base` at or below it
+    /// ([`ModuleDescriptor::function_holding`]).
     pub wasm_base: u32,
 }
 
@@ -545,6 +544,29 @@ impl ModuleDescriptor {
     pub unsafe fn functions(&self) -> &'static [FuncDesc] {
         // SAFETY: as the caller guarantees.
         unsafe { counted(self.functions, self.counts.defined_funcs) }
+    }
+
+    /// The defined function whose Wasm body holds `wasm_offset`: a trap
+    /// site's function, which differs from the function whose machine
+    /// code trapped when the site is in a callee inlined into it.
+    /// `None` before the first body.
+    ///
+    /// # Safety
+    /// As for [`ModuleDescriptor::memories`].
+    pub unsafe fn function_holding(&self, wasm_offset: u32) -> Option<&'static FuncDesc> {
+        // SAFETY: as the caller guarantees.
+        let functions = unsafe { self.functions() };
+        // Bodies are laid out in function order, so their starts ascend. A
+        // scan, not a binary search: this runs once per trap, and the
+        // boards' hello images have a flash budget.
+        let mut holder = None;
+        for f in functions {
+            if f.wasm_base > wasm_offset {
+                break;
+            }
+            holder = Some(f);
+        }
+        holder
     }
 
     /// The element segments.
@@ -831,9 +853,16 @@ mod tests {
     /// A stream and its Wasm base.
     struct Encoded(Vec<u8>, u32);
 
+    /// `sites` encoded from their lowest Wasm offset, as for a function
+    /// whose body starts at its first trap site.
     fn encoded(sites: &[TrapSite]) -> Encoded {
+        let base = sites.iter().filter_map(TrapSite::wasm_offset).min();
+        encoded_from(sites, base.unwrap_or(0))
+    }
+
+    fn encoded_from(sites: &[TrapSite], base: u32) -> Encoded {
         let mut stream = Vec::new();
-        let base = encode_trap_sites(sites, |byte| stream.push(byte));
+        encode_trap_sites(sites, base, |byte| stream.push(byte));
         Encoded(stream, base)
     }
 
@@ -916,6 +945,21 @@ mod tests {
                 .collect();
             round_trip(&sites);
         }
+    }
+
+    #[test]
+    fn sites_before_the_base_round_trip() {
+        // A function whose body starts at 0x5000 with a callee from 0x100
+        // inlined into it, and one site at the base itself.
+        let sites = [
+            TrapSite::new(4, TrapCode::MemoryOutOfBounds, Some(0x5003)),
+            TrapSite::new(9, TrapCode::IntegerDivideByZero, Some(0x104)),
+            TrapSite::new(12, TrapCode::Unreachable, Some(0)),
+            TrapSite::new(20, TrapCode::Unreachable, None),
+            TrapSite::new(30, TrapCode::Unreachable, Some(0x5000)),
+        ];
+        let stream = encoded_from(&sites, 0x5000);
+        assert_eq!(sites_of(&stream).collect::<Vec<_>>(), sites);
     }
 
     #[test]
@@ -1031,6 +1075,29 @@ mod tests {
             assert_eq!(desc.data_segment(1), Some(&b"hello"[..]));
             assert_eq!(desc.data_segment(2), None);
         }
+    }
+
+    #[test]
+    fn a_wasm_offset_belongs_to_the_last_body_starting_at_or_before_it() {
+        let functions = [
+            function_at_meta(0, 0x40),
+            function_at_meta(0, 0x90),
+            function_at_meta(0, 0x200),
+        ];
+        let mut desc = descriptor_with(&[], &[]);
+        desc.functions = functions.as_ptr();
+        desc.counts.defined_funcs = functions.len() as u32;
+        let holder = |offset| {
+            // SAFETY: `functions` outlives `desc`'s use here.
+            unsafe { desc.function_holding(offset) }.map(|f| f.wasm_base)
+        };
+        assert_eq!(holder(0x3f), None);
+        assert_eq!(holder(0x40), Some(0x40));
+        assert_eq!(holder(0x8f), Some(0x40));
+        assert_eq!(holder(0x90), Some(0x90));
+        assert_eq!(holder(0x1ff), Some(0x90));
+        assert_eq!(holder(0x200), Some(0x200));
+        assert_eq!(holder(u32::MAX), Some(0x200));
     }
 
     #[test]
