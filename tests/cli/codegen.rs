@@ -187,3 +187,91 @@ fn targets_lists_native_on_the_host_isa_only() {
     }
     assert!(listing.contains("rv64gc_zba_zbb"), "{listing}");
 }
+
+/// clang's loop unrolled by two: the counter runs up to `n & -2`, computed
+/// once before the loop (matmul's inner loop).
+const UNROLLED_BOUND: &str = r#"(module (memory 1)
+  (func (export "sum") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $acc i32) (local $end i32)
+    (local.set $end (i32.and (local.get $n) (i32.const -2)))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (i32.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br_if $l (i32.ne (local.get $i) (local.get $end))))
+    (local.get $acc)))"#;
+
+/// The instructions of the innermost loops of function `name` in the
+/// object at `path` (from each backward branch's target to the branch), by
+/// llvm-objdump.
+fn loop_bodies(path: &str, name: &str) -> Vec<Vec<String>> {
+    let o = std::process::Command::new("llvm-objdump")
+        .args(["-d", "--no-show-raw-insn", path])
+        .output()
+        .expect("llvm-objdump runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listing = stdout(&o);
+    let start = listing
+        .find(&format!("<{name}>:"))
+        .unwrap_or_else(|| panic!("no {name} in {listing}"));
+    let body = listing[start..].split("\n\n").next().unwrap_or_default();
+    // `   2c:  b.ne  0x38 <f+0x38>`: (address, instruction text).
+    let lines: Vec<(u64, String)> = body
+        .lines()
+        .filter_map(|line| {
+            let (address, text) = line.trim().split_once(':')?;
+            Some((
+                u64::from_str_radix(address, 16).ok()?,
+                text.trim().to_string(),
+            ))
+        })
+        .collect();
+    let target = |text: &str| {
+        let hex = text.split_whitespace().find_map(|w| w.strip_prefix("0x"))?;
+        u64::from_str_radix(hex, 16).ok()
+    };
+    lines
+        .iter()
+        .filter_map(|(address, text)| {
+            let to = target(text).filter(|to| to < address)?;
+            Some(
+                lines
+                    .iter()
+                    .filter(|(a, _)| (to..=*address).contains(a))
+                    .map(|(_, t)| t.clone())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn aarch64_keeps_a_loop_invariant_mask_out_of_the_loop() {
+    // Cranelift recomputes `n & -2` where it is used, inside the loop, an
+    // `and` every round; `keep_invariants.rs` keeps it before the loop.
+    let dir = tempfile::tempdir().unwrap();
+    let input = module_file(dir.path(), "unrolled.wat", UNROLLED_BOUND);
+    let out = dir.path().join("unrolled.o");
+    let out = out.to_str().unwrap();
+    for mode in ["guard", "explicit"] {
+        let o = wafer(&[
+            "compile",
+            &input,
+            "--target",
+            "aarch64",
+            "--bounds-checks",
+            mode,
+            "-o",
+            out,
+        ]);
+        assert!(o.status.success(), "{mode}: {}", stderr(&o));
+        let loops = loop_bodies(out, "unrolled::sum");
+        assert!(!loops.is_empty(), "{mode}: no loop found");
+        for body in loops {
+            assert!(
+                body.iter().all(|text| !text.starts_with("and")),
+                "{mode}: the mask is computed in the loop: {body:#?}"
+            );
+        }
+    }
+}

@@ -1,5 +1,5 @@
 //! Unsigned 32-bit division and remainder by a constant as one 64-bit
-//! multiply by an immediate and a shift (x86_64).
+//! multiply by an immediate and a shift (x86_64 and aarch64).
 //!
 //! Cranelift replaces `udiv.i32 x, d` by the high half of a 32-bit
 //! multiply with a magic number, which x86_64 lowers to the one-operand
@@ -24,6 +24,11 @@
 //! `x`: json's digit loop ran more instructions so (+0.6 %). Those
 //! divisors, powers of two (a shift or mask already) and divisors without
 //! such a magic number keep Cranelift's lowering.
+//!
+//! On aarch64 Cranelift's form is `mov w, w` (twice), `mul`, `lsr #32`,
+//! `lsr #s`; this one is one extension, the `mul` and one `lsr` (the
+//! magic number is a `mov`/`movk` pair either way). hashmap's key loop
+//! ran 4.7 % fewer instructions under qemu-user, with a spill reload gone.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, types};

@@ -13,10 +13,10 @@
 //! [`mask_extend`], [`wide_params`] and [`wide_loads`] (further rewrites of
 //! the finished IR),
 //! [`keep_invariants`] and [`park_live_through`] (values across loops),
-//! and on x86_64 [`range_compares`], [`loop_pointers`], [`counted_loops`],
-//! [`compare_forms`], [`zero_tests`], [`constant_stores`],
-//! [`deep_operand_first`] and [`float_constants`] (forms the x86_64
-//! backend emits in fewer instructions).
+//! on x86_64 and aarch64 [`range_compares`], [`div_by_constant`] and
+//! [`loop_pointers`], and on x86_64 [`counted_loops`], [`compare_forms`],
+//! [`zero_tests`], [`constant_stores`], [`deep_operand_first`] and
+//! [`float_constants`] (forms the backends emit in fewer instructions).
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 

@@ -6,7 +6,9 @@
 //! also writes the same test as `((c - 58) & 255) >= 246` (CoreMark's
 //! state machine). Cranelift narrowed the `add` to 8 bits and compiled it
 //! to a copy, an 8-bit add and a `movzbl` before the compare; the rewrite
-//! is one `lea` and the compare (native code's form).
+//! is one `lea` and the compare (native code's form). On aarch64 the
+//! `add` + `uxtb` pair becomes one `sub` (json −2.0 %, CoreMark −1.0 %
+//! executed instructions under qemu-user).
 //!
 //! Why the result is the same: with the mask `M - 1` (M = 2^8 or 2^16)
 //! and `x` in `[0, M)`, the bytes that pass `cc C` are those whose masked
