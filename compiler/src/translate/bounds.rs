@@ -51,20 +51,78 @@ use wafer_abi::vmctx::VMMemory;
 use wasmparser::{FunctionBody, Operator};
 
 use super::FuncTranslator;
+use super::address_alignment;
 use super::loop_scan::LoopPlan;
 use super::memory::RecordRef;
 
 /// How many of the recorded checks a lookup searches, newest first.
 const MAX_SEARCHED_CHECKS: usize = 64;
 
-/// One check that passed on every path to the current position.
-#[derive(Clone, Copy)]
-struct Checked {
+/// One check that passed on every path to the current position: the
+/// bytes `[address, address + end)` lie inside the memory, where
+/// `address` is `root + plus` modulo 2^32 (`plus` the exact sum of the
+/// constants `constant_distance` walked; 0 for a 64-bit memory).
+#[derive(Clone, Copy, Debug)]
+pub struct Checked {
+    /// Distinguishes this check from any other of the function: lists of
+    /// checks taken at different points share exactly the entries with
+    /// the same ids (see `BranchChecks`).
+    id: u64,
     memory: u32,
-    /// The i32 address operand (an SSA value of the function).
-    address: ir::Value,
-    /// `offset + size` of the widest access checked at `address`.
+    /// An SSA value of the function the checked address is a constant
+    /// distance from.
+    root: ir::Value,
+    plus: i64,
+    /// How many bytes from the address are proved in bounds: the checked
+    /// access's `offset + size`, rounded up to the address's known
+    /// alignment (see `address_alignment.rs`).
     end: u64,
+}
+
+impl Checked {
+    /// Whether this check proves an access of `end` bytes at `root + plus`
+    /// in bounds. With `d = plus - self.plus`, that address is
+    /// `checked + d` modulo 2^32; for `0 <= d` and `d + end <= self.end`,
+    /// `checked + self.end <= length <= 2^32` keeps `checked + d` below
+    /// 2^32, so the sum does not wrap and its `end` bytes lie inside the
+    /// checked ones.
+    fn covers(&self, memory: u32, root: ir::Value, plus: i64, end: u64) -> bool {
+        let d = plus.wrapping_sub(self.plus);
+        self.memory == memory
+            && self.root == root
+            && (0..=i64::from(u32::MAX)).contains(&d)
+            && (d as u64).checked_add(end).is_some_and(|e| e <= self.end)
+    }
+}
+
+/// The checks that held on every branch to a `block`'s end translated so
+/// far, so that those that also hold where its code falls through (or all
+/// of them, when nothing falls through) still dominate the code after the
+/// `end`. An interpreter's `br_table` branches out of the innermost of
+/// its case blocks right after checking the opcode's address: each case
+/// then knows the instruction's address is in bounds.
+#[derive(Clone, Debug, Default)]
+pub enum BranchChecks {
+    /// Nothing branched to the end yet.
+    #[default]
+    NoBranch,
+    /// The checks in force at every branch so far: a common prefix of the
+    /// `checked` lists at those branches.
+    Common(Vec<Checked>),
+    /// Unknown edges reach the end (an exception handler's), or the list
+    /// was too long to copy: only the checks from before the frame hold.
+    Unknown,
+}
+
+/// The longest `checked` list a branch copies (see `BranchChecks`).
+const MAX_BRANCH_CHECKS: usize = 256;
+
+/// The entries `a` and `b` share: the same ids at the same positions. A
+/// `checked` list only ever grows or loses its newest entries, so two
+/// lists taken at different points agree exactly up to their first
+/// difference.
+fn common_prefix(a: &[Checked], b: &[Checked]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x.id == y.id).count()
 }
 
 /// Per-function state of the explicit bounds checks.
@@ -97,6 +155,8 @@ pub struct Bounds {
     /// `length - end` values defined before the open call-free loops,
     /// innermost last.
     scoped: Vec<ScopedLength>,
+    /// The id of the next check recorded.
+    next_id: u64,
 }
 
 /// `length - end` of a memory, computed before a loop that cannot change
@@ -191,6 +251,52 @@ impl Bounds {
         }
     }
 
+    /// A branch to the end of a `block` whose branches so far left
+    /// `branches`: what holds on all of them now.
+    pub fn merge_branch(&self, branches: &BranchChecks) -> BranchChecks {
+        match branches {
+            BranchChecks::NoBranch if self.checked.len() <= MAX_BRANCH_CHECKS => {
+                BranchChecks::Common(self.checked.clone())
+            }
+            BranchChecks::Common(common) => {
+                let shared = common_prefix(common, &self.checked);
+                BranchChecks::Common(common[..shared].to_vec())
+            }
+            _ => BranchChecks::Unknown,
+        }
+    }
+
+    /// A `block` ends that something branched to (`branches` held on
+    /// those branches); `falls_through`: its code also reaches the end.
+    /// The checks that hold on every edge into the continuation stay.
+    pub fn exit_block(&mut self, branches: &BranchChecks, falls_through: bool) {
+        let mark = self.frame_marks.pop().unwrap_or(0);
+        let depth = self.frame_marks.len();
+        self.scoped.retain(|s| s.depth <= depth);
+        let BranchChecks::Common(common) = branches else {
+            // `NoBranch` cannot reach here (nothing branched, so the
+            // frame ran straight through); `Unknown` keeps what held
+            // before the frame.
+            self.checked.truncate(mark);
+            return;
+        };
+        if falls_through {
+            let shared = common_prefix(common, &self.checked);
+            self.checked.truncate(shared);
+        } else {
+            self.checked.clone_from(common);
+        }
+        // Entries below the frame's mark are in every list taken inside
+        // it: none of them is lost.
+        debug_assert!(self.checked.len() >= mark);
+    }
+
+    /// A new id for a check (see `Checked::id`).
+    fn fresh_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
     /// The check state at a loop's entry, to translate it a second time.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -209,12 +315,12 @@ impl Bounds {
     /// Whether an access up to `end` at `address` is already covered.
     /// Only the most recent checks are searched, so a huge block costs
     /// linear time; an older match is merely a missed saving.
-    fn covered(&self, memory: u32, address: ir::Value, end: u64) -> bool {
+    fn covered(&self, memory: u32, root: ir::Value, plus: i64, end: u64) -> bool {
         self.checked
             .iter()
             .rev()
             .take(MAX_SEARCHED_CHECKS)
-            .any(|c| c.memory == memory && c.address == address && c.end >= end)
+            .any(|c| c.covers(memory, root, plus, end))
     }
 }
 
@@ -657,7 +763,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// its zero extension) lie inside memory `index`, unless a dominating
     /// check already covers that.
     pub fn check_bounds(&mut self, index: u32, address: ir::Value, address64: ir::Value, end: u64) {
-        if self.bounds.covered(index, address, end) || self.hoisted_covers(index, address, end) {
+        let (root, plus) = self.constant_distance(address).unwrap_or((address, 0));
+        if self.bounds.covered(index, root, plus, end) || self.hoisted_covers(index, address, end) {
             return;
         }
         let last_start = self.last_start(index, end);
@@ -677,10 +784,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder
             .ins()
             .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
+        let page_size_log2 =
+            crate::module_info::page_size_log2(&self.env.info.memories[index as usize]);
+        let alignment = address_alignment::known_trailing_zeros(&self.builder.func.dfg, address);
+        let id = self.bounds.fresh_id();
         self.bounds.checked.push(Checked {
+            id,
             memory: index,
-            address,
-            end,
+            root,
+            plus,
+            end: address_alignment::covered_end(end, alignment, page_size_log2),
         });
     }
 }
@@ -706,7 +819,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 .trapnz(always, TrapCode::HEAP_OUT_OF_BOUNDS);
             return;
         };
-        if self.bounds.covered(index, address, end) {
+        if self.bounds.covered(index, address, 0, end) {
             return;
         }
         let length = self.memory_length(index);
@@ -722,9 +835,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder
             .ins()
             .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
+        // Exact matches only: the i32 reasoning of `Checked::covers`
+        // about distances and alignment is not made for i64 addresses.
+        let id = self.bounds.fresh_id();
         self.bounds.checked.push(Checked {
+            id,
             memory: index,
-            address,
+            root: address,
+            plus: 0,
             end,
         });
     }
