@@ -86,6 +86,58 @@
 (assert_return (invoke "aligned16" (i32.const 4094)) (i32.const 0))
 (assert_trap (invoke "aligned16" (i32.const 4095)) "out of bounds memory access")
 
+;; An aligned address's check may compare with any end up to its rounded
+;; one: a byte at `x << 2` is checked against the length variable's bias
+;; (4 here: three 4-byte loads in the loop outweigh the bytes), a byte at
+;; `x << 1` is not (4 bytes would trap at the last 2-byte slot).
+(module
+  (memory 1)
+  (data (i32.const 65532) "\11\22\33\44")
+  (func (export "byte_at_shl2") (param $x i32) (result i32)
+    (local $p i32) (local $s i32)
+    (local.set $p (i32.shl (local.get $x) (i32.const 2)))
+    (local.set $s (i32.load8_u (local.get $p)))
+    (loop $l
+      (local.set $s
+        (i32.add (local.get $s)
+          (i32.add (i32.load (local.get $x))
+            (i32.add (i32.load (i32.add (local.get $x) (i32.const 4)))
+              (i32.load (i32.add (local.get $x) (i32.const 8)))))))
+      (br_if $l (i32.const 0)))
+    (local.get $s))
+  (func (export "byte_at_shl1") (param $x i32) (result i32)
+    (local $p i32) (local $s i32)
+    (local.set $p (i32.shl (local.get $x) (i32.const 1)))
+    (local.set $s (i32.load8_u (local.get $p)))
+    (loop $l
+      (local.set $s
+        (i32.add (local.get $s)
+          (i32.add (i32.load (local.get $x))
+            (i32.add (i32.load (i32.add (local.get $x) (i32.const 4)))
+              (i32.load (i32.add (local.get $x) (i32.const 8)))))))
+      (br_if $l (i32.const 0)))
+    (local.get $s))
+  (func (export "half_at_shl2") (param $x i32) (result i32)
+    (local $p i32) (local $s i32)
+    (local.set $p (i32.shl (local.get $x) (i32.const 2)))
+    (local.set $s (i32.load16_u offset=1 (local.get $p)))
+    (loop $l
+      (local.set $s
+        (i32.add (local.get $s)
+          (i32.add (i32.load (local.get $x))
+            (i32.add (i32.load (i32.add (local.get $x) (i32.const 4)))
+              (i32.load (i32.add (local.get $x) (i32.const 8)))))))
+      (br_if $l (i32.const 0)))
+    (local.get $s)))
+
+(assert_return (invoke "byte_at_shl2" (i32.const 16383)) (i32.const 0x11))
+(assert_trap (invoke "byte_at_shl2" (i32.const 16384)) "out of bounds memory access")
+(assert_trap (invoke "byte_at_shl2" (i32.const 0x3fffffff)) "out of bounds memory access")
+(assert_return (invoke "byte_at_shl1" (i32.const 32767)) (i32.const 0x33))
+(assert_trap (invoke "byte_at_shl1" (i32.const 32768)) "out of bounds memory access")
+(assert_return (invoke "half_at_shl2" (i32.const 16383)) (i32.const 0x3322))
+(assert_trap (invoke "half_at_shl2" (i32.const 16384)) "out of bounds memory access")
+
 ;; Constant distances: `r + c1` checked, `r + c2` accessed.
 (module
   (memory 1)
