@@ -29,16 +29,26 @@
 //!   parameter: a loop without calls does not reload it.
 //! - **Constant addresses** whose access lies below the declared minimum
 //!   are not checked (the caller decides that, see `memory.rs`).
-//! - **Covered checks are dropped**: a check of the same address value
-//!   (same SSA value) with an end at most one already checked on every
-//!   path to here. A memory never shrinks, so a check that passed stays
+//! - **Covered checks are dropped**: an access whose bytes a check on
+//!   every path to here already proved in bounds. A check of `root + c1`
+//!   (a constant distance along adds and subtracts of constants, modulo
+//!   2^32) proves its end's bytes, and when the address is known to be a
+//!   multiple of `2^a` (at most the page size) the bytes up to that end
+//!   rounded up to `2^a` (`address_alignment.rs`: the length is whole
+//!   pages); it covers an access at `root + c2` whose bytes lie inside
+//!   those (`Checked::covers`: `0 <= c2 - c1`, so no wrap in between).
+//!   Nothing here changes which access traps: a dropped check could not
+//!   have failed. A memory never shrinks, so a check that passed stays
 //!   true after calls and `memory.grow`. "On every path" is decided from
 //!   the Wasm structure while translating: a check made at the top level
 //!   of a control frame dominates all code that follows it in that frame
 //!   (entering a frame only happens at its start, leaving it only at its
 //!   end or by branching out), so the checks recorded inside a frame are
 //!   forgotten at its `else` and `end` (kept after an `end` that nothing
-//!   branched to, where the frame's code ran straight through). A check is
+//!   branched to, where the frame's code ran straight through). A `block`
+//!   that was branched to keeps the checks in force at every branch to it
+//!   and at its fall-through (`BranchChecks`): an interpreter's cases know
+//!   the opcode's address was checked before its `br_table`. A check is
 //!   never *widened* to cover a later access: stores and calls between the
 //!   two must happen before a trap.
 
