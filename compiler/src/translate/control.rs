@@ -20,6 +20,7 @@ use cranelift_codegen::ir::{self, BlockArg, BlockCall, InstBuilder, JumpTableDat
 use wasmparser::{BlockType, Operator, ValType};
 
 use super::FuncTranslator;
+use super::bounds::BranchChecks;
 use super::env::clif_type;
 
 /// What kind of construct a frame is.
@@ -62,6 +63,9 @@ pub struct Frame {
     pub height: usize,
     /// Whether any branch (or fallthrough) reaches `next`.
     pub next_reached: bool,
+    /// The bounds checks that held on every branch to `next` (a `block`'s
+    /// only; every other frame keeps `Unknown`).
+    pub branch_checks: BranchChecks,
 }
 
 impl Frame {
@@ -75,6 +79,7 @@ impl Frame {
             num_results,
             height: 0,
             next_reached: false,
+            branch_checks: BranchChecks::Unknown,
         }
     }
 }
@@ -178,6 +183,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     num_results: results.len(),
                     height: self.stack.len() - params.len(),
                     next_reached: false,
+                    branch_checks: BranchChecks::NoBranch,
                 });
             }
             Operator::Loop { blockty } if self.translate_versioned_loop(blockty)? => {}
@@ -222,6 +228,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     num_results: results.len(),
                     height,
                     next_reached: false,
+                    branch_checks: BranchChecks::Unknown,
                 });
             }
             Operator::Else => self.translate_else()?,
@@ -276,6 +283,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             num_results,
             height,
             next_reached: false,
+            branch_checks: BranchChecks::Unknown,
         });
     }
 
@@ -307,12 +315,24 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok((next, arity))
     }
 
+    /// A branch from the current position to the frame `depth` levels out
+    /// was emitted.
     pub(super) fn mark_reached(&mut self, depth: u32) {
         let index = self.control.len() - 1 - depth as usize;
         let frame = &mut self.control[index];
         if !matches!(frame.kind, FrameKind::Loop { .. }) {
             frame.next_reached = true;
+            frame.branch_checks = self.bounds.merge_branch(&frame.branch_checks);
         }
+    }
+
+    /// A branch to the frame `depth` levels out was emitted from code the
+    /// bounds checks' bookkeeping does not follow (an exception handler,
+    /// entered from any call of a `try_table`'s body).
+    pub(super) fn mark_reached_from_elsewhere(&mut self, depth: u32) {
+        self.mark_reached(depth);
+        let index = self.control.len() - 1 - depth as usize;
+        self.control[index].branch_checks = BranchChecks::Unknown;
     }
 
     /// Jumps to the frame `depth` levels out with the values it expects.
@@ -422,8 +442,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
         }
         // Without branches to its end, control continues in the same
-        // Cranelift block: the frame's checks still dominate.
-        self.bounds.exit_frame(frame.next.is_none());
+        // Cranelift block: the frame's checks still dominate. With them,
+        // a `block` keeps those that held on every edge to its end.
+        if frame.next.is_some() && matches!(frame.kind, FrameKind::Block) {
+            self.bounds.exit_block(&frame.branch_checks, self.reachable);
+        } else {
+            self.bounds.exit_frame(frame.next.is_none());
+        }
         let Some(next) = frame.next else {
             return self.end_without_branches(&frame);
         };

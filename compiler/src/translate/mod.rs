@@ -20,6 +20,7 @@
 //! Module-level context lives in [`env`]; constant expressions (global and
 //! segment initialisers) are in [`const_expr`].
 
+pub mod address_alignment;
 pub mod address_bound;
 pub mod atomic_cas;
 pub mod atomics;

@@ -18,6 +18,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, condcodes::IntCC};
 use wasmparser::{BlockType, Operator};
 
 use super::super::FuncTranslator;
+use super::super::bounds::BranchChecks;
 use super::super::control::{Frame, FrameKind};
 use super::super::env::{POINTER, clif_type};
 use super::{PAYLOAD_OFFSET, SLOT_BYTES};
@@ -71,6 +72,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             num_results: results.len(),
             height: self.stack.len() - params.len(),
             next_reached: false,
+            branch_checks: BranchChecks::Unknown,
         });
     }
 

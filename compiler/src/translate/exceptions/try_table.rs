@@ -9,6 +9,7 @@ use cranelift_module::Module;
 use wasmparser::{Catch, TryTable};
 
 use super::super::FuncTranslator;
+use super::super::bounds::BranchChecks;
 use super::super::control::{Frame, FrameKind, block_args};
 use super::super::env::{POINTER, clif_type};
 use super::{PAYLOAD_OFFSET, SLOT_BYTES, runtime_of};
@@ -51,6 +52,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             num_results: results.len(),
             height: self.stack.len() - params.len(),
             next_reached: false,
+            branch_checks: BranchChecks::Unknown,
         });
     }
 
@@ -130,7 +132,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 self.builder.ins().call(free, &[exn]);
             }
             let (target, _) = self.branch_target(label)?;
-            self.mark_reached(label);
+            self.mark_reached_from_elsewhere(label);
             self.builder.ins().jump(target, &block_args(&values));
             match no_match {
                 Some(block) => self.builder.switch_to_block(block),
