@@ -128,6 +128,25 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// llvm-objdump's disassembly of function `name` in the object at `path`:
+/// its label line and instructions, up to the blank line after them.
+fn disassembly_of(path: &str, name: &str) -> String {
+    let o = Command::new("llvm-objdump")
+        .args(["-d", "--no-show-raw-insn", path])
+        .output()
+        .expect("llvm-objdump runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listing = stdout(&o);
+    let start = listing
+        .find(&format!("<{name}>:"))
+        .unwrap_or_else(|| panic!("no {name} in {listing}"));
+    listing[start..]
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// How many relocations in `object`'s code reach the symbol `name`: the
 /// calls its machine code makes to it.
 fn code_relocations_to(object: &Path, name: &str) -> usize {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{assert_clean_error, example, module_file, stderr, stdout, wafer};
+use super::{assert_clean_error, disassembly_of, example, module_file, stderr, stdout, wafer};
 
 /// A module of `count` functions of different sizes calling each other.
 fn many_functions_wat(count: usize) -> String {
@@ -205,16 +205,7 @@ const UNROLLED_BOUND: &str = r#"(module (memory 1)
 /// object at `path` (from each backward branch's target to the branch), by
 /// llvm-objdump.
 fn loop_bodies(path: &str, name: &str) -> Vec<Vec<String>> {
-    let o = std::process::Command::new("llvm-objdump")
-        .args(["-d", "--no-show-raw-insn", path])
-        .output()
-        .expect("llvm-objdump runs");
-    assert!(o.status.success(), "{}", stderr(&o));
-    let listing = stdout(&o);
-    let start = listing
-        .find(&format!("<{name}>:"))
-        .unwrap_or_else(|| panic!("no {name} in {listing}"));
-    let body = listing[start..].split("\n\n").next().unwrap_or_default();
+    let body = disassembly_of(path, name);
     // `   2c:  b.ne  0x38 <f+0x38>`: (address, instruction text).
     let lines: Vec<(u64, String)> = body
         .lines()

@@ -278,16 +278,7 @@ fn embedding_refuses_an_object_compiled_for_the_stack_guard() {
 /// The trap instructions (`ud2`, `udf`, `unimp`) in function `name` of the
 /// object at `path`, by llvm-objdump.
 fn trap_instructions(path: &str, name: &str) -> usize {
-    let o = Command::new("llvm-objdump")
-        .args(["-d", "--no-show-raw-insn", path])
-        .output()
-        .expect("llvm-objdump runs");
-    assert!(o.status.success(), "{}", stderr(&o));
-    let listing = stdout(&o);
-    let start = listing
-        .find(&format!("<{name}>:"))
-        .unwrap_or_else(|| panic!("no {name} in {listing}"));
-    let body = listing[start..].split("\n\n").next().unwrap_or_default();
+    let body = disassembly_of(path, name);
     body.lines()
         .filter(|line| ["ud2", "udf", "unimp"].iter().any(|t| line.contains(t)))
         .count()
