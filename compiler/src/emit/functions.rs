@@ -1,21 +1,19 @@
 //! Compiling every defined function and collecting its trap sites.
 //!
-//! Translation to Cranelift IR needs the object module (it declares the
-//! callees and data a body refers to), so it runs on the calling thread, in
-//! index order. Code generation (`Context::compile`, the expensive part)
-//! needs only the ISA and runs on worker threads. The machine code is then
-//! defined into the object in index order, so the object is byte-identical
-//! whatever the number of threads and however their work interleaves.
+//! Translation to Cranelift IR reads the object module only (every callee
+//! and data object a body refers to is declared beforehand), so with
+//! several threads each one translates and generates the code of the next
+//! function by index. The machine code is then defined into the object in
+//! index order, so the object is byte-identical whatever the number of
+//! threads and however their work interleaves.
 //!
 //! cranelift-object records no trap metadata, so each function's trap sites
 //! are read from its code buffer and kept for the descriptor, each with the
 //! Wasm byte offset of the instruction it came from (from the source
 //! locations set during translation).
 
-use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, Result, anyhow};
 use cranelift_codegen::control::ControlPlane;
@@ -180,18 +178,22 @@ fn compile_on_this_thread(
     callees: &Callees,
 ) -> Result<Vec<CompiledFunction>> {
     let mut builder_ctx = FunctionBuilderContext::new();
+    let mut codegen_ctx = Context::new();
     let mut compiled = Vec::with_capacity(env.info.bodies.len());
     for defined in 0..env.info.bodies.len() {
         let translated = translate(env, module, symbols, defined, &mut builder_ctx)?;
-        let code = generate_code(isa, callees, translated)?;
+        let code = generate_code(isa, callees, translated, &mut codegen_ctx)?;
         compiled.push(define(module, code)?);
     }
     Ok(compiled)
 }
 
-/// The calling thread translates and defines; `workers` threads generate
-/// code. At most two functions per worker wait in IR, so memory stays
-/// bounded by the largest functions, not by the module.
+/// `workers` threads (the calling one among them) each take the next
+/// function by index, translate it and generate its code; the calling
+/// thread then defines the machine code in index order. Translation reads
+/// the object module only, so it runs beside code generation and `-j N`
+/// scales both. Only machine code waits to be defined, a few bytes per
+/// Wasm byte, never IR.
 fn compile_on_workers(
     env: &ModuleEnv<'_, '_>,
     module: &mut ObjectModule,
@@ -201,107 +203,86 @@ fn compile_on_workers(
     callees: &Callees,
 ) -> Result<Vec<CompiledFunction>> {
     let count = env.info.bodies.len();
-    let (job_tx, job_rx) = mpsc::sync_channel::<Translated>(workers * 2);
-    let job_rx = Mutex::new(job_rx);
-    std::thread::scope(|scope| {
-        let (done_tx, done_rx) = mpsc::channel::<(usize, Result<MachineCode>)>();
-        for _ in 0..workers {
-            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
-            scope.spawn(move || {
-                loop {
-                    // A poisoned lock means another worker panicked; the
-                    // scope re-raises that panic, so stopping is enough.
-                    let Ok(next) = job_rx.lock().map(|rx| rx.recv()) else {
-                        return;
-                    };
-                    let Ok(job) = next else { return };
-                    let defined = job.defined;
-                    if done_tx
-                        .send((defined, generate_code(isa, callees, job)))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            });
+    let shared = Worklist {
+        env,
+        module,
+        isa,
+        symbols,
+        callees,
+        next: AtomicUsize::new(0),
+        failed: AtomicBool::new(false),
+    };
+    let mut results = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..workers)
+            .map(|_| scope.spawn(|| shared.work()))
+            .collect();
+        let mut results = shared.work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(theirs) => results.extend(theirs),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
-        drop(done_tx);
+        results
+    });
+    // Every index below the first failing one was taken before it and
+    // finished, so the first error in index order is the lowest failing
+    // function's, whatever the thread count.
+    results.sort_unstable_by_key(|&(index, _)| index);
+    let mut compiled = Vec::with_capacity(count);
+    for (_, code) in results {
+        compiled.push(define(module, code?)?);
+    }
+    if compiled.len() < count {
+        return Err(anyhow!("BUG: a code generation thread stopped early"));
+    }
+    Ok(compiled)
+}
 
-        let mut in_order = InOrder::new(count);
+/// What the threads of [`compile_on_workers`] share: the next function to
+/// take, and whether one has failed (then no thread takes another).
+struct Worklist<'w, 'm, 'a> {
+    env: &'w ModuleEnv<'m, 'a>,
+    module: &'w ObjectModule,
+    isa: &'w dyn TargetIsa,
+    symbols: &'w [String],
+    callees: &'w Callees,
+    next: AtomicUsize,
+    failed: AtomicBool,
+}
+
+impl Worklist<'_, '_, '_> {
+    /// Compiles functions until none is left (or one failed), returning
+    /// each one's machine code with its index.
+    fn work(&self) -> Vec<(usize, Result<MachineCode>)> {
         let mut builder_ctx = FunctionBuilderContext::new();
-        let mut translation_error = None;
-        for defined in 0..count {
-            match translate(env, module, symbols, defined, &mut builder_ctx) {
-                Ok(job) => {
-                    if job_tx.send(job).is_err() {
-                        break; // every worker is gone: a panic, re-raised by the scope
-                    }
-                }
-                Err(e) => {
-                    translation_error = Some((defined, e));
-                    break;
-                }
-            }
-            while let Ok((index, code)) = done_rx.try_recv() {
-                in_order.push(index, code);
-            }
-            in_order.define_ready(module)?;
-        }
-        drop(job_tx);
-        let sent = translation_error
-            .as_ref()
-            .map_or(count, |(index, _)| *index);
-        while in_order.next < sent {
-            let Ok((index, code)) = done_rx.recv() else {
+        let mut codegen_ctx = Context::new();
+        let mut done = Vec::new();
+        while !self.failed.load(Ordering::Relaxed) {
+            let defined = self.next.fetch_add(1, Ordering::Relaxed);
+            if defined >= self.env.info.bodies.len() {
                 break;
-            };
-            in_order.push(index, code);
-            in_order.define_ready(module)?;
+            }
+            let code = translate(
+                self.env,
+                self.module,
+                self.symbols,
+                defined,
+                &mut builder_ctx,
+            )
+            .and_then(|job| generate_code(self.isa, self.callees, job, &mut codegen_ctx));
+            if code.is_err() {
+                self.failed.store(true, Ordering::Relaxed);
+            }
+            done.push((defined, code));
         }
-        if let Some((_, error)) = translation_error {
-            return Err(error);
-        }
-        if in_order.next < count {
-            return Err(anyhow!("BUG: a code generation thread stopped early"));
-        }
-        Ok(in_order.compiled)
-    })
-}
-
-/// Machine code arriving in any order, defined in index order.
-struct InOrder {
-    next: usize,
-    waiting: BTreeMap<usize, Result<MachineCode>>,
-    compiled: Vec<CompiledFunction>,
-}
-
-impl InOrder {
-    fn new(count: usize) -> InOrder {
-        InOrder {
-            next: 0,
-            waiting: BTreeMap::new(),
-            compiled: Vec::with_capacity(count),
-        }
-    }
-
-    fn push(&mut self, index: usize, code: Result<MachineCode>) {
-        self.waiting.insert(index, code);
-    }
-
-    /// Defines every function whose predecessors are all defined; the
-    /// first failure in index order is the error.
-    fn define_ready(&mut self, module: &mut ObjectModule) -> Result<()> {
-        while let Some(code) = self.waiting.remove(&self.next) {
-            self.compiled.push(define(module, code?)?);
-            self.next += 1;
-        }
-        Ok(())
+        done
     }
 }
 
 fn translate(
     env: &ModuleEnv<'_, '_>,
-    module: &mut ObjectModule,
+    module: &ObjectModule,
     symbols: &[String],
     defined: usize,
     builder_ctx: &mut FunctionBuilderContext,
@@ -339,11 +320,14 @@ fn translate(
 }
 
 /// Cranelift code generation for one function; what
-/// `ObjectModule::define_function` does before writing the bytes.
+/// `ObjectModule::define_function` does before writing the bytes. `ctx` is
+/// the thread's: reusing it keeps the allocations of its analyses and of
+/// the register allocator from one function to the next.
 fn generate_code(
     isa: &dyn TargetIsa,
     callees: &Callees,
     mut job: Translated,
+    ctx: &mut Context,
 ) -> Result<MachineCode> {
     // First: every later pass sees the callees' bodies in place.
     callees
@@ -412,14 +396,16 @@ fn generate_code(
     // probe loop runs bottom-up), a function whose frame turns out too
     // large is compiled again with the prologue check.
     let fallback = super::isa::largest_guarded_frame(isa).map(|limit| (limit, job.func.clone()));
-    let mut ctx = Context::for_function(job.func);
+    ctx.clear();
+    ctx.func = job.func;
     ctx.compile(isa, &mut ControlPlane::default())
         .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;
     if let Some((limit, mut func)) = fallback
-        && frame_size(&ctx) > limit
+        && frame_size(ctx) > limit
     {
         crate::translate::check_stack_in_prologue(&mut func);
-        ctx = Context::for_function(func);
+        ctx.clear();
+        ctx.func = func;
         ctx.compile(isa, &mut ControlPlane::default())
             .map_err(|e| module_error(&job.what, &ModuleError::Compilation(e.inner)))?;
     }

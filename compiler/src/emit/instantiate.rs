@@ -13,7 +13,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     AbiParam, ArgumentPurpose, InstBuilder, MemFlagsData, Signature, Value, types,
 };
-use cranelift_module::{DataDescription, FuncId, Module};
+use cranelift_module::{DataDescription, DataId, FuncId, Module};
 use cranelift_object::ObjectModule;
 use wafer_abi::builtins;
 
@@ -32,9 +32,10 @@ pub fn define_instantiate(
     sig.params
         .push(AbiParam::special(POINTER, ArgumentPurpose::VMContext));
     super::define_local_function(module, &symbol, sig, |module, builder, params| {
+        let data_steps = plan_data_steps(module, &env.info.data)?;
         let regions = Regions::declare(builder.func);
         let mut t = FuncTranslator::new(env, module, builder, params[0], regions);
-        emit_body(&mut t)?;
+        emit_body(&mut t, &data_steps)?;
         t.builder.ins().return_(&[]);
         t.finish();
         Ok(())
@@ -107,32 +108,77 @@ fn i32_const(expr: &wasmparser::ConstExpr<'_>) -> Option<u32> {
     matches!(reader.read().ok()?, wasmparser::Operator::End).then_some(value as u32)
 }
 
-/// Applies and drops data segments `first..first + run.len()`, in order,
-/// with one loop: segment `i`'s offset comes from a read-only table, its
-/// length from its vmctx slot (the runtime sets it to the segment's size
-/// before calling `instantiate`).
-fn apply_data_run(
-    t: &mut FuncTranslator<'_, '_, '_, '_>,
-    first: u32,
-    run: &[(u32, u32)],
-) -> Result<()> {
-    let layout = t.env.layout;
-    let memory = run[0].0;
+/// How `instantiate` applies its data segments, in order: planned, and
+/// the offset tables defined, before the body is built, which reads the
+/// object module only.
+enum DataStep {
+    /// Data segments `first..first + count` by one loop over `offsets`, a
+    /// table of their `i32.const` offsets into `memory`.
+    Run {
+        first: u32,
+        count: u32,
+        memory: u32,
+        offsets: DataId,
+    },
+    /// Data segment `index` by its own `memory.init`, if it is active.
+    One { index: u32 },
+}
+
+/// Plans the data segments' steps, defining each run's offset table.
+fn plan_data_steps(module: &mut ObjectModule, data: &[DataSegment<'_>]) -> Result<Vec<DataStep>> {
+    let mut steps = Vec::new();
+    let mut index = 0usize;
+    while index < data.len() {
+        let run = constant_offset_run(&data[index..]);
+        if run.len() < MIN_LOOPED_SEGMENTS {
+            steps.push(DataStep::One {
+                index: index as u32,
+            });
+            index += 1;
+            continue;
+        }
+        steps.push(DataStep::Run {
+            first: index as u32,
+            count: run.len() as u32,
+            memory: run[0].0,
+            offsets: define_offset_table(module, &run)?,
+        });
+        index += run.len();
+    }
+    Ok(steps)
+}
+
+/// A read-only table of the run's offsets, 4 bytes each.
+fn define_offset_table(module: &mut ObjectModule, run: &[(u32, u32)]) -> Result<DataId> {
     let offsets: Vec<u8> = run
         .iter()
         .flat_map(|&(_, offset)| offset.to_le_bytes())
         .collect();
-    let table = t
-        .module
+    let table = module
         .declare_anonymous_data(false, false)
         .map_err(|e| super::errors::module_error("a data segment offset table", &e))?;
     let mut description = DataDescription::new();
     description.define(offsets.into_boxed_slice());
     description.set_align(4);
-    t.module
+    module
         .define_data(table, &description)
         .map_err(|e| super::errors::module_error("a data segment offset table", &e))?;
-    let table_gv = t.module.declare_data_in_func(table, t.builder.func);
+    Ok(table)
+}
+
+/// Applies and drops data segments `first..first + count`, in order, with
+/// one loop: segment `i`'s offset comes from the read-only table
+/// `offsets`, its length from its vmctx slot (the runtime sets it to the
+/// segment's size before calling `instantiate`).
+fn apply_data_run(
+    t: &mut FuncTranslator<'_, '_, '_, '_>,
+    first: u32,
+    count: u32,
+    memory: u32,
+    offsets: DataId,
+) {
+    let layout = t.env.layout;
+    let table_gv = t.module.declare_data_in_func(offsets, t.builder.func);
     let table_base = t.builder.ins().symbol_value(POINTER, table_gv);
 
     let body = t.builder.create_block();
@@ -169,15 +215,14 @@ fn apply_data_run(
     let more = t
         .builder
         .ins()
-        .icmp_imm_u(IntCC::UnsignedLessThan, next, run.len() as i64);
+        .icmp_imm_u(IntCC::UnsignedLessThan, next, i64::from(count));
     t.builder.ins().brif(more, body, &[next.into()], done, &[]);
     t.builder.seal_block(body);
     t.builder.switch_to_block(done);
     t.builder.seal_block(done);
-    Ok(())
 }
 
-fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
+fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>, data_steps: &[DataStep]) -> Result<()> {
     let info = t.env.info;
     let layout = t.env.layout;
 
@@ -234,29 +279,32 @@ fn emit_body(t: &mut FuncTranslator<'_, '_, '_, '_>) -> Result<()> {
         }
     }
 
-    let mut index = 0u32;
-    while let Some(segment) = info.data.get(index as usize) {
-        let run = constant_offset_run(&info.data[index as usize..]);
-        if run.len() >= MIN_LOOPED_SEGMENTS {
-            apply_data_run(t, index, &run)?;
-            index += run.len() as u32;
-            continue;
+    for step in data_steps {
+        match *step {
+            DataStep::Run {
+                first,
+                count,
+                memory,
+                offsets,
+            } => apply_data_run(t, first, count, memory, offsets),
+            DataStep::One { index } => {
+                let segment = &info.data[index as usize];
+                if let Some((memory, offset)) = &segment.active {
+                    let offset = t.const_expr(offset)?;
+                    let length = segment.bytes.len() as u64;
+                    let slot = layout.data_length(index);
+                    apply_and_drop(
+                        t,
+                        &builtins::MEMORY_INIT,
+                        *memory,
+                        index,
+                        offset,
+                        length,
+                        slot,
+                    );
+                }
+            }
         }
-        if let Some((memory, offset)) = &segment.active {
-            let offset = t.const_expr(offset)?;
-            let length = segment.bytes.len() as u64;
-            let slot = layout.data_length(index);
-            apply_and_drop(
-                t,
-                &builtins::MEMORY_INIT,
-                *memory,
-                index,
-                offset,
-                length,
-                slot,
-            );
-        }
-        index += 1;
     }
 
     if let Some(start) = info.start {

@@ -411,6 +411,13 @@ fn compile_module(
         } else {
             None
         };
+    // Declared where the first function's translation used to declare it,
+    // so the symbol order (and the object) stays as it was.
+    let budget_refill = if options.budget.enabled() && info.num_defined_funcs() > 0 {
+        Some(crate::translate::budget::declare_refill(&mut module)?)
+    } else {
+        None
+    };
     let env = ModuleEnv {
         info: &info,
         layout: VmctxLayout::new(counts(&info)),
@@ -428,6 +435,7 @@ fn compile_module(
         stack_checks: options.stack_checks,
         budget: options.budget,
         exceptions,
+        budget_refill,
     };
     let compiled_functions =
         functions::compile_functions(&env, &mut module, &*isa, &defined_symbols, jobs)?;

@@ -26,12 +26,31 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::Variable;
-use cranelift_module::{Linkage, Module};
+use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_object::ObjectModule;
 use wafer_abi::budget::REFILL_SYMBOL;
 use wasmparser::{FunctionBody, Operator};
 
 use super::FuncTranslator;
 use super::env::POINTER;
+
+/// Declares the runtime's refill, with Cranelift's `preserve_all`
+/// convention: it clobbers no register, so the hot path keeps its values in
+/// whatever registers it likes (a normal call in every loop would force
+/// them into callee-saved registers or spill them). It returns nothing:
+/// counter in and out through the vmctx; a trap does not return at all.
+/// Declared before the functions are translated, which may happen on
+/// several threads sharing the module read-only.
+///
+/// # Errors
+/// A symbol clash in the object.
+pub fn declare_refill(module: &mut ObjectModule) -> Result<FuncId> {
+    let mut sig = ir::Signature::new(CallConv::PreserveAll);
+    sig.params.push(ir::AbiParam::new(POINTER));
+    module
+        .declare_function(REFILL_SYMBOL, Linkage::Import, &sig)
+        .map_err(|e| anyhow!("cannot declare `{REFILL_SYMBOL}`: {e}"))
+}
 
 /// The counter of one function being translated.
 pub struct Counter {
@@ -172,7 +191,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// `deadline exceeded`.
     ///
     /// # Errors
-    /// The object module refusing the refill's declaration.
+    /// The refill was not declared (a bug).
     pub fn budget_check(&mut self) -> Result<()> {
         let Some(counter) = &self.budget else {
             return Ok(());
@@ -201,20 +220,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(())
     }
 
-    /// The runtime's refill, declared with Cranelift's `preserve_all`
-    /// convention: it clobbers no register, so the hot path keeps its
-    /// values in whatever registers it likes (a normal call in every loop
-    /// would force them into callee-saved registers or spill them). It
-    /// returns nothing: counter in and out through the vmctx; a trap does
-    /// not return at all.
+    /// The runtime's refill ([`declare_refill`]).
     fn refill_function(&mut self) -> Result<ir::FuncRef> {
-        let mut sig = ir::Signature::new(CallConv::PreserveAll);
-        sig.params.push(ir::AbiParam::new(POINTER));
         let id = self
-            .module
-            .declare_function(REFILL_SYMBOL, Linkage::Import, &sig)
-            .map_err(|e| anyhow!("cannot declare `{REFILL_SYMBOL}`: {e}"))?;
-        Ok(self.module.declare_func_in_func(id, self.builder.func))
+            .env
+            .budget_refill
+            .ok_or_else(|| anyhow!("BUG: `{REFILL_SYMBOL}` is not declared"))?;
+        Ok(self.import_function(id))
     }
 
     /// Whether the function keeps its counter in the vmctx across calls

@@ -101,7 +101,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Some(&body) if in_registers => body,
             _ => self.env.defined_funcs[defined],
         };
-        let callee = self.module.declare_func_in_func(id, self.builder.func);
+        let callee = self.import_function(id);
         let mut all = Vec::with_capacity(args.len() + 2);
         all.push(self.vmctx);
         all.extend(args);

@@ -19,15 +19,9 @@ use super::ir_match::is_zero;
 
 /// Rewrites the compares of `func` (see the module comment).
 pub fn compare_instead_of_xor(func: &mut Function) {
-    let mut uses: FxHashMap<Value, u32> = FxHashMap::default();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            for value in func.dfg.inst_values(inst) {
-                *uses.entry(func.dfg.resolve_aliases(value)).or_default() += 1;
-            }
-        }
-    }
-    let rewrites = super::known_bits::scan(func, |inst, data| {
+    // The candidates first: most functions have none, and counting the
+    // readers of every value is the expensive part.
+    let candidates = super::known_bits::scan(func, |inst, data| {
         let InstructionData::IntCompare {
             opcode: Opcode::Icmp,
             cond: IntCC::Equal | IntCC::NotEqual,
@@ -40,9 +34,6 @@ pub fn compare_instead_of_xor(func: &mut Function) {
             return None;
         }
         let x = func.dfg.resolve_aliases(x);
-        if uses.get(&x) != Some(&1) {
-            return None;
-        }
         let ValueDef::Result(def, _) = func.dfg.value_def(x) else {
             return None;
         };
@@ -53,9 +44,26 @@ pub fn compare_instead_of_xor(func: &mut Function) {
         else {
             return None;
         };
-        Some((inst, a, b))
+        Some((inst, x, a, b))
     });
-    for (inst, a, b) in rewrites {
-        func.dfg.inst_args_mut(inst).copy_from_slice(&[a, b]);
+    if candidates.is_empty() {
+        return;
+    }
+    // How many operands read each candidate's `bxor`: the compare must be
+    // its only reader.
+    let mut uses: FxHashMap<Value, u32> = candidates.iter().map(|&(_, x, _, _)| (x, 0)).collect();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            for value in func.dfg.inst_values(inst) {
+                if let Some(count) = uses.get_mut(&func.dfg.resolve_aliases(value)) {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    for (inst, x, a, b) in candidates {
+        if uses.get(&x) == Some(&1) {
+            func.dfg.inst_args_mut(inst).copy_from_slice(&[a, b]);
+        }
     }
 }

@@ -51,6 +51,9 @@ pub struct ModuleEnv<'m, 'a> {
     /// catches (`exceptions::uses_exceptions`); `None` otherwise, and its
     /// calls are then not followed by exception checks.
     pub exceptions: Option<super::exceptions::ExceptionRuntime>,
+    /// The runtime's fuel/deadline refill (`budget::declare_refill`), with
+    /// a budget.
+    pub budget_refill: Option<FuncId>,
 }
 
 /// The pointer type of every supported target.

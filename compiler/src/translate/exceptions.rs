@@ -203,9 +203,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let values = self.pop_n(params.len())?;
         let identity = self.tag_identity(tag_index);
         let slots = self.builder.ins().iconst(types::I64, params.len() as i64);
-        let throw = self
-            .module
-            .declare_func_in_func(runtime.throw, self.builder.func);
+        let throw = self.import_function(runtime.throw);
         let call = self.builder.ins().call(throw, &[identity, slots]);
         let exn = self.builder.inst_results(call)[0];
         for (i, value) in values.into_iter().enumerate() {

@@ -45,7 +45,9 @@
 //! `p + k` (mod 2^32) and does not wrap, so `zext(p + k) == zext(q) +
 //! (k - j)`. That is most of what interp gains (x86_64: −3.3 %).
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+
+use rustc_hash::FxHashMap;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
@@ -58,7 +60,7 @@ use target_lexicon::Architecture;
 use wafer_abi::{GUARD_BELOW_BYTES, GUARDED_MAX_BYTES};
 
 use super::env::ModuleEnv;
-use super::ir_match::{binary_operands, iconst_imm};
+use super::ir_match::{Users, binary_operands, iconst_imm};
 use crate::emit::BoundsChecks;
 
 /// Whether every access the pass may fold lies in a memory no longer than
@@ -105,16 +107,17 @@ pub fn fold_after_access(func: &mut Function, mode: BoundsChecks, architecture: 
     if accesses.is_empty() {
         return;
     }
-    let users = only_unchecked(mode, architecture).then(|| users_of_values(func));
+    let users = only_unchecked(mode, architecture).then(|| super::ir_match::users(func));
     // Accesses by the value their index adds a constant `j >= 0` to:
     // `p` itself (j = 0) or `p + j`.
-    let mut through: HashMap<Value, Vec<(i32, Access)>> = HashMap::new();
+    let mut through: FxHashMap<Value, Vec<(i32, Access)>> = FxHashMap::default();
     for access in &accesses {
         let (root, j) = positive_add(func, access.index).unwrap_or((access.index, 0));
         through.entry(root).or_default().push((j, *access));
     }
-    let cfg = ControlFlowGraph::with_function(func);
-    let domtree = DominatorTree::with_function(func, &cfg);
+    // Built for the first access that has an earlier one to compare with:
+    // many functions have none.
+    let domtree = OnceCell::new();
     let mut folds = Vec::new();
     for access in &accesses {
         let Some((p, k)) = positive_add(func, access.index) else {
@@ -129,6 +132,9 @@ pub fn fold_after_access(func: &mut Function, mode: BoundsChecks, architecture: 
         // does not wrap, and that sum is `p + k`. The smallest `j`: `p`
         // itself when it can, whose extension other accesses share.
         let proof = through.get(&p).and_then(|earlier| {
+            let domtree = domtree.get_or_init(|| {
+                DominatorTree::with_function(func, &ControlFlowGraph::with_function(func))
+            });
             earlier
                 .iter()
                 .filter(|(j, e)| {
@@ -244,29 +250,13 @@ fn same_block(func: &Function, a: Inst, b: Inst) -> bool {
     func.layout.inst_block(a) == func.layout.inst_block(b)
 }
 
-/// The instructions that read each value (aliases resolved).
-fn users_of_values(func: &Function) -> HashMap<Value, Vec<Inst>> {
-    let mut users: HashMap<Value, Vec<Inst>> = HashMap::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            for &arg in func.dfg.inst_values(inst).collect::<Vec<_>>().iter() {
-                users
-                    .entry(func.dfg.resolve_aliases(arg))
-                    .or_default()
-                    .push(inst);
-            }
-        }
-    }
-    users
-}
-
 /// Whether the i32 sum `index` is read only by `uextend`s that only feed
 /// address `iadd`s: no explicit check compares it (neither the 32-bit
 /// compare of the sum nor the 64-bit one of its extension). On aarch64 a
 /// checked access keeps `p + k` for its check anyway, and its load
 /// addresses `base + zext(p + k)` in one instruction while the folded
 /// `base + zext(p) + (k + off)` needs an `add` first (interp +3.6 %).
-fn sum_only_addresses(func: &Function, users: &HashMap<Value, Vec<Inst>>, index: Value) -> bool {
+fn sum_only_addresses(func: &Function, users: &Users<'_>, index: Value) -> bool {
     let is_address_add = |inst: &Inst| {
         matches!(
             func.dfg.insts[*inst],

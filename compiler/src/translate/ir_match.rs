@@ -169,21 +169,29 @@ pub fn other_operand(func: &Function, inst: Inst, opcode: Opcode, v: Value) -> O
     }
 }
 
+/// Each block's last instruction, with its block, in layout order: every
+/// instruction that can branch, as Cranelift allows branches only as a
+/// block's terminator (its verifier rejects anything else). Passes looking
+/// for branch edges walk these instead of every instruction.
+pub fn terminators(func: &Function) -> impl Iterator<Item = (Block, Inst)> + '_ {
+    func.layout
+        .blocks()
+        .filter_map(|block| Some((block, func.layout.last_inst(block)?)))
+}
+
 /// Every branch edge into `header`, in layout order: (branch, destination
 /// index, the branch's block).
 pub fn edges_into(func: &Function, header: Block) -> Vec<(Inst, usize, Block)> {
     let mut edges = Vec::new();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let dfg = &func.dfg;
-            for (index, call) in dfg.insts[inst]
-                .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
-                .iter()
-                .enumerate()
-            {
-                if call.block(&dfg.value_lists) == header {
-                    edges.push((inst, index, block));
-                }
+    for (block, inst) in terminators(func) {
+        let dfg = &func.dfg;
+        for (index, call) in dfg.insts[inst]
+            .branch_destination(&dfg.jump_tables, &dfg.exception_tables)
+            .iter()
+            .enumerate()
+        {
+            if call.block(&dfg.value_lists) == header {
+                edges.push((inst, index, block));
             }
         }
     }

@@ -157,24 +157,22 @@ fn parameter_bounds(func: &Function) -> Option<FxHashMap<Value, u32>> {
     }
     for _ in 0..MAX_PASSES {
         let mut changed = false;
-        for block in func.layout.blocks() {
-            for inst in func.layout.block_insts(block) {
-                let dfg = &func.dfg;
-                let destinations =
-                    dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
-                for call in destinations {
-                    let target = call.block(&dfg.value_lists);
-                    let params = dfg.block_params(target);
-                    for (&param, arg) in params.iter().zip(call.args(&dfg.value_lists)) {
-                        let bits = match arg {
-                            BlockArg::Value(v) => bounds.significant_bits(v, MAX_DEPTH),
-                            _ => width(func, param),
-                        };
-                        let known = bounds.params.entry(param).or_insert(0);
-                        if bits > *known {
-                            *known = bits;
-                            changed = true;
-                        }
+        for (_, inst) in super::ir_match::terminators(func) {
+            let dfg = &func.dfg;
+            let destinations =
+                dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+            for call in destinations {
+                let target = call.block(&dfg.value_lists);
+                let params = dfg.block_params(target);
+                for (&param, arg) in params.iter().zip(call.args(&dfg.value_lists)) {
+                    let bits = match arg {
+                        BlockArg::Value(v) => bounds.significant_bits(v, MAX_DEPTH),
+                        _ => width(func, param),
+                    };
+                    let known = bounds.params.entry(param).or_insert(0);
+                    if bits > *known {
+                        *known = bits;
+                        changed = true;
                     }
                 }
             }

@@ -108,26 +108,24 @@ fn plan(
             return None;
         }
     }
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let dfg = &func.dfg;
-            let destinations =
-                dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
-            for (dest_index, call) in destinations.iter().enumerate() {
-                if call.block(&dfg.value_lists) != header {
-                    continue;
+    for (block, inst) in super::ir_match::terminators(func) {
+        let dfg = &func.dfg;
+        let destinations =
+            dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+        for (dest_index, call) in destinations.iter().enumerate() {
+            if call.block(&dfg.value_lists) != header {
+                continue;
+            }
+            let Some(BlockArg::Value(arg)) = call.args(&dfg.value_lists).nth(index) else {
+                return None;
+            };
+            if view.loops.is_in_loop(block, lp) {
+                let step_inst = sum_with(func, arg, param)?;
+                if !steps.iter().any(|&(n, _)| n == arg) {
+                    steps.push((arg, step_inst));
                 }
-                let Some(BlockArg::Value(arg)) = call.args(&dfg.value_lists).nth(index) else {
-                    return None;
-                };
-                if view.loops.is_in_loop(block, lp) {
-                    let step_inst = sum_with(func, arg, param)?;
-                    if !steps.iter().any(|&(n, _)| n == arg) {
-                        steps.push((arg, step_inst));
-                    }
-                } else {
-                    entries.push((inst, dest_index, index));
-                }
+            } else {
+                entries.push((inst, dest_index, index));
             }
         }
     }

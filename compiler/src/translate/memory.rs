@@ -233,8 +233,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         args: &[ir::Value],
     ) -> Option<ir::Value> {
         let id = self.env.builtin_id(builtin);
-        let callee =
-            cranelift_module::Module::declare_func_in_func(self.module, id, self.builder.func);
+        let callee = self.import_function(id);
         let mut all = Vec::with_capacity(args.len() + 1);
         all.push(self.vmctx);
         all.extend_from_slice(args);

@@ -72,6 +72,7 @@ pub mod zero_tests;
 use anyhow::{Context, Result, anyhow, bail};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, TrapCode, types};
 use cranelift_frontend::FunctionBuilder;
+use cranelift_module::{FuncId, Module as _};
 use cranelift_object::ObjectModule;
 use wasmparser::{FunctionBody, Operator};
 
@@ -151,7 +152,9 @@ impl Place {
 /// Translates one function body.
 pub struct FuncTranslator<'f, 'e, 'm, 'a> {
     pub env: &'e ModuleEnv<'m, 'a>,
-    pub module: &'e mut ObjectModule,
+    /// Read only: every symbol a body refers to is declared before
+    /// translation starts, so bodies can be translated on several threads.
+    pub module: &'e ObjectModule,
     pub builder: FunctionBuilder<'f>,
     pub stack: Vec<ir::Value>,
     pub control: Vec<Frame>,
@@ -176,7 +179,7 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
     /// A translator positioned in `builder`'s current block.
     pub fn new(
         env: &'e ModuleEnv<'m, 'a>,
-        module: &'e mut ObjectModule,
+        module: &'e ObjectModule,
         builder: FunctionBuilder<'f>,
         vmctx: ir::Value,
         regions: Regions,
@@ -196,6 +199,25 @@ impl<'f, 'e, 'm, 'a> FuncTranslator<'f, 'e, 'm, 'a> {
             budget: None,
             exception_exit: None,
         }
+    }
+
+    /// A reference from the function being built to the declared function
+    /// `id`: what `Module::declare_func_in_func` makes, without the `&mut`
+    /// on the module it does not need (it reads the declaration only).
+    pub fn import_function(&mut self, id: FuncId) -> ir::FuncRef {
+        let decl = self.module.declarations().get_function_decl(id);
+        let func = &mut *self.builder.func;
+        let signature = func.import_signature(decl.signature.clone());
+        let name = func.declare_imported_user_function(ir::UserExternalName {
+            namespace: 0,
+            index: id.as_u32(),
+        });
+        func.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::user(name),
+            signature,
+            colocated: decl.linkage.is_final(),
+            patchable: false,
+        })
     }
 
     /// Seals and finalises the function.
@@ -301,7 +323,7 @@ pub fn check_stack_in_prologue(func: &mut ir::Function) {
 /// Operators wafer does not support (with their byte offset).
 pub fn translate_body(
     env: &ModuleEnv<'_, '_>,
-    module: &mut ObjectModule,
+    module: &ObjectModule,
     mut builder: FunctionBuilder<'_>,
     func_type: &FuncType,
     body: &FunctionBody<'_>,

@@ -107,28 +107,26 @@ fn incoming_edges(func: &Function, candidates: &[Value]) -> Edges {
     let wanted: FxHashSet<Value> = candidates.iter().copied().collect();
     let mut edges: Edges = FxHashMap::default();
     let mut rejected = FxHashSet::default();
-    for block in func.layout.blocks() {
-        for inst in func.layout.block_insts(block) {
-            let dfg = &func.dfg;
-            let destinations =
-                dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
-            for (dest_index, call) in destinations.iter().enumerate() {
-                let target = call.block(&dfg.value_lists);
-                let params = dfg.block_params(target);
-                for (arg_index, (param, arg)) in
-                    params.iter().zip(call.args(&dfg.value_lists)).enumerate()
-                {
-                    if !wanted.contains(param) {
-                        continue;
-                    }
-                    match arg {
-                        BlockArg::Value(_) => edges
-                            .entry(*param)
-                            .or_default()
-                            .push((inst, dest_index, arg_index)),
-                        _ => {
-                            rejected.insert(*param);
-                        }
+    for (_, inst) in super::ir_match::terminators(func) {
+        let dfg = &func.dfg;
+        let destinations =
+            dfg.insts[inst].branch_destination(&dfg.jump_tables, &dfg.exception_tables);
+        for (dest_index, call) in destinations.iter().enumerate() {
+            let target = call.block(&dfg.value_lists);
+            let params = dfg.block_params(target);
+            for (arg_index, (param, arg)) in
+                params.iter().zip(call.args(&dfg.value_lists)).enumerate()
+            {
+                if !wanted.contains(param) {
+                    continue;
+                }
+                match arg {
+                    BlockArg::Value(_) => edges
+                        .entry(*param)
+                        .or_default()
+                        .push((inst, dest_index, arg_index)),
+                    _ => {
+                        rejected.insert(*param);
                     }
                 }
             }

@@ -5,7 +5,6 @@
 
 use anyhow::Result;
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, condcodes::IntCC};
-use cranelift_module::Module;
 use wasmparser::{Catch, TryTable};
 
 use super::super::FuncTranslator;
@@ -126,9 +125,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             if keep_ref {
                 values.push(exn);
             } else {
-                let free = self
-                    .module
-                    .declare_func_in_func(runtime.free, self.builder.func);
+                let free = self.import_function(runtime.free);
                 self.builder.ins().call(free, &[exn]);
             }
             let (target, _) = self.branch_target(label)?;
