@@ -246,18 +246,33 @@ impl PendingBodies<'_> {
     /// The invalid body with the lowest index, whatever the thread count,
     /// with the message `Validator::validate_all` gives.
     pub fn validate(&self, jobs: NonZeroUsize) -> Result<()> {
+        self.validate_and_scan(jobs, |_| Ok(())).map(drop)
+    }
+
+    /// As [`PendingBodies::validate`], and `scan`s each valid body on the
+    /// thread that validated it (while its bytes are in that core's
+    /// cache): what `scan` returns, by defined index.
+    ///
+    /// # Errors
+    /// The invalid body with the lowest index, or a `scan` failure if it
+    /// comes first.
+    pub fn validate_and_scan<T: Send>(
+        &self,
+        jobs: NonZeroUsize,
+        scan: impl Fn(&FunctionBody<'_>) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
         let next = AtomicUsize::new(0);
-        // The lowest index found invalid so far: no thread takes a body
-        // past it. Every body below it was taken before it and is finished
-        // before the threads are joined, so the lowest invalid body is
-        // always among the errors.
-        let first_invalid = AtomicUsize::new(usize::MAX);
+        // The lowest index that failed so far: no thread takes a body past
+        // it. Every body below it was taken before it and is finished
+        // before the threads are joined, so the lowest failing body is
+        // always among the results.
+        let first_failed = AtomicUsize::new(usize::MAX);
         let work = || {
             let mut allocs = FuncValidatorAllocations::default();
-            let mut errors = Vec::new();
+            let mut done = Vec::new();
             loop {
                 let defined = next.fetch_add(1, Ordering::Relaxed);
-                if defined >= self.funcs.len() || defined > first_invalid.load(Ordering::Relaxed) {
+                if defined >= self.funcs.len() || defined > first_failed.load(Ordering::Relaxed) {
                     break;
                 }
                 let (func, body) = &self.funcs[defined];
@@ -268,35 +283,43 @@ impl PendingBodies<'_> {
                     features: func.features,
                 }
                 .into_validator(allocs);
-                if let Err(e) = validator.validate(body) {
-                    first_invalid.fetch_min(defined, Ordering::Relaxed);
-                    errors.push((defined, e));
+                let result = match validator.validate(body) {
+                    Ok(()) => scan(body),
+                    Err(e) => Err(invalid_module(e)),
+                };
+                if result.is_err() {
+                    first_failed.fetch_min(defined, Ordering::Relaxed);
                 }
+                done.push((defined, result));
                 allocs = validator.into_allocations();
             }
-            errors
+            done
         };
         let workers = jobs.get().min(self.funcs.len());
-        let mut errors = if workers <= 1 {
+        let mut done = if workers <= 1 {
             work()
         } else {
             std::thread::scope(|scope| {
                 let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-                let mut errors = work();
+                let mut done = work();
                 for helper in helpers {
                     match helper.join() {
-                        Ok(theirs) => errors.extend(theirs),
+                        Ok(theirs) => done.extend(theirs),
                         Err(panic) => std::panic::resume_unwind(panic),
                     }
                 }
-                errors
+                done
             })
         };
-        errors.sort_unstable_by_key(|&(defined, _)| defined);
-        match errors.into_iter().next() {
-            Some((_, e)) => Err(invalid_module(e)),
-            None => Ok(()),
+        done.sort_unstable_by_key(|&(defined, _)| defined);
+        let results = done
+            .into_iter()
+            .map(|(_, result)| result)
+            .collect::<Result<Vec<T>>>()?;
+        if results.len() != self.funcs.len() {
+            bail!("BUG: a validation thread stopped early");
         }
+        Ok(results)
     }
 }
 
