@@ -1,16 +1,23 @@
 //! Parsing and validation: a Wasm binary becomes a [`ModuleInfo`], the
 //! index spaces and segments every later stage reads.
 //!
-//! The whole module is validated first with `wasmparser` (Wasm 2.0 features and relaxed SIMD),
-//! so everything after this point may assume a valid module.
+//! The module is validated with `wasmparser` (Wasm 2.0 features and relaxed SIMD):
+//! [`parse`] validates all of it, so everything after it may assume a valid
+//! module. [`parse_deferring_bodies`] validates everything but the function
+//! bodies and hands those back as [`PendingBodies`], so that the compiler
+//! validates them on its threads ([`PendingBodies::validate`]) before it
+//! reads any of them.
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Result, anyhow, bail};
 use wasmparser::{
-    CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FunctionBody,
-    GlobalType, MemoryType, Name, Parser, Payload, RefType, TableType, TypeRef, ValType, Validator,
-    WasmFeatures,
+    BinaryReaderError, CompositeInnerType, ConstExpr, DataKind, ElementItems, ElementKind,
+    ExternalKind, FuncToValidate, FuncValidatorAllocations, FunctionBody, GlobalType, MemoryType,
+    Name, Parser, Payload, RefType, TableType, TypeRef, ValType, ValidPayload, Validator,
+    ValidatorResources, WasmFeatures,
 };
 
 /// A function type: parameters and results.
@@ -179,16 +186,150 @@ pub fn page_size(ty: &MemoryType) -> u64 {
 /// # Errors
 /// Malformed or invalid modules (wasmparser's message and offset).
 pub fn parse<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
-    Validator::new_with_features(features())
-        .validate_all(wasm)
-        .map_err(|e| {
-            anyhow!(
-                "invalid module: {} (at byte offset {:#x})",
-                e.message(),
-                e.offset()
-            )
-        })?;
-    collect(wasm)
+    let (info, pending) = parse_deferring_bodies(wasm)?;
+    pending.validate(NonZeroUsize::MIN)?;
+    Ok(info)
+}
+
+/// Validates everything in `wasm` but its function bodies and collects its
+/// [`ModuleInfo`]; the bodies are left to [`PendingBodies::validate`], which
+/// must succeed before anything reads them (wafer's body scans and
+/// translation assume valid code).
+///
+/// # Errors
+/// Malformed or invalid modules outside the function bodies (wasmparser's
+/// message and offset), as `Validator::validate_all` reports them: it too
+/// checks every section before the first body.
+pub fn parse_deferring_bodies<'a>(wasm: &'a [u8]) -> Result<(ModuleInfo<'a>, PendingBodies<'a>)> {
+    let mut validator = Validator::new_with_features(features());
+    let mut parser = Parser::new(0);
+    // As `validate_all` does: the parser rejects what the features exclude.
+    parser.set_features(features());
+    let mut funcs = Vec::new();
+    for payload in parser.parse_all(wasm) {
+        let payload = payload.map_err(invalid_module)?;
+        if let ValidPayload::Func(func, body) =
+            validator.payload(&payload).map_err(invalid_module)?
+        {
+            funcs.push((func, body));
+        }
+    }
+    let pending = PendingBodies { funcs };
+    // What wafer does not support is reported only for a valid module.
+    let info = match collect(wasm) {
+        Ok(info) => info,
+        Err(unsupported) => {
+            pending.validate(NonZeroUsize::MIN)?;
+            return Err(unsupported);
+        }
+    };
+    if pending.funcs.len() != info.bodies.len() {
+        bail!(
+            "BUG: {} function bodies to validate, {} collected",
+            pending.funcs.len(),
+            info.bodies.len()
+        );
+    }
+    Ok((info, pending))
+}
+
+/// Function bodies not validated yet, one per defined function, in order.
+pub struct PendingBodies<'a> {
+    funcs: Vec<(FuncToValidate<ValidatorResources>, FunctionBody<'a>)>,
+}
+
+impl PendingBodies<'_> {
+    /// Validates every body on `jobs` threads (the calling one among
+    /// them), each taking the next body by index.
+    ///
+    /// # Errors
+    /// The invalid body with the lowest index, whatever the thread count,
+    /// with the message `Validator::validate_all` gives.
+    pub fn validate(&self, jobs: NonZeroUsize) -> Result<()> {
+        self.validate_and_scan(jobs, |_| Ok(())).map(drop)
+    }
+
+    /// As [`PendingBodies::validate`], and `scan`s each valid body on the
+    /// thread that validated it (while its bytes are in that core's
+    /// cache): what `scan` returns, by defined index.
+    ///
+    /// # Errors
+    /// The invalid body with the lowest index, or a `scan` failure if it
+    /// comes first.
+    pub fn validate_and_scan<T: Send>(
+        &self,
+        jobs: NonZeroUsize,
+        scan: impl Fn(&FunctionBody<'_>) -> Result<T> + Sync,
+    ) -> Result<Vec<T>> {
+        let next = AtomicUsize::new(0);
+        // The lowest index that failed so far: no thread takes a body past
+        // it. Every body below it was taken before it and is finished
+        // before the threads are joined, so the lowest failing body is
+        // always among the results.
+        let first_failed = AtomicUsize::new(usize::MAX);
+        let work = || {
+            let mut allocs = FuncValidatorAllocations::default();
+            let mut done = Vec::new();
+            loop {
+                let defined = next.fetch_add(1, Ordering::Relaxed);
+                if defined >= self.funcs.len() || defined > first_failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let (func, body) = &self.funcs[defined];
+                let mut validator = FuncToValidate {
+                    resources: func.resources.clone(),
+                    index: func.index,
+                    ty: func.ty,
+                    features: func.features,
+                }
+                .into_validator(allocs);
+                let result = match validator.validate(body) {
+                    Ok(()) => scan(body),
+                    Err(e) => Err(invalid_module(e)),
+                };
+                if result.is_err() {
+                    first_failed.fetch_min(defined, Ordering::Relaxed);
+                }
+                done.push((defined, result));
+                allocs = validator.into_allocations();
+            }
+            done
+        };
+        let workers = jobs.get().min(self.funcs.len());
+        let mut done = if workers <= 1 {
+            work()
+        } else {
+            std::thread::scope(|scope| {
+                let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+                let mut done = work();
+                for helper in helpers {
+                    match helper.join() {
+                        Ok(theirs) => done.extend(theirs),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    }
+                }
+                done
+            })
+        };
+        done.sort_unstable_by_key(|&(defined, _)| defined);
+        let results = done
+            .into_iter()
+            .map(|(_, result)| result)
+            .collect::<Result<Vec<T>>>()?;
+        if results.len() != self.funcs.len() {
+            bail!("BUG: a validation thread stopped early");
+        }
+        Ok(results)
+    }
+}
+
+/// wasmparser's rejection as wafer reports it.
+fn invalid_module(e: BinaryReaderError) -> anyhow::Error {
+    anyhow!(
+        "invalid module: {} (at byte offset {:#x})",
+        e.message(),
+        e.offset()
+    )
 }
 
 fn collect<'a>(wasm: &'a [u8]) -> Result<ModuleInfo<'a>> {
@@ -400,4 +541,87 @@ pub fn signature_string(ty: &FuncType) -> String {
 /// The letter of a reference type (`r` funcref, `x` externref).
 pub fn ref_letter(ty: RefType) -> char {
     type_letter(ValType::Ref(ty))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+    use std::num::NonZeroUsize;
+
+    use super::{features, parse, parse_deferring_bodies};
+
+    /// `count` functions returning an i32; those in `invalid` return an
+    /// i64 instead (a type mismatch at the end of their body).
+    fn module_with_invalid_bodies(count: usize, invalid: &[usize]) -> Vec<u8> {
+        let mut wat = String::from("(module\n");
+        for f in 0..count {
+            let value = if invalid.contains(&f) {
+                "i64.const 1"
+            } else {
+                "i32.const 1"
+            };
+            let _ = writeln!(wat, "(func (result i32) {value})");
+        }
+        wat.push(')');
+        wat::parse_str(&wat).expect("the text parses (validity is not checked)")
+    }
+
+    /// What wasmparser's own whole-module validation reports.
+    fn validate_all_message(wasm: &[u8]) -> String {
+        let Err(e) = wasmparser::Validator::new_with_features(features()).validate_all(wasm) else {
+            panic!("the module is invalid");
+        };
+        format!(
+            "invalid module: {} (at byte offset {:#x})",
+            e.message(),
+            e.offset()
+        )
+    }
+
+    #[test]
+    fn the_lowest_invalid_body_is_reported_whatever_the_thread_count() {
+        // The later invalid body is small enough to be validated first by
+        // another thread.
+        let wasm = module_with_invalid_bodies(40, &[13, 29]);
+        let expected = validate_all_message(&wasm);
+        assert!(expected.contains("type mismatch"), "{expected}");
+        let (_, pending) = parse_deferring_bodies(&wasm).expect("the sections are valid");
+        for jobs in [1, 2, 3, 8] {
+            let err = pending
+                .validate(NonZeroUsize::new(jobs).unwrap())
+                .expect_err("body 13 is invalid");
+            assert_eq!(format!("{err:#}"), expected, "{jobs} threads");
+        }
+        let err = parse(&wasm).map(|_| ()).expect_err("body 13 is invalid");
+        assert_eq!(format!("{err:#}"), expected);
+    }
+
+    #[test]
+    fn section_errors_come_before_body_errors_as_in_validate_all() {
+        // An invalid body, then an export of a function that does not exist.
+        let mut wasm = module_with_invalid_bodies(3, &[1]);
+        let with_bad_export =
+            wat::parse_str("(module (func (result i32) i64.const 1) (export \"f\" (func 7)))")
+                .expect("the text parses");
+        let expected = validate_all_message(&with_bad_export);
+        assert!(expected.contains("unknown function"), "{expected}");
+        let err = parse_deferring_bodies(&with_bad_export)
+            .map(|_| ())
+            .expect_err("the export section is invalid");
+        assert_eq!(format!("{err:#}"), expected);
+        // A truncated module: the parser's error, as validate_all gives it.
+        wasm.truncate(wasm.len() - 2);
+        let err = parse(&wasm).map(|_| ()).expect_err("truncated");
+        assert_eq!(format!("{err:#}"), validate_all_message(&wasm));
+    }
+
+    #[test]
+    fn valid_modules_keep_every_body() {
+        let wasm = module_with_invalid_bodies(5, &[]);
+        let (info, pending) = parse_deferring_bodies(&wasm).expect("valid");
+        pending
+            .validate(NonZeroUsize::new(2).unwrap())
+            .expect("valid");
+        assert_eq!(info.bodies.len(), 5);
+    }
 }

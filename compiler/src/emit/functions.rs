@@ -25,6 +25,7 @@ use cranelift_module::{FuncId, Module, ModuleError, ModuleReloc};
 use cranelift_object::ObjectModule;
 use wafer_abi::descriptor::TrapSite;
 
+use super::body_facts::BodyFacts;
 use super::errors::module_error;
 use super::inline::{self, Callees};
 use crate::translate::compare_forms::compare_instead_of_xor;
@@ -129,10 +130,11 @@ pub fn compile_functions(
     isa: &dyn TargetIsa,
     symbols: &[String],
     jobs: NonZeroUsize,
+    facts: &BodyFacts,
 ) -> Result<Vec<CompiledFunction>> {
     let count = env.info.bodies.len();
     let workers = jobs.get().min(count);
-    let callees = keep_callees(env, module, isa, symbols)?;
+    let callees = keep_callees(env, module, isa, symbols, facts)?;
     if workers <= 1 {
         return compile_on_this_thread(env, module, isa, symbols, &callees);
     }
@@ -146,14 +148,16 @@ fn keep_callees(
     module: &mut ObjectModule,
     isa: &dyn TargetIsa,
     symbols: &[String],
+    facts: &BodyFacts,
 ) -> Result<Callees> {
     if env.budget.enabled() {
         return Ok(Callees::default());
     }
-    let plan = inline::plan(
+    let plan = inline::plan_from_loop_calls(
         env.info,
+        &facts.loop_calls,
         inline::max_callee_bytes(isa.triple().architecture),
-    )?;
+    );
     let wanted = plan.callees.clone();
     let mut callees = Callees::new(plan);
     let mut builder_ctx = FunctionBuilderContext::new();

@@ -90,52 +90,54 @@ pub struct Plan {
     pairs: BTreeSet<(usize, usize)>,
 }
 
+/// [`plan_from_loop_calls`] with each body's [`LoopCalls`] read here: the
+/// compiler reads them on the threads that validate the bodies
+/// (`emit::body_facts`); this walk is the tests' reference.
+///
+/// # Errors
+/// A body the operator reader rejects.
+#[cfg(test)]
+pub fn plan(info: &ModuleInfo<'_>, max_callee_bytes: u64) -> Result<Plan> {
+    let mut loop_calls = Vec::with_capacity(info.bodies.len());
+    for body in &info.bodies {
+        let mut calls = LoopCalls::new(info.num_imported_funcs);
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            calls.visit(&ops.read()?);
+        }
+        loop_calls.push(calls.into_sites());
+    }
+    Ok(plan_from_loop_calls(info, &loop_calls, max_callee_bytes))
+}
+
 /// Chooses the calls to inline: direct calls made inside a Wasm `loop` to
 /// small defined functions (calls outside loops gained nothing measurable
 /// and perturbed register allocation of the caller's loops). Every such
 /// call site copies its callee's body, so the pairs are taken smallest
-/// callee first until the module's growth budget is spent.
-///
-/// # Errors
-/// A body the operator reader rejects.
-pub fn plan(info: &ModuleInfo<'_>, max_callee_bytes: u64) -> Result<Plan> {
-    let imported = info.num_imported_funcs;
+/// callee first until the module's growth budget is spent. `loop_calls`
+/// holds each body's [`LoopCalls`], by defined index.
+pub fn plan_from_loop_calls(
+    info: &ModuleInfo<'_>,
+    loop_calls: &[BTreeMap<usize, u64>],
+    max_callee_bytes: u64,
+) -> Plan {
     let size = |body: &wasmparser::FunctionBody<'_>| body.range().end - body.range().start;
-    // (caller, callee) -> number of call sites inside loops.
-    let mut sites: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-    let mut code_bytes = 0;
-    for (caller, body) in info.bodies.iter().enumerate() {
-        code_bytes += size(body);
-        // Per open block: whether it is a loop.
-        let mut blocks: Vec<bool> = Vec::new();
-        let mut loops = 0usize;
-        let mut ops = body.get_operators_reader()?;
-        while !ops.eof() {
-            match ops.read()? {
-                Operator::Loop { .. } => {
-                    blocks.push(true);
-                    loops += 1;
-                }
-                Operator::Block { .. }
-                | Operator::If { .. }
-                | Operator::Try { .. }
-                | Operator::TryTable { .. } => blocks.push(false),
-                Operator::End => loops -= usize::from(blocks.pop() == Some(true)),
-                Operator::Call { function_index } if loops > 0 && function_index >= imported => {
-                    let callee = (function_index - imported) as usize;
-                    if info
-                        .bodies
-                        .get(callee)
-                        .is_some_and(|b| size(b) <= max_callee_bytes)
-                    {
-                        *sites.entry((caller, callee)).or_default() += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut ranked: Vec<((usize, usize), u64)> = sites.into_iter().collect();
+    let code_bytes: u64 = info.bodies.iter().map(size).sum();
+    // ((caller, callee), number of call sites inside loops).
+    let mut ranked: Vec<((usize, usize), u64)> = loop_calls
+        .iter()
+        .enumerate()
+        .flat_map(|(caller, sites)| {
+            sites
+                .iter()
+                .map(move |(&callee, &count)| ((caller, callee), count))
+        })
+        .filter(|&((_, callee), _)| {
+            info.bodies
+                .get(callee)
+                .is_some_and(|b| size(b) <= max_callee_bytes)
+        })
+        .collect();
     ranked.sort_by_key(|&((caller, callee), _)| (size(&info.bodies[callee]), caller, callee));
     let mut budget = MIN_GROWTH_BYTES.max(code_bytes / GROWTH_DIVISOR);
     let mut plan = Plan::default();
@@ -150,7 +152,56 @@ pub fn plan(info: &ModuleInfo<'_>, max_callee_bytes: u64) -> Result<Plan> {
     }
     plan.callees.sort_unstable();
     plan.callees.dedup();
-    Ok(plan)
+    plan
+}
+
+/// The direct calls one body makes inside Wasm `loop`s to defined
+/// functions, counted by callee, fed one operator at a time.
+pub struct LoopCalls {
+    num_imported_funcs: u32,
+    /// Per open block: whether it is a loop.
+    blocks: Vec<bool>,
+    loops: usize,
+    /// Callee (defined index) -> call sites inside loops.
+    sites: BTreeMap<usize, u64>,
+}
+
+impl LoopCalls {
+    pub fn new(num_imported_funcs: u32) -> LoopCalls {
+        LoopCalls {
+            num_imported_funcs,
+            blocks: Vec::new(),
+            loops: 0,
+            sites: BTreeMap::new(),
+        }
+    }
+
+    /// Takes the body's next operator.
+    pub fn visit(&mut self, op: &Operator<'_>) {
+        match *op {
+            Operator::Loop { .. } => {
+                self.blocks.push(true);
+                self.loops += 1;
+            }
+            Operator::Block { .. }
+            | Operator::If { .. }
+            | Operator::Try { .. }
+            | Operator::TryTable { .. } => self.blocks.push(false),
+            Operator::End => self.loops -= usize::from(self.blocks.pop() == Some(true)),
+            Operator::Call { function_index }
+                if self.loops > 0 && function_index >= self.num_imported_funcs =>
+            {
+                let callee = (function_index - self.num_imported_funcs) as usize;
+                *self.sites.entry(callee).or_default() += 1;
+            }
+            _ => {}
+        }
+    }
+
+    /// Callee (defined index) -> call sites inside loops.
+    pub fn into_sites(self) -> BTreeMap<usize, u64> {
+        self.sites
+    }
 }
 
 /// Translated callees, untransformed, by the `FuncId` calls name them by,

@@ -209,15 +209,20 @@ pub fn uses_tail_calls(info: &crate::module_info::ModuleInfo<'_>) -> Result<bool
     for body in &info.bodies {
         let mut ops = body.get_operators_reader()?;
         while !ops.eof() {
-            if matches!(
-                ops.read()?,
-                Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. }
-            ) {
+            if is_tail_call(&ops.read()?) {
                 return Ok(true);
             }
         }
     }
     Ok(false)
+}
+
+/// Whether `op` is a tail call ([`uses_tail_calls`]).
+pub fn is_tail_call(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. }
+    )
 }
 
 /// With a budget, by defined index: which functions keep the counter in

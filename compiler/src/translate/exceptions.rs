@@ -67,19 +67,25 @@ pub fn uses_exceptions(info: &crate::module_info::ModuleInfo<'_>) -> Result<bool
     for body in &info.bodies {
         let mut ops = body.get_operators_reader()?;
         while !ops.eof() {
-            if matches!(
-                ops.read()?,
-                Operator::Throw { .. }
-                    | Operator::ThrowRef
-                    | Operator::TryTable { .. }
-                    | Operator::Try { .. }
-                    | Operator::Rethrow { .. }
-            ) {
+            if is_exception_operator(&ops.read()?) {
                 return Ok(true);
             }
         }
     }
     Ok(false)
+}
+
+/// Whether `op` throws or has a handler: one such operator makes the
+/// module check for exceptions after its calls ([`uses_exceptions`]).
+pub fn is_exception_operator(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Throw { .. }
+            | Operator::ThrowRef
+            | Operator::TryTable { .. }
+            | Operator::Try { .. }
+            | Operator::Rethrow { .. }
+    )
 }
 
 /// Refuses exception handling in a module that spawns threads
