@@ -160,3 +160,69 @@ fn tested_for_zero(func: &Function, v: Value) -> Option<Value> {
     };
     (func.dfg.value_type(tested) == types::I32).then_some(tested)
 }
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    use cranelift_codegen::ir::{InstBuilder, Opcode, Value, ValueDef, types};
+
+    use super::{SummedOnly, zero_tests_by_arithmetic};
+    use crate::translate::test_ir;
+
+    /// `fn(x: i32, y: i32) -> (i32, i64, i64)` extending `x == 0` four
+    /// ways: summed, summed after a widening, widened and returned, and
+    /// both summed and returned. Returns the four extensions.
+    fn extended_tests() -> (cranelift_codegen::ir::Function, [Value; 4]) {
+        let mut extended = Vec::new();
+        let func = test_ir::function(
+            &[types::I32, types::I32],
+            &[types::I32, types::I64, types::I64, types::I32],
+            |builder, params| {
+                let mask = builder.ins().iconst(types::I32, 0xff);
+                let byte = builder.ins().band(params[0], mask);
+                let zero = builder.ins().iconst(types::I32, 0);
+                let mut test = || {
+                    let is_zero = builder.ins().icmp(IntCC::Equal, byte, zero);
+                    builder.ins().uextend(types::I32, is_zero)
+                };
+                let (summed, widened, returned, both) = (test(), test(), test(), test());
+                let sum = builder.ins().iadd(summed, params[1]);
+                let wide = builder.ins().uextend(types::I64, widened);
+                let y_wide = builder.ins().uextend(types::I64, params[1]);
+                let wide_sum = builder.ins().isub(y_wide, wide);
+                let returned_wide = builder.ins().uextend(types::I64, returned);
+                let both_sum = builder.ins().iadd(both, sum);
+                builder
+                    .ins()
+                    .return_(&[both_sum, wide_sum, returned_wide, both]);
+                extended.extend([summed, widened, returned, both]);
+            },
+        );
+        (func, extended.try_into().expect("four tests"))
+    }
+
+    #[test]
+    fn only_tests_read_by_sums_alone_count_as_summed() {
+        let (func, [summed, widened, returned, both]) = extended_tests();
+        let flags = SummedOnly::of(&func);
+        assert!(flags.contains(summed));
+        assert!(flags.contains(widened));
+        assert!(!flags.contains(returned), "its widening is returned");
+        assert!(!flags.contains(both), "it is also returned");
+    }
+
+    #[test]
+    fn summed_byte_tests_become_shifts_and_the_others_stay() {
+        let (mut func, [summed, widened, returned, both]) = extended_tests();
+        zero_tests_by_arithmetic(&mut func);
+        test_ir::assert_valid(&func);
+        let opcode = |v: Value| match func.dfg.value_def(v) {
+            ValueDef::Result(inst, _) => func.dfg.insts[inst].opcode(),
+            other => panic!("{v} is {other:?}"),
+        };
+        assert_eq!(opcode(summed), Opcode::Ushr);
+        assert_eq!(opcode(widened), Opcode::Ushr);
+        assert_eq!(opcode(returned), Opcode::Uextend);
+        assert_eq!(opcode(both), Opcode::Uextend);
+    }
+}
