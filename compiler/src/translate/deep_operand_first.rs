@@ -24,14 +24,15 @@
 //! (swapped, `xor` of a byte with a loop invariant needed a copy of the
 //! invariant), and an address's base stays the base register.
 
-use rustc_hash::FxHashMap;
-
+use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::{Function, Inst, InstructionData, Opcode, Value};
 
 /// Swaps the operands of the commutative operations of `func` whose second
 /// operand is deeper (see the module comment).
 pub fn deep_operand_first(func: &mut Function) {
-    let mut depths = FxHashMap::default();
+    // Indexed by value, 0 for a leaf: cheaper than hashing every result
+    // of a large function.
+    let mut depths: SecondaryMap<Value, u32> = SecondaryMap::with_capacity(func.dfg.num_values());
     let swaps = super::known_bits::scan(func, |inst, data| {
         record_depth(func, &mut depths, inst);
         let InstructionData::Binary {
@@ -44,12 +45,7 @@ pub fn deep_operand_first(func: &mut Function) {
         if !is_commutative(opcode) || !func.dfg.value_type(a).is_int() {
             return None;
         }
-        let depth_of = |v: Value| {
-            depths
-                .get(&func.dfg.resolve_aliases(v))
-                .copied()
-                .unwrap_or(0)
-        };
+        let depth_of = |v: Value| depths[func.dfg.resolve_aliases(v)];
         let (first, second) = (depth_of(a), depth_of(b));
         (first > 0 && second > first).then_some(inst)
     });
@@ -68,7 +64,7 @@ fn swap_operands(func: &mut Function, inst: Inst) {
 
 /// Records the depth of `inst`'s result when it is a pure instruction
 /// with one result and operands (see the module comment).
-fn record_depth(func: &Function, depths: &mut FxHashMap<Value, u32>, inst: Inst) {
+fn record_depth(func: &Function, depths: &mut SecondaryMap<Value, u32>, inst: Inst) {
     let opcode = func.dfg.insts[inst].opcode();
     let pure = !opcode.can_load()
         && !opcode.can_store()
@@ -86,13 +82,8 @@ fn record_depth(func: &Function, depths: &mut FxHashMap<Value, u32>, inst: Inst)
     }
     let deepest = args
         .iter()
-        .map(|&arg| {
-            depths
-                .get(&func.dfg.resolve_aliases(arg))
-                .copied()
-                .unwrap_or(0)
-        })
+        .map(|&arg| depths[func.dfg.resolve_aliases(arg)])
         .max()
         .unwrap_or(0);
-    depths.insert(*result, deepest.saturating_add(1));
+    depths[*result] = deepest.saturating_add(1);
 }

@@ -86,7 +86,20 @@ pub struct Users<'f> {
     readers: OnceCell<Readers>,
 }
 
-impl Users<'_> {
+impl<'f> Users<'f> {
+    /// The readers of `func` with `readers` as found by an earlier pass
+    /// (empty, or built from `func` as it still is): a loop pass that
+    /// leaves the function alone hands them to the next with its
+    /// [`super::opaque_slot::LoopView`].
+    pub fn reusing(func: &'f Function, readers: OnceCell<Readers>) -> Self {
+        Users { func, readers }
+    }
+
+    /// The readers found so far, for [`Self::reusing`].
+    pub fn into_readers(self) -> OnceCell<Readers> {
+        self.readers
+    }
+
     /// The instructions reading `v`, or `None` when none does.
     pub fn get(&self, v: &Value) -> Option<&[Inst]> {
         let readers = self.readers.get_or_init(|| Readers::of(self.func));
@@ -106,7 +119,7 @@ pub fn users(func: &Function) -> Users<'_> {
 
 /// Every value's readers in one array, a range of it per value: one
 /// allocation instead of one per value.
-struct Readers {
+pub struct Readers {
     insts: Vec<Inst>,
     ranges: SecondaryMap<Value, std::ops::Range<u32>>,
 }

@@ -39,15 +39,7 @@ const MAX_PASSES: usize = 16;
 
 /// Rewrites the redundant masks of `func` (see the module comment).
 pub fn drop_redundant_masks(func: &mut Function) {
-    let has_mask = |_, data: &InstructionData| data.opcode() == Opcode::Band;
-    if !any_inst(func, has_mask) {
-        return;
-    }
-    let Some(params) = parameter_bounds(func) else {
-        return;
-    };
-    let bounds = Bounds { func, params };
-    let rewrites = scan(func, |inst, data| {
+    let redundant_mask = |bounds: &Bounds, inst, data: &InstructionData| {
         let InstructionData::Binary {
             opcode: Opcode::Band,
             args: [x, y],
@@ -59,7 +51,17 @@ pub fn drop_redundant_masks(func: &mut Function) {
             .into_iter()
             .find(|&(value, mask, _)| bounds.mask_covers(mask, value))
             .map(|(value, _, mask_index)| (inst, mask_index, value))
-    });
+    };
+    let lowest = Bounds::lowest(func);
+    if !any_inst(func, |inst, data| {
+        redundant_mask(&lowest, inst, data).is_some()
+    }) {
+        return;
+    }
+    let Some(bounds) = Bounds::of(func) else {
+        return;
+    };
+    let rewrites = scan(func, |inst, data| redundant_mask(&bounds, inst, data));
     for (inst, mask_index, value) in rewrites {
         func.dfg.inst_args_mut(inst)[mask_index] = value;
     }
@@ -68,24 +70,7 @@ pub fn drop_redundant_masks(func: &mut Function) {
 /// Rewrites `uextend.i64(ishl.i32(i, k))` to `ishl.i64(uextend.i64(i), k)`
 /// where `i` has at most `32 - k` significant bits (see the module comment).
 pub fn widen_scaled_indices(func: &mut Function) {
-    let widens_shift = |inst, data: &InstructionData| match *data {
-        InstructionData::Unary {
-            opcode: Opcode::Uextend,
-            arg,
-        } => {
-            func.dfg.value_type(func.dfg.first_result(inst)) == types::I64
-                && super::ir_match::binary_operands(func, arg, Opcode::Ishl).is_some()
-        }
-        _ => false,
-    };
-    if !any_inst(func, widens_shift) {
-        return;
-    }
-    let Some(params) = parameter_bounds(func) else {
-        return;
-    };
-    let bounds = Bounds { func, params };
-    let rewrites = scan(func, |inst, data| {
+    let widened_shift = |bounds: &Bounds, inst, data: &InstructionData| {
         let InstructionData::Unary {
             opcode: Opcode::Uextend,
             arg,
@@ -98,7 +83,17 @@ pub fn widen_scaled_indices(func: &mut Function) {
         }
         let (index, shift) = bounds.non_wrapping_shift(arg)?;
         Some((inst, index, shift))
-    });
+    };
+    let lowest = Bounds::lowest(func);
+    if !any_inst(func, |inst, data| {
+        widened_shift(&lowest, inst, data).is_some()
+    }) {
+        return;
+    }
+    let Some(bounds) = Bounds::of(func) else {
+        return;
+    };
+    let rewrites = scan(func, |inst, data| widened_shift(&bounds, inst, data));
     for (inst, index, shift) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let wide = cursor.ins().uextend(types::I64, index);
@@ -109,7 +104,8 @@ pub fn widen_scaled_indices(func: &mut Function) {
 /// Whether some instruction of `func` is a `candidate`. The rewriting
 /// passes ask it before computing [`Bounds`]: its fixed point walks the
 /// whole function several times, for nothing when no instruction has the
-/// shape a pass rewrites (most functions of a large module).
+/// shape a pass rewrites (most functions of a large module). With
+/// [`Bounds::lowest`] a candidate can be the whole rewrite condition.
 pub(crate) fn any_inst(
     func: &Function,
     mut candidate: impl FnMut(cranelift_codegen::ir::Inst, &InstructionData) -> bool,
@@ -144,6 +140,7 @@ fn parameter_bounds(func: &Function) -> Option<FxHashMap<Value, u32>> {
     let mut bounds = Bounds {
         func,
         params: FxHashMap::default(),
+        lowest: false,
     };
     for block in func.layout.blocks() {
         for &param in func.dfg.block_params(block) {
@@ -199,6 +196,9 @@ fn low_bits(bits: u32) -> u64 {
 pub(crate) struct Bounds<'f> {
     func: &'f Function,
     params: FxHashMap<Value, u32>,
+    /// Every non-entry block parameter taken as 0 bits, where the fixed
+    /// point starts (`params` is then unused): see [`Self::lowest`].
+    lowest: bool,
 }
 
 impl<'f> Bounds<'f> {
@@ -206,7 +206,26 @@ impl<'f> Bounds<'f> {
     /// its block parameters takes more than [`MAX_PASSES`].
     pub(crate) fn of(func: &'f Function) -> Option<Self> {
         let params = parameter_bounds(func)?;
-        Some(Bounds { func, params })
+        Some(Bounds {
+            func,
+            params,
+            lowest: false,
+        })
+    }
+
+    /// Bounds no larger than [`Self::of`]'s, at no cost: every non-entry
+    /// block parameter has 0 bits, where the fixed point starts. A bound
+    /// only grows with its parameters' (`significant_bits` combines them
+    /// with `min` and `max`), and every rewrite here asks for a bound
+    /// *at most* some width, so an instruction that is no candidate with
+    /// these bounds is none with the fixed point's either: the passes
+    /// look for one this way before paying for the fixed point.
+    pub(crate) fn lowest(func: &'f Function) -> Self {
+        Bounds {
+            func,
+            params: FxHashMap::default(),
+            lowest: true,
+        }
     }
 
     /// [`Self::significant_bits`] following definitions [`MAX_DEPTH`] deep.
@@ -269,6 +288,13 @@ impl<'f> Bounds<'f> {
         let v = dfg.resolve_aliases(v);
         let full = width(self.func, v);
         let known = match dfg.value_def(v) {
+            ValueDef::Param(block, _) if self.lowest => {
+                if Some(block) == self.func.layout.entry_block() {
+                    full
+                } else {
+                    0
+                }
+            }
             ValueDef::Param(..) => self.params.get(&v).copied().unwrap_or(full),
             ValueDef::Result(inst, _) => match dfg.insts[inst] {
                 InstructionData::Load { opcode, .. } => match opcode {

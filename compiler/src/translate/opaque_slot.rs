@@ -17,13 +17,18 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
-use super::ir_match::{Users, users};
+use std::cell::OnceCell;
+
+use super::ir_match::{Readers, Users};
 
 /// The analyses both loop passes start from.
 pub struct LoopView {
     pub cfg: ControlFlowGraph,
     pub domtree: DominatorTree,
     pub loops: LoopAnalysis,
+    /// The readers of the function's values, once a pass asked (see
+    /// [`Users::reusing`]).
+    pub readers: OnceCell<Readers>,
 }
 
 /// The loops of `func`, or `None` when it has none (nothing for a loop
@@ -40,6 +45,7 @@ pub fn loop_view(func: &mut Function) -> Option<LoopView> {
         cfg,
         domtree,
         loops,
+        readers: OnceCell::new(),
     })
 }
 
@@ -64,24 +70,25 @@ impl KeptLoopView {
 
     /// What `plan_loop` plans for each loop of `func`, read through one
     /// readers map. When no loop gets a plan `func` stays as it is, so its
-    /// view is kept for the next pass; otherwise the caller rewrites
-    /// `func` and nothing is kept.
+    /// view (and readers map) is kept for the next pass; otherwise the
+    /// caller rewrites `func` and nothing is kept.
     pub fn plan_each_loop<P>(
         &mut self,
         func: &mut Function,
         mut plan_loop: impl FnMut(&Function, &LoopView, &Users, Loop) -> Option<P>,
     ) -> Vec<P> {
-        let Some(view) = self.take(func) else {
+        let Some(mut view) = self.take(func) else {
             self.keep(None);
             return Vec::new();
         };
-        let users = users(func);
+        let users = Users::reusing(func, std::mem::take(&mut view.readers));
         let plans: Vec<P> = view
             .loops
             .loops()
             .filter_map(|lp| plan_loop(func, &view, &users, lp))
             .collect();
         if plans.is_empty() {
+            view.readers = users.into_readers();
             self.keep(Some(view));
         }
         plans

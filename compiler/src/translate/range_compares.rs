@@ -40,21 +40,7 @@ struct Interval {
 
 /// Rewrites the masked range tests of `func` (see the module comment).
 pub fn unmask_range_compares(func: &mut Function) {
-    let tests_mask = |_, data: &InstructionData| match *data {
-        InstructionData::IntCompare {
-            opcode: Opcode::Icmp,
-            args: [masked, _],
-            ..
-        } => super::ir_match::binary_operands(func, masked, Opcode::Band).is_some(),
-        _ => false,
-    };
-    if !super::known_bits::any_inst(func, tests_mask) {
-        return;
-    }
-    let Some(bounds) = Bounds::of(func) else {
-        return;
-    };
-    let rewrites = super::known_bits::scan(func, |inst, data| {
+    let range_test = |bounds: &Bounds, inst, data: &InstructionData| {
         let InstructionData::IntCompare {
             opcode: Opcode::Icmp,
             cond,
@@ -64,9 +50,17 @@ pub fn unmask_range_compares(func: &mut Function) {
             return None;
         };
         let limit = bounds.constant(limit)?;
-        let (x, interval) = masked_range_test(func, &bounds, masked, cond, limit)?;
+        let (x, interval) = masked_range_test(func, bounds, masked, cond, limit)?;
         Some((inst, x, interval))
-    });
+    };
+    let lowest = Bounds::lowest(func);
+    if !super::known_bits::any_inst(func, |inst, data| range_test(&lowest, inst, data).is_some()) {
+        return;
+    }
+    let Some(bounds) = Bounds::of(func) else {
+        return;
+    };
+    let rewrites = super::known_bits::scan(func, |inst, data| range_test(&bounds, inst, data));
     for (inst, x, interval) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let ty = cursor.func.dfg.value_type(x);
