@@ -103,8 +103,7 @@ impl<'f> Users<'f> {
     /// The instructions reading `v`, or `None` when none does.
     pub fn get(&self, v: &Value) -> Option<&[Inst]> {
         let readers = self.readers.get_or_init(|| Readers::of(self.func));
-        let range = readers.ranges.get(*v)?;
-        let insts = &readers.insts[range.start as usize..range.end as usize];
+        let insts = readers.0.get(*v);
         (!insts.is_empty()).then_some(insts)
     }
 }
@@ -117,11 +116,56 @@ pub fn users(func: &Function) -> Users<'_> {
     }
 }
 
-/// Every value's readers in one array, a range of it per value: one
-/// allocation instead of one per value.
-pub struct Readers {
-    insts: Vec<Inst>,
+/// Every value's readers, grouped by value (see [`PerValue`]).
+pub struct Readers(PerValue<Inst>);
+
+/// Items grouped by value: one array with a range of it per value, so a
+/// value's items cost no allocation of their own (a vector per value cost
+/// one for nearly every value of a large function).
+pub struct PerValue<T> {
+    items: Vec<T>,
     ranges: SecondaryMap<Value, std::ops::Range<u32>>,
+}
+
+impl<T: Copy> PerValue<T> {
+    /// Groups `pairs` by value with a counting sort, which keeps each
+    /// value's items in the order of `pairs`. `filler` only initialises
+    /// slots that are all written before use.
+    pub fn from_pairs(num_values: usize, pairs: Vec<(Value, T)>, filler: T) -> Self {
+        let mut ranges: SecondaryMap<Value, std::ops::Range<u32>> =
+            SecondaryMap::with_capacity(num_values);
+        for &(v, _) in &pairs {
+            ranges[v].end += 1;
+        }
+        let mut next = 0;
+        for (_, range) in ranges.iter_mut() {
+            let count = range.end;
+            *range = next..next;
+            next += count;
+        }
+        let mut items = vec![filler; pairs.len()];
+        for (v, item) in pairs {
+            let range = &mut ranges[v];
+            items[range.end as usize] = item;
+            range.end += 1;
+        }
+        PerValue { items, ranges }
+    }
+
+    /// `v`'s items; empty for a value with none.
+    pub fn get(&self, v: Value) -> &[T] {
+        self.ranges.get(v).map_or(&[], |range| {
+            &self.items[range.start as usize..range.end as usize]
+        })
+    }
+
+    /// Each value with items, in value order, with its items.
+    pub fn iter(&self) -> impl Iterator<Item = (Value, &[T])> + '_ {
+        self.ranges
+            .iter()
+            .filter(|(_, range)| !range.is_empty())
+            .map(|(v, range)| (v, &self.items[range.start as usize..range.end as usize]))
+    }
 }
 
 impl Readers {
@@ -142,27 +186,12 @@ impl Readers {
                 pairs.extend(read.iter().map(|&v| (v, inst)));
             }
         }
-        // A counting sort by value keeps each value's readers in layout
-        // order.
-        let mut ranges: SecondaryMap<Value, std::ops::Range<u32>> =
-            SecondaryMap::with_capacity(func.dfg.num_values());
-        for &(v, _) in &pairs {
-            ranges[v].end += 1;
-        }
-        let mut next = 0;
-        for (_, range) in ranges.iter_mut() {
-            let count = range.end;
-            *range = next..next;
-            next += count;
-        }
-        // Every slot is written below; `Inst::from_u32(0)` only fills them.
-        let mut insts = vec![Inst::from_u32(0); pairs.len()];
-        for (v, inst) in pairs {
-            let range = &mut ranges[v];
-            insts[range.end as usize] = inst;
-            range.end += 1;
-        }
-        Readers { insts, ranges }
+        // Grouped by value, each value's readers stay in layout order.
+        Readers(PerValue::from_pairs(
+            func.dfg.num_values(),
+            pairs,
+            Inst::from_u32(0),
+        ))
     }
 }
 

@@ -36,6 +36,7 @@ use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{AliasRegion, Block, Function, Opcode, Type, Value, ValueDef, types};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
+use super::ir_match::PerValue;
 use super::opaque_slot::{KeptLoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the parking region (the translator's regions
@@ -60,63 +61,27 @@ pub fn park_live_through_values(func: &mut Function, views: &mut KeptLoopView) {
 
 /// For every value, the reachable blocks that read it (instruction operands
 /// and branch arguments alike), in layout order, each once; empty for a
-/// value nothing reachable reads. One array with a range per value: a
-/// vector per value cost an allocation for nearly every value of a large
-/// function.
-struct BlocksReading {
-    blocks: Vec<Block>,
-    ranges: SecondaryMap<Value, std::ops::Range<u32>>,
-}
-
-impl BlocksReading {
-    fn of(func: &Function, domtree: &DominatorTree) -> Self {
-        // (value, block) pairs in layout order, each once per value.
-        let mut pairs: Vec<(Value, Block)> = Vec::new();
-        let mut last: SecondaryMap<Value, Option<Block>> =
-            SecondaryMap::with_capacity(func.dfg.num_values());
-        for block in func.layout.blocks() {
-            if !domtree.is_reachable(block) {
-                continue;
-            }
-            for inst in func.layout.block_insts(block) {
-                for value in func.dfg.inst_values(inst) {
-                    if last[value] != Some(block) {
-                        last[value] = Some(block);
-                        pairs.push((value, block));
-                    }
+/// value nothing reachable reads.
+fn blocks_reading(func: &Function, domtree: &DominatorTree) -> PerValue<Block> {
+    // (value, block) pairs in layout order, each once per value.
+    let mut pairs: Vec<(Value, Block)> = Vec::new();
+    let mut last: SecondaryMap<Value, Option<Block>> =
+        SecondaryMap::with_capacity(func.dfg.num_values());
+    for block in func.layout.blocks() {
+        if !domtree.is_reachable(block) {
+            continue;
+        }
+        for inst in func.layout.block_insts(block) {
+            for value in func.dfg.inst_values(inst) {
+                if last[value] != Some(block) {
+                    last[value] = Some(block);
+                    pairs.push((value, block));
                 }
             }
         }
-        // A counting sort by value keeps each value's blocks in layout
-        // order.
-        let mut ranges: SecondaryMap<Value, std::ops::Range<u32>> =
-            SecondaryMap::with_capacity(func.dfg.num_values());
-        for &(v, _) in &pairs {
-            ranges[v].end += 1;
-        }
-        let mut next = 0;
-        for (_, range) in ranges.iter_mut() {
-            let count = range.end;
-            *range = next..next;
-            next += count;
-        }
-        // Every slot is written below; `Block::from_u32(0)` only fills them.
-        let mut blocks = vec![Block::from_u32(0); pairs.len()];
-        for (v, block) in pairs {
-            let range = &mut ranges[v];
-            blocks[range.end as usize] = block;
-            range.end += 1;
-        }
-        BlocksReading { blocks, ranges }
     }
-
-    /// Each value read somewhere, in value order, with its blocks.
-    fn iter(&self) -> impl Iterator<Item = (Value, &[Block])> + '_ {
-        self.ranges
-            .iter()
-            .map(|(v, range)| (v, &self.blocks[range.start as usize..range.end as usize]))
-            .filter(|(_, blocks)| !blocks.is_empty())
-    }
+    // Every slot is written; `Block::from_u32(0)` only fills them.
+    PerValue::from_pairs(func.dfg.num_values(), pairs, Block::from_u32(0))
 }
 
 /// Each value worth parking, with the blocks whose uses will read its slot.
@@ -144,7 +109,7 @@ fn values_to_park(
     if dispatch_loops.is_empty() {
         return Vec::new();
     }
-    let uses = BlocksReading::of(func, domtree);
+    let uses = blocks_reading(func, domtree);
     let mut parked = Vec::new();
     // In value order: a deterministic slot order.
     for (value, used_in) in uses.iter() {
