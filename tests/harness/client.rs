@@ -95,13 +95,75 @@ impl ServeClient {
     /// from pipe deadlock because replies are drained by the reader thread
     /// while requests are still being written.
     pub fn request_all(&mut self, lines: &[String]) -> Result<Vec<String>> {
-        for line in lines {
-            writeln!(self.stdin, "{line}").context("the image stopped reading")?;
+        self.request_each(lines).into_iter().collect()
+    }
+
+    /// As [`ServeClient::request_all`], with each reply on its own: the
+    /// replies before a failure stay usable, and every line from the
+    /// failure on gets an error.
+    ///
+    /// Lines go out in chunks of at most [`CHUNK_BYTES`], each chunk's
+    /// replies read before the next is written: an image that hangs on a
+    /// request then leaves at most one chunk unread in the pipe, far below
+    /// its capacity, so writing never blocks and the reply timeout still
+    /// fires.
+    pub fn request_each(&mut self, lines: &[String]) -> Vec<Result<String>> {
+        let mut replies = Vec::with_capacity(lines.len());
+        let mut rest = lines;
+        while !rest.is_empty() {
+            let mut bytes = 0;
+            let count = rest
+                .iter()
+                .take_while(|line| {
+                    bytes += line.len() + 1;
+                    bytes <= CHUNK_BYTES
+                })
+                .count()
+                .max(1);
+            let (chunk, next) = rest.split_at(count);
+            rest = next;
+            let stopped = self.request_chunk(chunk, &mut replies);
+            if stopped {
+                replies.extend(
+                    rest.iter()
+                        .map(|_| Err(anyhow!("the image stopped earlier"))),
+                );
+                break;
+            }
         }
-        self.stdin.flush().context("the image stopped reading")?;
-        lines.iter().map(|_| self.receive()).collect()
+        replies
+    }
+
+    /// Sends `chunk` and appends its replies; true if the image stopped.
+    fn request_chunk(&mut self, chunk: &[String], replies: &mut Vec<Result<String>>) -> bool {
+        let sent = chunk
+            .iter()
+            .try_for_each(|line| writeln!(self.stdin, "{line}"))
+            .and_then(|()| self.stdin.flush());
+        // Replies to what got through are still waiting even if a write
+        // failed: the image may have answered some lines and then died.
+        for index in 0..chunk.len() {
+            match self.receive() {
+                Ok(reply) => replies.push(Ok(reply)),
+                Err(e) => {
+                    let e = match &sent {
+                        Err(write) => anyhow!("{e:#} (after it stopped reading: {write})"),
+                        Ok(()) => e,
+                    };
+                    replies.push(Err(e));
+                    let unanswered = chunk.len() - index - 1;
+                    replies
+                        .extend((0..unanswered).map(|_| Err(anyhow!("the image stopped earlier"))));
+                    return true;
+                }
+            }
+        }
+        false
     }
 }
+
+/// The most request bytes in flight at once (a pipe holds 64 KiB).
+const CHUNK_BYTES: usize = 16 * 1024;
 
 impl Drop for ServeClient {
     fn drop(&mut self) {
@@ -208,6 +270,50 @@ mod tests {
         assert_eq!(replies.len(), 3000);
         assert_eq!(replies[0], "re get 0");
         assert_eq!(replies[2999], "re get 2999");
+    }
+
+    #[test]
+    fn replies_before_a_death_are_kept_and_later_lines_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = "echo wafer-serve-ready; read a; echo \"re $a\"; read b; echo \"re $b\"; \
+                      read c; echo 'wafer: trap in the runtime' >&2; exit 4";
+        let mut client = ServeClient::start(
+            shell(script),
+            &dir.path().join("err"),
+            Duration::from_secs(20),
+        )
+        .unwrap();
+        let lines: Vec<String> = ["one", "two", "three", "four"].map(String::from).to_vec();
+        let replies = client.request_each(&lines);
+        assert_eq!(replies.len(), 4);
+        assert_eq!(replies[0].as_ref().unwrap(), "re one");
+        assert_eq!(replies[1].as_ref().unwrap(), "re two");
+        let death = format!("{:#}", replies[2].as_ref().unwrap_err());
+        assert!(death.contains("exited with code 4"), "{death}");
+        assert!(death.contains("trap in the runtime"), "{death}");
+        let after = format!("{:#}", replies[3].as_ref().unwrap_err());
+        assert!(after.contains("stopped earlier"), "{after}");
+    }
+
+    #[test]
+    fn a_batch_to_a_hung_image_times_out_instead_of_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        // Reads one line, then hangs without reading the rest: 200 KiB of
+        // requests would fill the pipe if they were all written at once.
+        let script = "echo wafer-serve-ready; read a; exec sleep 30";
+        let mut client = ServeClient::start(
+            shell(script),
+            &dir.path().join("err"),
+            Duration::from_millis(500),
+        )
+        .unwrap();
+        let lines: Vec<String> = (0..2000).map(|i| format!("invoke 0 {i:0>96}")).collect();
+        let started = std::time::Instant::now();
+        let replies = client.request_each(&lines);
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(replies.len(), 2000);
+        let first = format!("{:#}", replies[0].as_ref().unwrap_err());
+        assert!(first.contains("no reply within"), "{first}");
     }
 
     #[test]

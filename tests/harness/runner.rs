@@ -111,7 +111,18 @@ pub fn run(plan: &Plan, board: &Board, work: &Path) -> Vec<Outcome> {
     session.exact_traps = plan.exact_trap_messages;
     let check_canaries = board.platform == Platform::Baremetal;
     let mut outcomes = Vec::with_capacity(plan.steps.len() + 1);
-    for step in &plan.steps {
+    let mut rest = &plan.steps[..];
+    while let Some(step) = rest.first() {
+        let queries = rest
+            .iter()
+            .take_while(|s| matches!(s, Step::Invoke { .. } | Step::Get { .. }))
+            .count();
+        if queries > 1 {
+            outcomes.extend(session.run_queries(&rest[..queries], check_canaries));
+            rest = &rest[queries..];
+            continue;
+        }
+        rest = &rest[1..];
         session.trapped = false;
         let mut outcome = session.step(step, &compiled, &image_index);
         // A trap is where an escape would have happened: look right away,
@@ -333,48 +344,142 @@ impl Session {
                     Err(e) => fail(*line, e),
                 }
             }
+            Step::Invoke { .. } | Step::Get { .. } => match self.query(step) {
+                Ok(query) => match self.request(&query.request) {
+                    Ok(reply) => check_reply(query.line, &reply, query.expect, self.exact_traps),
+                    Err(e) => fail(query.line, e),
+                },
+                Err(outcome) => outcome,
+            },
+        }
+    }
+
+    /// The request line of an `invoke` or `get` step, or the step's
+    /// failure if it cannot be asked (bad arguments, unknown instance).
+    fn query<'s>(&self, step: &'s Step) -> Result<Query<'s>, Outcome> {
+        let (line, instance, expect) = match step {
             Step::Invoke {
                 line,
                 instance,
-                export,
-                args,
                 expect,
-            } => {
-                let args = match args {
-                    Ok(args) => args,
-                    Err(e) => return fail(*line, e.clone()),
-                };
-                let id = match self.instance(instance) {
-                    Ok(id) => id,
-                    Err(e) => return fail(*line, e),
-                };
+                ..
+            }
+            | Step::Get {
+                line,
+                instance,
+                expect,
+                ..
+            } => (*line, instance, expect),
+            _ => unreachable!("only invoke and get steps are queries"),
+        };
+        let id = self.instance(instance).map_err(|e| fail(line, e))?;
+        let request = match step {
+            Step::Invoke { export, args, .. } => {
+                let args = args.as_ref().map_err(|e| fail(line, e.clone()))?;
                 let mut request = format!("invoke {id} {}", hex_name(export));
                 for arg in args {
                     request.push(' ');
                     request.push_str(arg);
                 }
-                match self.request(&request) {
-                    Ok(reply) => check_reply(*line, &reply, expect, self.exact_traps),
-                    Err(e) => fail(*line, e),
-                }
+                request
             }
-            Step::Get {
-                line,
-                instance,
-                global,
-                expect,
-            } => {
-                let id = match self.instance(instance) {
-                    Ok(id) => id,
-                    Err(e) => return fail(*line, e),
-                };
-                match self.request(&format!("get {id} {}", hex_name(global))) {
-                    Ok(reply) => check_reply(*line, &reply, expect, self.exact_traps),
-                    Err(e) => fail(*line, e),
+            Step::Get { global, .. } => format!("get {id} {}", hex_name(global)),
+            _ => unreachable!("only invoke and get steps are queries"),
+        };
+        Ok(Query {
+            line,
+            request,
+            expect,
+        })
+    }
+
+    /// Runs a run of `invoke`/`get` steps with one round trip: every
+    /// request is sent before the first reply is read. On a board each
+    /// round trip crosses QEMU's emulated UART twice, which costs about as
+    /// much as the step itself; the image answers in order either way.
+    /// A step expected to trap is followed by a canary check in the same
+    /// batch, so damage is still reported at the step that did it.
+    fn run_queries(&mut self, steps: &[Step], check_canaries: bool) -> Vec<Outcome> {
+        let mut outcomes: Vec<Option<Outcome>> = Vec::with_capacity(steps.len());
+        let mut asked: Vec<(usize, Query<'_>, bool)> = Vec::new();
+        let mut lines = Vec::new();
+        for (index, step) in steps.iter().enumerate() {
+            match self.query(step) {
+                Ok(query) => {
+                    lines.push(query.request.clone());
+                    let canary = check_canaries && matches!(query.expect, Expect::Trap(_));
+                    if canary {
+                        lines.push("canary".to_string());
+                    }
+                    asked.push((index, query, canary));
+                    outcomes.push(None);
                 }
+                Err(outcome) => outcomes.push(Some(outcome)),
             }
         }
+        let mut replies = self.request_each(&lines).into_iter();
+        let mut unexamined_trap = None;
+        for (index, query, canary) in asked {
+            let outcome = match replies.next().unwrap_or_else(|| Err("no reply".into())) {
+                Ok(reply) => {
+                    let trapped = reply.starts_with("trap ");
+                    let mut outcome =
+                        check_reply(query.line, &reply, query.expect, self.exact_traps);
+                    if canary {
+                        let verdict = replies
+                            .next()
+                            .unwrap_or_else(|| Err("no reply".into()))
+                            .and_then(|reply| {
+                                canary_verdict(&reply)
+                                    .map_err(|e| format!("canary check failed: {e}"))
+                            });
+                        if let (true, Err(e)) = (trapped, verdict) {
+                            outcome = fail(query.line, format!("after this trap: {e}"));
+                        }
+                    } else if trapped {
+                        unexamined_trap = Some(index);
+                    }
+                    outcome
+                }
+                Err(e) => fail(query.line, e),
+            };
+            outcomes[index] = Some(outcome);
+        }
+        // A step that trapped unexpectedly has failed already; still look
+        // at the canaries, and blame the last such step for any damage.
+        if let Some(index) = unexamined_trap.filter(|_| check_canaries)
+            && let Err(e) = self.check_canaries()
+        {
+            let line = step_line(&steps[index]);
+            outcomes[index] = Some(fail(line, format!("after this trap: {e}")));
+        }
+        outcomes.into_iter().flatten().collect()
     }
+
+    /// Sends `lines` at once and returns each reply, in order; after the
+    /// image stops, every later line gets the error.
+    fn request_each(&mut self, lines: &[String]) -> Vec<Result<String, String>> {
+        let client = match self.client.as_mut() {
+            Ok(client) => client,
+            Err(e) => return lines.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let replies: Vec<Result<String, String>> = client
+            .request_each(lines)
+            .into_iter()
+            .map(|reply| reply.map_err(|e| format!("{e:#}")))
+            .collect();
+        if let Some(Err(e)) = replies.iter().find(|r| r.is_err()) {
+            self.client = Err(format!("image stopped earlier: {e}"));
+        }
+        replies
+    }
+}
+
+/// An `invoke` or `get` step ready to send.
+struct Query<'s> {
+    line: usize,
+    request: String,
+    expect: &'s Expect,
 }
 
 /// Checks a serve reply against what the step expects; `exact`: trap
