@@ -12,9 +12,12 @@
 //! of the file name; our own scripts are `wafer/<name>`) narrow the run.
 //! `WAFER_SPEC_BOUNDS=explicit|guard` compiles every module with those
 //! bounds checks (default: each board's default; a board that cannot do
-//! the mode is a usage error).
+//! the mode is a usage error). `WAFER_SPEC_MEMORY_ONLY=1` leaves out the
+//! scripts none of whose modules has a memory: a run in a second bounds
+//! mode only needs the others.
 //!
-//! Output: one line per job (`target bounds file passed failed skipped`) with its
+//! Output: one line per job (`target bounds file passed failed skipped
+//! seconds`) with its
 //! first failures as `file:line: what differed`, then a markdown table per
 //! target and the line `N passed, M failed, K skipped`. Exits 1 on any
 //! failure.
@@ -23,12 +26,16 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use wafer::{Board, BoundsChecks, Isa};
 use wafer_tests::{Status, runner, script, skips};
 
 /// Failures printed per job; the rest are only counted.
 const FAILURES_SHOWN: usize = 8;
+
+/// Slowest jobs listed after the run.
+const SLOWEST_SHOWN: usize = 12;
 
 /// Where a job runs: a Linux board for an ISA (with a CPU preset), or a
 /// board named directly.
@@ -59,6 +66,8 @@ struct Job {
     target: RunTarget,
     name: String,
     path: PathBuf,
+    /// `WAFER_SPEC_MEMORY_ONLY`: leave out scripts without a memory.
+    memory_only: bool,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -66,6 +75,8 @@ struct Counts {
     passed: usize,
     failed: usize,
     skipped: usize,
+    /// Scripts left out by `WAFER_SPEC_MEMORY_ONLY`.
+    memoryless: usize,
 }
 
 impl Counts {
@@ -73,6 +84,7 @@ impl Counts {
         self.passed += other.passed;
         self.failed += other.failed;
         self.skipped += other.skipped;
+        self.memoryless += other.memoryless;
     }
 }
 
@@ -122,6 +134,13 @@ fn main() {
     if !failing.is_empty() {
         println!("\nfailing: {}", failing.join(", "));
     }
+    if all.memoryless > 0 {
+        println!(
+            "\nnot run: {} scripts without a memory (WAFER_SPEC_MEMORY_ONLY=1: \
+             their code does not depend on the bounds-check mode)",
+            all.memoryless
+        );
+    }
     println!(
         "\n{} passed, {} failed, {} skipped",
         all.passed, all.failed, all.skipped
@@ -161,6 +180,7 @@ fn jobs_from_env(root: &Path) -> Vec<Job> {
         files.retain(|(name, _)| filter.iter().any(|f| name.contains(f.as_str())));
     }
     // Entries are `isa`, `isa:cpu` (a Linux board) or a board name.
+    let memory_only = std::env::var_os("WAFER_SPEC_MEMORY_ONLY").is_some_and(|v| v == "1");
     let targets: Vec<RunTarget> = match env_list("WAFER_SPEC_TARGETS") {
         Some(names) => names.iter().map(|n| parse_target(n)).collect(),
         None => Isa::ALL
@@ -175,6 +195,7 @@ fn jobs_from_env(root: &Path) -> Vec<Job> {
                 target: target.clone(),
                 name: name.clone(),
                 path: path.clone(),
+                memory_only,
             })
         })
         .collect()
@@ -286,11 +307,13 @@ fn run_pool(
     let queue = Mutex::new(jobs.into_iter());
     let totals: Mutex<BTreeMap<(String, String), Counts>> = Mutex::new(BTreeMap::new());
     let failing: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let timings: Mutex<Vec<JobTime>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 while let Some(job) = queue.lock().unwrap().next() {
+                    let started = Instant::now();
                     // A panic in wafer is a failure of this file, not the
                     // end of the run.
                     let (counts, lines) =
@@ -316,9 +339,14 @@ fn run_pool(
                         let name = format!("{} {}", job.target.name, job.name);
                         failing.lock().unwrap().push(name);
                     }
+                    let seconds = started.elapsed().as_secs_f64();
+                    timings
+                        .lock()
+                        .unwrap()
+                        .push((seconds, job.target.name.clone(), job.name.clone()));
                     // One print per job, so reports of parallel jobs don't mix.
                     let mut report = format!(
-                        "{:<17} {:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped\n",
+                        "{:<17} {:<8} {:<36} {:>5} passed {:>4} failed {:>5} skipped {seconds:>6.1} s\n",
                         job.target.name,
                         job.target.board.bounds_checks.default.name(),
                         job.name,
@@ -334,9 +362,38 @@ fn run_pool(
             });
         }
     });
+    print_timings(timings.into_inner().unwrap());
     let mut failing = failing.into_inner().unwrap();
     failing.sort();
     (totals.into_inner().unwrap(), failing)
+}
+
+/// A job's wall time in seconds, its target and its file.
+type JobTime = (f64, String, String);
+
+/// Where the run's time went: the wall seconds of each target's jobs
+/// summed (they overlap on the pool's threads) and the slowest jobs, so a
+/// CI log shows what to look at when the suite gets slow.
+fn print_timings(mut timings: Vec<JobTime>) {
+    let mut per_target: BTreeMap<&str, (f64, usize)> = BTreeMap::new();
+    for (seconds, target, _) in &timings {
+        let entry = per_target.entry(target).or_default();
+        entry.0 += seconds;
+        entry.1 += 1;
+    }
+    println!();
+    println!("| target | jobs | job seconds |");
+    println!("|---|---:|---:|");
+    for (target, (seconds, jobs)) in &per_target {
+        println!("| {target} | {jobs} | {seconds:.0} |");
+    }
+    timings.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = timings
+        .iter()
+        .take(SLOWEST_SHOWN)
+        .map(|(seconds, target, file)| format!("{target} {file} {seconds:.1} s"))
+        .collect();
+    println!("\nslowest jobs: {}", slowest.join(", "));
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -366,6 +423,10 @@ fn run_job(job: &Job, skip_list: &[skips::Skip]) -> (Counts, Vec<String>) {
     };
     if skip.is_some_and(|s| s.not_run) {
         counts.skipped = plan.steps.len();
+        return (counts, Vec::new());
+    }
+    if job.memory_only && !plan.uses_memory() {
+        counts.memoryless = 1;
         return (counts, Vec::new());
     }
     let work = tempfile::tempdir().expect("temporary directory");

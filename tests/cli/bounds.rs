@@ -263,3 +263,106 @@ fn guard_mode_in_a_too_small_address_space_says_what_it_needs_in_one_line() {
     let o = run_with_address_space_limit(3_000_000, &image);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A text section's bytes and its relocations (offset, symbol name).
+type TextSection = (Vec<u8>, Vec<(u64, String)>);
+
+/// The machine code (every text section) of `module` compiled for `isa`
+/// with `mode`.
+fn code_of(dir: &Path, module: &str, isa: &str, mode: &str) -> Vec<TextSection> {
+    use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionKind};
+    let out = dir.join(format!("{isa}-{mode}.o"));
+    let o = wafer(&[
+        "compile",
+        module,
+        "--target",
+        isa,
+        "--bounds-checks",
+        mode,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{isa} {mode}: {}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let symbol_name = |target| match target {
+        RelocationTarget::Symbol(index) => file
+            .symbol_by_index(index)
+            .ok()
+            .and_then(|s| s.name().ok())
+            .unwrap_or_default()
+            .to_string(),
+        _ => String::new(),
+    };
+    file.sections()
+        .filter(|s| s.kind() == SectionKind::Text)
+        .map(|s| {
+            let relocations = s
+                .relocations()
+                .map(|(at, r)| (at, symbol_name(r.target())))
+                .collect();
+            (s.data().unwrap().to_vec(), relocations)
+        })
+        .collect()
+}
+
+/// CI runs the spec suite a second time with the other bounds mode only on
+/// the scripts that have a memory (`WAFER_SPEC_MEMORY_ONLY=1`): for a module
+/// without one the mode must not change a byte of machine code. The module
+/// with a memory shows the comparison does see the mode where it matters.
+#[test]
+fn bounds_mode_leaves_memoryless_code_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let memoryless = module_file(
+        dir.path(),
+        "memoryless.wat",
+        r#"(module
+  (type $unary (func (param i32) (result i32)))
+  (table $t 4 funcref)
+  (global $g (mut i64) (i64.const 7))
+  (func $arith (param i32 i64 f32 f64) (result f64)
+    (f64.add (f64.promote_f32 (f32.nearest (local.get 2)))
+             (f64.mul (local.get 3) (f64.convert_i64_s (local.get 1)))))
+  (func $bits (type $unary) (i32.popcnt (i32.rotl (local.get 0) (i32.const 3))))
+  (func $div (type $unary) (i32.div_s (i32.const 100) (local.get 0)))
+  (func $simd (param v128) (result v128)
+    (i32x4.add (local.get 0) (i8x16.swizzle (local.get 0) (local.get 0))))
+  (func (export "run") (param i32) (result i32)
+    (global.set $g (i64.add (global.get $g) (i64.extend_i32_u (local.get 0))))
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (call $bits (i32.const 1)))
+      (else (call_indirect $t (type $unary) (local.get 0) (i32.const 1)))))
+  (func (export "loop") (param i32) (result i32) (local i32)
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (i32.add (local.get 1) (call $div (local.get 0))))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br 0)))
+    (local.get 1))
+  (elem (i32.const 0) $bits $div)
+  (export "arith" (func $arith))
+  (export "simd" (func $simd)))"#,
+    );
+    let with_memory = module_file(
+        dir.path(),
+        "memory.wat",
+        r#"(module (memory 1)
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#,
+    );
+    for isa in ["x86_64", "aarch64", "riscv64"] {
+        let guard = code_of(dir.path(), &memoryless, isa, "guard");
+        assert!(
+            !guard.is_empty() && !guard[0].0.is_empty(),
+            "{isa}: no code"
+        );
+        assert!(
+            guard == code_of(dir.path(), &memoryless, isa, "explicit"),
+            "{isa}: the bounds mode changed the code of a module without a memory"
+        );
+        assert!(
+            code_of(dir.path(), &with_memory, isa, "guard")
+                != code_of(dir.path(), &with_memory, isa, "explicit"),
+            "{isa}: both modes gave the same code for a load"
+        );
+    }
+}

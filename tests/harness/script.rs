@@ -96,6 +96,40 @@ pub struct Plan {
     pub exact_trap_messages: bool,
 }
 
+impl Plan {
+    /// Whether any module of the script defines or imports a linear
+    /// memory. Without one, the bounds-check mode changes nothing in the
+    /// compiled code (`tests/cli`, `bounds_mode_leaves_memoryless_code_alone`),
+    /// so a second run in the other mode would test nothing new. A module
+    /// that does not parse counts as having one.
+    pub fn uses_memory(&self) -> bool {
+        self.modules.iter().any(|m| match &m.binary {
+            Ok(binary) => module_uses_memory(binary),
+            Err(_) => false,
+        })
+    }
+}
+
+fn module_uses_memory(binary: &[u8]) -> bool {
+    use wasmparser::{Parser, Payload, TypeRef};
+    for payload in Parser::new(0).parse_all(binary) {
+        match payload {
+            Ok(Payload::MemorySection(memories)) if memories.count() > 0 => return true,
+            Ok(Payload::ImportSection(imports)) => {
+                for import in imports.into_imports() {
+                    match import {
+                        Ok(import) if !matches!(import.ty, TypeRef::Memory(_)) => {}
+                        _ => return true,
+                    }
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
 /// The trap message of an exception no handler caught (`assert_exception`).
 pub const UNCAUGHT_EXCEPTION: &str = "uncaught exception";
 
