@@ -441,7 +441,13 @@ impl Session {
                     }
                     outcome
                 }
-                Err(e) => fail(query.line, e),
+                Err(e) => {
+                    // The canary line's reply is an error too: skip it.
+                    if canary {
+                        replies.next();
+                    }
+                    fail(query.line, e)
+                }
             };
             outcomes[index] = Some(outcome);
         }
