@@ -366,3 +366,65 @@ fn bounds_mode_leaves_memoryless_code_alone() {
         );
     }
 }
+
+/// Accesses with a smaller end than the length variable's bias (8, from
+/// the loop's `i64.load`s) compare with the bias first and check exactly
+/// in a cold block only when that fails (`check_with_stricter_bias` in
+/// `translate/bounds.rs`): the trap raised there names the access's own
+/// function and Wasm offset, and an access in the last bytes comes back.
+const STRICTER_BIAS: &str = r#"(module
+  (memory 1)
+  (data (i32.const 65535) "\2a")
+  (func $byte (param $p i32) (param $q i32) (result i32)
+    (local $n i32)
+    (local.set $n (i32.const 2))
+    (loop $l
+      (drop (i64.load (local.get $q)))
+      (drop (i64.load (local.get $q)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i32.store (i32.const 0) (local.get $p))
+    (i32.load8_u (local.get $p)))
+  (func (export "main") (param $p i32) (result i32)
+    (call $byte (local.get $p) (i32.const 0))))"#;
+
+#[test]
+fn a_check_against_a_larger_bias_traps_at_its_own_access_or_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = module_file(dir.path(), "bias.wat", STRICTER_BIAS);
+    let wasm = wat::parse_str(STRICTER_BIAS).unwrap();
+    let offset = super::inline::operator_offset(&wasm, 0, |op| {
+        matches!(op, wasmparser::Operator::I32Load8U { .. })
+    });
+    std::thread::scope(|scope| {
+        for board in LINUX_BOARDS {
+            let wat = &wat;
+            scope.spawn(move || {
+                let run = |p: &str| {
+                    wafer(&[
+                        "run",
+                        wat,
+                        "--board",
+                        board,
+                        "--bounds-checks",
+                        "explicit",
+                        "--invoke",
+                        "main",
+                        p,
+                    ])
+                };
+                let o = run("65535");
+                assert!(o.status.success(), "{board}: {}", stderr(&o));
+                assert_eq!(stdout(&o).trim(), "42", "{board}");
+                let o = run("65536");
+                assert_eq!(
+                    stderr(&o),
+                    format!(
+                        "trap: out of bounds memory access\n  at bias!byte (wasm offset {offset:#x})\n"
+                    ),
+                    "{board}"
+                );
+                assert_eq!(o.status.code(), Some(134), "{board}");
+            });
+        }
+    });
+}

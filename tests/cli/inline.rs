@@ -37,7 +37,7 @@ const TRAPS: &str = r#"(module
 /// Byte offset in `wasm` of the first operator of defined function `func`
 /// that `is_it` accepts: where the Wasm location of a trap there points,
 /// read from the binary independently of the compiler.
-fn operator_offset(
+pub(super) fn operator_offset(
     wasm: &[u8],
     func: usize,
     is_it: impl Fn(&wasmparser::Operator<'_>) -> bool,
