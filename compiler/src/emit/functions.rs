@@ -164,7 +164,14 @@ fn keep_callees(
     for defined in wanted {
         // A body that fails to translate is reported in its own turn
         // (the lowest failing index wins); it is just not inlined.
-        let Ok(translated) = translate(env, module, symbols, defined, &mut builder_ctx) else {
+        let Ok(translated) = translate(
+            env,
+            module,
+            symbols,
+            defined,
+            &mut builder_ctx,
+            Function::new(),
+        ) else {
             continue;
         };
         if !callees.keep(defined, translated.id, translated.func) {
@@ -185,7 +192,8 @@ fn compile_on_this_thread(
     let mut codegen_ctx = Context::new();
     let mut compiled = Vec::with_capacity(env.info.bodies.len());
     for defined in 0..env.info.bodies.len() {
-        let translated = translate(env, module, symbols, defined, &mut builder_ctx)?;
+        let spare = std::mem::replace(&mut codegen_ctx.func, Function::new());
+        let translated = translate(env, module, symbols, defined, &mut builder_ctx, spare)?;
         let code = generate_code(isa, callees, translated, &mut codegen_ctx)?;
         compiled.push(define(module, code)?);
     }
@@ -267,12 +275,14 @@ impl Worklist<'_, '_, '_> {
             if defined >= self.env.info.bodies.len() {
                 break;
             }
+            let spare = std::mem::replace(&mut codegen_ctx.func, Function::new());
             let code = translate(
                 self.env,
                 self.module,
                 self.symbols,
                 defined,
                 &mut builder_ctx,
+                spare,
             )
             .and_then(|job| generate_code(self.isa, self.callees, job, &mut codegen_ctx));
             if code.is_err() {
@@ -284,12 +294,15 @@ impl Worklist<'_, '_, '_> {
     }
 }
 
+/// Translates defined function `defined` into `spare`, a function whose
+/// allocations are reused (the previous function's, already compiled).
 fn translate(
     env: &ModuleEnv<'_, '_>,
     module: &ObjectModule,
     symbols: &[String],
     defined: usize,
     builder_ctx: &mut FunctionBuilderContext,
+    spare: Function,
 ) -> Result<Translated> {
     let index = env.info.num_imported_funcs + defined as u32;
     let symbol = &symbols[defined];
@@ -301,7 +314,12 @@ fn translate(
         Some(&body) => (body, budget_body_signature(func_type)),
         None => (env.defined_funcs[defined], wasm_signature(func_type)),
     };
-    let mut func = Function::with_name_signature(UserFuncName::user(0, id.as_u32()), signature);
+    let mut func = spare;
+    func.clear();
+    // `Function::clear` (Cranelift 0.135) leaves the exception tables.
+    func.dfg.exception_tables.clear();
+    func.name = UserFuncName::user(0, id.as_u32());
+    func.signature = signature;
     let body = &env.info.bodies[defined];
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
     translate_body(env, module, builder, func_type, body)
@@ -349,14 +367,15 @@ fn generate_code(
     // (docs/architecture.md, "Code generation"); the others added
     // instructions there or changed nothing.
     let aarch64 = matches!(arch, target_lexicon::Architecture::Aarch64(_));
+    // One loop analysis while the passes leave the function alone: the
+    // passes between the loop passes report whether they changed it.
+    let mut views = KeptLoopView::default();
     if x86_64 || aarch64 {
         // Before the masks become extensions (it reads them as `band`s)
         // and before parameters turn i64 (it bounds them as they are).
         unmask_range_compares(&mut job.func);
         divide_by_multiplying(&mut job.func);
         // Before widening: the carried addresses are widened like indices.
-        // One loop analysis while these three leave the function alone.
-        let mut views = KeptLoopView::default();
         carry_addresses_in_loops(&mut job.func, &mut views);
         if x86_64 {
             // aarch64: hashmap +2.2 % instructions under qemu-user.
@@ -365,19 +384,19 @@ fn generate_code(
         }
     }
     if x86_64 {
-        widen_extended_params(&mut job.func);
+        views.forget_if(widen_extended_params(&mut job.func));
         if job.guarded {
             // With explicit checks it executes fewer instructions but ran
             // interp 10 % and CoreMark 5 % slower side by side: the extra
             // 64-bit values change the allocation of the dispatch loops
             // (docs/architecture.md, "Code generation").
-            load_extended_values_wide(&mut job.func);
+            views.forget_if(load_extended_values_wide(&mut job.func));
         }
-        compare_instead_of_xor(&mut job.func);
-        zero_tests_by_arithmetic(&mut job.func);
-        store_narrow_constants(&mut job.func);
+        views.forget_if(compare_instead_of_xor(&mut job.func));
+        views.forget_if(zero_tests_by_arithmetic(&mut job.func));
+        views.forget_if(store_narrow_constants(&mut job.func));
     }
-    masks_as_extensions(&mut job.func);
+    views.forget_if(masks_as_extensions(&mut job.func));
     if matches!(arch, target_lexicon::Architecture::Riscv64(_)) {
         // After the mask pass: its extensions are narrow values. The
         // offsets last, so that they split the loads narrow_wide adds.
@@ -387,7 +406,6 @@ fn generate_code(
     if x86_64 || aarch64 {
         // Last: the earlier passes read values through their definitions.
         // Measured on riscv64 too (docs/architecture.md): no gain there.
-        let mut views = KeptLoopView::default();
         keep_invariants_out_of_loops(&mut job.func, &mut views);
         if x86_64 {
             // aarch64: CoreMark +1.2 % instructions with the three.

@@ -273,6 +273,15 @@ impl Callees {
     /// The calls of `func` (defined function `caller`) to its planned
     /// callees made inside a loop.
     fn calls_in_loops(&self, func: &Function, caller: usize) -> BTreeSet<ir::Inst> {
+        // Most functions call no planned callee: no walk for those.
+        if self
+            .pairs
+            .range((caller, 0)..=(caller, usize::MAX))
+            .next()
+            .is_none()
+        {
+            return BTreeSet::new();
+        }
         let mut calls = Vec::new();
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {

@@ -18,7 +18,10 @@ use cranelift_codegen::ir::{Function, InstructionData, Opcode, Value, ValueDef};
 use super::ir_match::is_zero;
 
 /// Rewrites the compares of `func` (see the module comment).
-pub fn compare_instead_of_xor(func: &mut Function) {
+///
+/// Returns whether it may have changed `func` (for
+/// [`super::opaque_slot::KeptLoopView::forget_if`]).
+pub fn compare_instead_of_xor(func: &mut Function) -> bool {
     // The candidates first: most functions have none, and counting the
     // readers of every value is the expensive part.
     let candidates = super::known_bits::scan(func, |inst, data| {
@@ -47,7 +50,7 @@ pub fn compare_instead_of_xor(func: &mut Function) {
         Some((inst, x, a, b))
     });
     if candidates.is_empty() {
-        return;
+        return false;
     }
     // How many operands read each candidate's `bxor`: the compare must be
     // its only reader.
@@ -66,4 +69,5 @@ pub fn compare_instead_of_xor(func: &mut Function) {
             func.dfg.inst_args_mut(inst).copy_from_slice(&[a, b]);
         }
     }
+    true
 }

@@ -16,7 +16,10 @@ use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, Type
 use super::ir_match::iconst_imm;
 
 /// Rewrites the narrow constant stores of `func` (see the module comment).
-pub fn store_narrow_constants(func: &mut Function) {
+///
+/// Returns whether it changed `func` (for
+/// [`super::opaque_slot::KeptLoopView::forget_if`]).
+pub fn store_narrow_constants(func: &mut Function) -> bool {
     let rewrites = super::known_bits::scan(func, |inst, data| {
         let InstructionData::Store {
             opcode,
@@ -31,6 +34,7 @@ pub fn store_narrow_constants(func: &mut Function) {
         let bits = (iconst_imm(func, value)? as u64) & (u64::MAX >> (64 - narrow.bits()));
         Some((inst, narrow, bits, address, flags, offset))
     });
+    let changed = !rewrites.is_empty();
     for (inst, narrow, bits, address, flags, offset) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let constant = cursor.ins().iconst(narrow, bits as i64);
@@ -43,6 +47,7 @@ pub fn store_narrow_constants(func: &mut Function) {
             offset,
         };
     }
+    changed
 }
 
 /// The type whose plain `store` writes what `opcode` writes.

@@ -26,7 +26,7 @@ use rustc_hash::FxHashMap;
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
-    BlockArg, Function, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
+    BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
 };
 
 /// How many definitions a bound follows back from a value (parameters are
@@ -52,17 +52,7 @@ pub fn drop_redundant_masks(func: &mut Function) {
             .find(|&(value, mask, _)| bounds.mask_covers(mask, value))
             .map(|(value, _, mask_index)| (inst, mask_index, value))
     };
-    let lowest = Bounds::lowest(func);
-    if !any_inst(func, |inst, data| {
-        redundant_mask(&lowest, inst, data).is_some()
-    }) {
-        return;
-    }
-    let Some(bounds) = Bounds::of(func) else {
-        return;
-    };
-    let rewrites = scan(func, |inst, data| redundant_mask(&bounds, inst, data));
-    for (inst, mask_index, value) in rewrites {
+    for (inst, mask_index, value) in find_with_bounds(func, redundant_mask) {
         func.dfg.inst_args_mut(inst)[mask_index] = value;
     }
 }
@@ -84,21 +74,32 @@ pub fn widen_scaled_indices(func: &mut Function) {
         let (index, shift) = bounds.non_wrapping_shift(arg)?;
         Some((inst, index, shift))
     };
-    let lowest = Bounds::lowest(func);
-    if !any_inst(func, |inst, data| {
-        widened_shift(&lowest, inst, data).is_some()
-    }) {
-        return;
-    }
-    let Some(bounds) = Bounds::of(func) else {
-        return;
-    };
-    let rewrites = scan(func, |inst, data| widened_shift(&bounds, inst, data));
-    for (inst, index, shift) in rewrites {
+    for (inst, index, shift) in find_with_bounds(func, widened_shift) {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let wide = cursor.ins().uextend(types::I64, index);
         cursor.func.replace(inst).ishl(wide, shift);
     }
+}
+
+/// What `find` makes of each instruction of `func` under the bounds of the
+/// fixed point ([`Bounds::of`]), in layout order: the rewrites of the
+/// passes that read bounds. The fixed point walks the whole function
+/// several times, so `find` is first asked under [`Bounds::lowest`], at no
+/// cost, and a function with no candidate there (most functions of a large
+/// module) has none at the fixed point either: nothing is computed. Empty
+/// when the fixed point is given up.
+pub(crate) fn find_with_bounds<T>(
+    func: &Function,
+    find: impl Fn(&Bounds, Inst, &InstructionData) -> Option<T>,
+) -> Vec<T> {
+    let lowest = Bounds::lowest(func);
+    if !any_inst(func, |inst, data| find(&lowest, inst, data).is_some()) {
+        return Vec::new();
+    }
+    let Some(bounds) = Bounds::of(func) else {
+        return Vec::new();
+    };
+    scan(func, |inst, data| find(&bounds, inst, data))
 }
 
 /// Whether some instruction of `func` is a `candidate`. The rewriting
@@ -106,10 +107,7 @@ pub fn widen_scaled_indices(func: &mut Function) {
 /// whole function several times, for nothing when no instruction has the
 /// shape a pass rewrites (most functions of a large module). With
 /// [`Bounds::lowest`] a candidate can be the whole rewrite condition.
-pub(crate) fn any_inst(
-    func: &Function,
-    mut candidate: impl FnMut(cranelift_codegen::ir::Inst, &InstructionData) -> bool,
-) -> bool {
+fn any_inst(func: &Function, mut candidate: impl FnMut(Inst, &InstructionData) -> bool) -> bool {
     func.layout.blocks().any(|block| {
         func.layout
             .block_insts(block)
@@ -122,7 +120,7 @@ pub(crate) fn any_inst(
 /// cannot change while its layout is walked.
 pub(crate) fn scan<T>(
     func: &Function,
-    mut find: impl FnMut(cranelift_codegen::ir::Inst, &InstructionData) -> Option<T>,
+    mut find: impl FnMut(Inst, &InstructionData) -> Option<T>,
 ) -> Vec<T> {
     let mut found = Vec::new();
     for block in func.layout.blocks() {

@@ -21,7 +21,10 @@ use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, Type
 use super::ir_match::iconst_imm;
 
 /// Rewrites the low-bit masks of `func` (see the module comment).
-pub fn masks_as_extensions(func: &mut Function) {
+///
+/// Returns whether it changed `func` (for
+/// [`super::opaque_slot::KeptLoopView::forget_if`]).
+pub fn masks_as_extensions(func: &mut Function) -> bool {
     let rewrites = super::known_bits::scan(func, |inst, data| {
         let InstructionData::Binary {
             opcode: Opcode::Band,
@@ -36,11 +39,13 @@ pub fn masks_as_extensions(func: &mut Function) {
         })?;
         Some((inst, value, narrow, ty))
     });
+    let changed = !rewrites.is_empty();
     for (inst, value, narrow, ty) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let low = cursor.ins().ireduce(narrow, value);
         cursor.func.replace(inst).uextend(ty, low);
     }
+    changed
 }
 
 /// The type whose zero extension to `ty` keeps exactly the bits of `mask`.

@@ -68,6 +68,16 @@ impl KeptLoopView {
         self.0 = Some(view);
     }
 
+    /// Forgets the kept view when a pass other than the loop passes
+    /// `changed` the function (or may have): the next loop pass computes
+    /// its own. A pass that left it alone keeps the view valid, aliases
+    /// resolved and readers included, for the loop passes after it.
+    pub fn forget_if(&mut self, changed: bool) {
+        if changed {
+            self.0 = None;
+        }
+    }
+
     /// What `plan_loop` plans for each loop of `func`, read through one
     /// readers map. When no loop gets a plan `func` stays as it is, so its
     /// view (and readers map) is kept for the next pass; otherwise the
@@ -141,5 +151,94 @@ impl OpaqueSlot {
         cursor
             .ins()
             .load(self.ty, self.flags, addr, -LOAD_ADDR_SKEW)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    use cranelift_codegen::ir::{Function, InstBuilder, MemFlagsData, types};
+
+    use crate::translate::compare_forms::compare_instead_of_xor;
+    use crate::translate::constant_stores::store_narrow_constants;
+    use crate::translate::mask_extend::masks_as_extensions;
+    use crate::translate::test_ir;
+    use crate::translate::wide_loads::load_extended_values_wide;
+    use crate::translate::wide_params::widen_extended_params;
+    use crate::translate::zero_tests::zero_tests_by_arithmetic;
+
+    /// A pass that reports whether it changed the function.
+    type Pass = fn(&mut Function) -> bool;
+
+    /// The passes run between the loop passes, which report whether they
+    /// changed the function ([`super::KeptLoopView::forget_if`]).
+    const PASSES: [(&str, Pass); 6] = [
+        ("widen_extended_params", widen_extended_params),
+        ("load_extended_values_wide", load_extended_values_wide),
+        ("compare_instead_of_xor", compare_instead_of_xor),
+        ("zero_tests_by_arithmetic", zero_tests_by_arithmetic),
+        ("store_narrow_constants", store_narrow_constants),
+        ("masks_as_extensions", masks_as_extensions),
+    ];
+
+    /// Runs `pass` on a copy of `func`; what it reported, after checking
+    /// that a pass reporting no change left the function as it was (else
+    /// the loop view kept across it would describe another function).
+    fn reported_change(name: &str, pass: Pass, func: &Function) -> bool {
+        let mut after = func.clone();
+        let reported = pass(&mut after);
+        let changed = after.display().to_string() != func.display().to_string();
+        assert!(
+            reported || !changed,
+            "{name} changed the function but reported no change:\n{}",
+            after.display()
+        );
+        reported
+    }
+
+    #[test]
+    fn passes_that_find_nothing_report_no_change() {
+        let plain = test_ir::function(&[types::I32, types::I64], &[types::I32], |b, p| {
+            let sum = b.ins().iadd(p[0], p[0]);
+            b.ins().store(MemFlagsData::trusted(), sum, p[1], 0);
+            b.ins().return_(&[sum]);
+        });
+        for (name, pass) in PASSES {
+            assert!(!reported_change(name, pass, &plain), "{name}");
+        }
+    }
+
+    #[test]
+    fn passes_that_rewrite_report_a_change() {
+        // A masked byte tested for zero and summed, a stored narrow
+        // constant and an xor compared with zero.
+        let shapes = test_ir::function(
+            &[types::I32, types::I32, types::I64],
+            &[types::I32, types::I32],
+            |b, p| {
+                let mask = b.ins().iconst(types::I32, 0xff);
+                let byte = b.ins().band(p[0], mask);
+                let zero = b.ins().iconst(types::I32, 0);
+                let is_zero = b.ins().icmp(IntCC::Equal, byte, zero);
+                let extended = b.ins().uextend(types::I32, is_zero);
+                let sum = b.ins().iadd(extended, p[1]);
+                let seven = b.ins().iconst(types::I32, 7);
+                b.ins().istore8(MemFlagsData::trusted(), seven, p[2], 0);
+                let xor = b.ins().bxor(p[0], p[1]);
+                let same = b.ins().icmp(IntCC::Equal, xor, zero);
+                let same = b.ins().uextend(types::I32, same);
+                b.ins().return_(&[sum, same]);
+            },
+        );
+        for (name, pass) in PASSES {
+            let expected = matches!(
+                name,
+                "compare_instead_of_xor"
+                    | "zero_tests_by_arithmetic"
+                    | "store_narrow_constants"
+                    | "masks_as_extensions"
+            );
+            assert_eq!(reported_change(name, pass, &shapes), expected, "{name}");
+        }
     }
 }

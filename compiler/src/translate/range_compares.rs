@@ -27,7 +27,7 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, Value, ValueDef};
 
-use super::known_bits::Bounds;
+use super::known_bits::{Bounds, find_with_bounds};
 
 /// A range test on `x`: `x - lo <= span` at full width, negated when
 /// `outside`.
@@ -53,15 +53,7 @@ pub fn unmask_range_compares(func: &mut Function) {
         let (x, interval) = masked_range_test(func, bounds, masked, cond, limit)?;
         Some((inst, x, interval))
     };
-    let lowest = Bounds::lowest(func);
-    if !super::known_bits::any_inst(func, |inst, data| range_test(&lowest, inst, data).is_some()) {
-        return;
-    }
-    let Some(bounds) = Bounds::of(func) else {
-        return;
-    };
-    let rewrites = super::known_bits::scan(func, |inst, data| range_test(&bounds, inst, data));
-    for (inst, x, interval) in rewrites {
+    for (inst, x, interval) in find_with_bounds(func, range_test) {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let ty = cursor.func.dfg.value_type(x);
         let shifted = if interval.lo == 0 {

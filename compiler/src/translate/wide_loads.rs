@@ -28,8 +28,12 @@ use cranelift_codegen::ir::{
 
 /// Loads the zero-extended i32 loads of `func` at 64 bits (see the module
 /// comment).
-pub fn load_extended_values_wide(func: &mut Function) {
+///
+/// Returns whether it changed `func` (for
+/// [`super::opaque_slot::KeptLoopView::forget_if`]).
+pub fn load_extended_values_wide(func: &mut Function) -> bool {
     let extensions = extensions_of_loads(func);
+    let changed = !extensions.is_empty();
     let mut wide_of: FxHashMap<Inst, Value> = FxHashMap::default();
     for (extension, load) in extensions {
         let wide = match wide_of.get(&load) {
@@ -45,6 +49,7 @@ pub fn load_extended_values_wide(func: &mut Function) {
         func.dfg.detach_inst_results(extension);
         func.dfg.change_to_alias(result, wide);
     }
+    changed
 }
 
 /// Every `uextend.i64` of an i32 zero-extending load, with that load.

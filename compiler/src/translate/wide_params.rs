@@ -33,10 +33,13 @@ use super::ir_match::set_branch_arg;
 
 /// Widens the zero-extended i32 block parameters of `func` (see the module
 /// comment).
-pub fn widen_extended_params(func: &mut Function) {
+///
+/// Returns whether it may have changed `func` (for
+/// [`super::opaque_slot::KeptLoopView::forget_if`]).
+pub fn widen_extended_params(func: &mut Function) -> bool {
     let candidates = extended_params(func);
     if candidates.is_empty() {
-        return;
+        return false;
     }
     let mut edges = incoming_edges(func, &candidates);
     drop_narrow_load_params(func, &mut edges);
@@ -59,6 +62,7 @@ pub fn widen_extended_params(func: &mut Function) {
     }
     widen_branch_arguments(func, &edges, &wide_of);
     replace_extensions(func, &wide_of);
+    true
 }
 
 /// Non-entry i32 block parameters that some `uextend.i64` reads.

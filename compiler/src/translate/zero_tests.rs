@@ -17,6 +17,8 @@
 //! those are `test; jcc` or `cmov` already: rewritten too, they cost
 //! hashmap 3.7 % and CoreMark 1.6 % more instructions.
 
+use std::cell::OnceCell;
+
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -25,11 +27,14 @@ use cranelift_codegen::ir::{
 };
 
 use super::ir_match::is_zero;
-use super::known_bits::Bounds;
+use super::known_bits::{Bounds, find_with_bounds};
 
 /// Rewrites the zero tests of `func` used as numbers (see the module
 /// comment).
-pub fn zero_tests_by_arithmetic(func: &mut Function) {
+///
+/// Returns whether it changed `func` (for
+/// [`super::opaque_slot::KeptLoopView::forget_if`]).
+pub fn zero_tests_by_arithmetic(func: &mut Function) -> bool {
     // An extended zero test whose operand has at most 31 bits: the readers
     // are asked only after this shape is found.
     let narrow_test = |bounds: &Bounds, inst, data: &InstructionData| {
@@ -47,29 +52,18 @@ pub fn zero_tests_by_arithmetic(func: &mut Function) {
         let tested = tested_for_zero(func, arg)?;
         (bounds.bits_of(tested) <= 31).then_some((tested, result_ty))
     };
-    let lowest = Bounds::lowest(func);
-    if !super::known_bits::any_inst(func, |inst, data| {
-        narrow_test(&lowest, inst, data).is_some()
-    }) {
-        return;
-    }
-    // Then the readers, and only then the fixed point: a test summed
-    // somewhere is rare, and both walks are cheaper than the fixed point.
-    let summed = SummedOnly::of(func);
-    if !super::known_bits::any_inst(func, |inst, data| {
-        narrow_test(&lowest, inst, data).is_some() && summed.contains(func.dfg.first_result(inst))
-    }) {
-        return;
-    }
-    let Some(bounds) = Bounds::of(func) else {
-        return;
-    };
-    let rewrites = super::known_bits::scan(func, |inst, data| {
-        let (tested, result_ty) = narrow_test(&bounds, inst, data)?;
+    // The readers only once a test has that shape, and the fixed point
+    // only once one is summed: a test summed somewhere is rare, and the
+    // readers' walk is cheaper than the fixed point.
+    let summed = OnceCell::new();
+    let rewrites = find_with_bounds(func, |bounds, inst, data| {
+        let (tested, result_ty) = narrow_test(bounds, inst, data)?;
         summed
+            .get_or_init(|| SummedOnly::of(func))
             .contains(func.dfg.first_result(inst))
             .then_some((inst, tested, result_ty))
     });
+    let changed = !rewrites.is_empty();
     for (inst, tested, result_ty) in rewrites {
         let mut cursor = FuncCursor::new(func).at_inst(inst);
         let minus_one = cursor.ins().iconst(types::I32, -1);
@@ -82,6 +76,7 @@ pub fn zero_tests_by_arithmetic(func: &mut Function) {
             cursor.func.replace(inst).uextend(types::I64, bit);
         }
     }
+    changed
 }
 
 /// The values whose every reader (and there is one) is an `iadd` or
