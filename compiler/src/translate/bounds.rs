@@ -311,6 +311,19 @@ impl Bounds {
         self.next_id
     }
 
+    /// Records a check just emitted: `end` bytes from `root + plus` of
+    /// `memory` are in bounds from here on.
+    fn record(&mut self, memory: u32, root: ir::Value, plus: i64, end: u64) {
+        let id = self.fresh_id();
+        self.checked.push(Checked {
+            id,
+            memory,
+            root,
+            plus,
+            end,
+        });
+    }
+
     /// The check state at a loop's entry, to translate it a second time.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -794,14 +807,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 .ins()
                 .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
         }
-        let id = self.bounds.fresh_id();
-        self.bounds.checked.push(Checked {
-            id,
-            memory: index,
-            root,
-            plus,
-            end: covered_end,
-        });
+        self.bounds.record(index, root, plus, covered_end);
     }
 
     /// Whether `address` (`address64` its zero extension) plus
@@ -947,14 +953,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .trapnz(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
         // Exact matches only: the i32 reasoning of `Checked::covers`
         // about distances and alignment is not made for i64 addresses.
-        let id = self.bounds.fresh_id();
-        self.bounds.checked.push(Checked {
-            id,
-            memory: index,
-            root: address,
-            plus: 0,
-            end,
-        });
+        self.bounds.record(index, address, 0, end);
     }
 
     /// Whether the entry test of the loop copy being translated proved an
