@@ -2,7 +2,10 @@
 //! ports): byte registers, memory-mapped or (x86) in I/O port space.
 
 const RBR_THR: u16 = 0;
+const FCR: u16 = 2;
 const LSR: u16 = 5;
+/// FIFO enable, receive interrupt at 14 bytes; no FIFO-clear bits.
+const FCR_FIFO_ON_TRIGGER_14: u8 = 0xc1;
 const LSR_DATA_READY: u8 = 1 << 0;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
@@ -44,6 +47,18 @@ impl Registers for Ports {
         // SAFETY: guaranteed by the caller.
         unsafe { super::port::outb(self.0 + register, value) }
     }
+}
+
+/// Turns the 16-byte FIFOs on. After reset the receiver holds one byte,
+/// so a host streaming into it (QEMU's serial backend) hands over one
+/// byte per turn of its event loop and waits for the guest to read it;
+/// with the FIFO it hands over up to 14 at a time (`qemu-x86_64` served
+/// 15 float scripts in 16 job-seconds instead of 94). Turning it on drops what the
+/// receiver holds, so call it only before anyone sends input (the
+/// serving image: before it announces it is ready).
+pub fn enable_fifo(uart: &impl Registers) {
+    // SAFETY: `uart` is the board's UART (from its description).
+    unsafe { uart.write(FCR, FCR_FIFO_ON_TRIGGER_14) }
 }
 
 /// Writes `bytes`, waiting for the transmitter each time.

@@ -4,10 +4,22 @@ const DR: u64 = 0x00;
 const FR: u64 = 0x18;
 const FR_RX_EMPTY: u32 = 1 << 4;
 const FR_TX_FULL: u32 = 1 << 5;
+const LCR_H: u64 = 0x2c;
+const LCR_H_FIFO_ENABLE: u32 = 1 << 4;
 
 fn flags(base: u64) -> u32 {
     // SAFETY: `base` is the board's PL011 (from its description).
     unsafe { core::ptr::read_volatile((base + FR) as *const u32) }
+}
+
+/// Turns the 16-entry FIFOs on (word format unchanged). Without them the
+/// receiver holds one byte, and a host streaming into it (QEMU's serial
+/// backend) waits for the guest to read each one. Turning them on drops
+/// what the receiver holds: call it only before anyone sends input.
+pub fn enable_fifo(base: u64) {
+    let lcr_h = (base + LCR_H) as *mut u32;
+    // SAFETY: `base` is the board's PL011 (from its description).
+    unsafe { lcr_h.write_volatile(lcr_h.read_volatile() | LCR_H_FIFO_ENABLE) }
 }
 
 /// Writes `bytes`, waiting while the transmit FIFO is full.

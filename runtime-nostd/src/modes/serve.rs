@@ -276,6 +276,9 @@ pub extern "C" fn wafer_main_serve() -> ! {
     // place them; first, before anything is allocated.
     #[cfg(wafer_platform = "baremetal")]
     crate::platform::enable_canaries();
+    // The host sends nothing before `READY`, so no input is lost here.
+    #[cfg(wafer_platform = "baremetal")]
+    crate::platform::prepare_console_for_input();
     reply(format_args!("{READY}"));
     while let Some(line) = read_line() {
         handle(line);

@@ -241,6 +241,20 @@ fn uart_write(fd: i32, bytes: &[u8]) {
     }
 }
 
+/// Readies the console for a stream of input: a UART with a receive FIFO
+/// gets it turned on (see `drivers::ns16550::enable_fifo`). Only before
+/// any input can have arrived: it may drop a byte already received.
+pub fn prepare_console_for_input() {
+    let b = board();
+    match b.console_kind {
+        device::NS16550 => drivers::ns16550::enable_fifo(&Mmio(mmio(b.console_base))),
+        #[cfg(target_arch = "x86_64")]
+        device::NS16550_IO => drivers::ns16550::enable_fifo(&Ports(b.console_base as u16)),
+        device::PL011 => drivers::pl011::enable_fifo(mmio(b.console_base)),
+        _ => {}
+    }
+}
+
 /// Reads from the console (blocking for the first byte); under `wafer
 /// run`, 0 at the end of the host's stdin.
 pub fn read(_fd: i32, buf: &mut [u8]) -> isize {
