@@ -53,9 +53,9 @@ impl Registers for Ports {
 /// so a host streaming into it (QEMU's serial backend) hands over one
 /// byte per turn of its event loop and waits for the guest to read it;
 /// with the FIFO it hands over up to 14 at a time (`qemu-x86_64` served
-/// 15 float scripts in 16 job-seconds instead of 94). Turning it on drops what the
-/// receiver holds, so call it only before anyone sends input (the
-/// serving image: before it announces it is ready).
+/// 15 float scripts in 16 job-seconds instead of 94). Turning it on
+/// drops what the receiver holds, so call it only before anyone sends
+/// input (the serving image: before it announces it is ready).
 pub fn enable_fifo(uart: &impl Registers) {
     // SAFETY: `uart` is the board's UART (from its description).
     unsafe { uart.write(FCR, FCR_FIFO_ON_TRIGGER_14) }
