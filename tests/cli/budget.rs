@@ -3,10 +3,10 @@
 //! running out at the same operator on every board and run, modules within
 //! their budget unaffected, and bad values refused.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
+use super::serve::serve_with;
 use super::{
     assert_clean_error, code_relocations_to, example, module_file, stderr, stdout, wafer,
     wafer_within,
@@ -491,36 +491,6 @@ fn every_call_gives_modules_reached_through_imports_a_fresh_budget() {
     }
 }
 
-/// `wafer run MODULES --serve FLAGS` on `board`, fed `script`; killed (a
-/// failure) after two minutes.
-fn serve(board: &str, modules: &[&str], flags: &[&str], script: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wafer"))
-        .arg("run")
-        .args(modules)
-        .args(["--serve", "--board", board])
-        .args(flags)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wafer runs");
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let input = script.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        if start.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("{board}: the server did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = writer.join();
-    child.wait_with_output().expect("output")
-}
-
 #[test]
 fn a_server_stops_a_call_at_its_deadline_and_keeps_answering_on_every_board() {
     let dir = tempfile::tempdir().unwrap();
@@ -539,7 +509,7 @@ fn a_server_stops_a_call_at_its_deadline_and_keeps_answering_on_every_board() {
     );
     let script = "call spin.spin\ncall answer.answer\ncall spin.spin\ncall answer.answer\n";
     for board in BOARDS {
-        let o = serve(
+        let o = serve_with(
             board,
             &[&spin, &answer],
             &["--timeout-ms", "spin:200"],

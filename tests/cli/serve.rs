@@ -78,11 +78,18 @@ fn run_with_input(mut command: Command, input: &[u8]) -> Output {
 
 /// `wafer run MODULES --serve --board BOARD` fed `input`.
 fn serve(board: &str, modules: &[&str], input: &str) -> Output {
+    serve_with(board, modules, &[], input)
+}
+
+/// `wafer run MODULES --serve --board BOARD FLAGS` fed `input` (other
+/// suites drive servers too: one compile, many calls).
+pub(super) fn serve_with(board: &str, modules: &[&str], flags: &[&str], input: &str) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wafer"));
     command
         .arg("run")
         .args(modules)
-        .args(["--serve", "--board", board]);
+        .args(["--serve", "--board", board])
+        .args(flags);
     run_with_input(command, input.as_bytes())
 }
 

@@ -3,11 +3,16 @@
 //! boards and in `wafer compile` objects by the prologue check. Either way
 //! it is the trap `call stack exhausted`.
 
+use super::serve::serve_with;
 use super::*;
 
 /// Bytes each frame of [`big_frames`] spills: more than the runtime's 64 KiB
 /// stack guard, so a frame allocated without probes could step over it.
 const LOADS: usize = 12_000;
+
+/// Values [`padded`] keeps live across each of its calls: with 8-byte
+/// spill slots its frame is a few hundred bytes on every ISA.
+const PAD_VALUES: usize = 24;
 
 /// `big(n)`: recurses first, then loads `LOADS` bytes, keeps them all live
 /// across a call (so each is spilled into the frame) and adds them up.
@@ -15,12 +20,21 @@ const LOADS: usize = 12_000;
 /// between the return address pushed at its bottom and the callee's
 /// frame: without stack probes a frame that ends below the guard goes
 /// unnoticed until something writes far below it.
+///
+/// `padded(levels, n)`: `levels` calls deep in frames of about
+/// [`PAD_VALUES`] words, then `big(n)`, so one compiled image can place
+/// `big`'s frames anywhere relative to the guard (the server calls it
+/// with many `levels`; a compile of `big` takes seconds, a call does not).
 fn big_frames() -> String {
     let data: String = (0..LOADS).map(|k| format!("\\{:02x}", k % 251)).collect();
     let loads: String = (0..LOADS)
         .map(|k| format!("(i32.load8_u offset={k} (i32.const 0))\n"))
         .collect();
     let adds = "i32.add\n".repeat(LOADS);
+    let pad_loads: String = (0..PAD_VALUES)
+        .map(|k| format!("(i32.load8_u offset={k} (i32.const 0))\n"))
+        .collect();
+    let pad_adds = "i32.add\n".repeat(PAD_VALUES);
     format!(
         r#"(module
   (memory 1)
@@ -33,7 +47,14 @@ fn big_frames() -> String {
         (call $big (i32.sub (local.get 0) (i32.const 1)))
         {loads}
         (call $nop)
-        {adds}))))"#
+        {adds})))
+  (func $padded (export "padded") (param $levels i32) (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $levels))
+      (then (call $big (local.get $n)))
+      (else
+        {pad_loads}
+        (call $padded (i32.sub (local.get $levels) (i32.const 1)) (local.get $n))
+        {pad_adds}))))"#
     )
 }
 
@@ -64,44 +85,55 @@ fn assert_stack_exhausted(o: &Output, what: &str) {
 fn frames_larger_than_the_stack_guard_are_caught_on_linux_boards() {
     let dir = tempfile::tempdir().unwrap();
     let big = module_file(dir.path(), "big.wat", &big_frames());
-    // Budgets one page apart over more than a frame: the last frame that
-    // fits ends anywhere relative to the guard, including so far above it
-    // that the next frame's bottom lies below the guard (without probes
-    // some of these end in a fatal SIGSEGV, exit 70).
-    let budgets: Vec<String> = (0..12).map(|i| (65536 + i * 8192).to_string()).collect();
+    // Paddings about 7 KiB apart (32 levels of 224 bytes on x86_64 and
+    // riscv64) over more than a frame of `big` (about 96 KiB): the last frame that fits ends anywhere
+    // relative to the guard, including so far above it that the next
+    // frame's bottom lies below the guard (without probes some of these
+    // end in a fatal SIGSEGV and the server dies). The server answers each
+    // call, so every trap was caught and left the image working.
+    let paddings: Vec<u32> = (0..16).map(|k| k * 32).collect();
+    let mut script = String::from("call big.big 3\n");
+    for levels in &paddings {
+        script.push_str(&format!("call big.padded {levels} 100000\n"));
+    }
+    script.push_str("call big.big 3\n");
     std::thread::scope(|scope| {
         for board in LINUX_BOARDS {
-            let (big, budgets) = (&big, &budgets);
+            let (big, paddings, script) = (&big, &paddings, &script);
             scope.spawn(move || {
-                let o = wafer(&["run", big, "--board", board, "--invoke", "big", "3"]);
-                assert_eq!(
-                    stdout(&o),
-                    format!("{}\n", big_result(3)),
-                    "{board}: {}",
-                    stderr(&o)
-                );
-                for budget in budgets {
-                    let o = wafer(&[
-                        "run",
-                        big,
-                        "--board",
-                        board,
-                        "--stack-size",
-                        budget,
-                        "--invoke",
-                        "big",
-                        "100000",
-                    ]);
-                    let what = format!("{board}, --stack-size {budget}");
-                    assert_stack_exhausted(&o, &what);
-                    // The guard fault is placed like the prologue's trap:
-                    // in the function, no byte offset.
-                    assert_eq!(
-                        stderr(&o),
-                        "trap: call stack exhausted\n  at big!big\n",
-                        "{what}"
-                    );
+                let o = serve_with(board, &[big], &[], script);
+                let out = stdout(&o);
+                let lines: Vec<&str> = out.lines().collect();
+                let what = format!("{board}: {out}\nstderr: {}", stderr(&o));
+                assert_eq!(lines.len(), paddings.len() + 3, "{what}");
+                let sum = format!("ok {}", big_result(3));
+                assert_eq!(lines[1], sum, "{what}");
+                // The guard fault is placed like the prologue's trap: in
+                // the function, no byte offset.
+                for line in &lines[2..lines.len() - 1] {
+                    assert_eq!(*line, "trap call stack exhausted at big!big", "{what}");
                 }
+                assert_eq!(lines[lines.len() - 1], sum, "{what}");
+
+                // And `wafer run` reports it as a trap with its status.
+                let o = wafer(&[
+                    "run",
+                    big,
+                    "--board",
+                    board,
+                    "--stack-size",
+                    "73728",
+                    "--invoke",
+                    "big",
+                    "100000",
+                ]);
+                let what = format!("{board}, --stack-size 73728");
+                assert_stack_exhausted(&o, &what);
+                assert_eq!(
+                    stderr(&o),
+                    "trap: call stack exhausted\n  at big!big\n",
+                    "{what}"
+                );
             });
         }
     });
