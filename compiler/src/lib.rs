@@ -22,6 +22,7 @@ pub mod link_modules;
 pub mod linker;
 pub mod module_info;
 pub mod output;
+pub mod parallel;
 pub mod policy;
 pub mod runner;
 pub mod runtime_lib;

@@ -296,22 +296,7 @@ impl PendingBodies<'_> {
             done
         };
         let workers = jobs.get().min(self.funcs.len());
-        let mut done = if workers <= 1 {
-            work()
-        } else {
-            std::thread::scope(|scope| {
-                let helpers: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-                let mut done = work();
-                for helper in helpers {
-                    match helper.join() {
-                        Ok(theirs) => done.extend(theirs),
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    }
-                }
-                done
-            })
-        };
-        done.sort_unstable_by_key(|&(defined, _)| defined);
+        let done = crate::parallel::indexed_on_threads(workers, work);
         let results = done
             .into_iter()
             .map(|(_, result)| result)

@@ -224,23 +224,10 @@ fn compile_on_workers(
         next: AtomicUsize::new(0),
         failed: AtomicBool::new(false),
     };
-    let mut results = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..workers)
-            .map(|_| scope.spawn(|| shared.work()))
-            .collect();
-        let mut results = shared.work();
-        for helper in helpers {
-            match helper.join() {
-                Ok(theirs) => results.extend(theirs),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        results
-    });
     // Every index below the first failing one was taken before it and
     // finished, so the first error in index order is the lowest failing
     // function's, whatever the thread count.
-    results.sort_unstable_by_key(|&(index, _)| index);
+    let results = crate::parallel::indexed_on_threads(workers, || shared.work());
     let mut compiled = Vec::with_capacity(count);
     for (_, code) in results {
         compiled.push(define(module, code?)?);
