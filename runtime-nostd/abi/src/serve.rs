@@ -31,7 +31,9 @@
 //! are reused by later instances. `error` for an unknown (or already
 //! dropped) id and for a registered instance; `kept` when a live instance
 //! may hold its functions (it imports a table, a mutable reference global
-//! or a function taking a reference): it stays as it was.
+//! or a function taking a reference): it stays as it was. An
+//! `instantiate` that traps gives its memories' windows back likewise
+//! (unless it has such an import), as nothing can name it.
 //!
 //! `<module-index>` indexes [`crate::descriptor::ImageManifest::modules`].
 //! Instance ids count from 0 in order of successful instantiation. The host

@@ -30,7 +30,7 @@ use wafer_abi::GUARD_BELOW_BYTES;
 use wafer_abi::descriptor::ExternKind;
 use wafer_abi::vmctx::VMMemory;
 
-use super::{INSTANCE_COUNT, Instance, NEWEST, REGISTERED, REGISTERED_COUNT};
+use super::{ABANDONED, INSTANCE_COUNT, Instance, NEWEST, REGISTERED, REGISTERED_COUNT};
 
 /// Dropped instances, newest first, linked through their `previous`: the
 /// defined memories of each hold the windows not taken again yet.
@@ -85,6 +85,31 @@ pub fn drop_instance(id: usize) -> Result<(), DropRefused> {
         release_memories(&*inst);
     }
     Ok(())
+}
+
+/// After an instantiation whose initialiser trapped (a data segment out
+/// of bounds, a trapping start function): releases the windows of the
+/// memories it defined, as for a dropped instance. It never became an
+/// instance anyone can name, but its element segments may have put its
+/// functions into an imported table before the trap, and its start
+/// function may have passed them on: then (as [`drop_instance`] would)
+/// it keeps them.
+pub fn release_abandoned() {
+    // SAFETY: single-threaded; ABANDONED is null or the record of a failed
+    // instantiation, whose vmctx lives on and on which nothing runs.
+    unsafe {
+        let inst = ABANDONED;
+        ABANDONED = core::ptr::null_mut();
+        let Some(record) = inst.as_mut() else {
+            return;
+        };
+        if escape_route(record).is_some() {
+            return;
+        }
+        record.previous = DROPPED;
+        DROPPED = inst;
+        release_memories(record);
+    }
 }
 
 /// How the functions of `inst` could have reached a live instance, if

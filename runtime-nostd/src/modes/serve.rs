@@ -142,7 +142,10 @@ fn handle(line: &[u8]) {
             };
             match instance::instantiate(desc, instance::resolve_by_name) {
                 Ok(id) => reply(format_args!("ok {id}")),
-                Err(InstantiateError::Trap(trap)) => reply_trap(&trap),
+                Err(InstantiateError::Trap(trap)) => {
+                    instance::release_abandoned();
+                    reply_trap(&trap)
+                }
                 Err(InstantiateError::Link(msg)) => {
                     reply(format_args!("link {}", Utf8(msg.as_bytes())))
                 }
