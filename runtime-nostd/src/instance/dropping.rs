@@ -32,8 +32,10 @@ use wafer_abi::vmctx::VMMemory;
 
 use super::{ABANDONED, INSTANCE_COUNT, Instance, NEWEST, REGISTERED, REGISTERED_COUNT};
 
-/// Dropped instances, newest first, linked through their `previous`: the
-/// defined memories of each hold the windows not taken again yet.
+/// Dropped instances with a released window not taken again yet, newest
+/// first, linked through their `previous`: an instance leaves the list
+/// when its last window is taken, so finding one stays quick however many
+/// were dropped.
 static mut DROPPED: *const Instance = core::ptr::null();
 
 /// Why [`drop_instance`] did not drop an instance.
@@ -80,9 +82,7 @@ pub fn drop_instance(id: usize) -> Result<(), DropRefused> {
             return Err(DropRefused::Reachable(why));
         }
         *link = (*inst).previous;
-        (*inst).previous = DROPPED;
-        DROPPED = inst;
-        release_memories(&*inst);
+        release_memories(inst);
     }
     Ok(())
 }
@@ -100,15 +100,9 @@ pub fn release_abandoned() {
     unsafe {
         let inst = ABANDONED;
         ABANDONED = core::ptr::null_mut();
-        let Some(record) = inst.as_mut() else {
-            return;
-        };
-        if escape_route(record).is_some() {
-            return;
+        if !inst.is_null() && escape_route(&*inst).is_none() {
+            release_memories(inst);
         }
-        record.previous = DROPPED;
-        DROPPED = inst;
-        release_memories(record);
     }
 }
 
@@ -143,21 +137,29 @@ fn escape_route(inst: &Instance) -> Option<&'static str> {
 /// the heap may still track it (`platform::give_rest_of_heap`).
 ///
 /// # Safety
-/// `inst` was just dropped: no code runs on its memories any more.
-unsafe fn release_memories(inst: &Instance) {
-    for i in 0..inst.layout.counts.defined_memories {
-        // SAFETY: the record lies in the instance's vmctx (its layout).
-        unsafe {
-            let record = memory_record(inst, i);
+/// `inst` was just dropped (or never became an instance), and is in no
+/// list: no code runs on its memories any more.
+unsafe fn release_memories(inst: *mut Instance) {
+    let mut released = false;
+    // SAFETY: the records lie in the instance's vmctx (its layout).
+    unsafe {
+        for i in 0..(*inst).layout.counts.defined_memories {
+            let record = memory_record(&*inst, i);
             if (*record).guard_window == 0 {
                 continue;
             }
-            // Listed only if its pages are gone: a reused window must read
+            // Free only if its pages are gone: a reused window must read
             // as a fresh one.
-            if !crate::platform::release_guarded((*record).base, (*record).length) {
+            if crate::platform::release_guarded((*record).base, (*record).length) {
+                released = true;
+            } else {
                 (*record).guard_window = 0;
             }
             (*record).length = 0;
+        }
+        if released {
+            (*inst).previous = DROPPED;
+            DROPPED = inst;
         }
     }
 }
@@ -173,17 +175,16 @@ fn memory_record(inst: &Instance, i: u32) -> *mut VMMemory {
 pub fn take_released_window() -> Option<*mut u8> {
     // SAFETY: single-threaded; dropped records and their vmctxs live on.
     unsafe {
-        let mut at = DROPPED;
-        while let Some(inst) = at.as_ref() {
-            for i in 0..inst.layout.counts.defined_memories {
-                let record = memory_record(inst, i);
-                if (*record).guard_window != 0 {
-                    (*record).guard_window = 0;
-                    return Some((*record).base.sub(GUARD_BELOW_BYTES as usize));
-                }
-            }
-            at = inst.previous;
+        let inst = DROPPED.as_ref()?;
+        let mut free = (0..inst.layout.counts.defined_memories)
+            .map(|i| memory_record(inst, i))
+            .filter(|&record| (*record).guard_window != 0);
+        // Listed instances have at least one.
+        let record = free.next()?;
+        if free.next().is_none() {
+            DROPPED = inst.previous;
         }
+        (*record).guard_window = 0;
+        Some((*record).base.sub(GUARD_BELOW_BYTES as usize))
     }
-    None
 }
