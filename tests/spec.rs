@@ -14,7 +14,9 @@
 //! bounds checks (default: each board's default; a board that cannot do
 //! the mode is a usage error). `WAFER_SPEC_MEMORY_ONLY=1` leaves out the
 //! scripts none of whose modules has a memory: a run in a second bounds
-//! mode only needs the others.
+//! mode only needs the others. `WAFER_SPEC_KEEP_INSTANCES=1` keeps every
+//! instance (the harness otherwise drops those the script can no longer
+//! name, so their guard windows are reused).
 //!
 //! Output: one line per job (`target bounds file passed failed skipped
 //! seconds`) with its

@@ -15,7 +15,8 @@
 //! Tests only: `gdb` (writes a board's memory from outside),
 //! `canary_proof` (a damaged canary fails the check), `mixed_modes`
 //! (guard-mode code refuses memories without a guard window) and
-//! `guard_windows` (the riscv64 boards' 63 windows run out cleanly).
+//! `guard_windows` (the riscv64 boards' 63 windows run out cleanly, and
+//! dropped instances give theirs back).
 
 #[cfg(test)]
 mod canary_proof;

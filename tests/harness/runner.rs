@@ -1,7 +1,7 @@
 //! Running one planned script on one board: compile every module, link
 //! them into one serving image, run the image, and check every step.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Duration;
@@ -17,6 +17,13 @@ use crate::{Outcome, Status};
 
 /// How long one request may take before the image is considered hung.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `WAFER_SPEC_KEEP_INSTANCES=1`: never drop an instance (guard-mode
+/// memories then take fresh windows, except those of instantiations that
+/// trapped), to compare or to rule dropping out.
+fn keep_instances() -> bool {
+    std::env::var_os("WAFER_SPEC_KEEP_INSTANCES").is_some_and(|v| v == "1")
+}
 
 /// Why a module did not compile.
 #[derive(Clone, Debug)]
@@ -196,6 +203,10 @@ struct Session {
     client: Result<ServeClient, String>,
     names: HashMap<String, usize>,
     current: Option<usize>,
+    /// Instances registered under a name: later modules may import them.
+    registered: HashSet<usize>,
+    /// Drop the current instance when the next module replaces it.
+    drop_unreachable: bool,
     /// Trap messages must be equal (see [`Plan::exact_trap_messages`]).
     exact_traps: bool,
     /// Whether a reply since this was last cleared was a trap.
@@ -226,6 +237,8 @@ impl Session {
             client,
             names: HashMap::new(),
             current: None,
+            registered: HashSet::new(),
+            drop_unreachable: !keep_instances(),
             exact_traps: false,
             trapped: false,
         }
@@ -313,10 +326,34 @@ impl Session {
                     }
                     return fail(*line, format!("module does not compile: {error}"));
                 };
-                let reply = match self.request(&format!("instantiate {index}")) {
+                let instantiate = format!("instantiate {index}");
+                // A `(module)` replaces the current instance: unless named
+                // or registered, the script cannot reach it any more. Drop
+                // it first, in the same round trip, so the new instance
+                // can reuse its memory's guard window.
+                let unreachable = self
+                    .current
+                    .filter(|_| self.drop_unreachable && matches!(expect, Expect::Success))
+                    .filter(|id| !self.registered.contains(id))
+                    .filter(|id| !self.names.values().any(|named| named == id));
+                let reply = match unreachable {
+                    None => self.request(&instantiate),
+                    Some(id) => {
+                        let lines = [format!("drop {id}"), instantiate];
+                        let mut replies = self.request_each(&lines).into_iter();
+                        let dropped = replies.next().unwrap_or_else(|| Err("no reply".into()));
+                        self.current = None;
+                        if let Err(e) = dropped.and_then(|reply| drop_verdict(id, &reply)) {
+                            return fail(*line, e);
+                        }
+                        replies.next().unwrap_or_else(|| Err("no reply".into()))
+                    }
+                };
+                let reply = match reply {
                     Ok(reply) => reply,
                     Err(e) => return fail(*line, e),
                 };
+                self.trapped |= reply.starts_with("trap ");
                 let outcome = check_reply(*line, &reply, expect, self.exact_traps);
                 if let Some(id) = reply.strip_prefix("ok ").and_then(|id| id.parse().ok()) {
                     self.current = Some(id);
@@ -340,7 +377,10 @@ impl Session {
                     Err(e) => return fail(*line, e),
                 };
                 match self.request(&format!("register {id} {}", hex_name(name))) {
-                    Ok(reply) => check_reply(*line, &reply, &Expect::Success, self.exact_traps),
+                    Ok(reply) => {
+                        self.registered.insert(id);
+                        check_reply(*line, &reply, &Expect::Success, self.exact_traps)
+                    }
                     Err(e) => fail(*line, e),
                 }
             }
@@ -478,6 +518,17 @@ impl Session {
             self.client = Err(format!("image stopped earlier: {e}"));
         }
         replies
+    }
+}
+
+/// Reads the reply to `drop <id>`: dropped, or kept because a live
+/// instance may hold its functions (the runtime's call, not a failure).
+/// Anything else means the harness dropped what it should not have.
+fn drop_verdict(id: usize, reply: &str) -> Result<(), String> {
+    if reply == "ok" || reply.starts_with("kept ") {
+        Ok(())
+    } else {
+        Err(format!("dropping instance {id}: `{reply}`"))
     }
 }
 

@@ -12,6 +12,7 @@
 //! request                                   reply
 //! instantiate <module-index>                ok <instance-id> | trap <code> <message> | link <message>
 //! register <instance-id> <name-hex>         ok
+//! drop <instance-id>                        ok | kept <reason> | error <message>
 //! invoke <instance-id> <export-hex> <value>*   ok <value>* | trap <code> <message> | error <message>
 //! get <instance-id> <export-hex>            ok <value> | error <message>
 //! canary                                    ok <regions> | error canary <what, where>
@@ -24,6 +25,15 @@
 //! memory, heap allocation, `.data`/`.bss` and the stack (the runtime's
 //! `canary.rs`): `ok <n>` with the number of regions (0 on Linux, which
 //! places none), or `error` naming the first damaged one and its address.
+//!
+//! `drop` ends an instance the harness will not name again: its id is
+//! unknown from then on, and the guard windows of the memories it defines
+//! are reused by later instances. `error` for an unknown (or already
+//! dropped) id and for a registered instance; `kept` when a live instance
+//! may hold its functions (it imports a table, a mutable reference global
+//! or a function taking a reference): it stays as it was. An
+//! `instantiate` that traps gives its memories' windows back likewise
+//! (unless it has such an import), as nothing can name it.
 //!
 //! `<module-index>` indexes [`crate::descriptor::ImageManifest::modules`].
 //! Instance ids count from 0 in order of successful instantiation. The host

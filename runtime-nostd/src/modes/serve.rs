@@ -8,7 +8,7 @@ use wafer_abi::serve::{READY, fnv1a64, hex_decode, parse_hex_u64};
 use wafer_abi::values::{ValRaw, ValType};
 
 use crate::console::{Stdout, flush};
-use crate::instance::{self, Extern, InstantiateError};
+use crate::instance::{self, DropRefused, Extern, InstantiateError};
 use crate::text::Utf8;
 
 const LINE_MAX: usize = 256 * 1024;
@@ -142,7 +142,10 @@ fn handle(line: &[u8]) {
             };
             match instance::instantiate(desc, instance::resolve_by_name) {
                 Ok(id) => reply(format_args!("ok {id}")),
-                Err(InstantiateError::Trap(trap)) => reply_trap(&trap),
+                Err(InstantiateError::Trap(trap)) => {
+                    instance::release_abandoned();
+                    reply_trap(&trap)
+                }
                 Err(InstantiateError::Link(msg)) => {
                     reply(format_args!("link {}", Utf8(msg.as_bytes())))
                 }
@@ -158,6 +161,14 @@ fn handle(line: &[u8]) {
                 _ => reply(format_args!("error cannot register")),
             }
         }
+        Some(b"drop") => match number(tokens.next()).map(instance::drop_instance) {
+            Some(Ok(())) => reply(format_args!("ok")),
+            Some(Err(DropRefused::Reachable(why))) => reply(format_args!("kept {why}")),
+            Some(Err(DropRefused::Registered)) => {
+                reply(format_args!("error cannot drop a registered instance"))
+            }
+            Some(Err(DropRefused::Unknown)) | None => reply(format_args!("error no such instance")),
+        },
         Some(b"invoke") => invoke(tokens),
         Some(b"get") => {
             let inst = number(tokens.next()).and_then(instance::instance);

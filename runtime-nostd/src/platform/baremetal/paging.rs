@@ -16,7 +16,8 @@
 //! levels, the descriptor format, the root table, where windows may lie
 //! and the TLB maintenance. Tables and pages come from the
 //! heap when a memory is reserved or grows, never from static RAM, and
-//! windows are never freed (neither are linear memories on boards). They
+//! are never freed (neither are linear memories on boards); a window a
+//! dropped instance released is unmapped ([`unmap`]) and reused whole. They
 //! are carved from heap chunks (64 KiB for tables, 1 MiB for pages): one
 //! heap allocation (and, in serving images, one pair of canaries) per
 //! chunk rather than per table or per `memory.grow`.
@@ -124,7 +125,8 @@ static mut WINDOWS: usize = 0;
 
 /// Reserves a fresh window of `bytes` (at most [`GUARD_WINDOW_BYTES`])
 /// with nothing mapped; null when the window area is used up or `bytes`
-/// is too large.
+/// is too large. Inlined, as `reserve_guarded` is (flash).
+#[inline(always)]
 pub fn reserve<I: Isa>(bytes: usize) -> *mut u8 {
     let window = GUARD_WINDOW_BYTES as usize;
     if bytes > window || I::root().is_null() {
@@ -188,9 +190,10 @@ pub fn commit<I: Isa>(base: *mut u8, old_len: usize, new_len: usize) -> bool {
 }
 
 /// Clears the page descriptors of `[start, start + bytes)` (a failed
-/// commit's partial work), so no page past the memory's length stays
-/// mapped.
-fn unmap<I: Isa>(start: usize, bytes: usize) {
+/// commit's partial work, or a dropped instance's memory), so no page past
+/// the memory's length stays mapped; `I::sync` then flushes the TLB
+/// entries of the old pages on every ISA.
+pub fn unmap<I: Isa>(start: usize, bytes: usize) {
     let mut at = start;
     while at < start + bytes {
         if let Some(entry) = leaf_entry::<I>(at) {

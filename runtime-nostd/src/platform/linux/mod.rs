@@ -26,7 +26,7 @@ mod stdin;
 mod syscall;
 pub mod threads;
 
-pub use guard::{GUARD_REGIONS, commit_guarded, reserve_guarded};
+pub use guard::{GUARD_REGIONS, commit_guarded, release_guarded, reserve_guarded};
 pub use stack::in_guard as in_stack_guard;
 pub use stdin::wait_stdin;
 use syscall::{nr, syscall6};
