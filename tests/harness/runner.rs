@@ -346,14 +346,19 @@ impl Session {
                         if let Err(e) = dropped.and_then(|reply| drop_verdict(id, &reply)) {
                             return fail(*line, e);
                         }
-                        replies.next().unwrap_or_else(|| Err("no reply".into()))
+                        // `request_each` leaves `trapped` to its caller
+                        // (`request` sets it itself).
+                        let reply = replies.next().unwrap_or_else(|| Err("no reply".into()));
+                        if let Ok(reply) = &reply {
+                            self.trapped |= reply.starts_with("trap ");
+                        }
+                        reply
                     }
                 };
                 let reply = match reply {
                     Ok(reply) => reply,
                     Err(e) => return fail(*line, e),
                 };
-                self.trapped |= reply.starts_with("trap ");
                 let outcome = check_reply(*line, &reply, expect, self.exact_traps);
                 if let Some(id) = reply.strip_prefix("ok ").and_then(|id| id.parse().ok()) {
                     self.current = Some(id);
