@@ -436,6 +436,8 @@ fn compile_module(
             module.isa().triple().architecture,
             target_lexicon::Architecture::Aarch64(_)
         ),
+        dispatch_with_branches: module.isa().triple().architecture
+            == target_lexicon::Architecture::X86_64,
         stack_checks: options.stack_checks,
         budget: options.budget,
         exceptions,

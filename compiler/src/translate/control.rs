@@ -355,6 +355,14 @@ impl FuncTranslator<'_, '_, '_, '_> {
             self.reachable = false;
             return Ok(());
         }
+        if self.env.dispatch_with_branches
+            && let Some(intervals) =
+                super::switch::intervals(depths, default, super::switch::MAX_TREE_INTERVALS)
+        {
+            self.br_table_as_tree(index, &intervals, arity)?;
+            self.reachable = false;
+            return Ok(());
+        }
         let args = self.stack[self.stack.len() - arity..].to_vec();
         // With arguments, each distinct target gets an edge block that
         // forwards them; without, the table points at the targets directly.

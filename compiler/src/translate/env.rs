@@ -43,6 +43,10 @@ pub struct ModuleEnv<'m, 'a> {
     /// once, so Cranelift spends a `mov` and an `add` on the constant
     /// (n-body +16.6 % instructions there).
     pub fold_negative_adds: bool,
+    /// Whether a `br_table` of up to `switch::MAX_TREE_INTERVALS` runs
+    /// becomes a tree of branches instead of a jump table (x86_64, where
+    /// Cranelift's jump table sits in the code: see `switch.rs`).
+    pub dispatch_with_branches: bool,
     /// Whether prologues check the stack limit (see `translate_body`).
     pub stack_checks: crate::emit::StackChecks,
     /// Fuel and deadline; checks are compiled in when enabled.
