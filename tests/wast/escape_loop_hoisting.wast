@@ -349,3 +349,29 @@
 ;; Bytes 65528..65535 hold 512, 513 little-endian: 0 2 0 0 1 2 0 0.
 (assert_return (invoke "sum_bytes" (i32.const 65528) (i32.const 8)) (i32.const 1005))
 (assert_trap (invoke "sum_bytes" (i32.const 65528) (i32.const 9)) "out of bounds memory access")
+
+;; A pointer that walks below zero while its accesses stay above it: `p`
+;; runs 10, 6, 2, -2 and each iteration stores the byte at `p + 2`, plus
+;; one, at `p + 4`. Every access is in bounds, so the unchecked copy may
+;; run, but in the last iteration the i32 `p` is 2^32 - 2: its accesses
+;; are at `p + 2` = 0 and `p + 4` = 2 only because the i32 sums wrap, and
+;; an address formed as `zext(p) + 2` would lie 4 GiB past the memory.
+(module
+  (memory 1)
+  (data (i32.const 0) "\10\00\20\00\30\00\40\00\50\00\60\00\70")
+  (func (export "copy_up_walking_down") (param $p i32) (param $n i32)
+    (local $i i32)
+    (loop $l
+      (i32.store8 (i32.add (local.get $p) (i32.const 4))
+        (i32.add (i32.const 1) (i32.load8_u (i32.add (local.get $p) (i32.const 2)))))
+      (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+  (func (export "byte") (param $a i32) (result i32) (i32.load8_u (local.get $a))))
+(assert_return (invoke "copy_up_walking_down" (i32.const 10) (i32.const 4)))
+;; p = 10: [14] = [12] + 1 = 0x71; p = 6: [10] = [8] + 1 = 0x51;
+;; p = 2: [6] = [4] + 1 = 0x31; p = -2: [2] = [0] + 1 = 0x11.
+(assert_return (invoke "byte" (i32.const 14)) (i32.const 0x71))
+(assert_return (invoke "byte" (i32.const 10)) (i32.const 0x51))
+(assert_return (invoke "byte" (i32.const 6)) (i32.const 0x31))
+(assert_return (invoke "byte" (i32.const 2)) (i32.const 0x11))
+(assert_return (invoke "byte" (i32.const 0)) (i32.const 0x10))

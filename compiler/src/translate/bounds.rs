@@ -961,19 +961,56 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// `value + c` (through adds and subtracts of constants) for a hoisted
     /// induction `value`, with `c` inside the tested range.
     fn hoisted_covers(&self, memory: u32, address: ir::Value, end: u64) -> bool {
+        self.hoisted_range_with(memory, address, end, |_| true)
+            .is_some()
+    }
+
+    /// `address` as `(induction, c)` when the entry test of the loop copy
+    /// being translated proved `end` bytes from it in bounds and
+    /// `zext(induction) + c` is that same address.
+    ///
+    /// The entry test bounds `induction + c` (exact, in i64) inside `[0,
+    /// length)` for every access's `c`, not the induction itself: a pointer
+    /// walking down to `-2` with its accesses at `p + 2` and `p + 4` passes
+    /// it, and there `zext(p) + 2` is `2^32`, not 0. With some access at
+    /// `c <= 0` (`min_plus`) the induction is at least 0 in every
+    /// iteration, and with some access ending past it (`max_end >= 1`) it
+    /// stays below `length <= 2^32`: then it never wraps either.
+    pub(super) fn hoisted_distance(
+        &self,
+        memory: u32,
+        address: ir::Value,
+        end: u64,
+    ) -> Option<(ir::Value, i64)> {
+        self.hoisted_range_with(memory, address, end, |h| h.min_plus <= 0 && h.max_end >= 1)
+    }
+
+    /// `address` as `(induction, c)` for a hoisted range of the loop copy
+    /// being translated that holds `c .. c + end` from `induction` and
+    /// meets `also`.
+    fn hoisted_range_with(
+        &self,
+        memory: u32,
+        address: ir::Value,
+        end: u64,
+        also: impl Fn(&Hoisted) -> bool,
+    ) -> Option<(ir::Value, i64)> {
         if self.bounds.hoisted.is_empty() {
-            return false;
+            return None;
         }
-        let Some((base, plus)) = self.constant_distance(address) else {
-            return false;
-        };
+        let (base, plus) = self.constant_distance(address)?;
         let dfg = &self.builder.func.dfg;
-        self.bounds.hoisted.iter().any(|h| {
-            h.memory == memory
-                && dfg.resolve_aliases(h.value) == base
-                && plus >= h.min_plus
-                && plus + end as i64 <= h.max_end
-        })
+        self.bounds
+            .hoisted
+            .iter()
+            .any(|h| {
+                h.memory == memory
+                    && dfg.resolve_aliases(h.value) == base
+                    && plus >= h.min_plus
+                    && plus + end as i64 <= h.max_end
+                    && also(h)
+            })
+            .then_some((base, plus))
     }
 
     /// `address` as `base + c` with `c` the exact (unwrapped) sum of the

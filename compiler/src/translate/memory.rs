@@ -107,6 +107,20 @@ impl FuncTranslator<'_, '_, '_, '_> {
             let addr = self.builder.ins().uextend(types::I64, base);
             return Ok(self.native_address(record, addr, memarg.offset + folded));
         }
+        if let Some((induction, plus)) = self.hoisted_distance(index, addr32, end_offset)
+            && let Some(offset) = i32::try_from(memarg.offset as i64 + plus)
+                .ok()
+                .filter(|&offset| offset >= 0 || self.env.fold_negative_adds)
+        {
+            // Inside a versioned loop's unchecked copy, whose entry test
+            // proved `induction + plus` inside `[0, length)` in every
+            // iteration: the i32 sum never wraps, so `zext(induction) +
+            // plus` is the same address and `plus` joins the immediate
+            // (n-body's `p - 48` fields: no `lea` per access).
+            let addr = self.builder.ins().uextend(types::I64, induction);
+            let (native, _) = self.native_address(record, addr, 0);
+            return Ok((native, offset));
+        }
         let addr = self.builder.ins().uextend(types::I64, addr32);
         self.check_bounds(index, addr32, addr, end_offset);
         Ok(self.native_address(record, addr, memarg.offset))
