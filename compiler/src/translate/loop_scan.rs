@@ -21,21 +21,28 @@
 //! top level (so every iteration that reaches the back edge runs the
 //! write), with `itself + constant`. Its value at the start of iteration
 //! `t` is then `start + t * step` (mod 2^32). The loop must end with the
-//! only branch back to its header, `br_if 0` on `induction + c != limit`
-//! (`limit` a constant or a local the loop never writes; a bare
-//! `induction + c` is `!= 0`), with a step of
-//! plus or minus a power of two: the last iteration is then the one whose
-//! counter meets `limit`, computable before the loop (when it never meets
-//! it, the runtime test fails and the checked copy runs). Accesses at
+//! only branch back to its header (`br_if 0`, or `br 0`), and one test
+//! `induction + c != limit` (`limit` a constant or a local the loop never
+//! writes; a bare `induction + c` is `!= 0`), with a step of plus or
+//! minus a power of two, must bound it: the back edge's condition, or an
+//! exit every continuing iteration passes (`exits.rs`: wasi-libc's
+//! `strncmp` leaves its byte loop from the middle when the count runs
+//! out). The last iteration that can start is then the one whose counter
+//! meets `limit` at that test, computable before the loop (when it never
+//! meets it, the runtime test fails and the checked copy runs). Accesses at
 //! `induction + constant` are the ones whose checks can be hoisted, and
 //! so are accesses at `local + constant` for a local the loop never
 //! writes (an induction of step 0).
 //! Anything the scan does not model (calls, nested loops, blocks with
 //! parameters, other branches to the header) leaves the loop alone.
 
+mod exits;
+
 use std::collections::HashMap;
 
 use wasmparser::{BlockType, FunctionBody, MemArg, Operator};
+
+use exits::ExitTracker;
 
 /// Most operators a versioned loop may have: the loop body is translated
 /// twice, so this bounds the code it adds.
@@ -60,8 +67,9 @@ pub enum Invariant {
 }
 
 /// How many iterations the loop runs at most, from its exit test
-/// `counter_start + t * step + compared_plus != limit` (continue while
-/// true) at the end of iteration `t`.
+/// `counter_start + t * step + compared_plus != limit`, which iteration
+/// `t` must pass to go on to the next one (at its end for the back edge,
+/// or at an exit inside the body).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExitTest {
     pub counter: u32,
@@ -100,6 +108,10 @@ pub struct LoopPlan {
     /// Original byte offset of `bytes[0]`.
     pub start: u64,
     pub exit: ExitTest,
+    /// The exit test sits in the body, not on the back edge (see
+    /// `exits.rs`): such loops tend to leave early through their other
+    /// exits, so the entry test pays on fewer targets.
+    pub exit_in_body: bool,
     pub ranges: Vec<HoistedRange>,
 }
 
@@ -173,11 +185,12 @@ enum Term {
     },
 }
 
-/// An abstract stack slot: a term or the result of `a != b`.
+/// An abstract stack slot: a term or the result of `a != b` or `a == b`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Value {
     Term(Term),
     NotEqual(Term, Term),
+    Equal(Term, Term),
 }
 
 const UNKNOWN: Value = Value::Term(Term::Unknown);
@@ -243,7 +256,11 @@ struct Interpretation {
     /// Candidates whose write had another form.
     disqualified: Vec<u32>,
     accesses: Vec<Access>,
-    exit: Option<(Term, Term)>,
+    /// The back edge's `a != b` (continue while true), when it has that
+    /// form.
+    back_edge: Option<(Term, Term)>,
+    /// The other tests every continuing iteration passes with `a != b`.
+    bounding: Vec<(Term, Term)>,
 }
 
 /// Decides whether the loop whose body (after `loop`, through `end`) is
@@ -266,7 +283,18 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
         }
         candidates.retain(|c| !run.disqualified.contains(c));
     };
-    let exit = exit_test(run.exit?, &run.steps)?;
+    // The back edge first: the loops versioned before exits in the body
+    // were recognised keep their entry test.
+    let (exit, exit_in_body) = match run.back_edge.and_then(|test| exit_test(test, &run.steps)) {
+        Some(exit) => (exit, false),
+        None => {
+            let exit = run
+                .bounding
+                .iter()
+                .find_map(|&test| exit_test(test, &run.steps))?;
+            (exit, true)
+        }
+    };
     let mut ranges: Vec<HoistedRange> = Vec::new();
     for access in &run.accesses {
         let stride_local = run.strides.get(&access.local).copied();
@@ -311,11 +339,12 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
         bytes: bytes.to_vec(),
         start,
         exit,
+        exit_in_body,
         ranges,
     })
 }
 
-/// The exit test from the final `br_if 0`'s `a != b`.
+/// The exit test from a bounding `a != b` (see `ExitTest`).
 fn exit_test((a, b): (Term, Term), steps: &HashMap<u32, i64>) -> Option<ExitTest> {
     let (counter, plus, limit) = match (a, b) {
         (Term::Induction { local, plus }, Term::Invariant(limit))
@@ -479,8 +508,11 @@ fn interpret(
         strides: HashMap::new(),
         disqualified: Vec::new(),
         accesses: Vec::new(),
-        exit: None,
+        back_edge: None,
+        bounding: Vec::new(),
     };
+    let mut exits = ExitTracker::new();
+    let mut back_edge_seen = false;
     // Current abstract values of the locals the loop writes (the others
     // are invariant); a candidate starts as its own induction value.
     let mut locals: HashMap<u32, Term> = candidates
@@ -506,7 +538,7 @@ fn interpret(
     };
     let term = |v: Value| match v {
         Value::Term(t) => t,
-        Value::NotEqual(..) => Term::Unknown,
+        Value::NotEqual(..) | Value::Equal(..) => Term::Unknown,
     };
     while !ops.eof() {
         let op = ops.read().ok()?;
@@ -523,15 +555,22 @@ fn interpret(
                     let frame = frames.last_mut()?;
                     frame.dead = false;
                     stack.truncate(frame.height);
+                    exits.enter_else();
                 }
                 Operator::End => {
                     let frame = frames.pop()?;
                     stack.truncate(frame.height);
                     stack.extend(std::iter::repeat_n(UNKNOWN, frame.results));
                     if frames.is_empty() {
-                        // The loop's last operator is not its back edge.
-                        return None;
+                        // After `br 0`, the loop's last operator, the
+                        // loop's `end` is unreachable.
+                        if !after_back_edge {
+                            // The loop's last operator is not its back edge.
+                            return None;
+                        }
+                        break;
                     }
+                    exits.close(false);
                 }
                 _ => {}
             }
@@ -548,7 +587,9 @@ fn interpret(
                     BlockType::FuncType(_) => return None,
                 };
                 if matches!(op, Operator::If { .. }) {
-                    pop(&mut stack, height);
+                    exits.open_if(pop(&mut stack, height));
+                } else {
+                    exits.open_block();
                 }
                 frames.push(ScanFrame {
                     height: stack.len(),
@@ -559,6 +600,7 @@ fn interpret(
             Operator::Else => {
                 let frame = frames.last()?;
                 stack.truncate(frame.height);
+                exits.enter_else();
                 // Writes in the `then` arm are not seen by the `else` arm,
                 // but only non-candidates are written in nested frames and
                 // those became unknown at their write.
@@ -574,38 +616,48 @@ fn interpret(
                     }
                     break;
                 }
+                exits.close(true);
             }
             Operator::Br { relative_depth } => {
                 if to_header(relative_depth) {
-                    return None;
+                    // An unconditional back edge: bounded only by exits
+                    // inside the body. It too must be the last operator.
+                    if depth != 0 || back_edge_seen {
+                        return None;
+                    }
+                    back_edge_seen = true;
+                    last_was_back_edge = true;
+                } else {
+                    exits.branch(relative_depth);
                 }
                 frames.last_mut()?.dead = true;
             }
             Operator::BrIf { relative_depth } => {
                 let condition = pop(&mut stack, height);
                 if to_header(relative_depth) {
-                    // Only the loop's last operator may branch back. A
-                    // bare i32 condition is `value != 0`.
-                    let (a, b) = match condition {
-                        Value::NotEqual(a, b) => (a, b),
-                        Value::Term(t) => (t, Term::Invariant(Invariant::Const(0))),
-                    };
-                    if depth != 0 || run.exit.is_some() {
+                    // Only the loop's last operator may branch back.
+                    if depth != 0 || back_edge_seen {
                         return None;
                     }
-                    run.exit = Some((a, b));
+                    run.back_edge = exits::taken_implies_not_equal(condition);
+                    back_edge_seen = true;
                     last_was_back_edge = true;
+                } else {
+                    exits.branch_if(relative_depth, condition);
                 }
             }
             Operator::BrTable { ref targets } => {
                 for target in targets.targets() {
-                    if to_header(target.ok()?) {
+                    let target = target.ok()?;
+                    if to_header(target) {
                         return None;
                     }
+                    exits.branch(target);
                 }
                 if to_header(targets.default()) {
                     return None;
                 }
+                exits.branch(targets.default());
                 frames.last_mut()?.dead = true;
             }
             Operator::Return | Operator::Unreachable => frames.last_mut()?.dead = true,
@@ -652,10 +704,23 @@ fn interpret(
                 let a = term(pop(&mut stack, height));
                 stack.push(Value::Term(add(a, b, matches!(op, Operator::I32Sub))));
             }
-            Operator::I32Ne => {
+            Operator::I32Ne | Operator::I32Eq => {
                 let b = term(pop(&mut stack, height));
                 let a = term(pop(&mut stack, height));
-                stack.push(Value::NotEqual(a, b));
+                stack.push(if matches!(op, Operator::I32Ne) {
+                    Value::NotEqual(a, b)
+                } else {
+                    Value::Equal(a, b)
+                });
+            }
+            Operator::I32Eqz => {
+                let zero = Term::Invariant(Invariant::Const(0));
+                let value = match pop(&mut stack, height) {
+                    Value::Term(t) => Value::Equal(t, zero),
+                    Value::NotEqual(a, b) => Value::Equal(a, b),
+                    Value::Equal(a, b) => Value::NotEqual(a, b),
+                };
+                stack.push(value);
             }
             ref other => {
                 if let Some((memarg, size, is_store)) = access_of(other) {
@@ -687,6 +752,7 @@ fn interpret(
             }
         }
     }
+    run.bounding = exits.bounding;
     Some(run)
 }
 
@@ -878,6 +944,173 @@ mod tests {
         // The outer loop starts at 1001; the inner ones right after it
         // and after the first inner loop.
         assert_eq!(offsets, vec![1003, 1003 + inner.len()]);
+    }
+
+    /// wasi-libc's `strncmp` byte loop as clang emits it (locals: 0 = l,
+    /// 1 = r, 2 = n, 3 = result, 4 = l's byte, 5 = r's byte): the count
+    /// test is the second block, whose tail leaves the loop (`br 2`).
+    const STRNCMP_LOOP: &[u8] = &[
+        0x02, 0x40, 0x20, 0x01, 0x2d, 0x00, 0x00, 0x22, 0x05, 0x0d,
+        0x00, // block r[0]; tee 5; br_if 0
+        0x20, 0x04, 0x21, 0x03, 0x0c, 0x02, 0x0b, // res = l byte; br 2; end
+        0x02, 0x40, 0x20, 0x02, 0x0d, 0x00, // block n; br_if 0
+        0x20, 0x04, 0x21, 0x03, 0x0c, 0x02, 0x0b, // res = l byte; br 2; end
+        0x02, 0x40, 0x20, 0x04, 0x41, 0xff, 0x01, 0x71, 0x20, 0x05, 0x46, 0x0d,
+        0x00, // block (l byte & 255) == r byte; br_if 0
+        0x20, 0x04, 0x21, 0x03, 0x0c, 0x02, 0x0b, // res = l byte; br 2; end
+        0x20, 0x02, 0x41, 0x7f, 0x6a, 0x21, 0x02, // n -= 1
+        0x20, 0x01, 0x41, 0x01, 0x6a, 0x21, 0x01, // r += 1
+        0x20, 0x00, 0x2d, 0x00, 0x00, 0x21, 0x04, // l byte = l[0]
+        0x20, 0x00, 0x41, 0x01, 0x6a, 0x21, 0x00, // l += 1
+        0x20, 0x04, 0x0d, 0x00, 0x0b, // br_if 0 (l byte); end
+    ];
+
+    #[test]
+    fn strncmp_loop_is_bounded_by_its_count_test() {
+        let plan = plan_loop(STRNCMP_LOOP, 0).expect("strncmp's loop is versioned");
+        assert!(plan.exit_in_body);
+        assert_eq!(
+            plan.exit,
+            ExitTest {
+                counter: 2,
+                step: -1,
+                shift: 0,
+                compared_plus: 0,
+                limit: Invariant::Const(0),
+            }
+        );
+        let byte_at = |local| HoistedRange {
+            memory: 0,
+            local,
+            step: 1,
+            stride_local: None,
+            min_plus: 0,
+            max_end: 1,
+        };
+        assert_eq!(plan.ranges, vec![byte_at(1), byte_at(0)]);
+    }
+
+    // Loops bounded by a count test inside the body: a store at p, p += 4,
+    // i += 1 (not teed), the test, and a back edge on v (local 2, never
+    // written), which bounds nothing.
+    const I_PLUS_1_SET: &[u8] = &[0x20, 0x03, 0x41, 0x01, 0x6a, 0x21, 0x03];
+    const BACK_ON_V: &[u8] = &[0x20, 0x02, 0x0d, 0x00, 0x0b];
+    const I_EQ_N: &[u8] = &[0x20, 0x03, 0x20, 0x01, 0x46];
+    const I_NE_N: &[u8] = &[0x20, 0x03, 0x20, 0x01, 0x47];
+
+    fn with_count_test(test: &[u8], back_edge: &[u8]) -> Option<LoopPlan> {
+        let bytes = body(&[STORE_V_PLUS_I_AT_P, P_PLUS_4, I_PLUS_1_SET, test, back_edge]);
+        plan_loop(&bytes, 0)
+    }
+
+    /// `i` after its increment against `n`.
+    const I_AFTER_INCREMENT: ExitTest = ExitTest {
+        counter: 3,
+        step: 1,
+        shift: 0,
+        compared_plus: 1,
+        limit: Invariant::Local(1),
+    };
+
+    #[test]
+    fn count_tests_in_the_body_bound_the_loop() {
+        let shapes: [&[&[u8]]; 6] = [
+            // br_if 1 (i == n)
+            &[I_EQ_N, &[0x0d, 0x01]],
+            // br_if 1 (eqz (i != n))
+            &[I_NE_N, &[0x45, 0x0d, 0x01]],
+            // block br_if 0 (i != n); br 2 end
+            &[&[0x02, 0x40], I_NE_N, &[0x0d, 0x00, 0x0c, 0x02, 0x0b]],
+            // block br_if 0 (i != n); (a store in the tail); return end
+            &[
+                &[0x02, 0x40],
+                I_NE_N,
+                &[0x0d, 0x00],
+                STORE_V_PLUS_I_AT_P,
+                &[0x0f, 0x0b],
+            ],
+            // block block br_if 0 (i != n); unreachable end end
+            &[
+                &[0x02, 0x40, 0x02, 0x40],
+                I_NE_N,
+                &[0x0d, 0x00, 0x00, 0x0b, 0x0b],
+            ],
+            // if (i == n) br 2 end
+            &[I_EQ_N, &[0x04, 0x40, 0x0c, 0x02, 0x0b]],
+        ];
+        for shape in shapes {
+            let test = shape.concat();
+            for back_edge in [BACK_ON_V, &[0x0c, 0x00, 0x0b]] {
+                let plan = with_count_test(&test, back_edge)
+                    .unwrap_or_else(|| panic!("{test:x?} bounds the loop"));
+                assert_eq!(plan.exit, I_AFTER_INCREMENT, "{test:x?}");
+                assert!(plan.exit_in_body);
+            }
+        }
+    }
+
+    #[test]
+    fn count_tests_not_every_turn_passes_do_not_bound_the_loop() {
+        let shapes: [&[&[u8]]; 8] = [
+            // br_if 1 (i != n): leaves when unequal
+            &[I_NE_N, &[0x0d, 0x01]],
+            // if (v) br_if 2 (i == n) end
+            &[&[0x20, 0x02, 0x04, 0x40], I_EQ_N, &[0x0d, 0x02, 0x0b]],
+            // block br_if 0 (v); br_if 2 (i == n) end
+            &[
+                &[0x02, 0x40, 0x20, 0x02, 0x0d, 0x00],
+                I_EQ_N,
+                &[0x0d, 0x02, 0x0b],
+            ],
+            // block br_if 0 (i != n) end: the tail falls through
+            &[&[0x02, 0x40], I_NE_N, &[0x0d, 0x00, 0x0b]],
+            // block block br_if 0 (i != n); br 1 end end: the tail stays in the loop
+            &[
+                &[0x02, 0x40, 0x02, 0x40],
+                I_NE_N,
+                &[0x0d, 0x00, 0x0c, 0x01, 0x0b, 0x0b],
+            ],
+            // block br_if 0 (i != n); br_if 0 (v); br 2 end: a second way to the end
+            &[
+                &[0x02, 0x40],
+                I_NE_N,
+                &[0x0d, 0x00, 0x20, 0x02, 0x0d, 0x00, 0x0c, 0x02, 0x0b],
+            ],
+            // if (i == n) nop else br 2 end: turns that go on took `then`
+            &[I_EQ_N, &[0x04, 0x40, 0x01, 0x05, 0x0c, 0x02, 0x0b]],
+            // block br_if 0 (i == n); br 2 end: goes on only when equal
+            &[&[0x02, 0x40], I_EQ_N, &[0x0d, 0x00, 0x0c, 0x02, 0x0b]],
+        ];
+        for shape in shapes {
+            let test = shape.concat();
+            assert!(with_count_test(&test, BACK_ON_V).is_none(), "{test:x?}");
+        }
+    }
+
+    #[test]
+    fn a_counting_back_edge_is_preferred_to_a_test_in_the_body() {
+        // br_if 1 (q == n) with q (local 5) stepping by 8, and the usual
+        // back edge on i: the loops versioned before keep their test.
+        let q_plus_8: &[u8] = &[0x20, 0x05, 0x41, 0x08, 0x6a, 0x21, 0x05];
+        let bytes = body(&[
+            STORE_V_PLUS_I_AT_P,
+            q_plus_8,
+            &[0x20, 0x05, 0x20, 0x01, 0x46, 0x0d, 0x01],
+            P_PLUS_4,
+            I_PLUS_1_TEE,
+            NE_N_BR_IF_END,
+        ]);
+        let plan = plan_loop(&bytes, 0).expect("versioned");
+        assert_eq!(plan.exit, I_AFTER_INCREMENT);
+        assert!(!plan.exit_in_body);
+    }
+
+    #[test]
+    fn an_unconditional_back_edge_must_be_last() {
+        let test: &[u8] = &[0x20, 0x03, 0x20, 0x01, 0x46, 0x0d, 0x01];
+        assert!(with_count_test(test, &[0x0c, 0x00, 0x01, 0x0b]).is_none());
+        // br 0 from inside a block.
+        assert!(with_count_test(test, &[0x02, 0x40, 0x0c, 0x01, 0x0b, 0x0b]).is_none());
     }
 
     #[test]

@@ -24,7 +24,12 @@
 //!
 //! The entry test, with `t_last` the last iteration's index (the exit test
 //! `counter + t * step + c != limit` first fails at `t_last`; `step` is
-//! `+/- 2^shift`, and when no such `t` exists the test fails):
+//! `+/- 2^shift`, and when no such `t` exists the test fails). The exit
+//! test is the back edge's condition, or a test in the body every
+//! iteration that goes on must pass (`loop_scan/exits.rs`): then
+//! iteration `t_last` stops at that test, and the ranges below, which
+//! cover all of its accesses, may be wider than what it touches (the
+//! test then fails where it need not, never the other way):
 //!
 //! ```text
 //! distance = (limit - (counter + c)) mod 2^32   (negated for a negative step)
