@@ -44,8 +44,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         }
     }
 
-    /// The target's architecture, for the Cranelift bugs bound to one.
-    fn architecture(&self) -> target_lexicon::Architecture {
+    /// The target's architecture: for the Cranelift bugs bound to one
+    /// here, and for the per-ISA choices of the bounds checks.
+    pub(super) fn architecture(&self) -> target_lexicon::Architecture {
         cranelift_module::Module::isa(self.module)
             .triple()
             .architecture

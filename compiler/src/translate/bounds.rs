@@ -554,9 +554,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// instructions, but riscv64, whose check in a loop is one `bge`
     /// against a loop-scoped `length - end`, +1.2 %.
     fn exits_in_body_pay(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
         !matches!(
-            isa.triple().architecture,
+            self.architecture(),
             target_lexicon::Architecture::Riscv64(_)
         )
     }
@@ -567,9 +566,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// (9 turns) gain 0.6 % on x86_64 and 0.7 % on aarch64 but lose 0.5 %
     /// on riscv64, whose checks are cheaper than the test.
     fn strided_ranges_pay(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
         !matches!(
-            isa.triple().architecture,
+            self.architecture(),
             target_lexicon::Architecture::Riscv64(_)
         )
     }
@@ -581,9 +579,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// allocator spill the heap base instead (hashmap +5 %), so x86_64
     /// keeps its code.
     fn scoped_lengths_pay(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
         !matches!(
-            isa.triple().architecture,
+            self.architecture(),
             target_lexicon::Architecture::X86_64 | target_lexicon::Architecture::X86_32(_)
         )
     }
@@ -723,9 +720,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// 32-bit compare: Cranelift extends both operands instead (CoreMark
     /// +12 %).
     fn compares_in_32_bits(&self) -> bool {
-        let isa = cranelift_module::Module::isa(self.module);
         matches!(
-            isa.triple().architecture,
+            self.architecture(),
             target_lexicon::Architecture::Aarch64(_)
         )
     }

@@ -112,11 +112,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 .ok()
                 .filter(|&offset| offset >= 0 || self.env.fold_negative_adds)
         {
-            // Inside a versioned loop's unchecked copy, whose entry test
-            // proved `induction + plus` inside `[0, length)` in every
-            // iteration: the i32 sum never wraps, so `zext(induction) +
-            // plus` is the same address and `plus` joins the immediate
-            // (n-body's `p - 48` fields: no `lea` per access).
+            // Inside a versioned loop's unchecked copy, where neither the
+            // induction nor `induction + plus` wraps in any iteration
+            // (`hoisted_distance`): `zext(induction) + plus` is the same
+            // address and `plus` joins the immediate (n-body's `p - 48`
+            // fields: no `lea` per access).
             let addr = self.builder.ins().uextend(types::I64, induction);
             let (native, _) = self.native_address(record, addr, 0);
             return Ok((native, offset));

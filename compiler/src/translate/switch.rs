@@ -13,11 +13,10 @@
 //! On x86_64 a larger table with at most [`MAX_TREE_INTERVALS`] runs
 //! becomes a balanced tree of `index < pivot` branches. Cranelift's x86_64
 //! jump table sits in the code, right after its indirect jump, and on AMD
-//! EPYC (Zen) the interpreter benchmark's dispatch through it ran 1.1–3.6×
-//! slower than the same module with branches, depending only on where
-//! the function landed (16-byte steps of the function alignment moved it
-//! from 1.2 s to 4.0 s; native code, with its table in `.rodata`, 1.1 s;
-//! the tree 0.97–1.00 s at every alignment). The tree costs a few more
+//! EPYC (Zen) the interpreter benchmark's dispatch through it took 1.2 to
+//! 4.1 s depending only on where the function landed (16-byte steps of the
+//! function alignment; native code, with its table in `.rodata`, 1.1 s),
+//! the tree 0.90–0.97 s at every alignment. The tree costs a few more
 //! instructions than the table (log2 of the runs) and no data load.
 //! Larger tables (Go's resume dispatch, hundreds of entries) keep the
 //! jump table: a deep tree would grow the code more than it saves.
@@ -140,9 +139,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.builder.ins().jump(target, &args);
         Ok(())
     }
-}
 
-impl FuncTranslator<'_, '_, '_, '_> {
     /// Branches on `index` through a balanced tree of `index < pivot`
     /// compares over `intervals` ([`intervals`]); the branch arguments
     /// are the top `arity` operands.
@@ -155,9 +152,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let args = block_args(&self.stack[self.stack.len() - arity..]);
         match intervals {
             [] => Err(anyhow::anyhow!("BUG: a br_table without intervals")),
-            [only] => {
-                let (target, _) = self.branch_target(only.depth)?;
-                self.mark_reached(only.depth);
+            [_] => {
+                let (target, args) = self.br_table_edge(intervals, &args)?;
                 self.builder.ins().jump(target, &args);
                 Ok(())
             }
