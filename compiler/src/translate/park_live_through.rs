@@ -11,7 +11,8 @@
 //!
 //! A value is parked when it is defined outside every loop (the store runs
 //! once per call), a dispatch loop (one that ends a block in a `br_table`,
-//! a jump table) after its definition never reads it, and it is read
+//! or in the compare tree `super::switch` makes of one) after its
+//! definition never reads it, and it is read
 //! outside every loop somewhere reachable from that loop's header. Only
 //! those uses read the slot; uses before the loop, or inside another loop,
 //! keep the register value, so no load lands in a hotter place.
@@ -33,10 +34,13 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::entity::SecondaryMap;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
-use cranelift_codegen::ir::{AliasRegion, Block, Function, Opcode, Type, Value, ValueDef, types};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    AliasRegion, Block, Function, InstructionData, Opcode, Type, Value, ValueDef, types,
+};
 use cranelift_codegen::loop_analysis::{Loop, LoopAnalysis};
 
-use super::ir_match::PerValue;
+use super::ir_match::{PerValue, iconst_imm};
 use super::opaque_slot::{KeptLoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the parking region (the translator's regions
@@ -95,7 +99,7 @@ fn values_to_park(
     // from its header (the loop, and everything after it).
     let dispatch_loops: Vec<(Block, FxHashSet<Block>, FxHashSet<Block>)> = loops
         .loops()
-        .filter(|&lp| dispatches_through_table(func, domtree, loops, lp))
+        .filter(|&lp| dispatches(func, cfg, domtree, loops, lp))
         .map(|lp| {
             let body = func
                 .layout
@@ -144,22 +148,53 @@ fn values_to_park(
     parked
 }
 
-/// Whether a block of `lp` ends in a `br_table` (a jump table: the
-/// translator turns small ones into compares, `super::switch`).
-fn dispatches_through_table(
+/// Whether `lp` is a dispatch loop: a block of it ends in a `br_table` (a
+/// jump table), or in a node of the compare tree `super::switch` makes of
+/// a `br_table` on x86_64 (a `brif` on `index < k` with a successor in
+/// the loop that branches on `index < k'` for the same index). Without the
+/// tree, interp's dispatch loop reloaded and stored back the start time's
+/// two halves in every case again.
+fn dispatches(
     func: &Function,
+    cfg: &ControlFlowGraph,
     domtree: &DominatorTree,
     loops: &LoopAnalysis,
     lp: Loop,
 ) -> bool {
-    func.layout.blocks().any(|block| {
-        domtree.is_reachable(block)
-            && loops.is_in_loop(block, lp)
-            && func
-                .layout
-                .last_inst(block)
-                .is_some_and(|inst| func.dfg.insts[inst].opcode() == Opcode::BrTable)
+    let in_loop = |block: Block| domtree.is_reachable(block) && loops.is_in_loop(block, lp);
+    func.layout.blocks().filter(|&b| in_loop(b)).any(|block| {
+        let Some(last) = func.layout.last_inst(block) else {
+            return false;
+        };
+        if func.dfg.insts[last].opcode() == Opcode::BrTable {
+            return true;
+        }
+        let Some(index) = tree_node_index(func, block) else {
+            return false;
+        };
+        cfg.succ_iter(block)
+            .any(|succ| in_loop(succ) && tree_node_index(func, succ) == Some(index))
     })
+}
+
+/// The value `block` branches on when it ends in `brif (icmp ult
+/// index, k)` with a constant `k`, the shape of a node of a `br_table`'s compare tree.
+fn tree_node_index(func: &Function, block: Block) -> Option<Value> {
+    let last = func.layout.last_inst(block)?;
+    let InstructionData::Brif { arg: condition, .. } = func.dfg.insts[last] else {
+        return None;
+    };
+    let ValueDef::Result(compare, _) = func.dfg.value_def(condition) else {
+        return None;
+    };
+    match func.dfg.insts[compare] {
+        InstructionData::IntCompare {
+            opcode: Opcode::Icmp,
+            cond: IntCC::UnsignedLessThan,
+            args: [index, pivot],
+        } if iconst_imm(func, pivot).is_some() => Some(index),
+        _ => None,
+    }
 }
 
 /// Scalar types a stack slot holds bit for bit.
@@ -223,5 +258,119 @@ fn park(func: &mut Function, value: Value, blocks: &[Block], region: AliasRegion
                 .dfg
                 .map_inst_values(inst, |v| if v == value { loaded } else { v });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::condcodes::IntCC;
+    use cranelift_codegen::ir::{
+        Block, Function, InstBuilder, JumpTableData, Opcode, Value, types,
+    };
+    use cranelift_frontend::FunctionBuilder;
+
+    use super::park_live_through_values;
+    use crate::translate::opaque_slot::KeptLoopView;
+    use crate::translate::test_ir;
+
+    /// `fn(n: i32, carried: i64) -> i64`: a loop over `i` from `n` whose
+    /// header dispatches on `i` through `dispatch` (which ends the header
+    /// block and every block it adds, branching to one of the given
+    /// targets or to the exit), each target jumping back with `i + 1` (a
+    /// target it leaves out is unreachable); the loop never reads
+    /// `carried`, which the exit returns.
+    fn loop_carrying_a_value(
+        dispatch: impl FnOnce(&mut FunctionBuilder, Value, &[Block], Block),
+    ) -> Function {
+        test_ir::function(&[types::I32, types::I64], &[types::I64], |b, params| {
+            let (n, carried) = (params[0], params[1]);
+            let header = b.create_block();
+            let index = b.append_block_param(header, types::I32);
+            let targets: Vec<_> = (0..3).map(|_| b.create_block()).collect();
+            let exit = b.create_block();
+            b.ins().jump(header, &[n.into()]);
+            b.switch_to_block(header);
+            dispatch(b, index, &targets, exit);
+            for &target in &targets {
+                b.switch_to_block(target);
+                let next = b.ins().iadd_imm_s(index, 1);
+                b.ins().jump(header, &[next.into()]);
+            }
+            b.switch_to_block(exit);
+            b.ins().return_(&[carried]);
+        })
+    }
+
+    /// Whether the pass parked `carried`: the function stores it and
+    /// returns a loaded value instead.
+    fn parks(mut func: Function) -> bool {
+        park_live_through_values(&mut func, &mut KeptLoopView::default());
+        test_ir::assert_valid(&func);
+        let opcodes: Vec<_> = func
+            .layout
+            .blocks()
+            .flat_map(|block| func.layout.block_insts(block))
+            .map(|inst| func.dfg.insts[inst].opcode())
+            .collect();
+        let stored = opcodes.contains(&Opcode::Store);
+        assert_eq!(
+            stored,
+            opcodes.contains(&Opcode::Load),
+            "{}",
+            func.display()
+        );
+        stored
+    }
+
+    /// What the translator makes of a five-way `br_table` on x86_64
+    /// (`super::super::switch`): `i < 2 ? (i < 1 ? t0 : t1) : (i < 5 ? t2
+    /// : exit)`.
+    fn compare_tree(b: &mut FunctionBuilder, index: Value, targets: &[Block], exit: Block) {
+        let (lower, upper) = (b.create_block(), b.create_block());
+        let below = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 2);
+        b.ins().brif(below, lower, &[], upper, &[]);
+        b.switch_to_block(lower);
+        let below = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 1);
+        b.ins().brif(below, targets[0], &[], targets[1], &[]);
+        b.switch_to_block(upper);
+        let below = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 5);
+        b.ins().brif(below, targets[2], &[], exit, &[]);
+    }
+
+    #[test]
+    fn a_value_carried_through_a_compare_tree_loop_is_parked() {
+        assert!(parks(loop_carrying_a_value(compare_tree)));
+    }
+
+    #[test]
+    fn a_value_carried_through_a_jump_table_loop_is_parked() {
+        let func = loop_carrying_a_value(|b, index, targets, exit| {
+            let table = JumpTableData::new(
+                b.func.dfg.block_call(exit, &[]),
+                &targets
+                    .iter()
+                    .map(|&t| b.func.dfg.block_call(t, &[]))
+                    .collect::<Vec<_>>(),
+            );
+            let table = b.create_jump_table(table);
+            b.ins().br_table(index, table);
+        });
+        assert!(parks(func));
+    }
+
+    #[test]
+    fn a_loop_of_unrelated_compares_is_no_dispatch_loop() {
+        // Two nested compares, but of different values: an ordinary
+        // branchy loop, where parking cost instructions.
+        let func = loop_carrying_a_value(|b, index, targets, exit| {
+            let inner = b.create_block();
+            let below = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, index, 100);
+            b.ins().brif(below, inner, &[], exit, &[]);
+            b.switch_to_block(inner);
+            let doubled = b.ins().iadd(index, index);
+            let below = b.ins().icmp_imm_u(IntCC::UnsignedLessThan, doubled, 7);
+            b.ins().brif(below, targets[0], &[], targets[1], &[]);
+        });
+        assert!(!parks(func));
     }
 }
