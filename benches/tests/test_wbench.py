@@ -90,6 +90,17 @@ class Report(unittest.TestCase):
         self.assertIn("| b | 1.000 | 2.00× (2.00–2.00) |", table[3])
         self.assertIn("0.25×", table[4])
         self.assertIn("**1.00×** (2 programs)", table[5])  # CoreMark left out
+        self.assertIn("| 1.00× (2 programs) |", table[6])
+
+    def test_best_of_n_pairs_the_fastest_runs(self):
+        # Rounds disturbed at different times: the medians of the paired
+        # ratios read 1.0, the fastest runs 2.0.
+        native = [1.0, 3.0, 3.0]
+        engine = [3.0, 3.0, 0.5]
+        r = suite.Result("a", samples={suite.NATIVE: [_sample(t) for t in native], "wafer": [_sample(t) for t in engine]})
+        table = report.speed_table([r], ["wafer"], "cpu").splitlines()
+        self.assertIn("**1.00×** (1 programs)", table[3])
+        self.assertIn("| 2.00× (1 programs) |", table[4])
 
 
 class Parsing(unittest.TestCase):
