@@ -151,9 +151,9 @@ fn values_to_park(
 /// Whether `lp` is a dispatch loop: a block of it ends in a `br_table` (a
 /// jump table), or in a node of the compare tree `super::switch` makes of
 /// a `br_table` on x86_64 (a `brif` on `index < k` with a successor in
-/// the loop that branches on `index < k'` for the same index). Without the
-/// tree, interp's dispatch loop reloaded and stored back the start time's
-/// two halves in every case again.
+/// the loop that branches on `index < k'` for the same index). Before the
+/// tree was recognised here, interp's dispatch loop reloaded and stored
+/// back the start time's two halves in every case.
 fn dispatches(
     func: &Function,
     cfg: &ControlFlowGraph,
@@ -177,8 +177,9 @@ fn dispatches(
     })
 }
 
-/// The value `block` branches on when it ends in `brif (icmp ult
-/// index, k)` with a constant `k`, the shape of a node of a `br_table`'s compare tree.
+/// The value `block` branches on when it ends in `brif (icmp ult index,
+/// k)` with a constant `k`: the shape of a node of a `br_table`'s compare
+/// tree.
 fn tree_node_index(func: &Function, block: Block) -> Option<Value> {
     let last = func.layout.last_inst(block)?;
     let InstructionData::Brif { arg: condition, .. } = func.dfg.insts[last] else {
