@@ -47,6 +47,7 @@ use crate::translate::park_live_through::park_live_through_values;
 use crate::translate::range_compares::unmask_range_compares;
 use crate::translate::scalarize;
 use crate::translate::simd::{needs_scalar_simd, uses_vectors};
+use crate::translate::straight_versions::version_straight_runs;
 use crate::translate::wide_loads::load_extended_values_wide;
 use crate::translate::wide_params::widen_extended_params;
 use crate::translate::zero_tests::zero_tests_by_arithmetic;
@@ -348,6 +349,9 @@ fn generate_code(
     }
     drop_redundant_masks(&mut job.func);
     widen_scaled_indices(&mut job.func);
+    // Explicit checks in long straight runs: one test, an unchecked copy.
+    // Before the loop passes, so that their loop analysis sees its blocks.
+    version_straight_runs(&mut job.func);
     let arch = isa.triple().architecture;
     let x86_64 = arch == target_lexicon::Architecture::X86_64;
     // aarch64 takes the rewrites that ran it faster under qemu-user

@@ -61,6 +61,7 @@ pub mod peephole;
 pub mod range_compares;
 pub mod scalarize;
 pub mod simd;
+pub mod straight_versions;
 pub mod switch;
 pub mod table;
 #[cfg(test)]
