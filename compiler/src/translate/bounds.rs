@@ -1029,7 +1029,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
 
     /// `address` as `base + c` with `c` the exact (unwrapped) sum of the
     /// i32 constants added along a short chain of `iadd`/`isub`.
-    fn constant_distance(&self, address: ir::Value) -> Option<(ir::Value, i64)> {
+    pub(super) fn constant_distance(&self, address: ir::Value) -> Option<(ir::Value, i64)> {
         /// Longest chain followed; clang's address arithmetic is shorter.
         const MAX_CHAIN: usize = 8;
         let dfg = &self.builder.func.dfg;

@@ -54,7 +54,19 @@ use super::FuncTranslator;
 use super::bounds::Hoisted;
 use super::control::{Frame, block_args};
 use super::locals::{self, Local};
-use super::loop_scan::{Invariant, LoopPlan};
+use super::loop_scan::{HoistedRange, Invariant, LoopPlan};
+
+/// Hoisted ranges tested as one (see `range_groups`).
+struct RangeGroup {
+    /// The offsets (`min_plus`, `max_end`) from `start`, and how it walks.
+    range: HoistedRange,
+    /// The i32 value the range starts from: a local's value, or the root
+    /// the merged locals are constants away from.
+    start: ir::Value,
+    /// The first member's distance from the root.
+    c: i64,
+    merged: bool,
+}
 
 /// A versioned loop being translated.
 pub struct Version {
@@ -240,9 +252,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .builder
             .ins()
             .ushr_imm_u(distance, i64::from(exit.shift));
-        for range in &plan.ranges {
-            let start = self.local_value(range.local)?;
-            let first = self.builder.ins().uextend(types::I64, start);
+        for group in self.range_groups(&plan.ranges)? {
+            let range = group.range;
+            let first = self.builder.ins().uextend(types::I64, group.start);
             let (low, high) = match range.stride_local {
                 Some(stride_local) => {
                     // Only a stride `s` in [0, 2^31) takes the fast copy
@@ -300,6 +312,58 @@ impl FuncTranslator<'_, '_, '_, '_> {
             ok = self.builder.ins().band(ok, high_ok);
         }
         Ok(ok)
+    }
+
+    /// The ranges of `ranges` tested together: those that walk alike
+    /// (memory, step, stride) from locals whose values are one i32 `root`
+    /// plus different constants `c_p` share one range from `root`, with
+    /// offsets from `min(c_p + min(min_plus_p, 0))` to `max(c_p +
+    /// max(max_end_p, 1))`. (n-body's inner loop updates `b[i].vx`, `vy`
+    /// and `vz` through three locals: one test instead of three.) Its
+    /// test puts `root + c_p` in `[0, length)` for every iteration's
+    /// value, so the i32 value of local `p` is `root + c_p` without
+    /// wrapping, and `p`'s own range (`min_plus_p .. max_end_p` from it)
+    /// lies inside the shared one.
+    fn range_groups(&mut self, ranges: &[HoistedRange]) -> Result<Vec<RangeGroup>> {
+        let mut groups: Vec<(ir::Value, RangeGroup)> = Vec::new();
+        for range in ranges {
+            let value = self.local_value(range.local)?;
+            // Distances within 2^31 keep the merged offsets as small as
+            // loop_scan.rs keeps each range's (the sums below are exact).
+            let (root, c) = self
+                .constant_distance(value)
+                .filter(|&(_, c)| c.abs() < 1 << 31)
+                .unwrap_or((value, 0));
+            let alike = |g: &RangeGroup| {
+                g.range.memory == range.memory
+                    && g.range.step == range.step
+                    && g.range.stride_local == range.stride_local
+            };
+            match groups.iter_mut().find(|(r, g)| *r == root && alike(g)) {
+                Some((_, group)) => {
+                    if !group.merged {
+                        // The first member's offsets, moved to the root.
+                        let (c0, first) = (group.c, group.range);
+                        group.range.min_plus = c0 + first.min_plus.min(0);
+                        group.range.max_end = c0 + first.max_end.max(1);
+                        group.start = root;
+                        group.merged = true;
+                    }
+                    group.range.min_plus = group.range.min_plus.min(c + range.min_plus.min(0));
+                    group.range.max_end = group.range.max_end.max(c + range.max_end.max(1));
+                }
+                None => groups.push((
+                    root,
+                    RangeGroup {
+                        range: *range,
+                        start: value,
+                        c,
+                        merged: false,
+                    },
+                )),
+            }
+        }
+        Ok(groups.into_iter().map(|(_, g)| g).collect())
     }
 
     fn local_value(&mut self, index: u32) -> Result<ir::Value> {
