@@ -6,6 +6,7 @@
 use std::cell::OnceCell;
 
 use cranelift_codegen::entity::SecondaryMap;
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     Block, BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef,
 };
@@ -43,6 +44,37 @@ pub fn binary_operands(func: &Function, v: Value, opcode: Opcode) -> Option<(Val
             opcode: found,
             args: [a, b],
         } if found == opcode => Some((a, b)),
+        _ => None,
+    }
+}
+
+/// The operands of `v` (aliases resolved) when an `icmp` with condition
+/// `cc` defines it.
+pub fn compare_operands(func: &Function, v: Value, cc: IntCC) -> Option<(Value, Value)> {
+    let v = func.dfg.resolve_aliases(v);
+    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::IntCompare {
+            opcode: Opcode::Icmp,
+            cond,
+            args: [a, b],
+        } if cond == cc => Some((func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b))),
+        _ => None,
+    }
+}
+
+/// The operand of `v` (aliases resolved) when the unary `opcode` defines it.
+pub fn unary_operand(func: &Function, v: Value, opcode: Opcode) -> Option<Value> {
+    let v = func.dfg.resolve_aliases(v);
+    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
+        return None;
+    };
+    match func.dfg.insts[inst] {
+        InstructionData::Unary { opcode: found, arg } if found == opcode => {
+            Some(func.dfg.resolve_aliases(arg))
+        }
         _ => None,
     }
 }

@@ -56,7 +56,7 @@ use cranelift_codegen::ir::{
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::ir_match::{binary_operands, edges_into, iconst_imm};
+use super::ir_match::{binary_operands, compare_operands, edges_into, iconst_imm, unary_operand};
 
 /// Compares the fast copy must save over its test before a run is
 /// versioned. Short runs are left alone: with 2, every benchmark had runs
@@ -213,7 +213,7 @@ fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
         return None;
     }
     let (address, limit) = match compare_operands(func, arg, IntCC::SignedGreaterThan) {
-        Some((address64, limit)) => (uextend_operand(func, address64)?, limit),
+        Some((address64, limit)) => (unary_operand(func, address64, Opcode::Uextend)?, limit),
         // aarch64's form (`compares_in_32_bits` in bounds.rs).
         None => {
             let (address, limit32) = compare_operands(func, arg, IntCC::UnsignedGreaterThan)?;
@@ -233,41 +233,6 @@ fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
         base,
         d,
     })
-}
-
-/// The operands of `v` when an `icmp` with condition `cc` defines it.
-fn compare_operands(func: &Function, v: Value, cc: IntCC) -> Option<(Value, Value)> {
-    let v = func.dfg.resolve_aliases(v);
-    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    match func.dfg.insts[inst] {
-        InstructionData::IntCompare {
-            opcode: Opcode::Icmp,
-            cond,
-            args: [a, b],
-        } if cond == cc => Some((func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b))),
-        _ => None,
-    }
-}
-
-/// The operand of `v` when a `uextend` defines it.
-fn uextend_operand(func: &Function, v: Value) -> Option<Value> {
-    unary_operand(func, v, Opcode::Uextend)
-}
-
-/// The operand of `v` when the unary `opcode` defines it.
-fn unary_operand(func: &Function, v: Value, opcode: Opcode) -> Option<Value> {
-    let v = func.dfg.resolve_aliases(v);
-    let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
-        return None;
-    };
-    match func.dfg.insts[inst] {
-        InstructionData::Unary { opcode: found, arg } if found == opcode => {
-            Some(func.dfg.resolve_aliases(arg))
-        }
-        _ => None,
-    }
 }
 
 /// `v` as `root + plus` along adds and subtracts of constants (`plus` the
@@ -375,21 +340,7 @@ fn version(func: &mut Function, run: &Run) {
         .iter()
         .flat_map(|p| p.traps.iter().copied())
         .collect();
-    let mut copies: FxHashMap<Value, Value> = FxHashMap::default();
-    for &inst in &copied {
-        if removed.contains(&inst) {
-            continue;
-        }
-        let copy = func.dfg.clone_inst(inst);
-        func.dfg
-            .map_inst_values(copy, |v| copies.get(&v).copied().unwrap_or(v));
-        let originals = func.dfg.inst_results(inst).to_vec();
-        let results = func.dfg.inst_results(copy).to_vec();
-        copies.extend(originals.into_iter().zip(results));
-        let srcloc = func.srcloc(inst);
-        func.layout.append_inst(copy, fast);
-        func.set_srcloc(copy, srcloc);
-    }
+    let copies = copy_into(func, fast, &copied, &removed);
     if let Some((join, live_out)) = live_out {
         let args: Vec<BlockArg> = live_out
             .iter()
@@ -402,6 +353,42 @@ fn version(func: &mut Function, run: &Run) {
     }
 
     // The test, at the end of the head.
+    let ok = emit_test(func, run);
+    let mut cursor = FuncCursor::new(func).at_bottom(run.block);
+    cursor.ins().brif(ok, fast, &[], slow, &[]);
+    func.layout.set_cold(slow);
+}
+
+/// Appends to `block` copies of `insts` but `skipped`, reading the copies'
+/// results where the originals read the originals'. Returns the map from
+/// original to copied results.
+fn copy_into(
+    func: &mut Function,
+    block: Block,
+    insts: &[Inst],
+    skipped: &FxHashSet<Inst>,
+) -> FxHashMap<Value, Value> {
+    let mut copies: FxHashMap<Value, Value> = FxHashMap::default();
+    for &inst in insts {
+        if skipped.contains(&inst) {
+            continue;
+        }
+        let copy = func.dfg.clone_inst(inst);
+        func.dfg
+            .map_inst_values(copy, |v| copies.get(&v).copied().unwrap_or(v));
+        let originals = func.dfg.inst_results(inst).to_vec();
+        let results = func.dfg.inst_results(copy).to_vec();
+        copies.extend(originals.into_iter().zip(results));
+        let srcloc = func.srcloc(inst);
+        func.layout.append_inst(copy, block);
+        func.set_srcloc(copy, srcloc);
+    }
+    copies
+}
+
+/// Emits at the end of `run.block` the test that every check of the run's
+/// pairs would pass (see the module comment): an `i8`, nonzero if so.
+fn emit_test(func: &mut Function, run: &Run) -> Value {
     let mut cursor = FuncCursor::new(func).at_bottom(run.block);
     let mut ok: Option<Value> = None;
     for pair in &run.pairs {
@@ -419,9 +406,7 @@ fn version(func: &mut Function, run: &Run) {
             None => pair_ok,
         });
     }
-    let ok = ok.expect("a versioned run tests at least one pair");
-    cursor.ins().brif(ok, fast, &[], slow, &[]);
-    func.layout.set_cold(slow);
+    ok.expect("a versioned run tests at least one pair")
 }
 
 /// Blocks reached only by a `jump` at the end of `block` join it (at most
