@@ -291,11 +291,7 @@ fn version(func: &mut Function, run: &Run) {
         .last_inst(slow)
         .expect("a split block keeps its terminator");
     let run_insts: Vec<Inst> = func.layout.block_insts(slow).collect();
-    let defined: FxHashSet<Value> = run_insts
-        .iter()
-        .flat_map(|&inst| func.dfg.inst_results(inst).iter().copied())
-        .collect();
-    let read_later = values_read_outside(func, slow, &defined);
+    let read_later = values_read_outside(func, slow, &results_of(func, &run_insts));
     // Both copies end with the block's terminator when no other block reads
     // a value of the run (a branch condition then stays a flag); else they
     // meet at a join that receives those values and ends with it.
@@ -313,11 +309,7 @@ fn version(func: &mut Function, run: &Run) {
             func.layout.insert_inst(inst, terminator);
         }
         let kept: Vec<Inst> = func.layout.block_insts(slow).collect();
-        let defined: FxHashSet<Value> = kept
-            .iter()
-            .flat_map(|&inst| func.dfg.inst_results(inst).iter().copied())
-            .collect();
-        let live_out = values_read_outside(func, slow, &defined);
+        let live_out = values_read_outside(func, slow, &results_of(func, &kept));
         let mut joined: FxHashMap<Value, Value> = FxHashMap::default();
         for &v in &live_out {
             let ty = func.dfg.value_type(v);
@@ -501,6 +493,14 @@ fn clonable(func: &Function, inst: Inst) -> bool {
         func.dfg.insts[inst].opcode(),
         Opcode::Jump | Opcode::Brif | Opcode::Return | Opcode::Trap
     )
+}
+
+/// The results of `insts`.
+fn results_of(func: &Function, insts: &[Inst]) -> FxHashSet<Value> {
+    insts
+        .iter()
+        .flat_map(|&inst| func.dfg.inst_results(inst).iter().copied())
+        .collect()
 }
 
 /// The values of `defined` that instructions outside `block` read, in the
