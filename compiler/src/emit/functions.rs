@@ -106,6 +106,8 @@ struct Translated {
     /// Whether memory accesses go unchecked behind guard regions; some
     /// rewrites pay only there.
     guarded: bool,
+    /// Versioned loops whose unchecked copy may pack lane pairs.
+    packable: Vec<crate::translate::lane_pairs::PackableLoop>,
 }
 
 /// Machine code of one function, ready to define into the object.
@@ -310,7 +312,7 @@ fn translate(
     func.signature = signature;
     let body = &env.info.bodies[defined];
     let builder = FunctionBuilder::new(&mut func, builder_ctx);
-    translate_body(env, module, builder, func_type, body)
+    let packable = translate_body(env, module, builder, func_type, body)
         .with_context(|| format!("in function {index} (`{symbol}`)"))?;
     if crate::translate::fold_after_access::applies(env) {
         let architecture = cranelift_module::Module::isa(module).triple().architecture;
@@ -326,6 +328,7 @@ fn translate(
         id,
         func,
         guarded: env.bounds_checks == crate::emit::BoundsChecks::Guard,
+        packable,
     })
 }
 
@@ -343,6 +346,9 @@ fn generate_code(
     callees
         .inline_into(&mut job.func, job.defined)
         .with_context(|| format!("in {}", job.what))?;
+    // Before the passes that rewrite addresses: it reads them as the
+    // translator wrote them.
+    crate::translate::lane_pairs::pack_lane_pairs(&mut job.func, &job.packable);
     if needs_scalar_simd(isa) && uses_vectors(&job.func) {
         // No vector unit: the vector IR becomes scalar IR (docs/simd-scalar.md).
         scalarize::run(&mut job.func).with_context(|| format!("in {}", job.what))?;

@@ -163,6 +163,8 @@ pub struct Bounds {
     pub hoisted: Vec<Hoisted>,
     /// The versioned loops being translated, innermost last.
     pub versions: Vec<super::loop_version::Version>,
+    /// The unchecked copies whose lanes may be packed (`lane_pairs.rs`).
+    pub packable: Vec<super::lane_pairs::PackableLoop>,
     /// Per call-free loop (by the offset of its `loop`): the ends its body
     /// checks (see `loop_lengths.rs`).
     loop_ends: HashMap<usize, Vec<(u32, u64)>>,
@@ -520,30 +522,53 @@ impl FuncTranslator<'_, '_, '_, '_> {
         self.bounds.stale = true;
         self.bounds.scoped.clear();
         self.bounds.loop_ends.clear();
-        if self.env.bounds_checks == crate::emit::BoundsChecks::Explicit {
-            if self.scoped_lengths_pay() {
-                self.bounds.loop_ends = super::loop_lengths::scan(body, &info.memories)?;
-            }
-            self.bounds.plans = super::loop_scan::plan_loops(body)?;
+        let explicit = self.env.bounds_checks == crate::emit::BoundsChecks::Explicit;
+        let pack = self.lanes_pack();
+        if explicit && self.scoped_lengths_pay() {
+            self.bounds.loop_ends = super::loop_lengths::scan(body, &info.memories)?;
+        }
+        if explicit || pack {
+            let mut plans = super::loop_scan::plan_loops(body)?;
             // The entry test reasons about i32 addresses: a loop that would
             // hoist an access of a 64-bit memory keeps every check.
             let memories = &info.memories;
-            self.bounds.plans.retain(|_, plan| {
+            plans.retain(|_, plan| {
                 plan.ranges
                     .iter()
                     .all(|r| memories.get(r.memory as usize).is_some_and(|m| !m.memory64))
             });
             if !self.strided_ranges_pay() {
-                for plan in self.bounds.plans.values_mut() {
+                for plan in plans.values_mut() {
                     plan.ranges.retain(|r| r.stride_local.is_none());
                 }
-                self.bounds.plans.retain(|_, plan| !plan.ranges.is_empty());
+                plans.retain(|_, plan| !plan.ranges.is_empty());
             }
             if !self.exits_in_body_pay() {
-                self.bounds.plans.retain(|_, plan| !plan.exit_in_body);
+                plans.retain(|_, plan| !plan.exit_in_body);
             }
+            for plan in plans.values_mut() {
+                plan.pack_lanes = pack && plan.f64_store_pairs > 0;
+            }
+            // In guard mode a loop is versioned only to pack its lanes.
+            if !explicit {
+                plans.retain(|_, plan| plan.pack_lanes);
+            }
+            self.bounds.plans = plans;
         }
         Ok(())
+    }
+
+    /// Whether loops with pairs of `f64` stores are versioned so that
+    /// their unchecked copy may do two lanes' work in one vector operation
+    /// (`lane_pairs.rs`): on the ISAs whose vector unit every preset has
+    /// (riscv64's default has none). Not with a budget: its check in the
+    /// loop header splits the body the packing needs in one block.
+    fn lanes_pack(&self) -> bool {
+        !self.env.budget.enabled()
+            && matches!(
+                self.architecture(),
+                target_lexicon::Architecture::X86_64 | target_lexicon::Architecture::Aarch64(_)
+            )
     }
 
     /// Whether loops bounded by a counter test inside their body (not on

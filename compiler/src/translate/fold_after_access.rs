@@ -282,7 +282,7 @@ fn sum_only_addresses(func: &Function, users: &Users<'_>, index: Value) -> bool 
 }
 
 /// `x` when `v` is `uextend.i64(x)` of an i32 `x`.
-fn extended_i32(func: &Function, v: Value) -> Option<Value> {
+pub(super) fn extended_i32(func: &Function, v: Value) -> Option<Value> {
     let ValueDef::Result(inst, _) = func.dfg.value_def(v) else {
         return None;
     };
@@ -307,7 +307,7 @@ fn loaded_pointer(func: &Function, v: Value) -> bool {
 /// loads of the same field (offset) through the same memory record
 /// pointer (each access loads its base anew; an imported memory's record
 /// pointer is itself loaded).
-fn same_memory(func: &Function, a: Value, b: Value, depth: u32) -> bool {
+pub(super) fn same_memory(func: &Function, a: Value, b: Value, depth: u32) -> bool {
     let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
     if a == b {
         return true;

@@ -98,6 +98,10 @@ pub struct HoistedRange {
     pub stride_local: Option<u32>,
     pub min_plus: i64,
     pub max_end: i64,
+    /// Whether an access through the local writes memory (the entry test
+    /// of a loop whose lanes are packed keeps written ranges apart from
+    /// the others, see `lane_pairs.rs`).
+    pub stored: bool,
 }
 
 /// Everything needed to version one loop.
@@ -113,6 +117,13 @@ pub struct LoopPlan {
     /// exits, so the entry test pays on fewer targets.
     pub exit_in_body: bool,
     pub ranges: Vec<HoistedRange>,
+    /// How many `f64.store`s at `local + c` the body has with another at
+    /// `local + c + 8`: the lanes `lane_pairs.rs` may pack.
+    pub f64_store_pairs: usize,
+    /// Whether the entry test also keeps written ranges apart from the
+    /// others, so that the unchecked copy's lanes may be packed (set by
+    /// the translator, see `bounds.rs`).
+    pub pack_lanes: bool,
 }
 
 /// Plans for the versionable loops of `body`, keyed by the byte offset of
@@ -244,6 +255,11 @@ struct Access {
     local: u32,
     plus: i64,
     end: u64,
+    store: bool,
+    /// An `f64.load` or `f64.store`.
+    f64: bool,
+    /// `plus` and the static offset: where the access starts.
+    start: i64,
 }
 
 /// The result of interpreting the loop once.
@@ -324,6 +340,7 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
             Some(range) => {
                 range.min_plus = range.min_plus.min(access.plus);
                 range.max_end = range.max_end.max(end);
+                range.stored |= access.store;
             }
             None => ranges.push(HoistedRange {
                 memory: access.memory,
@@ -332,6 +349,7 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
                 stride_local,
                 min_plus: access.plus,
                 max_end: end,
+                stored: access.store,
             }),
         }
     }
@@ -341,7 +359,22 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
         exit,
         exit_in_body,
         ranges,
+        f64_store_pairs: f64_store_pairs(&run.accesses),
+        pack_lanes: false,
     })
+}
+
+/// The `f64.store`s at `local + c` that have another at `local + c + 8`
+/// in `accesses`: the lanes `lane_pairs.rs` may pack.
+fn f64_store_pairs(accesses: &[Access]) -> usize {
+    let f64_stores = || accesses.iter().filter(|a| a.store && a.f64);
+    f64_stores()
+        .filter(|a| {
+            f64_stores().any(|b| {
+                b.memory == a.memory && b.local == a.local && b.start == a.start.saturating_add(8)
+            })
+        })
+        .count()
 }
 
 /// The exit test from a bounding `a != b` (see `ExitTest`).
@@ -737,6 +770,12 @@ fn interpret(
                             local,
                             plus,
                             end: memarg.offset + size,
+                            store: is_store,
+                            f64: matches!(
+                                other,
+                                Operator::F64Load { .. } | Operator::F64Store { .. }
+                            ),
+                            start: plus.saturating_add_unsigned(memarg.offset),
                         });
                     }
                     if !is_store {
@@ -796,6 +835,7 @@ mod tests {
                 stride_local: None,
                 min_plus: 0,
                 max_end: 4,
+                stored: true,
             }]
         );
         assert_eq!(plan.start, 100);
@@ -819,6 +859,7 @@ mod tests {
                     stride_local: Some(4),
                     min_plus: 0,
                     max_end: 4,
+                    stored: true,
                 }]
             );
         }
@@ -986,6 +1027,7 @@ mod tests {
             stride_local: None,
             min_plus: 0,
             max_end: 1,
+            stored: false,
         };
         assert_eq!(plan.ranges, vec![byte_at(1), byte_at(0)]);
     }

@@ -53,6 +53,7 @@ use wasmparser::BlockType;
 use super::FuncTranslator;
 use super::bounds::Hoisted;
 use super::control::{Frame, block_args};
+use super::lane_pairs::{PackableLoop, PackableRoot};
 use super::locals::{self, Local};
 use super::loop_scan::{HoistedRange, Invariant, LoopPlan};
 
@@ -66,6 +67,19 @@ struct RangeGroup {
     /// The first member's distance from the root.
     c: i64,
     merged: bool,
+    /// Whether a member writes memory.
+    stored: bool,
+}
+
+/// A loop's entry test.
+struct EntryTest {
+    /// An `i8`, nonzero when the fast copy may run.
+    ok: ir::Value,
+    /// The index of each range's group (see `range_groups`).
+    group_of: Vec<usize>,
+    /// With packable lanes: `ok`, and the bounds part it adds the test of
+    /// the written ranges being apart to.
+    apart_test: Option<(ir::Value, ir::Value)>,
 }
 
 /// A versioned loop being translated.
@@ -103,7 +117,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
             BlockType::Type(t) => vec![t],
             BlockType::FuncType(_) => return Ok(false),
         };
-        let ok = self.entry_test(&plan)?;
+        let EntryTest {
+            ok,
+            group_of,
+            apart_test,
+        } = self.entry_test(&plan)?;
         let fast = self.builder.create_block();
         let slow = self.builder.create_block();
         let join = self.builder.create_block();
@@ -111,7 +129,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             self.builder
                 .append_block_param(join, super::env::clif_type(t));
         }
-        self.builder.ins().brif(ok, fast, &[], slow, &[]);
+        let entry_branch = self.builder.ins().brif(ok, fast, &[], slow, &[]);
 
         let stack = self.stack.clone();
         let checks = self.bounds.snapshot();
@@ -131,6 +149,29 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 })
             })
             .collect::<Result<_>>()?;
+        if plan.pack_lanes {
+            let roots = plan
+                .ranges
+                .iter()
+                .zip(&self.bounds.hoisted)
+                .zip(group_of)
+                .map(|((range, hoisted), group)| PackableRoot {
+                    value: hoisted.value,
+                    group,
+                    min_plus: range.min_plus,
+                    max_end: range.max_end,
+                })
+                .collect();
+            // In guard mode both copies are the same code until lanes are
+            // packed: without a pair the checked copy alone stays.
+            let guarded = self.env.bounds_checks == crate::emit::BoundsChecks::Guard;
+            self.bounds.packable.push(PackableLoop {
+                header: fast,
+                roots,
+                unless_packed: guarded.then_some((entry_branch, slow)),
+                apart_test,
+            });
+        }
         self.bounds.versions.push(Version {
             depth: self.control.len(),
             join,
@@ -222,10 +263,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(true)
     }
 
-    /// The entry test of `plan` (see the module comment): an `i8` that is
-    /// nonzero when the fast copy may run. (One `brif` per condition
-    /// instead of `and`ed `setcc`s was tried: CoreMark +0.7 %.)
-    fn entry_test(&mut self, plan: &LoopPlan) -> Result<ir::Value> {
+    /// The entry test of `plan` (see the module comment). (One `brif` per condition instead of `and`ed `setcc`s was
+    /// tried: CoreMark +0.7 %.)
+    fn entry_test(&mut self, plan: &LoopPlan) -> Result<EntryTest> {
         let exit = plan.exit;
         let counter = self.local_value(exit.counter)?;
         let limit = match exit.limit {
@@ -252,7 +292,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .builder
             .ins()
             .ushr_imm_u(distance, i64::from(exit.shift));
-        for group in self.range_groups(&plan.ranges)? {
+        let (groups, group_of) = self.range_groups(&plan.ranges)?;
+        // Per group: the bytes `[low, high)` it covers over the whole loop.
+        let mut spans = Vec::with_capacity(groups.len());
+        for group in groups {
             let range = group.range;
             let first = self.builder.ins().uextend(types::I64, group.start);
             let (low, high) = match range.stride_local {
@@ -310,8 +353,48 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 }
             };
             ok = self.builder.ins().band(ok, high_ok);
+            if plan.pack_lanes {
+                let low = self.builder.ins().iadd_imm_s(low, range.min_plus);
+                let high = self.builder.ins().iadd_imm_s(high, range.max_end);
+                spans.push((low, high, group.stored));
+            }
         }
-        Ok(ok)
+        // Packed lanes reorder the accesses of an iteration (`lane_pairs.rs`):
+        // a group that is written must not share a byte with any other.
+        // Intervals over the whole loop are coarser than needed, but two
+        // arrays walked together (matmul's row of `c` and row of `b`) pass.
+        let mut all_apart: Option<ir::Value> = None;
+        for (i, &(low_a, high_a, stored_a)) in spans.iter().enumerate() {
+            for &(low_b, high_b, stored_b) in &spans[i + 1..] {
+                if stored_a || stored_b {
+                    let below =
+                        self.builder
+                            .ins()
+                            .icmp(IntCC::SignedLessThanOrEqual, high_a, low_b);
+                    let above =
+                        self.builder
+                            .ins()
+                            .icmp(IntCC::SignedLessThanOrEqual, high_b, low_a);
+                    let apart = self.builder.ins().bor(below, above);
+                    all_apart = Some(match all_apart {
+                        Some(earlier) => self.builder.ins().band(earlier, apart),
+                        None => apart,
+                    });
+                }
+            }
+        }
+        // Last, and apart from the bounds: without a packed pair the
+        // unchecked copy needs only the bounds (`lane_pairs.rs`).
+        let apart_test = all_apart.map(|apart| {
+            let bounds = ok;
+            ok = self.builder.ins().band(bounds, apart);
+            (ok, bounds)
+        });
+        Ok(EntryTest {
+            ok,
+            group_of,
+            apart_test,
+        })
     }
 
     /// The ranges of `ranges` tested together: those that walk alike
@@ -324,8 +407,10 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// value, so the i32 value of local `p` is `root + c_p` without
     /// wrapping, and `p`'s own range (`min_plus_p .. max_end_p` from it)
     /// lies inside the shared one.
-    fn range_groups(&mut self, ranges: &[HoistedRange]) -> Result<Vec<RangeGroup>> {
+    /// Also returns the index of each range's group.
+    fn range_groups(&mut self, ranges: &[HoistedRange]) -> Result<(Vec<RangeGroup>, Vec<usize>)> {
         let mut groups: Vec<(ir::Value, RangeGroup)> = Vec::new();
+        let mut group_of = Vec::with_capacity(ranges.len());
         for range in ranges {
             let value = self.local_value(range.local)?;
             // Distances within 2^31 keep the merged offsets as small as
@@ -339,8 +424,11 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     && g.range.step == range.step
                     && g.range.stride_local == range.stride_local
             };
-            match groups.iter_mut().find(|(r, g)| *r == root && alike(g)) {
-                Some((_, group)) => {
+            match groups.iter_mut().position(|(r, g)| *r == root && alike(g)) {
+                Some(index) => {
+                    group_of.push(index);
+                    let group = &mut groups[index].1;
+                    group.stored |= range.stored;
                     if !group.merged {
                         // The first member's offsets, moved to the root.
                         let (c0, first) = (group.c, group.range);
@@ -352,18 +440,22 @@ impl FuncTranslator<'_, '_, '_, '_> {
                     group.range.min_plus = group.range.min_plus.min(c + range.min_plus.min(0));
                     group.range.max_end = group.range.max_end.max(c + range.max_end.max(1));
                 }
-                None => groups.push((
-                    root,
-                    RangeGroup {
-                        range: *range,
-                        start: value,
-                        c,
-                        merged: false,
-                    },
-                )),
+                None => {
+                    group_of.push(groups.len());
+                    groups.push((
+                        root,
+                        RangeGroup {
+                            range: *range,
+                            start: value,
+                            c,
+                            merged: false,
+                            stored: range.stored,
+                        },
+                    ));
+                }
             }
         }
-        Ok(groups.into_iter().map(|(_, g)| g).collect())
+        Ok((groups.into_iter().map(|(_, g)| g).collect(), group_of))
     }
 
     fn local_value(&mut self, index: u32) -> Result<ir::Value> {

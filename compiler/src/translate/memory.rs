@@ -87,6 +87,17 @@ impl FuncTranslator<'_, '_, '_, '_> {
             return self.checked_address64(index, memarg.offset, size);
         }
         if self.guarded(memarg, size) {
+            // In a versioned loop's unchecked copy, hoisted accesses are
+            // addressed from their induction as with explicit checks, so
+            // that `lane_pairs.rs` finds them.
+            let top = *self
+                .stack
+                .last()
+                .ok_or_else(|| anyhow::anyhow!("stack underflow"))?;
+            if let Some(hoisted) = self.hoisted_address(index, top, memarg.offset, size) {
+                self.pop()?;
+                return Ok(hoisted);
+            }
             // Guard mode: the MMU checks (see guard.rs).
             return self.guarded_address(memarg);
         }
@@ -107,23 +118,35 @@ impl FuncTranslator<'_, '_, '_, '_> {
             let addr = self.builder.ins().uextend(types::I64, base);
             return Ok(self.native_address(record, addr, memarg.offset + folded));
         }
-        if let Some((induction, plus)) = self.hoisted_distance(index, addr32, end_offset)
-            && let Some(offset) = i32::try_from(memarg.offset as i64 + plus)
-                .ok()
-                .filter(|&offset| offset >= 0 || self.env.fold_negative_adds)
-        {
-            // Inside a versioned loop's unchecked copy, where neither the
-            // induction nor `induction + plus` wraps in any iteration
-            // (`hoisted_distance`): `zext(induction) + plus` is the same
-            // address and `plus` joins the immediate (n-body's `p - 48`
-            // fields: no `lea` per access).
-            let addr = self.builder.ins().uextend(types::I64, induction);
-            let (native, _) = self.native_address(record, addr, 0);
-            return Ok((native, offset));
+        if let Some(hoisted) = self.hoisted_address(index, addr32, memarg.offset, size) {
+            return Ok(hoisted);
         }
         let addr = self.builder.ins().uextend(types::I64, addr32);
         self.check_bounds(index, addr32, addr, end_offset);
         Ok(self.native_address(record, addr, memarg.offset))
+    }
+
+    /// Inside a versioned loop's unchecked copy, where neither the
+    /// induction nor `induction + plus` wraps in any iteration
+    /// (`hoisted_distance`): `zext(induction) + plus` is the address of
+    /// `addr32 + offset` and `plus` joins the immediate (n-body's `p - 48`
+    /// fields: no `lea` per access). `None` for an access no hoisted range
+    /// covers.
+    fn hoisted_address(
+        &mut self,
+        index: u32,
+        addr32: ir::Value,
+        offset: u64,
+        size: u64,
+    ) -> Option<(ir::Value, i32)> {
+        let (induction, plus) = self.hoisted_distance(index, addr32, offset + size)?;
+        let offset = i32::try_from(offset as i64 + plus)
+            .ok()
+            .filter(|&offset| offset >= 0 || self.env.fold_negative_adds)?;
+        let record = self.memory_record(index);
+        let addr = self.builder.ins().uextend(types::I64, induction);
+        let (native, _) = self.native_address(record, addr, 0);
+        Some((native, offset))
     }
 
     /// The checked native address of an access of `size` bytes at the i64

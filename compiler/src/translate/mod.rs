@@ -44,6 +44,7 @@ pub mod guard;
 pub mod ir_match;
 pub mod keep_invariants;
 pub mod known_bits;
+pub mod lane_pairs;
 pub mod large_offsets;
 pub mod limits;
 pub mod locals;
@@ -328,7 +329,7 @@ pub fn translate_body(
     mut builder: FunctionBuilder<'_>,
     func_type: &FuncType,
     body: &FunctionBody<'_>,
-) -> Result<()> {
+) -> Result<Vec<lane_pairs::PackableLoop>> {
     let regions = Regions::declare(builder.func);
 
     // With prologue checks, the prologue compares SP with vmctx.stack_limit
@@ -391,8 +392,9 @@ pub fn translate_body(
             .and_then(|()| limits::check(translator.control.len(), translator.stack.len()))
             .with_context(|| format!("at byte offset {offset:#x}"))?;
     }
+    let packable = std::mem::take(&mut translator.bounds.packable);
     translator.finish();
-    Ok(())
+    Ok(packable)
 }
 
 impl FuncTranslator<'_, '_, '_, '_> {
