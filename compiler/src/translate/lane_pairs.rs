@@ -44,9 +44,12 @@ use super::ir_match::{Users, users};
 pub struct PackableRoot {
     /// The local's value at the header (a block parameter, or an alias).
     pub value: Value,
-    /// Ranges of one group are tested as one; different groups with a
-    /// written one among them were tested apart.
+    /// Ranges of one group are tested as one.
     pub group: usize,
+    /// Whether the entry test kept the group apart from every other group
+    /// (it does so for the groups the loop writes through, as the scan
+    /// saw them).
+    pub kept_apart: bool,
     /// The offsets from `value` every iteration's accesses lie in.
     pub min_plus: i64,
     pub max_end: i64,
@@ -560,7 +563,11 @@ fn apart(a: &Access, b: &Access, packable: &PackableLoop) -> bool {
     if a.root == b.root {
         return a.offset + a.size <= b.offset || b.offset + b.size <= a.offset;
     }
-    packable.roots[a.root].group != packable.roots[b.root].group
+    // Only what the entry test compared: a store whose address the IR
+    // shares with a root the scan saw only read through (a local copied
+    // inside the loop) has no test behind it.
+    let (ra, rb) = (&packable.roots[a.root], &packable.roots[b.root]);
+    ra.group != rb.group && (ra.kept_apart || rb.kept_apart)
 }
 
 fn loads_of(node: &Node, out: &mut Vec<Inst>) {
@@ -781,10 +788,13 @@ mod tests {
         (func, header, roots, entry)
     }
 
+    /// A root of `group`, kept apart from the others by the entry test
+    /// when `group` is 0 (the written one in these tests).
     fn root(value: Value, group: usize, max_end: i64) -> PackableRoot {
         PackableRoot {
             value,
             group,
+            kept_apart: group == 0,
             min_plus: 0,
             max_end,
         }
@@ -899,5 +909,20 @@ mod tests {
                 assert_eq!(func.dfg.resolve_aliases(entry.ok), entry.bounds);
             }
         }
+    }
+
+    #[test]
+    fn groups_the_entry_test_did_not_compare_are_not_known_apart() {
+        // Two groups, neither kept apart (the scan saw no store through
+        // either): the stores through p have no test behind them.
+        let (func, header, changed) = run(Extra::None, |[p, q]| {
+            let unseen = |value, group| PackableRoot {
+                kept_apart: false,
+                ..root(value, group, 16)
+            };
+            vec![unseen(p, 0), unseen(q, 1)]
+        });
+        assert!(!changed);
+        assert_eq!(stores(&func, header), (0, 2));
     }
 }

@@ -77,6 +77,9 @@ struct EntryTest {
     ok: ir::Value,
     /// The index of each range's group (see `range_groups`).
     group_of: Vec<usize>,
+    /// Per group: whether the test keeps it apart from every other group
+    /// (with packable lanes, the groups that are written).
+    kept_apart: Vec<bool>,
     /// With packable lanes: `ok`, and the bounds part it adds the test of
     /// the written ranges being apart to.
     apart_test: Option<(ir::Value, ir::Value)>,
@@ -120,6 +123,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         let EntryTest {
             ok,
             group_of,
+            kept_apart,
             apart_test,
         } = self.entry_test(&plan)?;
         let fast = self.builder.create_block();
@@ -158,6 +162,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 .map(|((range, hoisted), group)| PackableRoot {
                     value: hoisted.value,
                     group,
+                    kept_apart: kept_apart.get(group).copied().unwrap_or(false),
                     min_plus: range.min_plus,
                     max_end: range.max_end,
                 })
@@ -263,8 +268,8 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(true)
     }
 
-    /// The entry test of `plan` (see the module comment). (One `brif` per condition instead of `and`ed `setcc`s was
-    /// tried: CoreMark +0.7 %.)
+    /// The entry test of `plan` (see the module comment). (One `brif` per
+    /// condition instead of `and`ed `setcc`s was tried: CoreMark +0.7 %.)
     fn entry_test(&mut self, plan: &LoopPlan) -> Result<EntryTest> {
         let exit = plan.exit;
         let counter = self.local_value(exit.counter)?;
@@ -293,6 +298,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             .ins()
             .ushr_imm_u(distance, i64::from(exit.shift));
         let (groups, group_of) = self.range_groups(&plan.ranges)?;
+        let kept_apart: Vec<bool> = groups.iter().map(|g| plan.pack_lanes && g.stored).collect();
         // Per group: the bytes `[low, high)` it covers over the whole loop.
         let mut spans = Vec::with_capacity(groups.len());
         for group in groups {
@@ -393,6 +399,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         Ok(EntryTest {
             ok,
             group_of,
+            kept_apart,
             apart_test,
         })
     }
