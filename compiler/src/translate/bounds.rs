@@ -547,7 +547,13 @@ impl FuncTranslator<'_, '_, '_, '_> {
                 plans.retain(|_, plan| !plan.exit_in_body);
             }
             for plan in plans.values_mut() {
-                plan.pack_lanes = pack && plan.f64_store_pairs > 0;
+                // Packing matches accesses to ranges by their local's value
+                // (`lane_pairs.rs`): one memory per loop.
+                let one_memory = plan
+                    .ranges
+                    .iter()
+                    .all(|r| r.memory == plan.ranges[0].memory);
+                plan.pack_lanes = pack && plan.f64_store_pairs > 0 && one_memory;
             }
             // In guard mode a loop is versioned only to pack its lanes.
             if !explicit {

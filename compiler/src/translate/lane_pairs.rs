@@ -295,7 +295,12 @@ fn body_accesses(func: &Function, packable: &PackableLoop) -> Option<Vec<Access>
             }
         }
     }
-    Some(accesses)
+    // One memory: the roots are matched by value, and a local's ranges in
+    // two memories would share one (`bounds.rs` plans such loops alone).
+    let one_memory = accesses
+        .iter()
+        .all(|a| same_memory(func, a.base, accesses[0].base, 2));
+    one_memory.then_some(accesses)
 }
 
 /// Bytes an extending load reads (`None`: its result type's size).
