@@ -37,7 +37,7 @@ use cranelift_codegen::ir::{
 };
 
 use super::fold_after_access::{extended_i32, same_memory};
-use super::ir_match::{Users, users};
+use super::ir_match::{Users, binary_operands, users};
 
 /// A hoisted range's induction at the header of the unchecked copy.
 #[derive(Clone, Copy, Debug)]
@@ -349,17 +349,7 @@ fn access(
         size,
         store,
     } = site;
-    let address = func.dfg.resolve_aliases(address);
-    let ValueDef::Result(add, _) = func.dfg.value_def(address) else {
-        return None;
-    };
-    let InstructionData::Binary {
-        opcode: Opcode::Iadd,
-        args: [a, b],
-    } = func.dfg.insts[add]
-    else {
-        return None;
-    };
+    let (a, b) = binary_operands(func, address, Opcode::Iadd)?;
     let (base, index) = match (extended_i32(func, a), extended_i32(func, b)) {
         (None, Some(index)) => (a, index),
         (Some(index), None) => (b, index),
