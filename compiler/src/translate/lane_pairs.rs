@@ -90,6 +90,9 @@ pub fn pack_lane_pairs(func: &mut Function, loops: &[PackableLoop]) -> bool {
             apply(func, &plan);
             packed = true;
         }
+        if packed {
+            super::lane_unroll::unroll_twice(func, packable);
+        }
         if let (false, Some((branch, checked))) = (packed, packable.unless_packed) {
             // The checked copy's header has parameters once its variables
             // are resolved: the jump passes what the branch passed.
@@ -665,6 +668,10 @@ mod tests {
         StoreBetween,
         /// A call between the lanes.
         CallBetween,
+        /// The loop goes on while `i + 2 < n` (signed), not `!= n`.
+        SignedExit,
+        /// The exit block stores the counter's last value at 0.
+        CounterAfter,
     }
 
     /// A guard-mode access address `base + zext(index)`, as `guard.rs`
@@ -749,7 +756,7 @@ mod tests {
                 builder.ins().store(heap, sum, at_p, offset);
                 if offset == 0 {
                     match extra {
-                        Extra::None => {}
+                        Extra::None | Extra::SignedExit | Extra::CounterAfter => {}
                         Extra::StoreBetween => {
                             let at_q = address(builder, vmctx, q);
                             builder.ins().store(heap, zero, at_q, 0);
@@ -767,7 +774,12 @@ mod tests {
             let next_p = builder.ins().iadd_imm_s(p, 16);
             let next_q = builder.ins().iadd_imm_s(q, 16);
             let next_i = builder.ins().iadd_imm_s(i, 2);
-            let more = builder.ins().icmp(IntCC::NotEqual, next_i, n);
+            let go_on = if extra == Extra::SignedExit {
+                IntCC::SignedLessThan
+            } else {
+                IntCC::NotEqual
+            };
+            let more = builder.ins().icmp(go_on, next_i, n);
             builder.ins().brif(
                 more,
                 header,
@@ -776,6 +788,10 @@ mod tests {
                 &[],
             );
             builder.switch_to_block(exit);
+            if extra == Extra::CounterAfter {
+                let at_zero = address(builder, vmctx, zero);
+                builder.ins().store(heap, next_i, at_zero, 0);
+            }
             builder.ins().return_(&[]);
             found = Some((header, [p, q]));
         });
@@ -831,9 +847,18 @@ mod tests {
             run(Extra::None, |[p, q]| vec![root(p, 0, 16), root(q, 1, 16)]);
         assert!(changed);
         assert_eq!(stores(&func, header), (1, 0));
-        let text = func.display().to_string();
-        assert_eq!(text.matches("load.f64x2").count(), 2, "{text}");
-        assert_eq!(text.matches("splat.f64x2").count(), 1, "{text}");
+        // In the loop's own block (lane_unroll.rs adds a two-turn copy).
+        let count = |opcode| {
+            func.layout
+                .block_insts(header)
+                .filter(|&inst| {
+                    func.dfg.insts[inst].opcode() == opcode
+                        && func.dfg.value_type(func.dfg.first_result(inst)) == types::F64X2
+                })
+                .count()
+        };
+        assert_eq!(count(Opcode::Load), 2, "{}", func.display());
+        assert_eq!(count(Opcode::Splat), 1, "{}", func.display());
     }
 
     #[test]
@@ -919,5 +944,73 @@ mod tests {
         });
         assert!(!changed);
         assert_eq!(stores(&func, header), (0, 2));
+    }
+
+    /// The blocks other than `header` that store a vector, with how many
+    /// vector stores each holds.
+    fn unrolled_blocks(func: &Function, header: Block) -> Vec<(Block, usize)> {
+        func.layout
+            .blocks()
+            .filter(|&block| block != header)
+            .map(|block| (block, stores(func, block).0))
+            .filter(|&(_, vectors)| vectors > 0)
+            .collect()
+    }
+
+    #[test]
+    fn a_packed_loop_counted_to_a_bound_also_runs_two_turns_per_test() {
+        for extra in [Extra::None, Extra::CounterAfter] {
+            let (func, header, changed) = run(extra, |[p, q]| vec![root(p, 0, 16), root(q, 1, 16)]);
+            assert!(changed);
+            // The one-turn block keeps its packed turn; one more block
+            // holds two.
+            assert_eq!(stores(&func, header), (1, 0));
+            let unrolled = unrolled_blocks(&func, header);
+            assert_eq!(unrolled.len(), 1, "{}", func.display());
+            let (twice, _) = unrolled[0];
+            assert_eq!(stores(&func, twice), (2, 0));
+            // One test of the counter in it: its last instruction.
+            let compares = func
+                .layout
+                .block_insts(twice)
+                .filter(|&inst| func.dfg.insts[inst].opcode() == Opcode::Icmp)
+                .count();
+            // (The first turn's test is computed, unused: later passes
+            // drop it.)
+            assert_eq!(compares, 2);
+            let branch = func.layout.last_inst(twice).expect("a terminator");
+            assert_eq!(func.dfg.insts[branch].opcode(), Opcode::Brif);
+            let targets: Vec<Block> = func.dfg.insts[branch]
+                .branch_destination(&func.dfg.jump_tables, &func.dfg.exception_tables)
+                .iter()
+                .map(|call| call.block(&func.dfg.value_lists))
+                .collect();
+            assert_eq!(targets[0], twice);
+            // The second turn addresses from the turn's start: every
+            // widened index is a parameter of the block.
+            let params = func.dfg.block_params(twice);
+            for inst in func.layout.block_insts(twice) {
+                if func.dfg.insts[inst].opcode() == Opcode::Uextend {
+                    let operand = func.dfg.resolve_aliases(func.dfg.inst_args(inst)[0]);
+                    assert!(params.contains(&operand), "{}", func.display());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_loop_not_counted_to_a_bound_it_meets_is_packed_but_not_unrolled() {
+        // `i + 2 < n`: how many turns are left says nothing about parity
+        // in the form the dispatch tests.
+        let (func, header, changed) = run(Extra::SignedExit, |[p, q]| {
+            vec![root(p, 0, 16), root(q, 1, 16)]
+        });
+        assert!(changed);
+        assert_eq!(stores(&func, header), (1, 0));
+        assert!(
+            unrolled_blocks(&func, header).is_empty(),
+            "{}",
+            func.display()
+        );
     }
 }

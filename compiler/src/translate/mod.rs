@@ -45,6 +45,7 @@ pub mod ir_match;
 pub mod keep_invariants;
 pub mod known_bits;
 pub mod lane_pairs;
+pub mod lane_unroll;
 pub mod large_offsets;
 pub mod limits;
 pub mod locals;
