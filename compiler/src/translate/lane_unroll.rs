@@ -120,17 +120,17 @@ pub(super) fn unroll_twice(func: &mut Function, packable: &PackableLoop) -> bool
     // U: two turns.
     let twice_params: Vec<Value> = func.dfg.block_params(twice).to_vec();
     let mut first: HashMap<Value, Value> = params.iter().copied().zip(twice_params).collect();
-    copy_body(func, &counted, twice, &mut first, &HashMap::new());
+    copy_body(func, &counted, twice, &mut first, None);
     let mut second: HashMap<Value, Value> = params
         .iter()
         .zip(&counted.back_args)
         .map(|(&p, &arg)| (p, mapped(func, &first, arg)))
         .collect();
-    let rewrites: HashMap<Value, (Value, i64)> = folded
-        .into_iter()
-        .map(|(root, step)| (root, (first[&root], step)))
-        .collect();
-    copy_body(func, &counted, twice, &mut second, &rewrites);
+    let stepped = SecondTurn {
+        steps: folded.into_iter().collect(),
+        first: &first,
+    };
+    copy_body(func, &counted, twice, &mut second, Some(&stepped));
     let condition = mapped(func, &second, counted.condition);
     let back: Vec<Value> = counted
         .back_args
@@ -384,17 +384,24 @@ fn fill_dispatch(func: &mut Function, counted: &CountedLoop, dispatch: Block, tw
         .brif(even, twice, &params, counted.header, &params);
 }
 
+/// The second turn's accesses through a root that steps by a constant:
+/// the first turn's address, the step added to the offset.
+struct SecondTurn<'a> {
+    /// Root (a parameter of the loop's block) -> its step.
+    steps: HashMap<Value, i64>,
+    /// The first turn's renaming of the loop's values.
+    first: &'a HashMap<Value, Value>,
+}
+
 /// Appends one turn of the loop's body (its branch left out) to `block`,
-/// reading `map`'s renaming of the header's values and adding its results
-/// to it. A `uextend.i64` of a root in `folded` (root -> (its value this
-/// turn started from in `block`, step)) becomes that value's `uextend`
-/// plus the step.
+/// reading `map`'s renaming of the loop block's values and adding its
+/// results to it.
 fn copy_body(
     func: &mut Function,
     counted: &CountedLoop,
     block: Block,
     map: &mut HashMap<Value, Value>,
-    folded: &HashMap<Value, (Value, i64)>,
+    second: Option<&SecondTurn>,
 ) {
     let insts: Vec<Inst> = func
         .layout
@@ -402,39 +409,65 @@ fn copy_body(
         .filter(|&i| i != counted.branch)
         .collect();
     for inst in insts {
-        let srcloc = func.srcloc(inst);
-        if let Some(&(start, step)) = widened(func, inst).and_then(|operand| folded.get(&operand)) {
-            let mut pos = FuncCursor::new(func).at_bottom(block).with_srcloc(srcloc);
-            let wide = pos.ins().uextend(types::I64, start);
-            let value = pos.ins().iadd_imm_s(wide, step);
-            map.insert(func.dfg.first_result(inst), value);
-            continue;
-        }
         let copy = func.dfg.clone_inst(inst);
-        let args: Vec<Value> = func
+        let mut args: Vec<Value> = func
             .dfg
             .inst_args(copy)
             .iter()
             .map(|&v| mapped(func, map, v))
             .collect();
+        if let Some(second) = second
+            && let Some((address_at, step)) = stepped_address(func, inst, second)
+            && let Some(offset) = access_offset(func, copy)
+            && let Ok(stepped) = i32::try_from(i64::from(offset) + step)
+        {
+            args[address_at] = mapped(func, second.first, func.dfg.inst_args(inst)[address_at]);
+            set_offset(func, copy, stepped);
+        }
         func.dfg.inst_args_mut(copy).copy_from_slice(&args);
         let old: Vec<Value> = func.dfg.inst_results(inst).to_vec();
         let new: Vec<Value> = func.dfg.inst_results(copy).to_vec();
         map.extend(old.into_iter().zip(new));
         func.layout.append_inst(copy, block);
+        let srcloc = func.srcloc(inst);
         func.set_srcloc(copy, srcloc);
     }
 }
 
-/// The operand (aliases resolved) of `inst` when it is a `uextend` to i64.
-fn widened(func: &Function, inst: Inst) -> Option<Value> {
+/// For a load or store of the loop's block at `x + uextend(root)` with
+/// a stepping root: the address's operand index and the root's step.
+fn stepped_address(func: &Function, inst: Inst, second: &SecondTurn) -> Option<(usize, i64)> {
+    let address_at = match func.dfg.insts[inst] {
+        InstructionData::Load { .. } => 0,
+        InstructionData::Store { .. } => 1,
+        _ => return None,
+    };
+    let address = func.dfg.inst_args(inst)[address_at];
+    let (x, y) = binary_operands(func, address, Opcode::Iadd)?;
+    [x, y].into_iter().find_map(|operand| {
+        let root = unary_operand(func, operand, Opcode::Uextend)?;
+        (func.dfg.value_type(operand) == types::I64)
+            .then(|| second.steps.get(&root).map(|&step| (address_at, step)))
+            .flatten()
+    })
+}
+
+/// The immediate offset of the load or store `inst`.
+fn access_offset(func: &Function, inst: Inst) -> Option<i32> {
     match func.dfg.insts[inst] {
-        InstructionData::Unary {
-            opcode: Opcode::Uextend,
-            arg,
-        } if func.dfg.value_type(func.dfg.first_result(inst)) == types::I64 => {
-            Some(func.dfg.resolve_aliases(arg))
+        InstructionData::Load { offset, .. } | InstructionData::Store { offset, .. } => {
+            Some(offset.into())
         }
         _ => None,
+    }
+}
+
+/// Sets the immediate offset of the load or store `inst`.
+fn set_offset(func: &mut Function, inst: Inst, value: i32) {
+    match &mut func.dfg.insts[inst] {
+        InstructionData::Load { offset, .. } | InstructionData::Store { offset, .. } => {
+            *offset = value.into();
+        }
+        _ => {}
     }
 }
