@@ -29,6 +29,9 @@
 //! accesses all happen at the second store's place: each access whose
 //! order against a store changes must be apart from it, either through
 //! different groups or through disjoint offsets from the same root.
+//!
+//! A packed loop then gets a second block running two turns per test of
+//! its counter (`lane_unroll.rs`).
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
