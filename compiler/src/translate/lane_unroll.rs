@@ -28,10 +28,14 @@
 //! Every turn does what it did, in the same order: only a test whose
 //! outcome is known goes.
 //!
-//! In `U`'s second turn an address `zext(p + s)` of a hoisted root `p`
-//! becomes `zext(p) + s`, which the address modes fold: the loop's entry
-//! test put every turn's `p` in `[0, length)` (`loop_version.rs`) when its
-//! range covers offset 0, so `p + s` does not wrap.
+//! In `U`'s second turn an access at `base + zext(p') + o`, where the
+//! root `p` steps by a constant `s` (`p' = p + s`), goes through the first
+//! turn's `base + zext(p)` at offset `o + s`: one address per root and
+//! turn pair, the step in the immediate. That is the same byte because
+//! the loop's entry test put every turn's `p` in `[0, length)`
+//! (`loop_version.rs`) when the root's range covers offset 0, so `p + s`
+//! does not wrap; and the body neither calls nor grows memory
+//! (`lane_pairs.rs` packs no other), so the base is the same.
 
 use std::collections::HashMap;
 
@@ -127,6 +131,7 @@ pub(super) fn unroll_twice(func: &mut Function, packable: &PackableLoop) -> bool
         .map(|(&p, &arg)| (p, mapped(func, &first, arg)))
         .collect();
     let stepped = SecondTurn {
+        header: counted.header,
         steps: folded.into_iter().collect(),
         first: &first,
     };
@@ -387,6 +392,7 @@ fn fill_dispatch(func: &mut Function, counted: &CountedLoop, dispatch: Block, tw
 /// The second turn's accesses through a root that steps by a constant:
 /// the first turn's address, the step added to the offset.
 struct SecondTurn<'a> {
+    header: Block,
     /// Root (a parameter of the loop's block) -> its step.
     steps: HashMap<Value, i64>,
     /// The first turn's renaming of the loop's values.
@@ -444,12 +450,34 @@ fn stepped_address(func: &Function, inst: Inst, second: &SecondTurn) -> Option<(
     };
     let address = func.dfg.inst_args(inst)[address_at];
     let (x, y) = binary_operands(func, address, Opcode::Iadd)?;
-    [x, y].into_iter().find_map(|operand| {
-        let root = unary_operand(func, operand, Opcode::Uextend)?;
-        (func.dfg.value_type(operand) == types::I64)
-            .then(|| second.steps.get(&root).map(|&step| (address_at, step)))
-            .flatten()
-    })
+    let stepped = |index: Value, base: Value| {
+        let root = unary_operand(func, index, Opcode::Uextend)?;
+        let &step = second.steps.get(&root)?;
+        (func.dfg.value_type(index) == types::I64 && same_every_turn(func, second.header, base))
+            .then_some((address_at, step))
+    };
+    stepped(x, y).or_else(|| stepped(y, x))
+}
+
+/// Whether `v` has one value in every turn of the loop at `header`:
+/// defined outside it, or a read-only load through such a value (the
+/// memory base from the vmctx, which `memory.rs` loads where it is used).
+fn same_every_turn(func: &Function, header: Block, v: Value) -> bool {
+    let outside = |v: Value| defining_block(func, v) != Some(header);
+    let v = func.dfg.resolve_aliases(v);
+    outside(v)
+        || match func.dfg.value_def(v) {
+            ValueDef::Result(inst, _) => match func.dfg.insts[inst] {
+                InstructionData::Load { arg, .. } => {
+                    func.dfg.insts[inst]
+                        .memflags_data(&func.dfg)
+                        .is_some_and(|flags| flags.readonly())
+                        && outside(arg)
+                }
+                _ => false,
+            },
+            _ => false,
+        }
 }
 
 /// The immediate offset of the load or store `inst`.
