@@ -48,6 +48,54 @@ pub fn binary_operands(func: &Function, v: Value, opcode: Opcode) -> Option<(Val
     }
 }
 
+/// `v` as `root + plus` along adds and subtracts of constants (`plus` the
+/// exact sum of the sign-extended constants; `v` equals `root + plus`
+/// modulo 2^bits of its type).
+pub fn constant_distance(func: &Function, v: Value) -> (Value, i64) {
+    /// Longest chain followed; the translator's are shorter.
+    const MAX_CHAIN: usize = 8;
+    /// Largest distance followed, so that no sum overflows (the callers
+    /// add constants of their own).
+    const MAX_DISTANCE: i64 = 1 << 40;
+    let mut value = func.dfg.resolve_aliases(v);
+    let mut plus = 0i64;
+    for _ in 0..MAX_CHAIN {
+        let constant = |v: Value| {
+            let bits = func.dfg.value_type(v).bits();
+            iconst_imm(func, v).map(|c| sign_extend(c, bits))
+        };
+        let step = if let Some((a, b)) = binary_operands(func, value, Opcode::Iadd) {
+            match (constant(a), constant(b)) {
+                (_, Some(c)) => Some((a, c)),
+                (Some(c), _) => Some((b, c)),
+                _ => None,
+            }
+        } else if let Some((a, b)) = binary_operands(func, value, Opcode::Isub) {
+            constant(b).map(|c| (a, -c))
+        } else {
+            None
+        };
+        match step {
+            Some((next, c)) if (plus + c).abs() < MAX_DISTANCE => {
+                plus += c;
+                value = func.dfg.resolve_aliases(next);
+            }
+            _ => break,
+        }
+    }
+    (value, plus)
+}
+
+/// `bits` low bits of `imm`, sign-extended.
+fn sign_extend(imm: i64, bits: u32) -> i64 {
+    if bits >= 64 {
+        imm
+    } else {
+        let shift = 64 - bits;
+        (imm << shift) >> shift
+    }
+}
+
 /// The operands of `v` (aliases resolved) when an `icmp` with condition
 /// `cc` defines it.
 pub fn compare_operands(func: &Function, v: Value, cc: IntCC) -> Option<(Value, Value)> {

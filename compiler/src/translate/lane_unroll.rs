@@ -46,7 +46,7 @@ use cranelift_codegen::ir::{
     types,
 };
 
-use super::ir_match::{binary_operands, edges_into, iconst_imm, unary_operand};
+use super::ir_match::{binary_operands, constant_distance, edges_into, iconst_imm, unary_operand};
 use super::lane_pairs::PackableLoop;
 
 /// The loop as the pass found it.
@@ -206,7 +206,7 @@ fn counted_loop(func: &Function, header: Block) -> Option<CountedLoop> {
     let params = dfg.block_params(header);
     // `next` is `i + k`, and the back edge passes it for `i`.
     let counter_of = |next: Value| -> Option<(usize, u32)> {
-        let (i, k) = plus_constant(func, next)?;
+        let (i, k) = constant_distance(func, next);
         let counter = params.iter().position(|&p| p == i)?;
         let bits = dfg.value_type(i).bits();
         let step = (k as u64) & (u64::MAX >> (64 - bits));
@@ -266,8 +266,8 @@ fn values_used_after(func: &Function, counted: &CountedLoop) -> Option<Vec<Value
     Some(escaping)
 }
 
-/// The hoisted roots whose next value `p + s` may be read as `zext(p) + s`
-/// in the second turn (see the module comment), with `s`.
+/// The hoisted roots the second turn may address as the first turn's
+/// root plus their step `s` (see the module comment), with `s`.
 fn folded_roots(
     func: &Function,
     counted: &CountedLoop,
@@ -282,26 +282,10 @@ fn folded_roots(
             let p = func.dfg.resolve_aliases(root.value);
             let index = params.iter().position(|&q| q == p)?;
             let next = counted.back_args[index];
-            let (from, k) = plus_constant(func, next)?;
+            let (from, k) = constant_distance(func, next);
             (from == p && func.dfg.value_type(p) == types::I32).then_some((p, i64::from(k as i32)))
         })
         .collect()
-}
-
-/// `(x, k)` when `v` is `x + k` or `x - (-k)` for a constant `k`, in
-/// the bits of `v`'s type (aliases resolved).
-fn plus_constant(func: &Function, v: Value) -> Option<(Value, i64)> {
-    let dfg = &func.dfg;
-    if let Some((x, y)) = binary_operands(func, v, Opcode::Iadd) {
-        let (x, y) = (dfg.resolve_aliases(x), dfg.resolve_aliases(y));
-        return match (iconst_imm(func, x), iconst_imm(func, y)) {
-            (_, Some(k)) => Some((x, k)),
-            (Some(k), _) => Some((y, k)),
-            _ => None,
-        };
-    }
-    let (x, y) = binary_operands(func, v, Opcode::Isub)?;
-    Some((dfg.resolve_aliases(x), iconst_imm(func, y)?.wrapping_neg()))
 }
 
 /// `v` as `map` renames it (aliases resolved).

@@ -56,7 +56,7 @@ use cranelift_codegen::ir::{
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::ir_match::{binary_operands, compare_operands, edges_into, iconst_imm, unary_operand};
+use super::ir_match::{compare_operands, constant_distance, edges_into, unary_operand};
 
 /// Compares the fast copy must save over its test before a run is
 /// versioned. Short runs are left alone: with 2, every benchmark had runs
@@ -79,9 +79,6 @@ const MAX_RUNS: usize = 64;
 /// (see `absorb_jump_targets`).
 const MAX_ABSORBED: usize = 2;
 const MAX_ABSORBED_INSTS: usize = 16;
-
-/// Largest constant distance followed, so that no sum below overflows.
-const MAX_DISTANCE: i64 = 1 << 40;
 
 /// One bounds check: traps when `zext(root + c) > base + d`.
 #[derive(Clone, Copy, Debug)]
@@ -233,51 +230,6 @@ fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
         base,
         d,
     })
-}
-
-/// `v` as `root + plus` along adds and subtracts of constants (`plus` the
-/// exact sum of the sign-extended constants; `v` equals `root + plus`
-/// modulo 2^bits of its type).
-fn constant_distance(func: &Function, v: Value) -> (Value, i64) {
-    /// Longest chain followed; the translator's are shorter.
-    const MAX_CHAIN: usize = 8;
-    let mut value = func.dfg.resolve_aliases(v);
-    let mut plus = 0i64;
-    for _ in 0..MAX_CHAIN {
-        let constant = |v: Value| {
-            let bits = func.dfg.value_type(v).bits();
-            iconst_imm(func, v).map(|c| sign_extend(c, bits))
-        };
-        let step = if let Some((a, b)) = binary_operands(func, value, Opcode::Iadd) {
-            match (constant(a), constant(b)) {
-                (_, Some(c)) => Some((a, c)),
-                (Some(c), _) => Some((b, c)),
-                _ => None,
-            }
-        } else if let Some((a, b)) = binary_operands(func, value, Opcode::Isub) {
-            constant(b).map(|c| (a, -c))
-        } else {
-            None
-        };
-        match step {
-            Some((next, c)) if (plus + c).abs() < MAX_DISTANCE => {
-                plus += c;
-                value = func.dfg.resolve_aliases(next);
-            }
-            _ => break,
-        }
-    }
-    (value, plus)
-}
-
-/// `bits` low bits of `imm`, sign-extended.
-fn sign_extend(imm: i64, bits: u32) -> i64 {
-    if bits >= 64 {
-        imm
-    } else {
-        let shift = 64 - bits;
-        (imm << shift) >> shift
-    }
 }
 
 /// Splits `run.block` at its first check into the test, the fast copy,
