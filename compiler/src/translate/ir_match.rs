@@ -10,6 +10,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     Block, BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef,
 };
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The immediate of `v` (aliases resolved) when an `iconst` defines it, as
 /// Cranelift stores it: the bits of the constant's type, in an `i64`.
@@ -289,6 +290,84 @@ pub fn other_operand(func: &Function, inst: Inst, opcode: Opcode, v: Value) -> O
         },
         _ => None,
     }
+}
+
+/// The values of `defined` that instructions outside `block` read, in the
+/// order first read.
+pub fn values_read_outside(
+    func: &Function,
+    block: Block,
+    defined: &FxHashSet<Value>,
+) -> Vec<Value> {
+    let mut seen = FxHashSet::default();
+    let mut read = Vec::new();
+    for other in func.layout.blocks().filter(|&b| b != block) {
+        for inst in func.layout.block_insts(other) {
+            for v in func.dfg.inst_values(inst) {
+                let v = func.dfg.resolve_aliases(v);
+                if defined.contains(&v) && seen.insert(v) {
+                    read.push(v);
+                }
+            }
+        }
+    }
+    read
+}
+
+/// Replaces, outside `block` (if any), every read of a key of `renamed`
+/// (or of an alias of one) with its value.
+pub fn rename_outside(
+    func: &mut Function,
+    block: Option<Block>,
+    renamed: &FxHashMap<Value, Value>,
+) {
+    if renamed.is_empty() {
+        return;
+    }
+    let mut map = renamed.clone();
+    for v in func.dfg.values() {
+        if let Some(&to) = renamed.get(&func.dfg.resolve_aliases(v)) {
+            map.insert(v, to);
+        }
+    }
+    let blocks: Vec<Block> = func.layout.blocks().filter(|&b| Some(b) != block).collect();
+    for other in blocks {
+        let insts: Vec<Inst> = func.layout.block_insts(other).collect();
+        for inst in insts {
+            func.dfg
+                .map_inst_values(inst, |v| map.get(&v).copied().unwrap_or(v));
+        }
+    }
+}
+
+/// Appends a copy of `inst` to `block` that reads `copies`' renaming of
+/// the values `inst` reads (aliases resolved), and adds the renaming of
+/// its results to `copies`. Returns the copy.
+pub fn append_copy(
+    func: &mut Function,
+    block: Block,
+    inst: Inst,
+    copies: &mut FxHashMap<Value, Value>,
+) -> Inst {
+    let copy = func.dfg.clone_inst(inst);
+    let renamed: Vec<Value> = func
+        .dfg
+        .inst_values(copy)
+        .map(|v| {
+            copies
+                .get(&func.dfg.resolve_aliases(v))
+                .copied()
+                .unwrap_or(v)
+        })
+        .collect();
+    func.dfg.overwrite_inst_values(copy, renamed.into_iter());
+    let originals = func.dfg.inst_results(inst).to_vec();
+    let results = func.dfg.inst_results(copy).to_vec();
+    copies.extend(originals.into_iter().zip(results));
+    let srcloc = func.srcloc(inst);
+    func.layout.append_inst(copy, block);
+    func.set_srcloc(copy, srcloc);
+    copy
 }
 
 /// Each block's last instruction, with its block, in layout order: every

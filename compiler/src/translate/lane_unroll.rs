@@ -37,8 +37,6 @@
 //! does not wrap; and the body neither calls nor grows memory
 //! (`lane_pairs.rs` packs no other), so the base is the same.
 
-use std::collections::HashMap;
-
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -46,7 +44,12 @@ use cranelift_codegen::ir::{
     types,
 };
 
-use super::ir_match::{binary_operands, constant_distance, edges_into, iconst_imm, unary_operand};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::ir_match::{
+    append_copy, binary_operands, constant_distance, edges_into, iconst_imm, rename_outside,
+    unary_operand, values_read_outside,
+};
 use super::lane_pairs::PackableLoop;
 
 /// The loop as the pass found it.
@@ -98,12 +101,12 @@ pub(super) fn unroll_twice(func: &mut Function, packable: &PackableLoop) -> bool
 
     // The exit receives what was used after the loop from whichever block
     // leaves it.
-    let mut after: HashMap<Value, Value> = HashMap::new();
+    let mut after: FxHashMap<Value, Value> = FxHashMap::default();
     for &v in &escaping {
         let ty = func.dfg.value_type(v);
         after.insert(v, func.dfg.append_block_param(counted.exit, ty));
     }
-    replace_uses_outside(func, counted.header, &after);
+    rename_outside(func, Some(counted.header), &after);
     retarget(func, counted.header, dispatch);
 
     // H: the same body; it goes on through the dispatch.
@@ -123,9 +126,9 @@ pub(super) fn unroll_twice(func: &mut Function, packable: &PackableLoop) -> bool
 
     // U: two turns.
     let twice_params: Vec<Value> = func.dfg.block_params(twice).to_vec();
-    let mut first: HashMap<Value, Value> = params.iter().copied().zip(twice_params).collect();
+    let mut first: FxHashMap<Value, Value> = params.iter().copied().zip(twice_params).collect();
     copy_body(func, &counted, twice, &mut first, None);
-    let mut second: HashMap<Value, Value> = params
+    let mut second: FxHashMap<Value, Value> = params
         .iter()
         .zip(&counted.back_args)
         .map(|(&p, &arg)| (p, mapped(func, &first, arg)))
@@ -244,26 +247,26 @@ fn defining_block(func: &Function, v: Value) -> Option<Block> {
     }
 }
 
-/// The values the loop's block defines that other blocks read, in value
-/// order; `None` when the exit has another predecessor (it would not
-/// dominate those reads).
+/// The values the loop's block defines that other blocks read; `None`
+/// when the exit has another predecessor (it would not dominate those
+/// reads).
 fn values_used_after(func: &Function, counted: &CountedLoop) -> Option<Vec<Value>> {
     if edges_into(func, counted.exit).len() != 1 {
         return None;
     }
-    let dfg = &func.dfg;
-    let mut escaping: Vec<Value> = func
-        .layout
-        .blocks()
-        .filter(|&block| block != counted.header)
-        .flat_map(|block| func.layout.block_insts(block))
-        .flat_map(|inst| dfg.inst_values(inst))
-        .map(|v| dfg.resolve_aliases(v))
-        .filter(|&v| defining_block(func, v) == Some(counted.header))
+    let header = counted.header;
+    let defined: FxHashSet<Value> = func
+        .dfg
+        .block_params(header)
+        .iter()
+        .copied()
+        .chain(
+            func.layout
+                .block_insts(header)
+                .flat_map(|inst| func.dfg.inst_results(inst).iter().copied()),
+        )
         .collect();
-    escaping.sort();
-    escaping.dedup();
-    Some(escaping)
+    Some(values_read_outside(func, header, &defined))
 }
 
 /// The hoisted roots the second turn may address as the first turn's
@@ -289,29 +292,9 @@ fn folded_roots(
 }
 
 /// `v` as `map` renames it (aliases resolved).
-fn mapped(func: &Function, map: &HashMap<Value, Value>, v: Value) -> Value {
+fn mapped(func: &Function, map: &FxHashMap<Value, Value>, v: Value) -> Value {
     let v = func.dfg.resolve_aliases(v);
     map.get(&v).copied().unwrap_or(v)
-}
-
-/// Makes every read outside `header` of a value in `renamed` read its
-/// new name.
-fn replace_uses_outside(func: &mut Function, header: Block, renamed: &HashMap<Value, Value>) {
-    if renamed.is_empty() {
-        return;
-    }
-    let blocks: Vec<Block> = func.layout.blocks().filter(|&b| b != header).collect();
-    for block in blocks {
-        let insts: Vec<Inst> = func.layout.block_insts(block).collect();
-        for inst in insts {
-            let values: Vec<Value> = func
-                .dfg
-                .inst_values(inst)
-                .map(|v| mapped(func, renamed, v))
-                .collect();
-            func.dfg.overwrite_inst_values(inst, values.into_iter());
-        }
-    }
 }
 
 /// Makes every branch to `from` go to `to` instead, with the same
@@ -378,9 +361,9 @@ fn fill_dispatch(func: &mut Function, counted: &CountedLoop, dispatch: Block, tw
 struct SecondTurn<'a> {
     header: Block,
     /// Root (a parameter of the loop's block) -> its step.
-    steps: HashMap<Value, i64>,
+    steps: FxHashMap<Value, i64>,
     /// The first turn's renaming of the loop's values.
-    first: &'a HashMap<Value, Value>,
+    first: &'a FxHashMap<Value, Value>,
 }
 
 /// Appends one turn of the loop's body (its branch left out) to `block`,
@@ -390,7 +373,7 @@ fn copy_body(
     func: &mut Function,
     counted: &CountedLoop,
     block: Block,
-    map: &mut HashMap<Value, Value>,
+    map: &mut FxHashMap<Value, Value>,
     second: Option<&SecondTurn>,
 ) {
     let insts: Vec<Inst> = func
@@ -399,28 +382,16 @@ fn copy_body(
         .filter(|&i| i != counted.branch)
         .collect();
     for inst in insts {
-        let copy = func.dfg.clone_inst(inst);
-        let mut args: Vec<Value> = func
-            .dfg
-            .inst_args(copy)
-            .iter()
-            .map(|&v| mapped(func, map, v))
-            .collect();
+        let copy = append_copy(func, block, inst, map);
         if let Some(second) = second
             && let Some((address_at, step)) = stepped_address(func, inst, second)
             && let Some(offset) = access_offset(func, copy)
             && let Ok(stepped) = i32::try_from(i64::from(offset) + step)
         {
-            args[address_at] = mapped(func, second.first, func.dfg.inst_args(inst)[address_at]);
+            let address = mapped(func, second.first, func.dfg.inst_args(inst)[address_at]);
+            func.dfg.inst_args_mut(copy)[address_at] = address;
             set_offset(func, copy, stepped);
         }
-        func.dfg.inst_args_mut(copy).copy_from_slice(&args);
-        let old: Vec<Value> = func.dfg.inst_results(inst).to_vec();
-        let new: Vec<Value> = func.dfg.inst_results(copy).to_vec();
-        map.extend(old.into_iter().zip(new));
-        func.layout.append_inst(copy, block);
-        let srcloc = func.srcloc(inst);
-        func.set_srcloc(copy, srcloc);
     }
 }
 

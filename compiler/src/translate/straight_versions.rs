@@ -56,7 +56,10 @@ use cranelift_codegen::ir::{
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::ir_match::{compare_operands, constant_distance, edges_into, unary_operand};
+use super::ir_match::{
+    append_copy, compare_operands, constant_distance, edges_into, rename_outside, unary_operand,
+    values_read_outside,
+};
 
 /// Compares the fast copy must save over its test before a run is
 /// versioned. Short runs are left alone: with 2, every benchmark had runs
@@ -314,18 +317,9 @@ fn copy_into(
 ) -> FxHashMap<Value, Value> {
     let mut copies: FxHashMap<Value, Value> = FxHashMap::default();
     for &inst in insts {
-        if skipped.contains(&inst) {
-            continue;
+        if !skipped.contains(&inst) {
+            append_copy(func, block, inst, &mut copies);
         }
-        let copy = func.dfg.clone_inst(inst);
-        func.dfg
-            .map_inst_values(copy, |v| copies.get(&v).copied().unwrap_or(v));
-        let originals = func.dfg.inst_results(inst).to_vec();
-        let results = func.dfg.inst_results(copy).to_vec();
-        copies.extend(originals.into_iter().zip(results));
-        let srcloc = func.srcloc(inst);
-        func.layout.append_inst(copy, block);
-        func.set_srcloc(copy, srcloc);
     }
     copies
 }
@@ -453,46 +447,6 @@ fn results_of(func: &Function, insts: &[Inst]) -> FxHashSet<Value> {
         .iter()
         .flat_map(|&inst| func.dfg.inst_results(inst).iter().copied())
         .collect()
-}
-
-/// The values of `defined` that instructions outside `block` read, in the
-/// order first read.
-fn values_read_outside(func: &Function, block: Block, defined: &FxHashSet<Value>) -> Vec<Value> {
-    let mut seen = FxHashSet::default();
-    let mut read = Vec::new();
-    for other in func.layout.blocks().filter(|&b| b != block) {
-        for inst in func.layout.block_insts(other) {
-            for v in func.dfg.inst_values(inst) {
-                let v = func.dfg.resolve_aliases(v);
-                if defined.contains(&v) && seen.insert(v) {
-                    read.push(v);
-                }
-            }
-        }
-    }
-    read
-}
-
-/// Replaces, outside `block` (if any), every read of a key of `renamed`
-/// (or of an alias of one) with its value.
-fn rename_outside(func: &mut Function, block: Option<Block>, renamed: &FxHashMap<Value, Value>) {
-    if renamed.is_empty() {
-        return;
-    }
-    let mut map = renamed.clone();
-    for v in func.dfg.values() {
-        if let Some(&to) = renamed.get(&func.dfg.resolve_aliases(v)) {
-            map.insert(v, to);
-        }
-    }
-    let blocks: Vec<Block> = func.layout.blocks().filter(|&b| Some(b) != block).collect();
-    for other in blocks {
-        let insts: Vec<Inst> = func.layout.block_insts(other).collect();
-        for inst in insts {
-            func.dfg
-                .map_inst_values(inst, |v| map.get(&v).copied().unwrap_or(v));
-        }
-    }
 }
 
 #[cfg(test)]
