@@ -53,14 +53,13 @@ use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::dominator_tree::DominatorTree;
 use cranelift_codegen::flowgraph::ControlFlowGraph;
 use cranelift_codegen::ir::{
-    Function, Inst, InstBuilder, InstructionData, Opcode, TrapCode, Value, ValueDef,
-    immediates::Offset32, types,
+    Function, Inst, InstBuilder, InstructionData, Opcode, TrapCode, Value, ValueDef, types,
 };
 use target_lexicon::Architecture;
 use wafer_abi::{GUARD_BELOW_BYTES, GUARDED_MAX_BYTES};
 
 use super::env::ModuleEnv;
-use super::ir_match::{Users, binary_operands, iconst_imm};
+use super::ir_match::{Users, access_address, binary_operands, iconst_imm, set_access_address};
 use crate::emit::BoundsChecks;
 
 /// Whether every access the pass may fold lies in a memory no longer than
@@ -158,17 +157,9 @@ pub fn fold_after_access(func: &mut Function, mode: BoundsChecks, architecture: 
         let mut pos = FuncCursor::new(func).at_inst(access.inst);
         let wide = pos.ins().uextend(types::I64, p);
         let native = pos.ins().iadd(access.memory_base, wide);
-        match &mut func.dfg.insts[access.inst] {
-            InstructionData::Load { arg, offset, .. } => {
-                *arg = native;
-                *offset = Offset32::new(i32::from(*offset) + k);
-            }
-            InstructionData::Store { args, offset, .. } => {
-                args[1] = native;
-                *offset = Offset32::new(i32::from(*offset) + k);
-            }
-            _ => unreachable!("heap_accesses keeps plain loads and stores"),
-        }
+        // `k` was checked to fit above.
+        let offset = offset_of(func, access.inst) + k;
+        set_access_address(func, access.inst, native, offset);
     }
 }
 
@@ -364,12 +355,7 @@ fn positive_add(func: &Function, index: Value) -> Option<(Value, i32)> {
 
 /// The static offset of a plain load or store.
 fn offset_of(func: &Function, inst: Inst) -> i32 {
-    match func.dfg.insts[inst] {
-        InstructionData::Load { offset, .. } | InstructionData::Store { offset, .. } => {
-            offset.into()
-        }
-        _ => 0,
-    }
+    access_address(func, inst).map_or(0, |(_, offset)| offset)
 }
 
 #[cfg(test)]

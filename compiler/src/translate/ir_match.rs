@@ -128,6 +128,34 @@ pub fn unary_operand(func: &Function, v: Value, opcode: Opcode) -> Option<Value>
     }
 }
 
+/// The address and static offset of a plain load or store.
+pub fn access_address(func: &Function, inst: Inst) -> Option<(Value, i32)> {
+    match func.dfg.insts[inst] {
+        InstructionData::Load { arg, offset, .. } => Some((arg, offset.into())),
+        InstructionData::Store { args, offset, .. } => Some((args[1], offset.into())),
+        _ => None,
+    }
+}
+
+/// Makes the plain load or store `inst` access `address + offset`.
+pub fn set_access_address(func: &mut Function, inst: Inst, address: Value, offset: i32) {
+    match &mut func.dfg.insts[inst] {
+        InstructionData::Load {
+            arg, offset: old, ..
+        } => {
+            *arg = address;
+            *old = offset.into();
+        }
+        InstructionData::Store {
+            args, offset: old, ..
+        } => {
+            args[1] = address;
+            *old = offset.into();
+        }
+        _ => {}
+    }
+}
+
 /// Argument `index` of destination `dest` of branch `inst`, when it is a
 /// plain value (not a call's return value or exception payload).
 pub fn branch_arg(func: &Function, inst: Inst, dest: usize, index: usize) -> Option<Value> {

@@ -47,8 +47,8 @@ use cranelift_codegen::ir::{
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::ir_match::{
-    append_copy, binary_operands, constant_distance, edges_into, iconst_imm, rename_outside,
-    unary_operand, values_read_outside,
+    access_address, append_copy, binary_operands, constant_distance, edges_into, iconst_imm,
+    rename_outside, set_access_address, unary_operand, values_read_outside,
 };
 use super::lane_pairs::PackableLoop;
 
@@ -384,32 +384,26 @@ fn copy_body(
     for inst in insts {
         let copy = append_copy(func, block, inst, map);
         if let Some(second) = second
-            && let Some((address_at, step)) = stepped_address(func, inst, second)
-            && let Some(offset) = access_offset(func, copy)
+            && let Some(step) = stepped_root(func, inst, second)
+            && let Some((address, offset)) = access_address(func, inst)
             && let Ok(stepped) = i32::try_from(i64::from(offset) + step)
         {
-            let address = mapped(func, second.first, func.dfg.inst_args(inst)[address_at]);
-            func.dfg.inst_args_mut(copy)[address_at] = address;
-            set_offset(func, copy, stepped);
+            let first_address = mapped(func, second.first, address);
+            set_access_address(func, copy, first_address, stepped);
         }
     }
 }
 
 /// For a load or store of the loop's block at `x + uextend(root)` with
-/// a stepping root: the address's operand index and the root's step.
-fn stepped_address(func: &Function, inst: Inst, second: &SecondTurn) -> Option<(usize, i64)> {
-    let address_at = match func.dfg.insts[inst] {
-        InstructionData::Load { .. } => 0,
-        InstructionData::Store { .. } => 1,
-        _ => return None,
-    };
-    let address = func.dfg.inst_args(inst)[address_at];
+/// a stepping root: the root's step.
+fn stepped_root(func: &Function, inst: Inst, second: &SecondTurn) -> Option<i64> {
+    let (address, _) = access_address(func, inst)?;
     let (x, y) = binary_operands(func, address, Opcode::Iadd)?;
     let stepped = |index: Value, base: Value| {
         let root = unary_operand(func, index, Opcode::Uextend)?;
         let &step = second.steps.get(&root)?;
         (func.dfg.value_type(index) == types::I64 && same_every_turn(func, second.header, base))
-            .then_some((address_at, step))
+            .then_some(step)
     };
     stepped(x, y).or_else(|| stepped(y, x))
 }
@@ -433,24 +427,4 @@ fn same_every_turn(func: &Function, header: Block, v: Value) -> bool {
             },
             _ => false,
         }
-}
-
-/// The immediate offset of the load or store `inst`.
-fn access_offset(func: &Function, inst: Inst) -> Option<i32> {
-    match func.dfg.insts[inst] {
-        InstructionData::Load { offset, .. } | InstructionData::Store { offset, .. } => {
-            Some(offset.into())
-        }
-        _ => None,
-    }
-}
-
-/// Sets the immediate offset of the load or store `inst`.
-fn set_offset(func: &mut Function, inst: Inst, value: i32) {
-    match &mut func.dfg.insts[inst] {
-        InstructionData::Load { offset, .. } | InstructionData::Store { offset, .. } => {
-            *offset = value.into();
-        }
-        _ => {}
-    }
 }

@@ -19,10 +19,9 @@
 //! in an operand.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
-use cranelift_codegen::ir::immediates::Offset32;
-use cranelift_codegen::ir::{
-    Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef,
-};
+use cranelift_codegen::ir::{Function, InstBuilder, InstructionData, Opcode, Value, ValueDef};
+
+use super::ir_match::{access_address, set_access_address};
 
 /// Splits the offsets of `func`'s memory accesses that do not fit in 12
 /// bits (see the module comment).
@@ -30,7 +29,7 @@ pub fn split_large_offsets(func: &mut Function) {
     let mut accesses = Vec::new();
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
-            if let Some((address, offset)) = access(func, inst)
+            if let Some((address, offset)) = access_address(func, inst)
                 && !fits_in_12_bits(offset)
                 && let Some((p, q)) = sum_of_values(func, address)
             {
@@ -45,26 +44,7 @@ pub fn split_large_offsets(func: &mut Function) {
         let hi = cursor.ins().iconst(ty, hi);
         let index = cursor.ins().iadd(q, hi);
         let address = cursor.ins().iadd(p, index);
-        match &mut func.dfg.insts[inst] {
-            InstructionData::Load { arg, offset, .. } => {
-                *arg = address;
-                *offset = Offset32::new(lo);
-            }
-            InstructionData::Store { args, offset, .. } => {
-                args[1] = address;
-                *offset = Offset32::new(lo);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The address and offset of a plain load or store.
-fn access(func: &Function, inst: Inst) -> Option<(Value, i32)> {
-    match func.dfg.insts[inst] {
-        InstructionData::Load { arg, offset, .. } => Some((arg, offset.into())),
-        InstructionData::Store { args, offset, .. } => Some((args[1], offset.into())),
-        _ => None,
+        set_access_address(func, inst, address, lo);
     }
 }
 
