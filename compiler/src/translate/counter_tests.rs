@@ -50,7 +50,9 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::loop_analysis::Loop;
 
-use super::ir_match::{Users, binary_operands, branch_arg, iconst_imm, is_zero, set_branch_arg};
+use super::ir_match::{
+    Users, binary_operands, branch_arg, iconst_imm, is_zero, same_computation, set_branch_arg,
+};
 use super::opaque_slot::{KeptLoopView, LoopView, OpaqueSlot, slot_region};
 
 /// A distinct `user_id` for the ends' slots (the translator's regions are
@@ -67,10 +69,23 @@ pub fn test_pointers_for_counters(func: &mut Function, views: &mut KeptLoopView)
         return;
     }
     let region = slot_region(func, END_REGION_ID, "loop end");
+    let mut ends: Vec<KeptEnd> = Vec::new();
     for plan in plans {
-        apply(func, &plan, region);
+        apply(func, &plan, region, &mut ends);
     }
 }
+
+/// An end already passed through a slot: the entry branch it was computed
+/// before, its terms, and the load the loop's tests read.
+struct KeptEnd {
+    entry: Inst,
+    terms: (Value, Value),
+    end: Value,
+}
+
+/// How deep two ends' terms are compared: strncmp's are a pointer and a
+/// count the translator read from locals, plus a constant.
+const SAME_END_DEPTH: u32 = 3;
 
 /// What reads the counter parameter `c`.
 enum Reader {
@@ -317,13 +332,37 @@ fn passes_only_as_counter(
     true
 }
 
-fn apply(func: &mut Function, plan: &Plan, region: AliasRegion) {
+/// Rewrites the loop of `plan`. The two copies of a versioned loop
+/// (`loop_version.rs`) are entered from the same branch with the same
+/// end, computed by each copy's own translation: the second reuses the
+/// first's slot, one store and one load per entry instead of two of each.
+fn apply(func: &mut Function, plan: &Plan, region: AliasRegion, ends: &mut Vec<KeptEnd>) {
     let (entry_inst, _) = plan.entry;
-    let mut cursor = FuncCursor::new(func).at_inst(entry_inst);
-    let end = cursor.ins().iadd(plan.end_terms.0, plan.end_terms.1);
-    let slot = OpaqueSlot::new(cursor.func, types::I32, region);
-    slot.store(&mut cursor, end);
-    let end = slot.load(&mut cursor);
+    let (a, b) = plan.end_terms;
+    let same = |x: Value, y: Value| same_computation(func, x, y, SAME_END_DEPTH);
+    let kept = ends
+        .iter()
+        .find(|kept| {
+            let (c, d) = kept.terms;
+            kept.entry == entry_inst && ((same(a, c) && same(b, d)) || (same(a, d) && same(b, c)))
+        })
+        .map(|kept| kept.end);
+    let end = match kept {
+        Some(end) => end,
+        None => {
+            let mut cursor = FuncCursor::new(func).at_inst(entry_inst);
+            let sum = cursor.ins().iadd(a, b);
+            let slot = OpaqueSlot::new(cursor.func, types::I32, region);
+            slot.store(&mut cursor, sum);
+            let end = slot.load(&mut cursor);
+            ends.push(KeptEnd {
+                entry: entry_inst,
+                terms: (a, b),
+                end,
+            });
+            end
+        }
+    };
     let p = plan.pointer_param;
     for reader in &plan.readers {
         match *reader {
@@ -344,5 +383,99 @@ fn apply(func: &mut Function, plan: &Plan, region: AliasRegion) {
     // `c0`, and the counting becomes dead code.
     for &(inst, dest) in &plan.backs {
         set_branch_arg(func, inst, dest, plan.counter, plan.counter_param);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cranelift_codegen::ir::{Function, InstBuilder, Opcode, Value, types};
+    use cranelift_frontend::FunctionBuilder;
+
+    use super::test_pointers_for_counters;
+    use crate::translate::opaque_slot::KeptLoopView;
+    use crate::translate::test_ir;
+
+    /// The entry arguments of one copy of strncmp's byte loop, which
+    /// tests its counter parameter first: `p0 = (l & 0x7fffffff) + 1` and
+    /// `c0 = n - c_minus`, computed anew for each copy as the translator
+    /// does for a versioned loop (`loop_version.rs`); the end is `(l &
+    /// 0x7fffffff) + n` when `c_minus` is 1.
+    fn strncmp_loop(builder: &mut FunctionBuilder, l: Value, n: Value, c_minus: i64) -> [Value; 2] {
+        let masked = builder.ins().band_imm_u(l, 0x7fff_ffff);
+        let p0 = builder.ins().iadd_imm_s(masked, 1);
+        let c0 = builder.ins().iadd_imm_s(n, -c_minus);
+        [p0, c0]
+    }
+
+    fn body(
+        builder: &mut FunctionBuilder,
+        header: cranelift_codegen::ir::Block,
+        done: cranelift_codegen::ir::Block,
+    ) {
+        let go = builder.create_block();
+        builder.switch_to_block(header);
+        let p = builder.append_block_param(header, types::I32);
+        let c = builder.append_block_param(header, types::I32);
+        builder.ins().brif(c, go, &[], done, &[p.into()]);
+        builder.switch_to_block(go);
+        let p_next = builder.ins().iadd_imm_s(p, 1);
+        let c_next = builder.ins().iadd_imm_s(c, -1);
+        builder.ins().jump(header, &[p_next.into(), c_next.into()]);
+    }
+
+    /// Two copies of the loop, entered from one `brif`, each computing
+    /// its own `p0` and `c0` (`c_minus` per copy).
+    fn two_copies(c_minus: [i64; 2]) -> Function {
+        test_ir::function(
+            &[types::I32, types::I32, types::I32],
+            &[types::I32],
+            |builder, params| {
+                let (l, n, which) = (params[0], params[1], params[2]);
+                let first = builder.create_block();
+                let second = builder.create_block();
+                let done = builder.create_block();
+                let result = builder.append_block_param(done, types::I32);
+                let [p0, c0] = strncmp_loop(builder, l, n, c_minus[0]);
+                let [q0, d0] = strncmp_loop(builder, l, n, c_minus[1]);
+                builder.ins().brif(
+                    which,
+                    first,
+                    &[p0.into(), c0.into()],
+                    second,
+                    &[q0.into(), d0.into()],
+                );
+                body(builder, first, done);
+                body(builder, second, done);
+                builder.switch_to_block(done);
+                builder.ins().return_(&[result]);
+            },
+        )
+    }
+
+    fn slot_stores(func: &Function) -> usize {
+        func.layout
+            .blocks()
+            .flat_map(|b| func.layout.block_insts(b))
+            .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Store)
+            .count()
+    }
+
+    /// Both headers test their pointer against one end, kept in one slot.
+    #[test]
+    fn twin_loops_share_one_end() {
+        let mut func = two_copies([1, 1]);
+        test_pointers_for_counters(&mut func, &mut KeptLoopView::default());
+        test_ir::assert_valid(&func);
+        assert_eq!(slot_stores(&func), 1, "{}", func.display());
+        assert_eq!(func.sized_stack_slots.len(), 1, "{}", func.display());
+    }
+
+    /// Different counts (`n - 1` and `n - 2`) are different ends.
+    #[test]
+    fn loops_with_different_ends_keep_their_own() {
+        let mut func = two_copies([1, 2]);
+        test_pointers_for_counters(&mut func, &mut KeptLoopView::default());
+        test_ir::assert_valid(&func);
+        assert_eq!(slot_stores(&func), 2, "{}", func.display());
     }
 }

@@ -128,6 +128,63 @@ pub fn unary_operand(func: &Function, v: Value, opcode: Opcode) -> Option<Value>
     }
 }
 
+/// Whether `a` and `b` compute the same value: the same pure operation
+/// (no load, no trap, no other effect) with the same immediates, on
+/// operands that are the same values or again the same computation, down
+/// to `depth` levels. The translator computes a versioned loop's
+/// invariants once per copy (`loop_version.rs`); Cranelift's mid-end
+/// merges such twins, but only after the IR passes have run.
+pub fn same_computation(func: &Function, a: Value, b: Value, depth: u32) -> bool {
+    let (a, b) = (func.dfg.resolve_aliases(a), func.dfg.resolve_aliases(b));
+    if a == b {
+        return true;
+    }
+    if depth == 0 || func.dfg.value_type(a) != func.dfg.value_type(b) {
+        return false;
+    }
+    let (ValueDef::Result(inst_a, 0), ValueDef::Result(inst_b, 0)) =
+        (func.dfg.value_def(a), func.dfg.value_def(b))
+    else {
+        return false;
+    };
+    let pure =
+        |opcode: Opcode| !opcode.can_trap() && !opcode.can_load() && !opcode.other_side_effects();
+    let same = |x: Value, y: Value| same_computation(func, x, y, depth - 1);
+    match (func.dfg.insts[inst_a], func.dfg.insts[inst_b]) {
+        (
+            InstructionData::UnaryImm {
+                opcode: oa,
+                imm: ia,
+            },
+            InstructionData::UnaryImm {
+                opcode: ob,
+                imm: ib,
+            },
+        ) => oa == ob && ia == ib,
+        (
+            InstructionData::Unary {
+                opcode: oa,
+                arg: xa,
+            },
+            InstructionData::Unary {
+                opcode: ob,
+                arg: xb,
+            },
+        ) => oa == ob && pure(oa) && same(xa, xb),
+        (
+            InstructionData::Binary {
+                opcode: oa,
+                args: xa,
+            },
+            InstructionData::Binary {
+                opcode: ob,
+                args: xb,
+            },
+        ) => oa == ob && pure(oa) && same(xa[0], xb[0]) && same(xa[1], xb[1]),
+        _ => false,
+    }
+}
+
 /// The address and static offset of a plain load or store.
 pub fn access_address(func: &Function, inst: Inst) -> Option<(Value, i32)> {
     match func.dfg.insts[inst] {
