@@ -208,6 +208,10 @@ def print_suite(ctx, results):
     print(report.speed_table(results, ran, "cpu"))
     print("\n## Speed relative to native (wall time)\n")
     print(report.speed_table(results, ran, "wall"))
+    bounds = report.bounds_pairs(results)
+    if bounds:
+        print("\n## Explicit bounds checks against guard mode (CPU time): explicit time ÷ guard time of the same round\n")
+        print(report.bounds_table(results, bounds, "cpu"))
     print("\n## Compile time and size\n")
     print(report.build_table(results, engines))
     pairs = report.simd_pairs(results)

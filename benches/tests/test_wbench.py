@@ -213,6 +213,29 @@ class Simd(unittest.TestCase):
         # geomean(2.5, 0.25) = sqrt(0.625)
         self.assertIn("**0.79×** (2 programs)", table[4])
 
+    def test_bounds_table_is_explicit_time_over_guard_time_per_round(self):
+        explicit = suite.wafer_engine_name(["--bounds-checks", "explicit"])
+        guard = suite.wafer_engine_name(["--bounds-checks", "guard"])
+        engines = [suite.Engine(explicit, [], None), suite.Engine(guard, [], None)]
+        # Rounds: 1.2 s / 1.0 s, then 2.2 s / 2.0 s: 1.2 and 1.1.
+        a = suite.Result("a", engines=engines, samples={explicit: [_sample(1.2), _sample(2.2)], guard: [_sample(1.0), _sample(2.0)]})
+        b = suite.Result("b", engines=engines, samples={explicit: [_sample(1.05)] * 2, guard: [_sample(1.0)] * 2})
+        cm = suite.Result("cm", engines=engines, samples={explicit: [_sample(2.0)], guard: [_sample(1.0)]}, in_geomean=False)
+        pairs = report.bounds_pairs([a, b, cm])
+        self.assertEqual(pairs, [(explicit, guard)])
+        table = report.bounds_table([a, b, cm], pairs, "cpu").splitlines()
+        self.assertIn("| a | 1.15× (1.10–1.20) |", table[2])
+        self.assertIn("| b | 1.05× (1.05–1.05) |", table[3])
+        self.assertIn("| cm | 2.00× (2.00–2.00) |", table[4])
+        # geomean(1.15, 1.05), CoreMark left out
+        self.assertIn("**1.10×** (2 programs)", table[5])
+        # b is within the goal; CoreMark counts here.
+        self.assertIn("| programs above 1.10× (CoreMark included) | 2 of 3 |", table[6])
+
+    def test_no_bounds_table_without_both_modes(self):
+        r = suite.Result("a", engines=[suite.Engine("wafer", [], None)])
+        self.assertEqual(report.bounds_pairs([r]), [])
+
     def test_a_failed_simd_column_is_flagged_in_the_speed_up(self):
         r = suite.Result("a", samples={"wafer": [_sample(1.0)], "wafer +simd": [_sample(1.0)]})
         r.engines = [suite.Engine("wafer", [], None), suite.Engine("wafer +simd", [], None, "wafer")]

@@ -2,7 +2,7 @@
 
 import statistics
 
-from . import stats
+from . import stats, suite
 from .suite import NATIVE
 
 
@@ -72,18 +72,58 @@ def simd_table(results, pairs, measure):
     """The speed-up of each SIMD column over its scalar column: per round,
     scalar time / SIMD time of the same round, median (min–max); >1 means the
     -msimd128 build ran faster. measure is "cpu" or "wall"."""
+    header = [f"{simd} vs {base}" for simd, base in pairs]
+    over = [(base, simd) for simd, base in pairs]
+    return _paired_table(results, header, over, measure)
+
+
+# The goal for explicit bounds checks: at most 10 % more time than guard mode.
+EXPLICIT_GOAL = 1.10
+
+
+def bounds_pairs(results):
+    """(explicit column, guard column) when the suite ran wafer in both
+    bounds-check modes (with no other flags): their columns' names."""
+    explicit = suite.wafer_engine_name(["--bounds-checks", "explicit"])
+    guard = suite.wafer_engine_name(["--bounds-checks", "guard"])
+    ran = {e.name for r in results for e in r.engines}
+    return [(explicit, guard)] if explicit in ran and guard in ran else []
+
+
+def bounds_table(results, pairs, measure):
+    """What explicit checks cost over guard mode: per round, the explicit
+    column's time / the guard column's time of the same round, median
+    (min–max); 1.10× is 10 % slower. A last row counts the programs whose
+    median is above EXPLICIT_GOAL."""
+    header = [f"{explicit} time ÷ {guard} time" for explicit, guard in pairs]
+    table = _paired_table(results, header, pairs, measure)
+    counts = []
+    for explicit, guard in pairs:
+        medians = [
+            statistics.median(ratios)
+            for r in results
+            if (ratios := stats.paired_ratios(getattr(r, measure)(explicit), getattr(r, measure)(guard)))
+        ]
+        above = sum(m > EXPLICIT_GOAL for m in medians)
+        counts.append(f"{above} of {len(medians)}")
+    return table + f"\n| programs above {EXPLICIT_GOAL:.2f}× (CoreMark included) | " + " | ".join(counts) + " |"
+
+
+def _paired_table(results, header, pairs, measure):
+    """One column per (a, b) in pairs: a's time / b's time of the same round,
+    median (min–max) per program, and their geometric mean."""
     lines = [
-        "| program | " + " | ".join(f"{simd} vs {base}" for simd, base in pairs) + " |",
+        "| program | " + " | ".join(header) + " |",
         "|---|" + "---:|" * len(pairs),
     ]
     medians = {pair: [] for pair in pairs}
     for r in results:
         cells = []
-        for simd, base in pairs:
-            ratios = stats.paired_ratios(getattr(r, measure)(base), getattr(r, measure)(simd))
+        for a, b in pairs:
+            ratios = stats.paired_ratios(getattr(r, measure)(a), getattr(r, measure)(b))
             if ratios and r.in_geomean:
-                medians[(simd, base)].append(statistics.median(ratios))
-            cells.append(_ratio_cell(ratios, _flagged(r, simd) or _flagged(r, base)))
+                medians[(a, b)].append(statistics.median(ratios))
+            cells.append(_ratio_cell(ratios, _flagged(r, a) or _flagged(r, b)))
         lines.append(f"| {r.program} | " + " | ".join(cells) + " |")
     geo = []
     for pair in pairs:
