@@ -256,8 +256,8 @@ struct Access {
     plus: i64,
     end: u64,
     store: bool,
-    /// An `f64.load` or `f64.store`.
-    f64: bool,
+    /// An `f64.store` (the lanes `lane_pairs.rs` may pack start there).
+    f64_store: bool,
     /// `plus` and the static offset: where the access starts.
     start: i64,
 }
@@ -367,7 +367,7 @@ fn plan_loop(bytes: &[u8], start: u64) -> Option<LoopPlan> {
 /// The `f64.store`s at `local + c` that have another at `local + c + 8`
 /// in `accesses`: the lanes `lane_pairs.rs` may pack.
 fn f64_store_pairs(accesses: &[Access]) -> usize {
-    let f64_stores = || accesses.iter().filter(|a| a.store && a.f64);
+    let f64_stores = || accesses.iter().filter(|a| a.f64_store);
     f64_stores()
         .filter(|a| {
             f64_stores().any(|b| {
@@ -771,10 +771,7 @@ fn interpret(
                             plus,
                             end: memarg.offset + size,
                             store: is_store,
-                            f64: matches!(
-                                other,
-                                Operator::F64Load { .. } | Operator::F64Store { .. }
-                            ),
+                            f64_store: matches!(other, Operator::F64Store { .. }),
                             start: plus.saturating_add_unsigned(memarg.offset),
                         });
                     }
