@@ -452,30 +452,32 @@ mod tests {
         )
     }
 
-    fn slot_stores(func: &Function) -> usize {
-        func.layout
+    /// [`two_copies`] after the pass, and how many slot stores it has.
+    fn rewritten(c_minus: [i64; 2]) -> (Function, usize) {
+        let mut func = two_copies(c_minus);
+        test_pointers_for_counters(&mut func, &mut KeptLoopView::default());
+        test_ir::assert_valid(&func);
+        let stores = func
+            .layout
             .blocks()
             .flat_map(|b| func.layout.block_insts(b))
             .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Store)
-            .count()
+            .count();
+        (func, stores)
     }
 
     /// Both headers test their pointer against one end, kept in one slot.
     #[test]
     fn twin_loops_share_one_end() {
-        let mut func = two_copies([1, 1]);
-        test_pointers_for_counters(&mut func, &mut KeptLoopView::default());
-        test_ir::assert_valid(&func);
-        assert_eq!(slot_stores(&func), 1, "{}", func.display());
+        let (func, stores) = rewritten([1, 1]);
+        assert_eq!(stores, 1, "{}", func.display());
         assert_eq!(func.sized_stack_slots.len(), 1, "{}", func.display());
     }
 
     /// Different counts (`n - 1` and `n - 2`) are different ends.
     #[test]
     fn loops_with_different_ends_keep_their_own() {
-        let mut func = two_copies([1, 2]);
-        test_pointers_for_counters(&mut func, &mut KeptLoopView::default());
-        test_ir::assert_valid(&func);
-        assert_eq!(slot_stores(&func), 2, "{}", func.display());
+        let (func, stores) = rewritten([1, 2]);
+        assert_eq!(stores, 2, "{}", func.display());
     }
 }
