@@ -388,7 +388,7 @@ fn apply(func: &mut Function, plan: &Plan, region: AliasRegion, ends: &mut Vec<K
 
 #[cfg(test)]
 mod tests {
-    use cranelift_codegen::ir::{Function, InstBuilder, Opcode, Value, types};
+    use cranelift_codegen::ir::{Block, Function, InstBuilder, Opcode, Value, types};
     use cranelift_frontend::FunctionBuilder;
 
     use super::test_pointers_for_counters;
@@ -407,11 +407,9 @@ mod tests {
         [p0, c0]
     }
 
-    fn body(
-        builder: &mut FunctionBuilder,
-        header: cranelift_codegen::ir::Block,
-        done: cranelift_codegen::ir::Block,
-    ) {
+    /// The loop at `header`: `brif c` to the next round, else to `done`
+    /// with `p`; the round steps `p` up and `c` down.
+    fn body(builder: &mut FunctionBuilder, header: Block, done: Block) {
         let go = builder.create_block();
         builder.switch_to_block(header);
         let p = builder.append_block_param(header, types::I32);
