@@ -74,7 +74,7 @@ def simd_table(results, pairs, measure):
     -msimd128 build ran faster. measure is "cpu" or "wall"."""
     header = [f"{simd} vs {base}" for simd, base in pairs]
     over = [(base, simd) for simd, base in pairs]
-    return _paired_table(results, header, over, measure)
+    return _paired_table(results, header, over, measure)[0]
 
 
 # The goal for explicit bounds checks: at most 10 % more time than guard mode.
@@ -96,22 +96,18 @@ def bounds_table(results, pairs, measure):
     (min–max); 1.10× is 10 % slower. A last row counts the programs whose
     median is above EXPLICIT_GOAL."""
     header = [f"{explicit} time ÷ {guard} time" for explicit, guard in pairs]
-    table = _paired_table(results, header, pairs, measure)
+    table, medians = _paired_table(results, header, pairs, measure)
     counts = []
-    for explicit, guard in pairs:
-        medians = [
-            statistics.median(ratios)
-            for r in results
-            if (ratios := stats.paired_ratios(getattr(r, measure)(explicit), getattr(r, measure)(guard)))
-        ]
-        above = sum(m > EXPLICIT_GOAL for m in medians)
-        counts.append(f"{above} of {len(medians)}")
+    for pair in pairs:
+        above = sum(m > EXPLICIT_GOAL for m, _ in medians[pair])
+        counts.append(f"{above} of {len(medians[pair])}")
     return table + f"\n| programs above {EXPLICIT_GOAL:.2f}× (CoreMark included) | " + " | ".join(counts) + " |"
 
 
 def _paired_table(results, header, pairs, measure):
     """One column per (a, b) in pairs: a's time / b's time of the same round,
-    median (min–max) per program, and their geometric mean."""
+    median (min–max) per program, and their geometric mean. Also returns,
+    per pair, each program's median and whether it is in the mean."""
     lines = [
         "| program | " + " | ".join(header) + " |",
         "|---|" + "---:|" * len(pairs),
@@ -121,16 +117,17 @@ def _paired_table(results, header, pairs, measure):
         cells = []
         for a, b in pairs:
             ratios = stats.paired_ratios(getattr(r, measure)(a), getattr(r, measure)(b))
-            if ratios and r.in_geomean:
-                medians[(a, b)].append(statistics.median(ratios))
+            if ratios:
+                medians[(a, b)].append((statistics.median(ratios), r.in_geomean))
             cells.append(_ratio_cell(ratios, _flagged(r, a) or _flagged(r, b)))
         lines.append(f"| {r.program} | " + " | ".join(cells) + " |")
     geo = []
     for pair in pairs:
-        g = stats.geomean(medians[pair])
-        geo.append(f"**{g:.2f}×** ({len(medians[pair])} programs)" if g else "—")
+        in_mean = [m for m, counted in medians[pair] if counted]
+        g = stats.geomean(in_mean)
+        geo.append(f"**{g:.2f}×** ({len(in_mean)} programs)" if g else "—")
     lines.append("| geometric mean of medians (CoreMark excluded) | " + " | ".join(geo) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines), medians
 
 
 def build_table(results, engines):
