@@ -165,6 +165,8 @@ pub struct Bounds {
     pub versions: Vec<super::loop_version::Version>,
     /// The unchecked copies whose lanes may be packed (`lane_pairs.rs`).
     pub packable: Vec<super::lane_pairs::PackableLoop>,
+    /// The headers of the versioned loops' checked copies.
+    pub checked_copies: Vec<ir::Block>,
     /// Per call-free loop (by the offset of its `loop`): the ends its body
     /// checks (see `loop_lengths.rs`).
     loop_ends: HashMap<usize, Vec<(u32, u64)>>,

@@ -128,6 +128,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
         } = self.entry_test(&plan)?;
         let fast = self.builder.create_block();
         let slow = self.builder.create_block();
+        self.bounds.checked_copies.push(slow);
         let join = self.builder.create_block();
         for &t in &results {
             self.builder

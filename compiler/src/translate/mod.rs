@@ -27,6 +27,8 @@ pub mod atomics;
 pub mod bounds;
 pub mod budget;
 pub mod call;
+pub mod check_shape;
+pub mod check_windows;
 pub mod compare_forms;
 pub mod const_expr;
 pub mod constant_stores;
@@ -319,6 +321,16 @@ pub fn check_stack_in_prologue(func: &mut ir::Function) {
     func.stack_limit = Some(stack_limit);
 }
 
+/// What translation leaves for the passes after it, besides the IR.
+#[derive(Default)]
+pub struct TranslatedLoops {
+    /// Versioned loops whose unchecked copy may pack lane pairs.
+    pub packable: Vec<lane_pairs::PackableLoop>,
+    /// The headers of the checked copies of versioned loops: they run only
+    /// when the entry test fails.
+    pub checked_copies: Vec<ir::Block>,
+}
+
 /// Translates `body` of defined function `defined_index` into `builder`'s
 /// function, which already has its signature.
 ///
@@ -330,7 +342,7 @@ pub fn translate_body(
     mut builder: FunctionBuilder<'_>,
     func_type: &FuncType,
     body: &FunctionBody<'_>,
-) -> Result<Vec<lane_pairs::PackableLoop>> {
+) -> Result<TranslatedLoops> {
     let regions = Regions::declare(builder.func);
 
     // With prologue checks, the prologue compares SP with vmctx.stack_limit
@@ -393,9 +405,12 @@ pub fn translate_body(
             .and_then(|()| limits::check(translator.control.len(), translator.stack.len()))
             .with_context(|| format!("at byte offset {offset:#x}"))?;
     }
-    let packable = std::mem::take(&mut translator.bounds.packable);
+    let loops = TranslatedLoops {
+        packable: std::mem::take(&mut translator.bounds.packable),
+        checked_copies: std::mem::take(&mut translator.bounds.checked_copies),
+    };
     translator.finish();
-    Ok(packable)
+    Ok(loops)
 }
 
 impl FuncTranslator<'_, '_, '_, '_> {

@@ -22,15 +22,10 @@
 //! Nothing traps early or late: when the test fails, the untouched code
 //! runs and traps where it always did.
 //!
-//! The test. The translator checks an access at the i32 address `a` as
-//! `trapnz (icmp sgt (uextend.i64 a), y)` with the trap code
-//! `HEAP_OUT_OF_BOUNDS` (`bounds.rs`), where `y` is the memory's length
-//! minus the access's end, so that `|y| < 2^34`; on aarch64 as
-//! `trapnz (icmp ugt a, (ireduce.i32 y))` where `0 <= y < 2^32`, which
-//! traps for the same addresses. Here `a` is
-//! read as `root + c` (a chain of adds and subtracts of constants, modulo
-//! 2^32) and `y` as `base + d`. For the checks of one `(root, base)` pair,
-//! with `R = uextend(root)`:
+//! The test. Each check traps when `zext(a) > y` for the i32 address
+//! `a = root + c` (modulo 2^32) and `y = base + d`, where `|y| < 2^34`
+//! (`check_shape.rs` reads both forms the translator emits). For the
+//! checks of one `(root, base)` pair, with `R = uextend(root)`:
 //!
 //! ```text
 //! ok = R <= base + min(d - c)      and, when some c < 0,   R >= -min(c)
@@ -51,15 +46,12 @@
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    Block, BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, TrapCode, Value,
-    ValueDef, types,
+    Block, BlockArg, Function, Inst, InstBuilder, InstructionData, Opcode, Value, ValueDef, types,
 };
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::ir_match::{
-    append_copy, compare_operands, constant_distance, edges_into, rename_outside, unary_operand,
-    values_read_outside,
-};
+use super::check_shape::{Check, check_of};
+use super::ir_match::{append_copy, edges_into, rename_outside, values_read_outside};
 
 /// Compares the fast copy must save over its test before a run is
 /// versioned. Short runs are left alone: with 2, every benchmark had runs
@@ -82,18 +74,6 @@ const MAX_RUNS: usize = 64;
 /// (see `absorb_jump_targets`).
 const MAX_ABSORBED: usize = 2;
 const MAX_ABSORBED_INSTS: usize = 16;
-
-/// One bounds check: traps when `zext(root + c) > base + d`.
-#[derive(Clone, Copy, Debug)]
-struct Check {
-    trap: Inst,
-    /// Position of `trap` in its block.
-    position: usize,
-    root: Value,
-    c: i64,
-    base: Value,
-    d: i64,
-}
 
 /// The checks of one `(root, base)` pair a run's test covers.
 #[derive(Debug)]
@@ -197,42 +177,6 @@ fn run_in(func: &Function, block: Block) -> Option<Run> {
         }
     }
     None
-}
-
-/// `inst` as a bounds check (see the module comment), at `position`.
-fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
-    let InstructionData::CondTrap {
-        opcode: Opcode::Trapnz,
-        arg,
-        code,
-    } = func.dfg.insts[inst]
-    else {
-        return None;
-    };
-    if code != TrapCode::HEAP_OUT_OF_BOUNDS {
-        return None;
-    }
-    let (address, limit) = match compare_operands(func, arg, IntCC::SignedGreaterThan) {
-        Some((address64, limit)) => (unary_operand(func, address64, Opcode::Uextend)?, limit),
-        // aarch64's form (`compares_in_32_bits` in bounds.rs).
-        None => {
-            let (address, limit32) = compare_operands(func, arg, IntCC::UnsignedGreaterThan)?;
-            (address, unary_operand(func, limit32, Opcode::Ireduce)?)
-        }
-    };
-    if func.dfg.value_type(address) != types::I32 || func.dfg.value_type(limit) != types::I64 {
-        return None;
-    }
-    let (root, c) = constant_distance(func, address);
-    let (base, d) = constant_distance(func, limit);
-    Some(Check {
-        trap: inst,
-        position,
-        root,
-        c,
-        base,
-        d,
-    })
 }
 
 /// Splits `run.block` at its first check into the test, the fast copy,
