@@ -74,3 +74,24 @@
 (invoke "link" (i32.const 16) (i32.const 65532))
 (assert_trap (invoke "walk" (i32.const 16) (i32.const 3)) "out of bounds memory access")
 (assert_return (invoke "byte" (i32.const 65535)) (i32.const 1))
+
+;; Four byte loads at `p` and `p + 1`, `p + 2`, `p + 3` added as i32, the
+;; shape of an unrolled hash loop: once one compare covers them, the sums
+;; may join the loads' offsets, which is sound only because the load at
+;; `p` ran first.
+(module
+  (memory 1)
+  (data (i32.const 0) "\01\02\03\04")
+  (func (export "four") (param $p i32) (result i32)
+    (i32.add
+      (i32.add (i32.load8_u (local.get $p))
+               (i32.load8_u (i32.add (local.get $p) (i32.const 1))))
+      (i32.add (i32.load8_u (i32.add (local.get $p) (i32.const 2)))
+               (i32.load8_u (i32.add (local.get $p) (i32.const 3)))))))
+
+(assert_return (invoke "four" (i32.const 0)) (i32.const 10))
+(assert_return (invoke "four" (i32.const 65532)) (i32.const 0))
+(assert_trap (invoke "four" (i32.const 65533)) "out of bounds memory access")
+;; `p + 3` wraps to 0, 1 or 2, in bounds; `p` itself is not.
+(assert_trap (invoke "four" (i32.const -1)) "out of bounds memory access")
+(assert_trap (invoke "four" (i32.const -3)) "out of bounds memory access")

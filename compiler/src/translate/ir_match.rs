@@ -483,3 +483,48 @@ pub fn edges_into(func: &Function, header: Block) -> Vec<(Inst, usize, Block)> {
     }
     edges
 }
+
+/// Removes the instructions whose results nothing reads and which have no
+/// effect (the entry tests of loops whose unchecked copy went, the
+/// conditions of merged checks). Cranelift keeps a dead load (the memory
+/// length) for itself, and a later pass may stop at a dead reader.
+pub fn remove_dead_code(func: &mut Function) {
+    let mut reads = SecondaryMap::<Value, u32>::new();
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            for arg in func.dfg.inst_values(inst) {
+                reads[func.dfg.resolve_aliases(arg)] += 1;
+            }
+        }
+    }
+    let blocks: Vec<Block> = func.layout.blocks().collect();
+    for &block in blocks.iter().rev() {
+        let mut next = func.layout.last_inst(block);
+        while let Some(inst) = next {
+            next = func.layout.prev_inst(inst);
+            let results = func.dfg.inst_results(inst);
+            if results.is_empty() || results.iter().any(|&r| reads[r] > 0) || !removable(func, inst)
+            {
+                continue;
+            }
+            let args: Vec<Value> = func.dfg.inst_values(inst).collect();
+            for arg in args {
+                reads[func.dfg.resolve_aliases(arg)] -= 1;
+            }
+            func.layout.remove_inst(inst);
+        }
+    }
+}
+
+/// Whether `inst` may go when nothing reads its results: no effect, and a
+/// load only if it cannot trap.
+fn removable(func: &Function, inst: Inst) -> bool {
+    let opcode = func.dfg.insts[inst].opcode();
+    if opcode.can_store() || opcode.is_call() || opcode.other_side_effects() || opcode.is_branch() {
+        return false;
+    }
+    match func.dfg.insts[inst].memflags_data(&func.dfg) {
+        Some(flags) => opcode == Opcode::Load && flags.trap_code().is_none(),
+        None => !opcode.can_load() && !opcode.can_trap(),
+    }
+}
