@@ -71,9 +71,10 @@ use super::ir_match::append_copy;
 const MAX_WINDOW_INSTS: usize = 64;
 
 /// Fewest checks a window merges. With 2, x86_64 matmul ran 15 % and
-/// interp 9 % slower at the same instruction count: the blocks a window
-/// adds changed the register allocation of their hot loops elsewhere in
-/// the function (docs/benchmarks.md).
+/// interp 9 % slower at the same instruction count: the code pairs added
+/// earlier in `main` moved their hot loops, and a loop's offset in its
+/// 64-byte line alone changes its time by up to 1.8× on the AMD host
+/// (docs/benchmarks.md, `benches/tools/loop_placement.py`).
 const MIN_CHECKS: usize = 3;
 
 /// Largest distance between the addresses of a window's checks (see the
