@@ -271,9 +271,6 @@ mod tests {
     use cranelift_codegen::ir::condcodes::IntCC;
     use cranelift_codegen::ir::{Function, InstBuilder, TrapCode, Value, types};
     use cranelift_frontend::FunctionBuilder;
-    use cranelift_interpreter::environment::FunctionStore;
-    use cranelift_interpreter::interpreter::{Interpreter, InterpreterState};
-    use cranelift_interpreter::step::ControlFlow;
 
     use super::merge_check_windows;
     use crate::translate::test_ir;
@@ -329,31 +326,13 @@ mod tests {
         )
     }
 
-    /// The result of calling `func` with `args`: `Err(code)` if it trapped.
-    fn run(func: &Function, args: &[DataValue]) -> Result<Vec<DataValue>, String> {
-        let mut store = FunctionStore::default();
-        store.add("f".to_string(), func);
-        let state = InterpreterState::default().with_function_store(store);
-        match Interpreter::new(state).call_by_name("f", args) {
-            Ok(ControlFlow::Return(values)) => Ok(values.to_vec()),
-            Ok(ControlFlow::Trap(trap)) => Err(format!("{trap:?}")),
-            other => panic!("unexpected interpreter outcome: {other:?}"),
-        }
-    }
-
-    /// Bounds checks left in `func`'s blocks: (block is cold, count).
-    fn checks_per_block(func: &Function) -> Vec<(bool, usize)> {
-        func.layout
-            .blocks()
-            .map(|block| {
-                let checks = func
-                    .layout
-                    .block_insts(block)
-                    .filter(|&inst| super::check_of(func, inst, 0).is_some())
-                    .count();
-                (func.layout.is_cold(block), checks)
-            })
-            .collect()
+    /// Bounds checks left in blocks that are not cold: the fast path's.
+    fn hot_checks(checks: &[(bool, usize)]) -> usize {
+        checks
+            .iter()
+            .filter(|&&(cold, _)| !cold)
+            .map(|&(_, n)| n)
+            .sum()
     }
 
     /// Merges `func`'s windows and checks that the result is valid IR and
@@ -390,10 +369,10 @@ mod tests {
                             DataValue::I64(length + delta),
                             DataValue::I32(divisor),
                         ];
-                        let expected = run(func, &args);
+                        let expected = test_ir::interpret(func, &args);
                         outcomes[usize::from(expected.is_ok())] += 1;
                         assert_eq!(
-                            run(&merged, &args),
+                            test_ir::interpret(&merged, &args),
                             expected,
                             "root {root}, length {}, divisor {divisor}\n{}",
                             length + delta,
@@ -429,14 +408,10 @@ mod tests {
     #[test]
     fn a_window_keeps_one_check_and_a_cold_replay_with_all() {
         let merged = merged_agrees(&accesses(&FIELDS, check, None), &LENGTHS);
-        let checks = checks_per_block(&merged);
+        let checks = test_ir::heap_checks_per_block(&merged);
         assert!(checks.contains(&(true, FIELDS.len())), "{checks:?}");
         assert_eq!(
-            checks
-                .iter()
-                .filter(|&&(cold, _)| !cold)
-                .map(|&(_, n)| n)
-                .sum::<usize>(),
+            hot_checks(&checks),
             0,
             "the fast path keeps only the merged test\n{}",
             merged.display()
@@ -458,7 +433,7 @@ mod tests {
     #[test]
     fn another_trap_inside_the_window_comes_first_as_before() {
         let merged = merged_agrees(&accesses(&FIELDS, check, Some(3)), &LENGTHS);
-        assert!(checks_per_block(&merged).contains(&(true, FIELDS.len())));
+        assert!(test_ir::heap_checks_per_block(&merged).contains(&(true, FIELDS.len())));
     }
 
     #[test]
@@ -498,15 +473,8 @@ mod tests {
         // the replay traps needs the window to reach at most 64 KiB.
         let far = [(0, 1), (1, 1), (2, 1), (65_537, 1)];
         let merged = merged_agrees(&accesses(&far, check, None), &LENGTHS);
-        let checks = checks_per_block(&merged);
+        let checks = test_ir::heap_checks_per_block(&merged);
         assert!(checks.contains(&(true, 3)), "{checks:?}");
-        assert_eq!(
-            checks
-                .iter()
-                .filter(|&&(cold, _)| !cold)
-                .map(|&(_, n)| n)
-                .sum::<usize>(),
-            1
-        );
+        assert_eq!(hot_checks(&checks), 1);
     }
 }

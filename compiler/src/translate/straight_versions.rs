@@ -397,13 +397,8 @@ fn results_of(func: &Function, insts: &[Inst]) -> FxHashSet<Value> {
 mod tests {
     use cranelift_codegen::data_value::DataValue;
     use cranelift_codegen::ir::condcodes::IntCC;
-    use cranelift_codegen::ir::{
-        Function, InstBuilder, InstructionData, Opcode, TrapCode, Value, types,
-    };
+    use cranelift_codegen::ir::{Function, InstBuilder, TrapCode, Value, types};
     use cranelift_frontend::FunctionBuilder;
-    use cranelift_interpreter::environment::FunctionStore;
-    use cranelift_interpreter::interpreter::{Interpreter, InterpreterState};
-    use cranelift_interpreter::step::ControlFlow;
 
     use super::version_straight_runs;
     use crate::translate::test_ir;
@@ -459,38 +454,7 @@ mod tests {
 
     /// The result of calling `func` with `args`: `None` if it trapped.
     fn run(func: &Function, args: &[DataValue]) -> Option<Vec<DataValue>> {
-        let mut store = FunctionStore::default();
-        store.add("f".to_string(), func);
-        let state = InterpreterState::default().with_function_store(store);
-        match Interpreter::new(state).call_by_name("f", args) {
-            Ok(ControlFlow::Return(values)) => Some(values.to_vec()),
-            Ok(ControlFlow::Trap(_)) => None,
-            other => panic!("unexpected interpreter outcome: {other:?}"),
-        }
-    }
-
-    /// Bounds checks left in `func`, per block: (block is cold, count).
-    fn checks_per_block(func: &Function) -> Vec<(bool, usize)> {
-        func.layout
-            .blocks()
-            .map(|block| {
-                let checks = func
-                    .layout
-                    .block_insts(block)
-                    .filter(|&inst| {
-                        matches!(
-                            func.dfg.insts[inst],
-                            InstructionData::CondTrap {
-                                opcode: Opcode::Trapnz,
-                                code: TrapCode::HEAP_OUT_OF_BOUNDS,
-                                ..
-                            }
-                        )
-                    })
-                    .count();
-                (func.layout.is_cold(block), checks)
-            })
-            .collect()
+        test_ir::interpret(func, args).ok()
     }
 
     /// Versions `func` and checks that the result is valid IR and traps or
@@ -575,7 +539,7 @@ mod tests {
     #[test]
     fn a_long_run_gets_one_test_and_an_unchecked_copy() {
         let versioned = versioned_agrees(&run_of_checks(&FIELDS, false));
-        let checks = checks_per_block(&versioned);
+        let checks = test_ir::heap_checks_per_block(&versioned);
         // The head, the fast copy, the cold original with every check.
         assert!(checks.contains(&(true, FIELDS.len())), "{checks:?}");
         assert_eq!(
