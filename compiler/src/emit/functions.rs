@@ -364,6 +364,7 @@ fn generate_code(
     // Explicit checks in long straight runs: one test, an unchecked copy.
     // Before the loop passes, so that their loop analysis sees its blocks.
     version_straight_runs(&mut job.func);
+    let arch = isa.triple().architecture;
     // Shorter runs of checks through one address: one compare, a cold
     // exact replay. Before the loop passes too: run after them, a first
     // version of it changed the register allocation of n-body's loops
@@ -374,13 +375,11 @@ fn generate_code(
         // access's offset (hashmap -1.09 % and -0.95 % instructions).
         // riscv64 folds such sums whether checked or not; a second pass
         // there moved its branch islands (json +1.3 %).
-        let arch = isa.triple().architecture;
         if !matches!(arch, target_lexicon::Architecture::Riscv64(_)) {
             remove_dead_code(&mut job.func);
             fold_after_access(&mut job.func, super::BoundsChecks::Explicit, arch);
         }
     }
-    let arch = isa.triple().architecture;
     let x86_64 = arch == target_lexicon::Architecture::X86_64;
     // aarch64 takes the rewrites that ran it faster under qemu-user
     // (docs/architecture.md, "Code generation"); the others added

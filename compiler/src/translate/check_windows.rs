@@ -136,6 +136,22 @@ impl Window {
 /// Sound only when no memory of the module grows past
 /// `GUARDED_MAX_BYTES`. Returns whether it changed the function.
 pub fn merge_check_windows(func: &mut Function, checked_copies: &[Block]) -> bool {
+    // The windows first: most functions have none and need no loop
+    // analysis. Merging one block leaves the others' instructions as
+    // they are.
+    let found: Vec<(Block, Vec<Inst>, Vec<Window>)> = func
+        .layout
+        .blocks()
+        .filter(|&block| !func.layout.is_cold(block))
+        .filter_map(|block| {
+            let insts: Vec<Inst> = func.layout.block_insts(block).collect();
+            let windows = windows_in(func, &insts);
+            (!windows.is_empty()).then_some((block, insts, windows))
+        })
+        .collect();
+    if found.is_empty() {
+        return false;
+    }
     let cfg = ControlFlowGraph::with_function(func);
     let domtree = DominatorTree::with_function(func, &cfg);
     let mut loops = LoopAnalysis::new();
@@ -154,15 +170,11 @@ pub fn merge_check_windows(func: &mut Function, checked_copies: &[Block]) -> boo
     let repeated = |block: Block| {
         !has_loops || (loops.innermost_loop(block).is_some() && !in_checked_copy(block))
     };
-    let blocks: Vec<Block> = func
-        .layout
-        .blocks()
-        .filter(|&block| !func.layout.is_cold(block) && repeated(block))
-        .collect();
     let mut changed = false;
-    for block in blocks {
-        let insts: Vec<Inst> = func.layout.block_insts(block).collect();
-        let windows = windows_in(func, &insts);
+    for (block, insts, windows) in found {
+        if !repeated(block) {
+            continue;
+        }
         // The replays copy the block as the translator left it, before
         // any window drops a check.
         let replays: Vec<Block> = windows
@@ -177,7 +189,7 @@ pub fn merge_check_windows(func: &mut Function, checked_copies: &[Block]) -> boo
         for (window, replay) in windows.iter().zip(replays) {
             merge(func, window, replay);
         }
-        changed |= !windows.is_empty();
+        changed = true;
     }
     changed
 }
