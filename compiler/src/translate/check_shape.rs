@@ -7,9 +7,12 @@
 //! access's end (so `|y| < 2^34`); on aarch64 as
 //! `trapnz (icmp ugt a, (ireduce.i32 y))` where `0 <= y < 2^32`, which
 //! traps for the same addresses. Both trap exactly when
-//! `zext(a) > y` as signed 64-bit values. `a` is read as `root + c` (a
-//! chain of adds and subtracts of constants, modulo 2^32) and `y` as
-//! `base + d`.
+//! `zext(a) > y` as signed 64-bit values. On x86_64 an access ending one
+//! byte past the length variable's bias compares with the variable
+//! `v = y + 1` itself: `icmp sge (uextend.i64 a), v`
+//! (`compares_at_variable` in bounds.rs).
+//! `a` is read as `root + c` (a chain of adds and subtracts of constants,
+//! modulo 2^32) and `y` as `base + d`.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{Function, Inst, InstructionData, Opcode, TrapCode, Value, types};
@@ -25,8 +28,6 @@ pub struct Check {
     pub position: usize,
     /// The i32 address checked.
     pub address: Value,
-    /// The i64 last address that passes.
-    pub limit: Value,
     pub root: Value,
     pub c: i64,
     pub base: Value,
@@ -46,14 +47,31 @@ pub fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
     if code != TrapCode::HEAP_OUT_OF_BOUNDS {
         return None;
     }
-    let (address, limit) = match compare_operands(func, arg, IntCC::SignedGreaterThan) {
-        Some((address64, limit)) => (unary_operand(func, address64, Opcode::Uextend)?, limit),
-        // aarch64's form (`compares_in_32_bits` in bounds.rs).
-        None => {
+    // `inclusive`: the compare is `>=` against `limit + 1`.
+    let (address, limit, inclusive) =
+        if let Some((address64, limit)) = compare_operands(func, arg, IntCC::SignedGreaterThan) {
+            (
+                unary_operand(func, address64, Opcode::Uextend)?,
+                limit,
+                false,
+            )
+        } else if let Some((address64, limit)) =
+            compare_operands(func, arg, IntCC::SignedGreaterThanOrEqual)
+        {
+            (
+                unary_operand(func, address64, Opcode::Uextend)?,
+                limit,
+                true,
+            )
+        } else {
+            // aarch64's form (`compares_in_32_bits` in bounds.rs).
             let (address, limit32) = compare_operands(func, arg, IntCC::UnsignedGreaterThan)?;
-            (address, unary_operand(func, limit32, Opcode::Ireduce)?)
-        }
-    };
+            (
+                address,
+                unary_operand(func, limit32, Opcode::Ireduce)?,
+                false,
+            )
+        };
     if func.dfg.value_type(address) != types::I32 || func.dfg.value_type(limit) != types::I64 {
         return None;
     }
@@ -63,10 +81,9 @@ pub fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
         trap: inst,
         position,
         address,
-        limit,
         root,
         c,
         base,
-        d,
+        d: if inclusive { d - 1 } else { d },
     })
 }

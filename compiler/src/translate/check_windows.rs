@@ -304,6 +304,17 @@ mod tests {
         b.ins().trapnz(out, TrapCode::HEAP_OUT_OF_BOUNDS);
     }
 
+    /// The same check in x86_64's form for an access ending one byte past
+    /// the length variable's bias (here 0): `zext(address) >= length`.
+    fn check_at_length(b: &mut FunctionBuilder, address: Value, length: Value, end: i64) {
+        if end != 1 {
+            return check(b, address, length, end);
+        }
+        let wide = b.ins().uextend(types::I64, address);
+        let out = b.ins().icmp(IntCC::SignedGreaterThanOrEqual, wide, length);
+        b.ins().trapnz(out, TrapCode::HEAP_OUT_OF_BOUNDS);
+    }
+
     type EmitCheck = fn(&mut FunctionBuilder, Value, Value, i64);
 
     /// `fn(root: i32, length: i64, divisor: i32) -> i64`: for each
@@ -440,6 +451,18 @@ mod tests {
     #[test]
     fn aarch64_checks_in_32_bits_merge_too() {
         merged_agrees(&accesses(&FIELDS, check32, None), &LENGTHS[2..]);
+    }
+
+    #[test]
+    fn byte_checks_against_the_length_itself_merge_too() {
+        // The byte at `root + 3` reaches furthest: the merged test must
+        // read its `>=` as `> length - 1`.
+        let bytes = [(0, 1), (2, 1), (1, 1), (3, 1)];
+        for fields in [&bytes[..], &FIELDS[..]] {
+            let merged = merged_agrees(&accesses(fields, check_at_length, None), &LENGTHS);
+            let checks = test_ir::heap_checks_per_block(&merged);
+            assert_eq!(hot_checks(&checks), 0, "{}", merged.display());
+        }
     }
 
     #[test]
