@@ -11,7 +11,10 @@ prints two markdown tables:
   section of the object) and its module descriptor (function table, trap
   sites, names, data segments); Wasmtime's machine code (from the start of
   `.text` to the end of its last function, without the page padding) and its
-  trap metadata (`.wasmtime.traps` + `.wasmtime.addrmap`);
+  trap metadata (`.wasmtime.traps` + `.wasmtime.addrmap`), in three of its
+  configurations (`WASMTIME_CONFIGS`): its default, which like wafer's guard
+  mode relies on guard pages, and the two in which it checks bounds in code,
+  to set beside wafer's explicit mode;
 - compile time on the host ISA, wall and CPU seconds, with 1 and 2 threads
   (`wafer compile -j N`; Wasmtime `-C parallel-compilation=n` for 1 thread,
   its default for more), median of --rounds runs.
@@ -34,6 +37,18 @@ from wbench import build, coremark, measure, programs, tools  # noqa: E402
 
 CODESIZE_SOURCES = Path(__file__).resolve().parent / "programs" / "codesize"
 ISAS = ["x86_64", "aarch64", "riscv64"]
+# Wasmtime configurations, (column name, `wasmtime compile` flags). With no
+# memory reserved, Wasmtime compares each access with the memory's length:
+# "checked" still traps through the signal handler (an out-of-bounds access
+# is redirected to address 0, a Spectre-safe `select`, and faults there),
+# so it needs an MMU; "checked, no signals" branches to each trap instead,
+# as a chip without an MMU needs and as wafer's explicit mode does.
+NO_RESERVATION = "memory-reservation=0,memory-guard-size=0"
+WASMTIME_CONFIGS = [
+    ("Wasmtime", []),
+    ("Wasmtime checked", ["-O", NO_RESERVATION]),
+    ("Wasmtime checked, no signals", ["-O", f"signals-based-traps=n,{NO_RESERVATION}"]),
+]
 WASMTIME_TARGETS = {
     "x86_64": "x86_64-unknown-linux-gnu",
     "aarch64": "aarch64-unknown-linux-gnu",
@@ -188,18 +203,28 @@ def kib(n):
     return f"{n / 1024:,.1f}"
 
 
+def size_ratio(wafer, wasmtime):
+    """wafer's code size over Wasmtime's, or "-" when Wasmtime failed."""
+    return f"{wafer[0] / wasmtime[0]:.2f}" if wasmtime else "-"
+
+
 def size_table(rows):
-    print("| module | ISA | Wasm code KiB | wafer guard code KiB | wafer explicit code KiB "
-          "| Wasmtime code KiB | guard / Wasmtime | explicit / Wasmtime "
+    """One row per module and ISA: code sizes, wafer's guard mode against
+    Wasmtime's default and its explicit mode against Wasmtime's checked
+    configurations, then trap metadata (Wasmtime's default)."""
+    names = [name for name, _ in WASMTIME_CONFIGS]
+    print("| module | ISA | Wasm code KiB | wafer guard code KiB | wafer explicit code KiB | "
+          + " | ".join(f"{name} code KiB" for name in names)
+          + f" | guard / {names[0]} | explicit / {names[1]} | explicit / {names[2]} "
           "| wafer descriptor KiB, guard / explicit (without data bytes) | Wasmtime traps+addrmap KiB |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|" + "---:|" * (3 + len(names) + 5))
     for r in rows:
-        wt = r["wasmtime"]
+        wt = [r["wasmtime"].get(name) for name in names]
         guard, explicit = r["guard"], r["explicit"]
-        ratio = (lambda a: f"{a[0] / wt[0]:.2f}") if wt else (lambda a: "-")
-        print(f"| {r['module']} | {r['isa']} | {kib(r['wasm_code'])} | {kib(guard[0])} | {kib(explicit[0])} "
-              f"| {kib(wt[0]) if wt else '-'} | {ratio(guard)} | {ratio(explicit)} "
-              f"| {kib(guard[1] - r['data'])} / {kib(explicit[1] - r['data'])} | {kib(wt[1]) if wt else '-'} |")
+        print(f"| {r['module']} | {r['isa']} | {kib(r['wasm_code'])} | {kib(guard[0])} | {kib(explicit[0])} | "
+              + " | ".join(kib(w[0]) if w else "-" for w in wt)
+              + f" | {size_ratio(guard, wt[0])} | {size_ratio(explicit, wt[1])} | {size_ratio(explicit, wt[2])} "
+              f"| {kib(guard[1] - r['data'])} / {kib(explicit[1] - r['data'])} | {kib(wt[0][1]) if wt[0] else '-'} |")
 
 
 def time_table(rows):
@@ -251,24 +276,26 @@ def main():
     failures = []
     for name, wasm in modules:
         for isa in isas:
-            row = {"module": name, "isa": isa, "wasm_code": code_section_bytes(wasm), "wasmtime": None,
+            row = {"module": name, "isa": isa, "wasm_code": code_section_bytes(wasm), "wasmtime": {},
                    "data": data_segment_bytes(wasm)}
             for mode in MODES:
                 obj = out / f"{name}-{isa}-{mode}.o"
                 checked([wafer, "compile", "-t", isa, "--bounds-checks", mode, "--prefix", name,
                          str(wasm), "-o", str(obj)], "wafer compile")
                 row[mode] = wafer_sizes(str(obj), name)
-            if wasmtime:
-                cwasm = out / f"{name}-{isa}.cwasm"
-                sample = measure.run([wasmtime, "compile", "--target", WASMTIME_TARGETS[isa], str(wasm),
-                                      "-o", str(cwasm)])
+            for config, flags in WASMTIME_CONFIGS if wasmtime else []:
+                cwasm = out / f"{name}-{isa}-{len(row['wasmtime'])}.cwasm"
+                command = [wasmtime, "compile", "--target", WASMTIME_TARGETS[isa], *flags, str(wasm),
+                           "-o", str(cwasm)]
+                sample = measure.run(command)
                 if sample.returncode == 0:
-                    row["wasmtime"] = wasmtime_sizes(str(cwasm))
+                    row["wasmtime"][config] = wasmtime_sizes(str(cwasm))
                 else:
                     # Not ours to fix (Wasmtime 49 panics on the Go module
                     # for riscv64): say so and leave the cells empty.
                     first = next((ln for ln in sample.stderr.splitlines() if ln.strip()), "no message")
-                    failures.append(f"wasmtime compile --target {WASMTIME_TARGETS[isa]} {name}: {first.strip()}")
+                    failures.append(f"{' '.join(map(str, command[1:]))}: {first.strip()}")
+                    row["wasmtime"][config] = None
             size_rows.append(row)
     print()
     size_table(size_rows)

@@ -1,6 +1,8 @@
 """Unit tests of benches/codesize.py's Wasm parsing (no compilers needed):
 python3 -m unittest discover -s benches/tests"""
 
+import contextlib
+import io
 import sys
 import tempfile
 import unittest
@@ -50,6 +52,32 @@ class WasmParsing(unittest.TestCase):
 
     def test_leb_reads_multi_byte_values(self):
         self.assertEqual(codesize.leb_u32(b"\xc8\x01", 0), (200, 2))
+
+
+class SizeTable(unittest.TestCase):
+    def table(self, wasmtime):
+        row = {"module": "m", "isa": "x86_64", "wasm_code": 1024, "data": 0,
+               "guard": (2048, 100), "explicit": (3072, 100), "wasmtime": wasmtime}
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            codesize.size_table([row])
+        header, rule, line = out.getvalue().splitlines()
+        self.assertEqual(header.count("|"), rule.count("|"))
+        return dict(zip([c.strip() for c in header.split("|")], [c.strip() for c in line.split("|")]))
+
+    def test_explicit_mode_is_set_beside_wasmtimes_checked_configurations(self):
+        names = [name for name, _ in codesize.WASMTIME_CONFIGS]
+        cells = self.table({names[0]: (4096, 0), names[1]: (6144, 0), names[2]: (12288, 0)})
+        self.assertEqual(cells[f"guard / {names[0]}"], "0.50")
+        self.assertEqual(cells[f"explicit / {names[1]}"], "0.50")
+        self.assertEqual(cells[f"explicit / {names[2]}"], "0.25")
+
+    def test_a_configuration_wasmtime_failed_on_leaves_its_cells_empty(self):
+        names = [name for name, _ in codesize.WASMTIME_CONFIGS]
+        cells = self.table({names[0]: (4096, 0), names[1]: None, names[2]: (12288, 0)})
+        self.assertEqual(cells[f"{names[1]} code KiB"], "-")
+        self.assertEqual(cells[f"explicit / {names[1]}"], "-")
+        self.assertEqual(cells[f"explicit / {names[2]}"], "0.25")
 
 
 if __name__ == "__main__":
