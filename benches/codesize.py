@@ -37,18 +37,10 @@ from wbench import build, coremark, measure, programs, tools  # noqa: E402
 
 CODESIZE_SOURCES = Path(__file__).resolve().parent / "programs" / "codesize"
 ISAS = ["x86_64", "aarch64", "riscv64"]
-# Wasmtime configurations, (column name, `wasmtime compile` flags). With no
-# memory reserved, Wasmtime compares each access with the memory's length:
-# "checked" still traps through the signal handler (an out-of-bounds access
-# is redirected to address 0, a Spectre-safe `select`, and faults there),
-# so it needs an MMU; "checked, no signals" branches to each trap instead,
-# as a chip without an MMU needs and as wafer's explicit mode does.
-NO_RESERVATION = "memory-reservation=0,memory-guard-size=0"
-WASMTIME_CONFIGS = [
-    ("Wasmtime", []),
-    ("Wasmtime checked", ["-O", NO_RESERVATION]),
-    ("Wasmtime checked, no signals", ["-O", f"signals-based-traps=n,{NO_RESERVATION}"]),
-]
+# Wasmtime's default (guard pages, beside wafer's guard mode) and its two
+# configurations that check bounds in code (beside wafer's explicit mode;
+# `tools.WASMTIME_CHECKED`), as (column name, `wasmtime compile` flags).
+WASMTIME_CONFIGS = [("Wasmtime", [])] + [(f"Wasmtime {label}", flags) for label, flags in tools.WASMTIME_CHECKED]
 WASMTIME_TARGETS = {
     "x86_64": "x86_64-unknown-linux-gnu",
     "aarch64": "aarch64-unknown-linux-gnu",

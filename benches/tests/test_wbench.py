@@ -232,6 +232,21 @@ class Simd(unittest.TestCase):
         # b is within the goal; CoreMark counts here.
         self.assertIn("| programs above 1.10× (CoreMark included) | 2 of 3 |", table[6])
 
+    def test_wasmtimes_checked_columns_are_compared_with_its_default(self):
+        explicit = suite.wafer_engine_name(["--bounds-checks", "explicit"])
+        guard = suite.wafer_engine_name(["--bounds-checks", "guard"])
+        checked = [suite.wasmtime_engine_name(label) for label, _ in tools.WASMTIME_CHECKED]
+        self.assertEqual(checked, ["wasmtime checked", "wasmtime checked, no signals"])
+        names = [explicit, guard, suite.WASMTIME, *checked]
+        r = suite.Result("a", engines=[suite.Engine(n, [], None) for n in names])
+        self.assertEqual(
+            report.bounds_pairs([r]),
+            [(explicit, guard), (checked[0], suite.WASMTIME), (checked[1], suite.WASMTIME)],
+        )
+        # Without wafer's two modes, Wasmtime's pairs still come.
+        r = suite.Result("a", engines=[suite.Engine(n, [], None) for n in [suite.WASMTIME, checked[1]]])
+        self.assertEqual(report.bounds_pairs([r]), [(checked[1], suite.WASMTIME)])
+
     def test_no_bounds_table_without_both_modes(self):
         r = suite.Result("a", engines=[suite.Engine("wafer", [], None)])
         self.assertEqual(report.bounds_pairs([r]), [])

@@ -70,8 +70,8 @@ def wafer_image(wafer, board, flags, wasm_path, out):
     return Artifact(out, os.path.getsize(out), sample)
 
 
-def cwasm(wasmtime, isa, wasm_path, out):
-    cmd = [wasmtime, "compile", *isa.wasmtime_target, wasm_path, "-o", out]
+def cwasm(wasmtime, isa, wasm_path, out, flags=()):
+    cmd = [wasmtime, "compile", *isa.wasmtime_target, *flags, wasm_path, "-o", out]
     sample = _checked(cmd, "wasmtime compile")
     return Artifact(out, os.path.getsize(out), sample)
 

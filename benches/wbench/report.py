@@ -2,7 +2,7 @@
 
 import statistics
 
-from . import stats, suite
+from . import stats, suite, tools
 from .suite import NATIVE
 
 
@@ -82,12 +82,15 @@ EXPLICIT_GOAL = 1.10
 
 
 def bounds_pairs(results):
-    """(explicit column, guard column) when the suite ran wafer in both
-    bounds-check modes (with no other flags): their columns' names."""
-    explicit = suite.wafer_engine_name(["--bounds-checks", "explicit"])
-    guard = suite.wafer_engine_name(["--bounds-checks", "guard"])
+    """(checked column, unchecked column) pairs whose columns ran: wafer's
+    explicit and guard modes (with no other flags), then each of Wasmtime's
+    configurations that check bounds in code against its default."""
+    candidates = [
+        (suite.wafer_engine_name(["--bounds-checks", "explicit"]), suite.wafer_engine_name(["--bounds-checks", "guard"]))
+    ]
+    candidates += [(suite.wasmtime_engine_name(label), suite.WASMTIME) for label, _ in tools.WASMTIME_CHECKED]
     ran = {e.name for r in results for e in r.engines}
-    return [(explicit, guard)] if explicit in ran and guard in ran else []
+    return [(a, b) for a, b in candidates if a in ran and b in ran]
 
 
 def bounds_table(results, pairs, measure):

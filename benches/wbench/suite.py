@@ -45,6 +45,12 @@ def wafer_engine_name(flags):
     return "wafer" + (" " + " ".join(flags) if flags else "")
 
 
+def wasmtime_engine_name(label):
+    """The column of Wasmtime in one of `tools.WASMTIME_CHECKED`'s
+    configurations ("" for its default)."""
+    return WASMTIME + (" " + label if label else "")
+
+
 def simd_wafer_variants(wafer_variants, cpu_presets):
     """The wafer columns of the -msimd128 module, as (flags, the non-SIMD
     column each is compared with): the first wafer column's flags (one more
@@ -103,18 +109,24 @@ def _add_wasm_engines(ctx, name, module, variants, suffix, result):
         result.engines.append(Engine(engine_name, [*ctx.run_prefix, image.path], image, baseline))
     if not ctx.wasmtime:
         return
-    try:
-        compiled = build.cwasm(ctx.wasmtime, isa, module.path, str(out / f"{name}{tag}.cwasm"))
-    except build.BuildError as e:
-        result.problems.append(str(e))
-        return
-    baseline = WASMTIME if suffix else None
-    if ctx.wasmtime_runner:
-        runner = [*ctx.wasmtime_runner, "run", "--allow-precompiled", compiled.path]
-        result.engines.append(Engine(WASMTIME + suffix, runner, compiled, baseline))
-    else:
-        # Compiled (for the size and compile time) but nothing runs it here.
-        result.engines.append(Engine(WASMTIME + suffix, None, compiled, baseline))
+    # The checked configurations only for the scalar module: the SIMD
+    # table compares Wasmtime's default builds.
+    configs = [("", [])] + ([] if suffix else list(getattr(ctx, "wasmtime_checked", [])))
+    for label, flags in configs:
+        slug = f".{build.variant_slug(flags)}" if flags else ""
+        try:
+            compiled = build.cwasm(ctx.wasmtime, isa, module.path, str(out / f"{name}{tag}{slug}.cwasm"), flags)
+        except build.BuildError as e:
+            result.problems.append(str(e))
+            continue
+        engine_name = wasmtime_engine_name(label) + suffix
+        baseline = WASMTIME if suffix else None
+        if ctx.wasmtime_runner:
+            runner = [*ctx.wasmtime_runner, "run", "--allow-precompiled", *flags, compiled.path]
+            result.engines.append(Engine(engine_name, runner, compiled, baseline))
+        else:
+            # Compiled (for the size and compile time) but nothing runs it here.
+            result.engines.append(Engine(engine_name, None, compiled, baseline))
 
 
 def run_rounds(result, args, rounds, normalize, timeout):

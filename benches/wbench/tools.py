@@ -55,6 +55,20 @@ ISAS = {
 }
 
 # Where a dynamically linked foreign wasmtime finds its libc under qemu-user.
+# Wasmtime's configurations that check bounds in code, as (label, extra
+# `wasmtime compile`/`run` flags). With no memory reserved, Wasmtime compares
+# each access with the memory's length: "checked" redirects an out-of-bounds
+# access to address 0 (a Spectre-safe select) and lets it fault there, so its
+# traps still need an MMU and a signal handler; "checked, no signals"
+# branches to each trap instead, as a chip without an MMU needs and as
+# wafer's explicit mode does. Set beside wafer's explicit mode by bench.py
+# (--wasmtime-checked) and codesize.py.
+WASMTIME_NO_RESERVATION = "memory-reservation=0,memory-guard-size=0"
+WASMTIME_CHECKED = [
+    ("checked", ["-O", WASMTIME_NO_RESERVATION]),
+    ("checked, no signals", ["-O", f"signals-based-traps=n,{WASMTIME_NO_RESERVATION}"]),
+]
+
 CROSS_LIBC = {"aarch64": "/usr/aarch64-linux-gnu", "riscv64": "/usr/riscv64-linux-gnu"}
 
 
