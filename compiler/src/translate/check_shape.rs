@@ -47,22 +47,15 @@ pub fn check_of(func: &Function, inst: Inst, position: usize) -> Option<Check> {
     if code != TrapCode::HEAP_OUT_OF_BOUNDS {
         return None;
     }
-    // `inclusive`: the compare is `>=` against `limit + 1`.
+    let extended = |address64| unary_operand(func, address64, Opcode::Uextend);
+    // `inclusive`: the compare is `>=`, against `limit + 1`.
     let (address, limit, inclusive) =
         if let Some((address64, limit)) = compare_operands(func, arg, IntCC::SignedGreaterThan) {
-            (
-                unary_operand(func, address64, Opcode::Uextend)?,
-                limit,
-                false,
-            )
+            (extended(address64)?, limit, false)
         } else if let Some((address64, limit)) =
             compare_operands(func, arg, IntCC::SignedGreaterThanOrEqual)
         {
-            (
-                unary_operand(func, address64, Opcode::Uextend)?,
-                limit,
-                true,
-            )
+            (extended(address64)?, limit, true)
         } else {
             // aarch64's form (`compares_in_32_bits` in bounds.rs).
             let (address, limit32) = compare_operands(func, arg, IntCC::UnsignedGreaterThan)?;
