@@ -54,7 +54,6 @@ ISAS = {
     ),
 }
 
-# Where a dynamically linked foreign wasmtime finds its libc under qemu-user.
 # Wasmtime's configurations that check bounds in code, as (label, extra
 # `wasmtime compile`/`run` flags). With no memory reserved, Wasmtime compares
 # each access with the memory's length: "checked" redirects an out-of-bounds
@@ -69,6 +68,7 @@ WASMTIME_CHECKED = [
     ("checked, no signals", ["-O", f"signals-based-traps=n,{WASMTIME_NO_RESERVATION}"]),
 ]
 
+# Where a dynamically linked foreign wasmtime finds its libc under qemu-user.
 CROSS_LIBC = {"aarch64": "/usr/aarch64-linux-gnu", "riscv64": "/usr/riscv64-linux-gnu"}
 
 
