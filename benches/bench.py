@@ -52,7 +52,9 @@ def parse_args(argv):
     p.add_argument(
         "--isa", choices=sorted(tools.ISAS), default="x86_64", help="Linux ISA (foreign ones under qemu-user)"
     )
-    p.add_argument("--only", help="comma-separated programs (default: all)")
+    p.add_argument(
+        "--only", help="comma-separated programs (default: all); `coremark` names CoreMark (with --coremark)"
+    )
     p.add_argument("--wafer", help="wafer binary (default: target/release/wafer, built if missing)")
     p.add_argument(
         "--wafer-flags",
@@ -200,7 +202,7 @@ def run_suite(ctx, args, rounds):
         if result.engines:
             suite.run_rounds(result, [str(size)], rounds, suite.identity, args.timeout)
         results.append(result)
-    if args.coremark:
+    if programs.coremark_selected(args.only, args.coremark):
         print("# coremark ...", file=sys.stderr, flush=True)
         results.append(coremark.run(ctx, args, rounds))
     return results

@@ -158,7 +158,7 @@ def build_modules(args, clang, out):
         path = out / f"{program.name}.wasm"
         build.wasm(clang, [str(program.source)], str(path))
         modules.append((program.name, path))
-    if args.coremark:
+    if programs.coremark_selected(args.only, args.coremark):
         tree, files = coremark.sources(args.coremark)
         cflags = [f"-I{tree}", f"-I{tree / 'posix'}", "-DPERFORMANCE_RUN=1", "-DSEED_METHOD=SEED_VOLATILE",
                   "-DITERATIONS=1000", '-DFLAGS_STR="-O2"', "-D_WASI_EMULATED_PROCESS_CLOCKS", "-Wno-everything"]
@@ -238,7 +238,7 @@ def median_run(cmd, rounds, what):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--isa", default=",".join(ISAS), help="comma-separated ISAs (default: all three)")
-    parser.add_argument("--only", default="", help="a subset of the C benchmark programs (default: all; the Go and Rust modules are built whenever their toolchain is found)")
+    parser.add_argument("--only", default="", help="a subset of the C benchmark programs, `coremark` for CoreMark with --coremark (default: all; the Go and Rust modules are built whenever their toolchain is found)")
     parser.add_argument("--coremark", metavar="DIR", help="also CoreMark, from EEMBC's source tree in DIR")
     parser.add_argument("--go", metavar="PATH", help="the go tool (default: go on PATH, else /opt/go-venv/bin/go)")
     parser.add_argument("--jobs", default="1,2", help="thread counts of the compile-time table (default 1,2)")

@@ -8,7 +8,20 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wbench import board_spec, board_startup, boards, build, coremark, measure, report, stats, suite, target_spec, tools
+from wbench import (
+    board_spec,
+    board_startup,
+    boards,
+    build,
+    coremark,
+    measure,
+    programs,
+    report,
+    stats,
+    suite,
+    target_spec,
+    tools,
+)
 
 
 class Stats(unittest.TestCase):
@@ -101,6 +114,25 @@ class Report(unittest.TestCase):
         table = report.speed_table([r], ["wafer"], "cpu").splitlines()
         self.assertIn("**1.00×** (1 programs)", table[3])
         self.assertIn("| 2.00× (1 programs) |", table[4])
+
+
+class Selection(unittest.TestCase):
+    def test_only_may_name_coremark_beside_the_programs(self):
+        self.assertEqual([p.name for p in programs.select("hashmap,coremark")], ["hashmap"])
+        self.assertTrue(programs.coremark_selected("hashmap,coremark", "/tree"))
+        self.assertEqual(programs.select("coremark"), [])
+        self.assertTrue(programs.coremark_selected("coremark", "/tree"))
+
+    def test_coremark_runs_with_its_tree_unless_only_leaves_it_out(self):
+        self.assertTrue(programs.coremark_selected(None, "/tree"))
+        self.assertFalse(programs.coremark_selected("hashmap", "/tree"))
+        self.assertFalse(programs.coremark_selected(None, None))
+
+    def test_naming_coremark_without_its_tree_or_an_unknown_program_fails(self):
+        with self.assertRaisesRegex(SystemExit, "--coremark DIR"):
+            programs.coremark_selected("coremark", None)
+        with self.assertRaisesRegex(SystemExit, "unknown program.*known: fib.*coremark"):
+            programs.select("fib,coremarks")
 
 
 class Parsing(unittest.TestCase):

@@ -33,13 +33,35 @@ PROGRAMS = [
 ]
 
 
+# The name `--only` gives CoreMark, which runs from a tree the user passes
+# (`--coremark DIR`) rather than from programs/.
+COREMARK = "coremark"
+
+
+def _names(names):
+    return [n.strip() for n in names.split(",") if n.strip()]
+
+
 def select(names):
-    """The programs named in a comma-separated list (all when empty)."""
+    """The programs named in a comma-separated list (all when empty). The
+    list may also name CoreMark (`coremark_selected` tells), which is not
+    one of these programs."""
     if not names:
         return list(PROGRAMS)
-    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    wanted = _names(names)
     known = {p.name: p for p in PROGRAMS}
-    unknown = [n for n in wanted if n not in known]
+    unknown = [n for n in wanted if n not in known and n != COREMARK]
     if unknown:
-        raise SystemExit(f"error: unknown program(s) {', '.join(unknown)}; known: {', '.join(known)}")
-    return [known[n] for n in wanted]
+        raise SystemExit(
+            f"error: unknown program(s) {', '.join(unknown)}; known: {', '.join([*known, COREMARK])}"
+        )
+    return [known[n] for n in wanted if n != COREMARK]
+
+
+def coremark_selected(names, tree):
+    """Whether CoreMark runs: its source tree was given (`tree`) and the
+    list names it or is empty. Naming it without a tree is an error."""
+    named = bool(names) and COREMARK in _names(names)
+    if named and not tree:
+        raise SystemExit("error: --only coremark needs CoreMark's source tree: give --coremark DIR")
+    return bool(tree) and (not names or named)
