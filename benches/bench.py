@@ -113,6 +113,8 @@ def make_context(args):
         tools.require(prog, isa.name)
     if args.simd_cpu and not args.simd:
         raise SystemExit("error: --simd-cpu adds a column of the SIMD build: give --simd too")
+    # Before any build: `--only coremark` without its tree is a usage error.
+    programs.coremark_selected(args.only, args.coremark)
     run_prefix = target_spec.run_prefix_for(isa, args.simd_cpu)
     wafer = tools.find_wafer(args.wafer)
     wasmtime = tools.find_wasmtime(args.wasmtime)

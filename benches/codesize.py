@@ -248,6 +248,8 @@ def main():
     parser.add_argument("--wasmtime", help="the wasmtime binary")
     parser.add_argument("--workdir", default="/tmp/wafer-codesize", help="where builds go")
     args = parser.parse_args()
+    # Before any build: `--only coremark` without its tree is a usage error.
+    programs.coremark_selected(args.only, args.coremark)
 
     isas = [i.strip() for i in args.isa.split(",") if i.strip()]
     unknown = [i for i in isas if i not in ISAS]
