@@ -56,6 +56,7 @@ use super::control::{Frame, block_args};
 use super::lane_pairs::{PackableLoop, PackableRoot};
 use super::locals::{self, Local};
 use super::loop_scan::{HoistedRange, Invariant, LoopPlan};
+use super::short_loops;
 
 /// Hoisted ranges tested as one (see `range_groups`).
 struct RangeGroup {
@@ -113,6 +114,9 @@ impl FuncTranslator<'_, '_, '_, '_> {
         // The unchecked copy recognises an induction by the SSA value its
         // header gives the local: locals kept in a stack slot have none.
         if !self.locals.iter().all(|l| matches!(l, Local::Variable(_))) {
+            return Ok(false);
+        }
+        if !plan.pack_lanes && self.runs_few_turns(&plan)? {
             return Ok(false);
         }
         let results = match blockty {
@@ -464,6 +468,19 @@ impl FuncTranslator<'_, '_, '_, '_> {
             }
         }
         Ok((groups.into_iter().map(|(_, g)| g).collect(), group_of))
+    }
+
+    /// Whether the IR before the loop shows it makes at most
+    /// `MAX_SHORT_TURNS` turns per entry (`short_loops.rs`): too few for
+    /// its entry test to pay.
+    fn runs_few_turns(&mut self, plan: &LoopPlan) -> Result<bool> {
+        let counter = self.local_value(plan.exit.counter)?;
+        let limit = match plan.exit.limit {
+            Invariant::Const(_) => None,
+            Invariant::Local(l) => Some(self.local_value(l)?),
+        };
+        let turns = short_loops::max_turns(&self.builder.func.dfg, &plan.exit, counter, limit);
+        Ok(turns.is_some_and(|t| t <= short_loops::MAX_SHORT_TURNS))
     }
 
     fn local_value(&mut self, index: u32) -> Result<ir::Value> {

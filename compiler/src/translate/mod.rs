@@ -64,6 +64,7 @@ pub mod park_live_through;
 pub mod peephole;
 pub mod range_compares;
 pub mod scalarize;
+pub mod short_loops;
 pub mod simd;
 pub mod straight_versions;
 pub mod switch;
