@@ -583,13 +583,16 @@ impl FuncTranslator<'_, '_, '_, '_> {
     /// the back edge: `loop_scan/exits.rs`) are versioned. Their other
     /// exits often end them after a few turns (wasi-libc's `strncmp` in
     /// hashmap: about 6 bytes per call), so the entry test must be cheap
-    /// next to a check: x86_64 hashmap −1.1 % and aarch64 −3.0 %
-    /// instructions, but riscv64, whose check in a loop is one `bge`
-    /// against a loop-scoped `length - end`, +1.2 %.
+    /// next to a check: aarch64 hashmap −3.0 % instructions. Not on
+    /// riscv64, whose check in a loop is one `bge` against a loop-scoped
+    /// `length - end` (+1.2 %), nor on x86_64: there it saved 1.1 % of
+    /// hashmap's instructions but cost time, as the test's values weigh
+    /// more than the byte checks' compares (docs/benchmarks.md, "What a
+    /// check costs").
     fn exits_in_body_pay(&self) -> bool {
-        !matches!(
+        matches!(
             self.architecture(),
-            target_lexicon::Architecture::Riscv64(_)
+            target_lexicon::Architecture::Aarch64(_)
         )
     }
 
