@@ -111,12 +111,21 @@ mod tests {
         max_turns(&func.dfg, exit, counter, limit)
     }
 
+    /// `x & mask`.
+    fn masked(b: &mut FunctionBuilder, x: ir::Value, mask: i64) -> ir::Value {
+        let mask = b.ins().iconst(types::I32, mask);
+        b.ins().band(x, mask)
+    }
+
+    fn int(b: &mut FunctionBuilder, value: i64) -> ir::Value {
+        b.ins().iconst(types::I32, value)
+    }
+
     #[test]
     fn a_countdown_from_a_masked_value_makes_at_most_the_mask_turns() {
         // clang's remainder: `n = len & 3; do { ... } while (--n != 0);`
         let got = turns(&exit(-1, -1, Invariant::Const(0)), |b, x| {
-            let three = b.ins().iconst(types::I32, 3);
-            (b.ins().band(x, three), None)
+            (masked(b, x, 3), None)
         });
         assert_eq!(got, Some(3));
     }
@@ -125,21 +134,16 @@ mod tests {
     fn counting_up_from_zero_to_a_masked_limit() {
         // `for (i = 0; i != (n & 7); i++)`, compared after the increment.
         let got = turns(&exit(1, 1, LOCAL), |b, x| {
-            let seven = b.ins().iconst(types::I32, 7);
-            (b.ins().iconst(types::I32, 0), Some(b.ins().band(x, seven)))
+            (int(b, 0), Some(masked(b, x, 7)))
         });
         assert_eq!(got, Some(7));
     }
 
     #[test]
     fn counting_up_to_a_constant_limit() {
-        let got = turns(&exit(1, 1, Invariant::Const(4)), |b, _| {
-            (b.ins().iconst(types::I32, 1), None)
-        });
+        let got = turns(&exit(1, 1, Invariant::Const(4)), |b, _| (int(b, 1), None));
         assert_eq!(got, Some(3));
-        let got = turns(&exit(1, 1, Invariant::Const(100)), |b, _| {
-            (b.ins().iconst(types::I32, 0), None)
-        });
+        let got = turns(&exit(1, 1, Invariant::Const(100)), |b, _| (int(b, 0), None));
         assert_eq!(got, Some(100));
     }
 
@@ -148,37 +152,25 @@ mod tests {
         // `for (i = 0; i != (n & 15); i += 4)`: 4, 8, 12 end it after at
         // most three turns (a limit that is no multiple of 4 never does).
         let got = turns(&exit(4, 4, LOCAL), |b, x| {
-            let mask = b.ins().iconst(types::I32, 15);
-            (b.ins().iconst(types::I32, 0), Some(b.ins().band(x, mask)))
+            (int(b, 0), Some(masked(b, x, 15)))
         });
         assert_eq!(got, Some(3));
     }
 
     #[test]
     fn an_unknown_counter_or_limit_gives_no_bound() {
-        assert_eq!(
-            turns(&exit(-1, -1, Invariant::Const(0)), |_, x| (x, None)),
-            None
-        );
-        assert_eq!(
-            turns(&exit(1, 1, LOCAL), |b, x| (
-                b.ins().iconst(types::I32, 0),
-                Some(x)
-            )),
-            None
-        );
+        let down_to_zero = exit(-1, -1, Invariant::Const(0));
+        assert_eq!(turns(&down_to_zero, |_, x| (x, None)), None);
+        assert_eq!(turns(&exit(1, 1, LOCAL), |b, x| (int(b, 0), Some(x))), None);
         // Counting up needs the counter's start, not only its bound.
-        let got = turns(&exit(1, 1, Invariant::Const(3)), |b, x| {
-            let three = b.ins().iconst(types::I32, 3);
-            (b.ins().band(x, three), None)
-        });
-        assert_eq!(got, None);
+        let up_to_three = exit(1, 1, Invariant::Const(3));
+        assert_eq!(turns(&up_to_three, |b, x| (masked(b, x, 3), None)), None);
         // Counting down to a limit held in a local needs its value.
-        let got = turns(&exit(-1, -1, LOCAL), |b, x| {
-            let three = b.ins().iconst(types::I32, 3);
-            (b.ins().band(x, three), Some(x))
-        });
-        assert_eq!(got, None);
+        let down_to_local = exit(-1, -1, LOCAL);
+        assert_eq!(
+            turns(&down_to_local, |b, x| (masked(b, x, 3), Some(x))),
+            None
+        );
     }
 
     #[test]
@@ -186,8 +178,7 @@ mod tests {
         // Counting down from at most 3 to 8: the first exit test passes
         // and the counter wraps.
         let got = turns(&exit(-1, 0, Invariant::Const(8)), |b, x| {
-            let three = b.ins().iconst(types::I32, 3);
-            (b.ins().band(x, three), None)
+            (masked(b, x, 3), None)
         });
         assert_eq!(got, None);
     }
