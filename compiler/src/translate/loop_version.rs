@@ -479,7 +479,7 @@ impl FuncTranslator<'_, '_, '_, '_> {
             Invariant::Const(_) => None,
             Invariant::Local(l) => Some(self.local_value(l)?),
         };
-        let turns = short_loops::max_turns(&self.builder.func.dfg, &plan.exit, counter, limit);
+        let turns = short_loops::max_turns(self.builder.func, &plan.exit, counter, limit);
         Ok(turns.is_some_and(|t| t <= short_loops::MAX_SHORT_TURNS))
     }
 

@@ -22,9 +22,10 @@
 //! `t_last + 1` turns, see `loop_version.rs`) with the bounds
 //! `address_bound.rs` gives the counter's or the limit's value.
 
-use cranelift_codegen::ir::{self, DataFlowGraph, InstructionData, Opcode};
+use cranelift_codegen::ir::{self, Function};
 
 use super::address_bound::address_bound;
+use super::ir_match::iconst_imm;
 use super::loop_scan::{ExitTest, Invariant};
 
 /// Most turns a loop may make per entry and still be translated once,
@@ -38,7 +39,7 @@ pub const MAX_SHORT_TURNS: u64 = 4;
 /// would wrap, the loop may run for 2^32 turns (and its entry test would
 /// fail): also `None`.
 pub fn max_turns(
-    dfg: &DataFlowGraph,
+    func: &Function,
     exit: &ExitTest,
     counter: ir::Value,
     limit: Option<ir::Value>,
@@ -47,33 +48,24 @@ pub fn max_turns(
         Invariant::Const(c) => (Some(i64::from(c)), Some(i64::from(c as u32))),
         Invariant::Local(_) => {
             let value = limit?;
-            let high = address_bound(dfg, value).and_then(|b| i64::try_from(b).ok());
-            (constant(dfg, value), high)
+            let high = address_bound(&func.dfg, value).and_then(|b| i64::try_from(b).ok());
+            (constant(func, value), high)
         }
     };
     // The distance the entry test shifts: `limit - (counter + c)` when
     // counting up, `(counter + c) - limit` when counting down, at most:
     let distance = if exit.step > 0 {
-        limit_high? - constant(dfg, counter)? - exit.compared_plus
+        limit_high? - constant(func, counter)? - exit.compared_plus
     } else {
-        i64::try_from(address_bound(dfg, counter)?).ok()? + exit.compared_plus - limit_low?
+        i64::try_from(address_bound(&func.dfg, counter)?).ok()? + exit.compared_plus - limit_low?
     };
     let distance = u64::try_from(distance).ok()?;
     Some((distance >> exit.shift) + 1)
 }
 
 /// The value of an i32 `iconst`, sign-extended as the exit test reads it.
-fn constant(dfg: &DataFlowGraph, value: ir::Value) -> Option<i64> {
-    let ir::ValueDef::Result(inst, _) = dfg.value_def(dfg.resolve_aliases(value)) else {
-        return None;
-    };
-    match dfg.insts[inst] {
-        InstructionData::UnaryImm {
-            opcode: Opcode::Iconst,
-            imm,
-        } => Some(i64::from(imm.bits() as i32)),
-        _ => None,
-    }
+fn constant(func: &Function, value: ir::Value) -> Option<i64> {
+    iconst_imm(func, value).map(|bits| i64::from(bits as i32))
 }
 
 #[cfg(test)]
@@ -108,7 +100,7 @@ mod tests {
             b.ins().return_(&[]);
         });
         let (counter, limit) = values.expect("the body ran");
-        max_turns(&func.dfg, exit, counter, limit)
+        max_turns(&func, exit, counter, limit)
     }
 
     /// `x & mask`.
